@@ -1,0 +1,98 @@
+import { z } from 'zod'
+
+/** The kinds of action Countersign understands (PRODUCT.md §1). */
+export const ACTION_KINDS = ['sql', 'shell', 'terraform', 'kubernetes', 'http', 'mcp', 'custom'] as const
+export type ActionKind = (typeof ACTION_KINDS)[number]
+
+/** Longest text accepted in one payload field: large enough for a migration, small enough to review. */
+export const MAX_TEXT = 1_000_000
+
+const text = z.string().max(MAX_TEXT)
+const nonEmpty = text.min(1, 'must not be empty')
+const jsonObject = z.record(z.string(), z.unknown())
+
+/** Payload schemas per kind. Strict: a key the connector would ignore must not ride along with an approval. */
+export const PAYLOAD_SCHEMAS = {
+  sql: z.strictObject({ sql: nonEmpty }),
+  shell: z.union([
+    z.strictObject({ command: nonEmpty }),
+    z.strictObject({ argv: z.array(text).min(1, 'must name a program').max(10_000) }),
+  ]),
+  terraform: z.strictObject({
+    plan: jsonObject,
+    plan_sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits').optional(),
+  }),
+  kubernetes: z.union([
+    z.strictObject({ command: nonEmpty, manifest: text.optional() }),
+    z.strictObject({
+      request: z.strictObject({ method: z.string().min(1).max(16), path: z.string().min(1).max(8192), body: z.unknown().optional() }),
+    }),
+    z.strictObject({ manifest: nonEmpty }),
+  ]),
+  http: z.strictObject({
+    method: z.string().regex(/^[A-Za-z]{1,16}$/, 'must be an HTTP method'),
+    url: z.string().min(1).max(8192),
+    headers: z.record(z.string(), z.string()).optional(),
+    body: z.unknown().optional(),
+  }),
+  mcp: z.strictObject({ server: nonEmpty.max(200), tool: nonEmpty.max(200), arguments: jsonObject.default({}) }),
+  custom: jsonObject,
+} as const satisfies Record<ActionKind, z.ZodType>
+
+/** What the agent says about itself. Stored and shown to reviewers; never trusted for identity. */
+export const ActionContextSchema = z.strictObject({
+  reason: z.string().max(10_000).optional(),
+  session: z.string().max(500).optional(),
+  model: z.string().max(500).optional(),
+  on_behalf_of: z.string().max(320).optional(),
+  trace_id: z.string().max(500).optional(),
+})
+export type ActionContext = z.infer<typeof ActionContextSchema>
+
+/** Target names as they appear in config: letters, digits and `-_.`, starting with a letter or digit. */
+export const TargetNameSchema = z
+  .string()
+  .max(200)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be letters, digits, ".", "_" or "-", starting with a letter or digit')
+
+const ActionEnvelopeSchema = z.strictObject({
+  kind: z.enum(ACTION_KINDS),
+  target: TargetNameSchema,
+  payload: z.unknown(),
+  context: ActionContextSchema.default({}),
+})
+
+/** An action as an agent submits it. */
+export interface Action {
+  readonly kind: ActionKind
+  readonly target: string
+  readonly payload: Readonly<Record<string, unknown>>
+  readonly context: ActionContext
+}
+
+function withKindPayload(envelope: typeof ActionEnvelopeSchema): z.ZodType<Action> {
+  return envelope.transform((value, ctx) => {
+    const parsed = PAYLOAD_SCHEMAS[value.kind].safeParse(value.payload)
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        ctx.addIssue({ ...issue, path: ['payload', ...issue.path] } as z.core.$ZodRawIssue)
+      }
+      return z.NEVER
+    }
+    return { ...value, payload: parsed.data as Record<string, unknown> }
+  })
+}
+
+/**
+ * Validates an action: the envelope first, then the payload against its kind's schema,
+ * so that errors point at `payload.sql` rather than at a union of every kind.
+ *
+ * @example
+ * ActionSchema.parse({ kind: 'sql', target: 'prod-db', payload: { sql: 'SELECT 1' } })
+ */
+export const ActionSchema = withKindPayload(ActionEnvelopeSchema)
+
+/** An action in a policy cases file or a dry run: `target` may be left out (an empty target). */
+export const ActionDraftSchema = withKindPayload(
+  ActionEnvelopeSchema.extend({ target: z.union([z.literal(''), TargetNameSchema]).default('') }) as unknown as typeof ActionEnvelopeSchema,
+)

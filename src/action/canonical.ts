@@ -1,0 +1,54 @@
+import { createHash } from 'node:crypto'
+import canonicalizeModule from 'canonicalize'
+import { CountersignError } from '../errors/index.js'
+
+// The package is CommonJS whose typings claim an ES default export; its default import is the function.
+const canonicalize = canonicalizeModule as unknown as (value: unknown) => string | undefined
+// With the `u` flag, paired surrogates are one code point, so this matches lone surrogates only.
+const LONE_SURROGATE = /\p{Cs}/u
+
+/**
+ * RFC 8785 (JSON Canonicalization Scheme) text of a JSON value: keys sorted by UTF-16 code
+ * units, no insignificant white space, numbers as ECMAScript prints them.
+ * Refuses what I-JSON forbids (lone surrogates, non-finite numbers) instead of guessing.
+ *
+ * @example
+ * canonicalJson({ b: 1, a: [true, null] }) // '{"a":[true,null],"b":1}'
+ */
+export function canonicalJson(value: unknown): string {
+  assertIJson(value, '')
+  const text = canonicalize(value)
+  if (text === undefined) throw new CountersignError('INVALID', 'value has no JSON form')
+  return text
+}
+
+/** SHA-256 of the canonical JSON of `value`, lower-case hex. */
+export function canonicalSha256(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value), 'utf8').digest('hex')
+}
+
+function assertIJson(value: unknown, path: string): void {
+  switch (typeof value) {
+    case 'string':
+      if (LONE_SURROGATE.test(value)) throw new CountersignError('INVALID', `${path || 'value'} contains a lone surrogate, which JSON cannot carry`)
+      return
+    case 'number':
+      if (!Number.isFinite(value)) throw new CountersignError('INVALID', `${path || 'value'} is not a finite number`)
+      return
+    case 'boolean':
+      return
+    case 'object':
+      if (value === null) return
+      if (Array.isArray(value)) {
+        value.forEach((item, index) => assertIJson(item, `${path}[${index}]`))
+        return
+      }
+      for (const [key, item] of Object.entries(value)) {
+        if (LONE_SURROGATE.test(key)) throw new CountersignError('INVALID', `a key in ${path || 'value'} contains a lone surrogate`)
+        if (item !== undefined) assertIJson(item, path ? `${path}.${key}` : key)
+      }
+      return
+    default:
+      throw new CountersignError('INVALID', `${path || 'value'} is a ${typeof value}, which JSON cannot carry`)
+  }
+}

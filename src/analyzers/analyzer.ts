@@ -1,0 +1,28 @@
+import type { ActionKind } from '../action/index.js'
+
+/** What an analyzer derives from one payload. */
+export interface Analysis<F extends object = object> {
+  /** The facts policies read under the kind's name (PRODUCT.md §4). Plain JSON: numbers, strings, booleans, arrays, objects. */
+  readonly facts: F
+  /** One line an approver reads first, e.g. `DELETE on public.users without WHERE; SELECT on public.orders`. */
+  readonly summary: string
+  /** The risky points, most serious first, each one short sentence (e.g. `DELETE without WHERE on public.users`). Empty when none. */
+  readonly highlights: readonly string[]
+}
+
+/**
+ * CEL type declarations of a kind's facts: type name → field → CEL type (`bool`, `int`,
+ * `string`, `list<string>`, `list<OtherType>`…). `int` fields hold JS integers in the facts;
+ * the policy engine converts them for CEL.
+ */
+export type FactTypes = Readonly<Record<string, Readonly<Record<string, string>>>>
+
+/** Turns a validated payload of one kind into facts. Pure and synchronous once loaded. */
+export interface Analyzer<F extends object = object> {
+  readonly kind: ActionKind
+  /** The CEL type of the facts' root, declared in `types`. */
+  readonly rootType: string
+  readonly types: FactTypes
+  /** Never throws for a payload that passed the kind's schema: unparseable input sets `parse_error`. */
+  analyze(payload: Readonly<Record<string, unknown>>): Analysis<F>
+}
