@@ -1,0 +1,64 @@
+import type { FactTypes } from './analyzer.js'
+
+/**
+ * Facts of kinds whose analyzers are not built yet, declared so policies can name them today.
+ * An action of such a kind has no facts of its own kind at evaluation time, so a condition that
+ * reads them errors, and an erroring condition never allows (PRODUCT.md §2).
+ */
+export const DECLARED_FACTS: readonly { readonly name: string; readonly rootType: string; readonly types: FactTypes }[] = [
+  {
+    name: 'terraform',
+    rootType: 'TerraformFacts',
+    types: {
+      TerraformResourceChange: { address: 'string', type: 'string', actions: 'list<string>' },
+      TerraformFacts: {
+        resource_changes: 'list<TerraformResourceChange>',
+        creates: 'int',
+        updates: 'int',
+        deletes: 'int',
+        replaces: 'int',
+        types: 'list<string>',
+        destroys_any: 'bool',
+        iam_changes: 'list<string>',
+        data_stores: 'list<string>',
+        public_exposure: 'list<string>',
+      },
+    },
+  },
+  {
+    name: 'kubernetes',
+    rootType: 'KubernetesFacts',
+    types: {
+      KubernetesFacts: {
+        verb: 'string',
+        resource: 'string',
+        namespace: 'string',
+        name: 'string',
+        kind: 'string',
+        privileged: 'bool',
+        rbac_escalation: 'bool',
+        secrets_access: 'bool',
+      },
+    },
+  },
+  {
+    name: 'http',
+    rootType: 'HttpFacts',
+    types: { HttpFacts: { method: 'string', host: 'string', path: 'string', query: 'map<string, dyn>', content_type: 'string', mutating: 'bool' } },
+  },
+  {
+    name: 'mcp',
+    rootType: 'McpFacts',
+    types: {
+      McpFacts: {
+        server: 'string',
+        tool: 'string',
+        arguments: 'map<string, dyn>',
+        read_only: 'bool',
+        destructive: 'bool',
+        idempotent: 'bool',
+        open_world: 'bool',
+      },
+    },
+  },
+]

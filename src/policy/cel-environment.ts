@@ -1,0 +1,120 @@
+import { Environment } from '@marcbachmann/cel-js'
+import type { FactTypes } from '../analyzers/index.js'
+
+/** The facts of one kind as the policy language declares them. */
+export interface FactKind {
+  /** The CEL variable name, which is the action kind (`sql`, `shell`…). */
+  readonly name: string
+  readonly rootType: string
+  readonly types: FactTypes
+}
+
+/** Types of the variables every action has (PRODUCT.md §3). */
+const BASE_TYPES: FactTypes = {
+  Action: { kind: 'string', target: 'string', payload: 'map<string, dyn>', digest: 'string' },
+  Target: { name: 'string', kind: 'string', labels: 'map<string, string>', env: 'string' },
+  Agent: { id: 'string', owner: 'string', labels: 'map<string, string>' },
+  Context: { reason: 'string', session: 'string', model: 'string', on_behalf_of: 'string', trace_id: 'string' },
+  Time: { now: 'google.protobuf.Timestamp', hour: 'int', weekday: 'int' },
+}
+const BASE_VARIABLES = { action: 'Action', target: 'Target', agent: 'Agent', context: 'Context', time: 'Time' } as const
+
+type Convert = (value: unknown) => unknown
+
+/**
+ * The policy language's environment: typed variables, so that a misspelled fact or field is an
+ * error when the policy loads, not a silent `false` when an action arrives.
+ *
+ * Values reach CEL as instances of one class per declared type (no per-access conversion), with
+ * `int` fields as BigInt, as CEL requires.
+ */
+export class CelEnvironment {
+  readonly env: Environment
+  readonly variables: readonly string[]
+  readonly factKinds: readonly FactKind[]
+  readonly #converters = new Map<string, Convert>()
+  readonly #types = new Map<string, Readonly<Record<string, string>>>()
+  readonly #empty = new Map<string, unknown>()
+
+  constructor(factKinds: readonly FactKind[]) {
+    this.factKinds = factKinds
+    this.env = new Environment({ limits: { maxAstNodes: 5000, maxDepth: 100 } })
+    for (const types of [BASE_TYPES, ...factKinds.map((kind) => kind.types)]) {
+      for (const [name, fields] of Object.entries(types)) this.#types.set(name, fields)
+    }
+    // Register in dependency order: a type's fields may name types declared after it.
+    const registered = new Set<string>()
+    const register = (name: string): void => {
+      if (registered.has(name)) return
+      registered.add(name)
+      const fields = this.#types.get(name)
+      if (!fields) throw new Error(`fact type ${name} is not declared`)
+      for (const fieldType of Object.values(fields)) {
+        const inner = /^list<(\w+)>$/.exec(fieldType)?.[1] ?? fieldType
+        if (this.#types.has(inner)) register(inner)
+      }
+      const ctor = { [name]: class {} }[name] as new () => object
+      this.env.registerType(name, { ctor, fields: { ...fields } })
+      this.#converters.set(name, this.#objectConverter(ctor, fields))
+    }
+    for (const name of this.#types.keys()) register(name)
+
+    const variables: string[] = []
+    for (const [name, type] of Object.entries(BASE_VARIABLES)) {
+      this.env.registerVariable(name, type)
+      variables.push(name)
+    }
+    for (const kind of factKinds) {
+      this.env.registerVariable(kind.name, kind.rootType)
+      this.#empty.set(kind.name, this.convert(kind.rootType, {}))
+      variables.push(kind.name)
+    }
+    this.variables = variables
+  }
+
+  /** Converts a plain value of a declared type (JSON numbers, missing fields allowed) into its CEL form. */
+  convert(typeName: string, value: unknown): unknown {
+    const converter = this.#converters.get(typeName)
+    if (!converter) throw new Error(`unknown CEL type ${typeName}`)
+    return converter(value)
+  }
+
+  /** The facts of a kind with every field at its empty value: what a policy sees for another kind's facts. */
+  emptyFacts(kind: string): unknown {
+    return this.#empty.get(kind)
+  }
+
+  #objectConverter(ctor: new () => object, fields: Readonly<Record<string, string>>): Convert {
+    const entries = Object.entries(fields).map(([field, type]) => [field, this.#fieldConverter(type)] as const)
+    return (value) => {
+      const source = (value ?? {}) as Record<string, unknown>
+      const out = new ctor() as Record<string, unknown>
+      for (const [field, convert] of entries) out[field] = convert(source[field])
+      return out
+    }
+  }
+
+  #fieldConverter(type: string): Convert {
+    switch (type) {
+      case 'bool':
+        return (value) => value === true
+      case 'int':
+        return (value) => BigInt(typeof value === 'number' && Number.isFinite(value) ? Math.trunc(value) : 0)
+      case 'double':
+        return (value) => (typeof value === 'number' ? value : 0)
+      case 'string':
+        return (value) => (typeof value === 'string' ? value : '')
+      case 'google.protobuf.Timestamp':
+        return (value) => (value instanceof Date ? value : new Date(0))
+    }
+    if (type.startsWith('map<')) return (value) => (value && typeof value === 'object' ? value : {})
+    const listOf = /^list<(.+)>$/.exec(type)?.[1]
+    if (listOf) {
+      // Elements of a declared type are converted lazily through the registry: types register in order.
+      const element = this.#types.has(listOf) ? (item: unknown) => this.convert(listOf, item) : this.#fieldConverter(listOf)
+      return (value) => (Array.isArray(value) ? value.map(element) : [])
+    }
+    if (this.#types.has(type)) return (value) => this.convert(type, value)
+    return (value) => value
+  }
+}

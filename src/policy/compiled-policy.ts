@@ -1,0 +1,104 @@
+import type { ActionKind } from '../action/index.js'
+import type { CelEnvironment } from './cel-environment.js'
+import { compileGlob } from './glob.js'
+import type { Effect, MatchSpec } from './policy-schema.js'
+
+/** One review requirement of a decision: who may approve, how many, and for how long. */
+export interface ReviewRequirement {
+  /** The rule that asked for it, or `default` when the policy's default applied. */
+  readonly rule: string
+  /** `group:NAME` or `user:EMAIL`; empty means any human may review (self-approval is still refused). */
+  readonly approvers: readonly string[]
+  readonly min_approvals: number
+  readonly timeout_ms: number
+  readonly execute_within_ms: number
+  readonly reason_required: boolean
+  readonly channels: readonly string[]
+}
+
+/** What the match keys of a rule are tested against. */
+export interface MatchKey {
+  readonly kind: ActionKind
+  readonly target: string
+  readonly env: string
+  readonly agent: string
+}
+
+/** A rule ready to evaluate. */
+export interface CompiledRule {
+  readonly id: string
+  readonly description: string | undefined
+  readonly effect: Effect
+  readonly match: MatchSpec
+  readonly when: string | undefined
+  readonly message: string | undefined
+  /** Set for review rules. */
+  readonly review: ReviewRequirement | undefined
+  /** The compiled `when`; absent means always. */
+  readonly condition: ((variables: Record<string, unknown>) => unknown) | undefined
+  /** Why this rule's match keys exclude `key`, or `undefined` when they include it. */
+  mismatch(key: MatchKey): string | undefined
+}
+
+/** A validated, compiled policy. Immutable; evaluate it with `decide`. */
+export interface CompiledPolicy {
+  /** SHA-256 of the policy file's text: recorded with every decision. */
+  readonly version: string
+  readonly file: string | undefined
+  readonly default: Effect
+  readonly defaultReview: ReviewRequirement
+  readonly timezone: string
+  readonly rules: readonly CompiledRule[]
+  readonly cel: CelEnvironment
+  /** Whether any condition reads `time` / `action.digest` (computed only when read). */
+  readonly reads: { readonly time: boolean; readonly digest: boolean }
+  /** The rules whose match keys include `key`, in policy order. Memoized: evaluate nothing else. */
+  candidates(key: MatchKey): readonly CompiledRule[]
+}
+
+/** Builds the match-key test of a rule. Each key given must hold; lists mean any of. */
+export function compileMatch(match: MatchSpec): (key: MatchKey) => string | undefined {
+  const tests: ((key: MatchKey) => string | undefined)[] = []
+  if (match.kind) {
+    const kinds = new Set<string>(match.kind)
+    tests.push((key) => (kinds.has(key.kind) ? undefined : `kind is ${key.kind}, rule matches ${match.kind?.join(' or ')}`))
+  }
+  const globTest = (field: 'target' | 'agent', patterns: readonly string[] | undefined): void => {
+    if (!patterns) return
+    const globs = patterns.map(compileGlob)
+    tests.push((key) =>
+      globs.some((glob) => glob(key[field])) ? undefined : `${field} is ${key[field] ? `"${key[field]}"` : 'empty'}, rule matches ${patterns.join(' or ')}`,
+    )
+  }
+  globTest('target', match.target)
+  if (match.env) {
+    const envs = new Set(match.env)
+    tests.push((key) => (envs.has(key.env) ? undefined : `env is ${key.env ? `"${key.env}"` : 'empty'}, rule matches ${match.env?.join(' or ')}`))
+  }
+  globTest('agent', match.agent)
+  return (key) => {
+    for (const test of tests) {
+      const reason = test(key)
+      if (reason) return reason
+    }
+    return undefined
+  }
+}
+
+const MAX_MEMOIZED = 10_000
+
+/** Memoizes the candidate rules per match key, so a decision only evaluates rules that can apply. */
+export function candidateIndex(rules: readonly CompiledRule[]): (key: MatchKey) => readonly CompiledRule[] {
+  const memo = new Map<string, readonly CompiledRule[]>()
+  return function candidates(key) {
+    const memoKey = `${key.kind}\u0000${key.target}\u0000${key.env}\u0000${key.agent}`
+    let found = memo.get(memoKey)
+    if (!found) {
+      found = rules.filter((rule) => rule.mismatch(key) === undefined)
+      // Agents and targets come from config, so keys are few; the bound only guards against abuse.
+      if (memo.size >= MAX_MEMOIZED) memo.clear()
+      memo.set(memoKey, found)
+    }
+    return found
+  }
+}

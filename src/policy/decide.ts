@@ -1,0 +1,211 @@
+import { actionDigest, type Action } from '../action/index.js'
+import type { CompiledPolicy, CompiledRule, MatchKey, ReviewRequirement } from './compiled-policy.js'
+import type { Effect } from './policy-schema.js'
+
+/** The target as the policy sees it (from config); absent for a dry run without a target. */
+export interface PolicyTarget {
+  readonly name: string
+  readonly kind: string
+  readonly labels: Readonly<Record<string, string>>
+}
+
+/** The agent as the policy sees it (from config or a verified workload identity). */
+export interface PolicyAgent {
+  readonly id: string
+  readonly owner: string
+  readonly labels: Readonly<Record<string, string>>
+}
+
+/** Everything a decision depends on. The clock is an input: decisions are reproducible. */
+export interface DecisionInput {
+  readonly action: Action
+  readonly target?: PolicyTarget | undefined
+  readonly agent?: PolicyAgent | undefined
+  /** The analyzer's facts for the action's kind; `undefined` for a kind without an analyzer. */
+  readonly facts?: object | undefined
+  /** The action's digest when the caller has it already; computed on demand otherwise. */
+  readonly digest?: string | undefined
+  readonly now: Date
+}
+
+/** How one evaluated rule came out. */
+export interface RuleOutcome {
+  readonly id: string
+  readonly effect: Effect
+  readonly matched: boolean
+  /** Why it matched or not, in words. */
+  readonly reason: string
+  /** Set when the condition could not be evaluated (then deny/review rules match and allow rules do not). */
+  readonly error?: string
+}
+
+/** The policy's verdict on one action, with its explanation. */
+export interface Decision {
+  readonly effect: Effect
+  /** Ids of every rule that applied, in policy order, whatever the final effect. */
+  readonly matched_rules: readonly string[]
+  /** The rules that were evaluated (their match keys held), in policy order. */
+  readonly rules: readonly RuleOutcome[]
+  /** How many rules were excluded by their match keys before any condition ran. */
+  readonly excluded_rules: number
+  /** True when no rule applied and the policy's default decided. */
+  readonly default_applied: boolean
+  /** For `review`: every requirement that must be met (one per matched review rule). */
+  readonly requirements: readonly ReviewRequirement[]
+  /** For `deny`: the messages of the deny rules that applied. */
+  readonly messages: readonly string[]
+  /** One sentence: what was decided and why. */
+  readonly explanation: string
+  readonly policy_version: string
+}
+
+const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({})
+
+/**
+ * Decides an action (PRODUCT.md §2): every rule whose match and condition hold applies; any deny
+ * wins; otherwise every matching review rule is its own requirement; otherwise any allow allows;
+ * otherwise the default. A condition that errors counts as matching for deny and review and as
+ * not matching for allow: an error never opens a door.
+ *
+ * @example
+ * decide(policy, { action, target, agent, facts: analyzers.analyze(action.kind, action.payload)?.facts, now: new Date() })
+ */
+export function decide(policy: CompiledPolicy, input: DecisionInput): Decision {
+  const { action } = input
+  const key = matchKeyOf(input)
+  const candidates = policy.candidates(key)
+  const variables = candidates.some((rule) => rule.condition) ? celVariables(policy, input, key) : {}
+
+  const outcomes: RuleOutcome[] = []
+  const matched: CompiledRule[] = []
+  for (const rule of candidates) {
+    const outcome = evaluateRule(rule, variables)
+    outcomes.push(outcome)
+    if (outcome.matched) matched.push(rule)
+  }
+
+  const denies = matched.filter((rule) => rule.effect === 'deny')
+  const reviews = matched.filter((rule) => rule.effect === 'review')
+  const allows = matched.filter((rule) => rule.effect === 'allow')
+  const base = {
+    matched_rules: matched.map((rule) => rule.id),
+    rules: outcomes,
+    excluded_rules: policy.rules.length - candidates.length,
+    policy_version: policy.version,
+  }
+  if (denies.length > 0) {
+    const messages = denies.map((rule) => rule.message ?? `denied by rule ${rule.id}`)
+    return { ...base, effect: 'deny', default_applied: false, requirements: [], messages, explanation: `denied by ${ids(denies)}: ${messages.join(' ')}` }
+  }
+  if (reviews.length > 0) {
+    const requirements = reviews.map((rule) => rule.review!)
+    return { ...base, effect: 'review', default_applied: false, requirements, messages: [], explanation: `review required by ${ids(reviews)}: ${describeRequirements(requirements)}` }
+  }
+  if (allows.length > 0) {
+    return { ...base, effect: 'allow', default_applied: false, requirements: [], messages: [], explanation: `allowed by ${ids(allows)}` }
+  }
+  const requirements = policy.default === 'review' ? [policy.defaultReview] : []
+  const tail = policy.default === 'review' ? `: ${describeRequirements(requirements)}` : ''
+  return {
+    ...base,
+    effect: policy.default,
+    default_applied: true,
+    requirements,
+    messages: policy.default === 'deny' ? ['no rule allows this action'] : [],
+    explanation: `no rule applied; the policy's default is ${policy.default}${tail}`,
+  }
+}
+
+/** What the rules' match keys are tested against for this input. */
+export function matchKeyOf(input: DecisionInput): MatchKey {
+  const labels = input.target?.labels ?? NO_LABELS
+  return { kind: input.action.kind, target: input.target?.name ?? input.action.target, env: labels['env'] ?? '', agent: input.agent?.id ?? '' }
+}
+
+/** The rules a decision did not evaluate, each with why its match keys excluded it. */
+export function excludedRules(policy: CompiledPolicy, input: DecisionInput): readonly { readonly id: string; readonly effect: Effect; readonly reason: string }[] {
+  const key = matchKeyOf(input)
+  return policy.rules.flatMap((rule) => {
+    const reason = rule.mismatch(key)
+    return reason ? [{ id: rule.id, effect: rule.effect, reason }] : []
+  })
+}
+
+function evaluateRule(rule: CompiledRule, variables: Record<string, unknown>): RuleOutcome {
+  const { id, effect } = rule
+  if (!rule.condition) return { id, effect, matched: true, reason: 'match keys hold and it has no condition' }
+  let result: unknown
+  try {
+    result = rule.condition(variables)
+  } catch (error) {
+    return conditionError(rule, firstLine(error instanceof Error ? error.message : String(error)))
+  }
+  if (result === true) return { id, effect, matched: true, reason: 'its condition is true' }
+  if (result === false) return { id, effect, matched: false, reason: 'its condition is false' }
+  return conditionError(rule, `the condition gave ${typeof result}, not true or false`)
+}
+
+function conditionError(rule: CompiledRule, error: string): RuleOutcome {
+  const matched = rule.effect !== 'allow'
+  const reason = matched ? `its condition failed to evaluate, which counts as matching for a ${rule.effect} rule` : 'its condition failed to evaluate, which never allows'
+  return { id: rule.id, effect: rule.effect, matched, reason, error }
+}
+
+function celVariables(policy: CompiledPolicy, input: DecisionInput, key: MatchKey): Record<string, unknown> {
+  const { cel } = policy
+  const { action } = input
+  const variables: Record<string, unknown> = {
+    action: cel.convert('Action', {
+      kind: action.kind,
+      target: action.target,
+      payload: action.payload,
+      digest: policy.reads.digest ? (input.digest ?? actionDigest(action)) : '',
+    }),
+    target: cel.convert('Target', { name: key.target, kind: input.target?.kind ?? '', labels: input.target?.labels, env: key.env }),
+    agent: cel.convert('Agent', input.agent ?? {}),
+    context: cel.convert('Context', action.context),
+  }
+  if (policy.reads.time) variables['time'] = cel.convert('Time', clock(input.now, policy.timezone))
+  for (const kind of cel.factKinds) {
+    if (kind.name !== action.kind) variables[kind.name] = cel.emptyFacts(kind.name)
+    // The action's own kind without facts stays unset: reading it errors, and errors never allow.
+    else if (input.facts) variables[kind.name] = cel.convert(kind.rootType, input.facts)
+  }
+  return variables
+}
+
+const clocks = new Map<string, Intl.DateTimeFormat>()
+const WEEKDAYS: Readonly<Record<string, number>> = { Sun: 0, Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6 }
+
+/** `time` in the policy's zone: the hour 0–23 and the weekday 0 (Sunday) – 6, CEL's convention. */
+function clock(now: Date, timeZone: string): { now: Date; hour: number; weekday: number } {
+  let format = clocks.get(timeZone)
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', { timeZone, hour: 'numeric', hourCycle: 'h23', weekday: 'short' })
+    clocks.set(timeZone, format)
+  }
+  let hour = 0
+  let weekday = 0
+  for (const part of format.formatToParts(now)) {
+    if (part.type === 'hour') hour = Number(part.value)
+    else if (part.type === 'weekday') weekday = WEEKDAYS[part.value] ?? 0
+  }
+  return { now, hour, weekday }
+}
+
+function describeRequirements(requirements: readonly ReviewRequirement[]): string {
+  return requirements
+    .map((requirement) => {
+      const who = requirement.approvers.length > 0 ? requirement.approvers.join(', ') : 'any human'
+      return `${requirement.min_approvals} approval${requirement.min_approvals === 1 ? '' : 's'} from ${who}`
+    })
+    .join(' and ')
+}
+
+function ids(rules: readonly CompiledRule[]): string {
+  return rules.map((rule) => rule.id).join(', ')
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0] ?? text
+}

@@ -1,0 +1,89 @@
+import { z } from 'zod'
+import { ACTION_KINDS } from '../action/index.js'
+import { parseDuration } from './duration.js'
+
+/** A policy's effects: what happens to an action. */
+export const EFFECTS = ['allow', 'deny', 'review'] as const
+export type Effect = (typeof EFFECTS)[number]
+
+/** Channel plugins a review block may name. */
+export const CHANNEL_TYPES = ['slack', 'teams', 'email', 'webhook', 'console'] as const
+
+const Duration = z.string().transform((text, ctx) => {
+  const ms = parseDuration(text)
+  if (ms === undefined || ms <= 0) {
+    ctx.addIssue({ code: 'custom', message: `expected a duration such as 90s, 30m, 1h or 1h30m, got "${text}"` })
+    return z.NEVER
+  }
+  return ms
+})
+
+const Approver = z
+  .string()
+  .regex(/^(group:[A-Za-z0-9._-]+|user:[^\s@]+@[^\s@]+)$/, 'expected group:NAME or user:EMAIL')
+  .transform((value) => (value.startsWith('user:') ? value.toLowerCase() : value))
+
+const Channel = z
+  .string()
+  .regex(new RegExp(`^(${CHANNEL_TYPES.join('|')})(:.+)?$`), `expected ${CHANNEL_TYPES.map((type) => `${type}:NAME`).join(', ')}`)
+
+const Review = z.strictObject({
+  approvers: z.array(Approver).default([]),
+  min_approvals: z.int().min(1).max(50).default(1),
+  timeout: Duration.prefault('1h'),
+  execute_within: Duration.prefault('15m'),
+  reason_required: z.boolean().default(false),
+  channels: z.array(Channel).default([]),
+})
+/** What one review requirement needs, durations in milliseconds. */
+export type ReviewSpec = z.output<typeof Review>
+
+const OneOrMany = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).transform((value) => (typeof value === 'string' ? [value] : value))
+const Kinds = z
+  .union([z.enum(ACTION_KINDS), z.array(z.enum(ACTION_KINDS)).min(1)])
+  .transform((value) => (typeof value === 'string' ? [value] : value))
+
+const Match = z.strictObject({ kind: Kinds.optional(), target: OneOrMany.optional(), env: OneOrMany.optional(), agent: OneOrMany.optional() })
+export type MatchSpec = z.output<typeof Match>
+
+const Rule = z
+  .strictObject({
+    id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'expected an id of letters, digits, ".", "_" or "-"'),
+    description: z.string().optional(),
+    match: Match.default({}),
+    when: z.string().trim().min(1, 'must not be empty (leave `when` out to match always)').optional(),
+    effect: z.enum(EFFECTS),
+    review: Review.optional(),
+    message: z.string().optional(),
+  })
+  .superRefine((rule, ctx) => {
+    if (rule.review && rule.effect !== 'review') {
+      ctx.addIssue({ code: 'custom', path: ['review'], message: `a review block belongs to effect review; this rule's effect is ${rule.effect}` })
+    }
+  })
+export type RuleSpec = z.output<typeof Rule>
+
+/** The policy document (PRODUCT.md §2), as validated. */
+export const PolicySchema = z
+  .strictObject({
+    version: z.literal(1, 'expected version: 1'),
+    default: z.enum(EFFECTS).default('review'),
+    default_review: Review.optional(),
+    /** IANA zone for `time.hour` and `time.weekday`. */
+    timezone: z.string().default('UTC'),
+    rules: z.array(Rule).default([]),
+  })
+  .superRefine((policy, ctx) => {
+    const seen = new Map<string, number>()
+    policy.rules.forEach((rule, index) => {
+      const first = seen.get(rule.id)
+      if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['rules', index, 'id'], message: `duplicate rule id "${rule.id}" (first at rules[${first}])` })
+      else seen.set(rule.id, index)
+    })
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: policy.timezone })
+    } catch {
+      ctx.addIssue({ code: 'custom', path: ['timezone'], message: `unknown time zone "${policy.timezone}" (expected an IANA name such as Europe/Paris)` })
+    }
+  })
+export type PolicySpec = z.output<typeof PolicySchema>
