@@ -116,20 +116,19 @@ function renderExplanation(policy: CompiledPolicy, input: DecisionInput, decisio
     lines.push(`impact: ${analysis.summary}`)
     for (const highlight of analysis.highlights) lines.push(`  ! ${highlight}`)
   }
-  lines.push(renderDecision(decision).trimEnd())
-  const excluded = excludedRules(policy, input)
-  for (const rule of excluded) lines.push(`  -  ${rule.id} (${rule.effect}): not selected: ${rule.reason}`)
+  lines.push(renderDecision(decision, excludedRules(policy, input)).trimEnd())
   lines.push(`policy: ${policy.file ?? 'policy'} version ${policy.version.slice(0, 12)}`)
   return `${lines.join('\n')}\n`
 }
 
-/** The decision as text: effect, why, each evaluated rule, each requirement. */
-function renderDecision(decision: Decision): string {
+/** The decision as text: effect, why, each evaluated rule (and each excluded one, when given), each requirement. */
+function renderDecision(decision: Decision, excluded: readonly { id: string; effect: string; reason: string }[] = []): string {
   const lines = [`effect: ${decision.effect}`, `why: ${decision.explanation}`, 'rules:']
   for (const rule of decision.rules) {
     lines.push(`  ${rule.matched ? '✓' : '✗'}  ${rule.id} (${rule.effect}): ${rule.reason}${rule.error ? ` [${rule.error}]` : ''}`)
   }
-  if (decision.rules.length === 0) lines.push('  (no rule was selected by its match keys)')
+  for (const rule of excluded) lines.push(`  -  ${rule.id} (${rule.effect}): not selected: ${rule.reason}`)
+  if (decision.rules.length === 0 && excluded.length === 0) lines.push('  (no rule was selected by its match keys)')
   for (const requirement of decision.requirements) lines.push(`requires: ${requirementText(requirement)}`)
   return `${lines.join('\n')}\n`
 }
@@ -152,5 +151,5 @@ function labelsText(labels: Readonly<Record<string, string>>): string {
 }
 
 function indent(text: string): string {
-  return text.replace(/^/gm, '      ')
+  return text.replace(/^(?=.)/gm, '      ')
 }

@@ -45,11 +45,23 @@ export function compilePolicy(text: string, options: { file?: string; factKinds:
   if (syntax.length > 0) fail(syntax)
   if (source.document.contents === null) fail([source.at([], 'the policy is empty (expected at least "version: 1")')])
 
-  const parsed = PolicySchema.safeParse(source.document.toJS())
-  if (!parsed.success) fail(parsed.error.issues.map((issue) => schemaDetail(source, issue)))
+  const raw: unknown = source.document.toJS()
+  const parsed = PolicySchema.safeParse(raw)
+  const cel = celEnvironmentFor(options.factKinds)
+  if (!parsed.success) {
+    // Check the conditions too, so the author sees every problem in one pass.
+    const problems = parsed.error.issues.map((issue) => schemaDetail(source, issue))
+    const rawRules = (raw as { rules?: unknown } | null)?.rules
+    if (Array.isArray(rawRules)) {
+      rawRules.forEach((rule: unknown, index) => {
+        const when = (rule as { when?: unknown } | null)?.when
+        if (typeof when === 'string' && when.trim()) compileCondition(['rules', index, 'when'], cel, source, problems)
+      })
+    }
+    fail(problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0)))
+  }
   const spec = parsed.data!
 
-  const cel = celEnvironmentFor(options.factKinds)
   const problems: ErrorDetail[] = []
   const rules = spec.rules.map((rule, index) => compileRule(rule, index, spec.default_review, cel, source, problems))
   if (problems.length > 0) fail(problems)
@@ -76,21 +88,7 @@ function compileRule(
   source: YamlSource,
   problems: ErrorDetail[],
 ): CompiledRule {
-  let condition: CompiledRule['condition']
-  if (rule.when !== undefined) {
-    const path = ['rules', index, 'when']
-    // The scalar may carry leading white space that the schema trimmed: offsets are into the raw value.
-    const raw = String((source.document.getIn(path) as string | undefined) ?? rule.when)
-    const check = cel.env.check(raw)
-    if (!check.valid) {
-      const error = check.error ?? { message: 'invalid condition' }
-      problems.push(source.atOffset(path, ('range' in error ? error.range?.start : undefined) ?? 0, celMessage(error, cel)))
-    } else if (check.type !== 'bool' && check.type !== 'dyn') {
-      problems.push(source.at(path, `the condition must be true or false, but it gives a value of type ${check.type}`))
-    } else {
-      condition = cel.env.parse(raw) as (variables: Record<string, unknown>) => unknown
-    }
-  }
+  const condition = rule.when === undefined ? undefined : compileCondition(['rules', index, 'when'], cel, source, problems)
   return Object.freeze({
     id: rule.id,
     description: rule.description,
@@ -102,6 +100,23 @@ function compileRule(
     condition,
     mismatch: compileMatch(rule.match),
   })
+}
+
+/** Type-checks and compiles the condition at `path`; on failure records a located problem and returns undefined. */
+function compileCondition(path: readonly (string | number)[], cel: CelEnvironment, source: YamlSource, problems: ErrorDetail[]): CompiledRule['condition'] {
+  // Offsets in CEL errors are into the raw scalar value, so check exactly that text.
+  const raw = String(source.document.getIn(path))
+  const check = cel.env.check(raw)
+  if (!check.valid) {
+    const error = check.error ?? { message: 'invalid condition' }
+    problems.push(source.atOffset(path, ('range' in error ? error.range?.start : undefined) ?? 0, celMessage(error, cel)))
+    return undefined
+  }
+  if (check.type !== 'bool' && check.type !== 'dyn') {
+    problems.push(source.at(path, `the condition must be true or false, but it gives a value of type ${check.type}`))
+    return undefined
+  }
+  return cel.env.parse(raw) as (variables: Record<string, unknown>) => unknown
 }
 
 function requirement(rule: string, spec: ReviewSpec): ReviewRequirement {
