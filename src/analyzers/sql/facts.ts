@@ -7,17 +7,42 @@ export type SqlStatementType = (typeof SQL_STATEMENT_TYPES)[number]
 
 /** One top-level statement of the input. */
 export interface SqlStatementFacts {
+  /**
+   * What the statement does. A statement that only wraps another one that runs takes the
+   * inner one's type: `EXPLAIN ANALYZE DELETE …` and `PREPARE p AS DELETE …` are `delete`, and
+   * so is `WITH d AS (DELETE …) SELECT …`, because that is what happens to the data.
+   * Plain `EXPLAIN`, `SHOW`, `BEGIN`, `VACUUM`, `LOCK`… are `other`; see `command`.
+   */
   readonly type: SqlStatementType
+  /**
+   * The command as written, upper-case, like PostgreSQL's command tag: `SELECT`, `DROP TABLE`,
+   * `SELECT INTO`, `COPY FROM`/`COPY TO`, `EXPLAIN ANALYZE DELETE`, `VACUUM`, `SHOW`, `BEGIN`…
+   * Tells the many `other` statements apart. (Added beyond PRODUCT.md §4.)
+   */
+  readonly command: string
   /** What kind of object a DDL/DCL statement acts on: `table`, `database`, `schema`, `role`, `index`, `function`, `extension`, `view`, `sequence`… `""` when none. */
   readonly object: string
+  /**
+   * Names of what the statement changes: the tables an INSERT/UPDATE/DELETE/MERGE/COPY FROM/TRUNCATE
+   * writes (also when hidden in a CTE), and the objects a DDL/DCL statement creates, alters or
+   * drops (`DROP DATABASE prod` → `["prod"]`; `GRANT admin TO bob` → `["admin"]`; `GRANT … ON ALL
+   * TABLES IN SCHEMA s` → `["s.*"]`), the setting a SET changes, the server file a COPY TO writes.
+   * Written like `tables`. `[]` for statements that change nothing. (Added beyond PRODUCT.md §4.)
+   */
+  readonly targets: readonly string[]
   /** Tables and views the statement reads or writes (including in CTEs and subqueries), schema-qualified when written so, lower-cased unless quoted. */
   readonly tables: readonly string[]
-  /** For update/delete (and merge's join condition): whether a WHERE clause limits the rows. `false` for other types. */
+  /**
+   * For update/delete/merge: whether a WHERE clause (merge: its join condition) limits the rows.
+   * A condition that is always true (`WHERE true`, `WHERE 1 = 1`) does not count, and every
+   * update/delete/merge in the statement, including those in CTEs, must have one. `false` for other types.
+   */
   readonly has_where: boolean
+  /** Whether an INSERT/UPDATE/DELETE/MERGE in the statement has a RETURNING clause. */
   readonly returning: boolean
   /** Whether this statement provably changes nothing. */
   readonly read_only: boolean
-  /** Functions called anywhere in the statement, lower-cased, schema-qualified when written so. */
+  /** Functions called anywhere in the statement, lower-cased unless quoted, schema-qualified when written so except for `pg_catalog.`, which is dropped because it names the same built-in. */
   readonly functions: readonly string[]
 }
 
@@ -32,6 +57,8 @@ export interface SqlFacts {
   readonly dcl: boolean
   /** Union of the statements' tables, in first-seen order. */
   readonly tables: readonly string[]
+  /** Union of the statements' functions, in first-seen order. (Added beyond PRODUCT.md §4.) */
+  readonly functions: readonly string[]
   /** Number of top-level statements. */
   readonly count: number
   /** The parser's message when the input is not valid PostgreSQL; `""` otherwise. */
