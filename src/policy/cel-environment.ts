@@ -1,5 +1,6 @@
 import { Environment } from '@marcbachmann/cel-js'
 import type { FactTypes } from '../analyzers/index.js'
+import type { TypeEnvironment } from './cel-compiler.js'
 
 /** The facts of one kind as the policy language declares them. */
 export interface FactKind {
@@ -28,13 +29,14 @@ type Convert = (value: unknown) => unknown
  * Values reach CEL as instances of one class per declared type (no per-access conversion), with
  * `int` fields as BigInt, as CEL requires.
  */
-export class CelEnvironment {
+export class CelEnvironment implements TypeEnvironment {
   readonly env: Environment
   readonly variables: readonly string[]
   readonly factKinds: readonly FactKind[]
   readonly #converters = new Map<string, Convert>()
   readonly #types = new Map<string, Readonly<Record<string, string>>>()
   readonly #empty = new Map<string, unknown>()
+  readonly #once = new Map<string, WeakMap<object, unknown>>()
 
   constructor(factKinds: readonly FactKind[]) {
     this.factKinds = factKinds
@@ -72,11 +74,35 @@ export class CelEnvironment {
     this.variables = variables
   }
 
+  /** The declared type of a top-level variable. */
+  variableType(name: string): string | undefined {
+    if (Object.hasOwn(BASE_VARIABLES, name)) return BASE_VARIABLES[name as keyof typeof BASE_VARIABLES]
+    return this.factKinds.find((kind) => kind.name === name)?.rootType
+  }
+
+  /** The declared type of a field of a message type. */
+  fieldType(typeName: string, field: string): string | undefined {
+    const fields = this.#types.get(typeName)
+    return fields && Object.hasOwn(fields, field) ? fields[field] : undefined
+  }
+
   /** Converts a plain value of a declared type (JSON numbers, missing fields allowed) into its CEL form. */
   convert(typeName: string, value: unknown): unknown {
     const converter = this.#converters.get(typeName)
     if (!converter) throw new Error(`unknown CEL type ${typeName}`)
     return converter(value)
+  }
+
+  /**
+   * Like `convert`, remembered per source object: targets and agents come from config and are
+   * decided on again and again, so their CEL form is built once.
+   */
+  convertOnce(typeName: string, source: object, value: () => unknown): unknown {
+    let cache = this.#once.get(typeName)
+    if (!cache) this.#once.set(typeName, (cache = new WeakMap()))
+    let converted = cache.get(source)
+    if (converted === undefined) cache.set(source, (converted = this.convert(typeName, value())))
+    return converted
   }
 
   /** The facts of a kind with every field at its empty value: what a policy sees for another kind's facts. */

@@ -1,6 +1,7 @@
 import type { ActionKind } from '../action/index.js'
 import type { CelEnvironment } from './cel-environment.js'
 import { compileGlob } from './glob.js'
+import type { RuleOutcome } from './decide.js'
 import type { Effect, MatchSpec } from './policy-schema.js'
 
 /** One review requirement of a decision: who may approve, how many, and for how long. */
@@ -38,6 +39,8 @@ export interface CompiledRule {
   readonly condition: ((variables: Record<string, unknown>) => unknown) | undefined
   /** Why this rule's match keys exclude `key`, or `undefined` when they include it. */
   mismatch(key: MatchKey): string | undefined
+  /** The outcomes that do not depend on an error message, built once so a decision allocates none. */
+  readonly outcomes: { readonly always: RuleOutcome; readonly true: RuleOutcome; readonly false: RuleOutcome }
 }
 
 /** A validated, compiled policy. Immutable; evaluate it with `decide`. */

@@ -71,48 +71,67 @@ const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({})
  * decide(policy, { action, target, agent, facts: analyzers.analyze(action.kind, action.payload)?.facts, now: new Date() })
  */
 export function decide(policy: CompiledPolicy, input: DecisionInput): Decision {
-  const { action } = input
   const key = matchKeyOf(input)
   const candidates = policy.candidates(key)
-  const variables = candidates.some((rule) => rule.condition) ? celVariables(policy, input, key) : {}
+  const variables = candidates.length > 0 ? celVariables(policy, input, key) : {}
 
-  const outcomes: RuleOutcome[] = []
-  const matched: CompiledRule[] = []
-  for (const rule of candidates) {
+  const outcomes: RuleOutcome[] = new Array(candidates.length)
+  const matched: string[] = []
+  const denies: CompiledRule[] = []
+  const reviews: CompiledRule[] = []
+  const allows: CompiledRule[] = []
+  for (let i = 0; i < candidates.length; i++) {
+    const rule = candidates[i]!
     const outcome = evaluateRule(rule, variables)
-    outcomes.push(outcome)
-    if (outcome.matched) matched.push(rule)
+    outcomes[i] = outcome
+    if (!outcome.matched) continue
+    matched.push(rule.id)
+    if (rule.effect === 'deny') denies.push(rule)
+    else if (rule.effect === 'review') reviews.push(rule)
+    else allows.push(rule)
   }
 
-  const denies = matched.filter((rule) => rule.effect === 'deny')
-  const reviews = matched.filter((rule) => rule.effect === 'review')
-  const allows = matched.filter((rule) => rule.effect === 'allow')
-  const base = {
-    matched_rules: matched.map((rule) => rule.id),
-    rules: outcomes,
-    excluded_rules: policy.rules.length - candidates.length,
-    policy_version: policy.version,
-  }
+  const excluded = policy.rules.length - candidates.length
   if (denies.length > 0) {
     const messages = denies.map((rule) => rule.message ?? `denied by rule ${rule.id}`)
-    return { ...base, effect: 'deny', default_applied: false, requirements: [], messages, explanation: `denied by ${ids(denies)}: ${messages.join(' ')}` }
+    return result(policy, 'deny', matched, outcomes, excluded, false, NO_REQUIREMENTS, messages, `denied by ${ids(denies)}: ${messages.join(' ')}`)
   }
   if (reviews.length > 0) {
     const requirements = reviews.map((rule) => rule.review!)
-    return { ...base, effect: 'review', default_applied: false, requirements, messages: [], explanation: `review required by ${ids(reviews)}: ${describeRequirements(requirements)}` }
+    return result(policy, 'review', matched, outcomes, excluded, false, requirements, NO_MESSAGES, `review required by ${ids(reviews)}: ${describeRequirements(requirements)}`)
   }
-  if (allows.length > 0) {
-    return { ...base, effect: 'allow', default_applied: false, requirements: [], messages: [], explanation: `allowed by ${ids(allows)}` }
-  }
-  const requirements = policy.default === 'review' ? [policy.defaultReview] : []
-  const tail = policy.default === 'review' ? `: ${describeRequirements(requirements)}` : ''
+  if (allows.length > 0) return result(policy, 'allow', matched, outcomes, excluded, false, NO_REQUIREMENTS, NO_MESSAGES, `allowed by ${ids(allows)}`)
+  const review = policy.default === 'review'
+  const requirements = review ? [policy.defaultReview] : NO_REQUIREMENTS
+  const explanation = `no rule applied; the policy's default is ${policy.default}${review ? `: ${describeRequirements(requirements)}` : ''}`
+  return result(policy, policy.default, matched, outcomes, excluded, true, requirements, policy.default === 'deny' ? DEFAULT_DENY : NO_MESSAGES, explanation)
+}
+
+const NO_REQUIREMENTS: readonly ReviewRequirement[] = Object.freeze([])
+const NO_MESSAGES: readonly string[] = Object.freeze([])
+const DEFAULT_DENY: readonly string[] = Object.freeze(['no rule allows this action'])
+
+function result(
+  policy: CompiledPolicy,
+  effect: Effect,
+  matched: readonly string[],
+  rules: readonly RuleOutcome[],
+  excluded: number,
+  defaultApplied: boolean,
+  requirements: readonly ReviewRequirement[],
+  messages: readonly string[],
+  explanation: string,
+): Decision {
   return {
-    ...base,
-    effect: policy.default,
-    default_applied: true,
+    effect,
+    matched_rules: matched,
+    rules,
+    excluded_rules: excluded,
+    default_applied: defaultApplied,
     requirements,
-    messages: policy.default === 'deny' ? ['no rule allows this action'] : [],
-    explanation: `no rule applied; the policy's default is ${policy.default}${tail}`,
+    messages,
+    explanation,
+    policy_version: policy.version,
   }
 }
 
@@ -132,17 +151,16 @@ export function excludedRules(policy: CompiledPolicy, input: DecisionInput): rea
 }
 
 function evaluateRule(rule: CompiledRule, variables: Record<string, unknown>): RuleOutcome {
-  const { id, effect } = rule
-  if (!rule.condition) return { id, effect, matched: true, reason: 'match keys hold and it has no condition' }
-  let result: unknown
+  if (!rule.condition) return rule.outcomes.always
+  let value: unknown
   try {
-    result = rule.condition(variables)
+    value = rule.condition(variables)
   } catch (error) {
     return conditionError(rule, firstLine(error instanceof Error ? error.message : String(error)))
   }
-  if (result === true) return { id, effect, matched: true, reason: 'its condition is true' }
-  if (result === false) return { id, effect, matched: false, reason: 'its condition is false' }
-  return conditionError(rule, `the condition gave ${typeof result}, not true or false`)
+  if (value === true) return rule.outcomes.true
+  if (value === false) return rule.outcomes.false
+  return conditionError(rule, `the condition gave ${typeof value}, not true or false`)
 }
 
 function conditionError(rule: CompiledRule, error: string): RuleOutcome {
@@ -161,8 +179,10 @@ function celVariables(policy: CompiledPolicy, input: DecisionInput, key: MatchKe
       payload: action.payload,
       digest: policy.reads.digest ? (input.digest ?? actionDigest(action)) : '',
     }),
-    target: cel.convert('Target', { name: key.target, kind: input.target?.kind ?? '', labels: input.target?.labels, env: key.env }),
-    agent: cel.convert('Agent', input.agent ?? {}),
+    target: input.target
+      ? cel.convertOnce('Target', input.target, () => ({ ...input.target, env: key.env }))
+      : cel.convert('Target', { name: key.target, kind: '', labels: NO_LABELS, env: '' }),
+    agent: input.agent ? cel.convertOnce('Agent', input.agent, () => input.agent) : cel.convert('Agent', {}),
     context: cel.convert('Context', action.context),
   }
   if (policy.reads.time) variables['time'] = cel.convert('Time', clock(input.now, policy.timezone))

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import type { z } from 'zod'
 import type { FactKindDeclaration } from '../analyzers/index.js'
 import { CountersignError, type ErrorDetail } from '../errors/index.js'
+import { compileCel } from './cel-compiler.js'
 import { CelEnvironment } from './cel-environment.js'
 import { candidateIndex, compileMatch, type CompiledPolicy, type CompiledRule, type ReviewRequirement } from './compiled-policy.js'
 import { PolicySchema, type ReviewSpec, type RuleSpec } from './policy-schema.js'
@@ -99,6 +100,11 @@ function compileRule(
     review: rule.effect === 'review' ? requirement(rule.id, rule.review ?? defaultReview ?? ANY_HUMAN_REVIEW) : undefined,
     condition,
     mismatch: compileMatch(rule.match),
+    outcomes: {
+      always: Object.freeze({ id: rule.id, effect: rule.effect, matched: true, reason: 'match keys hold and it has no condition' }),
+      true: Object.freeze({ id: rule.id, effect: rule.effect, matched: true, reason: 'its condition is true' }),
+      false: Object.freeze({ id: rule.id, effect: rule.effect, matched: false, reason: 'its condition is false' }),
+    },
   })
 }
 
@@ -106,7 +112,16 @@ function compileRule(
 function compileCondition(path: readonly (string | number)[], cel: CelEnvironment, source: YamlSource, problems: ErrorDetail[]): CompiledRule['condition'] {
   // Offsets in CEL errors are into the raw scalar value, so check exactly that text.
   const raw = String(source.document.getIn(path))
-  const check = cel.env.check(raw)
+  let interpreted: ReturnType<typeof cel.env.parse>
+  try {
+    interpreted = cel.env.parse(raw)
+  } catch (error) {
+    const range = (error as { range?: { start?: number } }).range
+    problems.push(source.atOffset(path, range?.start ?? 0, celMessage(error as Error, cel)))
+    return undefined
+  }
+  // Checking the AST that will run also spares the interpreter a type check per evaluation.
+  const check = interpreted.check()
   if (!check.valid) {
     const error = check.error ?? { message: 'invalid condition' }
     problems.push(source.atOffset(path, ('range' in error ? error.range?.start : undefined) ?? 0, celMessage(error, cel)))
@@ -116,7 +131,7 @@ function compileCondition(path: readonly (string | number)[], cel: CelEnvironmen
     problems.push(source.at(path, `the condition must be true or false, but it gives a value of type ${check.type}`))
     return undefined
   }
-  return cel.env.parse(raw) as (variables: Record<string, unknown>) => unknown
+  return compileCel(cel.env.parse(raw).ast, cel) ?? (interpreted as (variables: Record<string, unknown>) => unknown)
 }
 
 function requirement(rule: string, spec: ReviewSpec): ReviewRequirement {

@@ -1,0 +1,53 @@
+import { performance } from 'node:perf_hooks'
+
+export interface Throughput {
+  /** Median operations per second over the runs. */
+  readonly median: number
+  readonly runs: readonly number[]
+}
+
+export interface MeasureOptions {
+  /** Warm-up before the timed runs (JIT, memo tables, WASM tiering). */
+  readonly warmupMs?: number
+  /** Each timed run repeats `pass` until at least this long has elapsed. */
+  readonly minMs?: number
+  readonly runs?: number
+}
+
+/**
+ * Operations per second of `pass` on this thread. `pass` does one unit of work (typically one
+ * sweep over the stream) and returns how many operations it did.
+ */
+export function throughput(pass: () => number, options: MeasureOptions = {}): Throughput {
+  const { warmupMs = 500, minMs = 2000, runs = 3 } = options
+  const warmupEnd = performance.now() + warmupMs
+  do pass()
+  while (performance.now() < warmupEnd)
+  const results: number[] = []
+  for (let run = 0; run < runs; run++) {
+    let operations = 0
+    const start = performance.now()
+    let elapsed = 0
+    do {
+      operations += pass()
+      elapsed = performance.now() - start
+    } while (elapsed < minMs)
+    results.push((operations * 1000) / elapsed)
+  }
+  const sorted = [...results].sort((a, b) => a - b)
+  const middle = sorted.length >> 1
+  const median = sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
+  return { median, runs: results }
+}
+
+/** `123,456` */
+export const formatRate = (perSecond: number): string => Math.round(perSecond).toLocaleString('en-US')
+
+/** Renders rows as an aligned text table; numeric-looking cells are right-aligned. */
+export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)))
+  const numeric = (cell: string): boolean => /^[\d,.%×x ~-]+$/.test(cell) && /\d/.test(cell)
+  const line = (cells: readonly string[]): string =>
+    cells.map((cell, column) => (numeric(cell) ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join('  ').trimEnd()
+  return [line(header), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(line)].join('\n')
+}
