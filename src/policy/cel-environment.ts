@@ -33,6 +33,8 @@ export class CelEnvironment implements TypeEnvironment {
   readonly env: Environment
   readonly variables: readonly string[]
   readonly factKinds: readonly FactKind[]
+  /** Every kind's facts at their empty values: the prototype of each decision's variables. */
+  readonly emptyVariables: Readonly<Record<string, unknown>>
   readonly #converters = new Map<string, Convert>()
   readonly #types = new Map<string, Readonly<Record<string, string>>>()
   readonly #empty = new Map<string, unknown>()
@@ -66,12 +68,20 @@ export class CelEnvironment implements TypeEnvironment {
       this.env.registerVariable(name, type)
       variables.push(name)
     }
+    const empty: Record<string, unknown> = Object.create(null)
     for (const kind of factKinds) {
       this.env.registerVariable(kind.name, kind.rootType)
-      this.#empty.set(kind.name, this.convert(kind.rootType, {}))
+      this.#empty.set(kind.name, (empty[kind.name] = this.convert(kind.rootType, {})))
       variables.push(kind.name)
     }
     this.variables = variables
+    // Not frozen: a frozen prototype would forbid shadowing its properties in each decision.
+    this.emptyVariables = empty
+  }
+
+  /** The declaration of a kind's facts. */
+  factKind(name: string): FactKind | undefined {
+    return this.factKinds.find((kind) => kind.name === name)
   }
 
   /** The declared type of a top-level variable. */

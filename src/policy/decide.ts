@@ -172,25 +172,23 @@ function conditionError(rule: CompiledRule, error: string): RuleOutcome {
 function celVariables(policy: CompiledPolicy, input: DecisionInput, key: MatchKey): Record<string, unknown> {
   const { cel } = policy
   const { action } = input
-  const variables: Record<string, unknown> = {
-    action: cel.convert('Action', {
-      kind: action.kind,
-      target: action.target,
-      payload: action.payload,
-      digest: policy.reads.digest ? (input.digest ?? actionDigest(action)) : '',
-    }),
-    target: input.target
-      ? cel.convertOnce('Target', input.target, () => ({ ...input.target, env: key.env }))
-      : cel.convert('Target', { name: key.target, kind: '', labels: NO_LABELS, env: '' }),
-    agent: input.agent ? cel.convertOnce('Agent', input.agent, () => input.agent) : cel.convert('Agent', {}),
-    context: cel.convert('Context', action.context),
-  }
+  // Other kinds' (empty) facts come from a shared prototype, so only this action's values are set here.
+  const variables = Object.create(cel.emptyVariables) as Record<string, unknown>
+  variables['action'] = cel.convert('Action', {
+    kind: action.kind,
+    target: action.target,
+    payload: action.payload,
+    digest: policy.reads.digest ? (input.digest ?? actionDigest(action)) : '',
+  })
+  variables['target'] = input.target
+    ? cel.convertOnce('Target', input.target, () => ({ ...input.target, env: key.env }))
+    : cel.convert('Target', { name: key.target, kind: '', labels: NO_LABELS, env: '' })
+  variables['agent'] = input.agent ? cel.convertOnce('Agent', input.agent, () => input.agent) : cel.convert('Agent', {})
+  variables['context'] = cel.convert('Context', action.context)
   if (policy.reads.time) variables['time'] = cel.convert('Time', clock(input.now, policy.timezone))
-  for (const kind of cel.factKinds) {
-    if (kind.name !== action.kind) variables[kind.name] = cel.emptyFacts(kind.name)
-    // The action's own kind without facts stays unset: reading it errors, and errors never allow.
-    else if (input.facts) variables[kind.name] = cel.convert(kind.rootType, input.facts)
-  }
+  const own = cel.factKind(action.kind)
+  // The action's own kind without facts is shadowed as missing: reading it errors, and errors never allow.
+  if (own) variables[own.name] = input.facts ? cel.convert(own.rootType, input.facts) : undefined
   return variables
 }
 
