@@ -1,13 +1,15 @@
 /**
  * Compiles the statically typed subset of CEL that policies mostly use — field reads on facts,
  * comparisons of strings, ints and bools, `in`, string predicates, `size`, and the `exists`,
- * `all` and `exists_one` macros — into plain closures, so that a decision does not walk an
- * expression tree per rule. Anything outside the subset, or touching a `dyn` value (the payload),
- * is left to the cel-js interpreter: `compileCel` returns `undefined` and the caller falls back.
+ * `all` and `exists_one` macros — into JavaScript functions, so a decision does not walk an
+ * expression tree per rule. Anything outside the subset, or touching a `dyn` value (the
+ * payload), is left to the cel-js interpreter: `compileCel` returns `undefined`.
  *
- * Semantics follow CEL, including how errors combine: `false && error` is false, `true || error`
- * is true, `exists` is true if any element is, whatever the others raise. Differential tests
- * (cel-compiler.test.ts) hold the closures to the interpreter's answers.
+ * The generated code contains no text from the policy: identifiers are declared variable and
+ * field names that are checked to be plain identifiers, and every literal is passed in a
+ * constants array. Semantics follow CEL, including how errors combine (`false && error` is
+ * false, `exists` is true if any element is, whatever the others raise); differential tests
+ * (cel-compiler.test.ts) hold the compiled code to the interpreter's answers.
  */
 
 /** A node of the cel-js parser's AST (the unchecked shape). */
@@ -23,16 +25,15 @@ export interface TypeEnvironment {
   fieldType(typeName: string, field: string): string | undefined
 }
 
-/** An error raised by a compiled condition, as CEL would raise it. */
-export class CelRuntimeError extends Error {
-  override readonly name = 'CelRuntimeError'
-}
-
+type Variables = Record<string, unknown>
 type Frame = unknown[]
-type Evaluate = (variables: Record<string, unknown>, frame: Frame) => unknown
-interface Compiled {
+type Generated = (variables: Variables, frame: Frame) => unknown
+
+/** A compiled sub-expression: JavaScript source, its CEL type, and whether evaluating it can raise. */
+interface Code {
   readonly type: string
-  readonly run: Evaluate
+  readonly js: string
+  readonly canThrow: boolean
 }
 
 class Unsupported extends Error {}
@@ -41,248 +42,242 @@ const unsupported = (what: string): never => {
 }
 
 const SCALARS = new Set(['string', 'int', 'bool'])
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/
 
-/** Compiles a checked expression; `undefined` when it is outside the compiled subset. */
-export function compileCel(ast: unknown, types: TypeEnvironment): ((variables: Record<string, unknown>) => unknown) | undefined {
-  const slots = new Map<string, { index: number; type: string }>()
-  let size = 0
-  const scope = {
-    bind(name: string, type: string): number {
-      if (slots.has(name) || types.variableType(name)) unsupported('shadowed variable')
-      slots.set(name, { index: size, type })
-      return size++
-    },
-    unbind(name: string): void {
-      slots.delete(name)
-    },
-    lookup: (name: string) => slots.get(name),
-  }
-  let compiled: Compiled
+/** Runtime helpers the generated code calls for what may raise, and for the macros. */
+const HELPERS = Object.freeze({
+  get(map: Record<string, unknown>, key: string): unknown {
+    if (!Object.hasOwn(map, key)) throw new Error(`No such key: ${key}`)
+    return map[key]
+  },
+  at(list: readonly unknown[], index: bigint): unknown {
+    if (index < 0n || index >= BigInt(list.length)) throw new Error(`index out of bounds: ${index}`)
+    return list[Number(index)]
+  },
+  has: (map: object, key: string): boolean => Object.hasOwn(map, key),
+  codePoints(text: string): bigint {
+    // CEL counts code points, not UTF-16 units.
+    let count = 0
+    for (const _ of text) count++
+    return BigInt(count)
+  },
+  /** `&&` and `||` are commutative over errors in CEL: a decisive side wins over an error on the other. */
+  logical(decisive: boolean, left: Generated, right: Generated, v: Variables, f: Frame): boolean {
+    let failure: unknown
+    try {
+      if (left(v, f) === decisive) return decisive
+    } catch (error) {
+      failure = error
+    }
+    if (right(v, f) === decisive) return decisive
+    if (failure !== undefined) throw failure
+    return !decisive
+  },
+  /** exists (decisive true) and all (decisive false): a decisive element wins over errors of others. */
+  quantify(decisive: boolean, items: readonly unknown[], slot: number, predicate: Generated, v: Variables, f: Frame): boolean {
+    let failure: unknown
+    for (const item of items) {
+      f[slot] = item
+      try {
+        if (predicate(v, f) === decisive) return decisive
+      } catch (error) {
+        failure ??= error
+      }
+    }
+    if (failure !== undefined) throw failure
+    return !decisive
+  },
+  /** exists_one: errors are fatal, as in the interpreter. */
+  existsOne(items: readonly unknown[], slot: number, predicate: Generated, v: Variables, f: Frame): boolean {
+    let count = 0
+    for (const item of items) {
+      f[slot] = item
+      if (predicate(v, f) === true) count++
+    }
+    return count === 1
+  },
+})
+
+/**
+ * Compiles a checked expression; `undefined` when it is outside the compiled subset.
+ * `interpreted` evaluates the same expression in the interpreter: it runs when a variable the
+ * expression reads is missing (an action kind without facts), where CEL's error rules apply.
+ */
+export function compileCel(ast: unknown, types: TypeEnvironment, interpreted: (variables: Variables) => unknown): ((variables: Variables) => unknown) | undefined {
+  const compiler = new Compiler(types)
+  let code: Code
   try {
-    compiled = compileNode(ast as AstNode, types, scope)
+    code = compiler.node(ast as AstNode)
   } catch (error) {
     if (error instanceof Unsupported) return undefined
     throw error
   }
-  if (compiled.type !== 'bool') return undefined
-  const run = compiled.run
+  if (code.type !== 'bool') return undefined
+  const run = compiler.function(code.js)
+  const used = [...compiler.variables]
   // One frame per expression: evaluation is synchronous and an expression never re-enters itself.
-  const frame: Frame = new Array(size)
+  const frame: Frame = new Array(compiler.slots)
   return function compiledCondition(variables) {
+    // The generated code reads variables without checks; when one is missing, the interpreter
+    // decides how its error combines with the rest of the expression.
+    for (const name of used) if (variables[name] === undefined) return interpreted(variables)
     return run(variables, frame)
   }
 }
 
-interface Scope {
-  bind(name: string, type: string): number
-  unbind(name: string): void
-  lookup(name: string): { index: number; type: string } | undefined
-}
+class Compiler {
+  readonly variables = new Set<string>()
+  slots = 0
+  readonly #constants: unknown[] = []
+  readonly #functions: Generated[] = []
+  readonly #scope = new Map<string, { slot: number; type: string }>()
 
-function compileNode(node: AstNode, types: TypeEnvironment, scope: Scope): Compiled {
-  switch (node.op) {
-    case 'value':
-      return literal(node.args)
-    case 'id':
-      return identifier(node.args as string, types, scope)
-    case '.':
-      return field(node, types, scope)
-    case '[]':
-      return index(node, types, scope)
-    case '!_': {
-      const operand = expect(compileNode(node.args as AstNode, types, scope), 'bool').run
-      return { type: 'bool', run: (v, f) => !operand(v, f) }
-    }
-    case '&&':
-    case '||':
-      return logical(node, types, scope)
-    case '?:':
-      return ternary(node, types, scope)
-    case '==':
-    case '!=':
-    case '<':
-    case '<=':
-    case '>':
-    case '>=':
-      return comparison(node, types, scope)
-    case 'in':
-      return membership(node, types, scope)
-    case 'list':
-      return listLiteral(node, types, scope)
-    case 'rcall':
-      return receiverCall(node, types, scope)
-    case 'call':
-      return globalCall(node, types, scope)
-    default:
-      return unsupported(node.op)
+  constructor(readonly types: TypeEnvironment) {}
+
+  /** Builds a function of (variables, frame) returning the expression `js`. */
+  function(js: string): Generated {
+    const make = new Function('k', 'fns', 'h', `"use strict"; return function generated(v, f) { return (${js}) }`) as (
+      constants: readonly unknown[],
+      functions: readonly Generated[],
+      helpers: typeof HELPERS,
+    ) => Generated
+    return make(this.#constants, this.#functions, HELPERS)
   }
-}
 
-function literal(value: unknown): Compiled {
-  if (typeof value === 'string') return { type: 'string', run: () => value }
-  if (typeof value === 'boolean') return { type: 'bool', run: () => value }
-  if (typeof value === 'bigint') return { type: 'int', run: () => value }
-  return unsupported('literal')
-}
-
-function identifier(name: string, types: TypeEnvironment, scope: Scope): Compiled {
-  const slot = scope.lookup(name)
-  if (slot) {
-    const at = slot.index
-    return { type: slot.type, run: (_v, f) => f[at] }
-  }
-  const type = types.variableType(name) ?? unsupported('unknown variable')
-  return {
-    type,
-    run: (v) => {
-      const value = v[name]
-      if (value === undefined) throw new CelRuntimeError(`Unknown variable: ${name}`)
-      return value
-    },
-  }
-}
-
-function field(node: AstNode, types: TypeEnvironment, scope: Scope): Compiled {
-  const [targetNode, name] = node.args as [AstNode, string]
-  const target = compileNode(targetNode, types, scope)
-  const mapValue = mapValueType(target.type)
-  if (mapValue) return mapLookup(target, () => name, mapValue)
-  const type = types.fieldType(target.type, name) ?? unsupported('field')
-  if (type === 'dyn' || type.includes('dyn')) unsupported('dyn field')
-  const read = target.run
-  // Message values are built by CelEnvironment with every declared field set.
-  return { type, run: (v, f) => (read(v, f) as Record<string, unknown>)[name] }
-}
-
-function index(node: AstNode, types: TypeEnvironment, scope: Scope): Compiled {
-  const [targetNode, keyNode] = node.args as [AstNode, AstNode]
-  const target = compileNode(targetNode, types, scope)
-  const key = compileNode(keyNode, types, scope)
-  const mapValue = mapValueType(target.type)
-  if (mapValue) {
-    expect(key, 'string')
-    return mapLookup(target, (v, f) => key.run(v, f) as string, mapValue)
-  }
-  const element = listElementType(target.type) ?? unsupported('index')
-  expect(key, 'int')
-  return {
-    type: element,
-    run: (v, f) => {
-      const list = target.run(v, f) as readonly unknown[]
-      const at = key.run(v, f) as bigint
-      if (at < 0n || at >= BigInt(list.length)) throw new CelRuntimeError(`index out of bounds: ${at}`)
-      return list[Number(at)]
-    },
-  }
-}
-
-function mapLookup(target: Compiled, keyOf: Evaluate, valueType: string): Compiled {
-  return {
-    type: valueType,
-    run: (v, f) => {
-      const map = target.run(v, f) as Record<string, unknown>
-      const key = keyOf(v, f) as string
-      if (!Object.hasOwn(map, key)) throw new CelRuntimeError(`No such key: ${key}`)
-      return map[key]
-    },
-  }
-}
-
-function logical(node: AstNode, types: TypeEnvironment, scope: Scope): Compiled {
-  const [leftNode, rightNode] = node.args as [AstNode, AstNode]
-  const left = expect(compileNode(leftNode, types, scope), 'bool').run
-  const right = expect(compileNode(rightNode, types, scope), 'bool').run
-  // CEL's && and || are commutative over errors: a decisive side wins over an error on the other.
-  const decisive = node.op === '||'
-  return {
-    type: 'bool',
-    run: (v, f) => {
-      let failure: unknown
-      try {
-        if (left(v, f) === decisive) return decisive
-      } catch (error) {
-        failure = error
+  node(node: AstNode): Code {
+    switch (node.op) {
+      case 'value':
+        return this.literal(node.args)
+      case 'id':
+        return this.identifier(node.args as string)
+      case '.':
+        return this.field(node)
+      case '[]':
+        return this.index(node)
+      case '!_': {
+        const operand = this.expect(this.node(node.args as AstNode), 'bool')
+        return { type: 'bool', js: `!(${operand.js})`, canThrow: operand.canThrow }
       }
-      if (right(v, f) === decisive) return decisive
-      if (failure !== undefined) throw failure
-      return !decisive
-    },
+      case '&&':
+      case '||':
+        return this.logical(node)
+      case '?:': {
+        const [condition, yes, no] = (node.args as AstNode[]).map((arg) => this.node(arg)) as [Code, Code, Code]
+        this.expect(condition, 'bool')
+        this.expect(no, yes.type)
+        return { type: yes.type, js: `((${condition.js}) ? (${yes.js}) : (${no.js}))`, canThrow: condition.canThrow || yes.canThrow || no.canThrow }
+      }
+      case '==':
+      case '!=':
+      case '<':
+      case '<=':
+      case '>':
+      case '>=':
+        return this.comparison(node)
+      case 'in':
+        return this.membership(node)
+      case 'list': {
+        const items = (node.args as AstNode[]).map((item) => this.node(item))
+        const first = items[0] ?? unsupported('empty list')
+        for (const item of items) this.expect(item, first.type)
+        return { type: `list<${first.type}>`, js: `[${items.map((item) => item.js).join(', ')}]`, canThrow: items.some((item) => item.canThrow) }
+      }
+      case 'rcall':
+        return this.receiverCall(node)
+      case 'call': {
+        const [name, args] = node.args as [string, AstNode[]]
+        if (name !== 'size' || args.length !== 1) return unsupported(name)
+        return this.size(this.node(args[0]!))
+      }
+      default:
+        return unsupported(node.op)
+    }
   }
-}
 
-function ternary(node: AstNode, types: TypeEnvironment, scope: Scope): Compiled {
-  const [conditionNode, yesNode, noNode] = node.args as [AstNode, AstNode, AstNode]
-  const condition = expect(compileNode(conditionNode, types, scope), 'bool').run
-  const yes = compileNode(yesNode, types, scope)
-  const no = expect(compileNode(noNode, types, scope), yes.type)
-  return { type: yes.type, run: (v, f) => (condition(v, f) ? yes.run(v, f) : no.run(v, f)) }
-}
-
-function comparison(node: AstNode, types: TypeEnvironment, scope: Scope): Compiled {
-  const [leftNode, rightNode] = node.args as [AstNode, AstNode]
-  const left = compileNode(leftNode, types, scope)
-  const right = expect(compileNode(rightNode, types, scope), left.type)
-  const ordered = node.op !== '==' && node.op !== '!='
-  if (!SCALARS.has(left.type) || (ordered && left.type === 'bool')) unsupported('comparison type')
-  const a = left.run
-  const b = right.run
-  const compare = {
-    '==': (x: unknown, y: unknown) => x === y,
-    '!=': (x: unknown, y: unknown) => x !== y,
-    '<': (x: unknown, y: unknown) => (x as string) < (y as string),
-    '<=': (x: unknown, y: unknown) => (x as string) <= (y as string),
-    '>': (x: unknown, y: unknown) => (x as string) > (y as string),
-    '>=': (x: unknown, y: unknown) => (x as string) >= (y as string),
-  }[node.op]!
-  return { type: 'bool', run: (v, f) => compare(a(v, f), b(v, f)) }
-}
-
-function membership(node: AstNode, types: TypeEnvironment, scope: Scope): Compiled {
-  const [itemNode, containerNode] = node.args as [AstNode, AstNode]
-  const item = compileNode(itemNode, types, scope)
-  const container = compileNode(containerNode, types, scope)
-  if (mapValueType(container.type)) {
-    expect(item, 'string')
-    return { type: 'bool', run: (v, f) => Object.hasOwn(container.run(v, f) as object, item.run(v, f) as string) }
+  literal(value: unknown): Code {
+    if (typeof value === 'boolean') return { type: 'bool', js: String(value), canThrow: false }
+    if (typeof value === 'string') return { type: 'string', js: this.constant(value), canThrow: false }
+    if (typeof value === 'bigint') return { type: 'int', js: this.constant(value), canThrow: false }
+    return unsupported('literal')
   }
-  const element = listElementType(container.type) ?? unsupported('in')
-  if (element !== item.type || !SCALARS.has(element)) unsupported('in type')
-  const literals = containerNode.op === 'list' ? (containerNode.args as AstNode[]) : []
-  if (literals.length > 0 && literals.every((node) => node.op === 'value')) {
-    // A list of literals is a set known at load time.
-    const set = new Set(literals.map((node) => node.args))
-    return { type: 'bool', run: (v, f) => set.has(item.run(v, f)) }
+
+  identifier(name: string): Code {
+    const bound = this.#scope.get(name)
+    if (bound) return { type: bound.type, js: `f[${bound.slot}]`, canThrow: false }
+    const type = this.types.variableType(name) ?? unsupported('unknown variable')
+    if (!IDENTIFIER.test(name)) unsupported('variable name')
+    this.variables.add(name)
+    return { type, js: `v.${name}`, canThrow: false }
   }
-  return { type: 'bool', run: (v, f) => (container.run(v, f) as readonly unknown[]).includes(item.run(v, f)) }
-}
 
-function listLiteral(node: AstNode, types: TypeEnvironment, scope: Scope): Compiled {
-  const items = (node.args as AstNode[]).map((item) => compileNode(item, types, scope))
-  const first = items[0] ?? unsupported('empty list')
-  for (const item of items) expect(item, first.type)
-  const runs = items.map((item) => item.run)
-  return { type: `list<${first.type}>`, run: (v, f) => runs.map((run) => run(v, f)) }
-}
+  field(node: AstNode): Code {
+    const [targetNode, name] = node.args as [AstNode, string]
+    const target = this.node(targetNode)
+    const mapValue = mapValueType(target.type)
+    if (mapValue) return { type: mapValue, js: `h.get(${target.js}, ${this.constant(name)})`, canThrow: true }
+    const type = this.types.fieldType(target.type, name) ?? unsupported('field')
+    if (type.includes('dyn') || !IDENTIFIER.test(name)) unsupported('dyn field')
+    // Message values are built by CelEnvironment with every declared field set.
+    return { type, js: `(${target.js}).${name}`, canThrow: target.canThrow }
+  }
 
-function receiverCall(node: AstNode, types: TypeEnvironment, scope: Scope): Compiled {
-  const [name, receiverNode, argNodes] = node.args as [string, AstNode, AstNode[]]
-  if (name === 'exists' || name === 'all' || name === 'exists_one') return quantifier(name, receiverNode, argNodes, types, scope)
-  const receiver = compileNode(receiverNode, types, scope)
-  if (name === 'size' && argNodes.length === 0) return sizeOf(receiver)
-  if (argNodes.length !== 1) unsupported('call arity')
-  expect(receiver, 'string')
-  const argNode = argNodes[0]!
-  const argument = expect(compileNode(argNode, types, scope), 'string')
-  const text = receiver.run
-  const arg = argument.run
-  switch (name) {
-    case 'startsWith':
-      return { type: 'bool', run: (v, f) => (text(v, f) as string).startsWith(arg(v, f) as string) }
-    case 'endsWith':
-      return { type: 'bool', run: (v, f) => (text(v, f) as string).endsWith(arg(v, f) as string) }
-    case 'contains':
-      return { type: 'bool', run: (v, f) => (text(v, f) as string).includes(arg(v, f) as string) }
-    case 'matches': {
+  index(node: AstNode): Code {
+    const [target, key] = (node.args as AstNode[]).map((arg) => this.node(arg)) as [Code, Code]
+    const mapValue = mapValueType(target.type)
+    if (mapValue) {
+      this.expect(key, 'string')
+      return { type: mapValue, js: `h.get(${target.js}, ${key.js})`, canThrow: true }
+    }
+    const element = listElementType(target.type) ?? unsupported('index')
+    this.expect(key, 'int')
+    return { type: element, js: `h.at(${target.js}, ${key.js})`, canThrow: true }
+  }
+
+  logical(node: AstNode): Code {
+    const [left, right] = (node.args as AstNode[]).map((arg) => this.expect(this.node(arg), 'bool')) as [Code, Code]
+    const decisive = node.op === '||'
+    // Without possible errors, JavaScript's short-circuit operators are exactly CEL's.
+    if (!left.canThrow && !right.canThrow) return { type: 'bool', js: `((${left.js}) ${node.op} (${right.js}))`, canThrow: false }
+    return { type: 'bool', js: `h.logical(${decisive}, ${this.subFunction(left.js)}, ${this.subFunction(right.js)}, v, f)`, canThrow: true }
+  }
+
+  comparison(node: AstNode): Code {
+    const [left, right] = (node.args as AstNode[]).map((arg) => this.node(arg)) as [Code, Code]
+    this.expect(right, left.type)
+    const ordered = node.op !== '==' && node.op !== '!='
+    if (!SCALARS.has(left.type) || (ordered && left.type === 'bool')) unsupported('comparison type')
+    const operator = node.op === '==' ? '===' : node.op === '!=' ? '!==' : node.op
+    return { type: 'bool', js: `((${left.js}) ${operator} (${right.js}))`, canThrow: left.canThrow || right.canThrow }
+  }
+
+  membership(node: AstNode): Code {
+    const [itemNode, containerNode] = node.args as [AstNode, AstNode]
+    const item = this.node(itemNode)
+    const container = this.node(containerNode)
+    const canThrow = item.canThrow || container.canThrow
+    if (mapValueType(container.type)) {
+      this.expect(item, 'string')
+      return { type: 'bool', js: `h.has(${container.js}, ${item.js})`, canThrow }
+    }
+    const element = listElementType(container.type) ?? unsupported('in')
+    if (element !== item.type || !SCALARS.has(element)) unsupported('in type')
+    const literals = containerNode.op === 'list' ? (containerNode.args as AstNode[]) : []
+    if (literals.length > 0 && literals.every((literal) => literal.op === 'value')) {
+      // A list of literals is a set known at load time.
+      return { type: 'bool', js: `${this.constant(new Set(literals.map((literal) => literal.args)))}.has(${item.js})`, canThrow: item.canThrow }
+    }
+    return { type: 'bool', js: `(${container.js}).includes(${item.js})`, canThrow }
+  }
+
+  receiverCall(node: AstNode): Code {
+    const [name, receiverNode, argNodes] = node.args as [string, AstNode, AstNode[]]
+    if (name === 'exists' || name === 'all' || name === 'exists_one') return this.quantifier(name, receiverNode, argNodes)
+    const receiver = this.node(receiverNode)
+    if (name === 'size' && argNodes.length === 0) return this.size(receiver)
+    if (argNodes.length !== 1) unsupported('call arity')
+    this.expect(receiver, 'string')
+    const argNode = argNodes[0]!
+    if (name === 'matches') {
       // A literal pattern compiles once; a computed one is left to the interpreter.
       if (argNode.op !== 'value' || typeof argNode.args !== 'string') return unsupported('computed pattern')
       let pattern: RegExp
@@ -291,85 +286,52 @@ function receiverCall(node: AstNode, types: TypeEnvironment, scope: Scope): Comp
       } catch {
         return unsupported('invalid pattern')
       }
-      return { type: 'bool', run: (v, f) => pattern.test(text(v, f) as string) }
+      return { type: 'bool', js: `${this.constant(pattern)}.test(${receiver.js})`, canThrow: receiver.canThrow }
     }
-    default:
-      return unsupported(name)
+    const method = { startsWith: 'startsWith', endsWith: 'endsWith', contains: 'includes' }[name] ?? unsupported(name)
+    const argument = this.expect(this.node(argNode), 'string')
+    return { type: 'bool', js: `(${receiver.js}).${method}(${argument.js})`, canThrow: receiver.canThrow || argument.canThrow }
   }
-}
 
-function globalCall(node: AstNode, types: TypeEnvironment, scope: Scope): Compiled {
-  const [name, argNodes] = node.args as [string, AstNode[]]
-  if (name !== 'size' || argNodes.length !== 1) return unsupported(name)
-  return sizeOf(compileNode(argNodes[0]!, types, scope))
-}
-
-function sizeOf(value: Compiled): Compiled {
-  const run = value.run
-  if (value.type === 'string') {
-    return {
-      type: 'int',
-      run: (v, f) => {
-        // CEL counts code points, not UTF-16 units.
-        let count = 0
-        for (const _ of run(v, f) as string) count++
-        return BigInt(count)
-      },
-    }
+  size(value: Code): Code {
+    if (value.type === 'string') return { type: 'int', js: `h.codePoints(${value.js})`, canThrow: value.canThrow }
+    if (listElementType(value.type)) return { type: 'int', js: `BigInt((${value.js}).length)`, canThrow: value.canThrow }
+    if (mapValueType(value.type)) return { type: 'int', js: `BigInt(Object.keys(${value.js}).length)`, canThrow: value.canThrow }
+    return unsupported('size type')
   }
-  if (listElementType(value.type)) return { type: 'int', run: (v, f) => BigInt((run(v, f) as readonly unknown[]).length) }
-  if (mapValueType(value.type)) return { type: 'int', run: (v, f) => BigInt(Object.keys(run(v, f) as object).length) }
-  return unsupported('size type')
-}
 
-function quantifier(name: 'exists' | 'all' | 'exists_one', receiverNode: AstNode, argNodes: AstNode[], types: TypeEnvironment, scope: Scope): Compiled {
-  const [variableNode, predicateNode] = argNodes
-  if (argNodes.length !== 2 || variableNode?.op !== 'id' || !predicateNode) return unsupported('macro shape')
-  const list = compileNode(receiverNode, types, scope)
-  const element = listElementType(list.type) ?? unsupported('macro over a non-list')
-  const variable = variableNode.args as string
-  const slot = scope.bind(variable, element)
-  const predicate = expect(compileNode(predicateNode, types, scope), 'bool').run
-  scope.unbind(variable)
-  const items = list.run
-
-  if (name === 'exists_one') {
-    // Errors are fatal in exists_one, as in the interpreter.
-    return {
-      type: 'bool',
-      run: (v, f) => {
-        let count = 0
-        for (const item of items(v, f) as readonly unknown[]) {
-          f[slot] = item
-          if (predicate(v, f) === true) count++
-        }
-        return count === 1
-      },
-    }
+  quantifier(name: 'exists' | 'all' | 'exists_one', receiverNode: AstNode, argNodes: AstNode[]): Code {
+    const [variableNode, predicateNode] = argNodes
+    if (argNodes.length !== 2 || variableNode?.op !== 'id' || !predicateNode) return unsupported('macro shape')
+    const list = this.node(receiverNode)
+    const element = listElementType(list.type) ?? unsupported('macro over a non-list')
+    const variable = variableNode.args as string
+    if (this.#scope.has(variable) || this.types.variableType(variable)) unsupported('shadowed variable')
+    const slot = this.slots++
+    this.#scope.set(variable, { slot, type: element })
+    const predicate = this.expect(this.node(predicateNode), 'bool')
+    this.#scope.delete(variable)
+    const call =
+      name === 'exists_one'
+        ? `h.existsOne(${list.js}, ${slot}, ${this.subFunction(predicate.js)}, v, f)`
+        : `h.quantify(${name === 'exists'}, ${list.js}, ${slot}, ${this.subFunction(predicate.js)}, v, f)`
+    return { type: 'bool', js: call, canThrow: list.canThrow || predicate.canThrow }
   }
-  // exists: any true wins over errors; all: any false wins over errors.
-  const decisive = name === 'exists'
-  return {
-    type: 'bool',
-    run: (v, f) => {
-      let failure: unknown
-      for (const item of items(v, f) as readonly unknown[]) {
-        f[slot] = item
-        try {
-          if (predicate(v, f) === decisive) return decisive
-        } catch (error) {
-          failure ??= error
-        }
-      }
-      if (failure !== undefined) throw failure
-      return !decisive
-    },
-  }
-}
 
-function expect(compiled: Compiled, type: string): Compiled {
-  if (compiled.type !== type) unsupported(`expected ${type}, got ${compiled.type}`)
-  return compiled
+  subFunction(js: string): string {
+    this.#functions.push(this.function(js))
+    return `fns[${this.#functions.length - 1}]`
+  }
+
+  constant(value: unknown): string {
+    this.#constants.push(value)
+    return `k[${this.#constants.length - 1}]`
+  }
+
+  expect(code: Code, type: string): Code {
+    if (code.type !== type) unsupported(`expected ${type}, got ${code.type}`)
+    return code
+  }
 }
 
 function listElementType(type: string): string | undefined {

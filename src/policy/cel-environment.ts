@@ -22,6 +22,8 @@ const BASE_VARIABLES = { action: 'Action', target: 'Target', agent: 'Agent', con
 
 type Convert = (value: unknown) => unknown
 
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/
+
 /**
  * The policy language's environment: typed variables, so that a misspelled fact or field is an
  * error when the policy loads, not a silent `false` when an action arrives.
@@ -121,13 +123,21 @@ export class CelEnvironment implements TypeEnvironment {
   }
 
   #objectConverter(ctor: new () => object, fields: Readonly<Record<string, string>>): Convert {
-    const entries = Object.entries(fields).map(([field, type]) => [field, this.#fieldConverter(type)] as const)
-    return (value) => {
-      const source = (value ?? {}) as Record<string, unknown>
-      const out = new ctor() as Record<string, unknown>
-      for (const [field, convert] of entries) out[field] = convert(source[field])
-      return out
+    const names = Object.keys(fields)
+    const converters = names.map((field) => this.#fieldConverter(fields[field]!))
+    if (!names.every((field) => IDENTIFIER.test(field))) {
+      return (value) => {
+        const source = (value ?? {}) as Record<string, unknown>
+        const out = new ctor() as Record<string, unknown>
+        names.forEach((field, index) => (out[field] = converters[index]!(source[field])))
+        return out
+      }
     }
+    // One generated function per type reads and writes each field by name, which keeps the
+    // engine's property caches monomorphic. Field names are declared identifiers, checked above.
+    const body = names.map((field, index) => `o.${field} = c[${index}](s.${field});`).join(' ')
+    const make = new Function('C', 'c', `"use strict"; return function convert(value) { const s = value ?? {}; const o = new C(); ${body} return o }`)
+    return make(ctor, converters) as Convert
   }
 
   #fieldConverter(type: string): Convert {

@@ -92,15 +92,25 @@ const MAX_MEMOIZED = 10_000
 
 /** Memoizes the candidate rules per match key, so a decision only evaluates rules that can apply. */
 export function candidateIndex(rules: readonly CompiledRule[]): (key: MatchKey) => readonly CompiledRule[] {
-  const memo = new Map<string, readonly CompiledRule[]>()
+  // kind → target → env → agent → candidates: four lookups and no allocation on the hot path.
+  let memo = new Map<string, Map<string, Map<string, Map<string, readonly CompiledRule[]>>>>()
+  let size = 0
   return function candidates(key) {
-    const memoKey = `${key.kind}\u0000${key.target}\u0000${key.env}\u0000${key.agent}`
-    let found = memo.get(memoKey)
+    let byTarget = memo.get(key.kind)
+    if (!byTarget) memo.set(key.kind, (byTarget = new Map()))
+    let byEnv = byTarget.get(key.target)
+    if (!byEnv) byTarget.set(key.target, (byEnv = new Map()))
+    let byAgent = byEnv.get(key.env)
+    if (!byAgent) byEnv.set(key.env, (byAgent = new Map()))
+    let found = byAgent.get(key.agent)
     if (!found) {
       found = rules.filter((rule) => rule.mismatch(key) === undefined)
       // Agents and targets come from config, so keys are few; the bound only guards against abuse.
-      if (memo.size >= MAX_MEMOIZED) memo.clear()
-      memo.set(memoKey, found)
+      if (++size > MAX_MEMOIZED) {
+        memo = new Map()
+        size = 0
+      }
+      byAgent.set(key.agent, found)
     }
     return found
   }

@@ -131,7 +131,8 @@ function compileCondition(path: readonly (string | number)[], cel: CelEnvironmen
     problems.push(source.at(path, `the condition must be true or false, but it gives a value of type ${check.type}`))
     return undefined
   }
-  return compileCel(cel.env.parse(raw).ast, cel) ?? (interpreted as (variables: Record<string, unknown>) => unknown)
+  const interpret = interpreted as (variables: Record<string, unknown>) => unknown
+  return compileCel(cel.env.parse(raw).ast, cel, interpret) ?? interpret
 }
 
 function requirement(rule: string, spec: ReviewSpec): ReviewRequirement {
