@@ -14,10 +14,9 @@ const jsonObject = z.record(z.string(), z.unknown())
 /** Payload schemas per kind. Strict: a key the connector would ignore must not ride along with an approval. */
 export const PAYLOAD_SCHEMAS = {
   sql: z.strictObject({ sql: nonEmpty }),
-  shell: z.union([
-    z.strictObject({ command: nonEmpty }),
-    z.strictObject({ argv: z.array(text).min(1, 'must name a program').max(10_000) }),
-  ]),
+  shell: z
+    .strictObject({ command: nonEmpty.optional(), argv: z.array(text).min(1, 'must name a program').max(10_000).optional() })
+    .refine((payload) => (payload.command === undefined) !== (payload.argv === undefined), 'expected either command (one string) or argv (a list), not both'),
   terraform: z.strictObject({
     plan: jsonObject,
     plan_sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits').optional(),
