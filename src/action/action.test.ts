@@ -34,6 +34,7 @@ describe('action validation', () => {
     { name: 'a missing target', action: { kind: 'sql', payload: { sql: 'SELECT 1' } }, path: 'target' },
     { name: 'an unknown context key', action: { kind: 'sql', target: 't', payload: { sql: 'SELECT 1' }, context: { reasn: 'x' } }, path: 'context' },
     { name: 'an unknown top-level key', action: { kind: 'sql', target: 't', payload: { sql: 'SELECT 1' }, approved: true }, path: '' },
+    { name: 'a __proto__ key hidden in a payload', action: JSON.parse('{"kind":"custom","target":"t","payload":{"cmd":"ls","__proto__":{"cmd":"rm -rf /"}}}') as object, path: 'payload' },
     { name: 'an oversized SQL text', action: { kind: 'sql', target: 't', payload: { sql: 'x'.repeat(1_000_001) } }, path: 'payload.sql' },
   ]
   it('says which shell forms exist when given both', () => {

@@ -54,10 +54,17 @@ export const TargetNameSchema = z
   .max(200)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be letters, digits, ".", "_" or "-", starting with a letter or digit')
 
+/** True when `value` holds a `__proto__` key at any depth: schemas would drop it silently, so the digest would not cover it. */
+function hasProtoKey(value: unknown, depth = 0): boolean {
+  if (!value || typeof value !== 'object' || depth > 100) return depth > 100
+  if (Object.hasOwn(value, '__proto__')) return true
+  return Object.values(value).some((item) => hasProtoKey(item, depth + 1))
+}
+
 const ActionEnvelopeSchema = z.strictObject({
   kind: z.enum(ACTION_KINDS),
   target: TargetNameSchema,
-  payload: z.unknown(),
+  payload: z.unknown().refine((payload) => !hasProtoKey(payload), 'must not contain a "__proto__" key (or nest deeper than 100 levels)'),
   context: ActionContextSchema.default({}),
 })
 

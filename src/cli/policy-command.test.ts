@@ -77,6 +77,14 @@ describe('countersign policy test', () => {
     writeFileSync(join(dir, 'cases.yaml'), '- name: no labels\n  action: { kind: sql, target: prod-db, payload: { sql: "SELECT 1" } }\n  expect: { effect: deny, rules: [] }\n')
     const result = await cli('policy', 'test', join(dir, 'policy.yaml'), join(dir, 'cases.yaml'))
     assert.equal(result.code, 0, result.stdout)
+    assert.match(result.stderr, /^note: no config found .*targets have no labels\n$/)
+  })
+
+  it('refuses a case whose target the config does not know, instead of deciding it without labels', async () => {
+    const cases = tempFile('cases.yaml', '- name: typo\n  action: { kind: sql, target: prod-bd, payload: { sql: "DELETE FROM users" } }\n  expect: { effect: allow }\n')
+    const result = await cli('policy', 'test', join(examples, 'policy.yaml'), cases, '--config', join(examples, 'countersign.yaml'))
+    assert.equal(result.code, 2)
+    assert.match(result.stderr, /cases\.yaml:2:\d+: unknown target "prod-bd" \(not in the config\)/)
   })
 
   it('exits 2 with located errors for an invalid cases file, running nothing', async () => {

@@ -45,6 +45,7 @@ export function policyCommand(io: CliIo): Command {
         analyze: (kind, payload) => analyzers.analyze(kind, payload),
         target: (name) => context.targets.get(name),
         agent: (id) => context.agents.get(id),
+        knowsTargets: context.source !== undefined,
         now: () => new Date(),
       })
       let failed = 0
@@ -83,6 +84,9 @@ export function policyCommand(io: CliIo): Command {
       const agent = options.agent ? context.agents.get(options.agent) : undefined
       if (options.agent && !agent) throw new CountersignError('INVALID', `--agent: unknown agent "${options.agent}" (not in the config)`)
       const action = parsed.data
+      if (action.target && context.source && !context.targets.has(action.target)) {
+        throw new CountersignError('INVALID', `--action: unknown target "${action.target}" (not in ${context.source})`)
+      }
       const analysis = analyzers.analyze(action.kind, action.payload)
       const input: DecisionInput = { action, target: context.targets.get(action.target), agent, facts: analysis?.facts, now }
       const decision = decide(compiled, input)
@@ -107,7 +111,9 @@ function loadContext(explicit: string | undefined, policyFile: string, io: CliIo
   const file = explicit ?? io.env['COUNTERSIGN_CONFIG']
   if (file) return readPolicyContext(resolve(io.cwd, file))
   const beside = join(dirname(resolve(io.cwd, policyFile)), 'countersign.yaml')
-  return existsSync(beside) ? readPolicyContext(beside) : EMPTY_POLICY_CONTEXT
+  if (existsSync(beside)) return readPolicyContext(beside)
+  io.stderr('note: no config found (--config, COUNTERSIGN_CONFIG or countersign.yaml beside the policy): targets have no labels\n')
+  return EMPTY_POLICY_CONTEXT
 }
 
 function renderExplanation(policy: CompiledPolicy, input: DecisionInput, decision: Decision, analysis: Analysis | undefined): string {

@@ -15,12 +15,14 @@ const PolicyContextSchema = z.looseObject({
 
 /** Targets and agents by name, as a policy sees them. */
 export interface PolicyContext {
+  /** The config file read; `undefined` when there was none. */
+  readonly source: string | undefined
   readonly targets: ReadonlyMap<string, { readonly name: string; readonly kind: string; readonly labels: Readonly<Record<string, string>> }>
   readonly agents: ReadonlyMap<string, { readonly id: string; readonly owner: string; readonly labels: Readonly<Record<string, string>> }>
 }
 
 /** A context with no targets or agents: every target is empty (no labels). */
-export const EMPTY_POLICY_CONTEXT: PolicyContext = { targets: new Map(), agents: new Map() }
+export const EMPTY_POLICY_CONTEXT: PolicyContext = { source: undefined, targets: new Map(), agents: new Map() }
 
 /**
  * Reads the targets and agents of a config file, for the policy tools (`policy test`, `policy explain`)
@@ -39,6 +41,7 @@ export function readPolicyContext(file: string): PolicyContext {
     throw new CountersignError('INVALID', `${file}: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`)
   }
   return {
+    source: file,
     targets: new Map(parsed.data.targets.map((target) => [target.name, { name: target.name, kind: target.kind, labels: target.labels }])),
     agents: new Map(parsed.data.identities.agents.map((agent) => [agent.id, { id: agent.id, owner: agent.owner.toLowerCase(), labels: agent.labels }])),
   }

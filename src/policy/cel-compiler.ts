@@ -12,6 +12,8 @@
  * (cel-compiler.test.ts) hold the compiled code to the interpreter's answers.
  */
 
+import { RE2JS } from 're2js'
+
 /** A node of the cel-js parser's AST (the unchecked shape). */
 interface AstNode {
   readonly op: string
@@ -42,6 +44,11 @@ const unsupported = (what: string): never => {
 }
 
 const SCALARS = new Set(['string', 'int', 'bool'])
+const STRING_METHODS = new Map([
+  ['startsWith', 'startsWith'],
+  ['endsWith', 'endsWith'],
+  ['contains', 'includes'],
+])
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/
 
 /** Runtime helpers the generated code calls for what may raise, and for the macros. */
@@ -55,6 +62,7 @@ const HELPERS = Object.freeze({
     return list[Number(index)]
   },
   has: (map: object, key: string): boolean => Object.hasOwn(map, key),
+  matches: (pattern: RE2JS, text: string): boolean => pattern.matcher(text).find(),
   codePoints(text: string): bigint {
     // CEL counts code points, not UTF-16 units.
     let count = 0
@@ -280,15 +288,16 @@ class Compiler {
     if (name === 'matches') {
       // A literal pattern compiles once; a computed one is left to the interpreter.
       if (argNode.op !== 'value' || typeof argNode.args !== 'string') return unsupported('computed pattern')
-      let pattern: RegExp
+      // RE2 (as CEL specifies): linear time, so an agent's input cannot make a rule backtrack for ever.
+      let pattern: RE2JS
       try {
-        pattern = new RegExp(argNode.args)
+        pattern = RE2JS.compile(argNode.args)
       } catch {
         return unsupported('invalid pattern')
       }
-      return { type: 'bool', js: `${this.constant(pattern)}.test(${receiver.js})`, canThrow: receiver.canThrow }
+      return { type: 'bool', js: `h.matches(${this.constant(pattern)}, ${receiver.js})`, canThrow: receiver.canThrow }
     }
-    const method = { startsWith: 'startsWith', endsWith: 'endsWith', contains: 'includes' }[name] ?? unsupported(name)
+    const method = STRING_METHODS.get(name) ?? unsupported(name)
     const argument = this.expect(this.node(argNode), 'string')
     return { type: 'bool', js: `(${receiver.js}).${method}(${argument.js})`, canThrow: receiver.canThrow || argument.canThrow }
   }

@@ -140,25 +140,42 @@ export class CelEnvironment implements TypeEnvironment {
     return make(ctor, converters) as Convert
   }
 
+  /**
+   * A field's converter. A missing value becomes the empty value; a present value of the wrong
+   * type throws, so a mistyped fact fails the decision instead of silently reading as false.
+   */
   #fieldConverter(type: string): Convert {
+    const mistyped = (value: unknown): never => {
+      throw new TypeError(`a fact declared ${type} holds ${Array.isArray(value) ? 'a list' : typeof value}`)
+    }
     switch (type) {
       case 'bool':
-        return (value) => value === true
+        return (value) => (value === undefined ? false : typeof value === 'boolean' ? value : mistyped(value))
       case 'int':
-        return (value) => BigInt(typeof value === 'number' && Number.isFinite(value) ? Math.trunc(value) : 0)
+        return (value) => (value === undefined ? 0n : Number.isSafeInteger(value) ? BigInt(value as number) : mistyped(value))
       case 'double':
-        return (value) => (typeof value === 'number' ? value : 0)
+        return (value) => (value === undefined ? 0 : typeof value === 'number' ? value : mistyped(value))
       case 'string':
-        return (value) => (typeof value === 'string' ? value : '')
+        return (value) => (value === undefined ? '' : typeof value === 'string' ? value : mistyped(value))
       case 'google.protobuf.Timestamp':
-        return (value) => (value instanceof Date ? value : new Date(0))
+        return (value) => (value instanceof Date ? value : mistyped(value))
     }
-    if (type.startsWith('map<')) return (value) => (value && typeof value === 'object' ? value : {})
+    const mapValue = /^map<string, (.+)>$/.exec(type)?.[1]
+    if (mapValue) {
+      const checkValue = mapValue === 'dyn' ? undefined : this.#fieldConverter(mapValue)
+      return (value) => {
+        if (value === undefined) return {}
+        if (!value || typeof value !== 'object' || Array.isArray(value)) return mistyped(value)
+        // Values of typed maps (labels) are checked, not converted: a label is a string or an error.
+        if (checkValue) for (const item of Object.values(value)) if (checkValue(item) !== item) mistyped(item)
+        return value
+      }
+    }
     const listOf = /^list<(.+)>$/.exec(type)?.[1]
     if (listOf) {
-      // Elements of a declared type are converted lazily through the registry: types register in order.
+      // Elements of a declared type go through that type's converter (registered before this one).
       const element = this.#types.has(listOf) ? (item: unknown) => this.convert(listOf, item) : this.#fieldConverter(listOf)
-      return (value) => (Array.isArray(value) ? value.map(element) : [])
+      return (value) => (value === undefined ? [] : Array.isArray(value) ? value.map(element) : mistyped(value))
     }
     if (this.#types.has(type)) return (value) => this.convert(type, value)
     return (value) => value

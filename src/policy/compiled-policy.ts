@@ -59,9 +59,17 @@ export interface CompiledPolicy {
   candidates(key: MatchKey): readonly CompiledRule[]
 }
 
-/** Builds the match-key test of a rule. Each key given must hold; lists mean any of. */
-export function compileMatch(match: MatchSpec): (key: MatchKey) => string | undefined {
+/**
+ * Builds the match-key test of a rule. Each key given must hold; lists mean any of.
+ * `factKinds` restricts an allow rule to the kinds whose facts its condition reads: another
+ * kind's facts are empty, and `shell.programs.all(…)` over no programs must not allow a SQL action.
+ */
+export function compileMatch(match: MatchSpec, factKinds: readonly string[] = []): (key: MatchKey) => string | undefined {
   const tests: ((key: MatchKey) => string | undefined)[] = []
+  if (factKinds.length > 0) {
+    const read = new Set(factKinds)
+    tests.push((key) => (read.has(key.kind) ? undefined : `kind is ${key.kind}, and this allow rule reads only ${factKinds.join(' and ')} facts`))
+  }
   if (match.kind) {
     const kinds = new Set<string>(match.kind)
     tests.push((key) => (kinds.has(key.kind) ? undefined : `kind is ${key.kind}, rule matches ${match.kind?.join(' or ')}`))

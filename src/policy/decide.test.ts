@@ -215,3 +215,54 @@ describe('review requirements', () => {
     assert.deepEqual((await decideAction(policy, custom({}))).requirements[0]?.approvers, ['user:carol@example.com'])
   })
 })
+
+describe('actions cannot dodge the rules of their kind', () => {
+  const buildHost = { name: 'build-host', kind: 'shell', labels: { env: 'staging' } }
+  const policyText = rules(`
+  - { id: no-rm, match: { target: build-host }, when: 'shell.programs.exists(p, p == "rm")', effect: deny }
+  - { id: harmless-shell, match: { target: build-host }, when: 'shell.programs.all(p, p in ["ls", "cat"])', effect: allow }`, 'default: review')
+
+  it('denies an action whose kind is not its target\'s', async () => {
+    const policy = await policyFrom(policyText)
+    for (const kind of ['custom', 'sql', 'http']) {
+      const payload = kind === 'sql' ? { sql: 'SELECT 1' } : kind === 'http' ? { method: 'GET', url: 'https://x' } : { command: 'rm -rf /srv' }
+      const decision = await decideAction(policy, { kind, target: 'build-host', payload }, { target: buildHost })
+      assert.equal(decision.effect, 'deny', kind)
+      assert.match(decision.explanation, new RegExp(`target build-host takes shell actions, not ${kind}`))
+    }
+    assert.equal((await decideAction(policy, { kind: 'shell', target: 'build-host', payload: { command: 'rm -rf /srv' } }, { target: buildHost })).effect, 'deny')
+  })
+
+  it('does not let an allow rule over shell facts allow another kind through their empty values', async () => {
+    const policy = await policyFrom(rules(`  - { id: harmless-shell, when: 'shell.programs.all(p, p in ["ls", "cat"])', effect: allow }`, 'default: review'))
+    const decision = await decideAction(policy, { kind: 'sql', payload: { sql: 'DELETE FROM users' } })
+    assert.equal(decision.effect, 'review')
+    assert.equal(decision.rules.length, 0)
+    assert.equal(decision.excluded_rules, 1)
+    assert.equal((await decideAction(policy, { kind: 'shell', payload: { command: 'ls' } })).effect, 'allow')
+  })
+})
+
+describe('regular expressions', () => {
+  it('uses RE2, so a pathological pattern runs in linear time on an agent\'s input', async () => {
+    const policy = await policyFrom(rules(`  - { id: slugs, match: { kind: shell }, when: 'shell.commands.all(c, c.args.all(a, a.matches("^([a-z0-9]+-?)+$")))', effect: allow }`, 'default: review'))
+    // With a backtracking engine this argument takes longer than the age of the universe.
+    const decision = await decideAction(policy, { kind: 'shell', payload: { argv: ['ls', `${'a'.repeat(5000)}!`] } })
+    assert.equal(decision.effect, 'review')
+  })
+
+  it('understands RE2 classes such as \\p{Cf} (invisible format characters)', async () => {
+    const policy = await policyFrom(rules(`  - { id: bidi, when: 'context.reason.matches("\\\\p{Cf}")', effect: deny }`))
+    assert.equal((await decideAction(policy, { kind: 'custom', payload: {}, context: { reason: 'fix \u202e' } })).effect, 'deny')
+    assert.equal((await decideAction(policy, { kind: 'custom', payload: {}, context: { reason: 'fix' } })).effect, 'allow')
+  })
+})
+
+describe('the compiled policy', () => {
+  it('cannot be changed through a decision', async () => {
+    const policy = await policyFrom(rules(`  - { id: r, effect: review, review: { approvers: [group:dba] } }`))
+    const decision = await decideAction(policy, custom({}))
+    assert.throws(() => (decision.requirements[0]?.approvers as string[]).push('group:everyone'), TypeError)
+    assert.throws(() => (policy.rules as unknown[]).pop(), TypeError)
+  })
+})

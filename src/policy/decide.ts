@@ -71,6 +71,12 @@ const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({})
  * decide(policy, { action, target, agent, facts: analyzers.analyze(action.kind, action.payload)?.facts, now: new Date() })
  */
 export function decide(policy: CompiledPolicy, input: DecisionInput): Decision {
+  const targetKind = input.target?.kind
+  if (targetKind && targetKind !== input.action.kind) {
+    // A shell command sent as `custom` to a shell target must not dodge the shell rules.
+    const message = `target ${input.target?.name} takes ${targetKind} actions, not ${input.action.kind}`
+    return result(policy, 'deny', NO_MESSAGES, NO_OUTCOMES, policy.rules.length, false, NO_REQUIREMENTS, [message], `denied: ${message}`)
+  }
   const key = matchKeyOf(input)
   const candidates = policy.candidates(key)
   const variables = candidates.length > 0 ? celVariables(policy, input, key) : {}
@@ -109,6 +115,7 @@ export function decide(policy: CompiledPolicy, input: DecisionInput): Decision {
 
 const NO_REQUIREMENTS: readonly ReviewRequirement[] = Object.freeze([])
 const NO_MESSAGES: readonly string[] = Object.freeze([])
+const NO_OUTCOMES: readonly RuleOutcome[] = Object.freeze([])
 const DEFAULT_DENY: readonly string[] = Object.freeze(['no rule allows this action'])
 
 function result(

@@ -42,6 +42,11 @@ const BROKEN = [
   { name: 'a type error', text: 'version: 1\nrules:\n  - id: a\n    when: sql.count + "x" == 1\n    effect: allow\n', line: 4, column: 11, message: /invalid condition: .*overload/ },
   { name: 'a non-boolean condition', text: 'version: 1\nrules:\n  - id: a\n    when: sql.count\n    effect: allow\n', line: 4, column: 11, message: /must be true or false, but it gives a value of type int/ },
   { name: 'an error inside a folded block condition', text: 'version: 1\nrules:\n  - id: a\n    when: >\n      sql.read_only\n      && sql.nope\n    effect: allow\n', line: 6, column: 14, message: /unknown field "nope"/ },
+  { name: 'an invalid RE2 pattern', text: "version: 1\nrules:\n  - { id: a, when: 'context.reason.matches(\"a(?=b)\")', effect: deny }\n", line: 3, column: 44, message: /invalid regular expression \(RE2 syntax\)/ },
+  { name: 'matches() on a payload value', text: "version: 1\nrules:\n  - { id: a, when: 'action.payload.sql.matches(\"^DROP\")', effect: deny }\n", line: 3, column: 20, message: /matches\(\) applies to typed values only/ },
+  { name: 'an unknown YAML tag', text: 'version: 1\nrules:\n  - { id: a, effect: !foo allow }\n', line: 3, message: /tag/i },
+  { name: 'a YAML merge key', text: 'version: 1\nbase: &b { effect: allow }\nrules:\n  - { id: a, <<: *b }\n', line: 2, column: 1, message: /unknown key "base"/ },
+  { name: 'a duration over 30 days', text: 'version: 1\ndefault_review: { timeout: 31d }\n', line: 2, column: 28, message: /at most 30d/ },
 ] as const
 
 describe('policy validation', () => {

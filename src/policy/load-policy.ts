@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { RE2JS } from 're2js'
 import type { z } from 'zod'
 import type { FactKindDeclaration } from '../analyzers/index.js'
 import { CountersignError, type ErrorDetail } from '../errors/index.js'
@@ -18,6 +19,14 @@ export function celEnvironmentFor(factKinds: readonly FactKindDeclaration[]): Ce
     environments.set(factKinds, cel)
   }
   return cel
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const item of Object.values(value)) deepFreeze(item)
+    Object.freeze(value)
+  }
+  return value
 }
 
 const ANY_HUMAN_REVIEW: ReviewSpec = {
@@ -46,7 +55,12 @@ export function compilePolicy(text: string, options: { file?: string; factKinds:
   if (syntax.length > 0) fail(syntax)
   if (source.document.contents === null) fail([source.at([], 'the policy is empty (expected at least "version: 1")')])
 
-  const raw: unknown = source.document.toJS()
+  let raw: unknown
+  try {
+    raw = source.document.toJS({ maxAliasCount: 100 })
+  } catch (error) {
+    fail([source.at([], `cannot read the policy: ${(error as Error).message}`)])
+  }
   const parsed = PolicySchema.safeParse(raw)
   const cel = celEnvironmentFor(options.factKinds)
   if (!parsed.success) {
@@ -74,7 +88,7 @@ export function compilePolicy(text: string, options: { file?: string; factKinds:
     default: spec.default,
     defaultReview: requirement('default', spec.default_review ?? ANY_HUMAN_REVIEW),
     timezone: spec.timezone,
-    rules,
+    rules: Object.freeze(rules),
     cel,
     reads: { time: /\btime\b/.test(whens), digest: /\bdigest\b/.test(whens) },
     candidates: candidateIndex(rules),
@@ -94,12 +108,12 @@ function compileRule(
     id: rule.id,
     description: rule.description,
     effect: rule.effect,
-    match: rule.match,
+    match: deepFreeze(rule.match),
     when: rule.when,
     message: rule.message,
     review: rule.effect === 'review' ? requirement(rule.id, rule.review ?? defaultReview ?? ANY_HUMAN_REVIEW) : undefined,
     condition,
-    mismatch: compileMatch(rule.match),
+    mismatch: compileMatch(rule.match, rule.effect === 'allow' && condition && rule.when !== undefined ? factKindsRead(rule.when, cel) : []),
     outcomes: {
       always: Object.freeze({ id: rule.id, effect: rule.effect, matched: true, reason: 'match keys hold and it has no condition' }),
       true: Object.freeze({ id: rule.id, effect: rule.effect, matched: true, reason: 'its condition is true' }),
@@ -132,18 +146,70 @@ function compileCondition(path: readonly (string | number)[], cel: CelEnvironmen
     return undefined
   }
   const interpret = interpreted as (variables: Record<string, unknown>) => unknown
-  return compileCel(cel.env.parse(raw).ast, cel, interpret) ?? interpret
+  const ast = cel.env.parse(raw).ast
+  const patterns = matchesCalls(ast)
+  for (const pattern of patterns) {
+    const problem = pattern.text === undefined ? 'the pattern of matches() must be a literal string' : re2Problem(pattern.text)
+    if (problem) problems.push(source.atOffset(path, pattern.offset, problem))
+  }
+  const compiled = compileCel(ast, cel, interpret)
+  if (!compiled && patterns.length > 0) {
+    // The interpreter would run the pattern with JavaScript's backtracking RegExp, not RE2.
+    problems.push(source.at(path, 'matches() applies to typed values only (facts, labels, context), not to payload values; use contains(), startsWith() or endsWith() there'))
+  }
+  return compiled ?? interpret
+}
+
+/** Every `x.matches(pattern)` in an expression: the literal pattern (when it is one) and where it starts. */
+function matchesCalls(ast: unknown): { text: string | undefined; offset: number }[] {
+  const found: { text: string | undefined; offset: number }[] = []
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit)
+    if (!node || typeof node !== 'object') return
+    const { op, args, start } = node as { op?: unknown; args?: unknown; start?: number }
+    if (op === 'rcall' && Array.isArray(args) && args[0] === 'matches') {
+      const pattern = (args[2] as { op?: unknown; args?: unknown; start?: number }[] | undefined)?.[0]
+      found.push({ text: pattern?.op === 'value' && typeof pattern.args === 'string' ? pattern.args : undefined, offset: pattern?.start ?? start ?? 0 })
+    }
+    visit(args)
+  }
+  visit(ast)
+  return found
+}
+
+function re2Problem(pattern: string): string | undefined {
+  try {
+    RE2JS.compile(pattern)
+    return undefined
+  } catch (error) {
+    return `invalid regular expression (RE2 syntax): ${(error as Error).message}`
+  }
+}
+
+/** The fact kinds (`sql`, `shell`…) a condition names; a name shadowed by a macro variable counts too, which only narrows. */
+function factKindsRead(when: string, cel: CelEnvironment): string[] {
+  const kinds = new Set(cel.factKinds.map((kind) => kind.name))
+  const read = new Set<string>()
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit)
+    if (!node || typeof node !== 'object') return
+    const { op, args } = node as { op?: unknown; args?: unknown }
+    if (op === 'id' && typeof args === 'string' && kinds.has(args)) read.add(args)
+    else visit(args)
+  }
+  visit(cel.env.parse(when).ast)
+  return [...read]
 }
 
 function requirement(rule: string, spec: ReviewSpec): ReviewRequirement {
   return Object.freeze({
     rule,
-    approvers: spec.approvers,
+    approvers: Object.freeze([...spec.approvers]),
     min_approvals: spec.min_approvals,
     timeout_ms: spec.timeout,
     execute_within_ms: spec.execute_within,
     reason_required: spec.reason_required,
-    channels: spec.channels,
+    channels: Object.freeze([...spec.channels]),
   })
 }
 

@@ -32,6 +32,8 @@ export interface CaseEnvironment {
   analyze(kind: ActionKind, payload: Readonly<Record<string, unknown>>): { readonly facts: object } | undefined
   target(name: string): PolicyTarget | undefined
   agent(id: string): PolicyAgent | undefined
+  /** Whether targets come from a config: then a case naming an unknown target is a mistake, not an empty target. */
+  readonly knowsTargets: boolean
   now(): Date
 }
 
@@ -59,6 +61,9 @@ export function runPolicyCases(policy: CompiledPolicy, text: string, file: strin
         const path = [index, 'action', ...(issue.path as PropertyKey[])]
         problems.push(source.at(path, `${issue.message} (${formatPath(path)})`))
       }
+    }
+    if (action.data?.target && environment.knowsTargets && !environment.target(action.data.target)) {
+      problems.push(source.at([index, 'action', 'target'], `unknown target "${action.data.target}" (not in the config)`))
     }
     if (testCase.agent && !environment.agent(testCase.agent)) problems.push(source.at([index, 'agent'], `unknown agent "${testCase.agent}" (not in the config)`))
     return action.data

@@ -9,10 +9,17 @@ export type Effect = (typeof EFFECTS)[number]
 /** Channel plugins a review block may name. */
 export const CHANNEL_TYPES = ['slack', 'teams', 'email', 'webhook', 'console'] as const
 
+/** Longest review timeout or execution window: a month; longer is a mistake, not a policy. */
+const MAX_DURATION_MS = 30 * 86_400_000
+
 const Duration = z.string().transform((text, ctx) => {
   const ms = parseDuration(text)
   if (ms === undefined || ms <= 0) {
     ctx.addIssue({ code: 'custom', message: `expected a duration such as 90s, 30m, 1h or 1h30m, got "${text}"` })
+    return z.NEVER
+  }
+  if (ms > MAX_DURATION_MS) {
+    ctx.addIssue({ code: 'custom', message: `expected at most 30d, got "${text}"` })
     return z.NEVER
   }
   return ms

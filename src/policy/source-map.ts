@@ -16,12 +16,14 @@ export class YamlSource {
   constructor(text: string, file?: string) {
     this.#text = text
     this.file = file
-    this.document = parseDocument(text, { lineCounter: this.#lines, prettyErrors: false, uniqueKeys: true, strict: true })
+    // YAML 1.2 core schema only: no merge keys, no 1.1 booleans or octals, no custom tags.
+    this.document = parseDocument(text, { lineCounter: this.#lines, prettyErrors: false, uniqueKeys: true, strict: true, version: '1.2', merge: false, schema: 'core' })
   }
 
   /** YAML syntax errors, located. */
   syntaxErrors(): ErrorDetail[] {
-    return this.document.errors.map((error) => {
+    // Warnings (an unknown tag, a directive) change what a value means: treat them as errors.
+    return [...this.document.errors, ...this.document.warnings].map((error) => {
       const position = this.#lines.linePos(error.pos[0])
       return { file: this.file, line: position.line, column: position.col, message: firstLine(error.message) }
     })
