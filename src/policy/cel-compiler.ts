@@ -62,7 +62,7 @@ const HELPERS = Object.freeze({
     return list[Number(index)]
   },
   has: (map: object, key: string): boolean => Object.hasOwn(map, key),
-  matches: (pattern: RE2JS, text: string): boolean => pattern.matcher(text).find(),
+  matches: (pattern: RE2JS, text: string): boolean => pattern.test(text),
   codePoints(text: string): bigint {
     // CEL counts code points, not UTF-16 units.
     let count = 0
