@@ -92,8 +92,8 @@ describe('compiled CEL conditions', () => {
         const variables = {
           target: cel.convert('Target', { name: 't', kind: 'sql', labels, env: labels.env ?? '' }),
           context: cel.convert('Context', { reason }),
-          sql: kind === 'sql' ? cel.convert('SqlFacts', analyzers.analyze('sql', { sql })?.facts) : cel.emptyFacts('sql'),
-          shell: kind === 'shell' ? cel.convert('ShellFacts', analyzers.analyze('shell', { command })?.facts) : cel.emptyFacts('shell'),
+          sql: kind === 'sql' ? cel.convert('SqlFacts', analyzers.analyze('sql', { sql })?.facts) : cel.emptyVariables['sql'],
+          shell: kind === 'shell' ? cel.convert('ShellFacts', analyzers.analyze('shell', { command })?.facts) : cel.emptyVariables['shell'],
         }
         assert.deepEqual(outcome(() => compiled(variables)), outcome(() => interpreted(variables)), expression)
       }),
@@ -132,7 +132,7 @@ describe('compiled CEL conditions', () => {
       interpreted.check()
       const compiled = compileCel(cel.env.parse(expression).ast, cel, interpreted)
       assert.ok(compiled, expression)
-      assert.deepEqual(outcome(() => compiled({ sql: cel.emptyFacts('sql') })), expected, expression)
+      assert.deepEqual(outcome(() => compiled({ sql: cel.emptyVariables['sql'] })), expected, expression)
     }
   })
 })

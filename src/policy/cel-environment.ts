@@ -39,7 +39,6 @@ export class CelEnvironment implements TypeEnvironment {
   readonly emptyVariables: Readonly<Record<string, unknown>>
   readonly #converters = new Map<string, Convert>()
   readonly #types = new Map<string, Readonly<Record<string, string>>>()
-  readonly #empty = new Map<string, unknown>()
   readonly #once = new Map<string, WeakMap<object, unknown>>()
 
   constructor(factKinds: readonly FactKind[]) {
@@ -73,7 +72,7 @@ export class CelEnvironment implements TypeEnvironment {
     const empty: Record<string, unknown> = Object.create(null)
     for (const kind of factKinds) {
       this.env.registerVariable(kind.name, kind.rootType)
-      this.#empty.set(kind.name, (empty[kind.name] = this.convert(kind.rootType, {})))
+      empty[kind.name] = this.convert(kind.rootType, {})
       variables.push(kind.name)
     }
     this.variables = variables
@@ -115,11 +114,6 @@ export class CelEnvironment implements TypeEnvironment {
     let converted = cache.get(source)
     if (converted === undefined) cache.set(source, (converted = this.convert(typeName, value())))
     return converted
-  }
-
-  /** The facts of a kind with every field at its empty value: what a policy sees for another kind's facts. */
-  emptyFacts(kind: string): unknown {
-    return this.#empty.get(kind)
   }
 
   #objectConverter(ctor: new () => object, fields: Readonly<Record<string, string>>): Convert {

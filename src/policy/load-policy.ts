@@ -6,13 +6,13 @@ import { CountersignError, type ErrorDetail } from '../errors/index.js'
 import { compileCel } from './cel-compiler.js'
 import { CelEnvironment } from './cel-environment.js'
 import { candidateIndex, compileMatch, type CompiledPolicy, type CompiledRule, type ReviewRequirement } from './compiled-policy.js'
-import { PolicySchema, type ReviewSpec, type RuleSpec } from './policy-schema.js'
+import { POLICY_KEYS, PolicySchema, type ReviewSpec, type RuleSpec } from './policy-schema.js'
 import { YamlSource } from './source-map.js'
 
 const environments = new WeakMap<readonly FactKindDeclaration[], CelEnvironment>()
 
 /** The CEL environment for a set of fact kinds, built once (building one is the expensive part). */
-export function celEnvironmentFor(factKinds: readonly FactKindDeclaration[]): CelEnvironment {
+function celEnvironmentFor(factKinds: readonly FactKindDeclaration[]): CelEnvironment {
   let cel = environments.get(factKinds)
   if (!cel) {
     cel = new CelEnvironment(factKinds)
@@ -81,7 +81,7 @@ export function compilePolicy(text: string, options: { file?: string; factKinds:
   const rules = spec.rules.map((rule, index) => compileRule(rule, index, spec.default_review, cel, source, problems))
   if (problems.length > 0) fail(problems)
 
-  const whens = spec.rules.map((rule) => rule.when ?? '').join('\n')
+  const reads = (name: string) => rules.some((rule) => rule.reads.has(name))
   return Object.freeze({
     version: createHash('sha256').update(text, 'utf8').digest('hex'),
     file: options.file,
@@ -90,7 +90,7 @@ export function compilePolicy(text: string, options: { file?: string; factKinds:
     timezone: spec.timezone,
     rules: Object.freeze(rules),
     cel,
-    reads: { time: /\btime\b/.test(whens), digest: /\bdigest\b/.test(whens) },
+    reads: { time: reads('time'), digest: reads('.digest') },
     candidates: candidateIndex(rules),
   })
 }
@@ -102,8 +102,11 @@ function compileRule(
   cel: CelEnvironment,
   source: YamlSource,
   problems: ErrorDetail[],
-): CompiledRule {
+): CompiledRule & { readonly reads: ReadonlySet<string> } {
   const condition = rule.when === undefined ? undefined : compileCondition(['rules', index, 'when'], cel, source, problems)
+  const reads = condition?.reads ?? new Set<string>()
+  // An allow rule applies only to the kinds whose facts it reads (see compileMatch).
+  const factKinds = rule.effect === 'allow' ? cel.factKinds.map((kind) => kind.name).filter((kind) => reads.has(kind)) : []
   return Object.freeze({
     id: rule.id,
     description: rule.description,
@@ -112,18 +115,25 @@ function compileRule(
     when: rule.when,
     message: rule.message,
     review: rule.effect === 'review' ? requirement(rule.id, rule.review ?? defaultReview ?? ANY_HUMAN_REVIEW) : undefined,
-    condition,
-    mismatch: compileMatch(rule.match, rule.effect === 'allow' && condition && rule.when !== undefined ? factKindsRead(rule.when, cel) : []),
+    condition: condition?.run,
+    mismatch: compileMatch(rule.match, factKinds),
     outcomes: {
       always: Object.freeze({ id: rule.id, effect: rule.effect, matched: true, reason: 'match keys hold and it has no condition' }),
       true: Object.freeze({ id: rule.id, effect: rule.effect, matched: true, reason: 'its condition is true' }),
       false: Object.freeze({ id: rule.id, effect: rule.effect, matched: false, reason: 'its condition is false' }),
     },
+    reads,
   })
 }
 
+/** A compiled condition and what it reads: variable names, and field names as `.name`. */
+interface Condition {
+  readonly run: NonNullable<CompiledRule['condition']>
+  readonly reads: ReadonlySet<string>
+}
+
 /** Type-checks and compiles the condition at `path`; on failure records a located problem and returns undefined. */
-function compileCondition(path: readonly (string | number)[], cel: CelEnvironment, source: YamlSource, problems: ErrorDetail[]): CompiledRule['condition'] {
+function compileCondition(path: readonly (string | number)[], cel: CelEnvironment, source: YamlSource, problems: ErrorDetail[]): Condition | undefined {
   // Offsets in CEL errors are into the raw scalar value, so check exactly that text.
   const raw = String(source.document.getIn(path))
   let interpreted: ReturnType<typeof cel.env.parse>
@@ -146,8 +156,9 @@ function compileCondition(path: readonly (string | number)[], cel: CelEnvironmen
     return undefined
   }
   const interpret = interpreted as (variables: Record<string, unknown>) => unknown
+  // The compiler reads the unchecked shape of the AST, so it gets a fresh parse of its own.
   const ast = cel.env.parse(raw).ast
-  const patterns = matchesCalls(ast)
+  const { reads, patterns } = inspect(ast)
   for (const pattern of patterns) {
     const problem = pattern.text === undefined ? 'the pattern of matches() must be a literal string' : re2Problem(pattern.text)
     if (problem) problems.push(source.atOffset(path, pattern.offset, problem))
@@ -157,24 +168,31 @@ function compileCondition(path: readonly (string | number)[], cel: CelEnvironmen
     // The interpreter would run the pattern with JavaScript's backtracking RegExp, not RE2.
     problems.push(source.at(path, 'matches() applies to typed values only (facts, labels, context), not to payload values; use contains(), startsWith() or endsWith() there'))
   }
-  return compiled ?? interpret
+  return { run: compiled ?? interpret, reads }
 }
 
-/** Every `x.matches(pattern)` in an expression: the literal pattern (when it is one) and where it starts. */
-function matchesCalls(ast: unknown): { text: string | undefined; offset: number }[] {
-  const found: { text: string | undefined; offset: number }[] = []
+/**
+ * One walk over a condition's AST: the variables it names and the fields it reads (`.name`) —
+ * a name shadowed by a macro variable counts too, which only narrows — and every
+ * `x.matches(pattern)` with its literal pattern (when it is one) and where that starts.
+ */
+function inspect(ast: unknown): { reads: Set<string>; patterns: { text: string | undefined; offset: number }[] } {
+  const reads = new Set<string>()
+  const patterns: { text: string | undefined; offset: number }[] = []
   const visit = (node: unknown): void => {
     if (Array.isArray(node)) return node.forEach(visit)
     if (!node || typeof node !== 'object') return
     const { op, args, start } = node as { op?: unknown; args?: unknown; start?: number }
+    if (op === 'id' && typeof args === 'string') reads.add(args)
+    if (op === '.' && Array.isArray(args) && typeof args[1] === 'string') reads.add(`.${args[1]}`)
     if (op === 'rcall' && Array.isArray(args) && args[0] === 'matches') {
       const pattern = (args[2] as { op?: unknown; args?: unknown; start?: number }[] | undefined)?.[0]
-      found.push({ text: pattern?.op === 'value' && typeof pattern.args === 'string' ? pattern.args : undefined, offset: pattern?.start ?? start ?? 0 })
+      patterns.push({ text: pattern?.op === 'value' && typeof pattern.args === 'string' ? pattern.args : undefined, offset: pattern?.start ?? start ?? 0 })
     }
     visit(args)
   }
   visit(ast)
-  return found
+  return { reads, patterns }
 }
 
 function re2Problem(pattern: string): string | undefined {
@@ -184,21 +202,6 @@ function re2Problem(pattern: string): string | undefined {
   } catch (error) {
     return `invalid regular expression (RE2 syntax): ${(error as Error).message}`
   }
-}
-
-/** The fact kinds (`sql`, `shell`…) a condition names; a name shadowed by a macro variable counts too, which only narrows. */
-function factKindsRead(when: string, cel: CelEnvironment): string[] {
-  const kinds = new Set(cel.factKinds.map((kind) => kind.name))
-  const read = new Set<string>()
-  const visit = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(visit)
-    if (!node || typeof node !== 'object') return
-    const { op, args } = node as { op?: unknown; args?: unknown }
-    if (op === 'id' && typeof args === 'string' && kinds.has(args)) read.add(args)
-    else visit(args)
-  }
-  visit(cel.env.parse(when).ast)
-  return [...read]
 }
 
 function requirement(rule: string, spec: ReviewSpec): ReviewRequirement {
@@ -236,18 +239,17 @@ function schemaDetail(source: YamlSource, issue: z.core.$ZodIssue): ErrorDetail 
   return source.at(path, issue.message)
 }
 
-const KEYS: Record<string, string> = {
-  '': 'version, default, default_review, timezone, rules',
-  rule: 'id, description, match, when, effect, review, message',
-  match: 'kind, target, env, agent',
-  review: 'approvers, min_approvals, timeout, execute_within, reason_required, channels',
-}
-
 function expectedKeys(path: readonly PropertyKey[]): string | undefined {
   const last = path.at(-1)
-  if (path.length === 0) return KEYS['']
-  if (last === 'match') return KEYS['match']
-  if (last === 'review' || last === 'default_review') return KEYS['review']
-  if (typeof last === 'number' && path.at(-2) === 'rules') return KEYS['rule']
-  return undefined
+  const keys =
+    path.length === 0
+      ? POLICY_KEYS.policy
+      : last === 'match'
+        ? POLICY_KEYS.match
+        : last === 'review' || last === 'default_review'
+          ? POLICY_KEYS.review
+          : typeof last === 'number' && path.at(-2) === 'rules'
+            ? POLICY_KEYS.rule
+            : undefined
+  return keys?.join(', ')
 }

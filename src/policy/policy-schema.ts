@@ -94,3 +94,11 @@ export const PolicySchema = z
     }
   })
 export type PolicySpec = z.output<typeof PolicySchema>
+
+/** The keys each part of a policy accepts, from the schemas themselves: for "expected one of" messages. */
+export const POLICY_KEYS = {
+  policy: Object.keys(PolicySchema.shape),
+  rule: Object.keys(Rule.shape),
+  match: Object.keys(Match.shape),
+  review: Object.keys(Review.shape),
+} as const
