@@ -2,6 +2,14 @@ import { Command, CommanderError } from 'commander'
 import { CountersignError, formatDetail } from '../errors/index.js'
 import type { CliIo } from './io.js'
 import { policyCommand } from './policy-command.js'
+import { auditCommand } from './audit-command.js'
+import { listCommand } from './list-command.js'
+import { approveCommand, cancelCommand, denyCommand } from './review-commands.js'
+import { showCommand } from './show-command.js'
+import { submitCommand } from './submit-command.js'
+import { tokenCommand } from './token-command.js'
+import { watchCommand } from './watch-command.js'
+import { serveCommand } from './serve-command.js'
 
 const VERSION = '0.1.0'
 
@@ -14,6 +22,16 @@ export function createProgram(io: CliIo): Command {
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride()
   program.addCommand(policyCommand(io))
+  program.addCommand(submitCommand(io))
+  program.addCommand(approveCommand(io))
+  program.addCommand(denyCommand(io))
+  program.addCommand(cancelCommand(io))
+  program.addCommand(listCommand(io))
+  program.addCommand(showCommand(io))
+  program.addCommand(watchCommand(io))
+  program.addCommand(auditCommand(io))
+  program.addCommand(tokenCommand(io))
+  program.addCommand(serveCommand(io))
   for (const command of program.commands) command.configureOutput({ writeOut: io.stdout, writeErr: io.stderr }).exitOverride()
   return program
 }

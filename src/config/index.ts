@@ -1,2 +1,24 @@
+export type {
+  AgentConfig,
+  AuditConfig,
+  ChannelsConfig,
+  Config,
+  ConnectorConfig,
+  HumanConfig,
+  IdentitiesConfig,
+  ServerConfig,
+  SlackConfig,
+  StoreConfig,
+  TargetConfig,
+  TeamsConfig,
+  WebhookConfig,
+} from './config-types.js'
+export { directoryOf } from './directory.js'
+export type { Directory, KnownHuman, TokenSubject } from './directory.js'
+export { configFromObject, loadConfig, parseConfig } from './load-config.js'
+export type { ConfigOptions } from './load-config.js'
 export { EMPTY_POLICY_CONTEXT, readPolicyContext } from './policy-context.js'
 export type { PolicyContext } from './policy-context.js'
+export { resolveSecret } from './secret-ref.js'
+export { urlOfListen } from './config-values.js'
+export type { SecretRef } from './secret-ref.js'

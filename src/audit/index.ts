@@ -1,0 +1,17 @@
+/**
+ * The tamper-evident audit chain, without storage: sealing events into a hash chain, signing
+ * checkpoints over it, and verifying both. The formats are public: an auditor can reimplement
+ * verification from the JSDoc of `AuditEventBody`, `StoredAuditEvent`, `sealEvent`,
+ * `CheckpointBody`, `Checkpoint` and `signingKeyId`.
+ */
+export { AUDIT_EVENT_TYPES, GENESIS_HASH } from './event.js'
+export type { AuditEventBody, AuditEventType, StoredAuditEvent } from './event.js'
+export { sealEvent, sealEvents } from './seal.js'
+export { signCheckpoint, verifyCheckpointSignature } from './checkpoint.js'
+export type { Checkpoint, CheckpointBody } from './checkpoint.js'
+export { generateSigningKey, loadSigningKey } from './signing-key.js'
+export type { GeneratedSigningKey, SigningKey } from './signing-key.js'
+export { AUDIT_PROBLEM_KINDS } from './problems.js'
+export type { AuditProblem, AuditProblemKind } from './problems.js'
+export { verifyChain } from './verify-chain.js'
+export type { VerifyChainOptions, VerifyReport } from './verify-chain.js'

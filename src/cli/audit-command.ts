@@ -1,0 +1,87 @@
+import { Command, Option } from 'commander'
+import { CountersignError } from '../errors/index.js'
+import type { AuditEventView, AuditPage, VerifyReport } from './api-types.js'
+import { clientCommand, clientOf, gatewayOptions, helpAndOutput, printJson, type ClientFlags } from './client-command.js'
+import { escapeInline } from './escape-invisible.js'
+import type { CliIo } from './io.js'
+
+/** Events asked for per request while exporting (the API allows up to 5000). */
+const PAGE_SIZE = 1000
+
+/** The columns of `audit export --format csv`, in order. */
+export const CSV_COLUMNS = ['seq', 'at', 'type', 'action_id', 'actor', 'channel', 'digest', 'policy_version', 'hash', 'data'] as const
+
+/**
+ * Prints a verification report: `audit chain OK: …` or each problem as `seq N: kind: message`.
+ * Returns whether the chain verified, for the caller's exit code. Shared by the online check
+ * (`GET /v1/audit/verify`) and an offline one reading the store directly.
+ */
+export function printVerifyReport(report: VerifyReport, io: CliIo): boolean {
+  const counts = `${report.events} event${report.events === 1 ? '' : 's'}, ${report.checkpoints} checkpoint${report.checkpoints === 1 ? '' : 's'}`
+  const head = report.head ? `head seq ${report.head.seq} hash ${report.head.hash.slice(0, 16)}…` : 'empty log'
+  if (report.ok) {
+    io.stdout(`audit chain OK: ${counts}, ${head}\n`)
+    return true
+  }
+  io.stdout(`audit chain NOT OK: ${report.problems.length} problem${report.problems.length === 1 ? '' : 's'} in ${counts}, ${head}\n`)
+  for (const problem of report.problems) io.stdout(`seq ${problem.seq}: ${escapeInline(problem.kind)}: ${escapeInline(problem.message)}\n`)
+  return false
+}
+
+interface ExportFlags extends ClientFlags {
+  readonly since: string
+  readonly format: 'jsonl' | 'csv'
+}
+
+/** `countersign audit verify` and `countersign audit export`. */
+export function auditCommand(io: CliIo): Command {
+  const audit = helpAndOutput(new Command('audit').description('verify and export the tamper-evident audit log (auditors and admins)'), io, [
+    'countersign audit verify',
+    'countersign audit export --format csv > audit.csv',
+  ])
+
+  audit.addCommand(gatewayOptions(verifyCommand(io)))
+  audit.addCommand(gatewayOptions(exportCommand(io), { json: false }))
+  return audit
+}
+
+function verifyCommand(io: CliIo): Command {
+  const description = 'verify the whole audit chain and its signed checkpoints through the gateway; exit 1 when anything was modified, removed, inserted or reordered'
+  return clientCommand('verify', description, io, ['countersign audit verify', 'countersign audit verify --json']).action(async (flags: ClientFlags) => {
+    const report = await clientOf(flags, io).request<VerifyReport>('GET', '/v1/audit/verify')
+    if (flags.json) printJson(io, report)
+    else printVerifyReport(report, io)
+    if (!report.ok) io.setExitCode?.(1)
+  })
+}
+
+function exportCommand(io: CliIo): Command {
+  return clientCommand('export', 'write audit events to stdout in order, page by page: JSON lines (as stored, with their hashes) or CSV', io, ['countersign audit export > audit.jsonl', 'countersign audit export --since 1200 --format csv > audit.csv'])
+    .option('--since <seq>', 'only events after this sequence number', '0')
+    .addOption(new Option('--format <format>', 'jsonl: one {seq, prev_hash, hash, event} per line; csv: ' + CSV_COLUMNS.join(',')).choices(['jsonl', 'csv']).default('jsonl'))
+    .action(async (flags: ExportFlags) => {
+      if (!/^\d+$/.test(flags.since)) throw new CountersignError('INVALID', `--since: expected a sequence number, got ${JSON.stringify(flags.since)}`)
+      const client = clientOf(flags, io)
+      if (flags.format === 'csv') io.stdout(`${CSV_COLUMNS.join(',')}\n`)
+      let since = Number(flags.since)
+      for (;;) {
+        const page = await client.request<AuditPage>('GET', '/v1/audit', { query: { since, limit: PAGE_SIZE } })
+        if (page.events.length === 0) break
+        io.stdout(page.events.map((event) => (flags.format === 'csv' ? csvRow(event) : JSON.stringify(event))).join('\n') + '\n')
+        since = page.events.at(-1)?.seq ?? since
+        if (since >= page.head.seq) break
+      }
+    })
+}
+
+function csvRow(stored: AuditEventView): string {
+  const event = stored.event
+  const values = [stored.seq, event['at'], event['type'], event['action_id'], event['actor'], event['channel'], event['digest'], event['policy_version'], stored.hash, JSON.stringify(event['data'] ?? {})]
+  return values.map(csvField).join(',')
+}
+
+/** RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled; null is empty. */
+function csvField(value: unknown): string {
+  const text = value === null || value === undefined ? '' : String(value)
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text
+}

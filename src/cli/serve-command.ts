@@ -1,0 +1,45 @@
+import { resolve } from 'node:path'
+import { Command, InvalidArgumentError } from 'commander'
+import type { CliIo } from './io.js'
+
+/** `countersign serve`: run the gateway until SIGINT/SIGTERM; SIGHUP reloads the policy. */
+export function serveCommand(io: CliIo): Command {
+  return new Command('serve')
+    .description('run the gateway; with no config, a quickstart with an embedded store in ./.countersign, the example policy and demo tokens')
+    .option('--config <file>', 'countersign.yaml (default: COUNTERSIGN_CONFIG; none: quickstart)')
+    .option('--port <n>', 'listen on this port instead of server.listen\'s', parsePort)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  countersign serve                                  quickstart: embedded store in ./.countersign, demo tokens printed
+  countersign serve --config /etc/countersign.yaml   production config (PostgreSQL via store.database_url)
+  kill -HUP <pid>                                    reload the policy (an invalid one is reported; the last valid one stays)`,
+    )
+    .action(async (options: { config?: string; port?: number }) => {
+      // Loaded here: the other verbs start without the store, the HTTP server and their WASM.
+      const { loadConfig } = await import('../config/index.js')
+      const { quickstartBanner, quickstartConfig, startGateway } = await import('../server/index.js')
+      const file = options.config ?? io.env['COUNTERSIGN_CONFIG']
+      const quickstart = file ? undefined : quickstartConfig({ dataDir: resolve(io.cwd, '.countersign'), port: options.port })
+      const config = quickstart?.config ?? loadConfig(resolve(io.cwd, file!))
+      const running = await startGateway(config, { port: options.port })
+      if (quickstart && config.store.kind === 'embedded') io.stdout(quickstartBanner(running.url, config.store.data_dir, quickstart.tokens))
+      await new Promise<void>((done) => {
+        const stop = (): void => {
+          process.off('SIGHUP', reload)
+          void running.close().then(done)
+        }
+        const reload = (): void => void running.reloadPolicy()
+        process.once('SIGINT', stop)
+        process.once('SIGTERM', stop)
+        process.on('SIGHUP', reload)
+      })
+    })
+}
+
+function parsePort(value: string): number {
+  const port = Number(value)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('expected a port number (0–65535)')
+  return port
+}

@@ -1,0 +1,117 @@
+import { resolve } from 'node:path'
+import { z } from 'zod'
+import { ACTION_KINDS } from '../action/index.js'
+import { channelsSchema } from './channels-schema.js'
+import { ByteSize, duration, httpUrl, Labels, Listen, path, secret, urlOfListen } from './config-values.js'
+import { connectorSchema } from './connector-schema.js'
+import { IdentitiesSchema } from './identities-schema.js'
+import { looksLikeSecretRef, parseSecretRef, SECRET_RULE, type SecretRef } from './secret-ref.js'
+
+/** Room for a payload at the largest accepted text (1,000,000 characters) plus its envelope. */
+const DEFAULT_BODY_LIMIT = 1_048_576 + 65_536
+
+const Server = z
+  .strictObject({
+    listen: Listen.prefault('127.0.0.1:8470'),
+    public_url: httpUrl({ trailingSlash: 'strip' }).optional(),
+    body_limit: ByteSize.prefault(DEFAULT_BODY_LIMIT),
+    trust_proxy: z.boolean().default(false),
+  })
+  .transform(({ listen, public_url, body_limit, trust_proxy }) => ({
+    ...listen,
+    public_url: public_url ?? urlOfListen(listen.host, listen.port),
+    body_limit,
+    trust_proxy,
+  }))
+
+function databaseUrl(baseDir: string) {
+  return z.string('expected env:NAME, file:PATH or a postgres:// URL without a password').transform((text, ctx): SecretRef | string => {
+    const fail = (message: string): never => {
+      ctx.addIssue({ code: 'custom', message })
+      return z.NEVER
+    }
+    if (looksLikeSecretRef(text)) {
+      const ref = parseSecretRef(text, baseDir)
+      return 'problem' in ref ? fail(ref.problem) : ref
+    }
+    let url: URL | undefined
+    try {
+      url = new URL(text)
+    } catch {
+      // Reported below without repeating the text: it may hold a password in a form URL cannot parse.
+    }
+    if (!url || (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:')) return fail('expected env:NAME, file:PATH or a postgres:// URL without a password')
+    if (url.password || url.searchParams.has('password')) {
+      return fail(`a database URL with a password is a secret (${SECRET_RULE}): put it in an environment variable or a file and write env:NAME or file:PATH`)
+    }
+    return text
+  })
+}
+
+function storeSchema(baseDir: string) {
+  return z
+    .strictObject({
+      data_dir: path(baseDir).optional(),
+      database_url: databaseUrl(baseDir).optional(),
+      pool_size: z.int('expected a whole number').min(1).max(1000).optional(),
+    })
+    .superRefine(
+      (store, ctx) => {
+        if (store.data_dir !== undefined && store.database_url !== undefined) {
+          ctx.addIssue({ code: 'custom', path: ['database_url'], message: 'set either data_dir (embedded store) or database_url (PostgreSQL), not both' })
+        }
+        if (store.database_url === undefined && store.pool_size !== undefined) {
+          ctx.addIssue({ code: 'custom', path: ['pool_size'], message: 'pool_size applies to database_url (PostgreSQL); the embedded store uses one connection' })
+        }
+      },
+      // Presence checks only, so they are safe on invalid values and reported with every other problem.
+      { when: () => true },
+    )
+    .transform((store) =>
+      store.database_url === undefined
+        ? { kind: 'embedded' as const, data_dir: store.data_dir ?? resolve(baseDir, '.countersign') }
+        : { kind: 'postgres' as const, database_url: store.database_url, pool_size: store.pool_size ?? 10 },
+    )
+}
+
+function targetSchema(baseDir: string) {
+  return z.strictObject({
+    name: z.string('expected a target name').regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'expected a name of up to 128 letters, digits, ".", "_" or "-", starting with a letter or digit'),
+    kind: z.enum(ACTION_KINDS),
+    labels: Labels,
+    description: z.string().max(2000).optional(),
+    connector: connectorSchema(baseDir).optional(),
+  })
+}
+
+function auditSchema(baseDir: string) {
+  return z
+    .strictObject({
+      signing_key: secret(baseDir).optional(),
+      checkpoint_interval: duration({ min: 1000, max: 86_400_000, minText: '1s', maxText: '1d' }).prefault('1m'),
+    })
+    .transform(({ signing_key, checkpoint_interval }) => ({
+      ...(signing_key ? { signing_key } : {}),
+      checkpoint_interval_ms: checkpoint_interval,
+    }))
+}
+
+/**
+ * The schema of `countersign.yaml` (PRODUCT.md §5) for a config whose relative paths are
+ * relative to `baseDir`. `defaultPolicy` makes `policy` optional.
+ */
+export function configSchema(baseDir: string, defaultPolicy?: string) {
+  const policy = path(baseDir)
+  return z.strictObject(
+    {
+      server: Server.prefault({}),
+      store: storeSchema(baseDir).prefault({}),
+      policy: defaultPolicy === undefined ? policy : policy.prefault(defaultPolicy),
+      identities: IdentitiesSchema.prefault({}),
+      targets: z.array(targetSchema(baseDir)).default([]),
+      audit: auditSchema(baseDir).prefault({}),
+      channels: channelsSchema(baseDir),
+    },
+    'expected a mapping with the sections server, store, policy, identities, targets, audit, channels',
+  )
+}

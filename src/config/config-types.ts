@@ -1,0 +1,149 @@
+import type { ActionKind } from '../action/index.js'
+import type { SecretRef } from './secret-ref.js'
+
+/** `server`: where the gateway listens and how it is reached. */
+export interface ServerConfig {
+  /** As written (or the default): `127.0.0.1:8470`, `[::1]:8470`. */
+  readonly listen: string
+  /** The host part, IPv6 without brackets (what `net.Server.listen` takes). */
+  readonly host: string
+  /** 0–65535; 0 lets the system choose. */
+  readonly port: number
+  /** Base of links sent to approvers, without a trailing slash; derived from `listen` when not set. */
+  readonly public_url: string
+  /** Largest request body accepted, in bytes. */
+  readonly body_limit: number
+  /** Whether `X-Forwarded-For`/`-Proto` from a reverse proxy are believed. */
+  readonly trust_proxy: boolean
+}
+
+/** `store`: the embedded store in a data directory, or PostgreSQL. */
+export type StoreConfig =
+  | {
+      readonly kind: 'embedded'
+      /** Absolute path of the data directory (PGlite, generated keys, lock file). */
+      readonly data_dir: string
+    }
+  | {
+      readonly kind: 'postgres'
+      /** A reference to the URL, or a literal URL that carries no password. */
+      readonly database_url: SecretRef | string
+      readonly pool_size: number
+    }
+
+/** A human from `identities.humans`. */
+export interface HumanConfig {
+  /** Lower-cased: the canonical identity. */
+  readonly email: string
+  readonly name?: string
+  /** The groups given on this entry only; see the directory for the merged set. */
+  readonly groups: readonly string[]
+  /** SHA-256 (lower-case hex) of the human's personal API tokens. */
+  readonly token_sha256: readonly string[]
+}
+
+/** An agent from `identities.agents`. */
+export interface AgentConfig {
+  readonly id: string
+  /** Lower-cased email of the human who answers for the agent. */
+  readonly owner: string
+  readonly labels: Readonly<Record<string, string>>
+  readonly description?: string
+  /** SHA-256 (lower-case hex) of the agent's tokens. */
+  readonly token_sha256: readonly string[]
+}
+
+/** `identities`: who may act, and in which roles. Emails are lower-cased. */
+export interface IdentitiesConfig {
+  readonly humans: readonly HumanConfig[]
+  readonly agents: readonly AgentConfig[]
+  /** Extra group membership, besides `humans[].groups`: group → emails. */
+  readonly groups: Readonly<Record<string, readonly string[]>>
+  readonly admins: readonly string[]
+  readonly auditors: readonly string[]
+  /** Lower-cased domains whose emails are accepted besides configured humans (e.g. from OIDC). */
+  readonly allowed_domains: readonly string[]
+}
+
+/** A connector: `type` picks the implementation; its other options are checked when it is built. */
+export interface ConnectorConfig {
+  readonly type: string
+  /** Options as written, except that credential-like strings are {@link SecretRef}s. */
+  readonly [option: string]: unknown
+}
+
+/** A target from `targets`. */
+export interface TargetConfig {
+  readonly name: string
+  readonly kind: ActionKind
+  /** `env` is what policies read as `target.env`. */
+  readonly labels: Readonly<Record<string, string>>
+  readonly description?: string
+  /** Present when Countersign executes the target's actions itself (brokered). */
+  readonly connector?: ConnectorConfig
+}
+
+/** `audit`: the signed checkpoints of the audit chain. */
+export interface AuditConfig {
+  /** The Ed25519 key; when absent the gateway generates one in the data directory. */
+  readonly signing_key?: SecretRef
+  readonly checkpoint_interval_ms: number
+}
+
+/** `channels.slack`. */
+export interface SlackConfig {
+  readonly bot_token: SecretRef
+  /** Absent only with Socket Mode, where requests do not come over HTTP. */
+  readonly signing_secret?: SecretRef
+  /** The workspace; clicks from any other are refused. */
+  readonly team_id: string
+  readonly default_channel?: string
+  readonly dm_approvers: boolean
+  readonly allowed_domains: readonly string[]
+  /** With a trailing slash, as the Slack client expects. */
+  readonly api_url: string
+  readonly socket_mode?: { readonly app_token: SecretRef }
+}
+
+/** `channels.teams`. */
+export interface TeamsConfig {
+  readonly app_id: string
+  readonly app_password: SecretRef
+  readonly tenant_id: string
+  /** Names used in policies (`teams:NAME`) → conversation ids. */
+  readonly channels: Readonly<Record<string, string>>
+  readonly service_url?: string
+}
+
+/** One entry of `channels.webhooks`. */
+export interface WebhookConfig {
+  readonly url: string
+  /** The Standard Webhooks signing secret (`whsec_…`). */
+  readonly secret: SecretRef
+  /** Events to send; `undefined` sends all. */
+  readonly events?: readonly string[]
+}
+
+/** `channels`: every way a human is asked. All optional. */
+export interface ChannelsConfig {
+  readonly slack?: SlackConfig
+  readonly teams?: TeamsConfig
+  readonly webhooks: readonly WebhookConfig[]
+}
+
+/**
+ * A validated `countersign.yaml` (PRODUCT.md §5): deep-frozen, defaults filled in, paths
+ * absolute, secrets as references. Lookups by email, id, name and token: {@link directoryOf}.
+ */
+export interface Config {
+  /** The file it was read from (or that an in-memory config names), as given. */
+  readonly file?: string
+  readonly server: ServerConfig
+  readonly store: StoreConfig
+  /** Absolute path of the policy file. */
+  readonly policy: string
+  readonly identities: IdentitiesConfig
+  readonly targets: readonly TargetConfig[]
+  readonly audit: AuditConfig
+  readonly channels: ChannelsConfig
+}

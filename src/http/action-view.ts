@@ -1,0 +1,65 @@
+import type { z } from '@hono/zod-openapi'
+import { requirementProgress } from '../lifecycle/index.js'
+import { conflictedOf, requirementsOf, type ActionState } from '../service/index.js'
+import type { StoredAuditEvent } from '../audit/index.js'
+import type { ActionView, TimelineEntry } from './schemas.js'
+
+type View = z.infer<typeof ActionView>
+
+/**
+ * The API's view of an action: what will run (the stored payload, exactly as approved), who asked
+ * and why, the decision with each requirement's progress, the reviews and the result.
+ */
+export function actionView(state: ActionState, options: { publicUrl?: string | undefined; timeline?: readonly StoredAuditEvent[] } = {}): View {
+  const { record, reviews } = state
+  const stored = JSON.parse(record.actionJson) as { payload: Record<string, unknown> }
+  const decision = record.decision as Record<string, unknown>
+  const requirements = requirementsOf(record)
+  const progress = requirementProgress(requirements, reviews, conflictedOf(record))
+  return {
+    id: record.id,
+    status: record.status as View['status'],
+    kind: record.kind as View['kind'],
+    target: record.target,
+    payload: stored.payload,
+    context: record.context as Record<string, unknown>,
+    digest: record.digest,
+    agent: record.agentId,
+    owner: record.owner,
+    on_behalf_of: record.onBehalfOf,
+    submitted_by: record.submittedBy,
+    decision: {
+      effect: decision['effect'] as View['decision']['effect'],
+      matched_rules: (decision['matched_rules'] ?? []) as string[],
+      explanation: String(decision['explanation'] ?? ''),
+      messages: (decision['messages'] ?? []) as string[],
+      requirements: requirements.map((requirement, index) => ({
+        ...requirement,
+        approvers: [...requirement.approvers],
+        channels: [...requirement.channels],
+        approved_by: [...(progress[index]?.approved_by ?? [])],
+        met: progress[index]?.met ?? false,
+      })),
+      rules: (decision['rules'] ?? []) as Record<string, unknown>[],
+      default_applied: Boolean(decision['default_applied']),
+      policy_version: record.policyVersion,
+    },
+    impact: record.impact as View['impact'],
+    reviews: reviews.map((review) => ({ reviewer: review.reviewer, decision: review.decision, reason: review.reason, channel: review.channel, at: review.at.toISOString() })),
+    result: (record.result as Record<string, unknown> | null) ?? null,
+    created_at: record.createdAt.toISOString(),
+    updated_at: record.updatedAt.toISOString(),
+    expires_at: record.expiresAt?.toISOString() ?? null,
+    execute_by: record.executeBy?.toISOString() ?? null,
+    ...(options.timeline && { timeline: options.timeline.map(timelineEntry) }),
+    links: {
+      self: `/v1/actions/${record.id}`,
+      ...(options.publicUrl && { console: `${options.publicUrl.replace(/\/$/, '')}/actions/${record.id}` }),
+    },
+  }
+}
+
+function timelineEntry(stored: StoredAuditEvent): z.infer<typeof TimelineEntry> {
+  const event = JSON.parse(stored.event) as { at: string; type: string; actor: string; channel: string; data: Record<string, unknown> }
+  return { seq: stored.seq, at: event.at, type: event.type, actor: event.actor, channel: event.channel, data: event.data }
+}

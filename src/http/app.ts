@@ -1,0 +1,96 @@
+import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi'
+import type { Logger } from 'pino'
+import { bodyLimit } from 'hono/body-limit'
+import { CountersignError } from '../errors/index.js'
+import type { Authenticator, Gateway, AuditLog } from '../service/index.js'
+import type { AppEnv } from './env.js'
+import type { Metrics } from './metrics.js'
+import { problemOf, problemResponse, statusProblem } from './problem.js'
+import { actionRoutes } from './routes/actions.js'
+import { auditRoutes } from './routes/audit.js'
+import { systemRoutes } from './routes/system.js'
+import { tokenRoutes } from './routes/tokens.js'
+import { WhoAmI } from './schemas.js'
+
+/** What the HTTP API is built from. */
+export interface AppOptions {
+  readonly gateway: Gateway
+  readonly authenticator: Authenticator
+  readonly auditLog: AuditLog
+  readonly metrics: Metrics
+  readonly logger?: Logger | undefined
+  /** Base URL for links sent to people (the console). */
+  readonly publicUrl?: string | undefined
+  /** Largest request body accepted, in bytes. */
+  readonly bodyLimit?: number | undefined
+  /** Whether the store answers, for `/readyz`. */
+  readonly ready?: () => Promise<boolean>
+}
+
+/**
+ * The HTTP API (PRODUCT.md §6): thin routes that parse with zod, authenticate the bearer token,
+ * call the gateway service and render. Every error is RFC 9457 problem+json; the OpenAPI 3.1
+ * document is at `/openapi.json`.
+ */
+export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
+  const { gateway, authenticator, metrics, logger } = options
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result, c) => {
+      if (result.success) return
+      const details = result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }))
+      metrics.refusals.inc({ code: 'INVALID' })
+      return problemResponse(c, problemOf(new CountersignError('INVALID', `invalid ${result.target === 'json' ? 'body' : result.target}: ${details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).join('; ')}`, { details })))
+    },
+  })
+
+  app.onError((error, c) => {
+    const problem = problemOf(error)
+    metrics.refusals.inc({ code: problem.code })
+    if (problem.code === 'INTERNAL') logger?.error({ err: error, method: c.req.method, path: c.req.path }, 'request failed')
+    return problemResponse(c, problem)
+  })
+  app.notFound((c) => problemResponse(c, problemOf(new CountersignError('NOT_FOUND', `no route ${c.req.method} ${c.req.path}`))))
+
+  app.use(async function timing(c, next) {
+    const started = process.hrtime.bigint()
+    await next()
+    const route = c.req.routePath || 'unmatched'
+    metrics.requests.observe({ method: c.req.method, route, status: String(c.res.status) }, Number(process.hrtime.bigint() - started) / 1e9)
+  })
+
+  app.use(
+    '/v1/*',
+    bodyLimit({ maxSize: options.bodyLimit ?? 2 * 1024 * 1024, onError: (c) => problemResponse(c, statusProblem(413, `the request body is larger than ${options.bodyLimit ?? 2 * 1024 * 1024} bytes`)) }),
+  )
+  app.use('/v1/*', async function authenticate(c, next) {
+    const header = c.req.header('authorization') ?? ''
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header)
+    c.set('principal', await authenticator.authenticate(match?.[1]))
+    await next()
+  })
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'A Countersign token: cs_agent_… for agents, cs_user_… for humans' })
+
+  actionRoutes(app, gateway, metrics, options.publicUrl)
+  auditRoutes(app, options.auditLog)
+  tokenRoutes(app, gateway, (sha256) => authenticator.forget(sha256))
+  systemRoutes(app, metrics, options.ready ?? (async () => true))
+
+  app.openapi(
+    createRoute({ method: 'get', path: '/v1/me', tags: ['identity'], summary: 'Who the token belongs to', security: [{ bearer: [] }], responses: { 200: { content: { 'application/json': { schema: WhoAmI } }, description: 'The principal' } } }),
+    (c) => {
+      const principal = c.get('principal')
+      const body: z.infer<typeof WhoAmI> =
+        principal.type === 'agent'
+          ? { type: 'agent', id: principal.id, owner: principal.owner }
+          : { type: 'human', id: principal.email, groups: [...principal.groups], admin: principal.admin, auditor: principal.auditor }
+      return c.json(body, 200)
+    },
+  )
+
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'Countersign', version: '1', description: 'Action-level approval gateway for AI-controlled infrastructure.' },
+  })
+  return app
+}

@@ -1,0 +1,195 @@
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi'
+import { streamSSE } from 'hono/streaming'
+import { isTerminal, type ActionStatus } from '../../lifecycle/index.js'
+import type { StoredAuditEvent } from '../../audit/index.js'
+import type { ActionState, Gateway } from '../../service/index.js'
+import { actionView } from '../action-view.js'
+import type { AppEnv } from '../env.js'
+import type { Metrics } from '../metrics.js'
+import {
+  ActionIdParam,
+  ActionInput,
+  ActionList,
+  ActionView,
+  CancelInput,
+  DecisionView,
+  ListQuery,
+  OutcomeInput,
+  ProblemSchema,
+  ReviewInput,
+  WaitQuery,
+} from '../schemas.js'
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description })
+const body = <T extends z.ZodType>(schema: T) => ({ body: { content: { 'application/json': { schema } }, required: true } })
+const problems = {
+  400: { content: { 'application/problem+json': { schema: ProblemSchema } }, description: 'Invalid request' },
+  401: { content: { 'application/problem+json': { schema: ProblemSchema } }, description: 'No valid token' },
+  403: { content: { 'application/problem+json': { schema: ProblemSchema } }, description: 'Not allowed' },
+  404: { content: { 'application/problem+json': { schema: ProblemSchema } }, description: 'No such action (or not yours)' },
+  409: { content: { 'application/problem+json': { schema: ProblemSchema } }, description: 'Already decided or already reviewed' },
+} as const
+const security = [{ bearer: [] }]
+
+const submitRoute = createRoute({
+  method: 'post',
+  path: '/v1/actions',
+  tags: ['actions'],
+  summary: 'Submit an action; with ?wait, hold the response until it leaves pending',
+  security,
+  request: { query: WaitQuery, ...body(ActionInput) },
+  responses: { 201: json(ActionView, 'The recorded action with its decision'), ...problems },
+})
+
+const getRoute = createRoute({
+  method: 'get',
+  path: '/v1/actions/{id}',
+  tags: ['actions'],
+  summary: 'An action with its decision, reviews, timeline and result; with ?wait, hold until its status changes',
+  security,
+  request: { params: ActionIdParam, query: WaitQuery },
+  responses: { 200: json(ActionView, 'The action'), ...problems },
+})
+
+const listRoute = createRoute({
+  method: 'get',
+  path: '/v1/actions',
+  tags: ['actions'],
+  summary: 'Actions, newest first (humans)',
+  security,
+  request: { query: ListQuery },
+  responses: { 200: json(ActionList, 'A page of actions'), ...problems },
+})
+
+const reviewRoute = createRoute({
+  method: 'post',
+  path: '/v1/actions/{id}/reviews',
+  tags: ['reviews'],
+  summary: 'Approve or deny (humans; never your own request)',
+  security,
+  request: { params: ActionIdParam, ...body(ReviewInput) },
+  responses: { 200: json(ActionView, 'The action after the review'), ...problems },
+})
+
+const cancelRoute = createRoute({
+  method: 'post',
+  path: '/v1/actions/{id}/cancel',
+  tags: ['actions'],
+  summary: 'Cancel a pending action (its agent, its submitter, an admin)',
+  security,
+  request: { params: ActionIdParam, body: { content: { 'application/json': { schema: CancelInput } }, required: false } },
+  responses: { 200: json(ActionView, 'The cancelled action'), ...problems },
+})
+
+const outcomeRoute = createRoute({
+  method: 'post',
+  path: '/v1/actions/{id}/outcome',
+  tags: ['actions'],
+  summary: 'Report how an action the agent executed itself went (allowed or approved actions, once)',
+  security,
+  request: { params: ActionIdParam, ...body(OutcomeInput) },
+  responses: { 200: json(ActionView, 'The action with its result'), ...problems },
+})
+
+const decideRoute = createRoute({
+  method: 'post',
+  path: '/v1/decide',
+  tags: ['actions'],
+  summary: 'Dry run: the decision for an action; nothing is stored',
+  security,
+  request: body(ActionInput),
+  responses: { 200: json(DecisionView, 'The decision and the impact'), ...problems },
+})
+
+/** The action routes of PRODUCT.md §6. */
+export function actionRoutes(app: OpenAPIHono<AppEnv>, gateway: Gateway, metrics: Metrics, publicUrl: string | undefined): void {
+  const view = (state: ActionState, timeline?: readonly StoredAuditEvent[]) => actionView(state, { publicUrl, ...(timeline && { timeline }) })
+
+  app.openapi(submitRoute, async (c) => {
+    const { wait } = c.req.valid('query')
+    const input = c.req.valid('json')
+    const principal = c.get('principal')
+    const state = await gateway.submit(principal, input, { channel: 'api', waitMs: (wait ?? 0) * 1000, signal: c.req.raw.signal })
+    metrics.decisions.inc({ effect: String(state.record.decision['effect']), kind: state.record.kind })
+    return c.json(view(state), 201, { location: `/v1/actions/${state.record.id}` })
+  })
+
+  app.openapi(getRoute, async (c) => {
+    const { id } = c.req.valid('param')
+    const { wait } = c.req.valid('query')
+    const principal = c.get('principal')
+    const state = wait ? await gateway.waitForChange(principal, id, undefined, wait * 1000, c.req.raw.signal) : await gateway.get(principal, id)
+    return c.json(view(state, await gateway.store.actionEvents(id)), 200)
+  })
+
+  app.openapi(listRoute, async (c) => {
+    const query = c.req.valid('query')
+    const status = query.status?.split(',').map((s) => s.trim()).filter(Boolean)
+    const records = await gateway.list(c.get('principal'), { status, target: query.target, agent: query.agent, kind: query.kind, before: query.cursor, limit: query.limit + 1 })
+    const page = records.slice(0, query.limit)
+    const reviews = await Promise.all(page.map((record) => gateway.store.getReviews(record.id)))
+    return c.json({ actions: page.map((record, index) => view({ record, reviews: reviews[index]! })), next_cursor: records.length > query.limit ? page[page.length - 1]!.id : null }, 200)
+  })
+
+  app.openapi(reviewRoute, async (c) => {
+    const { id } = c.req.valid('param')
+    const input = c.req.valid('json')
+    const state = await gateway.review(c.get('principal'), id, input, 'api')
+    metrics.reviews.inc({ decision: input.decision, channel: 'api' })
+    return c.json(view(state), 200)
+  })
+
+  app.openapi(cancelRoute, async (c) => {
+    const { id } = c.req.valid('param')
+    const input = (await c.req.json().catch(() => ({}))) as { reason?: unknown }
+    const parsed = CancelInput.parse(input ?? {})
+    return c.json(view(await gateway.cancel(c.get('principal'), id, parsed.reason, 'api')), 200)
+  })
+
+  app.openapi(outcomeRoute, async (c) => {
+    const { id } = c.req.valid('param')
+    return c.json(view(await gateway.reportOutcome(c.get('principal'), id, c.req.valid('json'), 'api')), 200)
+  })
+
+  app.openapi(decideRoute, (c) => {
+    const result = gateway.dryRun(c.get('principal'), c.req.valid('json'))
+    // The decision is plain JSON data; its readonly arrays are what the JSON type check trips on.
+    const decision = JSON.parse(JSON.stringify(result.decision)) as Record<string, never>
+    return c.json({ digest: result.digest, decision, impact: result.impact as z.infer<typeof DecisionView>['impact'] }, 200)
+  })
+
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/v1/actions/{id}/events',
+    tags: ['actions'],
+    summary: 'Server-sent events: the action now, then again at every change until it is final',
+    security,
+    request: { params: ActionIdParam },
+    responses: { 200: { description: 'An event stream; each `action` event carries the action as JSON', content: { 'text/event-stream': { schema: z.string() } } }, ...problems },
+  })
+  app.get('/v1/actions/:id/events', async (c) => {
+    const { id } = ActionIdParam.parse({ id: c.req.param('id') })
+    const principal = c.get('principal')
+    let state = await gateway.get(principal, id)
+    metrics.waiters.inc()
+    return streamSSE(c, async (stream) => {
+      try {
+        const signal = c.req.raw.signal
+        let sent = -1
+        while (!signal.aborted) {
+          if (state.record.version !== sent) {
+            await stream.writeSSE({ event: 'action', id: String(state.record.version), data: JSON.stringify(view(state)) })
+            sent = state.record.version
+            if (isTerminal(state.record.status as ActionStatus)) return
+          } else {
+            // Nothing changed for a while: a comment keeps proxies from closing the stream.
+            await stream.write(': keep-alive\n\n')
+          }
+          state = await gateway.waiters.waitFor(id, () => gateway.get(principal, id), (next) => next.record.version !== sent, 25_000, signal)
+        }
+      } finally {
+        metrics.waiters.dec()
+      }
+    })
+  })
+}

@@ -1,0 +1,181 @@
+import { z } from '@hono/zod-openapi'
+import { ACTION_KINDS, ActionContextSchema } from '../action/index.js'
+import { ACTION_STATUSES, REVIEW_DECISIONS } from '../lifecycle/index.js'
+
+/** `?wait=S`: seconds to hold the response (≤ 60). */
+export const WaitQuery = z.object({
+  wait: z.coerce.number().min(0).max(60).optional().openapi({ description: 'Seconds to hold the response until the action leaves its current status (at most 60).', example: 30 }),
+})
+
+export const ActionIdParam = z.object({
+  id: z.string().regex(/^act_[0-9a-z]{26}$/, 'not an action id').openapi({ param: { name: 'id', in: 'path' }, example: 'act_01hzyx3k5e8qk2j4m6n8p0r2t4' }),
+})
+
+/** The body of `POST /v1/actions` and `POST /v1/decide` (payloads are checked per kind by the service). */
+export const ActionInput = z
+  .object({
+    kind: z.enum(ACTION_KINDS),
+    target: z.string().min(1).max(200),
+    payload: z.record(z.string(), z.unknown()).openapi({ description: 'Per kind: sql {sql}; shell {command} or {argv}; terraform {plan, plan_sha256?}; kubernetes {command, manifest?} | {request} | {manifest}; http {method, url, headers?, body?}; mcp {server, tool, arguments}; custom: any object.' }),
+    context: ActionContextSchema.optional(),
+  })
+  .strict()
+  .openapi('ActionInput', { example: { kind: 'sql', target: 'prod-db', payload: { sql: 'DELETE FROM users WHERE id = 42' }, context: { reason: 'remove a test account', model: 'claude' } } })
+
+export const RequirementView = z
+  .object({
+    rule: z.string(),
+    approvers: z.array(z.string()),
+    min_approvals: z.number().int(),
+    timeout_ms: z.number().int(),
+    execute_within_ms: z.number().int(),
+    reason_required: z.boolean(),
+    channels: z.array(z.string()),
+    approved_by: z.array(z.string()),
+    met: z.boolean(),
+  })
+  .openapi('Requirement')
+
+export const ReviewView = z
+  .object({ reviewer: z.string(), decision: z.enum(REVIEW_DECISIONS), reason: z.string(), channel: z.string(), at: z.string() })
+  .openapi('Review')
+
+export const TimelineEntry = z
+  .object({ seq: z.number().int(), at: z.string(), type: z.string(), actor: z.string(), channel: z.string(), data: z.record(z.string(), z.unknown()) })
+  .openapi('TimelineEntry')
+
+export const ActionView = z
+  .object({
+    id: z.string(),
+    status: z.enum(ACTION_STATUSES),
+    kind: z.enum(ACTION_KINDS),
+    target: z.string(),
+    payload: z.record(z.string(), z.unknown()),
+    context: z.record(z.string(), z.unknown()),
+    digest: z.string(),
+    agent: z.string().nullable(),
+    owner: z.string().nullable(),
+    on_behalf_of: z.string().nullable(),
+    submitted_by: z.string(),
+    decision: z.object({
+      effect: z.enum(['allow', 'deny', 'review']),
+      matched_rules: z.array(z.string()),
+      explanation: z.string(),
+      messages: z.array(z.string()),
+      requirements: z.array(RequirementView),
+      rules: z.array(z.record(z.string(), z.unknown())),
+      default_applied: z.boolean(),
+      policy_version: z.string(),
+    }),
+    impact: z.object({ summary: z.string(), highlights: z.array(z.string()), facts: z.unknown() }),
+    reviews: z.array(ReviewView),
+    result: z.record(z.string(), z.unknown()).nullable(),
+    created_at: z.string(),
+    updated_at: z.string(),
+    expires_at: z.string().nullable(),
+    execute_by: z.string().nullable(),
+    timeline: z.array(TimelineEntry).optional(),
+    links: z.object({ self: z.string(), console: z.string().optional() }),
+  })
+  .openapi('Action')
+
+export const ActionList = z.object({ actions: z.array(ActionView), next_cursor: z.string().nullable() }).openapi('ActionList')
+
+export const ListQuery = z.object({
+  status: z.string().optional().openapi({ description: 'One status or several, comma-separated.', example: 'pending' }),
+  target: z.string().max(200).optional(),
+  agent: z.string().max(200).optional(),
+  kind: z.enum(ACTION_KINDS).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().regex(/^act_[0-9a-z]{26}$/, 'not a cursor from this API').optional(),
+})
+
+export const ReviewInput = z
+  .object({
+    decision: z.enum(REVIEW_DECISIONS),
+    reason: z.string().max(2000).optional(),
+  })
+  .strict()
+  .openapi('ReviewInput', { example: { decision: 'approve', reason: 'checked the WHERE clause' } })
+
+export const CancelInput = z.object({ reason: z.string().max(2000).optional() }).strict().openapi('CancelInput')
+
+export const OutcomeInput = z
+  .object({
+    status: z.enum(['succeeded', 'failed']),
+    exit_code: z.number().int().optional(),
+    output: z.string().max(10_000_000).optional(),
+    error: z.string().max(100_000).optional(),
+  })
+  .strict()
+  .openapi('OutcomeInput')
+
+export const DecisionView = z
+  .object({
+    digest: z.string(),
+    decision: z.record(z.string(), z.unknown()),
+    impact: z.object({ summary: z.string(), highlights: z.array(z.string()), facts: z.unknown() }),
+  })
+  .openapi('DryRun')
+
+export const AuditQuery = z.object({
+  since: z.coerce.number().int().min(0).default(0).openapi({ description: 'Return events with a sequence number above this.' }),
+  limit: z.coerce.number().int().min(1).max(5000).default(500),
+})
+
+export const AuditEventView = z
+  .object({ seq: z.number().int(), prev_hash: z.string(), hash: z.string(), event: z.record(z.string(), z.unknown()) })
+  .openapi('AuditEvent')
+
+export const AuditPage = z.object({ events: z.array(AuditEventView), head: z.object({ seq: z.number().int(), hash: z.string() }) }).openapi('AuditPage')
+
+export const VerifyView = z
+  .object({
+    ok: z.boolean(),
+    events: z.number().int(),
+    head: z.object({ seq: z.number().int(), hash: z.string() }).nullable(),
+    checkpoints: z.number().int(),
+    problems: z.array(z.object({ seq: z.number().int(), kind: z.string(), message: z.string() })),
+  })
+  .openapi('AuditVerification')
+
+export const TokenInput = z
+  .object({
+    agent: z.string().max(64).optional(),
+    user: z.string().email().max(320).optional(),
+    name: z.string().max(200).default(''),
+    expires_in: z.coerce.number().int().min(60).max(400 * 86400).optional().openapi({ description: 'Seconds until the token expires; none means never.' }),
+  })
+  .strict()
+  .refine((input) => (input.agent === undefined) !== (input.user === undefined), 'give exactly one of agent or user')
+  .openapi('TokenInput')
+
+export const TokenView = z
+  .object({
+    token_sha256: z.string(),
+    type: z.enum(['agent', 'human']),
+    subject: z.string(),
+    name: z.string(),
+    created_at: z.string(),
+    created_by: z.string(),
+    expires_at: z.string().nullable(),
+    revoked_at: z.string().nullable(),
+  })
+  .openapi('Token')
+
+export const Sha256Param = z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/).openapi({ param: { name: 'sha256', in: 'path' } }) })
+
+export const WhoAmI = z
+  .object({ type: z.enum(['agent', 'human']), id: z.string(), owner: z.string().optional(), groups: z.array(z.string()).optional(), admin: z.boolean().optional(), auditor: z.boolean().optional() })
+  .openapi('Principal')
+
+export const ProblemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.string(),
+    errors: z.array(z.object({ message: z.string(), path: z.string().optional() })).optional(),
+  })
+  .openapi('Problem')

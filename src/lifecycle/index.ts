@@ -1,0 +1,8 @@
+export { ACTION_STATUSES, REVIEW_DECISIONS } from './types.js'
+export type { ActionStatus, Agent, Human, Principal, Requesters, Review, ReviewDecision, ReviewSubject } from './types.js'
+export { INITIAL_STATUSES, TERMINAL_STATUSES, assertTransition, canTransition, isTerminal } from './transitions.js'
+export { canonicalEmail, conflictedHumans, eligibleRequirements } from './reviewers.js'
+export { requirementProgress } from './quorum.js'
+export type { RequirementProgress } from './quorum.js'
+export { MAX_REASON_LENGTH, applyReview, reviewEligibility } from './review-rules.js'
+export type { ReviewEligibility, ReviewInput, ReviewOutcome } from './review-rules.js'

@@ -1,0 +1,97 @@
+import type { OpenAPIHono } from '@hono/zod-openapi'
+import { pino, type Logger } from 'pino'
+import { loadAnalyzers } from '../analyzers/index.js'
+import { directoryOf, type Config } from '../config/index.js'
+import { createApp, Metrics } from '../http/index.js'
+import type { AppEnv } from '../http/env.js'
+import { AuditLog, Authenticator, Background, Gateway, Waiters } from '../service/index.js'
+import { Store, type Database, type StoreConnection } from '../store/index.js'
+import { PolicyHolder } from './policy-holder.js'
+import { signingKeyFor } from './signing-key.js'
+
+/** Options that are not part of the config file. */
+export interface AssembleOptions {
+  readonly logger?: Logger | undefined
+  readonly clock?: () => Date
+  /** Expiry sweep period (tests shorten it). */
+  readonly sweepMs?: number
+  /** Base URL for links to people, when it differs from `server.public_url` (e.g. the real port). */
+  readonly publicUrl?: string
+}
+
+/** A gateway put together from its parts, not yet listening. */
+export interface AssembledGateway {
+  readonly app: OpenAPIHono<AppEnv>
+  readonly gateway: Gateway
+  readonly auditLog: AuditLog
+  readonly policy: PolicyHolder
+  readonly store: Store
+  /** Reloads the policy file (SIGHUP); an invalid file is logged and the last valid policy stays. */
+  reloadPolicy(): Promise<void>
+  /** Stops background work, finishes queued writes, signs a last checkpoint and closes the store. */
+  close(): Promise<void>
+}
+
+/**
+ * Builds a gateway on an open store connection: analyzers and policy first (an invalid policy
+ * stops it here), then the store's migrations, the audit key, the service, the HTTP app and the
+ * background work (started). The connection is closed by `close()`, or at once on failure.
+ */
+export async function assembleGateway(config: Config, connection: StoreConnection<Database>, options: AssembleOptions = {}): Promise<AssembledGateway> {
+  const logger = options.logger ?? pino({ level: process.env['LOG_LEVEL'] ?? 'info' })
+  let store: Store | undefined
+  try {
+    const analyzers = await loadAnalyzers()
+    const policy = new PolicyHolder(config.policy, analyzers)
+    store = await Store.open(connection, options.clock ? { clock: options.clock } : {})
+    const key = signingKeyFor(config)
+    const waiters = await Waiters.start(store)
+    const directory = directoryOf(config)
+    const gateway = new Gateway({ store, directory, analyzers, policy: () => policy.current, waiters, ...(options.clock && { clock: options.clock }) })
+    const auditLog = new AuditLog(store, key, options.clock)
+    const authenticator = new Authenticator(directory, store, options.clock)
+    const metrics = new Metrics({ defaults: true })
+    const opened = store
+    const recordPolicy = () =>
+      opened.appendEvents([{ type: 'policy.loaded', action_id: null, actor: 'system', channel: 'system', digest: null, policy_version: policy.current.version, data: { file: policy.file, rules: policy.current.rules.length } }])
+    await recordPolicy()
+
+    const app = createApp({
+      gateway,
+      authenticator,
+      auditLog,
+      metrics,
+      logger,
+      publicUrl: options.publicUrl ?? config.server.public_url,
+      bodyLimit: config.server.body_limit,
+      ready: async () => {
+        await opened.auditHead()
+        return true
+      },
+    })
+    const background = new Background({ gateway, audit: auditLog, logger, checkpointMs: config.audit.checkpoint_interval_ms, ...(options.sweepMs && { sweepMs: options.sweepMs }) })
+    background.start()
+
+    let closing: Promise<void> | undefined
+    return {
+      app,
+      gateway,
+      auditLog,
+      policy,
+      store,
+      reloadPolicy: async () => {
+        const before = policy.current.version
+        if (policy.reload(logger) && policy.current.version !== before) await recordPolicy()
+      },
+      close: () =>
+        (closing ??= (async () => {
+          await background.stop()
+          await waiters.stop()
+          await opened.close()
+        })()),
+    }
+  } catch (error) {
+    await (store ?? connection).close()
+    throw error
+  }
+}

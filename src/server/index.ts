@@ -1,0 +1,8 @@
+export { assembleGateway } from './assemble.js'
+export type { AssembledGateway, AssembleOptions } from './assemble.js'
+export { PolicyHolder } from './policy-holder.js'
+export { DEMO, EXAMPLES_DIR, quickstartBanner, quickstartConfig } from './quickstart.js'
+export type { DemoTokens } from './quickstart.js'
+export { GENERATED_KEY_FILE, signingKeyFor } from './signing-key.js'
+export { startGateway } from './start-gateway.js'
+export type { RunningGateway, StartOptions } from './start-gateway.js'

@@ -1,0 +1,75 @@
+import type { Logger } from 'pino'
+import type { AuditLog } from './audit-log.js'
+import type { Gateway } from './gateway.js'
+
+/**
+ * Work no request triggers: expiring pending requests and unexecuted approvals at their deadline,
+ * and signing audit checkpoints. Every replica runs it; the store's row locks make each expiry
+ * happen once. The sweep runs at the next deadline (and at least every `sweepMs`), so an action
+ * expires on time, not up to a polling interval late.
+ */
+export class Background {
+  readonly #gateway: Gateway
+  readonly #audit: AuditLog
+  readonly #logger: Logger | undefined
+  readonly #sweepMs: number
+  readonly #checkpointMs: number
+  #sweepTimer: NodeJS.Timeout | undefined
+  #checkpointTimer: NodeJS.Timeout | undefined
+  #running: Promise<void> = Promise.resolve()
+  #stopped = false
+
+  constructor(options: { gateway: Gateway; audit: AuditLog; logger?: Logger | undefined; sweepMs?: number; checkpointMs: number }) {
+    this.#gateway = options.gateway
+    this.#audit = options.audit
+    this.#logger = options.logger
+    this.#sweepMs = options.sweepMs ?? 1000
+    this.#checkpointMs = options.checkpointMs
+  }
+
+  start(): void {
+    this.#schedule(0)
+    this.#checkpointTimer = setInterval(() => void this.#checkpoint(), this.#checkpointMs)
+    this.#checkpointTimer.unref()
+  }
+
+  /** Runs a sweep now (e.g. after an action with an earlier deadline was created). */
+  #schedule(delayMs: number): void {
+    if (this.#stopped) return
+    clearTimeout(this.#sweepTimer)
+    this.#sweepTimer = setTimeout(() => {
+      this.#running = this.#sweep()
+    }, Math.max(0, Math.min(delayMs, this.#sweepMs)))
+    this.#sweepTimer.unref()
+  }
+
+  async #sweep(): Promise<void> {
+    let next = this.#sweepMs
+    try {
+      const expired = await this.#gateway.expireDue()
+      if (expired > 0) this.#logger?.info({ expired }, 'expired actions')
+      const deadline = await this.#gateway.store.nextDeadline()
+      if (deadline) next = deadline.getTime() - Date.now() + 5
+    } catch (error) {
+      this.#logger?.error({ err: error }, 'expiry sweep failed')
+    }
+    this.#schedule(next)
+  }
+
+  async #checkpoint(): Promise<void> {
+    try {
+      await this.#audit.checkpoint()
+    } catch (error) {
+      this.#logger?.error({ err: error }, 'audit checkpoint failed')
+    }
+  }
+
+  /** Stops the timers, waits for a running sweep and writes a last checkpoint. */
+  async stop(): Promise<void> {
+    this.#stopped = true
+    clearTimeout(this.#sweepTimer)
+    clearInterval(this.#checkpointTimer)
+    await this.#running
+    await this.#checkpoint()
+  }
+}

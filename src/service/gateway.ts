@@ -1,0 +1,364 @@
+import { ActionDraftSchema, canonicalJson, type Action } from '../action/index.js'
+import { actionDigest } from '../action/index.js'
+import type { Analyzers } from '../analyzers/index.js'
+import { CountersignError } from '../errors/index.js'
+import {
+  applyReview,
+  assertTransition,
+  canonicalEmail,
+  conflictedHumans,
+  isTerminal,
+  type ActionStatus,
+  type Principal,
+  type Requesters,
+  type ReviewDecision,
+} from '../lifecycle/index.js'
+import { decide, type CompiledPolicy, type Decision, type ReviewRequirement } from '../policy/index.js'
+import type { ActionChange, ActionRecord, AuditDraft, ReviewRecord, Store } from '../store/index.js'
+import type { Directory } from '../config/index.js'
+import { newActionId } from './ids.js'
+import type { Waiters } from './waiters.js'
+
+/** Longest wait a caller may ask for (PRODUCT.md §6: `wait` ≤ 60 s). */
+export const MAX_WAIT_MS = 60_000
+/** Longest outcome output an agent may report; longer output is cut and said to be. */
+export const MAX_OUTPUT_CHARS = 64 * 1024
+
+/** What a caller gets back for one action: the record and its reviews. */
+export interface ActionState {
+  readonly record: ActionRecord
+  readonly reviews: readonly ReviewRecord[]
+}
+
+/** An agent's report of how an action it executed itself went. */
+export interface OutcomeReport {
+  readonly status: 'succeeded' | 'failed'
+  readonly exit_code?: number | undefined
+  readonly output?: string | undefined
+  readonly error?: string | undefined
+}
+
+/** The parts the service is composed of. */
+export interface GatewayParts {
+  readonly store: Store
+  readonly directory: Directory
+  readonly analyzers: Analyzers
+  /** The policy in force (it may be reloaded; decisions record its version). */
+  readonly policy: () => CompiledPolicy
+  readonly waiters: Waiters
+  readonly clock?: () => Date
+}
+
+/**
+ * The use cases of the gateway: submit, review, cancel, report an outcome, expire, look. Every
+ * transport (HTTP API, CLI, chat channels) calls these and nothing else; every rule about who
+ * may do what is enforced here or in the pure lifecycle core, never in a transport.
+ */
+export class Gateway {
+  readonly store: Store
+  readonly directory: Directory
+  readonly analyzers: Analyzers
+  readonly waiters: Waiters
+  readonly #policy: () => CompiledPolicy
+  readonly #clock: () => Date
+
+  constructor(parts: GatewayParts) {
+    this.store = parts.store
+    this.directory = parts.directory
+    this.analyzers = parts.analyzers
+    this.waiters = parts.waiters
+    this.#policy = parts.policy
+    this.#clock = parts.clock ?? (() => new Date())
+  }
+
+  /** The gateway's clock: server time for every record. */
+  now(): Date {
+    return this.#clock()
+  }
+
+  /** The policy in force. */
+  get policy(): CompiledPolicy {
+    return this.#policy()
+  }
+
+  /**
+   * Validates, analyzes and decides an action, then records it (allowed, denied or pending) with
+   * its audit events. With `waitMs`, a pending action is held until it leaves `pending`.
+   */
+  async submit(principal: Principal, input: unknown, options: { channel: string; waitMs?: number; signal?: AbortSignal }): Promise<ActionState> {
+    const action = parseAction(input)
+    const now = this.#clock()
+    const { decision, analysis, digest } = this.#decide(principal, action, now)
+    const status: ActionStatus = decision.effect === 'allow' ? 'allowed' : decision.effect === 'deny' ? 'denied' : 'pending'
+    const expiresAt = status === 'pending' ? new Date(now.getTime() + Math.min(...decision.requirements.map((r) => r.timeout_ms))) : null
+    const agent = principal.type === 'agent' ? principal : undefined
+    const actor = actorOf(principal)
+    const onBehalfOf = action.context.on_behalf_of ? canonicalEmail(action.context.on_behalf_of) : null
+    const id = newActionId(now)
+    const stored = storedDecision(decision)
+    const record: Omit<ActionRecord, 'version' | 'updatedAt'> = {
+      id,
+      createdAt: now,
+      status,
+      kind: action.kind,
+      target: action.target,
+      submittedBy: actor,
+      agentId: agent?.id ?? null,
+      owner: agent?.owner ?? null,
+      onBehalfOf,
+      actionJson: canonicalJson({ kind: action.kind, target: action.target, payload: action.payload }),
+      context: action.context,
+      digest,
+      decision: stored,
+      impact: { summary: analysis?.summary ?? '', highlights: analysis?.highlights ?? [], facts: analysis?.facts ?? null },
+      policyVersion: decision.policy_version,
+      expiresAt,
+      executeBy: null,
+      deadline: expiresAt,
+      result: null,
+    }
+    const base = { action_id: id, actor, channel: options.channel, digest, policy_version: decision.policy_version }
+    const events: AuditDraft[] = [
+      { ...base, type: 'action.submitted', data: { kind: action.kind, target: action.target, context: action.context, agent: agent?.id ?? null, owner: agent?.owner ?? null } },
+      {
+        ...base,
+        type: `action.${status}` as AuditDraft['type'],
+        actor: 'system',
+        data: { effect: decision.effect, matched_rules: decision.matched_rules, explanation: decision.explanation, ...(expiresAt && { expires_at: expiresAt.toISOString() }) },
+      },
+    ]
+    await this.store.createAction({ record, events })
+    const state: ActionState = { record: { ...record, updatedAt: now, version: 1 }, reviews: [] }
+    if (status !== 'pending' || !options.waitMs) return state
+    return this.waitForChange(principal, id, 'pending', options.waitMs, options.signal)
+  }
+
+  /** The decision for an action without recording anything (`POST /v1/decide`). */
+  dryRun(principal: Principal, input: unknown): { action: Action; digest: string; decision: Decision; impact: Record<string, unknown> } {
+    const action = parseAction(input)
+    const { decision, analysis, digest } = this.#decide(principal, action, this.#clock())
+    return { action, digest, decision, impact: { summary: analysis?.summary ?? '', highlights: analysis?.highlights ?? [], facts: analysis?.facts ?? null } }
+  }
+
+  #decide(principal: Principal, action: Action, now: Date) {
+    const target = this.directory.target(action.target)
+    if (!target) throw new CountersignError('INVALID', `unknown target "${action.target}"`, { details: [{ path: 'target', message: 'no target with this name in the configuration' }] })
+    const analysis = this.analyzers.analyze(action.kind, action.payload)
+    const digest = actionDigest(action)
+    const agent = principal.type === 'agent' ? principal : undefined
+    const decision = decide(this.#policy(), { action, target, agent, facts: analysis?.facts, digest, now })
+    return { decision, analysis, digest }
+  }
+
+  /** An action, if the principal may see it (agents see their own; humans see all). */
+  async get(principal: Principal, id: string): Promise<ActionState> {
+    const record = await this.store.getAction(id)
+    if (!record || !mayView(principal, record)) throw new CountersignError('NOT_FOUND', `no action ${id}`)
+    return { record, reviews: await this.store.getReviews(id) }
+  }
+
+  /**
+   * Holds until the action's status differs from `from` (default: its status now), the wait
+   * ends, or the caller goes away; returns its state then.
+   */
+  async waitForChange(principal: Principal, id: string, from: string | undefined, waitMs: number, signal?: AbortSignal): Promise<ActionState> {
+    const first = await this.get(principal, id)
+    const status = from ?? first.record.status
+    if (first.record.status !== status || isTerminal(first.record.status as ActionStatus)) return first
+    return this.waiters.waitFor(id, () => this.get(principal, id), (state) => state.record.status !== status, Math.min(waitMs, MAX_WAIT_MS), signal)
+  }
+
+  /** Actions newest first; humans only. */
+  async list(principal: Principal, filter: Parameters<Store['listActions']>[0]): Promise<readonly ActionRecord[]> {
+    requireHuman(principal, 'list actions')
+    return this.store.listActions(filter)
+  }
+
+  /** The timeline of an action: its audit events. */
+  async timeline(principal: Principal, id: string) {
+    await this.get(principal, id)
+    return this.store.actionEvents(id)
+  }
+
+  /**
+   * Records one human's review through `channel`. The review rules (only humans, no
+   * self-approval, distinct-human quorum per requirement, one eligible deny ends it, decided
+   * never changes) are applied to the locked current state; a racing review sees the result.
+   */
+  async review(principal: Principal, id: string, input: { decision: ReviewDecision; reason?: string | undefined }, channel: string): Promise<ActionState> {
+    if (principal.type !== 'human') throw new CountersignError('FORBIDDEN', 'only humans review; agent credentials can never approve or deny')
+    const outcome = await this.store.mutateAction(id, (current, reviews, now) => {
+      const expired = this.#expiry(current, now)
+      if (expired) return { change: expired, value: new CountersignError('ALREADY_DECIDED', `action ${id} expired before this review`) }
+      const applied = applyReview(
+        {
+          status: current.status as ActionStatus,
+          expiresAt: current.expiresAt ?? new Date(0),
+          requirements: requirementsOf(current),
+          reviews,
+          conflicted: conflictedOf(current),
+          requesters: requestersOf(current),
+        },
+        principal,
+        { decision: input.decision, reason: input.reason ?? '', channel },
+        now,
+      )
+      const base = { action_id: id, digest: current.digest, policy_version: current.policyVersion }
+      const events: AuditDraft[] = [
+        { ...base, type: `review.${input.decision}`, actor: actorOf(principal), channel, data: { reason: applied.review.reason, requirements: applied.review.requirements } },
+      ]
+      let change: ActionChange = { review: applied.review, events }
+      if (applied.status !== 'pending') {
+        assertTransition(current.status as ActionStatus, applied.status)
+        const executeBy = applied.status === 'approved' ? new Date(now.getTime() + Math.min(...requirementsOf(current).map((r) => r.execute_within_ms))) : null
+        events.push({
+          ...base,
+          type: `action.${applied.status}`,
+          actor: 'system',
+          channel,
+          data: { progress: applied.progress, ...(executeBy && { execute_by: executeBy.toISOString() }) },
+        })
+        change = { ...change, status: applied.status, executeBy, deadline: executeBy }
+      }
+      return { change, value: undefined }
+    })
+    if (outcome.value) throw outcome.value
+    return { record: outcome.record, reviews: outcome.reviews }
+  }
+
+  /** Cancels a pending action: its own agent, the human who submitted it, or an admin. */
+  async cancel(principal: Principal, id: string, reason: string | undefined, channel: string): Promise<ActionState> {
+    const outcome = await this.store.mutateAction(id, (current, _reviews, now) => {
+      if (!mayView(principal, current)) throw new CountersignError('NOT_FOUND', `no action ${id}`)
+      const own = current.submittedBy === actorOf(principal)
+      if (!own && !(principal.type === 'human' && principal.admin)) throw new CountersignError('FORBIDDEN', 'only the agent that submitted an action, its submitter or an admin can cancel it')
+      const expired = this.#expiry(current, now)
+      if (expired) return { change: expired, value: new CountersignError('ALREADY_DECIDED', `action ${id} expired`) }
+      assertTransition(current.status as ActionStatus, 'cancelled')
+      const event: AuditDraft = { type: 'action.cancelled', action_id: id, actor: actorOf(principal), channel, digest: current.digest, policy_version: current.policyVersion, data: { reason: reason ?? '' } }
+      return { change: { status: 'cancelled', deadline: null, events: [event] }, value: undefined }
+    })
+    if (outcome.value) throw outcome.value
+    return { record: outcome.record, reviews: outcome.reviews }
+  }
+
+  /**
+   * Records the outcome of an action its agent executed itself (targets without a connector):
+   * `allowed` or `approved` (within its execute window) → `succeeded` | `failed`, once.
+   */
+  async reportOutcome(principal: Principal, id: string, report: OutcomeReport, channel: string): Promise<ActionState> {
+    const outcome = await this.store.mutateAction(id, (current, _reviews, now) => {
+      if (!mayView(principal, current)) throw new CountersignError('NOT_FOUND', `no action ${id}`)
+      if (current.submittedBy !== actorOf(principal)) throw new CountersignError('FORBIDDEN', 'only the submitter of an action reports its outcome')
+      const expired = this.#expiry(current, now)
+      if (expired) return { change: expired, value: new CountersignError('ALREADY_DECIDED', `the approval of action ${id} expired before it was executed`) }
+      assertTransition(current.status as ActionStatus, report.status)
+      const output = report.output ?? ''
+      const result = {
+        status: report.status,
+        reported_by: actorOf(principal),
+        finished_at: now.toISOString(),
+        ...(report.exit_code !== undefined && { exit_code: report.exit_code }),
+        ...(report.error !== undefined && { error: report.error.slice(0, 4096) }),
+        output: output.slice(0, MAX_OUTPUT_CHARS),
+        truncated: output.length > MAX_OUTPUT_CHARS,
+        output_chars: output.length,
+      }
+      const event: AuditDraft = {
+        type: `action.${report.status}`,
+        action_id: id,
+        actor: actorOf(principal),
+        channel,
+        digest: current.digest,
+        policy_version: current.policyVersion,
+        data: { exit_code: report.exit_code ?? null, output_chars: output.length, error: result.error ?? null },
+      }
+      return { change: { status: report.status, deadline: null, result, events: [event] }, value: undefined }
+    })
+    if (outcome.value) throw outcome.value
+    return { record: outcome.record, reviews: outcome.reviews }
+  }
+
+  /** Expires the action when its deadline has passed; returns whether it did. Safe on every replica. */
+  async expire(id: string): Promise<boolean> {
+    const outcome = await this.store.mutateAction(id, (current, _reviews, now) => ({ change: this.#expiry(current, now), value: undefined }))
+    return outcome.changed
+  }
+
+  /** Expires every action whose deadline has passed; returns how many. */
+  async expireDue(): Promise<number> {
+    let count = 0
+    for (const id of await this.store.dueActions(this.#clock())) if (await this.expire(id)) count++
+    return count
+  }
+
+  /** The change that expires `current` at `now`, if its time is up. */
+  #expiry(current: ActionRecord, now: Date): ActionChange | undefined {
+    const pendingOver = current.status === 'pending' && current.expiresAt && now >= current.expiresAt
+    const approvalOver = current.status === 'approved' && current.executeBy && now >= current.executeBy
+    if (!pendingOver && !approvalOver) return undefined
+    const event: AuditDraft = {
+      type: 'action.expired',
+      action_id: current.id,
+      actor: 'system',
+      channel: 'system',
+      digest: current.digest,
+      policy_version: current.policyVersion,
+      data: pendingOver ? { reason: 'no decision before the request timed out', expires_at: current.expiresAt!.toISOString() } : { reason: 'the approval was not executed in time', execute_by: current.executeBy!.toISOString() },
+    }
+    return { status: 'expired', deadline: null, events: [event] }
+  }
+}
+
+function parseAction(input: unknown): Action {
+  const parsed = ActionDraftSchema.safeParse(input)
+  if (!parsed.success) {
+    throw new CountersignError('INVALID', 'invalid action', {
+      details: parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
+    })
+  }
+  return parsed.data
+}
+
+/** The audit/actor name of a principal: `agent:ID` or `human:EMAIL`. */
+export function actorOf(principal: Principal): string {
+  return principal.type === 'agent' ? `agent:${principal.id}` : `human:${principal.email}`
+}
+
+function mayView(principal: Principal, record: ActionRecord): boolean {
+  return principal.type === 'human' || record.agentId === principal.id
+}
+
+function requireHuman(principal: Principal, what: string): void {
+  if (principal.type !== 'human') throw new CountersignError('FORBIDDEN', `agents cannot ${what}`)
+}
+
+/** The requirements frozen into the action at decision time (a policy reload never changes them). */
+export function requirementsOf(record: ActionRecord): readonly ReviewRequirement[] {
+  return (record.decision['requirements'] ?? []) as readonly ReviewRequirement[]
+}
+
+/** The humans who may never review this action: its agent's owner, on-behalf-of human and human submitter. */
+export function conflictedOf(record: ActionRecord): readonly string[] {
+  return conflictedHumans(requestersOf(record))
+}
+
+/** The humans behind an action, by role. */
+export function requestersOf(record: ActionRecord): Requesters {
+  const submitter = record.submittedBy.startsWith('human:') ? record.submittedBy.slice('human:'.length) : undefined
+  return { owner: record.owner ?? undefined, onBehalfOf: record.onBehalfOf ?? undefined, submitter }
+}
+
+function storedDecision(decision: Decision): Record<string, unknown> {
+  return {
+    effect: decision.effect,
+    matched_rules: decision.matched_rules,
+    rules: decision.rules,
+    excluded_rules: decision.excluded_rules,
+    default_applied: decision.default_applied,
+    requirements: decision.requirements,
+    messages: decision.messages,
+    explanation: decision.explanation,
+    policy_version: decision.policy_version,
+  }
+}

@@ -1,0 +1,8 @@
+export { AuditLog } from './audit-log.js'
+export { Background } from './background.js'
+export { Gateway, MAX_WAIT_MS, actorOf, conflictedOf, requestersOf, requirementsOf } from './gateway.js'
+export type { ActionState, GatewayParts, OutcomeReport } from './gateway.js'
+export { isActionId, newActionId } from './ids.js'
+export { Authenticator, MIN_TOKEN_LENGTH, TOKEN_PREFIXES, generateToken, issueToken, revokeToken, tokenSha256 } from './tokens.js'
+export type { TokenRequest } from './tokens.js'
+export { Waiters } from './waiters.js'

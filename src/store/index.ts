@@ -1,0 +1,6 @@
+export type { StoreConnection } from './connection/index.js'
+export { openEmbedded, openPostgres } from './connection/index.js'
+export type { ActionChange, ActionFilter, ActionRecord, AuditDraft, NewAction, ReviewRecord } from './records.js'
+export type { Database } from './schema.js'
+export { ACTIONS_CHANNEL, Store } from './store.js'
+export type { TokenRecord } from './store.js'

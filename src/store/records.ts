@@ -1,0 +1,70 @@
+import type { AuditEventBody } from '../audit/index.js'
+
+/** An action as stored. Dates are `Date`s; JSON columns are parsed. */
+export interface ActionRecord {
+  readonly id: string
+  readonly createdAt: Date
+  readonly updatedAt: Date
+  readonly status: string
+  readonly kind: string
+  readonly target: string
+  readonly submittedBy: string
+  readonly agentId: string | null
+  readonly owner: string | null
+  readonly onBehalfOf: string | null
+  /** Canonical JSON of `{kind, target, payload}`: exactly what was decided and is reviewed. */
+  readonly actionJson: string
+  readonly context: Readonly<Record<string, unknown>>
+  readonly digest: string
+  readonly decision: Readonly<Record<string, unknown>>
+  readonly impact: Readonly<Record<string, unknown>>
+  readonly policyVersion: string
+  readonly expiresAt: Date | null
+  readonly executeBy: Date | null
+  readonly deadline: Date | null
+  readonly result: Readonly<Record<string, unknown>> | null
+  readonly version: number
+}
+
+/** A review as stored. */
+export interface ReviewRecord {
+  readonly reviewer: string
+  readonly decision: 'approve' | 'deny'
+  readonly reason: string
+  readonly channel: string
+  readonly requirements: readonly string[]
+  readonly at: Date
+}
+
+/** An audit event to append: the store gives it its sequence number and time. */
+export type AuditDraft = Omit<AuditEventBody, 'seq' | 'at'>
+
+/** What a mutation of one action changes, decided by the service from the locked current state. */
+export interface ActionChange {
+  readonly status?: string
+  readonly expiresAt?: Date | null
+  readonly executeBy?: Date | null
+  readonly deadline?: Date | null
+  readonly result?: Readonly<Record<string, unknown>> | null
+  readonly review?: ReviewRecord
+  /** At least one: every change is audited in the same transaction. */
+  readonly events: readonly AuditDraft[]
+}
+
+/** A new action with the audit events that record its submission and decision. */
+export interface NewAction {
+  readonly record: Omit<ActionRecord, 'version' | 'updatedAt'>
+  readonly events: readonly AuditDraft[]
+}
+
+/** One page of the list of actions, newest first. */
+export interface ActionFilter {
+  readonly status?: readonly string[] | undefined
+  readonly target?: string | undefined
+  readonly agent?: string | undefined
+  readonly kind?: string | undefined
+  /** Only actions with an id below this (ids sort by creation time). */
+  readonly before?: string | undefined
+  readonly since?: Date | undefined
+  readonly limit: number
+}

@@ -1,0 +1,99 @@
+import type { ColumnType, Generated } from 'kysely'
+
+/**
+ * The tables of the store, as Kysely sees them. JSON columns are `jsonb`, written as JSON text
+ * and read back parsed; action and audit texts that are hashed are kept as `text` so that what
+ * was approved and what was chained are the exact bytes, never a database's re-serialization.
+ */
+export interface Database {
+  actions: ActionsTable
+  reviews: ReviewsTable
+  audit_events: AuditEventsTable
+  audit_head: AuditHeadTable
+  audit_checkpoints: AuditCheckpointsTable
+  tokens: TokensTable
+}
+
+type Json<T> = ColumnType<T, string, string>
+type Timestamp = ColumnType<Date, Date | string, Date | string>
+type Int8 = ColumnType<number, number | bigint, number | bigint>
+
+export interface ActionsTable {
+  id: string
+  created_at: Timestamp
+  updated_at: Timestamp
+  status: string
+  kind: string
+  target: string
+  /** `agent:ID` or `human:EMAIL`. */
+  submitted_by: string
+  agent_id: string | null
+  owner: string | null
+  on_behalf_of: string | null
+  /** RFC 8785 canonical JSON of `{kind, target, payload}`: the bytes whose SHA-256 is `digest`. */
+  action_json: string
+  context: Json<Record<string, unknown>>
+  digest: string
+  decision: Json<Record<string, unknown>>
+  impact: Json<Record<string, unknown>>
+  policy_version: string
+  /** Pending: when the request expires. */
+  expires_at: Timestamp | null
+  /** Approved: when the approval expires unexecuted. */
+  execute_by: Timestamp | null
+  /** The next moment the expiry sweeper must look at this action (pending or approved only). */
+  deadline: Timestamp | null
+  result: Json<Record<string, unknown>> | null
+  version: number
+}
+
+export interface ReviewsTable {
+  action_id: string
+  reviewer: string
+  decision: string
+  reason: string
+  channel: string
+  requirements: Json<string[]>
+  created_at: Timestamp
+}
+
+export interface AuditEventsTable {
+  seq: Int8
+  action_id: string | null
+  type: string
+  at: Timestamp
+  prev_hash: string
+  hash: string
+  /** The canonical JSON text that was hashed. */
+  event: string
+}
+
+export interface AuditHeadTable {
+  id: number
+  seq: Int8
+  hash: string
+}
+
+export interface AuditCheckpointsTable {
+  seq: Int8
+  hash: string
+  at: Timestamp
+  key_id: string
+  prev_signature: string | null
+  signature: string
+}
+
+export interface TokensTable {
+  token_sha256: string
+  /** `agent` or `human`. */
+  principal_type: string
+  /** Agent id or canonical email. */
+  subject: string
+  name: string
+  created_at: Timestamp
+  created_by: string
+  expires_at: Timestamp | null
+  revoked_at: Timestamp | null
+  /** A never-used column default keeps inserts short. */
+  last_used_at: Generated<Timestamp | null>
+}

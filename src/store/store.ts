@@ -1,0 +1,358 @@
+import { Migrator, sql, type Kysely, type Selectable, type Transaction } from 'kysely'
+import { sealEvents, type Checkpoint, type StoredAuditEvent } from '../audit/index.js'
+import { CountersignError } from '../errors/index.js'
+import type { StoreConnection } from './connection/index.js'
+import { GroupCommit } from './group-commit.js'
+import { migrationProvider } from './migrations.js'
+import type { ActionChange, ActionFilter, ActionRecord, AuditDraft, NewAction, ReviewRecord } from './records.js'
+import type { ActionsTable, Database, TokensTable } from './schema.js'
+
+/** NOTIFY channel carrying the id of every action that changed (or `*` for a batch of new ones). */
+export const ACTIONS_CHANNEL = 'countersign_actions'
+
+/** A stored API token (the token itself is never stored, only its SHA-256). */
+export interface TokenRecord {
+  readonly sha256: string
+  readonly principalType: 'agent' | 'human'
+  readonly subject: string
+  readonly name: string
+  readonly createdAt: Date
+  readonly createdBy: string
+  readonly expiresAt: Date | null
+  readonly revokedAt: Date | null
+}
+
+/**
+ * The only module that speaks SQL. Every change to an action is one transaction that locks the
+ * action's row, applies a change decided from the locked state, and appends its audit events to
+ * the chain (locking the chain's head, which serializes appends across replicas). If any part
+ * fails, nothing is written: a transition without its audit event cannot happen.
+ */
+export class Store {
+  readonly connection: StoreConnection<Database>
+  readonly #clock: () => Date
+  readonly #creates: GroupCommit<NewAction>
+
+  private constructor(connection: StoreConnection<Database>, clock: () => Date) {
+    this.connection = connection
+    this.#clock = clock
+    this.#creates = new GroupCommit((items) => this.#insertActions(items))
+  }
+
+  /** Wraps an open connection and brings its schema up to date. */
+  static async open(connection: StoreConnection<Database>, options: { clock?: () => Date } = {}): Promise<Store> {
+    const migrator = new Migrator({ db: connection.db, provider: migrationProvider, migrationTableName: 'countersign_migrations', migrationLockTableName: 'countersign_migrations_lock' })
+    const { error, results } = await migrator.migrateToLatest()
+    if (error) {
+      const failed = results?.find((result) => result.status === 'Error')?.migrationName
+      throw new CountersignError('INTERNAL', `store migration ${failed ?? ''} failed: ${(error as Error).message}`, { cause: error })
+    }
+    return new Store(connection, options.clock ?? (() => new Date()))
+  }
+
+  get db(): Kysely<Database> {
+    return this.connection.db
+  }
+
+  /** Records a new, decided action and its events; concurrent calls are group-committed. */
+  createAction(action: NewAction): Promise<void> {
+    return this.#creates.add(action)
+  }
+
+  async #insertActions(items: readonly NewAction[]): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      await tx.insertInto('actions').values(items.map((item) => actionRow(item))).execute()
+      await this.#append(tx, items.flatMap((item) => item.events))
+      await notify(tx, items.length === 1 ? items[0]!.record.id : '*')
+    })
+  }
+
+  /**
+   * Changes one action under a row lock: `decide` sees the current state and its reviews and
+   * returns the change to make, or `undefined` to change nothing (e.g. already decided by a
+   * racing request). Returns the state after the transaction.
+   */
+  async mutateAction<R>(
+    id: string,
+    decide: (current: ActionRecord, reviews: readonly ReviewRecord[], now: Date) => { change?: ActionChange | undefined; value: R },
+  ): Promise<{ record: ActionRecord; reviews: readonly ReviewRecord[]; changed: boolean; value: R }> {
+    return this.db.transaction().execute(async (tx) => {
+      const row = await tx.selectFrom('actions').selectAll().where('id', '=', id).forUpdate().executeTakeFirst()
+      if (!row) throw new CountersignError('NOT_FOUND', `no action ${id}`)
+      const current = actionRecord(row)
+      const reviews = await selectReviews(tx, id)
+      const { change, value } = decide(current, reviews, this.#clock())
+      if (!change) return { record: current, reviews, changed: false, value }
+      if (change.events.length === 0) throw new CountersignError('INTERNAL', 'a change without an audit event')
+      const now = this.#clock()
+      const updated = await tx
+        .updateTable('actions')
+        .set({
+          updated_at: now,
+          version: current.version + 1,
+          ...(change.status !== undefined && { status: change.status }),
+          ...(change.expiresAt !== undefined && { expires_at: change.expiresAt }),
+          ...(change.executeBy !== undefined && { execute_by: change.executeBy }),
+          ...(change.deadline !== undefined && { deadline: change.deadline }),
+          ...(change.result !== undefined && { result: change.result === null ? null : JSON.stringify(change.result) }),
+        })
+        .where('id', '=', id)
+        .where('version', '=', current.version)
+        .returningAll()
+        .executeTakeFirstOrThrow()
+      if (change.review) {
+        const review = change.review
+        await tx
+          .insertInto('reviews')
+          .values({ action_id: id, reviewer: review.reviewer, decision: review.decision, reason: review.reason, channel: review.channel, requirements: JSON.stringify(review.requirements), created_at: review.at })
+          .execute()
+      }
+      await this.#append(tx, change.events)
+      await notify(tx, id)
+      return { record: actionRecord(updated), reviews: change.review ? [...reviews, change.review] : reviews, changed: true, value }
+    })
+  }
+
+  /** Appends events that belong to no action change (tokens, policy loads) in their own transaction. */
+  async appendEvents(events: readonly AuditDraft[]): Promise<void> {
+    await this.db.transaction().execute((tx) => this.#append(tx, events))
+  }
+
+  async #append(tx: Transaction<Database>, drafts: readonly AuditDraft[]): Promise<void> {
+    if (drafts.length === 0) return
+    const head = await tx.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1).forUpdate().executeTakeFirstOrThrow()
+    const at = this.#clock().toISOString()
+    const first = Number(head.seq) + 1
+    const sealed = sealEvents(
+      head.hash,
+      drafts.map((draft, index) => ({ ...draft, seq: first + index, at })),
+    )
+    const last = sealed[sealed.length - 1]!
+    await tx
+      .insertInto('audit_events')
+      .values(sealed.map((event, index) => ({ seq: event.seq, action_id: drafts[index]!.action_id, type: drafts[index]!.type, at, prev_hash: event.prev_hash, hash: event.hash, event: event.event })))
+      .execute()
+    await tx.updateTable('audit_head').set({ seq: last.seq, hash: last.hash }).where('id', '=', 1).execute()
+  }
+
+  /** One action, or `undefined`. */
+  async getAction(id: string): Promise<ActionRecord | undefined> {
+    const row = await this.db.selectFrom('actions').selectAll().where('id', '=', id).executeTakeFirst()
+    return row && actionRecord(row)
+  }
+
+  /** The reviews of an action, oldest first. */
+  getReviews(id: string): Promise<readonly ReviewRecord[]> {
+    return selectReviews(this.db, id)
+  }
+
+  /** The audit events of one action, oldest first (its timeline). */
+  async actionEvents(id: string): Promise<readonly StoredAuditEvent[]> {
+    const rows = await this.db.selectFrom('audit_events').select(['seq', 'prev_hash', 'hash', 'event']).where('action_id', '=', id).orderBy('seq').execute()
+    return rows.map((row) => ({ ...row, seq: Number(row.seq) }))
+  }
+
+  /** Actions newest first, filtered. */
+  async listActions(filter: ActionFilter): Promise<readonly ActionRecord[]> {
+    let query = this.db.selectFrom('actions').selectAll()
+    if (filter.status?.length) query = query.where('status', 'in', filter.status)
+    if (filter.target) query = query.where('target', '=', filter.target)
+    if (filter.agent) query = query.where('agent_id', '=', filter.agent)
+    if (filter.kind) query = query.where('kind', '=', filter.kind)
+    if (filter.before) query = query.where('id', '<', filter.before)
+    if (filter.since) query = query.where('created_at', '>=', filter.since)
+    const rows = await query.orderBy('id', 'desc').limit(filter.limit).execute()
+    return rows.map(actionRecord)
+  }
+
+  /** Ids of pending or approved actions whose deadline has passed, oldest deadline first. */
+  async dueActions(now: Date, limit = 100): Promise<readonly string[]> {
+    const rows = await this.db.selectFrom('actions').select('id').where('deadline', '<=', now).orderBy('deadline').limit(limit).execute()
+    return rows.map((row) => row.id)
+  }
+
+  /** The earliest deadline of any action, to schedule the next expiry sweep. */
+  async nextDeadline(): Promise<Date | undefined> {
+    const row = await this.db.selectFrom('actions').select('deadline').where('deadline', 'is not', null).orderBy('deadline').limit(1).executeTakeFirst()
+    return row?.deadline ?? undefined
+  }
+
+  /** Audit events with `seq > since`, in order. */
+  async auditEvents(since: number, limit: number): Promise<readonly StoredAuditEvent[]> {
+    const rows = await this.db.selectFrom('audit_events').select(['seq', 'prev_hash', 'hash', 'event']).where('seq', '>', since).orderBy('seq').limit(limit).execute()
+    return rows.map((row) => ({ ...row, seq: Number(row.seq) }))
+  }
+
+  /** Every audit event in order, read page by page so the whole log is never in memory. */
+  async *allAuditEvents(pageSize = 2000): AsyncGenerator<StoredAuditEvent> {
+    let after: number | undefined
+    for (;;) {
+      let query = this.db.selectFrom('audit_events').select(['seq', 'prev_hash', 'hash', 'event'])
+      if (after !== undefined) query = query.where('seq', '>', after)
+      const rows = await query.orderBy('seq').limit(pageSize).execute()
+      for (const row of rows) yield { ...row, seq: Number(row.seq) }
+      if (rows.length < pageSize) return
+      after = Number(rows[rows.length - 1]!.seq)
+    }
+  }
+
+  /** The head of the chain: last sequence number and hash. */
+  async auditHead(): Promise<{ seq: number; hash: string }> {
+    const head = await this.db.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1).executeTakeFirstOrThrow()
+    return { seq: Number(head.seq), hash: head.hash }
+  }
+
+  /** Every checkpoint, oldest first. */
+  async checkpoints(): Promise<readonly Checkpoint[]> {
+    const rows = await this.db.selectFrom('audit_checkpoints').selectAll().orderBy('seq').execute()
+    return rows.map((row) => ({ seq: Number(row.seq), hash: row.hash, at: row.at.toISOString(), key_id: row.key_id, prev_signature: row.prev_signature, signature: row.signature }))
+  }
+
+  /** Stores a signed checkpoint; a checkpoint for a seq already checkpointed is ignored. */
+  async addCheckpoint(checkpoint: Checkpoint): Promise<void> {
+    await this.db
+      .insertInto('audit_checkpoints')
+      .values({ seq: checkpoint.seq, hash: checkpoint.hash, at: checkpoint.at, key_id: checkpoint.key_id, prev_signature: checkpoint.prev_signature, signature: checkpoint.signature })
+      .onConflict((conflict) => conflict.column('seq').doNothing())
+      .execute()
+  }
+
+  /** Stores a token hash with its audit event. */
+  async createToken(token: TokenRecord, event: AuditDraft): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      await tx.insertInto('tokens').values(tokenRow(token)).execute()
+      await this.#append(tx, [event])
+    })
+  }
+
+  /** Marks a token revoked, with its audit event; false when there is no such live token. */
+  async revokeToken(sha256: string, now: Date, event: AuditDraft): Promise<boolean> {
+    return this.db.transaction().execute(async (tx) => {
+      const result = await tx.updateTable('tokens').set({ revoked_at: now }).where('token_sha256', '=', sha256).where('revoked_at', 'is', null).executeTakeFirst()
+      if (Number(result.numUpdatedRows) === 0) return false
+      await this.#append(tx, [event])
+      return true
+    })
+  }
+
+  /** A stored token by hash, or `undefined`. */
+  async findToken(sha256: string): Promise<TokenRecord | undefined> {
+    const row = await this.db.selectFrom('tokens').selectAll().where('token_sha256', '=', sha256).executeTakeFirst()
+    return row && tokenRecord(row)
+  }
+
+  /** Tokens issued at run time, newest first. */
+  async listTokens(): Promise<readonly TokenRecord[]> {
+    const rows = await this.db.selectFrom('tokens').selectAll().orderBy('created_at', 'desc').execute()
+    return rows.map(tokenRecord)
+  }
+
+  /** Waits for queued writes, then closes the connection. */
+  async close(): Promise<void> {
+    await this.#creates.settled()
+    await this.connection.close()
+  }
+}
+
+async function notify(tx: Transaction<Database>, payload: string): Promise<void> {
+  // Delivered on commit only, to every replica listening.
+  await sql`select pg_notify(${ACTIONS_CHANNEL}, ${payload})`.execute(tx)
+}
+
+function selectReviews(db: Kysely<Database>, id: string): Promise<ReviewRecord[]> {
+  return db
+    .selectFrom('reviews')
+    .selectAll()
+    .where('action_id', '=', id)
+    .orderBy('created_at')
+    .execute()
+    .then((rows) =>
+      rows.map((row) => ({
+        reviewer: row.reviewer,
+        decision: row.decision as ReviewRecord['decision'],
+        reason: row.reason,
+        channel: row.channel,
+        requirements: row.requirements,
+        at: row.created_at,
+      })),
+    )
+}
+
+function actionRow(item: NewAction) {
+  const record = item.record
+  return {
+    id: record.id,
+    created_at: record.createdAt,
+    updated_at: record.createdAt,
+    status: record.status,
+    kind: record.kind,
+    target: record.target,
+    submitted_by: record.submittedBy,
+    agent_id: record.agentId,
+    owner: record.owner,
+    on_behalf_of: record.onBehalfOf,
+    action_json: record.actionJson,
+    context: JSON.stringify(record.context),
+    digest: record.digest,
+    decision: JSON.stringify(record.decision),
+    impact: JSON.stringify(record.impact),
+    policy_version: record.policyVersion,
+    expires_at: record.expiresAt,
+    execute_by: record.executeBy,
+    deadline: record.deadline,
+    result: record.result === null ? null : JSON.stringify(record.result),
+    version: 1,
+  }
+}
+
+function actionRecord(row: Selectable<ActionsTable>): ActionRecord {
+  return {
+    id: row.id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    status: row.status,
+    kind: row.kind,
+    target: row.target,
+    submittedBy: row.submitted_by,
+    agentId: row.agent_id,
+    owner: row.owner,
+    onBehalfOf: row.on_behalf_of,
+    actionJson: row.action_json,
+    context: row.context,
+    digest: row.digest,
+    decision: row.decision,
+    impact: row.impact,
+    policyVersion: row.policy_version,
+    expiresAt: row.expires_at,
+    executeBy: row.execute_by,
+    deadline: row.deadline,
+    result: row.result,
+    version: row.version,
+  }
+}
+
+function tokenRow(token: TokenRecord) {
+  return {
+    token_sha256: token.sha256,
+    principal_type: token.principalType,
+    subject: token.subject,
+    name: token.name,
+    created_at: token.createdAt,
+    created_by: token.createdBy,
+    expires_at: token.expiresAt,
+    revoked_at: token.revokedAt,
+  }
+}
+
+function tokenRecord(row: Selectable<TokensTable>): TokenRecord {
+  return {
+    sha256: row.token_sha256,
+    principalType: row.principal_type as TokenRecord['principalType'],
+    subject: row.subject,
+    name: row.name,
+    createdAt: row.created_at,
+    createdBy: row.created_by,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+  }
+}
