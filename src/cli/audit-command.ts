@@ -1,3 +1,4 @@
+import { resolve } from 'node:path'
 import { Command, Option } from 'commander'
 import { CountersignError } from '../errors/index.js'
 import type { AuditEventView, AuditPage, VerifyReport } from './api-types.js'
@@ -46,13 +47,22 @@ export function auditCommand(io: CliIo): Command {
 }
 
 function verifyCommand(io: CliIo): Command {
-  const description = 'verify the whole audit chain and its signed checkpoints through the gateway; exit 1 when anything was modified, removed, inserted or reordered'
-  return clientCommand('verify', description, io, ['countersign audit verify', 'countersign audit verify --json']).action(async (flags: ClientFlags) => {
-    const report = await clientOf(flags, io).request<VerifyReport>('GET', '/v1/audit/verify')
-    if (flags.json) printJson(io, report)
-    else printVerifyReport(report, io)
-    if (!report.ok) io.setExitCode?.(1)
-  })
+  const description = 'verify the whole audit chain and its signed checkpoints, through the gateway or (--config) straight from its store; exit 1 when anything was modified, removed, inserted or reordered'
+  return clientCommand('verify', description, io, ['countersign audit verify', 'countersign audit verify --json', 'countersign audit verify --config /etc/countersign.yaml   # offline, from the store'])
+    .option('--config <file>', 'read the store of this config directly instead of asking the gateway (an embedded store must not be in use)')
+    .action(async (flags: ClientFlags & { config?: string }) => {
+      const report = flags.config ? await verifyOffline(flags.config, io) : await clientOf(flags, io).request<VerifyReport>('GET', '/v1/audit/verify')
+      if (flags.json) printJson(io, report)
+      else printVerifyReport(report, io)
+      if (!report.ok) io.setExitCode?.(1)
+    })
+}
+
+async function verifyOffline(file: string, io: CliIo): Promise<VerifyReport> {
+  // Loaded here: only this mode needs the store.
+  const { loadConfig } = await import('../config/index.js')
+  const { verifyAuditOffline } = await import('../server/index.js')
+  return verifyAuditOffline(loadConfig(resolve(io.cwd, file)))
 }
 
 function exportCommand(io: CliIo): Command {

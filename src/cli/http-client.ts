@@ -36,7 +36,7 @@ export class ApiClient {
   async request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, options: RequestOptions = {}): Promise<T> {
     const url = new URL(path.replace(/^\//, ''), this.#base)
     for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined && value !== '') url.searchParams.set(key, String(value))
-    const headers: Record<string, string> = { accept: 'application/json, application/problem+json' }
+    const headers: Record<string, string> = { accept: 'application/json, application/problem+json', 'x-countersign-client': 'cli' }
     if (this.#token) headers['authorization'] = `Bearer ${this.#token}`
     if (options.body !== undefined) headers['content-type'] = 'application/json'
     let response: Response

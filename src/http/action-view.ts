@@ -52,10 +52,7 @@ export function actionView(state: ActionState, options: { publicUrl?: string | u
     expires_at: record.expiresAt?.toISOString() ?? null,
     execute_by: record.executeBy?.toISOString() ?? null,
     ...(options.timeline && { timeline: options.timeline.map(timelineEntry) }),
-    links: {
-      self: `/v1/actions/${record.id}`,
-      ...(options.publicUrl && { console: `${options.publicUrl.replace(/\/$/, '')}/actions/${record.id}` }),
-    },
+    links: { self: `${options.publicUrl ?? ''}/v1/actions/${record.id}` },
   }
 }
 

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net'
 import { serve, type ServerType } from '@hono/node-server'
 import { pino } from 'pino'
 import { resolveSecret, urlOfListen, type Config } from '../config/index.js'
+import { CountersignError } from '../errors/index.js'
 import { openEmbedded, openPostgres, type Database, type StoreConnection } from '../store/index.js'
 import { assembleGateway, type AssembledGateway, type AssembleOptions } from './assemble.js'
 
@@ -23,15 +24,23 @@ export interface StartOptions extends Omit<AssembleOptions, 'publicUrl'> {
  */
 export async function startGateway(config: Config, options: StartOptions = {}): Promise<RunningGateway> {
   const logger = options.logger ?? pino({ level: process.env['LOG_LEVEL'] ?? 'info' })
-  // Listen first: with port 0 (or --port) the links sent to people need the real port.
+  // The store first: a second process on the same data directory is refused before it binds a port.
+  const connection = await openStore(config)
+  // Then listen: with port 0 (or --port) the links sent to people need the real port.
   let fetch: (request: Request) => Response | Promise<Response> = () => new Response(null, { status: 503 })
-  const server = await listen((request) => fetch(request), config.server.host, options.port ?? config.server.port)
+  let server: ServerType
+  try {
+    server = await listen((request) => fetch(request), config.server.host, options.port ?? config.server.port)
+  } catch (error) {
+    await connection.close()
+    throw error
+  }
   const address = server.address() as AddressInfo
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
   const derived = config.server.public_url === urlOfListen(config.server.host, config.server.port)
   let assembled: AssembledGateway
   try {
-    assembled = await assembleGateway(config, await openStore(config), { ...options, logger, ...(derived && { publicUrl: url }) })
+    assembled = await assembleGateway(config, connection, { ...options, logger, ...(derived && { publicUrl: url }) })
   } catch (error) {
     server.close()
     throw error
@@ -55,7 +64,8 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
   }
 }
 
-function openStore(config: Config): Promise<StoreConnection<Database>> {
+/** Opens the store a config names: the embedded one (locked) or PostgreSQL. */
+export function openStore(config: Config): Promise<StoreConnection<Database>> {
   if (config.store.kind === 'embedded') return openEmbedded<Database>({ dataDir: config.store.data_dir })
   const url = typeof config.store.database_url === 'string' ? config.store.database_url : resolveSecret(config.store.database_url)
   return openPostgres<Database>({ url, poolSize: config.store.pool_size })
@@ -64,6 +74,9 @@ function openStore(config: Config): Promise<StoreConnection<Database>> {
 function listen(fetch: (request: Request) => Response | Promise<Response>, hostname: string, port: number): Promise<ServerType> {
   return new Promise((resolve, reject) => {
     const server = serve({ fetch, hostname, port }, () => resolve(server))
-    server.once('error', reject)
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      const why = error.code === 'EADDRINUSE' ? 'the address is in use (another gateway? choose another with --port or server.listen)' : error.code === 'EACCES' ? 'permission denied' : error.message
+      reject(new CountersignError('CONFLICT', `cannot listen on ${hostname}:${port}: ${why}`))
+    })
   })
 }

@@ -1,9 +1,10 @@
 import type { ColumnType, Generated } from 'kysely'
 
 /**
- * The tables of the store, as Kysely sees them. JSON columns are `jsonb`, written as JSON text
- * and read back parsed; action and audit texts that are hashed are kept as `text` so that what
- * was approved and what was chained are the exact bytes, never a database's re-serialization.
+ * The tables of the store, as Kysely sees them. Documents (context, decision, impact, result) are
+ * JSON in `text` columns: nothing queries inside them, and the embedded engine parses `jsonb` in
+ * WebAssembly on the hot path for nothing. Action and audit texts that are hashed are kept as
+ * written, so what was approved and what was chained are the exact bytes.
  */
 export interface Database {
   actions: ActionsTable
@@ -14,7 +15,8 @@ export interface Database {
   tokens: TokensTable
 }
 
-type Json<T> = ColumnType<T, string, string>
+/** JSON text: written with `JSON.stringify`, parsed by the store when read. */
+type Json = string
 type Timestamp = ColumnType<Date, Date | string, Date | string>
 type Int8 = ColumnType<number, number | bigint, number | bigint>
 
@@ -32,10 +34,10 @@ export interface ActionsTable {
   on_behalf_of: string | null
   /** RFC 8785 canonical JSON of `{kind, target, payload}`: the bytes whose SHA-256 is `digest`. */
   action_json: string
-  context: Json<Record<string, unknown>>
+  context: Json
   digest: string
-  decision: Json<Record<string, unknown>>
-  impact: Json<Record<string, unknown>>
+  decision: Json
+  impact: Json
   policy_version: string
   /** Pending: when the request expires. */
   expires_at: Timestamp | null
@@ -43,7 +45,7 @@ export interface ActionsTable {
   execute_by: Timestamp | null
   /** The next moment the expiry sweeper must look at this action (pending or approved only). */
   deadline: Timestamp | null
-  result: Json<Record<string, unknown>> | null
+  result: Json | null
   version: number
 }
 
@@ -53,7 +55,7 @@ export interface ReviewsTable {
   decision: string
   reason: string
   channel: string
-  requirements: Json<string[]>
+  requirements: Json
   created_at: Timestamp
 }
 

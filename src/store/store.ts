@@ -272,7 +272,7 @@ function selectReviews(db: Kysely<Database>, id: string): Promise<ReviewRecord[]
         decision: row.decision as ReviewRecord['decision'],
         reason: row.reason,
         channel: row.channel,
-        requirements: row.requirements,
+        requirements: JSON.parse(row.requirements) as string[],
         at: row.created_at,
       })),
     )
@@ -318,15 +318,15 @@ function actionRecord(row: Selectable<ActionsTable>): ActionRecord {
     owner: row.owner,
     onBehalfOf: row.on_behalf_of,
     actionJson: row.action_json,
-    context: row.context,
+    context: JSON.parse(row.context) as Record<string, unknown>,
     digest: row.digest,
-    decision: row.decision,
-    impact: row.impact,
+    decision: JSON.parse(row.decision) as Record<string, unknown>,
+    impact: JSON.parse(row.impact) as Record<string, unknown>,
     policyVersion: row.policy_version,
     expiresAt: row.expires_at,
     executeBy: row.execute_by,
     deadline: row.deadline,
-    result: row.result,
+    result: row.result === null ? null : (JSON.parse(row.result) as Record<string, unknown>),
     version: row.version,
   }
 }

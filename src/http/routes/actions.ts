@@ -1,4 +1,5 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi'
+import type { Context } from 'hono'
 import { streamSSE } from 'hono/streaming'
 import { isTerminal, type ActionStatus } from '../../lifecycle/index.js'
 import type { StoredAuditEvent } from '../../audit/index.js'
@@ -101,6 +102,14 @@ const decideRoute = createRoute({
   responses: { 200: json(DecisionView, 'The decision and the impact'), ...problems },
 })
 
+/**
+ * The channel a request came through, for the audit log: the CLI says so in a header (it only
+ * labels the event; who acted is always the token's principal).
+ */
+function channelOf(c: Context): 'cli' | 'api' {
+  return c.req.header('x-countersign-client') === 'cli' ? 'cli' : 'api'
+}
+
 /** The action routes of PRODUCT.md §6. */
 export function actionRoutes(app: OpenAPIHono<AppEnv>, gateway: Gateway, metrics: Metrics, publicUrl: string | undefined): void {
   const view = (state: ActionState, timeline?: readonly StoredAuditEvent[]) => actionView(state, { publicUrl, ...(timeline && { timeline }) })
@@ -109,7 +118,7 @@ export function actionRoutes(app: OpenAPIHono<AppEnv>, gateway: Gateway, metrics
     const { wait } = c.req.valid('query')
     const input = c.req.valid('json')
     const principal = c.get('principal')
-    const state = await gateway.submit(principal, input, { channel: 'api', waitMs: (wait ?? 0) * 1000, signal: c.req.raw.signal })
+    const state = await gateway.submit(principal, input, { channel: channelOf(c), waitMs: (wait ?? 0) * 1000, signal: c.req.raw.signal })
     metrics.decisions.inc({ effect: String(state.record.decision['effect']), kind: state.record.kind })
     return c.json(view(state), 201, { location: `/v1/actions/${state.record.id}` })
   })
@@ -134,8 +143,9 @@ export function actionRoutes(app: OpenAPIHono<AppEnv>, gateway: Gateway, metrics
   app.openapi(reviewRoute, async (c) => {
     const { id } = c.req.valid('param')
     const input = c.req.valid('json')
-    const state = await gateway.review(c.get('principal'), id, input, 'api')
-    metrics.reviews.inc({ decision: input.decision, channel: 'api' })
+    const channel = channelOf(c)
+    const state = await gateway.review(c.get('principal'), id, input, channel)
+    metrics.reviews.inc({ decision: input.decision, channel })
     return c.json(view(state), 200)
   })
 
@@ -143,12 +153,12 @@ export function actionRoutes(app: OpenAPIHono<AppEnv>, gateway: Gateway, metrics
     const { id } = c.req.valid('param')
     const input = (await c.req.json().catch(() => ({}))) as { reason?: unknown }
     const parsed = CancelInput.parse(input ?? {})
-    return c.json(view(await gateway.cancel(c.get('principal'), id, parsed.reason, 'api')), 200)
+    return c.json(view(await gateway.cancel(c.get('principal'), id, parsed.reason, channelOf(c))), 200)
   })
 
   app.openapi(outcomeRoute, async (c) => {
     const { id } = c.req.valid('param')
-    return c.json(view(await gateway.reportOutcome(c.get('principal'), id, c.req.valid('json'), 'api')), 200)
+    return c.json(view(await gateway.reportOutcome(c.get('principal'), id, c.req.valid('json'), channelOf(c))), 200)
   })
 
   app.openapi(decideRoute, (c) => {

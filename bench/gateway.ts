@@ -1,0 +1,104 @@
+/**
+ * The gateway over HTTP, as agents use it, on both stores:
+ * - sustained throughput and latency of auto-allowed submissions (decided, recorded and audited,
+ *   committed before the response), with autocannon in another process;
+ * - the baseline measured in the same run: GET /healthz on the same server (HTTP, no store);
+ * - wake-up: the time from a review's HTTP response to the waiting agent's response.
+ */
+import { execFile } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import pg from 'pg'
+import { callApi, spawnGateway, writeTestConfig, type GatewayProcess, type TestConfigFile } from '../src/server/test-process.js'
+
+export const name = 'gateway: allowed submissions over HTTP and wake-up latency'
+
+const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres'
+const AUTOCANNON = createRequire(import.meta.url).resolve('autocannon/autocannon.js')
+const DURATION_S = Number(process.env['BENCH_SECONDS'] ?? 10)
+const CONNECTIONS = 32
+const WAKEUPS = 200
+const readOnly = JSON.stringify({ kind: 'sql', target: 'prod-db', payload: { sql: 'SELECT id, plan FROM users WHERE id = 42' } })
+
+interface Load {
+  readonly rps: number
+  readonly p50: number
+  readonly p99: number
+  readonly non2xx: number
+  readonly total: number
+}
+
+/** Runs autocannon in its own process, so the load generator does not share the gateway's core time. */
+async function load(url: string, options: { method?: string; body?: string; token?: string; seconds?: number } = {}): Promise<Load> {
+  const args = [AUTOCANNON, '-j', '-c', String(CONNECTIONS), '-d', String(options.seconds ?? DURATION_S)]
+  if (options.method) args.push('-m', options.method)
+  if (options.body) args.push('-b', options.body, '-H', 'content-type=application/json')
+  if (options.token) args.push('-H', `authorization=Bearer ${options.token}`)
+  const { stdout } = await promisify(execFile)(process.execPath, [...args, url], { maxBuffer: 64 * 1024 * 1024 })
+  const result = JSON.parse(stdout) as { requests: { average: number; total: number }; latency: { p50: number; p99: number }; non2xx: number; '2xx': number }
+  return { rps: result['2xx'] / (options.seconds ?? DURATION_S), p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, total: result['2xx'] }
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
+}
+
+/** From a review's response to the waiting agent's response, over `count` pending actions. */
+async function wakeups(gateway: GatewayProcess, config: TestConfigFile, count: number): Promise<number[]> {
+  const samples: number[] = []
+  for (let n = 0; n < count; n++) {
+    const submitted = await callApi(gateway.url, 'POST', '/v1/actions', config.tokens.agent, { kind: 'sql', target: 'prod-db', payload: { sql: `UPDATE users SET plan = 1 WHERE id = ${n}` } })
+    let woken = 0
+    const waiting = callApi(gateway.url, 'GET', `/v1/actions/${submitted.body.id}?wait=30`, config.tokens.agent).then((response) => {
+      woken = performance.now()
+      return response
+    })
+    // Let the long-poll reach the gateway and subscribe before the review.
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    await callApi(gateway.url, 'POST', `/v1/actions/${submitted.body.id}/reviews`, config.tokens.alice, { decision: 'approve', reason: 'bench' })
+    const reviewed = performance.now()
+    const response = await waiting
+    if (response.body.status !== 'approved') throw new Error(`woken with ${response.body.status}`)
+    samples.push(Math.max(0, woken - reviewed))
+  }
+  return samples.sort((a, b) => a - b)
+}
+
+async function benchStore(label: string, store: { data_dir: string } | { database_url: string }): Promise<void> {
+  const config = writeTestConfig(store)
+  const gateway = await spawnGateway(config.file)
+  try {
+    // Warm-up: JIT, WASM tiering, connection pools.
+    await load(`${gateway.url}/v1/actions`, { method: 'POST', body: readOnly, token: config.tokens.agent, seconds: 2 })
+    const baseline = await load(`${gateway.url}/healthz`)
+    const allowed = await load(`${gateway.url}/v1/actions`, { method: 'POST', body: readOnly, token: config.tokens.agent })
+    console.log(`${label}: baseline GET /healthz      ${baseline.rps.toFixed(0).padStart(7)} req/s  p50 ${baseline.p50} ms  p99 ${baseline.p99} ms`)
+    console.log(`${label}: allowed POST /v1/actions   ${allowed.rps.toFixed(0).padStart(7)} actions/s  p50 ${allowed.p50} ms  p99 ${allowed.p99} ms  (${allowed.total} recorded, ${allowed.non2xx} non-2xx; ${((allowed.rps / baseline.rps) * 100).toFixed(0)}% of the baseline)`)
+    const samples = await wakeups(gateway, config, WAKEUPS)
+    console.log(`${label}: wake-up after a review     p50 ${percentile(samples, 50).toFixed(1)} ms  p99 ${percentile(samples, 99).toFixed(1)} ms  max ${samples[samples.length - 1]!.toFixed(1)} ms  (${samples.length} reviews, waiting agent on GET ?wait)`)
+    const verified = await callApi(gateway.url, 'GET', '/v1/audit/verify', config.tokens.alice)
+    console.log(`${label}: audit chain ${verified.body.ok ? 'verifies' : 'FAILS'}: ${verified.body.events} events`)
+  } finally {
+    gateway.child.kill('SIGTERM')
+    await gateway.exited
+  }
+}
+
+export async function run(): Promise<void> {
+  console.log(`${CONNECTIONS} connections, ${DURATION_S} s per run; gateway and load generator in separate processes on ${2} cores`)
+  await benchStore('embedded', { data_dir: join(mkdtempSync(join(tmpdir(), 'countersign-bench-')), 'data') })
+  const database = `cs_bench_${randomBytes(6).toString('hex')}`
+  const admin = new pg.Client(ADMIN_URL)
+  await admin.connect()
+  await admin.query(`create database ${database}`)
+  try {
+    await benchStore('postgres', { database_url: `postgres://postgres@127.0.0.1:5432/${database}` })
+  } finally {
+    await admin.query(`drop database if exists ${database} with (force)`)
+    await admin.end()
+  }
+}
