@@ -20,7 +20,7 @@ export const name = 'gateway: allowed submissions over HTTP and wake-up latency'
 const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres'
 const AUTOCANNON = createRequire(import.meta.url).resolve('autocannon/autocannon.js')
 const DURATION_S = Number(process.env['BENCH_SECONDS'] ?? 10)
-const CONNECTIONS = 32
+const CONNECTIONS = Number(process.env["BENCH_CONNECTIONS"] ?? 32)
 const WAKEUPS = 200
 const readOnly = JSON.stringify({ kind: 'sql', target: 'prod-db', payload: { sql: 'SELECT id, plan FROM users WHERE id = 42' } })
 

@@ -7,15 +7,30 @@ export type ActionKind = (typeof ACTION_KINDS)[number]
 /** Longest text accepted in one payload field: large enough for a migration, small enough to review. */
 export const MAX_TEXT = 1_000_000
 
+/**
+ * Longest SQL and shell texts: they are parsed on every submission, and a parse of a pathological
+ * text this long takes up to ~0.5 s; longer ones would let one request stall the gateway.
+ */
+export const MAX_SQL = 256 * 1024
+export const MAX_SHELL = 64 * 1024
+
 const text = z.string().max(MAX_TEXT)
 const nonEmpty = text.min(1, 'must not be empty')
 const jsonObject = z.record(z.string(), z.unknown())
 
 /** Payload schemas per kind. Strict: a key the connector would ignore must not ride along with an approval. */
 export const PAYLOAD_SCHEMAS = {
-  sql: z.strictObject({ sql: nonEmpty }),
+  sql: z.strictObject({ sql: nonEmpty.max(MAX_SQL, `must be at most ${MAX_SQL} characters (split longer migrations)`) }),
   shell: z
-    .strictObject({ command: nonEmpty.optional(), argv: z.array(text).min(1, 'must name a program').max(10_000).optional() })
+    .strictObject({
+      command: nonEmpty.max(MAX_SHELL, `must be at most ${MAX_SHELL} characters`).optional(),
+      argv: z
+        .array(text)
+        .min(1, 'must name a program')
+        .max(10_000)
+        .refine((argv) => argv.reduce((total, arg) => total + arg.length, 0) <= MAX_SHELL, `must be at most ${MAX_SHELL} characters in all`)
+        .optional(),
+    })
     .refine((payload) => (payload.command === undefined) !== (payload.argv === undefined), 'expected either command (one string) or argv (a list), not both'),
   terraform: z.strictObject({
     plan: jsonObject,
@@ -43,7 +58,13 @@ export const ActionContextSchema = z.strictObject({
   reason: z.string().max(10_000).optional(),
   session: z.string().max(500).optional(),
   model: z.string().max(500).optional(),
-  on_behalf_of: z.string().max(320).optional(),
+  // An email address and nothing else: "Bob <bob@example.com>" or "bob" would not be recognized
+  // as bob by the self-approval check, so they are refused rather than guessed at.
+  on_behalf_of: z
+    .string()
+    .max(320)
+    .regex(/^\s*[^\s@<>()[\],;:"\\\p{Cc}\p{Cf}]+@[^\s@<>()[\],;:"\\\p{Cc}\p{Cf}.]+(\.[^\s@<>()[\],;:"\\\p{Cc}\p{Cf}.]+)+\s*$/u, 'must be the email address of a human (name@example.com), nothing else')
+    .optional(),
   trace_id: z.string().max(500).optional(),
 })
 export type ActionContext = z.infer<typeof ActionContextSchema>

@@ -13,7 +13,7 @@
  *   that breaks the checkpoint chain (`prev_signature`).
  * - `malformed`: a row or text that is not an audit event (not JSON, members missing…).
  */
-export const AUDIT_PROBLEM_KINDS = ['modified', 'missing', 'inserted', 'reordered', 'truncated', 'bad_checkpoint', 'malformed'] as const
+export const AUDIT_PROBLEM_KINDS = ['modified', 'missing', 'inserted', 'reordered', 'truncated', 'bad_checkpoint', 'malformed', 'state_mismatch'] as const
 export type AuditProblemKind = (typeof AUDIT_PROBLEM_KINDS)[number]
 
 /**

@@ -37,7 +37,7 @@ describe('countersign list', () => {
 
   for (const [name, argv, message] of [
     ['an unknown status', ['--status', 'pending,aproved'], /--status: unknown status "aproved"/],
-    ['a limit out of range', ['--limit', '0'], /--limit: expected a whole number from 1 to 500/],
+    ['a limit out of range', ['--limit', '0'], /--limit: expected a whole number from 1 to 200/],
     ['a cursor that is not an action id', ['--cursor', 'x'], /not an action id/],
   ] as const) {
     it(`refuses ${name} with exit 2, sending nothing`, async () => {

@@ -26,11 +26,11 @@ export function listCommand(io: ClientIo): Command {
     .option('--target <name>', 'only actions on this target')
     .option('--agent <id>', 'only actions of this agent')
     .addOption(new Option('--kind <kind>', 'only actions of this kind').choices(ACTION_KINDS))
-    .option('--limit <n>', 'at most this many (1–500)', '50')
+    .option('--limit <n>', 'at most this many (1–200)', '50')
     .option('--cursor <id>', 'continue after this action (the next_cursor of a previous page)')
     .action(async (flags: ListFlags) => {
       const limit = Number(flags.limit)
-      if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new CountersignError('INVALID', `--limit: expected a whole number from 1 to 500, got ${JSON.stringify(flags.limit)}`)
+      if (!Number.isInteger(limit) || limit < 1 || limit > 200) throw new CountersignError('INVALID', `--limit: expected a whole number from 1 to 200, got ${JSON.stringify(flags.limit)}`)
       const query = { ...filterQuery(flags), limit, cursor: flags.cursor === undefined ? undefined : actionId(flags.cursor) }
       const page = await clientOf(flags, io).request<ActionPage>('GET', '/v1/actions', { query })
       if (flags.json) return printJson(io, page)

@@ -2,6 +2,7 @@ import type { z } from '@hono/zod-openapi'
 import { requirementProgress } from '../lifecycle/index.js'
 import { conflictedOf, requirementsOf, type ActionState } from '../service/index.js'
 import type { StoredAuditEvent } from '../audit/index.js'
+import { LISTED_TEXT } from '../store/index.js'
 import type { ActionView, TimelineEntry } from './schemas.js'
 
 type View = z.infer<typeof ActionView>
@@ -10,9 +11,11 @@ type View = z.infer<typeof ActionView>
  * The API's view of an action: what will run (the stored payload, exactly as approved), who asked
  * and why, the decision with each requirement's progress, the reviews and the result.
  */
-export function actionView(state: ActionState, options: { publicUrl?: string | undefined; timeline?: readonly StoredAuditEvent[] } = {}): View {
+export function actionView(state: ActionState, options: { publicUrl?: string | undefined; timeline?: readonly StoredAuditEvent[]; brief?: boolean } = {}): View {
   const { record, reviews } = state
-  const stored = JSON.parse(record.actionJson) as { payload: Record<string, unknown> }
+  // A listing carries the start of long action texts only: say so instead of showing a part.
+  const cut = options.brief === true && record.actionJson.length > LISTED_TEXT
+  const stored = cut ? { payload: {} } : (JSON.parse(record.actionJson) as { payload: Record<string, unknown> })
   const decision = record.decision as Record<string, unknown>
   const requirements = requirementsOf(record)
   const progress = requirementProgress(requirements, reviews, conflictedOf(record))
@@ -22,6 +25,7 @@ export function actionView(state: ActionState, options: { publicUrl?: string | u
     kind: record.kind as View['kind'],
     target: record.target,
     payload: stored.payload,
+    ...(cut && { payload_omitted: true }),
     context: record.context as Record<string, unknown>,
     digest: record.digest,
     agent: record.agentId,
@@ -40,11 +44,11 @@ export function actionView(state: ActionState, options: { publicUrl?: string | u
         approved_by: [...(progress[index]?.approved_by ?? [])],
         met: progress[index]?.met ?? false,
       })),
-      rules: (decision['rules'] ?? []) as Record<string, unknown>[],
+      rules: options.brief ? [] : ((decision['rules'] ?? []) as Record<string, unknown>[]),
       default_applied: Boolean(decision['default_applied']),
       policy_version: record.policyVersion,
     },
-    impact: record.impact as View['impact'],
+    impact: options.brief ? { ...(record.impact as View['impact']), facts: null } : (record.impact as View['impact']),
     reviews: reviews.map((review) => ({ reviewer: review.reviewer, decision: review.decision, reason: review.reason, channel: review.channel, at: review.at.toISOString() })),
     result: (record.result as Record<string, unknown> | null) ?? null,
     created_at: record.createdAt.toISOString(),

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict'
+import { writeFileSync } from 'node:fs'
 import { after, before, describe, it } from 'node:test'
 import { sql } from 'kysely'
+import { actionDigest } from '../action/index.js'
+import { tokenSha256 } from '../service/index.js'
 import { testGateway, type Person, type TestGateway } from '../server/test-gateway.js'
 import { testStores } from '../store/connection/index.js'
 
@@ -36,7 +39,7 @@ for (const store of testStores()) {
       assert.deepEqual(action.decision.matched_rules, ['read-only'])
       assert.equal(action.agent, 'deploy-bot')
       assert.equal(action.owner, 'carol@example.com')
-      assert.match(action.digest, /^[0-9a-f]{64}$/)
+      assert.equal(action.digest, actionDigest(readOnly as Parameters<typeof actionDigest>[0]))
       const shown = await gw.call('GET', `/v1/actions/${action.id}`, { as: 'deployBot' })
       assert.deepEqual(shown.body.timeline.map((event: { type: string }) => event.type), ['action.submitted', 'action.allowed'])
     })
@@ -240,7 +243,7 @@ for (const store of testStores()) {
       const approved = await submit(scopedUpdate)
       await review(approved.id, 'alice', 'approve')
       gw.advance(10 * 60_000 + 1) // past execute_within (10m), before the 1h timeout
-      assert.ok((await gw.gateway.expireDue()) >= 1)
+      assert.ok((await gw.gateway.expireDue()).expired >= 1)
       assert.equal((await gw.call('GET', `/v1/actions/${approved.id}`, { as: 'alice' })).body.status, 'expired')
       assert.equal((await gw.call('GET', `/v1/actions/${pending.id}`, { as: 'alice' })).body.status, 'pending')
       gw.advance(60 * 60_000)
@@ -258,6 +261,14 @@ for (const store of testStores()) {
       const next = await gw.call('GET', `/v1/actions?limit=1&agent=deploy-bot&cursor=${page.body.next_cursor}`, { as: 'dave' })
       assert.equal(next.body.actions[0].id, first.id)
       assert.equal((await gw.call('GET', '/v1/actions', { as: 'deployBot' })).status, 403)
+      assert.equal((await gw.call('GET', '/v1/actions?status=pending,nonsense', { as: 'dave' })).status, 400)
+      // Listings are brief: a long payload is omitted (and says so), the action itself has it all.
+      const long = await submit({ kind: 'sql', target: 'prod-db', payload: { sql: `SELECT '${'x'.repeat(5000)}'` } })
+      const listed = (await gw.call('GET', '/v1/actions?limit=1', { as: 'dave' })).body.actions[0]
+      assert.equal(listed.id, long.id)
+      assert.equal(listed.payload_omitted, true)
+      const full = await gw.call('GET', `/v1/actions/${long.id}`, { as: 'dave' })
+      assert.equal(full.body.payload?.sql?.length, 5009, JSON.stringify(full.body).slice(0, 300))
       // An agent sees only its own actions.
       assert.equal((await gw.call('GET', `/v1/actions/${first.id}`, { as: 'analyticsAgent' })).status, 404)
     })
@@ -277,7 +288,7 @@ for (const store of testStores()) {
       assert.equal(tampered.body.problems[0].kind, 'modified')
     })
 
-    it('issues and revokes run-time tokens (admins only)', async () => {
+    it('issues agent tokens to admins and personal tokens to their holder only', async () => {
       assert.equal((await gw.call('POST', '/v1/tokens', { as: 'alice', body: { agent: 'deploy-bot' } })).status, 403)
       const issued = await gw.call('POST', '/v1/tokens', { as: 'carol', body: { agent: 'deploy-bot', name: 'ci', expires_in: 3600 } })
       assert.equal(issued.status, 201)
@@ -285,10 +296,80 @@ for (const store of testStores()) {
       assert.equal((await gw.call('GET', '/v1/me', { token: issued.body.token })).body.id, 'deploy-bot')
       gw.advance(3601_000)
       assert.equal((await gw.call('GET', '/v1/me', { token: issued.body.token })).status, 401)
-      const user = await gw.call('POST', '/v1/tokens', { as: 'carol', body: { user: 'Bob@Example.com' } })
-      assert.equal((await gw.call('GET', '/v1/me', { token: user.body.token })).body.id, 'bob@example.com')
-      assert.equal((await gw.call('DELETE', `/v1/tokens/${user.body.token_sha256}`, { as: 'carol' })).status, 204)
-      assert.equal((await gw.call('GET', '/v1/me', { token: user.body.token })).status, 401)
+      // An admin minting tokens for others could countersign her own agent's actions as them.
+      assert.equal((await gw.call('POST', '/v1/tokens', { as: 'carol', body: { user: 'bob@example.com' } })).status, 403)
+      const own = await gw.call('POST', '/v1/tokens', { as: 'bob', body: { user: 'Bob@Example.com' } })
+      assert.equal(own.status, 201)
+      assert.equal((await gw.call('GET', '/v1/me', { token: own.body.token })).body.id, 'bob@example.com')
+      assert.equal((await gw.call('DELETE', `/v1/tokens/${own.body.token_sha256}`, { as: 'alice' })).status, 403)
+      assert.equal((await gw.call('DELETE', `/v1/tokens/${own.body.token_sha256}`, { as: 'bob' })).status, 204)
+      assert.equal((await gw.call('GET', '/v1/me', { token: own.body.token })).status, 401)
+    })
+
+    it('refuses a run-time token of a human the config does not list (offboarded)', async () => {
+      const token = `cs_user_${'g'.repeat(43)}`
+      await gw.store.createToken(
+        { sha256: tokenSha256(token), principalType: 'human', subject: 'ghost@example.com', name: '', createdAt: gw.gateway.now(), createdBy: 'human:ghost@example.com', expiresAt: null, revokedAt: null },
+        { type: 'token.created', action_id: null, actor: 'human:ghost@example.com', channel: 'api', digest: null, policy_version: null, data: {} },
+      )
+      assert.equal((await gw.call('GET', '/v1/me', { token })).status, 401)
+    })
+
+    it('refuses an on_behalf_of that is not a plain email, and folds its spellings', async () => {
+      for (const spelling of ['Bob Smith <bob@example.com>', 'mailto:bob@example.com', 'bob@example.com\u200b', 'bob@example.com.', 'bob']) {
+        const response = await gw.call('POST', '/v1/actions', { as: 'deployBot', body: { ...scopedUpdate, context: { on_behalf_of: spelling } } })
+        assert.equal(response.status, 400, spelling)
+      }
+      const fullWidth = await submit({ ...scopedUpdate, context: { on_behalf_of: '\uff42\uff4f\uff42@example.com' } })
+      assert.equal((await review(fullWidth.id, 'bob', 'approve')).status, 403)
+    })
+
+    it('keeps one agent\'s unwritable submission from failing the others written with it', async () => {
+      const results = await Promise.all([
+        gw.call('POST', '/v1/actions', { as: 'analyticsAgent', body: { ...readOnly, context: { reason: '\ud800' } } }),
+        ...Array.from({ length: 5 }, () => gw.call('POST', '/v1/actions', { as: 'deployBot', body: readOnly })),
+      ])
+      assert.equal(results[0]!.status, 400)
+      assert.deepEqual(results.slice(1).map((r) => r.status), [201, 201, 201, 201, 201])
+    })
+
+    it('refuses an outcome report for a target Countersign executes itself', async () => {
+      const action = await submit({ kind: 'sql', target: 'staging-db', payload: { sql: 'SELECT 1' } })
+      assert.equal(action.status, 'allowed')
+      assert.equal((await gw.call('POST', `/v1/actions/${action.id}/outcome`, { as: 'deployBot', body: { status: 'succeeded' } })).status, 403)
+    })
+
+    it('finds state changed behind the audit log: a swapped payload, a forced status, a forged review', async () => {
+      const checkpoints = await Promise.all([gw.auditLog.checkpoint(), gw.auditLog.checkpoint(), gw.auditLog.checkpoint()])
+      assert.ok(checkpoints.filter(Boolean).length <= 1)
+      // (An earlier test modified one event on purpose; nothing else is wrong yet.)
+      assert.deepEqual((await gw.auditLog.verify()).problems.filter((p) => p.kind !== 'modified'), [])
+      const a = await submit(scopedUpdate)
+      const b = await submit(deleteAll)
+      await sql`update actions set action_json = replace(action_json, 'id = 42', 'id > 0') where id = ${a.id}`.execute(gw.store.db)
+      await sql`update actions set status = 'approved' where id = ${b.id}`.execute(gw.store.db)
+      await sql`insert into reviews (action_id, reviewer, decision, reason, channel, requirements, created_at) values (${b.id}, 'erin@example.com', 'approve', 'x', 'api', '["unscoped-writes"]', now())`.execute(gw.store.db)
+      const report = await gw.auditLog.verify()
+      assert.equal(report.ok, false)
+      const messages = report.problems.filter((p) => p.kind === 'state_mismatch').map((p) => p.message)
+      assert.ok(messages.some((m) => m.includes(a.id) && m.includes('digest')), messages.join('\n'))
+      assert.ok(messages.some((m) => m.includes(b.id) && m.includes('status approved')), messages.join('\n'))
+      assert.ok(messages.some((m) => m.includes(b.id) && m.includes('review by erin@example.com')), messages.join('\n'))
+    })
+
+    it('reloads the policy only when it is valid, and records it before it decides anything', async () => {
+      const before = gw.policy.current.version
+      writeFileSync(gw.config.policy, 'version: 1\nrules: [{ id: broken, when: "sql.nope", effect: allow }]\n')
+      await gw.reloadPolicy()
+      assert.equal(gw.policy.current.version, before)
+      writeFileSync(gw.config.policy, 'version: 1\ndefault: deny\n')
+      await gw.reloadPolicy()
+      assert.notEqual(gw.policy.current.version, before)
+      const head = await gw.auditLog.page({ type: 'human', email: 'dave@example.com', groups: [], admin: false, auditor: true }, 0, 5000)
+      const last = JSON.parse(head.events.at(-1)!.event)
+      assert.equal(last.type, 'policy.loaded')
+      assert.equal(last.policy_version, gw.policy.current.version)
+      assert.equal((await submit(readOnly)).status, 'denied')
     })
 
     it('publishes an OpenAPI 3.1 document and health endpoints', async () => {

@@ -2,6 +2,9 @@ import { z } from '@hono/zod-openapi'
 import { ACTION_KINDS, ActionContextSchema } from '../action/index.js'
 import { ACTION_STATUSES, REVIEW_DECISIONS } from '../lifecycle/index.js'
 
+/** Text without NUL characters: PostgreSQL text cannot hold them, and no reason or name needs one. */
+const text = (max: number) => z.string().max(max).refine((value) => !value.includes('\u0000'), 'must not contain NUL characters')
+
 /** `?wait=S`: seconds to hold the response (≤ 60). */
 export const WaitQuery = z.object({
   wait: z.coerce.number().min(0).max(60).optional().openapi({ description: 'Seconds to hold the response until the action leaves its current status (at most 60).', example: 30 }),
@@ -51,6 +54,7 @@ export const ActionView = z
     kind: z.enum(ACTION_KINDS),
     target: z.string(),
     payload: z.record(z.string(), z.unknown()),
+    payload_omitted: z.boolean().optional().openapi({ description: 'Set in listings when the payload is too long to list: GET the action for all of it.' }),
     context: z.record(z.string(), z.unknown()),
     digest: z.string(),
     agent: z.string().nullable(),
@@ -79,26 +83,33 @@ export const ActionView = z
   })
   .openapi('Action')
 
-export const ActionList = z.object({ actions: z.array(ActionView), next_cursor: z.string().nullable() }).openapi('ActionList')
+export const ActionList = z
+  .object({ actions: z.array(ActionView), next_cursor: z.string().nullable() })
+  .openapi('ActionList', { description: 'Listed actions are brief: no per-rule outcomes, no facts, and payloads over 4 KiB omitted.' })
 
 export const ListQuery = z.object({
-  status: z.string().optional().openapi({ description: 'One status or several, comma-separated.', example: 'pending' }),
-  target: z.string().max(200).optional(),
-  agent: z.string().max(200).optional(),
+  status: z
+    .string()
+    .max(200)
+    .refine((value) => value.split(',').every((status) => (ACTION_STATUSES as readonly string[]).includes(status.trim())), `must be one or more of ${ACTION_STATUSES.join(', ')}, comma-separated`)
+    .optional()
+    .openapi({ description: 'One status or several, comma-separated.', example: 'pending' }),
+  target: text(200).optional(),
+  agent: text(200).optional(),
   kind: z.enum(ACTION_KINDS).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().regex(/^act_[0-9a-z]{26}$/, 'not a cursor from this API').optional(),
 })
 
 export const ReviewInput = z
   .object({
     decision: z.enum(REVIEW_DECISIONS),
-    reason: z.string().max(2000).optional(),
+    reason: text(2000).optional(),
   })
   .strict()
   .openapi('ReviewInput', { example: { decision: 'approve', reason: 'checked the WHERE clause' } })
 
-export const CancelInput = z.object({ reason: z.string().max(2000).optional() }).strict().openapi('CancelInput')
+export const CancelInput = z.object({ reason: text(2000).optional() }).strict().openapi('CancelInput')
 
 export const OutcomeInput = z
   .object({
@@ -143,7 +154,7 @@ export const TokenInput = z
   .object({
     agent: z.string().max(64).optional(),
     user: z.string().email().max(320).optional(),
-    name: z.string().max(200).default(''),
+    name: text(200).default(''),
     expires_in: z.coerce.number().int().min(60).max(400 * 86400).optional().openapi({ description: 'Seconds until the token expires; none means never.' }),
   })
   .strict()

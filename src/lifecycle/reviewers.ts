@@ -2,7 +2,8 @@ import type { ReviewRequirement } from '../policy/index.js'
 import type { Human, Requesters } from './types.js'
 
 /**
- * The canonical id of a human: the email trimmed, Unicode-normalized (NFC) and lower-cased.
+ * The canonical id of a human: the email with invisible format characters removed, trimmed,
+ * Unicode-normalized (NFKC, so full-width and compatibility forms fold) and lower-cased.
  * One person reached through the console, Slack, Teams or a token is one id (PRODUCT.md §1),
  * so every comparison of humans in the review rules goes through this function.
  *
@@ -12,9 +13,10 @@ import type { Human, Requesters } from './types.js'
 export function canonicalEmail(s: string): string {
   // Stored or wire data may not be a string at run time; no identity is safer than a crash.
   if (typeof s !== 'string') return ''
-  // NFC before lower-casing: the same address typed as composed or decomposed characters
-  // must still be one person, or a requester could slip past the conflict check.
-  return s.trim().normalize('NFC').toLowerCase()
+  // Normalize before lower-casing: the same address typed as composed, decomposed, full-width or
+  // with a zero-width character must still be one person, or a requester could slip past the
+  // conflict check. Folding only ever merges identities, which is the safe direction.
+  return s.replace(/\p{Cf}/gu, '').trim().normalize('NFKC').toLowerCase()
 }
 
 /** Which roles conflict, in the order a refusal names them. */

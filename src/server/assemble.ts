@@ -1,6 +1,8 @@
 import type { OpenAPIHono } from '@hono/zod-openapi'
 import { pino, type Logger } from 'pino'
 import { loadAnalyzers } from '../analyzers/index.js'
+import { CountersignError, formatDetail } from '../errors/index.js'
+import type { CompiledPolicy } from '../policy/index.js'
 import { directoryOf, type Config } from '../config/index.js'
 import { createApp, Metrics } from '../http/index.js'
 import type { AppEnv } from '../http/env.js'
@@ -52,9 +54,9 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
     const authenticator = new Authenticator(directory, store, options.clock)
     const metrics = new Metrics({ defaults: true })
     const opened = store
-    const recordPolicy = () =>
-      opened.appendEvents([{ type: 'policy.loaded', action_id: null, actor: 'system', channel: 'system', digest: null, policy_version: policy.current.version, data: { file: policy.file, rules: policy.current.rules.length } }])
-    await recordPolicy()
+    const recordPolicy = (compiled: CompiledPolicy) =>
+      opened.appendEvents([{ type: 'policy.loaded', action_id: null, actor: 'system', channel: 'system', digest: null, policy_version: compiled.version, data: { file: policy.file, rules: compiled.rules.length } }])
+    await recordPolicy(policy.current)
 
     const app = createApp({
       gateway,
@@ -80,8 +82,17 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
       policy,
       store,
       reloadPolicy: async () => {
-        const before = policy.current.version
-        if (policy.reload(logger) && policy.current.version !== before) await recordPolicy()
+        try {
+          const next = policy.compile()
+          if (next.version === policy.current.version) return
+          // Recorded first: no decision is made under a policy the audit log does not name.
+          await recordPolicy(next)
+          policy.use(next)
+          logger.info({ policy_version: next.version, file: policy.file }, 'policy reloaded')
+        } catch (error) {
+          const problems = error instanceof CountersignError ? error.details.map(formatDetail) : []
+          logger.error({ file: policy.file, problems, err: error instanceof CountersignError ? error.message : error }, 'policy reload failed; the last valid policy stays in force')
+        }
       },
       close: () =>
         (closing ??= (async () => {

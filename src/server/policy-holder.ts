@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs'
-import type { Logger } from 'pino'
 import type { Analyzers } from '../analyzers/index.js'
-import { CountersignError, formatDetail } from '../errors/index.js'
+import { CountersignError } from '../errors/index.js'
 import { compilePolicy, type CompiledPolicy } from '../policy/index.js'
 
 /**
  * The policy in force. Loaded whole or not at all: at start an invalid policy stops the gateway;
- * on reload (SIGHUP) an invalid one is reported and the last valid policy stays.
+ * on reload (SIGHUP) a new one is compiled first and put in force only once its audit event is
+ * written; an invalid one is reported and the last valid policy stays.
  */
 export class PolicyHolder {
   readonly file: string
@@ -23,17 +23,14 @@ export class PolicyHolder {
     return this.#current
   }
 
-  /** Loads the file again; returns the new policy, or `undefined` when it was invalid (and logged). */
-  reload(logger?: Logger): CompiledPolicy | undefined {
-    try {
-      this.#current = this.#load()
-      logger?.info({ policy_version: this.#current.version, file: this.file }, 'policy reloaded')
-      return this.#current
-    } catch (error) {
-      const details = error instanceof CountersignError ? error.details.map(formatDetail) : []
-      logger?.error({ file: this.file, problems: details, err: error instanceof CountersignError ? undefined : error }, 'policy reload failed; the last valid policy stays in force')
-      return undefined
-    }
+  /** Compiles the file as it is now, without putting it in force; throws INVALID when it is invalid. */
+  compile(): CompiledPolicy {
+    return this.#load()
+  }
+
+  /** Puts a compiled policy in force (after its `policy.loaded` event is recorded). */
+  use(policy: CompiledPolicy): void {
+    this.#current = policy
   }
 
   #load(): CompiledPolicy {

@@ -95,7 +95,7 @@ export async function testGateway(connection: StoreConnection<Database>, options
       },
       targets: [
         { name: 'prod-db', kind: 'sql', labels: { env: 'prod' } },
-        { name: 'staging-db', kind: 'sql', labels: { env: 'staging' } },
+        { name: 'staging-db', kind: 'sql', labels: { env: 'staging' }, connector: { type: 'postgres', url: 'env:STAGING_DB_URL' } },
         { name: 'build-host', kind: 'shell', labels: { env: 'staging' } },
       ],
       audit: { signing_key: 'file:./audit.pem' },

@@ -1,4 +1,5 @@
-import { verifyChain, type VerifyReport } from '../audit/index.js'
+import type { VerifyReport } from '../audit/index.js'
+import { verifyStore } from '../service/index.js'
 import type { Config } from '../config/index.js'
 import { Store } from '../store/index.js'
 import { signingKeyFor } from './signing-key.js'
@@ -13,7 +14,7 @@ export async function verifyAuditOffline(config: Config): Promise<VerifyReport> 
   const store = await Store.open(await openStore(config))
   try {
     const key = signingKeyFor(config)
-    return await verifyChain(store.allAuditEvents(), { checkpoints: await store.checkpoints(), publicKeys: [key.publicKey] })
+    return await verifyStore(store, [key.publicKey])
   } finally {
     await store.close()
   }

@@ -27,22 +27,31 @@ export class AuditLog {
     return { events, head }
   }
 
-  /** Verifies every event and checkpoint; says which event is wrong and how. */
+  /**
+   * Verifies every event and checkpoint, then that the stored actions and reviews are the ones
+   * the events describe; says which event or action is wrong and how.
+   */
   async verify(principal?: Principal): Promise<VerifyReport> {
     if (principal) requireAuditor(principal)
-    const checkpoints = await this.#store.checkpoints()
-    return verifyChain(this.#store.allAuditEvents(), { checkpoints, publicKeys: [this.#key.publicKey] as KeyObject[] })
+    return verifyStore(this.#store, [this.#key.publicKey])
   }
 
   /** Signs a checkpoint of the current head when it moved since the last one; returns it, or `undefined`. */
-  async checkpoint(): Promise<Checkpoint | undefined> {
-    const [head, checkpoints] = await Promise.all([this.#store.auditHead(), this.#store.checkpoints()])
-    const last = checkpoints[checkpoints.length - 1]
-    if (head.seq === 0 || (last && last.seq >= head.seq)) return undefined
-    const checkpoint = signCheckpoint({ seq: head.seq, hash: head.hash, at: this.#clock().toISOString(), prev_signature: last?.signature ?? null, key_id: this.#key.keyId }, this.#key.privateKey)
-    await this.#store.addCheckpoint(checkpoint)
-    return checkpoint
+  checkpoint(): Promise<Checkpoint | undefined> {
+    return this.#store.addCheckpoint((head, last) => {
+      if (head.seq === 0 || (last && last.seq >= head.seq)) return undefined
+      return signCheckpoint({ seq: head.seq, hash: head.hash, at: this.#clock().toISOString(), prev_signature: last?.signature ?? null, key_id: this.#key.keyId }, this.#key.privateKey)
+    })
   }
+}
+
+/** The chain, its checkpoints and the state tables against the events (also used offline). */
+export async function verifyStore(store: Store, publicKeys: readonly KeyObject[]): Promise<VerifyReport> {
+  const report = await verifyChain(store.allAuditEvents(), { checkpoints: await store.checkpoints(), publicKeys: [...publicKeys] })
+  const mismatches = await store.stateMismatches()
+  if (mismatches.length === 0) return report
+  const problems = mismatches.map((mismatch) => ({ seq: 0, kind: 'state_mismatch' as const, message: `action ${mismatch.action_id}: ${mismatch.message}` }))
+  return { ...report, ok: false, problems: [...report.problems, ...problems] }
 }
 
 function requireAuditor(principal: Principal): void {

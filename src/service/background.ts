@@ -46,8 +46,9 @@ export class Background {
   async #sweep(): Promise<void> {
     let next = this.#sweepMs
     try {
-      const expired = await this.#gateway.expireDue()
+      const { expired, failed } = await this.#gateway.expireDue()
       if (expired > 0) this.#logger?.info({ expired }, 'expired actions')
+      if (failed > 0) this.#logger?.error({ failed }, 'some due actions could not be expired; retrying at the next sweep')
       const deadline = await this.#gateway.store.nextDeadline()
       if (deadline) next = deadline.getTime() - Date.now() + 5
     } catch (error) {

@@ -1,5 +1,5 @@
-import { ActionDraftSchema, canonicalJson, type Action } from '../action/index.js'
-import { actionDigest } from '../action/index.js'
+import { createHash } from 'node:crypto'
+import { ActionDraftSchema, actionDigest, canonicalJson, type Action } from '../action/index.js'
 import type { Analyzers } from '../analyzers/index.js'
 import { CountersignError } from '../errors/index.js'
 import {
@@ -88,7 +88,11 @@ export class Gateway {
   async submit(principal: Principal, input: unknown, options: { channel: string; waitMs?: number; signal?: AbortSignal }): Promise<ActionState> {
     const action = parseAction(input)
     const now = this.#clock()
-    const { decision, analysis, digest } = this.#decide(principal, action, now)
+    const actionJson = canonicalJson({ kind: action.kind, target: action.target, payload: action.payload })
+    // The context goes into an audit event: refuse here what canonical JSON cannot carry (a lone
+    // surrogate), not inside a group commit where it would fail other agents' submissions too.
+    canonicalJson(action.context)
+    const { decision, analysis, digest } = this.#decide(principal, action, now, actionJson)
     const status: ActionStatus = decision.effect === 'allow' ? 'allowed' : decision.effect === 'deny' ? 'denied' : 'pending'
     const expiresAt = status === 'pending' ? new Date(now.getTime() + Math.min(...decision.requirements.map((r) => r.timeout_ms))) : null
     const agent = principal.type === 'agent' ? principal : undefined
@@ -106,7 +110,7 @@ export class Gateway {
       agentId: agent?.id ?? null,
       owner: agent?.owner ?? null,
       onBehalfOf,
-      actionJson: canonicalJson({ kind: action.kind, target: action.target, payload: action.payload }),
+      actionJson,
       context: action.context,
       digest,
       decision: stored,
@@ -140,11 +144,12 @@ export class Gateway {
     return { action, digest, decision, impact: { summary: analysis?.summary ?? '', highlights: analysis?.highlights ?? [], facts: analysis?.facts ?? null } }
   }
 
-  #decide(principal: Principal, action: Action, now: Date) {
+  #decide(principal: Principal, action: Action, now: Date, actionJson?: string) {
     const target = this.directory.target(action.target)
     if (!target) throw new CountersignError('INVALID', `unknown target "${action.target}"`, { details: [{ path: 'target', message: 'no target with this name in the configuration' }] })
     const analysis = this.analyzers.analyze(action.kind, action.payload)
-    const digest = actionDigest(action)
+    // The digest is the SHA-256 of exactly the canonical text that is stored and shown.
+    const digest = actionJson === undefined ? actionDigest(action) : createHash('sha256').update(actionJson, 'utf8').digest('hex')
     const agent = principal.type === 'agent' ? principal : undefined
     const decision = decide(this.#policy(), { action, target, agent, facts: analysis?.facts, digest, now })
     return { decision, analysis, digest }
@@ -152,8 +157,10 @@ export class Gateway {
 
   /** An action, if the principal may see it (agents see their own; humans see all). */
   async get(principal: Principal, id: string): Promise<ActionState> {
-    const record = await this.store.getAction(id)
+    let record = await this.store.getAction(id)
     if (!record || !mayView(principal, record)) throw new CountersignError('NOT_FOUND', `no action ${id}`)
+    // Past its deadline but not swept yet: expire it now, so nobody reads a stale pending or approved.
+    if (record.deadline && record.deadline <= this.#clock() && (await this.expire(id))) record = (await this.store.getAction(id)) ?? record
     return { record, reviews: await this.store.getReviews(id) }
   }
 
@@ -250,6 +257,8 @@ export class Gateway {
     const outcome = await this.store.mutateAction(id, (current, _reviews, now) => {
       if (!mayView(principal, current)) throw new CountersignError('NOT_FOUND', `no action ${id}`)
       if (current.submittedBy !== actorOf(principal)) throw new CountersignError('FORBIDDEN', 'only the submitter of an action reports its outcome')
+      // Countersign runs the actions of a target with a connector and records their result itself.
+      if (this.directory.target(current.target)?.connector) throw new CountersignError('FORBIDDEN', `target ${current.target} has a connector: Countersign executes its actions and records their outcome`)
       const expired = this.#expiry(current, now)
       if (expired) return { change: expired, value: new CountersignError('ALREADY_DECIDED', `the approval of action ${id} expired before it was executed`) }
       assertTransition(current.status as ActionStatus, report.status)
@@ -286,10 +295,15 @@ export class Gateway {
   }
 
   /** Expires every action whose deadline has passed; returns how many. */
-  async expireDue(): Promise<number> {
-    let count = 0
-    for (const id of await this.store.dueActions(this.#clock())) if (await this.expire(id)) count++
-    return count
+  async expireDue(): Promise<{ expired: number; failed: number }> {
+    let expired = 0
+    let failed = 0
+    for (const id of await this.store.dueActions(this.#clock())) {
+      // One action that cannot be expired (a broken row) must not hold up the others.
+      const done = await this.expire(id).catch(() => (failed++, false))
+      if (done) expired++
+    }
+    return { expired, failed }
   }
 
   /** The change that expires `current` at `now`, if its time is up. */

@@ -1,4 +1,4 @@
-export { AuditLog } from './audit-log.js'
+export { AuditLog, verifyStore } from './audit-log.js'
 export { Background } from './background.js'
 export { Gateway, MAX_WAIT_MS, actorOf, conflictedOf, requestersOf, requirementsOf } from './gateway.js'
 export type { ActionState, GatewayParts, OutcomeReport } from './gateway.js'

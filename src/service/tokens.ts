@@ -81,13 +81,11 @@ export class Authenticator {
       if (!agent) throw unauthenticated()
       return { type: 'agent', id: agent.id, owner: agent.owner, labels: agent.labels }
     }
-    return this.#directory.human(subject.subject) ?? unknownHuman(subject.subject)
+    const human = this.#directory.human(subject.subject)
+    // A token of a human that config no longer lists is dead too (offboarding removes them there).
+    if (!human) throw unauthenticated()
+    return human
   }
-}
-
-/** A human with a valid token whom config does not list: no groups, no roles. */
-function unknownHuman(email: string): Human {
-  return { type: 'human', email: canonicalEmail(email), groups: [], admin: false, auditor: false }
 }
 
 function unauthenticated(): CountersignError {
@@ -103,14 +101,20 @@ export interface TokenRequest {
 }
 
 /**
- * Issues a token at run time (admins only): stored hashed with an audit event; the token itself
- * is returned once and never again.
+ * Issues a token at run time, stored hashed with an audit event; the token itself is returned once
+ * and never again. Admins issue agent tokens; a human issues personal tokens for themselves only,
+ * so that nobody, admins included, can hold another person's identity and countersign as them.
  */
 export async function issueToken(store: Store, directory: Directory, principal: Principal, request: TokenRequest, now: Date): Promise<{ token: string; record: TokenRecord }> {
-  requireAdmin(principal, 'issue tokens')
+  if (principal.type !== 'human') throw new CountersignError('FORBIDDEN', 'agents cannot issue tokens')
   const type = request.agent !== undefined ? 'agent' : 'human'
   const subject = request.agent ?? canonicalEmail(request.user ?? '')
-  if (type === 'agent' && !directory.agent(subject)) throw new CountersignError('INVALID', `unknown agent "${subject}"`)
+  if (type === 'agent') {
+    requireAdmin(principal, 'issue agent tokens')
+    if (!directory.agent(subject)) throw new CountersignError('INVALID', `unknown agent "${subject}"`)
+  } else if (subject !== principal.email) {
+    throw new CountersignError('FORBIDDEN', 'a personal token can only be issued by its own holder (admins included): it would let one person review as another')
+  }
   const { token, sha256 } = generateToken(type)
   const record: TokenRecord = {
     sha256,
@@ -134,9 +138,13 @@ export async function issueToken(store: Store, directory: Directory, principal: 
   return { token, record }
 }
 
-/** Revokes a run-time token (admins only); NOT_FOUND when there is no live token with that hash. */
+/** Revokes a run-time token (admins: any; a human: their own); NOT_FOUND when there is no live token with that hash. */
 export async function revokeToken(store: Store, principal: Principal, sha256: string, now: Date): Promise<void> {
-  requireAdmin(principal, 'revoke tokens')
+  if (principal.type !== 'human') throw new CountersignError('FORBIDDEN', 'agents cannot revoke tokens')
+  if (!principal.admin) {
+    const token = await store.findToken(sha256)
+    if (!token || token.principalType !== 'human' || token.subject !== principal.email) throw new CountersignError('FORBIDDEN', 'only admins revoke tokens other than their own')
+  }
   const revoked = await store.revokeToken(sha256, now, {
     type: 'token.revoked',
     action_id: null,

@@ -2,8 +2,8 @@
  * Collects work submitted concurrently and hands it to `flush` in batches: while one batch is
  * being written, new items queue up and go together in the next. One transaction with
  * multi-row inserts per batch instead of one per item is what keeps the store from being the
- * bottleneck (ARCHITECTURE.md, performance design). Every item's promise settles with its batch:
- * when a batch fails, none of its items is acknowledged.
+ * bottleneck (ARCHITECTURE.md, performance design). An item is acknowledged once committed; when
+ * a batch fails, its items are retried one by one, so each fails or succeeds on its own.
  */
 export class GroupCommit<T> {
   readonly #flush: (items: readonly T[]) => Promise<void>
@@ -41,7 +41,9 @@ export class GroupCommit<T> {
           await this.#flush(batch.map((entry) => entry.item))
           for (const entry of batch) entry.resolve()
         } catch (error) {
-          for (const entry of batch) entry.reject(error)
+          if (batch.length === 1) batch[0]!.reject(error)
+          // One bad item must not fail the others: write them one by one.
+          else for (const entry of batch) await this.#flush([entry.item]).then(entry.resolve, entry.reject)
         }
       }
     } finally {

@@ -5,7 +5,15 @@ import type { StoreConnection } from './connection/index.js'
 import { GroupCommit } from './group-commit.js'
 import { migrationProvider } from './migrations.js'
 import type { ActionChange, ActionFilter, ActionRecord, AuditDraft, NewAction, ReviewRecord } from './records.js'
-import type { ActionsTable, Database, TokensTable } from './schema.js'
+import type { ActionsTable, AuditCheckpointsTable, Database, TokensTable } from './schema.js'
+
+/** How much of an action's text a listing carries; longer texts are cut (and the cut is visible). */
+export const LISTED_TEXT = 4096
+
+const LISTED_COLUMNS = [
+  'id', 'created_at', 'updated_at', 'status', 'kind', 'target', 'submitted_by', 'agent_id', 'owner', 'on_behalf_of',
+  'context', 'digest', 'decision', 'impact', 'policy_version', 'expires_at', 'execute_by', 'deadline', 'result', 'version',
+] as const
 
 /** NOTIFY channel carrying the id of every action that changed (or `*` for a batch of new ones). */
 export const ACTIONS_CHANNEL = 'countersign_actions'
@@ -152,9 +160,15 @@ export class Store {
     return rows.map((row) => ({ ...row, seq: Number(row.seq) }))
   }
 
-  /** Actions newest first, filtered. */
+  /**
+   * Actions newest first, filtered. Listings carry at most the first `LISTED_TEXT` characters of
+   * each action's text (a page of large payloads must not exhaust memory): read one action for all of it.
+   */
   async listActions(filter: ActionFilter): Promise<readonly ActionRecord[]> {
-    let query = this.db.selectFrom('actions').selectAll()
+    let query = this.db
+      .selectFrom('actions')
+      .select(LISTED_COLUMNS)
+      .select(sql<string>`substr(action_json, 1, ${LISTED_TEXT + 1})`.as('action_json'))
     if (filter.status?.length) query = query.where('status', 'in', filter.status)
     if (filter.target) query = query.where('target', '=', filter.target)
     if (filter.agent) query = query.where('agent_id', '=', filter.agent)
@@ -196,6 +210,33 @@ export class Store {
     }
   }
 
+  /**
+   * Rows of the state tables that the audit log does not vouch for: an action whose stored text
+   * does not hash to its digest, or whose submission event names another digest; an action whose
+   * status is not the one its last status event gave it; a review without its review event. The
+   * chain proves the events; this ties what the gateway acts on to them.
+   */
+  async stateMismatches(limit = 100): Promise<readonly { action_id: string; message: string }[]> {
+    const rows = await sql<{ action_id: string; message: string }>`
+      select id as action_id, 'its stored action text does not hash to its digest (the payload was changed)' as message
+        from actions where encode(sha256(convert_to(action_json, 'UTF8')), 'hex') <> digest
+      union all
+      select a.id, 'no action.submitted event with its digest' from actions a
+        where not exists (select 1 from audit_events e where e.action_id = a.id and e.type = 'action.submitted'
+                          and position(${'"digest":"'} || a.digest || '"' in e.event) > 0)
+      union all
+      select a.id, 'its status ' || a.status || ' is not the one its events give it (' || coalesce(last.type, 'none') || ')' from actions a
+        left join lateral (select e.type from audit_events e where e.action_id = a.id and e.type like 'action.%' and e.type <> 'action.submitted'
+                           order by e.seq desc limit 1) last on true
+        where last.type is distinct from 'action.' || a.status
+      union all
+      select r.action_id, 'a ' || r.decision || ' review by ' || r.reviewer || ' has no audit event' from reviews r
+        where not exists (select 1 from audit_events e where e.action_id = r.action_id and e.type = 'review.' || r.decision
+                          and position(${'"actor":"human:'} || r.reviewer || '"' in e.event) > 0)
+      limit ${limit}`.execute(this.db)
+    return rows.rows
+  }
+
   /** The head of the chain: last sequence number and hash. */
   async auditHead(): Promise<{ seq: number; hash: string }> {
     const head = await this.db.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1).executeTakeFirstOrThrow()
@@ -205,16 +246,26 @@ export class Store {
   /** Every checkpoint, oldest first. */
   async checkpoints(): Promise<readonly Checkpoint[]> {
     const rows = await this.db.selectFrom('audit_checkpoints').selectAll().orderBy('seq').execute()
-    return rows.map((row) => ({ seq: Number(row.seq), hash: row.hash, at: row.at.toISOString(), key_id: row.key_id, prev_signature: row.prev_signature, signature: row.signature }))
+    return rows.map(checkpointOf)
   }
 
-  /** Stores a signed checkpoint; a checkpoint for a seq already checkpointed is ignored. */
-  async addCheckpoint(checkpoint: Checkpoint): Promise<void> {
-    await this.db
-      .insertInto('audit_checkpoints')
-      .values({ seq: checkpoint.seq, hash: checkpoint.hash, at: checkpoint.at, key_id: checkpoint.key_id, prev_signature: checkpoint.prev_signature, signature: checkpoint.signature })
-      .onConflict((conflict) => conflict.column('seq').doNothing())
-      .execute()
+  /**
+   * Signs and stores a checkpoint of the chain's head, under the head's lock so that replicas
+   * checkpointing at once cannot fork the chain of checkpoints (`sign` sees the head and the last
+   * checkpoint; it returns `undefined` when there is nothing new to sign).
+   */
+  async addCheckpoint(sign: (head: { seq: number; hash: string }, last: Checkpoint | undefined) => Checkpoint | undefined): Promise<Checkpoint | undefined> {
+    return this.db.transaction().execute(async (tx) => {
+      const head = await tx.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1).forUpdate().executeTakeFirstOrThrow()
+      const last = await tx.selectFrom('audit_checkpoints').selectAll().orderBy('seq', 'desc').limit(1).executeTakeFirst()
+      const checkpoint = sign({ seq: Number(head.seq), hash: head.hash }, last && checkpointOf(last))
+      if (!checkpoint) return undefined
+      await tx
+        .insertInto('audit_checkpoints')
+        .values({ seq: checkpoint.seq, hash: checkpoint.hash, at: checkpoint.at, key_id: checkpoint.key_id, prev_signature: checkpoint.prev_signature, signature: checkpoint.signature })
+        .execute()
+      return checkpoint
+    })
   }
 
   /** Stores a token hash with its audit event. */
@@ -329,6 +380,10 @@ function actionRecord(row: Selectable<ActionsTable>): ActionRecord {
     result: row.result === null ? null : (JSON.parse(row.result) as Record<string, unknown>),
     version: row.version,
   }
+}
+
+function checkpointOf(row: Selectable<AuditCheckpointsTable>): Checkpoint {
+  return { seq: Number(row.seq), hash: row.hash, at: row.at.toISOString(), key_id: row.key_id, prev_signature: row.prev_signature, signature: row.signature }
 }
 
 function tokenRow(token: TokenRecord) {

@@ -1,6 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { streamSSE } from 'hono/streaming'
+import { CountersignError } from '../../errors/index.js'
 import { isTerminal, type ActionStatus } from '../../lifecycle/index.js'
 import type { StoredAuditEvent } from '../../audit/index.js'
 import type { ActionState, Gateway } from '../../service/index.js'
@@ -113,6 +114,7 @@ function channelOf(c: Context): 'cli' | 'api' {
 /** The action routes of PRODUCT.md §6. */
 export function actionRoutes(app: OpenAPIHono<AppEnv>, gateway: Gateway, metrics: Metrics, publicUrl: string | undefined): void {
   const view = (state: ActionState, timeline?: readonly StoredAuditEvent[]) => actionView(state, { publicUrl, ...(timeline && { timeline }) })
+  const brief = (state: ActionState) => actionView(state, { publicUrl, brief: true })
 
   app.openapi(submitRoute, async (c) => {
     const { wait } = c.req.valid('query')
@@ -137,7 +139,7 @@ export function actionRoutes(app: OpenAPIHono<AppEnv>, gateway: Gateway, metrics
     const records = await gateway.list(c.get('principal'), { status, target: query.target, agent: query.agent, kind: query.kind, before: query.cursor, limit: query.limit + 1 })
     const page = records.slice(0, query.limit)
     const reviews = await Promise.all(page.map((record) => gateway.store.getReviews(record.id)))
-    return c.json({ actions: page.map((record, index) => view({ record, reviews: reviews[index]! })), next_cursor: records.length > query.limit ? page[page.length - 1]!.id : null }, 200)
+    return c.json({ actions: page.map((record, index) => brief({ record, reviews: reviews[index]! })), next_cursor: records.length > query.limit ? page[page.length - 1]!.id : null }, 200)
   })
 
   app.openapi(reviewRoute, async (c) => {
@@ -152,8 +154,9 @@ export function actionRoutes(app: OpenAPIHono<AppEnv>, gateway: Gateway, metrics
   app.openapi(cancelRoute, async (c) => {
     const { id } = c.req.valid('param')
     const input = (await c.req.json().catch(() => ({}))) as { reason?: unknown }
-    const parsed = CancelInput.parse(input ?? {})
-    return c.json(view(await gateway.cancel(c.get('principal'), id, parsed.reason, channelOf(c))), 200)
+    const parsed = CancelInput.safeParse(input ?? {})
+    if (!parsed.success) throw new CountersignError('INVALID', `invalid body: ${parsed.error.issues.map((issue) => issue.message).join('; ')}`)
+    return c.json(view(await gateway.cancel(c.get('principal'), id, parsed.data.reason, channelOf(c))), 200)
   })
 
   app.openapi(outcomeRoute, async (c) => {
@@ -178,7 +181,9 @@ export function actionRoutes(app: OpenAPIHono<AppEnv>, gateway: Gateway, metrics
     responses: { 200: { description: 'An event stream; each `action` event carries the action as JSON', content: { 'text/event-stream': { schema: z.string() } } }, ...problems },
   })
   app.get('/v1/actions/:id/events', async (c) => {
-    const { id } = ActionIdParam.parse({ id: c.req.param('id') })
+    const parsed = ActionIdParam.safeParse({ id: c.req.param('id') })
+    if (!parsed.success) throw new CountersignError('INVALID', `invalid path: ${parsed.error.issues[0]?.message ?? 'not an action id'}`)
+    const { id } = parsed.data
     const principal = c.get('principal')
     let state = await gateway.get(principal, id)
     metrics.waiters.inc()

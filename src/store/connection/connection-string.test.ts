@@ -7,6 +7,8 @@ describe('redacting connection strings', () => {
     { url: 'postgres://app:s3cret@db.internal:5432/countersign', redacted: 'postgres://app:***@db.internal:5432/countersign' },
     { url: 'postgresql://app:p%40ss@db/cs?sslmode=require', redacted: 'postgresql://app:***@db/cs?sslmode=require' },
     { url: 'postgres://app:p@ss@db/cs', redacted: 'postgres://app:***@db/cs' },
+    { url: 'postgres://app:s3cr/et@127.0.0.1:5999/db', redacted: 'postgres://app:***@127.0.0.1:5999/db' },
+    { url: 'postgres://app:a/b@c@db/cs', redacted: 'postgres://app:***@db/cs' },
     { url: 'postgres://app:@db/cs', redacted: 'postgres://app:***@db/cs' },
     { url: 'postgres://app@db/cs', redacted: 'postgres://app@db/cs' },
     { url: 'postgres://db/cs?user=app&password=s3cret&sslmode=require', redacted: 'postgres://db/cs?user=app&password=***&sslmode=require' },

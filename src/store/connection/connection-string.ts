@@ -6,10 +6,15 @@
  * redactConnectionString('postgres://app:s3cret@db:5432/cs') // 'postgres://app:***@db:5432/cs'
  */
 export function redactConnectionString(connectionString: string): string {
-  return connectionString
-    // Greedy up to the last `@` before the path: an unencoded `@` in a password is still hidden.
-    .replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*):[^/]*@/i, '$1:***@')
-    .replace(/(^|[?&\s])(password=)[^&\s]*/gi, '$1$2***')
+  // Up to the LAST `@`: an unencoded `@` or `/` in a password must still be hidden.
+  const userinfo = /^([a-z][a-z0-9+.-]*:\/\/)(.*)@/is.exec(connectionString)
+  let redacted = connectionString
+  if (userinfo) {
+    const [whole, scheme, info] = userinfo as unknown as [string, string, string]
+    const user = info.split(':')[0]!
+    redacted = `${scheme}${info.includes(':') ? `${user}:***` : user}@${connectionString.slice(whole.length)}`
+  }
+  return redacted.replace(/(^|[?&\s])(password=)[^&\s]*/gi, '$1$2***')
 }
 
 /** Removes every occurrence of the connection string's password from `text` (e.g. a driver's error message). */
