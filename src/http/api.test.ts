@@ -159,6 +159,13 @@ for (const store of testStores()) {
       const waiting = gw.call('GET', `/v1/actions/${action.id}?wait=30`, { as: 'deployBot' })
       await review(action.id, 'bob', 'approve')
       assert.equal((await waiting).body.status, 'approved')
+      // Arriving after the decision, a wait answers at once (it holds while pending, or while ?from= holds).
+      const hang = new Promise((resolve) => setTimeout(resolve, 20_000, 'still waiting').unref())
+      const late = await Promise.race([gw.call('GET', `/v1/actions/${action.id}?wait=60`, { as: 'deployBot' }), hang])
+      assert.notEqual(late, 'still waiting')
+      const held = gw.call('GET', `/v1/actions/${action.id}?wait=30&from=approved`, { as: 'deployBot' })
+      await gw.call('POST', `/v1/actions/${action.id}/outcome`, { as: 'deployBot', body: { status: 'failed', error: 'lock timeout' } })
+      assert.equal((await held).body.status, 'failed')
     })
 
     it('streams the transitions as server-sent events', async () => {

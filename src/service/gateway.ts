@@ -165,12 +165,14 @@ export class Gateway {
   }
 
   /**
-   * Holds until the action's status differs from `from` (default: its status now), the wait
-   * ends, or the caller goes away; returns its state then.
+   * Holds until the action's status differs from `from`, the wait ends, or the caller goes away;
+   * returns its state then. `from` is the status the caller last saw; by default `pending`, the
+   * status that waits for someone else. Comparing with the status at arrival instead would hold a
+   * caller whose request arrived just after the decision until the next change, or the timeout.
    */
   async waitForChange(principal: Principal, id: string, from: string | undefined, waitMs: number, signal?: AbortSignal): Promise<ActionState> {
     const first = await this.get(principal, id)
-    const status = from ?? first.record.status
+    const status = from ?? 'pending'
     if (first.record.status !== status || isTerminal(first.record.status as ActionStatus)) return first
     return this.waiters.waitFor(id, () => this.get(principal, id), (state) => state.record.status !== status, Math.min(waitMs, MAX_WAIT_MS), signal)
   }

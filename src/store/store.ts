@@ -69,9 +69,9 @@ export class Store {
 
   async #insertActions(items: readonly NewAction[]): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
-      await tx.insertInto('actions').values(items.map((item) => actionRow(item))).execute()
-      await this.#append(tx, items.flatMap((item) => item.events))
-      await notify(tx, items.length === 1 ? items[0]!.record.id : '*')
+      // One JSON parameter instead of ~20 per row: binding hundreds of parameters costs more than the insert.
+      await sql`insert into actions select * from json_populate_recordset(null::actions, ${JSON.stringify(items.map((item) => actionRow(item)))})`.execute(tx)
+      await this.#append(tx, items.flatMap((item) => item.events), items.length === 1 ? items[0]!.record.id : '*')
     })
   }
 
@@ -115,8 +115,7 @@ export class Store {
           .values({ action_id: id, reviewer: review.reviewer, decision: review.decision, reason: review.reason, channel: review.channel, requirements: JSON.stringify(review.requirements), created_at: review.at })
           .execute()
       }
-      await this.#append(tx, change.events)
-      await notify(tx, id)
+      await this.#append(tx, change.events, id)
       return { record: actionRecord(updated), reviews: change.review ? [...reviews, change.review] : reviews, changed: true, value }
     })
   }
@@ -126,7 +125,12 @@ export class Store {
     await this.db.transaction().execute((tx) => this.#append(tx, events))
   }
 
-  async #append(tx: Transaction<Database>, drafts: readonly AuditDraft[]): Promise<void> {
+  /**
+   * Appends events to the chain under its head's lock, and NOTIFYs `notifyPayload` (delivered on
+   * commit only, to every replica listening). Two statements: the lock, then one that inserts the
+   * events, moves the head and notifies; round trips are what a batch pays for, not rows.
+   */
+  async #append(tx: Transaction<Database>, drafts: readonly AuditDraft[], notifyPayload?: string): Promise<void> {
     if (drafts.length === 0) return
     const head = await tx.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1).forUpdate().executeTakeFirstOrThrow()
     const at = this.#clock().toISOString()
@@ -136,11 +140,12 @@ export class Store {
       drafts.map((draft, index) => ({ ...draft, seq: first + index, at })),
     )
     const last = sealed[sealed.length - 1]!
-    await tx
-      .insertInto('audit_events')
-      .values(sealed.map((event, index) => ({ seq: event.seq, action_id: drafts[index]!.action_id, type: drafts[index]!.type, at, prev_hash: event.prev_hash, hash: event.hash, event: event.event })))
-      .execute()
-    await tx.updateTable('audit_head').set({ seq: last.seq, hash: last.hash }).where('id', '=', 1).execute()
+    const rows = sealed.map((event, index) => ({ seq: event.seq, action_id: drafts[index]!.action_id, type: drafts[index]!.type, at, prev_hash: event.prev_hash, hash: event.hash, event: event.event }))
+    await sql`
+      with appended as (insert into audit_events select * from json_populate_recordset(null::audit_events, ${JSON.stringify(rows)}) returning 1),
+           moved as (update audit_head set seq = ${last.seq}, hash = ${last.hash} where id = 1 returning 1)
+      select (select count(*) from appended) as appended, (select count(*) from moved) as moved,
+             ${notifyPayload === undefined ? sql`null` : sql`pg_notify(${ACTIONS_CHANNEL}, ${notifyPayload})`} as notified`.execute(tx)
   }
 
   /** One action, or `undefined`. */
@@ -303,11 +308,6 @@ export class Store {
     await this.#creates.settled()
     await this.connection.close()
   }
-}
-
-async function notify(tx: Transaction<Database>, payload: string): Promise<void> {
-  // Delivered on commit only, to every replica listening.
-  await sql`select pg_notify(${ACTIONS_CHANNEL}, ${payload})`.execute(tx)
 }
 
 function selectReviews(db: Kysely<Database>, id: string): Promise<ReviewRecord[]> {

@@ -2,7 +2,7 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { streamSSE } from 'hono/streaming'
 import { CountersignError } from '../../errors/index.js'
-import { isTerminal, type ActionStatus } from '../../lifecycle/index.js'
+import { ACTION_STATUSES, isTerminal, type ActionStatus } from '../../lifecycle/index.js'
 import type { StoredAuditEvent } from '../../audit/index.js'
 import type { ActionState, Gateway } from '../../service/index.js'
 import { actionView } from '../action-view.js'
@@ -47,9 +47,9 @@ const getRoute = createRoute({
   method: 'get',
   path: '/v1/actions/{id}',
   tags: ['actions'],
-  summary: 'An action with its decision, reviews, timeline and result; with ?wait, hold until its status changes',
+  summary: 'An action with its decision, reviews, timeline and result; with ?wait, hold until its status changes (from pending, or from ?from=)',
   security,
-  request: { params: ActionIdParam, query: WaitQuery },
+  request: { params: ActionIdParam, query: WaitQuery.extend({ from: z.enum(ACTION_STATUSES).optional().openapi({ description: 'With wait: hold while the action has this status (the one the caller last saw). Default: pending.' }) }) },
   responses: { 200: json(ActionView, 'The action'), ...problems },
 })
 
@@ -127,9 +127,9 @@ export function actionRoutes(app: OpenAPIHono<AppEnv>, gateway: Gateway, metrics
 
   app.openapi(getRoute, async (c) => {
     const { id } = c.req.valid('param')
-    const { wait } = c.req.valid('query')
+    const { wait, from } = c.req.valid('query')
     const principal = c.get('principal')
-    const state = wait ? await gateway.waitForChange(principal, id, undefined, wait * 1000, c.req.raw.signal) : await gateway.get(principal, id)
+    const state = wait ? await gateway.waitForChange(principal, id, from, wait * 1000, c.req.raw.signal) : await gateway.get(principal, id)
     return c.json(view(state, await gateway.store.actionEvents(id)), 200)
   })
 
