@@ -1,14 +1,14 @@
 /**
  * The gateway over HTTP, as agents use it, on both stores:
  * - sustained throughput and latency of auto-allowed submissions (decided, recorded and audited,
- *   committed before the response), with autocannon in another process;
+ *   committed before the response), with a lean load generator in another process;
  * - the baseline measured in the same run: GET /healthz on the same server (HTTP, no store);
  * - wake-up: the time from a review's HTTP response to the waiting agent's response.
  */
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync } from 'node:fs'
-import { createRequire } from 'node:module'
+import { fileURLToPath } from 'node:url'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -18,7 +18,7 @@ import { callApi, spawnGateway, writeTestConfig, type GatewayProcess, type TestC
 export const name = 'gateway: allowed submissions over HTTP and wake-up latency'
 
 const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres'
-const AUTOCANNON = createRequire(import.meta.url).resolve('autocannon/autocannon.js')
+const LOADER = fileURLToPath(new URL('./lib/http-load.ts', import.meta.url))
 const DURATION_S = Number(process.env['BENCH_SECONDS'] ?? 10)
 const CONNECTIONS = Number(process.env["BENCH_CONNECTIONS"] ?? 32)
 const WAKEUPS = 200
@@ -32,15 +32,20 @@ interface Load {
   readonly total: number
 }
 
-/** Runs autocannon in its own process, so the load generator does not share the gateway's core time. */
+/** Runs the lean load generator (bench/lib/http-load.ts) in its own process against `url`. */
 async function load(url: string, options: { method?: string; body?: string; token?: string; seconds?: number } = {}): Promise<Load> {
-  const args = [AUTOCANNON, '-j', '-c', String(CONNECTIONS), '-d', String(options.seconds ?? DURATION_S)]
-  if (options.method) args.push('-m', options.method)
-  if (options.body) args.push('-b', options.body, '-H', 'content-type=application/json')
-  if (options.token) args.push('-H', `authorization=Bearer ${options.token}`)
-  const { stdout } = await promisify(execFile)(process.execPath, [...args, url], { maxBuffer: 64 * 1024 * 1024 })
-  const result = JSON.parse(stdout) as { requests: { average: number; total: number }; latency: { p50: number; p99: number }; non2xx: number; '2xx': number }
-  return { rps: result['2xx'] / (options.seconds ?? DURATION_S), p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, total: result['2xx'] }
+  const seconds = options.seconds ?? DURATION_S
+  const spec = {
+    url,
+    method: options.method,
+    body: options.body,
+    headers: { ...(options.body && { 'content-type': 'application/json' }), ...(options.token && { authorization: `Bearer ${options.token}` }) },
+    connections: CONNECTIONS,
+    seconds,
+  }
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', LOADER, JSON.stringify(spec)], { maxBuffer: 16 * 1024 * 1024 })
+  const result = JSON.parse(stdout) as { seconds: number; ok: number; failed: number; p50: number; p99: number }
+  return { rps: result.ok / result.seconds, p50: result.p50, p99: result.p99, non2xx: result.failed, total: result.ok }
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -76,8 +81,8 @@ async function benchStore(label: string, store: { data_dir: string } | { databas
     await load(`${gateway.url}/v1/actions`, { method: 'POST', body: readOnly, token: config.tokens.agent, seconds: 2 })
     const baseline = await load(`${gateway.url}/healthz`)
     const allowed = await load(`${gateway.url}/v1/actions`, { method: 'POST', body: readOnly, token: config.tokens.agent })
-    console.log(`${label}: baseline GET /healthz      ${baseline.rps.toFixed(0).padStart(7)} req/s  p50 ${baseline.p50} ms  p99 ${baseline.p99} ms`)
-    console.log(`${label}: allowed POST /v1/actions   ${allowed.rps.toFixed(0).padStart(7)} actions/s  p50 ${allowed.p50} ms  p99 ${allowed.p99} ms  (${allowed.total} recorded, ${allowed.non2xx} non-2xx; ${((allowed.rps / baseline.rps) * 100).toFixed(0)}% of the baseline)`)
+    console.log(`${label}: baseline GET /healthz      ${baseline.rps.toFixed(0).padStart(7)} req/s  p50 ${baseline.p50.toFixed(1)} ms  p99 ${baseline.p99.toFixed(1)} ms`)
+    console.log(`${label}: allowed POST /v1/actions   ${allowed.rps.toFixed(0).padStart(7)} actions/s  p50 ${allowed.p50.toFixed(1)} ms  p99 ${allowed.p99.toFixed(1)} ms  (${allowed.total} recorded, ${allowed.non2xx} non-2xx; ${((allowed.rps / baseline.rps) * 100).toFixed(0)}% of the baseline)`)
     const samples = await wakeups(gateway, config, WAKEUPS)
     console.log(`${label}: wake-up after a review     p50 ${percentile(samples, 50).toFixed(1)} ms  p99 ${percentile(samples, 99).toFixed(1)} ms  max ${samples[samples.length - 1]!.toFixed(1)} ms  (${samples.length} reviews, waiting agent on GET ?wait)`)
     const verified = await callApi(gateway.url, 'GET', '/v1/audit/verify', config.tokens.alice)

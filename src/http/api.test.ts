@@ -184,8 +184,11 @@ for (const store of testStores()) {
         text += chunk.value
       }
       assert.ok(text.includes('event: action'))
-      const seen = [...text.matchAll(/^data: (.*)$/gm)].map((m) => JSON.parse(m[1]!).status)
-      assert.deepEqual(seen, ['pending', 'approved', 'succeeded'])
+      // Every transition arrives, in order, even when two land between reads.
+      const messages = text.split('\n\n').map((block) => Object.fromEntries(block.split('\n').map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 2)])))
+      const transitions = messages.filter((m) => m['event'] === 'transition').map((m) => JSON.parse(m['data']!).type)
+      assert.deepEqual(transitions, ['action.submitted', 'action.pending', 'review.approve', 'action.approved', 'action.succeeded'])
+      assert.equal(JSON.parse(messages.filter((m) => m['event'] === 'action').at(-1)!['data']!).status, 'succeeded')
     })
 
     it('lets the submitting agent or an admin cancel, nobody else', async () => {
@@ -231,6 +234,8 @@ for (const store of testStores()) {
         ['no token', { body: readOnly }, 401],
         ['unknown token', { token: `cs_agent_${'x'.repeat(43)}`, body: readOnly }, 401],
         ['not JSON at all', { as: 'deployBot', rawBody: 'kind=sql', headers: { 'content-type': 'text/plain' } }, 415],
+        ['chunked body', { as: 'deployBot', body: readOnly, headers: { 'transfer-encoding': 'chunked' } }, 411],
+        ['a length beyond the limit', { as: 'deployBot', body: readOnly, headers: { 'content-length': '99999999' } }, 413],
       ]
       for (const [name, options, status] of cases) {
         const response = await gw.call('POST', '/v1/actions', options)

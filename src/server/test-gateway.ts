@@ -123,6 +123,8 @@ export async function testGateway(connection: StoreConnection<Database>, options
         body = JSON.stringify(callOptions.body)
         headers['content-type'] ??= 'application/json'
       }
+      // As a real HTTP client does: the API wants the body's length up front.
+      if (body !== undefined) headers['content-length'] ??= String(Buffer.byteLength(body))
       const response = await assembled.app.request(path, { method, headers, ...(body !== undefined && { body }) })
       const text = await response.text()
       const type = response.headers.get('content-type') ?? ''

@@ -175,10 +175,10 @@ export function actionRoutes(app: OpenAPIHono<AppEnv>, gateway: Gateway, metrics
     method: 'get',
     path: '/v1/actions/{id}/events',
     tags: ['actions'],
-    summary: 'Server-sent events: the action now, then again at every change until it is final',
+    summary: 'Server-sent events: `transition` for each audit event of the action (in order, none skipped), then `action` with the action as it is; again at every change until it is final',
     security,
     request: { params: ActionIdParam },
-    responses: { 200: { description: 'An event stream; each `action` event carries the action as JSON', content: { 'text/event-stream': { schema: z.string() } } }, ...problems },
+    responses: { 200: { description: 'An event stream: `transition` events carry one audit event each (its canonical JSON; the SSE id is its sequence number); `action` events carry the action as JSON', content: { 'text/event-stream': { schema: z.string() } } }, ...problems },
   })
   app.get('/v1/actions/:id/events', async (c) => {
     const parsed = ActionIdParam.safeParse({ id: c.req.param('id') })
@@ -191,9 +191,16 @@ export function actionRoutes(app: OpenAPIHono<AppEnv>, gateway: Gateway, metrics
       try {
         const signal = c.req.raw.signal
         let sent = -1
+        let lastSeq = 0
         while (!signal.aborted) {
           if (state.record.version !== sent) {
-            await stream.writeSSE({ event: 'action', id: String(state.record.version), data: JSON.stringify(view(state)) })
+            // Every transition in order (two may land between reads), then the action as it is now.
+            for (const event of await gateway.store.actionEvents(id)) {
+              if (event.seq <= lastSeq) continue
+              lastSeq = event.seq
+              await stream.writeSSE({ event: 'transition', id: String(event.seq), data: event.event })
+            }
+            await stream.writeSSE({ event: 'action', data: JSON.stringify(view(state)) })
             sent = state.record.version
             if (isTerminal(state.record.status as ActionStatus)) return
           } else {
