@@ -35,8 +35,9 @@ describe('loading countersign.yaml', () => {
     assert.deepEqual(config.store, { kind: 'embedded', data_dir: join(dir, '.countersign') })
     assert.equal(config.targets.find((target) => target.name === 'prod-db')?.labels['env'], 'prod')
     assert.deepEqual(config.targets[0]?.connector, { type: 'postgres', url: { kind: 'env', name: 'PROD_DB_URL', ref: 'env:PROD_DB_URL' } })
-    // The key file need not exist until the gateway signs a checkpoint.
-    assert.deepEqual(config.audit.signing_key, { kind: 'file', path: join(dir, 'audit-ed25519.pem'), ref: 'file:./audit-ed25519.pem' })
+    // No key: the embedded store generates one in its data directory.
+    assert.equal(config.audit.signing_key, undefined)
+    assert.equal(config.audit.checkpoint_interval_ms, 60_000)
     assert.deepEqual(config.identities.auditors, ['dave@example.com'])
   })
 

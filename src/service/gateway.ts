@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { ActionDraftSchema, actionDigest, canonicalJson, type Action } from '../action/index.js'
+import { ActionDraftSchema, canonicalJson, type Action } from '../action/index.js'
 import type { Analyzers } from '../analyzers/index.js'
 import { CountersignError } from '../errors/index.js'
 import {
@@ -88,11 +88,10 @@ export class Gateway {
   async submit(principal: Principal, input: unknown, options: { channel: string; waitMs?: number; signal?: AbortSignal }): Promise<ActionState> {
     const action = parseAction(input)
     const now = this.#clock()
-    const actionJson = canonicalJson({ kind: action.kind, target: action.target, payload: action.payload })
     // The context goes into an audit event: refuse here what canonical JSON cannot carry (a lone
     // surrogate), not inside a group commit where it would fail other agents' submissions too.
     canonicalJson(action.context)
-    const { decision, analysis, digest } = this.#decide(principal, action, now, actionJson)
+    const { decision, impact, digest, actionJson } = this.#decide(principal, action, now)
     const status: ActionStatus = decision.effect === 'allow' ? 'allowed' : decision.effect === 'deny' ? 'denied' : 'pending'
     const expiresAt = status === 'pending' ? new Date(now.getTime() + Math.min(...decision.requirements.map((r) => r.timeout_ms))) : null
     const agent = principal.type === 'agent' ? principal : undefined
@@ -114,7 +113,7 @@ export class Gateway {
       context: action.context,
       digest,
       decision: stored,
-      impact: { summary: analysis?.summary ?? '', highlights: analysis?.highlights ?? [], facts: analysis?.facts ?? null },
+      impact,
       policyVersion: decision.policy_version,
       expiresAt,
       executeBy: null,
@@ -140,19 +139,21 @@ export class Gateway {
   /** The decision for an action without recording anything (`POST /v1/decide`). */
   dryRun(principal: Principal, input: unknown): { action: Action; digest: string; decision: Decision; impact: Record<string, unknown> } {
     const action = parseAction(input)
-    const { decision, analysis, digest } = this.#decide(principal, action, this.#clock())
-    return { action, digest, decision, impact: { summary: analysis?.summary ?? '', highlights: analysis?.highlights ?? [], facts: analysis?.facts ?? null } }
+    const { decision, impact, digest } = this.#decide(principal, action, this.#clock())
+    return { action, digest, decision, impact }
   }
 
-  #decide(principal: Principal, action: Action, now: Date, actionJson?: string) {
+  #decide(principal: Principal, action: Action, now: Date) {
     const target = this.directory.target(action.target)
     if (!target) throw new CountersignError('INVALID', `unknown target "${action.target}"`, { details: [{ path: 'target', message: 'no target with this name in the configuration' }] })
     const analysis = this.analyzers.analyze(action.kind, action.payload)
-    // The digest is the SHA-256 of exactly the canonical text that is stored and shown.
-    const digest = actionJson === undefined ? actionDigest(action) : createHash('sha256').update(actionJson, 'utf8').digest('hex')
+    // The digest is the SHA-256 of exactly the canonical text that is stored and shown (actionDigest).
+    const actionJson = canonicalJson({ kind: action.kind, target: action.target, payload: action.payload })
+    const digest = createHash('sha256').update(actionJson, 'utf8').digest('hex')
+    const impact = { summary: analysis?.summary ?? '', highlights: analysis?.highlights ?? [], facts: analysis?.facts ?? null }
     const agent = principal.type === 'agent' ? principal : undefined
     const decision = decide(this.#policy(), { action, target, agent, facts: analysis?.facts, digest, now })
-    return { decision, analysis, digest }
+    return { decision, impact, digest, actionJson }
   }
 
   /** An action, if the principal may see it (agents see their own; humans see all). */

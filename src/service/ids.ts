@@ -27,8 +27,3 @@ export function newActionId(now: Date): string {
 // Random bytes drawn 4 KiB at a time: one system call per 256 ids instead of one per id.
 let pool = randomBytes(4096)
 let poolOffset = 0
-
-/** True when `id` has the shape of an action id (checked before it reaches a query). */
-export function isActionId(id: string): boolean {
-  return /^act_[0-9a-hjkmnp-tv-z]{26}$/.test(id)
-}

@@ -65,6 +65,5 @@ export interface ActionFilter {
   readonly kind?: string | undefined
   /** Only actions with an id below this (ids sort by creation time). */
   readonly before?: string | undefined
-  readonly since?: Date | undefined
   readonly limit: number
 }

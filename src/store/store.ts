@@ -179,7 +179,6 @@ export class Store {
     if (filter.agent) query = query.where('agent_id', '=', filter.agent)
     if (filter.kind) query = query.where('kind', '=', filter.kind)
     if (filter.before) query = query.where('id', '<', filter.before)
-    if (filter.since) query = query.where('created_at', '>=', filter.since)
     const rows = await query.orderBy('id', 'desc').limit(filter.limit).execute()
     return rows.map(actionRecord)
   }
