@@ -42,11 +42,6 @@ export const DECLARED_FACTS: readonly { readonly name: string; readonly rootType
     },
   },
   {
-    name: 'http',
-    rootType: 'HttpFacts',
-    types: { HttpFacts: { method: 'string', host: 'string', path: 'string', query: 'map<string, dyn>', content_type: 'string', mutating: 'bool' } },
-  },
-  {
     name: 'mcp',
     rootType: 'McpFacts',
     types: {

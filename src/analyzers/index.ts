@@ -1,12 +1,14 @@
 import type { ActionKind } from '../action/index.js'
 import type { Analysis, Analyzer, FactTypes } from './analyzer.js'
 import { DECLARED_FACTS } from './declared-facts.js'
+import { loadHttpAnalyzer } from './http/index.js'
 import { loadShellAnalyzer } from './shell/index.js'
 import { loadSqlAnalyzer } from './sql/index.js'
 
 export type { Analysis, Analyzer, FactTypes } from './analyzer.js'
 export type { SqlFacts, SqlStatementFacts, SqlStatementType } from './sql/index.js'
 export type { ShellCommandFacts, ShellFacts, ShellRedirectFacts } from './shell/index.js'
+export type { HttpFacts } from './http/index.js'
 
 /** The facts of one kind as policies see them: CEL variable name (the kind), root type and type declarations. */
 export interface FactKindDeclaration {
@@ -34,7 +36,7 @@ let loading: Promise<Analyzers> | undefined
  */
 export function loadAnalyzers(): Promise<Analyzers> {
   loading ??= (async function load(): Promise<Analyzers> {
-    const loaded: readonly Analyzer[] = await Promise.all([loadSqlAnalyzer(), loadShellAnalyzer()])
+    const loaded: readonly Analyzer[] = await Promise.all([loadSqlAnalyzer(), loadShellAnalyzer(), loadHttpAnalyzer()])
     const byKind = new Map<ActionKind, Analyzer>(loaded.map((analyzer) => [analyzer.kind, analyzer]))
     const factKinds = [...loaded.map((analyzer) => ({ name: analyzer.kind, rootType: analyzer.rootType, types: analyzer.types })), ...DECLARED_FACTS]
     return {
