@@ -7,25 +7,6 @@ import type { FactTypes } from './analyzer.js'
  */
 export const DECLARED_FACTS: readonly { readonly name: string; readonly rootType: string; readonly types: FactTypes }[] = [
   {
-    name: 'terraform',
-    rootType: 'TerraformFacts',
-    types: {
-      TerraformResourceChange: { address: 'string', type: 'string', actions: 'list<string>' },
-      TerraformFacts: {
-        resource_changes: 'list<TerraformResourceChange>',
-        creates: 'int',
-        updates: 'int',
-        deletes: 'int',
-        replaces: 'int',
-        types: 'list<string>',
-        destroys_any: 'bool',
-        iam_changes: 'list<string>',
-        data_stores: 'list<string>',
-        public_exposure: 'list<string>',
-      },
-    },
-  },
-  {
     name: 'kubernetes',
     rootType: 'KubernetesFacts',
     types: {

@@ -4,11 +4,13 @@ import { DECLARED_FACTS } from './declared-facts.js'
 import { loadHttpAnalyzer } from './http/index.js'
 import { loadShellAnalyzer } from './shell/index.js'
 import { loadSqlAnalyzer } from './sql/index.js'
+import { loadTerraformAnalyzer } from './terraform/index.js'
 
 export type { Analysis, Analyzer, FactTypes } from './analyzer.js'
 export type { SqlFacts, SqlStatementFacts, SqlStatementType } from './sql/index.js'
 export type { ShellCommandFacts, ShellFacts, ShellRedirectFacts } from './shell/index.js'
 export type { HttpFacts } from './http/index.js'
+export type { TerraformFacts } from './terraform/index.js'
 
 /** The facts of one kind as policies see them: CEL variable name (the kind), root type and type declarations. */
 export interface FactKindDeclaration {
@@ -36,7 +38,7 @@ let loading: Promise<Analyzers> | undefined
  */
 export function loadAnalyzers(): Promise<Analyzers> {
   loading ??= (async function load(): Promise<Analyzers> {
-    const loaded: readonly Analyzer[] = await Promise.all([loadSqlAnalyzer(), loadShellAnalyzer(), loadHttpAnalyzer()])
+    const loaded: readonly Analyzer[] = await Promise.all([loadSqlAnalyzer(), loadShellAnalyzer(), loadTerraformAnalyzer(), loadHttpAnalyzer()])
     const byKind = new Map<ActionKind, Analyzer>(loaded.map((analyzer) => [analyzer.kind, analyzer]))
     const factKinds = [...loaded.map((analyzer) => ({ name: analyzer.kind, rootType: analyzer.rootType, types: analyzer.types })), ...DECLARED_FACTS]
     return {
