@@ -108,10 +108,10 @@ describe('conditions that fail to evaluate never open a door', () => {
   it('never allows through the facts of a kind that has no analyzer yet', async () => {
     const policy = await policyFrom(
       rules(`
-  - { id: small-plans, match: { kind: terraform }, when: 'terraform.deletes == 0', effect: allow }
-  - { id: destroys, match: { kind: terraform }, when: 'terraform.destroys_any', effect: deny }`, 'default: review'),
+  - { id: reads, match: { kind: mcp }, when: 'mcp.read_only', effect: allow }
+  - { id: destroys, match: { kind: mcp }, when: 'mcp.destructive', effect: deny }`, 'default: review'),
     )
-    const decision = await decideAction(policy, { kind: 'terraform', target: 'infra', payload: { plan: {} } })
+    const decision = await decideAction(policy, { kind: 'mcp', target: 'tools', payload: { server: 'fs', tool: 'read_file', arguments: {} } })
     assert.equal(decision.effect, 'deny')
     assert.deepEqual(decision.matched_rules, ['destroys'])
   })
