@@ -13,6 +13,7 @@ export const MAX_TEXT = 1_000_000
  */
 export const MAX_SQL = 256 * 1024
 export const MAX_SHELL = 64 * 1024
+export const MAX_KUBERNETES = 256 * 1024
 
 const text = z.string().max(MAX_TEXT)
 const nonEmpty = text.min(1, 'must not be empty')
@@ -37,11 +38,11 @@ export const PAYLOAD_SCHEMAS = {
     plan_sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits').optional(),
   }),
   kubernetes: z.union([
-    z.strictObject({ command: nonEmpty, manifest: text.optional() }),
+    z.strictObject({ command: nonEmpty.max(MAX_SHELL, `must be at most ${MAX_SHELL} characters`), manifest: text.max(MAX_KUBERNETES, `must be at most ${MAX_KUBERNETES} characters`).optional() }),
     z.strictObject({
       request: z.strictObject({ method: z.string().min(1).max(16), path: z.string().min(1).max(8192), body: z.unknown().optional() }),
     }),
-    z.strictObject({ manifest: nonEmpty }),
+    z.strictObject({ manifest: nonEmpty.max(MAX_KUBERNETES, `must be at most ${MAX_KUBERNETES} characters`) }),
   ]),
   http: z.strictObject({
     method: z.string().regex(/^[A-Za-z]{1,16}$/, 'must be an HTTP method'),

@@ -7,22 +7,6 @@ import type { FactTypes } from './analyzer.js'
  */
 export const DECLARED_FACTS: readonly { readonly name: string; readonly rootType: string; readonly types: FactTypes }[] = [
   {
-    name: 'kubernetes',
-    rootType: 'KubernetesFacts',
-    types: {
-      KubernetesFacts: {
-        verb: 'string',
-        resource: 'string',
-        namespace: 'string',
-        name: 'string',
-        kind: 'string',
-        privileged: 'bool',
-        rbac_escalation: 'bool',
-        secrets_access: 'bool',
-      },
-    },
-  },
-  {
     name: 'mcp',
     rootType: 'McpFacts',
     types: {

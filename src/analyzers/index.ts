@@ -2,6 +2,7 @@ import type { ActionKind } from '../action/index.js'
 import type { Analysis, Analyzer, FactTypes } from './analyzer.js'
 import { DECLARED_FACTS } from './declared-facts.js'
 import { loadHttpAnalyzer } from './http/index.js'
+import { loadKubernetesAnalyzer } from './kubernetes/index.js'
 import { loadShellAnalyzer } from './shell/index.js'
 import { loadSqlAnalyzer } from './sql/index.js'
 import { loadTerraformAnalyzer } from './terraform/index.js'
@@ -11,6 +12,7 @@ export type { SqlFacts, SqlStatementFacts, SqlStatementType } from './sql/index.
 export type { ShellCommandFacts, ShellFacts, ShellRedirectFacts } from './shell/index.js'
 export type { HttpFacts } from './http/index.js'
 export type { TerraformFacts } from './terraform/index.js'
+export type { KubernetesFacts } from './kubernetes/index.js'
 
 /** The facts of one kind as policies see them: CEL variable name (the kind), root type and type declarations. */
 export interface FactKindDeclaration {
@@ -38,7 +40,7 @@ let loading: Promise<Analyzers> | undefined
  */
 export function loadAnalyzers(): Promise<Analyzers> {
   loading ??= (async function load(): Promise<Analyzers> {
-    const loaded: readonly Analyzer[] = await Promise.all([loadSqlAnalyzer(), loadShellAnalyzer(), loadTerraformAnalyzer(), loadHttpAnalyzer()])
+    const loaded: readonly Analyzer[] = await Promise.all([loadSqlAnalyzer(), loadShellAnalyzer(), loadTerraformAnalyzer(), loadKubernetesAnalyzer(), loadHttpAnalyzer()])
     const byKind = new Map<ActionKind, Analyzer>(loaded.map((analyzer) => [analyzer.kind, analyzer]))
     const factKinds = [...loaded.map((analyzer) => ({ name: analyzer.kind, rootType: analyzer.rootType, types: analyzer.types })), ...DECLARED_FACTS]
     return {
