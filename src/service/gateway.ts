@@ -184,12 +184,6 @@ export class Gateway {
     return this.store.listActions(filter)
   }
 
-  /** The timeline of an action: its audit events. */
-  async timeline(principal: Principal, id: string) {
-    await this.get(principal, id)
-    return this.store.actionEvents(id)
-  }
-
   /**
    * Records one human's review through `channel`. The review rules (only humans, no
    * self-approval, distinct-human quorum per requirement, one eligible deny ends it, decided

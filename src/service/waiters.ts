@@ -9,7 +9,6 @@ type Listener = () => void
  */
 export class Waiters {
   readonly #byId = new Map<string, Set<Listener>>()
-  readonly #feed = new Set<Listener>()
   readonly #pollMs: number
   #unlisten: (() => Promise<void>) | undefined
 
@@ -25,14 +24,12 @@ export class Waiters {
   }
 
   #notify(id: string): void {
-    if (id !== '*') for (const listener of this.#byId.get(id) ?? []) listener()
-    for (const listener of this.#feed) listener()
+    for (const listener of this.#byId.get(id) ?? []) listener()
   }
 
   /**
    * Resolves with the first value of `read()` that `done` accepts, re-reading on every change of
-   * action `id` (or of any action when `id` is `*`), or with the last value read when `timeoutMs`
-   * passes or `signal` aborts.
+   * action `id`, or with the last value read when `timeoutMs` passes or `signal` aborts.
    */
   async waitFor<T>(id: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number, signal?: AbortSignal): Promise<T> {
     let wake: () => void = () => {}
@@ -42,8 +39,8 @@ export class Waiters {
       dirty = true
       wake()
     }
-    const set = id === '*' ? this.#feed : (this.#byId.get(id) ?? new Set<Listener>())
-    if (id !== '*') this.#byId.set(id, set)
+    const set = this.#byId.get(id) ?? new Set<Listener>()
+    this.#byId.set(id, set)
     set.add(listener)
     const deadline = Date.now() + timeoutMs
     try {
@@ -69,15 +66,8 @@ export class Waiters {
       return value
     } finally {
       set.delete(listener)
-      if (id !== '*' && set.size === 0) this.#byId.delete(id)
+      if (set.size === 0) this.#byId.delete(id)
     }
-  }
-
-  /** How many waiters are registered (for metrics). */
-  get size(): number {
-    let total = this.#feed.size
-    for (const set of this.#byId.values()) total += set.size
-    return total
   }
 
   async stop(): Promise<void> {

@@ -15,7 +15,7 @@ const LISTED_COLUMNS = [
   'context', 'digest', 'decision', 'impact', 'policy_version', 'expires_at', 'execute_by', 'deadline', 'result', 'version',
 ] as const
 
-/** NOTIFY channel carrying the id of every action that changed (or `*` for a batch of new ones). */
+/** NOTIFY channel carrying the id of every action that changed. */
 export const ACTIONS_CHANNEL = 'countersign_actions'
 
 /** A stored API token (the token itself is never stored, only its SHA-256). */
@@ -71,7 +71,8 @@ export class Store {
     await this.db.transaction().execute(async (tx) => {
       // One JSON parameter instead of ~20 per row: binding hundreds of parameters costs more than the insert.
       await sql`insert into actions select * from json_populate_recordset(null::actions, ${JSON.stringify(items.map((item) => actionRow(item)))})`.execute(tx)
-      await this.#append(tx, items.flatMap((item) => item.events), items.length === 1 ? items[0]!.record.id : '*')
+      // No NOTIFY: nobody can be waiting on an action that did not exist.
+      await this.#append(tx, items.flatMap((item) => item.events))
     })
   }
 
