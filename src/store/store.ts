@@ -3,7 +3,7 @@ import { sealEvents, type Checkpoint, type StoredAuditEvent } from '../audit/ind
 import { CountersignError } from '../errors/index.js'
 import type { StoreConnection } from './connection/index.js'
 import { GroupCommit } from './group-commit.js'
-import { migrationProvider } from './migrations.js'
+import { migrationProvider } from './migrations/index.js'
 import type { ActionChange, ActionFilter, ActionRecord, AuditDraft, NewAction, ReviewRecord } from './records.js'
 import type { ActionsTable, AuditCheckpointsTable, Database, TokensTable } from './schema.js'
 

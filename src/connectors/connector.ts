@@ -1,0 +1,61 @@
+import type { Action } from '../action/index.js'
+import type { TargetConfig } from '../config/index.js'
+
+/** How a brokered execution ended. */
+export const EXECUTION_STATUSES = ['succeeded', 'failed'] as const
+export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number]
+
+/**
+ * What a connector is asked to run: the stored, approved action (parsed from the exact text whose
+ * digest was approved) on its target. The connector reads credentials from the target's
+ * connector options (secret references) at the moment it needs them.
+ */
+export interface ExecutionRequest {
+  readonly actionId: string
+  readonly action: Action
+  readonly target: TargetConfig
+  /** Aborted when the gateway shuts down or the execution must stop; the connector stops its work. */
+  readonly signal: AbortSignal
+}
+
+/**
+ * A bounded, redacted result. Connectors never put a credential into any field; errors that
+ * could carry a connection string are redacted first.
+ */
+export interface ExecutionResult {
+  readonly status: ExecutionStatus
+  readonly duration_ms: number
+  /** A one-line description of a failure (redacted), absent on success. */
+  readonly error?: string | undefined
+  /** True when rows or output were cut at the configured limit; the `*_total` fields say how much there was. */
+  readonly truncated: boolean
+  /** `sql`: the result of the last statement that returned rows (or of the last statement). */
+  readonly columns?: readonly string[] | undefined
+  readonly rows?: readonly (readonly unknown[])[] | undefined
+  readonly row_count?: number | undefined
+  /** `shell`: the process's exit code (or the signal that ended it) and its output. */
+  readonly exit_code?: number | null | undefined
+  readonly signal?: string | null | undefined
+  readonly stdout?: string | undefined
+  readonly stderr?: string | undefined
+  /** `http`: the response. */
+  readonly http_status?: number | undefined
+  readonly headers?: Readonly<Record<string, string>> | undefined
+  readonly body?: string | undefined
+  /** Sizes before truncation: rows, or bytes of output or body. */
+  readonly rows_total?: number | undefined
+  readonly output_bytes_total?: number | undefined
+}
+
+/**
+ * Brokered execution behind one interface (ARCHITECTURE.md): run a stored, approved action with
+ * the target's credentials and return a bounded, redacted result. A connector must not throw for
+ * a failure of the action itself (a SQL error, a non-zero exit, an HTTP 500): those are a
+ * `failed` result. It throws only when it could not be built or used at all.
+ */
+export interface Connector {
+  readonly type: string
+  execute(request: ExecutionRequest): Promise<ExecutionResult>
+  /** Releases pools and sessions. */
+  close(): Promise<void>
+}

@@ -1,0 +1,15 @@
+import type { Migration, MigrationProvider } from 'kysely'
+import { migration0001 } from './0001-actions-reviews-audit.js'
+
+/**
+ * The store's migrations, in order. Each is written once and never edited: a change is a new
+ * migration in its own file. They use only SQL that PGlite and PostgreSQL share.
+ */
+const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '0001-actions-reviews-audit': migration0001,
+}
+
+/** Kysely's migration provider over the migrations compiled into the program. */
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => MIGRATIONS,
+}
