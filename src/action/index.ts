@@ -2,3 +2,4 @@ export { ACTION_KINDS, ActionContextSchema, ActionDraftSchema, ActionSchema, Tar
 export type { Action, ActionContext, ActionKind } from './action.js'
 export { canonicalJson, canonicalSha256 } from './canonical.js'
 export { actionDigest } from './digest.js'
+export { escapeInline, escapeInvisible } from './escape-invisible.js'

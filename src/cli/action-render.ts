@@ -1,6 +1,6 @@
 import { formatDuration } from '../policy/index.js'
 import type { ActionView, RequirementView } from './api-types.js'
-import { escapeInline, escapeInvisible } from './escape-invisible.js'
+import { escapeInline, escapeInvisible } from '../action/index.js'
 
 // Everything shown here comes from the gateway, and much of it from an agent (payload, reason,
 // target, session…): every string goes through escapeInline or escapeInvisible before printing.

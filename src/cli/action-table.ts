@@ -1,6 +1,6 @@
 import { ageText } from './action-render.js'
 import type { ActionView } from './api-types.js'
-import { escapeInline } from './escape-invisible.js'
+import { escapeInline } from '../action/index.js'
 
 const HEADER = ['ID', 'AGE', 'STATUS', 'AGENT', 'TARGET', 'KIND', 'SUMMARY'] as const
 // Widest an agent, target or kind cell grows before it is cut; ids are never cut (they are copied into `show`).

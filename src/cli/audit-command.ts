@@ -3,7 +3,7 @@ import { Command, Option } from 'commander'
 import { CountersignError } from '../errors/index.js'
 import type { AuditEventView, AuditPage, VerifyReport } from './api-types.js'
 import { clientCommand, clientOf, gatewayOptions, helpAndOutput, printJson, type ClientFlags } from './client-command.js'
-import { escapeInline } from './escape-invisible.js'
+import { escapeInline } from '../action/index.js'
 import type { CliIo } from './io.js'
 
 /** Events asked for per request while exporting (the API allows up to 5000). */

@@ -1,5 +1,5 @@
 import { CountersignError, ERROR_CODES, type ErrorCode, type ErrorDetail } from '../errors/index.js'
-import { escapeInline } from './escape-invisible.js'
+import { escapeInline } from '../action/index.js'
 
 /** Where the client verbs find the gateway when neither `--url` nor COUNTERSIGN_URL says. */
 export const DEFAULT_URL = 'http://127.0.0.1:8470'
