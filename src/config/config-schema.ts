@@ -96,6 +96,13 @@ function auditSchema(baseDir: string) {
     }))
 }
 
+/** `execution`: how brokered actions are run. */
+const Execution = z.strictObject({
+  // Long enough to ride out a slow store round trip; short enough that a crashed replica's action is failed soon.
+  lease: duration({ min: 1000, max: 3_600_000, minText: '1s', maxText: '1h' }).prefault('30s'),
+  concurrency: z.int('expected a whole number').min(1).max(256).default(8),
+})
+
 /**
  * The schema of `countersign.yaml` (PRODUCT.md §5) for a config whose relative paths are
  * relative to `baseDir`. `defaultPolicy` makes `policy` optional.
@@ -111,7 +118,8 @@ export function configSchema(baseDir: string, defaultPolicy?: string) {
       targets: z.array(targetSchema(baseDir)).default([]),
       audit: auditSchema(baseDir).prefault({}),
       channels: channelsSchema(baseDir),
+      execution: Execution.prefault({}),
     },
-    'expected a mapping with the sections server, store, policy, identities, targets, audit, channels',
+    'expected a mapping with the sections server, store, policy, identities, targets, audit, channels, execution',
   )
 }

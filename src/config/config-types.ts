@@ -83,6 +83,14 @@ export interface TargetConfig {
   readonly connector?: ConnectorConfig
 }
 
+/** `execution`: how brokered actions are run. */
+export interface ExecutionConfig {
+  /** How long an execution's claim holds without renewal, in ms; a dead executor's action is failed after it. */
+  readonly lease: number
+  /** Actions one replica runs at once. */
+  readonly concurrency: number
+}
+
 /** `audit`: the signed checkpoints of the audit chain. */
 export interface AuditConfig {
   /** The Ed25519 key; when absent the gateway generates one in the data directory. */
@@ -146,4 +154,5 @@ export interface Config {
   readonly targets: readonly TargetConfig[]
   readonly audit: AuditConfig
   readonly channels: ChannelsConfig
+  readonly execution: ExecutionConfig
 }

@@ -2,6 +2,7 @@ export type {
   AgentConfig,
   AuditConfig,
   ChannelsConfig,
+  ExecutionConfig,
   Config,
   ConnectorConfig,
   HumanConfig,

@@ -82,7 +82,7 @@ export function configFromObject(raw: unknown, options: ConfigOptions & { readon
 }
 
 /** Sections that have defaults: written with nothing under them (all lines commented out), they mean "the defaults". */
-const DEFAULTED_SECTIONS = new Set(['server', 'store', 'identities', 'targets', 'audit', 'channels'])
+const DEFAULTED_SECTIONS = new Set(['server', 'store', 'identities', 'targets', 'audit', 'channels', 'execution'])
 
 function validate(raw: unknown, options: ConfigOptions & { readonly file?: string; readonly baseDir: string }, locator: Locator): Config {
   const schema = configSchema(resolve(options.baseDir), options.defaultPolicy)

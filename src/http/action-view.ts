@@ -55,8 +55,9 @@ export function actionView(state: ActionState, options: { publicUrl?: string | u
     updated_at: record.updatedAt.toISOString(),
     expires_at: record.expiresAt?.toISOString() ?? null,
     execute_by: record.executeBy?.toISOString() ?? null,
+    brokered: record.brokered,
     ...(options.timeline && { timeline: options.timeline.map(timelineEntry) }),
-    links: { self: `${options.publicUrl ?? ''}/v1/actions/${record.id}` },
+    links: { self: `${options.publicUrl ?? ''}/v1/actions/${record.id}`, console: `${options.publicUrl ?? ''}/actions/${record.id}` },
   }
 }
 

@@ -1,12 +1,13 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi'
 import type { Logger } from 'pino'
 import { CountersignError } from '../errors/index.js'
-import type { Authenticator, Gateway, AuditLog } from '../service/index.js'
+import type { Authenticator, Gateway, AuditLog, Receipts } from '../service/index.js'
 import type { AppEnv } from './env.js'
 import type { Metrics } from './metrics.js'
 import { problemOf, problemResponse, statusProblem } from './problem.js'
 import { actionRoutes } from './routes/actions.js'
 import { auditRoutes } from './routes/audit.js'
+import { receiptRoutes } from './routes/receipts.js'
 import { systemRoutes } from './routes/system.js'
 import { tokenRoutes } from './routes/tokens.js'
 import { WhoAmI } from './schemas.js'
@@ -16,6 +17,7 @@ export interface AppOptions {
   readonly gateway: Gateway
   readonly authenticator: Authenticator
   readonly auditLog: AuditLog
+  readonly receipts: Receipts
   readonly metrics: Metrics
   readonly logger?: Logger | undefined
   /** Base URL for links sent to people (the console). */
@@ -80,6 +82,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
 
   actionRoutes(app, gateway, metrics, options.publicUrl)
   auditRoutes(app, options.auditLog)
+  receiptRoutes(app, gateway, options.receipts, options.publicUrl)
   tokenRoutes(app, gateway, (sha256) => authenticator.forget(sha256))
   systemRoutes(app, metrics, options.ready ?? (async () => true))
 

@@ -4,5 +4,7 @@ import type { Principal } from '../lifecycle/index.js'
 export interface AppEnv {
   Variables: {
     principal: Principal
+    /** Set by an authentication that implies a channel (the console's session); see `channelOf`. */
+    channel?: string
   }
 }

@@ -78,6 +78,7 @@ export const ActionView = z
     updated_at: z.string(),
     expires_at: z.string().nullable(),
     execute_by: z.string().nullable(),
+    brokered: z.boolean().openapi({ description: 'Countersign executes it with the target\'s connector; otherwise the agent does, with a receipt.' }),
     timeline: z.array(TimelineEntry).optional(),
     links: z.object({ self: z.string(), console: z.string().optional() }),
   })
@@ -120,6 +121,28 @@ export const OutcomeInput = z
   })
   .strict()
   .openapi('OutcomeInput')
+
+export const ReceiptView = z
+  .object({
+    receipt: z.string().openapi({ description: 'A compact JWS (EdDSA, Ed25519; its kid is in /.well-known/jwks.json), good once.' }),
+    action_id: z.string(),
+    jti: z.string(),
+    digest: z.string(),
+    target: z.string(),
+    expires_at: z.string(),
+  })
+  .openapi('Receipt')
+
+export const RedeemInput = z
+  .object({
+    receipt: z.string().min(20).max(20_000),
+    target: z.string().min(1).max(200).openapi({ description: 'The target the redeemer is about to act on.' }),
+    digest: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits').optional().openapi({ description: 'The digest of the action about to run.' }),
+    action: z.object({ kind: z.enum(ACTION_KINDS), target: z.string(), payload: z.record(z.string(), z.unknown()) }).strict().optional().openapi({ description: 'The action about to run; its digest is computed by the gateway.' }),
+  })
+  .strict()
+  .refine((input) => (input.digest === undefined) !== (input.action === undefined), 'give exactly one of digest or action')
+  .openapi('RedeemInput')
 
 export const DecisionView = z
   .object({

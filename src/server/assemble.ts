@@ -6,7 +6,7 @@ import type { CompiledPolicy } from '../policy/index.js'
 import { directoryOf, type Config } from '../config/index.js'
 import { createApp, Metrics } from '../http/index.js'
 import type { AppEnv } from '../http/env.js'
-import { AuditLog, Authenticator, Background, Gateway, Waiters } from '../service/index.js'
+import { AuditLog, Authenticator, Background, Executor, Gateway, Receipts, Waiters, type ConnectorSource } from '../service/index.js'
 import { Store, type Database, type StoreConnection } from '../store/index.js'
 import { PolicyHolder } from './policy-holder.js'
 import { signingKeyFor } from './signing-key.js'
@@ -19,6 +19,10 @@ export interface AssembleOptions {
   readonly sweepMs?: number
   /** Base URL for links to people, when it differs from `server.public_url` (e.g. the real port). */
   readonly publicUrl?: string
+  /** Where brokered actions' connectors come from (tests may pass their own set). */
+  readonly connectors?: ConnectorSource & { close?(): Promise<void> }
+  /** Overrides `execution.lease` (tests shorten it). */
+  readonly leaseMs?: number
 }
 
 /** A gateway put together from its parts, not yet listening. */
@@ -28,6 +32,7 @@ export interface AssembledGateway {
   readonly auditLog: AuditLog
   readonly policy: PolicyHolder
   readonly store: Store
+  readonly executor: Executor
   /** Reloads the policy file (SIGHUP); an invalid file is logged and the last valid policy stays. */
   reloadPolicy(): Promise<void>
   /** Stops background work, finishes queued writes, signs a last checkpoint and closes the store. */
@@ -52,6 +57,10 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
     const gateway = new Gateway({ store, directory, analyzers, policy: () => policy.current, waiters, ...(options.clock && { clock: options.clock }) })
     const auditLog = new AuditLog(store, key, options.clock)
     const authenticator = new Authenticator(directory, store, options.clock)
+    const publicUrl = options.publicUrl ?? config.server.public_url
+    const receipts = new Receipts(key, publicUrl)
+    const connectors: ConnectorSource & { close?(): Promise<void> } = options.connectors ?? TEMPORARY_NO_CONNECTORS
+    const executor = new Executor({ gateway, connectors, logger, leaseMs: options.leaseMs ?? config.execution.lease, concurrency: config.execution.concurrency })
     const metrics = new Metrics({ defaults: true })
     const opened = store
     const recordPolicy = (compiled: CompiledPolicy) =>
@@ -62,9 +71,10 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
       gateway,
       authenticator,
       auditLog,
+      receipts,
       metrics,
       logger,
-      publicUrl: options.publicUrl ?? config.server.public_url,
+      publicUrl,
       bodyLimit: config.server.body_limit,
       ready: async () => {
         await opened.auditHead()
@@ -73,6 +83,7 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
     })
     const background = new Background({ gateway, audit: auditLog, logger, checkpointMs: config.audit.checkpoint_interval_ms, ...(options.sweepMs && { sweepMs: options.sweepMs }) })
     background.start()
+    executor.start()
 
     let closing: Promise<void> | undefined
     return {
@@ -81,6 +92,7 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
       auditLog,
       policy,
       store,
+      executor,
       reloadPolicy: async () => {
         try {
           const next = policy.compile()
@@ -96,6 +108,8 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
       },
       close: () =>
         (closing ??= (async () => {
+          await executor.stop()
+          await connectors.close?.()
           await background.stop()
           await waiters.stop()
           await opened.close()
@@ -105,4 +119,10 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
     await (store ?? connection).close()
     throw error
   }
+}
+
+const TEMPORARY_NO_CONNECTORS: ConnectorSource = {
+  get() {
+    throw new CountersignError('INTERNAL', 'connectors are not built yet')
+  },
 }

@@ -6,7 +6,7 @@ import { generateSigningKey } from '../audit/index.js'
 import { configFromObject, type Config } from '../config/index.js'
 import { generateToken } from '../service/index.js'
 import type { Database, StoreConnection } from '../store/index.js'
-import { assembleGateway, type AssembledGateway } from './assemble.js'
+import { assembleGateway, type AssembledGateway, type AssembleOptions } from './assemble.js'
 
 /** The people and agents of the test organization, and who they are. */
 export const PEOPLE = {
@@ -68,7 +68,10 @@ export interface TestGateway extends AssembledGateway {
  * Assembles a gateway for tests on `connection` (from `testStores()`), with a fixed
  * organization: humans in groups, two agents with owners, three targets.
  */
-export async function testGateway(connection: StoreConnection<Database>, options: { policy?: string; now?: Date; sweepMs?: number } = {}): Promise<TestGateway> {
+export async function testGateway(
+  connection: StoreConnection<Database>,
+  options: { policy?: string; now?: Date; sweepMs?: number; targets?: readonly Record<string, unknown>[]; assemble?: Partial<AssembleOptions> } = {},
+): Promise<TestGateway> {
   const dir = mkdtempSync(join(tmpdir(), 'countersign-test-'))
   writeFileSync(join(dir, 'policy.yaml'), options.policy ?? TEST_POLICY)
   writeFileSync(join(dir, 'audit.pem'), generateSigningKey().privateKeyPem, { mode: 0o600 })
@@ -97,6 +100,7 @@ export async function testGateway(connection: StoreConnection<Database>, options
         { name: 'prod-db', kind: 'sql', labels: { env: 'prod' } },
         { name: 'staging-db', kind: 'sql', labels: { env: 'staging' }, connector: { type: 'postgres', url: 'env:STAGING_DB_URL' } },
         { name: 'build-host', kind: 'shell', labels: { env: 'staging' } },
+        ...(options.targets ?? []),
       ],
       audit: { signing_key: 'file:./audit.pem' },
     },
@@ -105,7 +109,7 @@ export async function testGateway(connection: StoreConnection<Database>, options
   let offset = 0
   const start = options.now?.getTime()
   const clock = () => new Date((start ?? Date.now()) + offset)
-  const assembled = await assembleGateway(config, connection, { logger: pino({ level: 'silent' }), clock, sweepMs: options.sweepMs ?? 60_000 })
+  const assembled = await assembleGateway(config, connection, { logger: pino({ level: 'silent' }), clock, sweepMs: options.sweepMs ?? 60_000, ...options.assemble })
   const plainTokens = Object.fromEntries(Object.entries(tokens).map(([person, pair]) => [person, pair.token])) as Record<Person, string>
   return {
     ...assembled,

@@ -17,12 +17,16 @@ import { decide, type CompiledPolicy, type Decision, type ReviewRequirement } fr
 import type { ActionChange, ActionRecord, AuditDraft, ReviewRecord, Store } from '../store/index.js'
 import type { Directory } from '../config/index.js'
 import { newActionId } from './ids.js'
+import type { ExecutionResult } from '../connectors/connector.js'
+import type { ReceiptClaims } from './receipts.js'
 import type { Waiters } from './waiters.js'
 
 /** Longest wait a caller may ask for (PRODUCT.md §6: `wait` ≤ 60 s). */
 export const MAX_WAIT_MS = 60_000
 /** Longest outcome output an agent may report; longer output is cut and said to be. */
 export const MAX_OUTPUT_CHARS = 64 * 1024
+/** How long an agent that redeemed a receipt has to report the outcome before the action is failed as unknown. */
+export const REPORT_WINDOW_MS = 60 * 60_000
 
 /** What a caller gets back for one action: the record and its reviews. */
 export interface ActionState {
@@ -61,6 +65,7 @@ export class Gateway {
   readonly waiters: Waiters
   readonly #policy: () => CompiledPolicy
   readonly #clock: () => Date
+  readonly #runnableListeners: ((id: string) => void)[] = []
 
   constructor(parts: GatewayParts) {
     this.store = parts.store
@@ -99,7 +104,7 @@ export class Gateway {
     const onBehalfOf = action.context.on_behalf_of ? canonicalEmail(action.context.on_behalf_of) : null
     const id = newActionId(now)
     const stored = storedDecision(decision)
-    const record: Omit<ActionRecord, 'version' | 'updatedAt'> = {
+    const record: Omit<ActionRecord, 'version' | 'updatedAt' | 'leaseOwner'> = {
       id,
       createdAt: now,
       status,
@@ -119,6 +124,7 @@ export class Gateway {
       executeBy: null,
       deadline: expiresAt,
       result: null,
+      brokered: this.directory.target(action.target)?.connector !== undefined,
     }
     const base = { action_id: id, actor, channel: options.channel, digest, policy_version: decision.policy_version }
     const events: AuditDraft[] = [
@@ -131,9 +137,19 @@ export class Gateway {
       },
     ]
     await this.store.createAction({ record, events })
-    const state: ActionState = { record: { ...record, updatedAt: now, version: 1 }, reviews: [] }
-    if (status !== 'pending' || !options.waitMs) return state
-    return this.waitForChange(principal, id, 'pending', options.waitMs, options.signal)
+    const state: ActionState = { record: { ...record, updatedAt: now, version: 1, leaseOwner: null }, reviews: [] }
+    if (record.brokered && status === 'allowed') this.#runnable(id)
+    if (isSettled(state.record) || !options.waitMs) return state
+    return this.waitForChange(principal, id, undefined, options.waitMs, options.signal)
+  }
+
+  /** Calls `listener` with the id of every brokered action this replica made runnable (allowed or approved). */
+  whenRunnable(listener: (id: string) => void): void {
+    this.#runnableListeners.push(listener)
+  }
+
+  #runnable(id: string): void {
+    for (const listener of this.#runnableListeners) listener(id)
   }
 
   /** The decision for an action without recording anything (`POST /v1/decide`). */
@@ -167,15 +183,16 @@ export class Gateway {
 
   /**
    * Holds until the action's status differs from `from`, the wait ends, or the caller goes away;
-   * returns its state then. `from` is the status the caller last saw; by default `pending`, the
-   * status that waits for someone else. Comparing with the status at arrival instead would hold a
-   * caller whose request arrived just after the decision until the next change, or the timeout.
+   * returns its state then. `from` is the status the caller last saw. Without it, holds until the
+   * action is settled (see {@link isSettled}): decided, and for a brokered action, finished.
+   * Comparing with the status at arrival instead would hold a caller whose request arrived just
+   * after the decision until the next change, or the timeout.
    */
   async waitForChange(principal: Principal, id: string, from: string | undefined, waitMs: number, signal?: AbortSignal): Promise<ActionState> {
+    const done = (state: ActionState) => (from === undefined ? isSettled(state.record) : state.record.status !== from || isTerminal(state.record.status as ActionStatus))
     const first = await this.get(principal, id)
-    const status = from ?? 'pending'
-    if (first.record.status !== status || isTerminal(first.record.status as ActionStatus)) return first
-    return this.waiters.waitFor(id, () => this.get(principal, id), (state) => state.record.status !== status, Math.min(waitMs, MAX_WAIT_MS), signal)
+    if (done(first)) return first
+    return this.waiters.waitFor(id, () => this.get(principal, id), done, Math.min(waitMs, MAX_WAIT_MS), signal)
   }
 
   /** Actions newest first; humans only. */
@@ -227,6 +244,7 @@ export class Gateway {
       return { change, value: undefined }
     })
     if (outcome.value) throw outcome.value
+    if (outcome.changed && outcome.record.status === 'approved' && outcome.record.brokered) this.#runnable(id)
     return { record: outcome.record, reviews: outcome.reviews }
   }
 
@@ -255,7 +273,8 @@ export class Gateway {
       if (!mayView(principal, current)) throw new CountersignError('NOT_FOUND', `no action ${id}`)
       if (current.submittedBy !== actorOf(principal)) throw new CountersignError('FORBIDDEN', 'only the submitter of an action reports its outcome')
       // Countersign runs the actions of a target with a connector and records their result itself.
-      if (this.directory.target(current.target)?.connector) throw new CountersignError('FORBIDDEN', `target ${current.target} has a connector: Countersign executes its actions and records their outcome`)
+      if (current.brokered) throw new CountersignError('FORBIDDEN', `target ${current.target} has a connector: Countersign executes its actions and records their outcome`)
+      if (current.status === 'executing' && current.leaseOwner !== actorOf(principal)) throw new CountersignError('FORBIDDEN', `action ${id} is being executed by ${current.leaseOwner ?? 'someone else'}`)
       const expired = this.#expiry(current, now)
       if (expired) return { change: expired, value: new CountersignError('ALREADY_DECIDED', `the approval of action ${id} expired before it was executed`) }
       assertTransition(current.status as ActionStatus, report.status)
@@ -279,7 +298,75 @@ export class Gateway {
         policy_version: current.policyVersion,
         data: { exit_code: report.exit_code ?? null, output_chars: output.length, error: result.error ?? null },
       }
-      return { change: { status: report.status, deadline: null, result, events: [event] }, value: undefined }
+      return { change: { status: report.status, deadline: null, leaseOwner: null, result, events: [event] }, value: undefined }
+    })
+    if (outcome.value) throw outcome.value
+    return { record: outcome.record, reviews: outcome.reviews }
+  }
+
+  /**
+   * Claims a brokered action for execution by `executor` (compare-and-set `allowed`/`approved` →
+   * `executing`, with a lease until `now + leaseMs`): on every replica at once, exactly one claim
+   * wins. Returns the claimed action, or `undefined` when it is not (or no longer) runnable.
+   */
+  async claimExecution(id: string, executor: string, leaseMs: number): Promise<ActionRecord | undefined> {
+    const outcome = await this.store.mutateAction(id, (current, _reviews, now) => {
+      const expired = this.#expiry(current, now)
+      if (expired) return { change: expired, value: false }
+      if (!current.brokered || (current.status !== 'allowed' && current.status !== 'approved')) return { value: false }
+      const until = new Date(now.getTime() + leaseMs)
+      const event: AuditDraft = { type: 'action.executing', action_id: id, actor: 'system', channel: 'system', digest: current.digest, policy_version: current.policyVersion, data: { executor, lease_until: until.toISOString() } }
+      return { change: { status: 'executing', leaseOwner: executor, deadline: until, events: [event] }, value: true }
+    })
+    return outcome.value ? outcome.record : undefined
+  }
+
+  /**
+   * Records the result of a brokered execution, if `executor` still holds the lease; returns the
+   * final state, or `undefined` when the lease was lost (the action was failed meanwhile).
+   */
+  async finishExecution(id: string, executor: string, result: ExecutionResult): Promise<ActionRecord | undefined> {
+    const outcome = await this.store.mutateAction(id, (current, _reviews, now) => {
+      if (current.status !== 'executing' || current.leaseOwner !== executor) return { value: false }
+      const stored = { ...result, executor, finished_at: now.toISOString() }
+      const event: AuditDraft = {
+        type: `action.${result.status}`,
+        action_id: id,
+        actor: 'system',
+        channel: 'system',
+        digest: current.digest,
+        policy_version: current.policyVersion,
+        // The result itself may hold data the log should not: the log vouches for it by hash.
+        data: { executor, duration_ms: result.duration_ms, error: result.error ?? null, truncated: result.truncated, result_sha256: createHash('sha256').update(canonicalJson(stored)).digest('hex') },
+      }
+      return { change: { status: result.status, deadline: null, leaseOwner: null, result: stored, events: [event] }, value: true }
+    })
+    return outcome.value ? outcome.record : undefined
+  }
+
+  /**
+   * Redeems a verified receipt: the action it names moves `allowed`/`approved` → `executing`,
+   * once, on behalf of `principal` (who then reports the outcome). Refused: a receipt for another
+   * target than `presented.target`, a digest that is not the approved one (a changed payload), a
+   * receipt already redeemed, an action no longer runnable.
+   */
+  async redeemReceipt(principal: Principal, claims: ReceiptClaims, presented: { target: string; digest: string }, channel: string): Promise<ActionState> {
+    if (presented.target !== claims.target) throw new CountersignError('FORBIDDEN', `the receipt is for target ${claims.target}, not ${presented.target}`)
+    if (presented.digest !== claims.digest) throw new CountersignError('FORBIDDEN', 'the action presented is not the one approved (its digest differs): a changed action is a new request')
+    const outcome = await this.store.mutateAction(claims.sub, (current, _reviews, now) => {
+      if (principal.type === 'agent' ? current.agentId !== principal.id : !principal.admin) throw new CountersignError('FORBIDDEN', 'only the agent that submitted the action, or an admin, redeems its receipt')
+      // The receipt's signature covers these, but the stored action is what counts.
+      if (current.digest !== claims.digest || current.target !== claims.target) throw new CountersignError('FORBIDDEN', 'the receipt does not match the stored action')
+      if (current.brokered) throw new CountersignError('FORBIDDEN', `target ${current.target} has a connector: Countersign executes its actions`)
+      const expired = this.#expiry(current, now)
+      if (expired) return { change: expired, value: new CountersignError('ALREADY_DECIDED', `the approval of action ${current.id} expired before it was executed`) }
+      if (current.status !== 'allowed' && current.status !== 'approved') {
+        return { value: new CountersignError('ALREADY_DECIDED', `action ${current.id} is ${current.status}: its receipt cannot be redeemed (a receipt is good once)`) }
+      }
+      const reportBy = new Date(now.getTime() + REPORT_WINDOW_MS)
+      const event: AuditDraft = { type: 'action.executing', action_id: current.id, actor: actorOf(principal), channel, digest: current.digest, policy_version: current.policyVersion, data: { via: 'receipt', jti: claims.jti, report_by: reportBy.toISOString() } }
+      const change: ActionChange = { status: 'executing', leaseOwner: actorOf(principal), deadline: reportBy, redeemed: { jti: claims.jti, by: actorOf(principal) }, events: [event] }
+      return { change, value: undefined }
     })
     if (outcome.value) throw outcome.value
     return { record: outcome.record, reviews: outcome.reviews }
@@ -303,8 +390,20 @@ export class Gateway {
     return { expired, failed }
   }
 
-  /** The change that expires `current` at `now`, if its time is up. */
+  /**
+   * The change that ends `current` at `now`, if its time is up: a pending request or an approval
+   * expires; an execution whose lease ended (its executor died) fails, and is never re-run:
+   * re-running a command that may have half-run is worse than failing it.
+   */
   #expiry(current: ActionRecord, now: Date): ActionChange | undefined {
+    if (current.status === 'executing' && current.deadline && now >= current.deadline) {
+      const viaReceipt = current.leaseOwner?.startsWith('agent:') || current.leaseOwner?.startsWith('human:')
+      const reason = viaReceipt
+        ? `${current.leaseOwner} redeemed the receipt but reported no outcome in time; the result is unknown`
+        : `the executor (${current.leaseOwner ?? 'unknown'}) stopped before reporting a result; the action was not re-run (it may have partly run): submit it again if it should run`
+      const event: AuditDraft = { type: 'action.failed', action_id: current.id, actor: 'system', channel: 'system', digest: current.digest, policy_version: current.policyVersion, data: { reason, lease_owner: current.leaseOwner } }
+      return { status: 'failed', deadline: null, leaseOwner: null, result: { status: 'failed', error: reason, finished_at: now.toISOString() }, events: [event] }
+    }
     const pendingOver = current.status === 'pending' && current.expiresAt && now >= current.expiresAt
     const approvalOver = current.status === 'approved' && current.executeBy && now >= current.executeBy
     if (!pendingOver && !approvalOver) return undefined
@@ -372,4 +471,14 @@ function storedDecision(decision: Decision): Record<string, unknown> {
     explanation: decision.explanation,
     policy_version: decision.policy_version,
   }
+}
+
+/**
+ * Whether an action has reached the status its submitter waits for: an end (denied, expired,
+ * cancelled, succeeded, failed), or, for an action its agent executes itself, allowed or approved
+ * (then it is the agent's turn). A brokered action is settled only when Countersign has run it.
+ */
+export function isSettled(record: ActionRecord): boolean {
+  if (isTerminal(record.status as ActionStatus)) return true
+  return !record.brokered && (record.status === 'allowed' || record.status === 'approved')
 }

@@ -24,6 +24,10 @@ export interface ActionRecord {
   readonly deadline: Date | null
   readonly result: Readonly<Record<string, unknown>> | null
   readonly version: number
+  /** Countersign executes it: its target had a connector when it was submitted. */
+  readonly brokered: boolean
+  /** While executing: who holds the execution's lease (it ends at `deadline`). */
+  readonly leaseOwner: string | null
 }
 
 /** A review as stored. */
@@ -46,14 +50,17 @@ export interface ActionChange {
   readonly executeBy?: Date | null
   readonly deadline?: Date | null
   readonly result?: Readonly<Record<string, unknown>> | null
+  readonly leaseOwner?: string | null
   readonly review?: ReviewRecord
+  /** A redeemed receipt's single-use id, stored with the change (a replay violates its key). */
+  readonly redeemed?: { readonly jti: string; readonly by: string }
   /** At least one: every change is audited in the same transaction. */
   readonly events: readonly AuditDraft[]
 }
 
 /** A new action with the audit events that record its submission and decision. */
 export interface NewAction {
-  readonly record: Omit<ActionRecord, 'version' | 'updatedAt'>
+  readonly record: Omit<ActionRecord, 'version' | 'updatedAt' | 'leaseOwner'>
   readonly events: readonly AuditDraft[]
 }
 

@@ -13,6 +13,7 @@ export interface Database {
   audit_head: AuditHeadTable
   audit_checkpoints: AuditCheckpointsTable
   tokens: TokensTable
+  redeemed_receipts: RedeemedReceiptsTable
 }
 
 /** JSON text: written with `JSON.stringify`, parsed by the store when read. */
@@ -47,6 +48,10 @@ export interface ActionsTable {
   deadline: Timestamp | null
   result: Json | null
   version: number
+  /** Countersign executes it (its target had a connector when it was submitted). */
+  brokered: boolean
+  /** Executing: the executor holding the lease (which ends at `deadline`). */
+  lease_owner: string | null
 }
 
 export interface ReviewsTable {
@@ -98,4 +103,12 @@ export interface TokensTable {
   revoked_at: Timestamp | null
   /** A never-used column default keeps inserts short. */
   last_used_at: Generated<Timestamp | null>
+}
+
+export interface RedeemedReceiptsTable {
+  /** The receipt's single-use id. */
+  jti: string
+  action_id: string
+  redeemed_by: string
+  redeemed_at: Timestamp
 }

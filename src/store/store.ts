@@ -13,6 +13,7 @@ export const LISTED_TEXT = 4096
 const LISTED_COLUMNS = [
   'id', 'created_at', 'updated_at', 'status', 'kind', 'target', 'submitted_by', 'agent_id', 'owner', 'on_behalf_of',
   'context', 'digest', 'decision', 'impact', 'policy_version', 'expires_at', 'execute_by', 'deadline', 'result', 'version',
+  'brokered', 'lease_owner',
 ] as const
 
 /** NOTIFY channel carrying the id of every action that changed. */
@@ -104,6 +105,7 @@ export class Store {
           ...(change.executeBy !== undefined && { execute_by: change.executeBy }),
           ...(change.deadline !== undefined && { deadline: change.deadline }),
           ...(change.result !== undefined && { result: change.result === null ? null : JSON.stringify(change.result) }),
+          ...(change.leaseOwner !== undefined && { lease_owner: change.leaseOwner }),
         })
         .where('id', '=', id)
         .where('version', '=', current.version)
@@ -115,6 +117,9 @@ export class Store {
           .insertInto('reviews')
           .values({ action_id: id, reviewer: review.reviewer, decision: review.decision, reason: review.reason, channel: review.channel, requirements: JSON.stringify(review.requirements), created_at: review.at })
           .execute()
+      }
+      if (change.redeemed) {
+        await tx.insertInto('redeemed_receipts').values({ jti: change.redeemed.jti, action_id: id, redeemed_by: change.redeemed.by, redeemed_at: now }).execute()
       }
       await this.#append(tx, change.events, id)
       return { record: actionRecord(updated), reviews: change.review ? [...reviews, change.review] : reviews, changed: true, value }
@@ -188,6 +193,28 @@ export class Store {
   async dueActions(now: Date, limit = 100): Promise<readonly string[]> {
     const rows = await this.db.selectFrom('actions').select('id').where('deadline', '<=', now).orderBy('deadline').limit(limit).execute()
     return rows.map((row) => row.id)
+  }
+
+  /** Ids of brokered actions waiting for an executor (allowed or approved), oldest first. */
+  async runnableActions(limit = 100): Promise<readonly string[]> {
+    const rows = await this.db.selectFrom('actions').select('id').where('brokered', '=', true).where('status', 'in', ['allowed', 'approved']).orderBy('id').limit(limit).execute()
+    return rows.map((row) => row.id)
+  }
+
+  /**
+   * Extends the lease of an executing action held by `owner` to `until` (its deadline); false
+   * when the lease is no longer theirs (it ended and the action was failed, on any replica).
+   * Not a transition: nothing is audited, only the deadline moves.
+   */
+  async renewLease(id: string, owner: string, until: Date): Promise<boolean> {
+    const result = await this.db
+      .updateTable('actions')
+      .set({ deadline: until })
+      .where('id', '=', id)
+      .where('status', '=', 'executing')
+      .where('lease_owner', '=', owner)
+      .executeTakeFirst()
+    return Number(result.numUpdatedRows) === 1
   }
 
   /** The earliest deadline of any action, to schedule the next expiry sweep. */
@@ -353,6 +380,8 @@ function actionRow(item: NewAction) {
     deadline: record.deadline,
     result: record.result === null ? null : JSON.stringify(record.result),
     version: 1,
+    brokered: record.brokered,
+    lease_owner: null,
   }
 }
 
@@ -379,6 +408,8 @@ function actionRecord(row: Selectable<ActionsTable>): ActionRecord {
     deadline: row.deadline,
     result: row.result === null ? null : (JSON.parse(row.result) as Record<string, unknown>),
     version: row.version,
+    brokered: row.brokered,
+    leaseOwner: row.lease_owner,
   }
 }
 

@@ -1,5 +1,4 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi'
-import type { Context } from 'hono'
 import { streamSSE } from 'hono/streaming'
 import { CountersignError } from '../../errors/index.js'
 import { ACTION_STATUSES, isTerminal, type ActionStatus } from '../../lifecycle/index.js'
@@ -8,6 +7,7 @@ import type { ActionState, Gateway } from '../../service/index.js'
 import { actionView } from '../action-view.js'
 import type { AppEnv } from '../env.js'
 import type { Metrics } from '../metrics.js'
+import { channelOf } from './channel.js'
 import {
   ActionIdParam,
   ActionInput,
@@ -102,14 +102,6 @@ const decideRoute = createRoute({
   request: body(ActionInput),
   responses: { 200: json(DecisionView, 'The decision and the impact'), ...problems },
 })
-
-/**
- * The channel a request came through, for the audit log: the CLI says so in a header (it only
- * labels the event; who acted is always the token's principal).
- */
-function channelOf(c: Context): 'cli' | 'api' {
-  return c.req.header('x-countersign-client') === 'cli' ? 'cli' : 'api'
-}
 
 /** The action routes of PRODUCT.md §6. */
 export function actionRoutes(app: OpenAPIHono<AppEnv>, gateway: Gateway, metrics: Metrics, publicUrl: string | undefined): void {

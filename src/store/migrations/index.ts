@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely'
 import { migration0001 } from './0001-actions-reviews-audit.js'
+import { migration0002 } from './0002-execution.js'
 
 /**
  * The store's migrations, in order. Each is written once and never edited: a change is a new
@@ -7,6 +8,7 @@ import { migration0001 } from './0001-actions-reviews-audit.js'
  */
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-actions-reviews-audit': migration0001,
+  '0002-execution': migration0002,
 }
 
 /** Kysely's migration provider over the migrations compiled into the program. */

@@ -1,0 +1,174 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { hostname } from 'node:os'
+import type { Logger } from 'pino'
+import { ActionSchema } from '../action/index.js'
+import type { TargetConfig } from '../config/index.js'
+import type { Connector, ExecutionResult } from '../connectors/connector.js'
+import { CountersignError } from '../errors/index.js'
+import type { ActionRecord } from '../store/index.js'
+import type { Gateway } from './gateway.js'
+
+/** Where the executor gets the connector of a target (built once, reused). */
+export interface ConnectorSource {
+  get(target: TargetConfig): Connector
+}
+
+/** What an executor is made of; the periods have defaults that suit production. */
+export interface ExecutorOptions {
+  readonly gateway: Gateway
+  readonly connectors: ConnectorSource
+  readonly logger?: Logger | undefined
+  /** How long a claim holds without renewal; renewed every third of it while the action runs. */
+  readonly leaseMs?: number
+  /** Actions run at once by this replica. */
+  readonly concurrency?: number
+  /** How often the store is asked for runnable actions that no wake-up announced (another replica's, a crash's). */
+  readonly scanMs?: number
+  /** This executor's name in leases and the audit log. */
+  readonly id?: string
+}
+
+/**
+ * Runs brokered actions (PRODUCT.md §1): claims an allowed or approved action with a lease
+ * (`approved → executing`, one winner across replicas), runs exactly the stored text whose digest
+ * was decided with the target's connector, renews the lease while it runs, and records the
+ * bounded result. An execution whose lease ends (this process died) is failed by the expiry
+ * sweep on any replica, never re-run.
+ */
+export class Executor {
+  readonly id: string
+  readonly #gateway: Gateway
+  readonly #connectors: ConnectorSource
+  readonly #logger: Logger | undefined
+  readonly #leaseMs: number
+  readonly #concurrency: number
+  readonly #scanMs: number
+  readonly #queue = new Set<string>()
+  readonly #running = new Map<string, { controller: AbortController; done: Promise<void> }>()
+  #scanTimer: NodeJS.Timeout | undefined
+  #stopped = false
+
+  constructor(options: ExecutorOptions) {
+    this.#gateway = options.gateway
+    this.#connectors = options.connectors
+    this.#logger = options.logger
+    this.#leaseMs = options.leaseMs ?? 30_000
+    this.#concurrency = options.concurrency ?? 8
+    this.#scanMs = options.scanMs ?? 2_000
+    this.id = options.id ?? `executor:${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
+  }
+
+  /** Listens for actions the gateway makes runnable and starts scanning for others. */
+  start(): void {
+    this.#gateway.whenRunnable((id) => this.wake(id))
+    const scan = () => {
+      this.#scanTimer = setTimeout(() => {
+        void this.scan().finally(() => {
+          if (!this.#stopped) scan()
+        })
+      }, this.#scanMs)
+      this.#scanTimer.unref()
+    }
+    scan()
+    void this.scan()
+  }
+
+  /** Queues one action to run now (a claim decides whether it still can). */
+  wake(id: string): void {
+    if (this.#stopped || this.#running.has(id)) return
+    this.#queue.add(id)
+    this.#pump()
+  }
+
+  /** Queues every runnable action in the store. */
+  async scan(): Promise<void> {
+    try {
+      for (const id of await this.#gateway.store.runnableActions(100)) this.wake(id)
+    } catch (error) {
+      this.#logger?.error({ err: error }, 'looking for runnable actions failed')
+    }
+  }
+
+  /** Stops taking work; running executions are aborted and their (failed) results recorded. */
+  async stop(): Promise<void> {
+    this.#stopped = true
+    clearTimeout(this.#scanTimer)
+    this.#queue.clear()
+    for (const { controller } of this.#running.values()) controller.abort(new Error('the gateway is shutting down'))
+    await Promise.all([...this.#running.values()].map(({ done }) => done))
+  }
+
+  #pump(): void {
+    for (const id of this.#queue) {
+      if (this.#running.size >= this.#concurrency) return
+      this.#queue.delete(id)
+      if (this.#running.has(id)) continue
+      const controller = new AbortController()
+      const done = this.#execute(id, controller).finally(() => {
+        this.#running.delete(id)
+        this.#pump()
+      })
+      this.#running.set(id, { controller, done })
+    }
+  }
+
+  async #execute(id: string, controller: AbortController): Promise<void> {
+    let record: ActionRecord | undefined
+    try {
+      record = await this.#gateway.claimExecution(id, this.id, this.#leaseMs)
+    } catch (error) {
+      this.#logger?.error({ err: error, action_id: id }, 'claiming an action for execution failed')
+      return
+    }
+    if (!record) return
+    const heartbeat = setInterval(() => {
+      const until = new Date(this.#gateway.now().getTime() + this.#leaseMs)
+      this.#gateway.store.renewLease(id, this.id, until).then(
+        (held) => {
+          if (!held) controller.abort(new Error('the execution lease was lost'))
+        },
+        (error: unknown) => this.#logger?.warn({ err: error, action_id: id }, 'renewing an execution lease failed'),
+      )
+    }, Math.max(10, Math.floor(this.#leaseMs / 3)))
+    const result = await this.#run(record, controller.signal).finally(() => clearInterval(heartbeat))
+    await this.#record(id, result)
+  }
+
+  /** Runs the stored action; every failure becomes a `failed` result, never an exception. */
+  async #run(record: ActionRecord, signal: AbortSignal): Promise<ExecutionResult> {
+    const started = performance.now()
+    const failed = (error: string): ExecutionResult => ({ status: 'failed', duration_ms: Math.round(performance.now() - started), truncated: false, error })
+    try {
+      // What runs is the stored text whose digest was decided and approved (invariant 5): checked again here.
+      if (createHash('sha256').update(record.actionJson, 'utf8').digest('hex') !== record.digest) {
+        return failed('the stored action does not hash to its approved digest; it was not run')
+      }
+      const action = ActionSchema.parse(JSON.parse(record.actionJson))
+      const target = this.#gateway.directory.target(record.target)
+      if (!target?.connector) return failed(`target ${record.target} no longer has a connector in the configuration; the action was not run`)
+      if (target.kind !== action.kind) return failed(`target ${record.target} is now of kind ${target.kind}, not ${action.kind}; the action was not run`)
+      return await this.#connectors.get(target).execute({ actionId: record.id, action, target, signal })
+    } catch (error) {
+      if (error instanceof CountersignError) return failed(error.message)
+      // Unknown errors may quote connection details: the log gets the error, the result only its kind.
+      this.#logger?.error({ err: error, action_id: record.id }, 'a connector failed unexpectedly')
+      return failed(`the connector failed unexpectedly (${(error as Error)?.name ?? 'error'}); see the gateway's log`)
+    }
+  }
+
+  async #record(id: string, result: ExecutionResult): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const finished = await this.#gateway.finishExecution(id, this.id, result)
+        if (!finished) this.#logger?.warn({ action_id: id, status: result.status }, 'the execution finished after its lease was lost; its result was not recorded')
+        return
+      } catch (error) {
+        if (attempt >= 5) {
+          this.#logger?.error({ err: error, action_id: id }, 'recording an execution result failed; the lease will end and the action will be failed')
+          return
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt))
+      }
+    }
+  }
+}

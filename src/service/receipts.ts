@@ -1,0 +1,91 @@
+import { randomBytes } from 'node:crypto'
+import { errors as joseErrors, jwtVerify, SignJWT, type JWK } from 'jose'
+import { z } from 'zod'
+import type { SigningKey } from '../audit/index.js'
+import { CountersignError } from '../errors/index.js'
+import type { ActionRecord, ReviewRecord } from '../store/index.js'
+
+/** The JOSE `typ` of a receipt: a receipt is never mistaken for another kind of token, nor the reverse. */
+export const RECEIPT_TYPE = 'countersign-receipt+jwt'
+/** How long a receipt for an allowed action is good for (approved ones end with their approval). */
+export const ALLOWED_RECEIPT_MS = 15 * 60_000
+
+/** What a receipt binds, besides the JWT's `iss`, `sub` (the action id), `jti`, `iat` and `exp`. */
+export const ReceiptClaimsSchema = z.object({
+  iss: z.string(),
+  sub: z.string(),
+  jti: z.string().min(16),
+  iat: z.number(),
+  exp: z.number(),
+  digest: z.string().regex(/^[0-9a-f]{64}$/),
+  target: z.string(),
+  kind: z.string(),
+  agent: z.string().nullable(),
+  status: z.enum(['allowed', 'approved']),
+  approvers: z.array(z.string()),
+})
+export type ReceiptClaims = z.infer<typeof ReceiptClaimsSchema>
+
+/**
+ * Signed single-use approval receipts for targets without a connector: a compact JWS (EdDSA,
+ * Ed25519, with `kid`) binding the digest, target, agent, approvers and expiry of an allowed or
+ * approved action. Anyone can check one offline against `/.well-known/jwks.json`; redeeming it
+ * (once) is the gateway's job.
+ */
+export class Receipts {
+  readonly #key: SigningKey
+  readonly #issuer: string
+
+  constructor(key: SigningKey, issuer: string) {
+    this.#key = key
+    this.#issuer = issuer
+  }
+
+  /** The public keys receipts are signed with, as a JWK Set. */
+  jwks(): { keys: JWK[] } {
+    const jwk = this.#key.publicKey.export({ format: 'jwk' }) as JWK
+    return { keys: [{ ...jwk, kid: this.#key.keyId, alg: 'EdDSA', use: 'sig' }] }
+  }
+
+  /** A receipt for an action that may run now (allowed, or approved and within its execute window). */
+  async issue(record: ActionRecord, reviews: readonly ReviewRecord[], now: Date): Promise<{ receipt: string; claims: ReceiptClaims }> {
+    if (record.status !== 'allowed' && record.status !== 'approved') {
+      throw new CountersignError('CONFLICT', `action ${record.id} is ${record.status}: only an allowed or approved action has a receipt`)
+    }
+    if (record.brokered) throw new CountersignError('CONFLICT', `target ${record.target} has a connector: Countersign executes action ${record.id} itself, so it has no receipt`)
+    const expires = record.status === 'approved' && record.executeBy ? record.executeBy : new Date(now.getTime() + ALLOWED_RECEIPT_MS)
+    const claims: ReceiptClaims = {
+      iss: this.#issuer,
+      sub: record.id,
+      jti: randomBytes(18).toString('base64url'),
+      iat: Math.floor(now.getTime() / 1000),
+      exp: Math.floor(expires.getTime() / 1000),
+      digest: record.digest,
+      target: record.target,
+      kind: record.kind,
+      agent: record.agentId,
+      status: record.status,
+      approvers: reviews.filter((review) => review.decision === 'approve').map((review) => review.reviewer),
+    }
+    const receipt = await new SignJWT({ ...claims }).setProtectedHeader({ alg: 'EdDSA', kid: this.#key.keyId, typ: RECEIPT_TYPE }).sign(this.#key.privateKey)
+    return { receipt, claims }
+  }
+
+  /**
+   * The claims of a receipt whose signature, type, issuer and expiry hold at `now`.
+   *
+   * @throws CountersignError INVALID naming what is wrong (never whether a signature "almost" matched)
+   */
+  async verify(receipt: string, now: Date): Promise<ReceiptClaims> {
+    let payload: unknown
+    try {
+      ;({ payload } = await jwtVerify(receipt, this.#key.publicKey, { algorithms: ['EdDSA'], typ: RECEIPT_TYPE, issuer: this.#issuer, currentDate: now, clockTolerance: 0 }))
+    } catch (error) {
+      if (error instanceof joseErrors.JWTExpired) throw new CountersignError('INVALID', 'the receipt has expired')
+      throw new CountersignError('INVALID', 'the receipt is not a valid Countersign receipt (bad signature, type, issuer or format)')
+    }
+    const parsed = ReceiptClaimsSchema.safeParse(payload)
+    if (!parsed.success) throw new CountersignError('INVALID', 'the receipt does not carry the claims of a Countersign receipt')
+    return parsed.data
+  }
+}
