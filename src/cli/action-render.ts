@@ -1,6 +1,7 @@
 import { formatDuration } from '../policy/index.js'
 import type { ActionView, RequirementView } from './api-types.js'
 import { escapeInline, escapeInvisible } from '../action/index.js'
+import { renderResult } from './result-render.js'
 
 // Everything shown here comes from the gateway, and much of it from an agent (payload, reason,
 // target, session…): every string goes through escapeInline or escapeInvisible before printing.
@@ -22,6 +23,7 @@ export function renderActionBrief(action: ActionView, now: Date): string {
   if (action.status === 'approved' && action.execute_by) lines.push(`  run by:   ${timeText(action.execute_by, now)}`)
   const review = action.reviews.at(-1)
   if (review) lines.push(`  last review: ${reviewText(review)}`)
+  if (action.result) lines.push(...renderResult(action.result))
   if (action.links.console) lines.push(`  console:  ${escapeInline(action.links.console)}`)
   return `${lines.join('\n')}\n`
 }

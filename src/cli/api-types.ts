@@ -60,6 +60,7 @@ export interface ActionView {
   readonly impact: { readonly summary: string; readonly highlights: readonly string[]; readonly facts?: unknown }
   readonly reviews: readonly ReviewView[]
   readonly result: Readonly<Record<string, unknown>> | null
+  readonly brokered?: boolean
   readonly created_at: string
   readonly updated_at: string
   readonly expires_at: string | null

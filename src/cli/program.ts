@@ -3,6 +3,7 @@ import { CountersignError, formatDetail } from '../errors/index.js'
 import type { CliIo } from './io.js'
 import { policyCommand } from './policy-command.js'
 import { auditCommand } from './audit-command.js'
+import { execCommand } from './exec-command.js'
 import { listCommand } from './list-command.js'
 import { approveCommand, cancelCommand, denyCommand } from './review-commands.js'
 import { showCommand } from './show-command.js'
@@ -23,6 +24,7 @@ export function createProgram(io: CliIo): Command {
     .exitOverride()
   program.addCommand(policyCommand(io))
   program.addCommand(submitCommand(io))
+  program.addCommand(execCommand(io))
   program.addCommand(approveCommand(io))
   program.addCommand(denyCommand(io))
   program.addCommand(cancelCommand(io))

@@ -59,7 +59,7 @@ export function submitCommand(io: CliIo): Command {
     .option('--on-behalf-of <email>', 'the human this is done for (who then cannot approve it)')
     .option('--session <id>', 'the agent session, shown to reviewers')
     .option('--model <name>', 'the model acting, shown to reviewers')
-    .option('--wait [seconds]', 'wait until the action is decided (no value: until it is decided or expires)')
+    .option('--wait [seconds]', 'wait until the action is decided, and when Countersign runs it, until it ran (no value: as long as it takes)')
     .addHelpText(
       'after',
       `
@@ -74,7 +74,7 @@ Exit codes:
       const waitUntil = deadline(flags.wait)
       const client = clientOf(flags, io)
       let action = await client.request<ActionView>('POST', '/v1/actions', { query: { wait: holdSeconds(waitUntil) }, body })
-      if (action.status === 'pending' && waitUntil !== undefined) action = await waitForDecision(client, action, waitUntil, io)
+      if (!settled(action) && waitUntil !== undefined) action = await waitUntilSettled(client, action, waitUntil, io)
       if (flags.json) printJson(io, action)
       else io.stdout(renderActionBrief(action, new Date()))
       io.setExitCode?.(STATUS_EXIT_CODES[action.status] ?? 1)
@@ -82,14 +82,25 @@ Exit codes:
   return gatewayOptions(command)
 }
 
-/** Polls with `?wait` until the action leaves `pending` or the deadline passes. */
-async function waitForDecision(client: ApiClient, first: ActionView, waitUntil: number, io: CliIo): Promise<ActionView> {
-  io.stderr(`${first.id} is pending; waiting for review${Number.isFinite(waitUntil) ? ` (up to ${Math.ceil((waitUntil - Date.now()) / 1000)}s)` : ''}:\n`)
-  for (const requirement of first.decision.requirements) io.stderr(`  ${requirementText(requirement)}\n`)
+/**
+ * Whether the action reached what its submitter waits for: an end, or allowed/approved when the
+ * agent runs it itself. A brokered action is settled once Countersign has run it.
+ */
+export function settled(action: ActionView): boolean {
+  if (['denied', 'expired', 'cancelled', 'succeeded', 'failed'].includes(action.status)) return true
+  return action.brokered !== true && (action.status === 'allowed' || action.status === 'approved')
+}
+
+/** Polls with `?wait` until the action is settled or the deadline passes. */
+export async function waitUntilSettled(client: ApiClient, first: ActionView, waitUntil: number, io: CliIo, signal?: AbortSignal): Promise<ActionView> {
+  if (first.status === 'pending') {
+    io.stderr(`${first.id} is pending; waiting for review${Number.isFinite(waitUntil) ? ` (up to ${Math.ceil((waitUntil - Date.now()) / 1000)}s)` : ''}:\n`)
+    for (const requirement of first.decision.requirements) io.stderr(`  ${requirementText(requirement)}\n`)
+  }
   let action = first
-  while (action.status === 'pending' && Date.now() < waitUntil) {
+  while (!settled(action) && Date.now() < waitUntil && !signal?.aborted) {
     const asked = Date.now()
-    const next = await client.request<ActionView>('GET', `/v1/actions/${action.id}`, { query: { wait: holdSeconds(waitUntil) } })
+    const next = await client.request<ActionView>('GET', `/v1/actions/${action.id}`, { query: { wait: holdSeconds(waitUntil) }, signal })
     // A gateway that answers at once without a change is not holding the request: poll gently instead of spinning.
     if (next.updated_at === action.updated_at && Date.now() - asked < POLL_MS) await sleep(Math.min(POLL_MS, Math.max(0, waitUntil - Date.now())))
     action = next
@@ -122,7 +133,7 @@ function submission(flags: SubmitFlags): Record<string, unknown> {
 }
 
 /** When `--wait` ends, in epoch ms: Infinity for a bare `--wait`, undefined without it. */
-function deadline(wait: string | true | undefined): number | undefined {
+export function deadline(wait: string | true | undefined): number | undefined {
   if (wait === undefined) return undefined
   if (wait === true) return Infinity
   const seconds = Number(wait)
@@ -130,7 +141,7 @@ function deadline(wait: string | true | undefined): number | undefined {
   return Date.now() + seconds * 1000
 }
 
-function holdSeconds(waitUntil: number | undefined): number | undefined {
+export function holdSeconds(waitUntil: number | undefined): number | undefined {
   if (waitUntil === undefined) return undefined
   return Math.max(1, Math.min(MAX_WAIT_SECONDS, Math.ceil((waitUntil - Date.now()) / 1000)))
 }

@@ -17,7 +17,7 @@ export interface TestConfigFile {
 }
 
 /** Writes a countersign.yaml for a gateway process: the test organization on `store`. */
-export function writeTestConfig(store: { data_dir: string } | { database_url: string }, policy = TEST_POLICY): TestConfigFile {
+export function writeTestConfig(store: { data_dir: string } | { database_url: string }, policy = TEST_POLICY, extra: { targets?: readonly Record<string, unknown>[]; execution?: Record<string, unknown> } = {}): TestConfigFile {
   const dir = mkdtempSync(join(tmpdir(), 'countersign-proc-'))
   writeFileSync(join(dir, 'policy.yaml'), policy)
   writeFileSync(join(dir, 'audit.pem'), generateSigningKey().privateKeyPem, { mode: 0o600 })
@@ -37,8 +37,9 @@ export function writeTestConfig(store: { data_dir: string } | { database_url: st
       admins: [PEOPLE.carol],
       auditors: [PEOPLE.alice],
     },
-    targets: [{ name: 'prod-db', kind: 'sql', labels: { env: 'prod' } }],
+    targets: [{ name: 'prod-db', kind: 'sql', labels: { env: 'prod' } }, ...(extra.targets ?? [])],
     audit: { signing_key: 'file:./audit.pem', checkpoint_interval: '1s' },
+    ...(extra.execution && { execution: extra.execution }),
   }
   const file = join(dir, 'countersign.yaml')
   writeFileSync(file, stringify(config))
