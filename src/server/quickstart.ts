@@ -39,7 +39,18 @@ export function quickstartConfig(options: { dataDir: string; port?: number | und
     const token = tokens.humans[human.email]
     if (token) human.token_sha256 = [tokenSha256(token)]
   }
+  // A connector whose credentials are not in the environment could only fail: without it, the
+  // target's agents run approved actions themselves, with a receipt. Set PROD_DB_URL (etc.) to broker.
+  for (const target of raw['targets'] ?? []) {
+    if (target.connector && envReferences(target.connector).some((name) => !process.env[name])) delete target.connector
+  }
   return { config: configFromObject(raw, { baseDir: EXAMPLES_DIR, file: join(EXAMPLES_DIR, 'countersign.yaml') }), tokens }
+}
+
+function envReferences(value: unknown): string[] {
+  if (typeof value === 'string') return value.startsWith('env:') ? [value.slice(4)] : []
+  if (!value || typeof value !== 'object') return []
+  return Object.values(value).flatMap(envReferences)
 }
 
 function demoTokens(file: string): DemoTokens {

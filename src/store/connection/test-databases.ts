@@ -5,8 +5,8 @@ import { withDatabase } from './connection-string.js'
 import { openEmbedded, openPostgres } from './open.js'
 import type { StoreConnection, StoreDialect } from './store-connection.js'
 
-/** A store made for one test: `drop()` closes it and throws its data away. */
-export type TestStore = StoreConnection<any> & { drop(): Promise<void> }
+/** A store made for one test: `drop()` closes it and throws its data away; `url` is set for PostgreSQL, so a test can open a second connection (a second replica). */
+export type TestStore = StoreConnection<any> & { drop(): Promise<void>; url?: string }
 
 /** Opens fresh, empty test stores of one dialect. The caller runs migrations. */
 export interface TestStoreFactory {
@@ -62,10 +62,12 @@ async function dumpFreshDataDir(): Promise<Blob | File> {
 async function openTestPostgres(): Promise<TestStore> {
   const database = `cs_test_${randomBytes(8).toString('hex')}`
   await onServer(`CREATE DATABASE ${database}`)
-  const connection = await openPostgres({ url: withDatabase(TEST_POSTGRES_URL, database), poolSize: 4 })
+  const url = withDatabase(TEST_POSTGRES_URL, database)
+  const connection = await openPostgres({ url, poolSize: 4 })
   let dropping: Promise<void> | undefined
   return {
     ...connection,
+    url,
     drop() {
       dropping ??= connection.close().then(() => onServer(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`))
       return dropping
