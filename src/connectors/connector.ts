@@ -42,9 +42,14 @@ export interface ExecutionResult {
   readonly http_status?: number | undefined
   readonly headers?: Readonly<Record<string, string>> | undefined
   readonly body?: string | undefined
-  /** Sizes before truncation: rows, or bytes of output or body. */
+  /** `http`: `base64` when the body is not text (absent for text). */
+  readonly body_encoding?: 'base64' | undefined
+  /** Sizes before truncation: rows, or bytes of output (stdout and stderr together) or body. */
   readonly rows_total?: number | undefined
   readonly output_bytes_total?: number | undefined
+  /** `shell`: the bytes each stream produced, when either was cut. */
+  readonly stdout_bytes_total?: number | undefined
+  readonly stderr_bytes_total?: number | undefined
 }
 
 /**

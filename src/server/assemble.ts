@@ -1,6 +1,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi'
 import { pino, type Logger } from 'pino'
 import { loadAnalyzers } from '../analyzers/index.js'
+import { ConnectorSet, connectorProblems } from '../connectors/index.js'
 import { CountersignError, formatDetail } from '../errors/index.js'
 import type { CompiledPolicy } from '../policy/index.js'
 import { directoryOf, type Config } from '../config/index.js'
@@ -59,7 +60,9 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
     const authenticator = new Authenticator(directory, store, options.clock)
     const publicUrl = options.publicUrl ?? config.server.public_url
     const receipts = new Receipts(key, publicUrl)
-    const connectors: ConnectorSource & { close?(): Promise<void> } = options.connectors ?? TEMPORARY_NO_CONNECTORS
+    const problems = config.targets.flatMap((target) => (target.connector ? connectorProblems(target) : []))
+    if (problems.length > 0) throw new CountersignError('INVALID', `invalid connector options: ${problems.join('; ')}`)
+    const connectors: ConnectorSource & { close?(): Promise<void> } = options.connectors ?? new ConnectorSet()
     const executor = new Executor({ gateway, connectors, logger, leaseMs: options.leaseMs ?? config.execution.lease, concurrency: config.execution.concurrency })
     const metrics = new Metrics({ defaults: true })
     const opened = store
@@ -121,8 +124,3 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
   }
 }
 
-const TEMPORARY_NO_CONNECTORS: ConnectorSource = {
-  get() {
-    throw new CountersignError('INTERNAL', 'connectors are not built yet')
-  },
-}

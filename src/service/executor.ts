@@ -3,7 +3,7 @@ import { hostname } from 'node:os'
 import type { Logger } from 'pino'
 import { ActionSchema } from '../action/index.js'
 import type { TargetConfig } from '../config/index.js'
-import type { Connector, ExecutionResult } from '../connectors/connector.js'
+import type { Connector, ExecutionResult } from '../connectors/index.js'
 import { CountersignError } from '../errors/index.js'
 import type { ActionRecord } from '../store/index.js'
 import type { Gateway } from './gateway.js'
@@ -46,7 +46,7 @@ export class Executor {
   readonly #queue = new Set<string>()
   readonly #running = new Map<string, { controller: AbortController; done: Promise<void> }>()
   #scanTimer: NodeJS.Timeout | undefined
-  #stopped = false
+  #stopped = true
 
   constructor(options: ExecutorOptions) {
     this.#gateway = options.gateway
@@ -56,11 +56,13 @@ export class Executor {
     this.#concurrency = options.concurrency ?? 8
     this.#scanMs = options.scanMs ?? 2_000
     this.id = options.id ?? `executor:${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
+    this.#gateway.whenRunnable((id) => this.wake(id))
   }
 
-  /** Listens for actions the gateway makes runnable and starts scanning for others. */
+  /** Takes the actions the gateway makes runnable, and scans the store for others. */
   start(): void {
-    this.#gateway.whenRunnable((id) => this.wake(id))
+    if (!this.#stopped) return
+    this.#stopped = false
     const scan = () => {
       this.#scanTimer = setTimeout(() => {
         void this.scan().finally(() => {
@@ -91,6 +93,7 @@ export class Executor {
 
   /** Stops taking work; running executions are aborted and their (failed) results recorded. */
   async stop(): Promise<void> {
+    if (this.#stopped) return
     this.#stopped = true
     clearTimeout(this.#scanTimer)
     this.#queue.clear()

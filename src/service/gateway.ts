@@ -17,7 +17,7 @@ import { decide, type CompiledPolicy, type Decision, type ReviewRequirement } fr
 import type { ActionChange, ActionRecord, AuditDraft, ReviewRecord, Store } from '../store/index.js'
 import type { Directory } from '../config/index.js'
 import { newActionId } from './ids.js'
-import type { ExecutionResult } from '../connectors/connector.js'
+import type { ExecutionResult } from '../connectors/index.js'
 import type { ReceiptClaims } from './receipts.js'
 import type { Waiters } from './waiters.js'
 

@@ -1,0 +1,171 @@
+import mysql2, { type Pool, type PoolConnection, type PoolOptions, type TypeCast } from 'mysql2'
+import { z } from 'zod'
+import { resolveSecret, type TargetConfig } from '../config/index.js'
+import type { Connector, ExecutionRequest, ExecutionResult } from './connector.js'
+import { connectorType } from './connector-type.js'
+import { countOption, durationOption, SecretOption, sizeOption } from './options.js'
+import { Redactor } from './redact.js'
+import { elapsed, failure, refusal } from './results.js'
+import { SqlDeadline } from './sql-deadline.js'
+import { ResultSets } from './sql-rows.js'
+
+/** Options of the `mysql` connector (MySQL and MariaDB). */
+const MysqlOptionsSchema = z.strictObject({
+  type: z.literal('mysql'),
+  url: SecretOption,
+  statement_timeout: durationOption('30s', { min: 10, max: 86_400_000 }),
+  max_rows: countOption(1000, 1_000_000),
+  max_bytes: sizeOption('1MiB', { min: 1024, max: 64 * 1_048_576 }),
+  pool_size: countOption(4, 100),
+})
+type MysqlOptions = z.output<typeof MysqlOptionsSchema>
+
+/** `mysql`: runs the approved SQL in one transaction on a MySQL or MariaDB server. */
+export const mysql = connectorType({
+  type: 'mysql',
+  kind: 'sql',
+  schema: MysqlOptionsSchema,
+  create: (target, options) => new MysqlConnector(target, options),
+})
+
+/** Errors of a statement stopped by a timeout or `KILL QUERY`. */
+const TIMEOUT_ERRNOS = new Set([1969 /* MariaDB max_statement_time */, 3024 /* MySQL max_execution_time */])
+
+// Date-times as ISO 8601 text exactly as the server wrote them (no time-zone guess).
+const typeCast: TypeCast = (field, next) => {
+  if (field.type !== 'DATETIME' && field.type !== 'TIMESTAMP') return next()
+  const text = field.string()
+  return text === null ? null : text.replace(' ', 'T')
+}
+
+class MysqlConnector implements Connector {
+  readonly type = 'mysql'
+  readonly #target: TargetConfig
+  readonly #options: MysqlOptions
+  #pool: { readonly url: string; readonly pool: Pool } | undefined
+  #closed = false
+
+  constructor(target: TargetConfig, options: MysqlOptions) {
+    this.#target = target
+    this.#options = options
+  }
+
+  async execute(request: ExecutionRequest): Promise<ExecutionResult> {
+    const started = performance.now()
+    const refused = refusal(request, this.type, 'sql')
+    if (refused) return failure(started, refused)
+    const url = resolveSecret(this.#options.url)
+    const redactor = new Redactor([url])
+    const timeout = this.#options.statement_timeout
+    let connection: PoolConnection
+    try {
+      connection = await this.#connect(url)
+    } catch (error) {
+      return failure(started, `could not connect to the database of target ${this.#target.name}: ${describe(error)}`, redactor)
+    }
+    const deadline = new SqlDeadline(timeout, request.signal, {
+      cancel: () => killQuery(this.#settings(url), connection.threadId),
+      drop: () => connection.destroy(),
+    })
+    const sets = new ResultSets({ maxRows: this.#options.max_rows, maxBytes: this.#options.max_bytes })
+    // A connection that breaks between statements emits on the connection: without a listener, that would end the process.
+    const onError = () => {}
+    connection.on('error', onError)
+    let broken = false
+    try {
+      // MariaDB bounds each statement on the server too; MySQL has no such variable (the deadline still holds).
+      await run(connection, `SET SESSION max_statement_time = ${timeout / 1000}`).catch(() => {})
+      await run(connection, 'START TRANSACTION')
+      const lastCount = await stream(connection, String(request.action.payload.sql), sets)
+      await run(connection, 'COMMIT')
+      return redactor.result({ status: 'succeeded', duration_ms: elapsed(started), ...sets.outcome(lastCount) })
+    } catch (error) {
+      broken = !(await run(connection, 'ROLLBACK').then(() => true, () => false))
+      const timedOut = TIMEOUT_ERRNOS.has((error as { errno?: number })?.errno ?? 0)
+      const why = deadline.reason ?? (timedOut ? `the SQL did not finish within ${timeout / 1000}s` : undefined)
+      // MySQL commits before and after DDL whatever the transaction: said, so nobody trusts a rollback that was not.
+      const message = why ? `${why}; it was cancelled and rolled back` : `${describe(error)}; the transaction was rolled back (statements that commit implicitly, such as DDL, stay done)`
+      return failure(started, message, redactor)
+    } finally {
+      deadline.clear()
+      connection.off('error', onError)
+      if (broken || deadline.reason !== undefined) connection.destroy()
+      else connection.release()
+    }
+  }
+
+  #settings(url: string): PoolOptions {
+    return {
+      uri: url,
+      multipleStatements: true,
+      // The server must never read the gateway's files (LOAD DATA LOCAL INFILE).
+      flags: ['-LOCAL_FILES'],
+      rowsAsArray: true,
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+      dateStrings: true,
+      typeCast,
+      connectTimeout: this.#options.statement_timeout,
+      connectionLimit: this.#options.pool_size,
+      maxIdle: this.#options.pool_size,
+      idleTimeout: 60_000,
+    }
+  }
+
+  #connect(url: string): Promise<PoolConnection> {
+    if (this.#closed) return Promise.reject(new Error('the connector is closed'))
+    // A rotated secret gets a new pool; the old one drains.
+    if (this.#pool?.url !== url) {
+      this.#pool?.pool.end(() => {})
+      this.#pool = { url, pool: mysql2.createPool(this.#settings(url)) }
+    }
+    const { pool } = this.#pool
+    return new Promise((resolve, reject) => pool.getConnection((error, connection) => (error ? reject(error) : resolve(connection))))
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true
+    const pool = this.#pool?.pool
+    this.#pool = undefined
+    if (pool) await new Promise<void>((resolve) => pool.end(() => resolve()))
+  }
+}
+
+function run(connection: PoolConnection, sql: string): Promise<void> {
+  return new Promise((resolve, reject) => connection.query(sql, (error) => (error ? reject(error) : resolve())))
+}
+
+/** Runs the SQL (one or more statements) streaming rows into `sets`; resolves the last statement's count. */
+function stream(connection: PoolConnection, sql: string, sets: ResultSets): Promise<number | undefined> {
+  return new Promise((resolve, reject) => {
+    let lastCount: number | undefined
+    // Without a callback, mysql2 emits rows as they come and keeps none.
+    const query = connection.query(sql)
+    query.on('fields', (fields: unknown) => {
+      if (Array.isArray(fields)) sets.begin(fields.map((field: { name: string }) => field.name))
+    })
+    query.on('result', (row: unknown) => {
+      if (Array.isArray(row)) sets.row(row)
+      else lastCount = (row as { affectedRows?: number }).affectedRows
+    })
+    query.on('error', reject)
+    query.on('end', () => resolve(lastCount))
+  })
+}
+
+/** Stops the statement running on connection `threadId`, over a connection of its own. */
+async function killQuery(settings: PoolOptions, threadId: number): Promise<void> {
+  const killer = mysql2.createConnection({ ...settings, connectTimeout: 5000 })
+  killer.on('error', () => {})
+  await new Promise<void>((resolve) => killer.query(`KILL QUERY ${Number(threadId)}`, () => resolve()))
+  killer.destroy()
+}
+
+/** A one-line description of a driver error: the server's message and its codes. */
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return 'unknown error'
+  const { code, errno, sqlState } = error as Error & { code?: string; errno?: number; sqlState?: string }
+  const text = error.message || code || error.name
+  if (!sqlState) return code && !text.includes(code) ? `${text} (${code})` : text
+  return `${text} (${code ?? 'error'} ${errno ?? ''}, SQLSTATE ${sqlState})`.replace(' , ', ', ')
+}

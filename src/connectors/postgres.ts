@@ -1,0 +1,192 @@
+import pg from 'pg'
+import { z } from 'zod'
+import { resolveSecret, type TargetConfig } from '../config/index.js'
+import type { Connector, ExecutionRequest, ExecutionResult } from './connector.js'
+import { connectorType } from './connector-type.js'
+import { countOption, durationOption, SecretOption, sizeOption } from './options.js'
+import { Redactor } from './redact.js'
+import { elapsed, failure, refusal } from './results.js'
+import { ResultSets } from './sql-rows.js'
+import { SqlDeadline } from './sql-deadline.js'
+
+/** Options of the `postgres` connector. */
+const PostgresOptionsSchema = z.strictObject({
+  type: z.literal('postgres'),
+  url: SecretOption,
+  statement_timeout: durationOption('30s', { min: 10, max: 86_400_000 }),
+  max_rows: countOption(1000, 1_000_000),
+  max_bytes: sizeOption('1MiB', { min: 1024, max: 64 * 1_048_576 }),
+  pool_size: countOption(4, 100),
+})
+type PostgresOptions = z.output<typeof PostgresOptionsSchema>
+
+/** `postgres`: runs the approved SQL in one transaction on a PostgreSQL server. */
+export const postgres = connectorType({
+  type: 'postgres',
+  kind: 'sql',
+  schema: PostgresOptionsSchema,
+  create: (target, options) => new PostgresConnector(target, options),
+})
+
+// Dates and times as ISO 8601 text, exactly as the server sent them (no time-zone shift, no lost
+// microseconds); intervals as the server writes them. Everything else as pg parses it.
+const RAW_TYPES: Readonly<Record<number, (text: string) => unknown>> = {
+  1082: (text) => text,
+  1083: (text) => text,
+  1114: (text) => text.replace(' ', 'T'),
+  1184: (text) => text.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00'),
+  1186: (text) => text,
+  1266: (text) => text,
+}
+const TYPES: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: string) => RAW_TYPES[oid] ?? pg.types.getTypeParser(oid, format as 'text')) as pg.CustomTypesConfig['getTypeParser'],
+}
+
+class PostgresConnector implements Connector {
+  readonly type = 'postgres'
+  readonly #target: TargetConfig
+  readonly #options: PostgresOptions
+  #pool: { readonly url: string; readonly pool: pg.Pool } | undefined
+  #closed = false
+
+  constructor(target: TargetConfig, options: PostgresOptions) {
+    this.#target = target
+    this.#options = options
+  }
+
+  async execute(request: ExecutionRequest): Promise<ExecutionResult> {
+    const started = performance.now()
+    const refused = refusal(request, this.type, 'sql')
+    if (refused) return failure(started, refused)
+    const url = resolveSecret(this.#options.url)
+    const redactor = new Redactor([url])
+    const timeout = this.#options.statement_timeout
+    let client: pg.PoolClient
+    try {
+      client = await this.#poolFor(url).connect()
+    } catch (error) {
+      return failure(started, `could not connect to the database of target ${this.#target.name}: ${describe(error)}`, redactor)
+    }
+    const deadline = new SqlDeadline(timeout, request.signal, {
+      cancel: () => cancel(url, client),
+      // The cancel did not take (the server is unreachable, say): dropping the connection ends the wait.
+      drop: () => void client.end().catch(() => {}),
+    })
+    const sets = new ResultSets({ maxRows: this.#options.max_rows, maxBytes: this.#options.max_bytes })
+    // A connection that breaks between statements emits on the client: without a listener, that would end the process.
+    const onError = () => {}
+    client.on('error', onError)
+    let broken = false
+    try {
+      await client.query('BEGIN')
+      // Bounds each statement on the server too, should this process die while it runs.
+      await client.query(`SET LOCAL statement_timeout = ${timeout}`)
+      const lastCount = await stream(client, String(request.action.payload.sql), sets)
+      await client.query('COMMIT')
+      return redactor.result({ status: 'succeeded', duration_ms: elapsed(started), ...sets.outcome(lastCount) })
+    } catch (error) {
+      broken = !(await rollback(client))
+      const why = deadline.reason ?? (isTimeout(error) ? `the SQL did not finish within ${timeout / 1000}s` : undefined)
+      const message = why ? `${why}; it was cancelled and rolled back` : `${describe(error, String(request.action.payload.sql))}; the transaction was rolled back`
+      return failure(started, message, redactor)
+    } finally {
+      deadline.clear()
+      client.off('error', onError)
+      client.release(broken || deadline.reason !== undefined)
+    }
+  }
+
+  #poolFor(url: string): pg.Pool {
+    if (this.#closed) throw new Error('the connector is closed')
+    // A rotated secret gets a new pool; the old one drains.
+    if (this.#pool?.url !== url) {
+      this.#pool?.pool.end().catch(() => {})
+      const pool = new pg.Pool({
+        connectionString: url,
+        max: this.#options.pool_size,
+        connectionTimeoutMillis: this.#options.statement_timeout,
+        idleTimeoutMillis: 60_000,
+        application_name: 'countersign',
+        types: TYPES,
+      })
+      // An idle connection that breaks is dropped by the pool; its error may quote the server, not worth a crash.
+      pool.on('error', () => {})
+      this.#pool = { url, pool }
+    }
+    return this.#pool.pool
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true
+    await this.#pool?.pool.end().catch(() => {})
+    this.#pool = undefined
+  }
+}
+
+/** Runs the SQL (one or more statements, simple protocol) streaming rows into `sets`; resolves the last statement's count. */
+function stream(client: pg.PoolClient, sql: string, sets: ResultSets): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    // rowMode 'array': columns of the same name stay apart. A `row` listener stops pg from keeping rows.
+    const query = new pg.Query({ text: sql, rowMode: 'array' } as pg.QueryConfig)
+    let current: unknown
+    query.on('row', (row: unknown[], result?: pg.ResultBuilder) => {
+      if (result && result !== current) {
+        current = result
+        sets.begin(result.fields.map((field) => field.name))
+      }
+      sets.row(row)
+    })
+    query.on('error', reject)
+    query.on('end', (results: pg.ResultBuilder | pg.ResultBuilder[]) => {
+      const all = Array.isArray(results) ? results : [results]
+      // A result set with no rows had no row events: its columns still count.
+      const lastSet = all.findLast((result) => result.fields.length > 0)
+      if (lastSet && lastSet !== current) sets.begin(lastSet.fields.map((field) => field.name))
+      resolve(all.at(-1)?.rowCount ?? null)
+    })
+    client.query(query)
+  })
+}
+
+/** Asks the server to cancel the running statement, over a connection of its own. */
+async function cancel(url: string, running: pg.PoolClient): Promise<void> {
+  const pid = (running as unknown as { processID?: number }).processID
+  if (pid === undefined) return
+  const canceller = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 })
+  canceller.on('error', () => {})
+  try {
+    await canceller.connect()
+    await canceller.query('SELECT pg_cancel_backend($1)', [pid])
+  } catch {
+    // The statement timeout on the server still applies; the connection is discarded after.
+  } finally {
+    await canceller.end().catch(() => {})
+  }
+}
+
+async function rollback(client: pg.PoolClient): Promise<boolean> {
+  try {
+    await client.query('ROLLBACK')
+    return true
+  } catch {
+    return false
+  }
+}
+
+function isTimeout(error: unknown): boolean {
+  return (error as { code?: string })?.code === '57014' && /statement timeout/.test((error as Error).message)
+}
+
+/** A one-line description of a driver error: the server's message, its SQLSTATE and where in the SQL. */
+function describe(error: unknown, sql?: string): string {
+  if (!(error instanceof Error)) return 'unknown error'
+  const { code, position, detail } = error as Error & { code?: string; position?: string; detail?: string }
+  const text = error.message || (code ? `error ${code}` : error.name)
+  if (!code || !/^[0-9A-Z]{5}$/.test(code)) return text
+  let where = ''
+  if (sql !== undefined && position && /^\d+$/.test(position)) {
+    const before = sql.slice(0, Number(position) - 1).split('\n')
+    where = ` at line ${before.length}, column ${before.at(-1)!.length + 1}`
+  }
+  return `${text} (SQLSTATE ${code}${where})${detail ? `: ${detail}` : ''}`
+}

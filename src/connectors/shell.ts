@@ -1,0 +1,183 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { isAbsolute } from 'node:path'
+import { z } from 'zod'
+import { resolveSecret, type TargetConfig } from '../config/index.js'
+import { CountersignError } from '../errors/index.js'
+import { BoundedOutput } from './bounded-output.js'
+import type { Connector, ExecutionRequest, ExecutionResult } from './connector.js'
+import { connectorType } from './connector-type.js'
+import { lookupUser, type LocalUser } from './local-user.js'
+import { durationOption, sizeOption, ValueOrSecret } from './options.js'
+import { Redactor } from './redact.js'
+import { commandResult, failure, reasonOf, refusal } from './results.js'
+
+/** How long a process group has between SIGTERM and SIGKILL. */
+const KILL_GRACE_MS = 3000
+/** How long output pipes may stay open after the command exits (held by processes it left behind). */
+const LINGER_MS = 500
+const DEFAULT_ENV_ALLOW = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ'] as const
+/** Names of variables that hold credentials: the gateway's own are never passed on by name. */
+const CREDENTIAL_NAME = /PASSWORD|PASSWD|PASSPHRASE|TOKEN|SECRET|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL|DSN|DATABASE_URL|CONNECTION_STRING/i
+
+const EnvName = z.string('expected an environment variable name').regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name (letters, digits, _)')
+
+/** Options of the `shell` connector (commands on the gateway's host). */
+const ShellOptionsSchema = z.strictObject({
+  type: z.literal('shell'),
+  cwd: z.string('expected an absolute path').refine(isAbsolute, 'expected an absolute path').optional(),
+  env_allow: z
+    .array(
+      EnvName.refine(
+        (name) => !CREDENTIAL_NAME.test(name),
+        'looks like a credential: the gateway never passes its own; set it under env as a secret reference (NAME: env:VAR), so that it is masked in the output',
+      ),
+    )
+    .default([...DEFAULT_ENV_ALLOW]),
+  env: z.record(EnvName, ValueOrSecret).default({}),
+  user: z
+    .string('expected a user name or uid')
+    .regex(/^(?:[A-Za-z_][A-Za-z0-9_.-]*\$?|\d+)$/, 'expected a user name or uid')
+    .optional(),
+  timeout: durationOption('60s', { min: 100, max: 86_400_000 }),
+  max_output: sizeOption('1MiB', { min: 1024, max: 64 * 1_048_576 }),
+})
+type ShellOptions = z.output<typeof ShellOptionsSchema>
+
+/** `shell`: runs `{command}` with `/bin/bash -c`, or `{argv}` directly, on the gateway's host. */
+export const shell = connectorType({
+  type: 'shell',
+  kind: 'shell',
+  schema: ShellOptionsSchema,
+  create(target, options) {
+    return new ShellConnector(options, accountFor(target, options.user))
+  },
+})
+
+/** The account commands run as; refuses (fails closed) a user this process cannot become. */
+function accountFor(target: TargetConfig, user: string | undefined): LocalUser | undefined {
+  if (user === undefined) return undefined
+  const account = lookupUser(user)
+  if (!account) throw new CountersignError('INVALID', `target ${target.name}: connector option user: there is no user "${user}" on this host`)
+  const self = process.getuid?.()
+  if (self !== 0 && self !== account.uid) {
+    throw new CountersignError(
+      'INVALID',
+      `target ${target.name}: connector option user: commands cannot run as "${user}" because the gateway does not run as root (uid ${self ?? 'unknown'}); run it as root or remove user`,
+    )
+  }
+  return account
+}
+
+class ShellConnector implements Connector {
+  readonly type = 'shell'
+  readonly #options: ShellOptions
+  readonly #account: LocalUser | undefined
+  /** How to stop each running command, with the reason to report. */
+  readonly #running = new Set<(why: string) => void>()
+
+  constructor(options: ShellOptions, account: LocalUser | undefined) {
+    this.#options = options
+    this.#account = account
+  }
+
+  async execute(request: ExecutionRequest): Promise<ExecutionResult> {
+    const started = performance.now()
+    const refused = refusal(request, this.type, 'shell')
+    if (refused) return failure(started, refused)
+    const { env, secrets } = this.#environment()
+    const redactor = new Redactor(secrets)
+    const payload = request.action.payload as { command?: string; argv?: readonly string[] }
+    const [file, args] = payload.argv ? [payload.argv[0]!, payload.argv.slice(1)] : ['/bin/bash', ['-c', payload.command ?? '']]
+    if ([file, ...args].some((word) => word.includes('\0'))) return failure(started, 'the command contains a NUL character, which no program can receive; nothing was run')
+    let child: ChildProcess
+    try {
+      child = spawn(file, args, {
+        cwd: this.#options.cwd,
+        env,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        ...(this.#account && this.#account.uid !== process.getuid?.() && { uid: this.#account.uid, gid: this.#account.gid }),
+      })
+    } catch (error) {
+      return failure(started, `the command could not be started: ${(error as Error).message}`, redactor)
+    }
+    const stdout = new BoundedOutput(this.#options.max_output)
+    const stderr = new BoundedOutput(this.#options.max_output)
+    child.stdout!.on('data', (chunk: Buffer) => stdout.push(chunk))
+    child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk))
+
+    const outcome = await new Promise<{ exitCode: number | null; signal: string | null; problem?: string }>((resolve) => {
+      let problem: string | undefined
+      let killTimer: NodeJS.Timeout | undefined
+      let lingerTimer: NodeJS.Timeout | undefined
+      const stop = (why: string) => {
+        problem ??= why
+        killGroup(child, 'SIGTERM')
+        killTimer ??= setTimeout(() => killGroup(child, 'SIGKILL'), KILL_GRACE_MS)
+      }
+      const timer = setTimeout(() => stop(`the command did not finish within ${this.#options.timeout / 1000}s; its process group was killed`), this.#options.timeout)
+      const halt = (why: string) => stop(`stopped: ${why}; its process group was killed`)
+      const onAbort = () => halt(reasonOf(request.signal))
+      request.signal.addEventListener('abort', onAbort, { once: true })
+      this.#running.add(halt)
+      const done = (exitCode: number | null, signal: string | null) => {
+        clearTimeout(timer)
+        clearTimeout(killTimer)
+        clearTimeout(lingerTimer)
+        request.signal.removeEventListener('abort', onAbort)
+        this.#running.delete(halt)
+        resolve({ exitCode, signal, ...(problem !== undefined && { problem }) })
+      }
+      child.once('error', (error: NodeJS.ErrnoException) => {
+        // Only a failure to start ends the run here; a failed kill of a live process does not.
+        if (child.pid === undefined) {
+          problem ??= `the command could not be started${this.#options.cwd ? ` in ${this.#options.cwd}` : ''}: ${error.code ?? error.message}`
+          done(null, null)
+        }
+      })
+      child.once('exit', () => {
+        // Processes the command left in its group would hold the output open: they end with it.
+        lingerTimer = setTimeout(() => {
+          killGroup(child, 'SIGKILL')
+          child.stdout!.destroy()
+          child.stderr!.destroy()
+        }, LINGER_MS)
+      })
+      child.once('close', (code: number | null, signal: NodeJS.Signals | null) => done(code, signal))
+    })
+    return commandResult({ ...outcome, stdout, stderr }, started, redactor)
+  }
+
+  /**
+   * The allow-listed variables of the gateway, the account's identity, then the configured ones
+   * (secret references read now); and the secret values, to mask in the output.
+   */
+  #environment(): { env: Record<string, string>; secrets: string[] } {
+    const env: Record<string, string> = {}
+    const secrets: string[] = []
+    for (const name of this.#options.env_allow) {
+      const value = process.env[name]
+      if (value !== undefined) env[name] = value
+    }
+    if (this.#account) Object.assign(env, { HOME: this.#account.home, USER: this.#account.name, LOGNAME: this.#account.name })
+    for (const [name, value] of Object.entries(this.#options.env)) {
+      if (typeof value === 'string') env[name] = value
+      else secrets.push((env[name] = resolveSecret(value)))
+    }
+    return { env, secrets }
+  }
+
+  async close(): Promise<void> {
+    for (const halt of [...this.#running]) halt('the connector was closed')
+  }
+}
+
+/** Signals the command's whole process group (it was started as a group leader). */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return
+  try {
+    process.kill(-child.pid, signal)
+  } catch {
+    // The group is gone already.
+  }
+}
