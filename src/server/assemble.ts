@@ -2,6 +2,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi'
 import { pino, type Logger } from 'pino'
 import { loadAnalyzers } from '../analyzers/index.js'
 import { ConnectorSet, connectorProblems } from '../connectors/index.js'
+import { startChannels, type ChannelTuning } from '../channels/index.js'
 import { CountersignError, formatDetail } from '../errors/index.js'
 import type { CompiledPolicy } from '../policy/index.js'
 import { directoryOf, type Config } from '../config/index.js'
@@ -24,6 +25,8 @@ export interface AssembleOptions {
   readonly connectors?: ConnectorSource & { close?(): Promise<void> }
   /** Overrides `execution.lease` (tests shorten it). */
   readonly leaseMs?: number
+  /** Overrides the channel outbox's periods (tests shorten them). */
+  readonly channels?: ChannelTuning
 }
 
 /** A gateway put together from its parts, not yet listening. */
@@ -84,6 +87,9 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
         return true
       },
     })
+    // Before background work starts: a channel that cannot start (a missing secret) stops the gateway here.
+    const channels = await startChannels({ config, gateway, publicUrl, logger, tuning: options.channels })
+    for (const route of channels.routes) app.post(route.path, (c) => route.handle(c.req.raw))
     const background = new Background({ gateway, audit: auditLog, logger, checkpointMs: config.audit.checkpoint_interval_ms, ...(options.sweepMs && { sweepMs: options.sweepMs }) })
     background.start()
     executor.start()
@@ -111,6 +117,7 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
       },
       close: () =>
         (closing ??= (async () => {
+          await channels.stop()
           await executor.stop()
           await connectors.close?.()
           await background.stop()

@@ -14,6 +14,9 @@ export interface Database {
   audit_checkpoints: AuditCheckpointsTable
   tokens: TokensTable
   redeemed_receipts: RedeemedReceiptsTable
+  channel_cursors: ChannelCursorsTable
+  channel_messages: ChannelMessagesTable
+  channel_request_ids: ChannelRequestIdsTable
 }
 
 /** JSON text: written with `JSON.stringify`, parsed by the store when read. */
@@ -111,4 +114,41 @@ export interface RedeemedReceiptsTable {
   action_id: string
   redeemed_by: string
   redeemed_at: Timestamp
+}
+
+/** Per channel: the last audit event whose deliveries were derived. */
+export interface ChannelCursorsTable {
+  channel: string
+  seq: Int8
+}
+
+/** One message a channel keeps up to date: an action announced to one destination. */
+export interface ChannelMessagesTable {
+  channel: string
+  action_id: string
+  /** As the channel names it: `#approvals`, `C0123ABCD`, `dm:alice@example.com`. */
+  destination: string
+  /** The channel's reference to the posted message (Slack: channel and ts), once announced. */
+  ref: string | null
+  /** The newest audit event the message must show. */
+  wanted_seq: Int8
+  /** The newest audit event the message shows (0: not posted yet). */
+  sent_seq: Generated<Int8>
+  /** Failed attempts since the last success. */
+  attempts: Generated<number>
+  next_attempt_at: Timestamp
+  /** The replica sending it now, until `lease_until`. */
+  lease_owner: string | null
+  lease_until: Timestamp | null
+  last_error: string | null
+  /** Given up (a permanent failure, or too many attempts) until a newer event revives it. */
+  dead_at: Timestamp | null
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+/** Signed inbound requests already accepted (their signature), kept until they could no longer be replayed. */
+export interface ChannelRequestIdsTable {
+  key: string
+  expires_at: Timestamp
 }

@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely'
 import { migration0001 } from './0001-actions-reviews-audit.js'
 import { migration0002 } from './0002-execution.js'
+import { migration0003 } from './0003-channel-outbox.js'
 
 /**
  * The store's migrations, in order. Each is written once and never edited: a change is a new
@@ -9,6 +10,7 @@ import { migration0002 } from './0002-execution.js'
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-actions-reviews-audit': migration0001,
   '0002-execution': migration0002,
+  '0003-channel-outbox': migration0003,
 }
 
 /** Kysely's migration provider over the migrations compiled into the program. */

@@ -1,0 +1,53 @@
+import type { Logger } from 'pino'
+import type { Config } from '../config/index.js'
+import type { Gateway } from '../service/index.js'
+import { OutboxStore } from '../store/index.js'
+import { configuredHumans } from './approvers.js'
+import { OutboxDispatcher, type DispatcherOptions } from './dispatcher.js'
+import type { ChannelRoute } from './routes.js'
+import { startSlackApp } from './slack/index.js'
+
+/** Periods of the outbox dispatchers that tests shorten. */
+export type ChannelTuning = Partial<Pick<DispatcherOptions, 'pollMs' | 'leaseMs' | 'retryBaseMs' | 'maxRetryMs' | 'maxAttempts'>>
+
+/** What the configured channels are started with. */
+export interface ChannelsOptions {
+  readonly config: Config
+  readonly gateway: Gateway
+  /** Base of the console links in messages. */
+  readonly publicUrl: string
+  readonly logger?: Logger | undefined
+  readonly tuning?: ChannelTuning | undefined
+}
+
+/** The running channels: their inbound routes, for the server to mount, and how to stop them. */
+export interface StartedChannels {
+  readonly routes: readonly ChannelRoute[]
+  /** Stops inbound work first (waiting for acknowledged clicks), then the dispatchers. */
+  stop(): Promise<void>
+}
+
+/**
+ * Starts every channel the config enables (`channels.slack`), each with its outbox dispatcher.
+ * Nothing is started when none is configured.
+ */
+export async function startChannels(options: ChannelsOptions): Promise<StartedChannels> {
+  const { config, gateway, logger } = options
+  if (!config.channels.slack) return { routes: [], stop: async () => {} }
+  const outbox = new OutboxStore(gateway.store.connection, () => gateway.now())
+  const slack = await startSlackApp({ config: config.channels.slack, gateway, outbox, humans: configuredHumans(config, gateway.directory), logger })
+  const dispatcher = new OutboxDispatcher({ ...options.tuning, outbox, gateway, channel: slack.channel, publicUrl: options.publicUrl, logger })
+  try {
+    await dispatcher.start()
+  } catch (error) {
+    await slack.stop()
+    throw error
+  }
+  return {
+    routes: slack.route ? [slack.route] : [],
+    stop: async () => {
+      await slack.stop()
+      await dispatcher.stop()
+    },
+  }
+}
