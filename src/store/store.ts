@@ -72,8 +72,10 @@ export class Store {
     await this.db.transaction().execute(async (tx) => {
       // One JSON parameter instead of ~20 per row: binding hundreds of parameters costs more than the insert.
       await sql`insert into actions select * from json_populate_recordset(null::actions, ${JSON.stringify(items.map((item) => actionRow(item)))})`.execute(tx)
-      // No NOTIFY: nobody can be waiting on an action that did not exist.
       await this.#append(tx, items.flatMap((item) => item.events))
+      // Channels announce new pending requests at once; nobody else can be waiting on an action that did not exist.
+      const pending = items.filter((item) => item.record.status === 'pending').map((item) => item.record.id)
+      if (pending.length > 0) await sql`select pg_notify(${ACTIONS_CHANNEL}, id) from json_array_elements_text(${JSON.stringify(pending)}) as id`.execute(tx)
     })
   }
 
