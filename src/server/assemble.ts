@@ -3,6 +3,7 @@ import { pino, type Logger } from 'pino'
 import { loadAnalyzers } from '../analyzers/index.js'
 import { ConnectorSet, connectorProblems } from '../connectors/index.js'
 import { startChannels, type ChannelTuning } from '../channels/index.js'
+import { startWebhooks, type WebhookTuning } from '../channels/webhooks/index.js'
 import { CountersignError, formatDetail } from '../errors/index.js'
 import type { CompiledPolicy } from '../policy/index.js'
 import { directoryOf, type Config } from '../config/index.js'
@@ -27,6 +28,8 @@ export interface AssembleOptions {
   readonly leaseMs?: number
   /** Overrides the channel outbox's periods (tests shorten them). */
   readonly channels?: ChannelTuning
+  /** Overrides the webhook senders' periods (tests shorten them). */
+  readonly webhooks?: WebhookTuning
 }
 
 /** A gateway put together from its parts, not yet listening. */
@@ -90,6 +93,7 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
     // Before background work starts: a channel that cannot start (a missing secret) stops the gateway here.
     const channels = await startChannels({ config, gateway, publicUrl, logger, tuning: options.channels })
     for (const route of channels.routes) app.post(route.path, (c) => route.handle(c.req.raw))
+    const webhooks = await startWebhooks({ config, store, publicUrl, logger, tuning: options.webhooks, ...(options.clock && { clock: options.clock }) })
     const background = new Background({ gateway, audit: auditLog, logger, checkpointMs: config.audit.checkpoint_interval_ms, ...(options.sweepMs && { sweepMs: options.sweepMs }) })
     background.start()
     executor.start()
@@ -118,6 +122,7 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
       close: () =>
         (closing ??= (async () => {
           await channels.stop()
+          await webhooks.stop()
           await executor.stop()
           await connectors.close?.()
           await background.stop()

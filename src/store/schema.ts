@@ -14,6 +14,7 @@ export interface Database {
   audit_checkpoints: AuditCheckpointsTable
   tokens: TokensTable
   redeemed_receipts: RedeemedReceiptsTable
+  webhook_cursors: WebhookCursorsTable
   channel_cursors: ChannelCursorsTable
   channel_messages: ChannelMessagesTable
   channel_request_ids: ChannelRequestIdsTable
@@ -151,4 +152,15 @@ export interface ChannelMessagesTable {
 export interface ChannelRequestIdsTable {
   key: string
   expires_at: Timestamp
+}
+
+export interface WebhookCursorsTable {
+  /** SHA-256 (hex) of the endpoint URL. */
+  endpoint: string
+  seq: Int8
+  attempts: Generated<number>
+  next_attempt_at: Timestamp
+  lease_owner: string | null
+  lease_until: Timestamp | null
+  last_error: string | null
 }
