@@ -23,6 +23,14 @@ Examples:
       const file = options.config ?? io.env['COUNTERSIGN_CONFIG']
       const quickstart = file ? undefined : quickstartConfig({ dataDir: resolve(io.cwd, '.countersign'), port: options.port })
       const config = quickstart?.config ?? loadConfig(resolve(io.cwd, file!))
+      // `npm start` builds the web console's assets when missing (or older than their sources); a
+      // deployment builds them beforehand (npm run build:console). The API does not need them.
+      if (quickstart) {
+        const { ensureConsoleBuilt } = await import('../console/index.js')
+        await ensureConsoleBuilt({ onBuild: () => io.stderr('Building the web console (once)…\n') }).catch((error: unknown) =>
+          io.stderr(`warning: the web console could not be built (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); the API works without it\n`),
+        )
+      }
       const running = await startGateway(config, { port: options.port })
       if (quickstart && config.store.kind === 'embedded') io.stdout(quickstartBanner(running.url, config.store.data_dir, quickstart.tokens))
       await new Promise<void>((done) => {

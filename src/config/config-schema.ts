@@ -4,6 +4,7 @@ import { ACTION_KINDS } from '../action/index.js'
 import { channelsSchema } from './channels-schema.js'
 import { ByteSize, duration, httpUrl, Labels, Listen, path, secret, urlOfListen } from './config-values.js'
 import { connectorSchema } from './connector-schema.js'
+import { consoleSchema } from './console-schema.js'
 import { IdentitiesSchema } from './identities-schema.js'
 import { looksLikeSecretRef, parseSecretRef, SECRET_RULE, type SecretRef } from './secret-ref.js'
 
@@ -119,7 +120,8 @@ export function configSchema(baseDir: string, defaultPolicy?: string) {
       audit: auditSchema(baseDir).prefault({}),
       channels: channelsSchema(baseDir),
       execution: Execution.prefault({}),
+      console: consoleSchema(baseDir),
     },
-    'expected a mapping with the sections server, store, policy, identities, targets, audit, channels, execution',
+    'expected a mapping with the sections server, store, policy, identities, targets, audit, channels, execution, console',
   )
 }

@@ -139,6 +139,28 @@ export interface ChannelsConfig {
   readonly webhooks: readonly WebhookConfig[]
 }
 
+/** `console.oidc`: the OpenID Connect issuer humans sign in with (authorization code + PKCE). */
+export interface OidcConfig {
+  /** The issuer identifier; its discovery document is at `/.well-known/openid-configuration` below it. */
+  readonly issuer: string
+  readonly client_id: string
+  /** Absent for a public client (PKCE only). */
+  readonly client_secret?: SecretRef
+  /** Always includes `openid`. */
+  readonly scopes: readonly string[]
+  /** The ID token or userinfo claim listing the human's groups (merged with the config's groups). */
+  readonly groups_claim?: string
+}
+
+/** `console`: the web console's sign-in. */
+export interface ConsoleConfig {
+  readonly oidc?: OidcConfig
+  /** The development sign-in (pick any configured human): the quickstart's; never with `oidc`. */
+  readonly dev_login: boolean
+  /** How long a console session lasts, in ms. */
+  readonly session_ttl_ms: number
+}
+
 /**
  * A validated `countersign.yaml` (PRODUCT.md §5): deep-frozen, defaults filled in, paths
  * absolute, secrets as references. Lookups by email, id, name and token: {@link directoryOf}.
@@ -155,4 +177,5 @@ export interface Config {
   readonly audit: AuditConfig
   readonly channels: ChannelsConfig
   readonly execution: ExecutionConfig
+  readonly console: ConsoleConfig
 }

@@ -1,12 +1,15 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi'
+import type { Context } from 'hono'
 import type { Logger } from 'pino'
 import { CountersignError } from '../errors/index.js'
 import type { Authenticator, Gateway, AuditLog, Receipts } from '../service/index.js'
+import type { Human } from '../lifecycle/index.js'
 import type { AppEnv } from './env.js'
 import type { Metrics } from './metrics.js'
 import { problemOf, problemResponse, statusProblem } from './problem.js'
 import { actionRoutes } from './routes/actions.js'
 import { auditRoutes } from './routes/audit.js'
+import { inboxRoutes } from './routes/inbox.js'
 import { receiptRoutes } from './routes/receipts.js'
 import { systemRoutes } from './routes/system.js'
 import { tokenRoutes } from './routes/tokens.js'
@@ -26,6 +29,12 @@ export interface AppOptions {
   readonly bodyLimit?: number | undefined
   /** Whether the store answers, for `/readyz`. */
   readonly ready?: () => Promise<boolean>
+  /**
+   * Authenticates a request without a bearer token by the web console's session cookie: the
+   * human, or `undefined` when there is no live session. It refuses (throws) a state-changing
+   * request without the session's CSRF token. Such requests are recorded on the `console` channel.
+   */
+  readonly session?: ((c: Context) => Promise<Human | undefined>) | undefined
 }
 
 /**
@@ -73,8 +82,11 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   })
   app.use('/v1/*', async function authenticate(c, next) {
     const header = c.req.header('authorization') ?? ''
+    // No bearer token: the console's session cookie may stand in for one.
+    const human = header === '' && options.session ? await options.session(c) : undefined
+    if (human) c.set('channel', 'console')
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header)
-    c.set('principal', await authenticator.authenticate(match?.[1]))
+    c.set('principal', human ?? (await authenticator.authenticate(match?.[1])))
     await next()
   })
 
@@ -82,6 +94,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
 
   actionRoutes(app, gateway, metrics, options.publicUrl)
   auditRoutes(app, options.auditLog)
+  inboxRoutes(app, gateway, options.publicUrl)
   receiptRoutes(app, gateway, options.receipts, options.publicUrl)
   tokenRoutes(app, gateway, (sha256) => authenticator.forget(sha256))
   systemRoutes(app, metrics, options.ready ?? (async () => true))

@@ -4,6 +4,7 @@ import { loadAnalyzers } from '../analyzers/index.js'
 import { ConnectorSet, connectorProblems } from '../connectors/index.js'
 import { startChannels, type ChannelTuning } from '../channels/index.js'
 import { startWebhooks, type WebhookTuning } from '../channels/webhooks/index.js'
+import { createConsole } from '../console/index.js'
 import { CountersignError, formatDetail } from '../errors/index.js'
 import type { CompiledPolicy } from '../policy/index.js'
 import { directoryOf, type Config } from '../config/index.js'
@@ -30,6 +31,8 @@ export interface AssembleOptions {
   readonly channels?: ChannelTuning
   /** Overrides the webhook senders' periods (tests shorten them). */
   readonly webhooks?: WebhookTuning
+  /** Where the web console's built assets are (default: `console/dist`). */
+  readonly consoleAssets?: string
 }
 
 /** A gateway put together from its parts, not yet listening. */
@@ -76,7 +79,9 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
       opened.appendEvents([{ type: 'policy.loaded', action_id: null, actor: 'system', channel: 'system', digest: null, policy_version: compiled.version, data: { file: policy.file, rules: compiled.rules.length } }])
     await recordPolicy(policy.current)
 
+    const web = createConsole({ config, directory, store, publicUrl, logger, ...(options.clock && { clock: options.clock }), assetsDir: options.consoleAssets })
     const app = createApp({
+      session: web.sessions.authenticate,
       gateway,
       authenticator,
       auditLog,
@@ -94,6 +99,7 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
     const channels = await startChannels({ config, gateway, publicUrl, logger, tuning: options.channels })
     for (const route of channels.routes) app.post(route.path, (c) => route.handle(c.req.raw))
     const webhooks = await startWebhooks({ config, store, publicUrl, logger, tuning: options.webhooks, ...(options.clock && { clock: options.clock }) })
+    web.mount(app)
     const background = new Background({ gateway, audit: auditLog, logger, checkpointMs: config.audit.checkpoint_interval_ms, ...(options.sweepMs && { sweepMs: options.sweepMs }) })
     background.start()
     executor.start()

@@ -32,6 +32,8 @@ export function quickstartConfig(options: { dataDir: string; port?: number | und
   raw['policy'] = join(EXAMPLES_DIR, 'policy.yaml')
   // The key is generated in the data directory; alice may read the audit log in the demo.
   raw['audit'] = {}
+  // The console's development sign-in (pick a configured human, no password): marked on every page.
+  raw['console'] = { dev_login: true }
   const identities = raw['identities']
   identities.auditors = [...(identities.auditors ?? []), DEMO.humans[0]]
   for (const agent of identities.agents) if (agent.id === DEMO.agent) agent.token_sha256 = [tokenSha256(tokens.agent)]
@@ -76,6 +78,7 @@ export function quickstartBanner(url: string, dataDir: string, tokens: DemoToken
     '',
     'Countersign quickstart: embedded store in ' + dataDir + ', example policy and identities.',
     '',
+    `  Console   ${url}/   (development sign-in: pick a person, no password)`,
     `  API       ${url}/v1   (OpenAPI: ${url}/openapi.json)`,
     `  Metrics   ${url}/metrics`,
     '',

@@ -4,6 +4,8 @@ export type { ActionChange, ActionFilter, ActionRecord, AuditDraft, NewAction, R
 export type { Database } from './schema.js'
 export { ACTIONS_CHANNEL, LISTED_TEXT, Store } from './store.js'
 export type { TokenRecord } from './store.js'
+export { SessionStore } from './sessions.js'
+export type { SessionRecord } from './sessions.js'
 export { OutboxStore } from './outbox.js'
 export type { AdvanceResult, AnnouncedAction, AnnouncementPlanner, OutboxEvent, OutboxMessage } from './outbox.js'
 export { WebhookCursorStore } from './webhook-cursors.js'

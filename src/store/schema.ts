@@ -18,6 +18,7 @@ export interface Database {
   channel_cursors: ChannelCursorsTable
   channel_messages: ChannelMessagesTable
   channel_request_ids: ChannelRequestIdsTable
+  console_sessions: ConsoleSessionsTable
 }
 
 /** JSON text: written with `JSON.stringify`, parsed by the store when read. */
@@ -115,6 +116,19 @@ export interface RedeemedReceiptsTable {
   action_id: string
   redeemed_by: string
   redeemed_at: Timestamp
+}
+
+export interface ConsoleSessionsTable {
+  /** SHA-256 (hex) of the session id: the id itself lives only in the browser's cookie. */
+  id_sha256: string
+  /** Canonical email of the signed-in human. */
+  email: string
+  /** JSON array: the groups the identity provider asserted at sign-in (config groups are added per request). */
+  groups: Json
+  /** `oidc` or `dev`. */
+  method: string
+  created_at: Timestamp
+  expires_at: Timestamp
 }
 
 /** Per channel: the last audit event whose deliveries were derived. */

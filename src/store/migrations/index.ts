@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely'
 import { migration0001 } from './0001-actions-reviews-audit.js'
 import { migration0002 } from './0002-execution.js'
 import { migration0003 } from './0003-channel-outbox.js'
+import { migration0004 } from './0004-console-sessions.js'
 import { migration0006 } from './0006-webhooks.js'
 
 /**
@@ -12,6 +13,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-actions-reviews-audit': migration0001,
   '0002-execution': migration0002,
   '0003-channel-outbox': migration0003,
+  '0004-console-sessions': migration0004,
   '0006-webhooks': migration0006,
 }
 
