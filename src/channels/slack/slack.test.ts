@@ -200,7 +200,12 @@ describe('approving in Slack', () => {
     await sg.post(slack.clickPayload(USERS.alice, message, SLACK_IDS.approve))
     await until(() => shownText(message).includes('1 so far (alice@example.com)'), 'the update after the rate limit')
     assert.equal(messagesAbout(slack, action.id).length, 1)
-    const outbox = await new OutboxStore(sg.gw.store.connection).messages(action.id)
+    // The row is marked sent just after Slack answered: wait for that bookkeeping, not only for the message.
+    const store = new OutboxStore(sg.gw.store.connection)
+    const outbox = await until(async () => {
+      const rows = await store.messages(action.id)
+      return rows[0]?.attempts === 0 ? rows : undefined
+    }, 'the outbox row to be marked sent')
     assert.equal(outbox.length, 1)
     assert.equal(outbox[0]!.attempts, 0)
     assert.equal(outbox[0]!.lastError, null)
