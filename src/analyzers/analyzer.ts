@@ -17,6 +17,12 @@ export interface Analysis<F extends object = object> {
  */
 export type FactTypes = Readonly<Record<string, Readonly<Record<string, string>>>>
 
+/** What an analyzer may know besides the payload; only what the gateway vouches for, never the agent. */
+export interface AnalysisContext {
+  /** The action's target: where it runs (the `mcp` analyzer looks its tools' annotations up by it). */
+  readonly target?: string | undefined
+}
+
 /** Turns a validated payload of one kind into facts. Pure and synchronous once loaded. */
 export interface Analyzer<F extends object = object> {
   readonly kind: ActionKind
@@ -24,5 +30,5 @@ export interface Analyzer<F extends object = object> {
   readonly rootType: string
   readonly types: FactTypes
   /** Never throws for a payload that passed the kind's schema: unparseable input sets `parse_error`. */
-  analyze(payload: Readonly<Record<string, unknown>>): Analysis<F>
+  analyze(payload: Readonly<Record<string, unknown>>, context?: AnalysisContext): Analysis<F>
 }

@@ -4,7 +4,9 @@ import type { CliIo } from './io.js'
 import { policyCommand } from './policy-command.js'
 import { auditCommand } from './audit-command.js'
 import { execCommand } from './exec-command.js'
+import { hookCommand } from './hook-command.js'
 import { listCommand } from './list-command.js'
+import { mcpCommand } from './mcp-command.js'
 import { approveCommand, cancelCommand, denyCommand } from './review-commands.js'
 import { showCommand } from './show-command.js'
 import { submitCommand } from './submit-command.js'
@@ -25,6 +27,8 @@ export function createProgram(io: CliIo): Command {
   program.addCommand(policyCommand(io))
   program.addCommand(submitCommand(io))
   program.addCommand(execCommand(io))
+  program.addCommand(hookCommand(io))
+  program.addCommand(mcpCommand(io))
   program.addCommand(approveCommand(io))
   program.addCommand(denyCommand(io))
   program.addCommand(cancelCommand(io))

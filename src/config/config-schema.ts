@@ -104,6 +104,14 @@ const Execution = z.strictObject({
   concurrency: z.int('expected a whole number').min(1).max(256).default(8),
 })
 
+/** `mcp`: the MCP gateway. The hold stays under the 60 s request timeout of common MCP clients. */
+const Mcp = z
+  .strictObject({
+    hold: duration({ min: 0, max: 600_000, minText: '0s', maxText: '10m' }).prefault('50s'),
+    reissue_window: duration({ min: 0, max: 7 * 86_400_000, minText: '0s', maxText: '7d' }).prefault('15m'),
+  })
+  .transform(({ hold, reissue_window }) => ({ hold_ms: hold, reissue_window_ms: reissue_window }))
+
 /**
  * The schema of `countersign.yaml` (PRODUCT.md §5) for a config whose relative paths are
  * relative to `baseDir`. `defaultPolicy` makes `policy` optional.
@@ -121,7 +129,8 @@ export function configSchema(baseDir: string, defaultPolicy?: string) {
       channels: channelsSchema(baseDir),
       execution: Execution.prefault({}),
       console: consoleSchema(baseDir),
+      mcp: Mcp.prefault({}),
     },
-    'expected a mapping with the sections server, store, policy, identities, targets, audit, channels, execution, console',
+    'expected a mapping with the sections server, store, policy, identities, targets, audit, channels, execution, console, mcp',
   )
 }

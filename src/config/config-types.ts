@@ -63,6 +63,30 @@ export interface IdentitiesConfig {
   readonly auditors: readonly string[]
   /** Lower-cased domains whose emails are accepted besides configured humans (e.g. from OIDC). */
   readonly allowed_domains: readonly string[]
+  /** Issuers of OIDC tokens that agents (CI jobs) authenticate with instead of a stored token. */
+  readonly workload?: readonly WorkloadIssuerConfig[]
+}
+
+/**
+ * One entry of `identities.workload`: tokens from `issuer` for `audience` whose claims equal a
+ * rule's `match` authenticate as that rule's configured agent.
+ */
+export interface WorkloadIssuerConfig {
+  /** Compared exactly with the token's `iss`; discovery is at `/.well-known/openid-configuration` below it. */
+  readonly issuer: string
+  /** Must be one of the token's `aud`. */
+  readonly audience: string
+  /** The issuer's key set; default: `jwks_uri` of its discovery document. */
+  readonly jwks_url?: string
+  /** Accepted JWS algorithms (asymmetric only). */
+  readonly algorithms: readonly string[]
+  readonly agents: readonly WorkloadAgentRule[]
+}
+
+/** A token whose claims equal every entry of `match` (a string, or one of a list) is agent `id`. */
+export interface WorkloadAgentRule {
+  readonly id: string
+  readonly match: Readonly<Record<string, string | readonly string[]>>
 }
 
 /** A connector: `type` picks the implementation; its other options are checked when it is built. */
@@ -89,6 +113,14 @@ export interface ExecutionConfig {
   readonly lease: number
   /** Actions one replica runs at once. */
   readonly concurrency: number
+}
+
+/** `mcp`: the MCP gateway (`/mcp`, `countersign mcp`). */
+export interface McpConfig {
+  /** How long a tool call is held waiting for its outcome (review, then the run) before it returns a pending result, in ms. */
+  readonly hold_ms: number
+  /** How long after a reviewed call ended an identical call gets its outcome instead of a new request, in ms. */
+  readonly reissue_window_ms: number
 }
 
 /** `audit`: the signed checkpoints of the audit chain. */
@@ -178,4 +210,5 @@ export interface Config {
   readonly channels: ChannelsConfig
   readonly execution: ExecutionConfig
   readonly console: ConsoleConfig
+  readonly mcp: McpConfig
 }

@@ -4,6 +4,7 @@ export type {
   ChannelsConfig,
   ConsoleConfig,
   ExecutionConfig,
+  McpConfig,
   Config,
   ConnectorConfig,
   HumanConfig,
@@ -15,6 +16,8 @@ export type {
   TargetConfig,
   TeamsConfig,
   WebhookConfig,
+  WorkloadAgentRule,
+  WorkloadIssuerConfig,
 } from './config-types.js'
 export { directoryOf } from './directory.js'
 export type { Directory, KnownHuman, TokenSubject } from './directory.js'

@@ -1,9 +1,11 @@
 /**
  * Brokered execution (ARCHITECTURE.md): one connector per target runs its stored, approved actions
  * with credentials read from secret references when they are used, and returns a bounded,
- * redacted result. Types: `postgres`, `mysql` (sql), `shell`, `ssh` (shell), `http` (http).
+ * redacted result. Types: `postgres`, `mysql` (sql), `shell`, `ssh` (shell), `http` (http), `mcp` (mcp).
  */
 export { EXECUTION_STATUSES } from './connector.js'
 export type { Connector, ExecutionRequest, ExecutionResult, ExecutionStatus } from './connector.js'
 export { ConnectorSet } from './connector-set.js'
 export { CONNECTOR_TYPES, connectorProblems, createConnector } from './registry.js'
+export { toolSourceOf } from './mcp.js'
+export type { McpToolSource, UpstreamTool } from './mcp.js'

@@ -105,7 +105,7 @@ describe('conditions that fail to evaluate never open a door', () => {
     assert.equal((await decideAction(policy, { kind: 'sql', target: 'db', payload: { sql: 'DROP DATABASE prod' } })).effect, 'deny')
   })
 
-  it('never allows through the facts of a kind that has no analyzer yet', async () => {
+  it('takes an MCP tool the gateway has not listed as destructive: the cautious MCP defaults, never an allow', async () => {
     const policy = await policyFrom(
       rules(`
   - { id: reads, match: { kind: mcp }, when: 'mcp.read_only', effect: allow }

@@ -9,8 +9,9 @@ import { CountersignError, formatDetail } from '../errors/index.js'
 import type { CompiledPolicy } from '../policy/index.js'
 import { directoryOf, type Config } from '../config/index.js'
 import { createApp, Metrics } from '../http/index.js'
+import { mountMcp, ToolCatalog } from '../mcp/index.js'
 import type { AppEnv } from '../http/env.js'
-import { AuditLog, Authenticator, Background, Executor, Gateway, Receipts, Waiters, type ConnectorSource } from '../service/index.js'
+import { AuditLog, Authenticator, Background, Executor, Gateway, Receipts, Waiters, WorkloadIdentity, type ConnectorSource } from '../service/index.js'
 import { Store, type Database, type StoreConnection } from '../store/index.js'
 import { PolicyHolder } from './policy-holder.js'
 import { signingKeyFor } from './signing-key.js'
@@ -33,6 +34,8 @@ export interface AssembleOptions {
   readonly webhooks?: WebhookTuning
   /** Where the web console's built assets are (default: `console/dist`). */
   readonly consoleAssets?: string
+  /** Overrides `mcp.hold` and how often a held MCP call reports progress, in ms (tests shorten them). */
+  readonly mcp?: { readonly holdMs?: number; readonly progressMs?: number }
 }
 
 /** A gateway put together from its parts, not yet listening. */
@@ -58,7 +61,9 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
   const logger = options.logger ?? pino({ level: process.env['LOG_LEVEL'] ?? 'info' })
   let store: Store | undefined
   try {
-    const analyzers = await loadAnalyzers()
+    // The tools the MCP gateway lists from its upstreams: where the mcp analyzer reads their annotations.
+    const tools = new ToolCatalog({ logger })
+    const analyzers = await loadAnalyzers({ tools })
     const policy = new PolicyHolder(config.policy, analyzers)
     store = await Store.open(connection, options.clock ? { clock: options.clock } : {})
     const key = signingKeyFor(config)
@@ -66,7 +71,9 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
     const directory = directoryOf(config)
     const gateway = new Gateway({ store, directory, analyzers, policy: () => policy.current, waiters, ...(options.clock && { clock: options.clock }) })
     const auditLog = new AuditLog(store, key, options.clock)
-    const authenticator = new Authenticator(directory, store, options.clock)
+    // Workload identity: CI jobs and agents with an OIDC token from a configured issuer instead of a stored token.
+    const workload = config.identities.workload?.length ? new WorkloadIdentity(config.identities.workload, { logger }) : undefined
+    const authenticator = new Authenticator(directory, store, options.clock, workload)
     const publicUrl = options.publicUrl ?? config.server.public_url
     const receipts = new Receipts(key, publicUrl)
     const problems = config.targets.flatMap((target) => (target.connector ? connectorProblems(target) : []))
@@ -100,6 +107,19 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
     for (const route of channels.routes) app.post(route.path, (c) => route.handle(c.req.raw))
     const webhooks = await startWebhooks({ config, store, publicUrl, logger, tuning: options.webhooks, ...(options.clock && { clock: options.clock }) })
     web.mount(app)
+    mountMcp(app, {
+      gateway,
+      connectors,
+      catalog: tools,
+      authenticator,
+      targets: config.targets,
+      publicUrl,
+      bodyLimit: config.server.body_limit,
+      holdMs: options.mcp?.holdMs ?? config.mcp.hold_ms,
+      reissueWindowMs: config.mcp.reissue_window_ms,
+      ...(options.mcp?.progressMs !== undefined && { progressMs: options.mcp.progressMs }),
+      logger,
+    })
     const background = new Background({ gateway, audit: auditLog, logger, checkpointMs: config.audit.checkpoint_interval_ms, ...(options.sweepMs && { sweepMs: options.sweepMs }) })
     background.start()
     executor.start()

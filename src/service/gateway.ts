@@ -162,7 +162,8 @@ export class Gateway {
   #decide(principal: Principal, action: Action, now: Date) {
     const target = this.directory.target(action.target)
     if (!target) throw new CountersignError('INVALID', `unknown target "${action.target}"`, { details: [{ path: 'target', message: 'no target with this name in the configuration' }] })
-    const analysis = this.analyzers.analyze(action.kind, action.payload)
+    // The target, not the payload's claims: the mcp analyzer reads the annotations of the tools where the action runs.
+    const analysis = this.analyzers.analyze(action.kind, action.payload, { target: action.target })
     // The digest is the SHA-256 of exactly the canonical text that is stored and shown (actionDigest).
     const actionJson = canonicalJson({ kind: action.kind, target: action.target, payload: action.payload })
     const digest = createHash('sha256').update(actionJson, 'utf8').digest('hex')

@@ -3,6 +3,7 @@ import { CountersignError } from '../errors/index.js'
 import { canonicalEmail, type Human, type Principal } from '../lifecycle/index.js'
 import type { Store, TokenRecord } from '../store/index.js'
 import type { Directory } from '../config/index.js'
+import { looksLikeJwt, type WorkloadIdentity } from './workload-identity.js'
 
 /** Prefixes of the tokens Countersign issues. */
 export const TOKEN_PREFIXES = { agent: 'cs_agent_', human: 'cs_user_' } as const
@@ -33,22 +34,30 @@ const CACHE_MAX = 10_000
 /**
  * Turns a bearer token into a principal: config tokens first (in memory), then tokens issued at
  * run time (stored hashed; revoked or expired ones refused). Unknown, malformed, revoked and
- * expired tokens all fail the same way, without saying which.
+ * expired tokens all fail the same way, without saying which. With workload identity configured,
+ * a bearer shaped like a JWT is first tried as one (see {@link WorkloadIdentity}); when it is not
+ * a valid one it is treated as an opaque token, exactly as without workload identity.
  */
 export class Authenticator {
   readonly #directory: Directory
   readonly #store: Store
   readonly #clock: () => Date
   readonly #cache = new Map<string, { record: TokenRecord | undefined; until: number }>()
+  readonly #workload: WorkloadIdentity | undefined
 
-  constructor(directory: Directory, store: Store, clock: () => Date = () => new Date()) {
+  constructor(directory: Directory, store: Store, clock: () => Date = () => new Date(), workload?: WorkloadIdentity) {
     this.#directory = directory
     this.#store = store
     this.#clock = clock
+    this.#workload = workload
   }
 
   /** The principal for `Authorization: Bearer …`'s token; throws UNAUTHENTICATED otherwise. */
   async authenticate(token: string | undefined): Promise<Principal> {
+    if (token && this.#workload && looksLikeJwt(token)) {
+      const agent = await this.#workload.authenticate(token, this.#clock())
+      if (agent !== undefined) return this.#principal({ type: 'agent', subject: agent })
+    }
     if (!token || token.length < MIN_TOKEN_LENGTH || token.length > 512) throw unauthenticated()
     const sha256 = tokenSha256(token)
     const known = this.#directory.tokenSubject(sha256)

@@ -10,7 +10,7 @@ before(async () => {
   terraform = await loadTerraformAnalyzer()
 })
 
-/** The fact names PRODUCT.md §4 promises (and declared-facts.ts declared before this analyzer existed). */
+/** The fact names PRODUCT.md §4 promises. */
 const PROMISED = {
   TerraformResourceChange: { address: 'string', type: 'string', actions: 'list<string>' },
   TerraformFacts: {
