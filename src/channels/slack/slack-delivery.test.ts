@@ -107,7 +107,12 @@ describe('Slack delivery across gateway restarts and replicas (PostgreSQL)', () 
     open.splice(0, 1)
     const next = await start()
     await until(() => messagesAbout(slack, id)[0], 'the announcement by the next gateway')
-    const outbox = await new OutboxStore(next.gw.store.connection).messages(id)
+    // The reference is stored just after Slack answered: wait for that bookkeeping, not only for the message.
+    const store = new OutboxStore(next.gw.store.connection)
+    const outbox = await until(async () => {
+      const rows = await store.messages(id)
+      return rows[0]?.ref ? rows : undefined
+    }, 'the message reference to be stored')
     assert.equal(outbox[0]!.ref !== null, true)
     assert.equal(messagesAbout(slack, id).length, 1)
   })
