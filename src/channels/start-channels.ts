@@ -3,9 +3,11 @@ import type { Config } from '../config/index.js'
 import type { Gateway } from '../service/index.js'
 import { OutboxStore } from '../store/index.js'
 import { configuredHumans } from './approvers.js'
+import type { Channel } from './channel.js'
 import { OutboxDispatcher, type DispatcherOptions } from './dispatcher.js'
 import type { ChannelRoute } from './routes.js'
 import { startSlackApp } from './slack/index.js'
+import { startTeamsApp } from './teams/index.js'
 
 /** Periods of the outbox dispatchers that tests shorten. */
 export type ChannelTuning = Partial<Pick<DispatcherOptions, 'pollMs' | 'leaseMs' | 'retryBaseMs' | 'maxRetryMs' | 'maxAttempts'>>
@@ -28,26 +30,31 @@ export interface StartedChannels {
 }
 
 /**
- * Starts every channel the config enables (`channels.slack`), each with its outbox dispatcher.
- * Nothing is started when none is configured.
+ * Starts every channel the config enables (`channels.slack`, `channels.teams`), each with its
+ * outbox dispatcher. Nothing is started when none is configured.
  */
 export async function startChannels(options: ChannelsOptions): Promise<StartedChannels> {
   const { config, gateway, logger } = options
-  if (!config.channels.slack) return { routes: [], stop: async () => {} }
+  if (!config.channels.slack && !config.channels.teams) return { routes: [], stop: async () => {} }
   const outbox = new OutboxStore(gateway.store.connection, () => gateway.now())
-  const slack = await startSlackApp({ config: config.channels.slack, gateway, outbox, humans: configuredHumans(config, gateway.directory), logger })
-  const dispatcher = new OutboxDispatcher({ ...options.tuning, outbox, gateway, channel: slack.channel, publicUrl: options.publicUrl, logger })
+  const humans = configuredHumans(config, gateway.directory)
+  const apps: { readonly channel: Channel; readonly route: ChannelRoute | undefined; stop(): Promise<void> }[] = []
+  const dispatchers: OutboxDispatcher[] = []
+  const stop = async () => {
+    for (const app of apps) await app.stop()
+    for (const dispatcher of dispatchers) await dispatcher.stop()
+  }
   try {
-    await dispatcher.start()
+    if (config.channels.slack) apps.push(await startSlackApp({ config: config.channels.slack, gateway, outbox, humans, logger }))
+    if (config.channels.teams) apps.push(await startTeamsApp({ config: config.channels.teams, gateway, outbox, humans, publicUrl: options.publicUrl, logger }))
+    for (const app of apps) {
+      const dispatcher = new OutboxDispatcher({ ...options.tuning, outbox, gateway, channel: app.channel, publicUrl: options.publicUrl, logger })
+      dispatchers.push(dispatcher)
+      await dispatcher.start()
+    }
   } catch (error) {
-    await slack.stop()
+    await stop()
     throw error
   }
-  return {
-    routes: slack.route ? [slack.route] : [],
-    stop: async () => {
-      await slack.stop()
-      await dispatcher.stop()
-    },
-  }
+  return { routes: apps.flatMap((app) => (app.route ? [app.route] : [])), stop }
 }

@@ -32,13 +32,24 @@ function slackSchema(baseDir: string) {
 }
 
 function teamsSchema(baseDir: string) {
-  return z.strictObject({
-    app_id: z.string('expected the bot app id (a GUID)').regex(GUID, 'expected the bot app id (a GUID)'),
-    app_password: secret(baseDir),
-    tenant_id: z.string('expected the tenant id (a GUID)').regex(GUID, 'expected the tenant id (a GUID)'),
-    channels: z.record(ChannelName, z.string('expected a conversation id').min(1, 'expected a conversation id')).default({}),
-    service_url: httpUrl({ trailingSlash: 'add' }).optional(),
-  })
+  return z
+    .strictObject({
+      app_id: z.string('expected the bot app id (a GUID)').regex(GUID, 'expected the bot app id (a GUID)'),
+      app_password: secret(baseDir),
+      tenant_id: z.string('expected the tenant id (a GUID)').regex(GUID, 'expected the tenant id (a GUID)'),
+      channels: z.record(ChannelName, z.string('expected a conversation id').min(1, 'expected a conversation id')).default({}),
+      service_url: httpUrl({ trailingSlash: 'add' }).optional(),
+      default_channel: ChannelName.optional(),
+      dm_approvers: z.boolean().default(false),
+      allowed_domains: z.array(Domain).default([]),
+      openid_metadata: httpUrl().default('https://login.botframework.com/v1/.well-known/openidconfiguration'),
+      login_url: httpUrl({ trailingSlash: 'add' }).default('https://login.microsoftonline.com/'),
+    })
+    .superRefine((teams, ctx) => {
+      if (teams.default_channel !== undefined && !Object.hasOwn(teams.channels, teams.default_channel)) {
+        ctx.addIssue({ code: 'custom', path: ['default_channel'], message: `expected one of the names under channels (${Object.keys(teams.channels).join(', ') || 'none yet'})` })
+      }
+    })
 }
 
 function webhookSchema(baseDir: string) {

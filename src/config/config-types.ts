@@ -153,6 +153,16 @@ export interface TeamsConfig {
   /** Names used in policies (`teams:NAME`) → conversation ids. */
   readonly channels: Readonly<Record<string, string>>
   readonly service_url?: string
+  /** A name under `channels`: where requests go when no rule names a `teams:` channel. */
+  readonly default_channel?: string
+  /** Also a 1:1 message to each eligible approver who has the app installed personally. */
+  readonly dm_approvers: boolean
+  /** Domains whose addresses are accepted besides configured humans (then as a human in no group). */
+  readonly allowed_domains: readonly string[]
+  /** Where the Bot Framework publishes its OpenID metadata (inbound tokens' issuer and keys). */
+  readonly openid_metadata: string
+  /** The Microsoft identity platform's base URL (the bot's own tokens), with a trailing slash. */
+  readonly login_url: string
 }
 
 /** One entry of `channels.webhooks`. */

@@ -11,3 +11,5 @@ export type { AdvanceResult, AnnouncedAction, AnnouncementPlanner, OutboxEvent, 
 export { WebhookCursorStore } from './webhook-cursors.js'
 export type { WebhookCursor } from './webhook-cursors.js'
 export { findReissuedAction } from './reissued-actions.js'
+export { TeamsConversationStore } from './teams-conversations.js'
+export type { TeamsConversation, TeamsConversationSeen } from './teams-conversations.js'

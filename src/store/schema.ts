@@ -19,6 +19,7 @@ export interface Database {
   channel_messages: ChannelMessagesTable
   channel_request_ids: ChannelRequestIdsTable
   console_sessions: ConsoleSessionsTable
+  teams_conversations: TeamsConversationsTable
 }
 
 /** JSON text: written with `JSON.stringify`, parsed by the store when read. */
@@ -177,4 +178,26 @@ export interface WebhookCursorsTable {
   lease_owner: string | null
   lease_until: Timestamp | null
   last_error: string | null
+}
+
+/** A Microsoft Teams conversation the bot is in (a team's channel, a group chat, a person's 1:1 chat). */
+export interface TeamsConversationsTable {
+  /** The Bot Framework conversation id (`19:…@thread.tacv2`, `a:1…` for a 1:1 chat). */
+  conversation_id: string
+  tenant_id: string
+  /** Where the Bot Connector serves this conversation (`https://smba.trafficmanager.net/emea/`). */
+  service_url: string
+  /** `channel`, `groupChat` or `personal`. */
+  conversation_type: string
+  team_id: string | null
+  /** The team's or chat's name, for operators reading the table. */
+  name: string | null
+  /** A 1:1 chat: the person's Teams user id (`29:…`). */
+  user_id: string | null
+  /** A 1:1 chat: the person's canonical email, once looked up. */
+  user_email: string | null
+  installed_at: Timestamp
+  updated_at: Timestamp
+  /** The bot was removed from the conversation. */
+  removed_at: Timestamp | null
 }

@@ -3,6 +3,7 @@ import { migration0001 } from './0001-actions-reviews-audit.js'
 import { migration0002 } from './0002-execution.js'
 import { migration0003 } from './0003-channel-outbox.js'
 import { migration0004 } from './0004-console-sessions.js'
+import { migration0005 } from './0005-teams-conversations.js'
 import { migration0006 } from './0006-webhooks.js'
 
 /**
@@ -14,6 +15,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0002-execution': migration0002,
   '0003-channel-outbox': migration0003,
   '0004-console-sessions': migration0004,
+  '0005-teams-conversations': migration0005,
   '0006-webhooks': migration0006,
 }
 
