@@ -7,6 +7,8 @@ import { testGateway, type TestGateway } from '../../server/test-gateway.js'
 import type { Database, StoreConnection } from '../../store/index.js'
 import { SLACK_INTERACTIONS_PATH } from './receiver.js'
 import { postInteraction, signInteraction, SlackStandIn, type StandInMessage, type StandInUser } from './test-slack.js'
+import { channelTestPolicy } from '../test-support.js'
+export { until } from '../test-support.js'
 
 /** The workspace of the test gateway and the stand-in. */
 export const TEAM = 'T0COUNTER'
@@ -32,30 +34,7 @@ export const USERS = {
 export const CHANNELS = { approvals: 'C0APPROVALS', db: 'C0DBAPPROVALS' } as const
 
 /** Two DBAs for unscoped writes, asked in #db-approvals; a security reviewer with a reason for grants; a channel that does not exist. */
-export const SLACK_POLICY = `
-version: 1
-default: review
-default_review: { approvers: [group:oncall], timeout: 1h }
-rules:
-  - id: read-only
-    match: { kind: sql }
-    when: sql.read_only
-    effect: allow
-  - id: unscoped-writes
-    match: { kind: sql, env: prod }
-    when: sql.statements.exists(s, s.type in ["delete", "update"] && !s.has_where)
-    effect: review
-    review: { approvers: [group:dba], min_approvals: 2, timeout: 30m, channels: ["slack:#db-approvals"] }
-  - id: grants
-    match: { kind: sql }
-    when: sql.dcl
-    effect: review
-    review: { approvers: [group:security], reason_required: true }
-  - id: shell-lost
-    match: { kind: shell }
-    effect: review
-    review: { approvers: [group:dba], channels: ["slack:#nowhere"] }
-`
+export const SLACK_POLICY = channelTestPolicy('slack:#db-approvals', 'slack:#nowhere')
 
 /** A Slack stand-in with the test organization, listening. */
 export async function startStandIn(): Promise<SlackStandIn> {
@@ -109,16 +88,6 @@ export async function slackGateway(connection: StoreConnection<Database>, slack:
   }
 }
 
-/** Polls `probe` until it returns a truthy value (or fails after `timeoutMs`). */
-export async function until<T>(probe: () => T | Promise<T>, what: string, timeoutMs = 15_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (value) return value as NonNullable<T>
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
 
 /** Every text in a message's blocks, joined: what a reader sees, in order. */
 export function shownText(message: StandInMessage): string {

@@ -7,6 +7,8 @@ import { testGateway, type TestGateway } from '../../server/test-gateway.js'
 import type { Database, StoreConnection } from '../../store/index.js'
 import { TEAMS_MESSAGES_PATH } from './receiver.js'
 import { BotConnectorStandIn, postActivity, type StandInActivity, type StandInMember } from './test-teams.js'
+import { channelTestPolicy } from '../test-support.js'
+export { until } from '../test-support.js'
 
 /** The bot's app id and the organization's tenant. */
 export const APP_ID = randomUUID()
@@ -40,30 +42,7 @@ export const CHANNELS = { approvals: '19:approvals@thread.tacv2', db: '19:db-app
 export const personalChat = (who: StandInMember) => `a:1${who.id.slice(4)}`
 
 /** Two DBAs for unscoped writes, asked in dba-team; a security reviewer with a reason for grants; a channel nobody mapped. */
-export const TEAMS_POLICY = `
-version: 1
-default: review
-default_review: { approvers: [group:oncall], timeout: 1h }
-rules:
-  - id: read-only
-    match: { kind: sql }
-    when: sql.read_only
-    effect: allow
-  - id: unscoped-writes
-    match: { kind: sql, env: prod }
-    when: sql.statements.exists(s, s.type in ["delete", "update"] && !s.has_where)
-    effect: review
-    review: { approvers: [group:dba], min_approvals: 2, timeout: 30m, channels: ["teams:dba-team"] }
-  - id: grants
-    match: { kind: sql }
-    when: sql.dcl
-    effect: review
-    review: { approvers: [group:security], reason_required: true }
-  - id: shell-lost
-    match: { kind: shell }
-    effect: review
-    review: { approvers: [group:dba], channels: ["teams:nowhere"] }
-`
+export const TEAMS_POLICY = channelTestPolicy('teams:dba-team', 'teams:nowhere')
 
 /** A Bot Connector stand-in with the test organization, listening: a team with two channels and everyone in it, and a 1:1 chat per person. */
 export async function startStandIn(): Promise<BotConnectorStandIn> {
@@ -127,16 +106,6 @@ export async function teamsGateway(connection: StoreConnection<Database>, teams:
   }
 }
 
-/** Polls `probe` until it returns a truthy value (or fails after `timeoutMs`). */
-export async function until<T>(probe: () => T | Promise<T>, what: string, timeoutMs = 15_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (value) return value as NonNullable<T>
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
 
 /** Every text of a card, in order: what a reader sees (TextRuns joined per block, blocks per line). */
 export function cardText(card: any): string {
