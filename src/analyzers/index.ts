@@ -59,3 +59,4 @@ export async function loadAnalyzers(options: AnalyzerOptions = {}): Promise<Anal
     analyze: (kind, payload, context) => byKind.get(kind)?.analyze(payload, context),
   }
 }
+export { mysqlFacts } from './sql/mysql-dialect.js'
