@@ -71,7 +71,6 @@ class MysqlConnector implements Connector {
     // A connection that breaks between statements emits on the connection: without a listener, that would end the process.
     const onError = () => {}
     connection.on('error', onError)
-    let broken = false
     try {
       // MariaDB bounds each statement on the server too; MySQL has no such variable (the deadline still holds).
       await run(connection, `SET SESSION max_statement_time = ${timeout / 1000}`).catch(() => {})
@@ -80,7 +79,7 @@ class MysqlConnector implements Connector {
       await run(connection, 'COMMIT')
       return redactor.result({ status: 'succeeded', duration_ms: elapsed(started), ...sets.outcome(lastCount) })
     } catch (error) {
-      broken = !(await run(connection, 'ROLLBACK').then(() => true, () => false))
+      await run(connection, 'ROLLBACK').catch(() => undefined)
       const timedOut = TIMEOUT_ERRNOS.has((error as { errno?: number })?.errno ?? 0)
       const why = deadline.reason ?? (timedOut ? `the SQL did not finish within ${timeout / 1000}s` : undefined)
       // MySQL commits before and after DDL whatever the transaction: said, so nobody trusts a rollback that was not.
@@ -89,8 +88,8 @@ class MysqlConnector implements Connector {
     } finally {
       deadline.clear()
       connection.off('error', onError)
-      if (broken || deadline.reason !== undefined) connection.destroy()
-      else connection.release()
+      // Never reused: session variables, temporary tables and locks of one approved action must not reach the next.
+      connection.destroy()
     }
   }
 

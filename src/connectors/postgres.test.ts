@@ -36,6 +36,15 @@ after(async () => {
 const sql = (text: string, signal?: AbortSignal) => connector.execute(testRequest(target, { sql: text }, signal))
 
 describe('postgres connector', () => {
+  it("keeps no session state from one action to the next (a search_path, a temporary table)", async () => {
+    assert.equal((await sql("CREATE SCHEMA shadow; CREATE TABLE shadow.accounts (id int, owner text); INSERT INTO shadow.accounts VALUES (1, 'mallory')")).status, 'succeeded')
+    assert.equal((await sql('SET search_path TO shadow, public; CREATE TEMP TABLE planted (x int)')).status, 'succeeded')
+    for (let i = 0; i < 4; i++) {
+      const next = await sql("SELECT current_setting('search_path') AS path, to_regclass('pg_temp.planted') IS NULL AS clean")
+      assert.deepEqual(next.rows, [['"$user", public', true]])
+    }
+  })
+
   it('runs several statements in one transaction and returns the rows of the last that returned rows', async () => {
     const result = await sql(`
       INSERT INTO accounts VALUES (1, 'ada', 9007199254740993), (2, 'bob', 5);

@@ -76,7 +76,6 @@ class PostgresConnector implements Connector {
     // A connection that breaks between statements emits on the client: without a listener, that would end the process.
     const onError = () => {}
     client.on('error', onError)
-    let broken = false
     try {
       await client.query('BEGIN')
       // Bounds each statement on the server too, should this process die while it runs.
@@ -85,14 +84,15 @@ class PostgresConnector implements Connector {
       await client.query('COMMIT')
       return redactor.result({ status: 'succeeded', duration_ms: elapsed(started), ...sets.outcome(lastCount) })
     } catch (error) {
-      broken = !(await rollback(client))
+      await rollback(client)
       const why = deadline.reason ?? (isTimeout(error) ? `the SQL did not finish within ${timeout / 1000}s` : undefined)
       const message = why ? `${why}; it was cancelled and rolled back` : `${describe(error, String(request.action.payload.sql))}; the transaction was rolled back`
       return failure(started, message, redactor)
     } finally {
       deadline.clear()
       client.off('error', onError)
-      client.release(broken || deadline.reason !== undefined)
+      // Never reused: SET, SET ROLE, temporary tables and advisory locks of one approved action must not reach the next.
+      client.release(true)
     }
   }
 
