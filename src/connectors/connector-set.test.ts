@@ -6,10 +6,10 @@ import { testRequest, testTarget } from './test-support.js'
 describe('connector set', () => {
   it('builds a connector once per target name and closes them all', async () => {
     const connectors = new ConnectorSet()
-    const target = testTarget('shell', { type: 'shell' }, 'build-host')
+    const target = testTarget('shell', { type: 'shell', run_as_gateway_user: true }, 'build-host')
     const first = connectors.get(target)
     assert.equal(connectors.get(target), first)
-    assert.notEqual(connectors.get(testTarget('shell', { type: 'shell' }, 'other-host')), first)
+    assert.notEqual(connectors.get(testTarget('shell', { type: 'shell', run_as_gateway_user: true }, 'other-host')), first)
     assert.equal((await first.execute(testRequest(target, { argv: ['true'] }))).status, 'succeeded')
     await connectors.close()
     assert.throws(() => connectors.get(target), /closed/)
@@ -17,7 +17,7 @@ describe('connector set', () => {
 
   it('throws for bad options without caching, naming the target', () => {
     const connectors = new ConnectorSet()
-    const bad = testTarget('shell', { type: 'shell', timeout: 'forever' }, 'build-host')
+    const bad = testTarget('shell', { type: 'shell', timeout: 'forever', run_as_gateway_user: true }, 'build-host')
     assert.throws(() => connectors.get(bad), { code: 'INVALID', message: /target build-host: connector option timeout: expected a duration/ })
     assert.throws(() => connectors.get(bad), /timeout/)
   })

@@ -9,7 +9,7 @@ import { assertNoSecret, testRequest, testSecret, testTarget } from './test-supp
 const dir = mkdtempSync(join(tmpdir(), 'cs-shell-'))
 after(() => rmSync(dir, { recursive: true, force: true }))
 
-const shellTarget = (options: Record<string, unknown> = {}) => testTarget('shell', { type: 'shell', cwd: dir, ...options })
+const shellTarget = (options: Record<string, unknown> = {}) => testTarget('shell', { type: 'shell', cwd: dir, run_as_gateway_user: true, ...options })
 
 async function run(payload: Record<string, unknown>, options: Record<string, unknown> = {}, signal?: AbortSignal) {
   const connector = createConnector(shellTarget(options))
@@ -134,5 +134,12 @@ describe('shell connector', () => {
     assert.deepEqual(connectorProblems(testTarget('shell', { type: 'shell', user: 'no-such-user-here' }, 'build-host')), [
       'target build-host: connector option user: there is no user "no-such-user-here" on this host',
     ])
+  })
+})
+
+describe('shell connector account', () => {
+  it("refuses to run commands as the gateway's own user unless told to, since they could read its environment", () => {
+    assert.throws(() => createConnector(testTarget('shell', { type: 'shell' }, 'build-host')), /set an account of its own for the commands .* or run_as_gateway_user: true/)
+    assert.doesNotThrow(() => createConnector(testTarget('shell', { type: 'shell', run_as_gateway_user: true }, 'build-host')))
   })
 })

@@ -40,6 +40,8 @@ const ShellOptionsSchema = z.strictObject({
     .optional(),
   timeout: durationOption('60s', { min: 100, max: 86_400_000 }),
   max_output: sizeOption('1MiB', { min: 1024, max: 64 * 1_048_576 }),
+  /** Consent to run commands as the gateway's own user, who can read its files and, through /proc, its environment. */
+  run_as_gateway_user: z.boolean('expected true or false').default(false),
 })
 type ShellOptions = z.output<typeof ShellOptionsSchema>
 
@@ -49,7 +51,15 @@ export const shell = connectorType({
   kind: 'shell',
   schema: ShellOptionsSchema,
   create(target, options) {
-    return new ShellConnector(options, accountFor(target, options.user))
+    const account = accountFor(target, options.user)
+    // Fail closed: a command running as the gateway's user can read the gateway's secrets (/proc/PPID/environ, the data directory).
+    if ((account === undefined || account.uid === process.getuid?.()) && !options.run_as_gateway_user) {
+      throw new CountersignError(
+        'INVALID',
+        `target ${target.name}: connector option user: set an account of its own for the commands (the gateway must run as root), or run_as_gateway_user: true to accept that commands can read the gateway's environment and files`,
+      )
+    }
+    return new ShellConnector(options, account)
   },
 })
 

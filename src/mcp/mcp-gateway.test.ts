@@ -72,7 +72,7 @@ function targets(log: string, httpUpstream: string): Record<string, unknown>[] {
     },
     { name: 'remote', kind: 'mcp', connector: { type: 'mcp', endpoint: httpUpstream, auth: { type: 'bearer', token: 'env:CS_TEST_MCP_HTTP_TOKEN' } } },
     { name: 'mcp-db', kind: 'sql', connector: { type: 'postgres', url: 'env:CS_TEST_MCP_DB_URL' } },
-    { name: 'sandbox', kind: 'shell', connector: { type: 'shell' } },
+    { name: 'sandbox', kind: 'shell', connector: { type: 'shell', run_as_gateway_user: true } },
   ]
 }
 

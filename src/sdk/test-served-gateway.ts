@@ -49,7 +49,7 @@ export async function servedGateway(options: { policy?: string; sweepMs?: number
   const gw = await testGateway(connection, {
     policy: options.policy ?? SDK_TEST_POLICY,
     sweepMs: options.sweepMs ?? 60_000,
-    targets: [{ name: 'runner', kind: 'shell', labels: { env: 'staging' }, connector: { type: 'shell' } }, ...(options.targets ?? [])],
+    targets: [{ name: 'runner', kind: 'shell', labels: { env: 'staging' }, connector: { type: 'shell', run_as_gateway_user: true } }, ...(options.targets ?? [])],
   })
   const server = await new Promise<ServerType>((resolve) => {
     const started: ServerType = serve({ fetch: gw.app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(started))

@@ -21,7 +21,7 @@ rules:
     effect: allow
 `
 
-const opsHost = (dir: string) => ({ name: 'ops-host', kind: 'shell', labels: { env: 'staging' }, connector: { type: 'shell', cwd: dir, timeout: '20s' } })
+const opsHost = (dir: string) => ({ name: 'ops-host', kind: 'shell', labels: { env: 'staging' }, connector: { type: 'shell', cwd: dir, timeout: '20s', run_as_gateway_user: true } })
 const shell = (command: string) => ({ kind: 'shell', target: 'ops-host', payload: { command }, context: { reason: 'test' } })
 
 for (const store of testStores()) {
