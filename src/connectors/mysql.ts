@@ -3,21 +3,14 @@ import { z } from 'zod'
 import { resolveSecret, type TargetConfig } from '../config/index.js'
 import type { Connector, ExecutionRequest, ExecutionResult } from './connector.js'
 import { connectorType } from './connector-type.js'
-import { countOption, durationOption, SecretOption, sizeOption } from './options.js'
+import { sqlOptionsSchema } from './options.js'
 import { Redactor } from './redact.js'
 import { elapsed, failure, refusal } from './results.js'
 import { SqlDeadline } from './sql-deadline.js'
 import { ResultSets } from './sql-rows.js'
 
 /** Options of the `mysql` connector (MySQL and MariaDB). */
-const MysqlOptionsSchema = z.strictObject({
-  type: z.literal('mysql'),
-  url: SecretOption,
-  statement_timeout: durationOption('30s', { min: 10, max: 86_400_000 }),
-  max_rows: countOption(1000, 1_000_000),
-  max_bytes: sizeOption('1MiB', { min: 1024, max: 64 * 1_048_576 }),
-  pool_size: countOption(4, 100),
-})
+const MysqlOptionsSchema = sqlOptionsSchema('mysql')
 type MysqlOptions = z.output<typeof MysqlOptionsSchema>
 
 /** `mysql`: runs the approved SQL in one transaction on a MySQL or MariaDB server. */

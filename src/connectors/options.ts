@@ -104,3 +104,15 @@ export function parseOptions<Schema extends z.ZodType>(target: TargetConfig, sch
   const problems = optionProblems(target, schema)
   throw new CountersignError('INVALID', problems.join('; '), { details: problems.map((message) => ({ message, path: `targets.${target.name}.connector` })) })
 }
+
+/** Options of the SQL connectors (`postgres`, `mysql`): the same keys, with `type` naming which. */
+export function sqlOptionsSchema<T extends string>(type: T) {
+  return z.strictObject({
+    type: z.literal(type),
+    url: SecretOption,
+    statement_timeout: durationOption('30s', { min: 10, max: 86_400_000 }),
+    max_rows: countOption(1000, 1_000_000),
+    max_bytes: sizeOption('1MiB', { min: 1024, max: 64 * 1_048_576 }),
+    pool_size: countOption(4, 100),
+  })
+}
