@@ -14,6 +14,13 @@ export interface ExecutionRequest {
   readonly actionId: string
   readonly action: Action
   readonly target: TargetConfig
+  /**
+   * The facts the action was decided on (its kind's facts, as stored in its impact), or null when
+   * it has none. Connectors enforce what the facts claim: SQL facts that say read-only run in a
+   * read-only transaction, a read-only shell command in a sandbox ("analysis decides, execution
+   * enforces"). Null never relaxes anything.
+   */
+  readonly facts: Readonly<Record<string, unknown>> | null
   /** Aborted when the gateway shuts down or the execution must stop; the connector stops its work. */
   readonly signal: AbortSignal
 }

@@ -21,7 +21,7 @@ export const CONNECTOR_TYPES: readonly string[] = TYPES.map((type) => type.type)
  *
  * @example
  * const connector = createConnector(directory.target('prod-db')!)
- * const result = await connector.execute({ actionId, action, target, signal })
+ * const result = await connector.execute({ actionId, action, target, facts, signal })
  */
 export function createConnector(target: TargetConfig): Connector {
   if (!target.connector) throw new CountersignError('INVALID', `target ${target.name} has no connector: its agents execute its actions themselves`)

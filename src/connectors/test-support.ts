@@ -13,9 +13,9 @@ export function testTarget(kind: string, connector: Record<string, unknown>, nam
 }
 
 /** A request to run `payload` on `target`, as the executor makes it. */
-export function testRequest(target: TargetConfig, payload: Record<string, unknown>, signal: AbortSignal = new AbortController().signal): ExecutionRequest {
+export function testRequest(target: TargetConfig, payload: Record<string, unknown>, signal: AbortSignal = new AbortController().signal, facts: Record<string, unknown> | null = null): ExecutionRequest {
   const action = ActionSchema.parse({ kind: target.kind, target: target.name, payload })
-  return { actionId: `act_${randomBytes(6).toString('hex')}`, action, target, signal }
+  return { actionId: `act_${randomBytes(6).toString('hex')}`, action, target, facts, signal }
 }
 
 /** A fresh environment variable holding `value`, for `env:` references; returns its name. */

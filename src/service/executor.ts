@@ -150,7 +150,7 @@ export class Executor {
       const target = this.#gateway.directory.target(record.target)
       if (!target?.connector) return failed(`target ${record.target} no longer has a connector in the configuration; the action was not run`)
       if (target.kind !== action.kind) return failed(`target ${record.target} is now of kind ${target.kind}, not ${action.kind}; the action was not run`)
-      return await this.#connectors.get(target).execute({ actionId: record.id, action, target, signal })
+      return await this.#connectors.get(target).execute({ actionId: record.id, action, target, facts: storedFacts(record), signal })
     } catch (error) {
       if (error instanceof CountersignError) return failed(error.message)
       // Unknown errors may quote connection details: the log gets the error, the result only its kind.
@@ -174,4 +174,10 @@ export class Executor {
       }
     }
   }
+}
+
+/** The facts an action was decided on, from its stored impact; null when it has none. */
+function storedFacts(record: ActionRecord): Readonly<Record<string, unknown>> | null {
+  const facts = record.impact['facts']
+  return facts && typeof facts === 'object' && !Array.isArray(facts) ? (facts as Record<string, unknown>) : null
 }
