@@ -53,7 +53,7 @@ function analyzeStatements(statements: readonly unknown[]): Analysis<SqlFacts> {
     dcl ||= classified.dcl
   }
   return {
-    facts: { statements: facts, read_only: readOnly, ddl, dcl, tables, functions, count: facts.length, parse_error: '' },
+    facts: { statements: facts, read_only: readOnly, ddl, dcl, tables, functions, count: facts.length, parse_error: '', catalog_checked: false },
     summary: summarize(facts),
     highlights: highlightsOf(risks),
   }
@@ -75,7 +75,7 @@ function remember(stmt: unknown, classified: ClassifiedStatement, session: Sessi
 
 function failed(reason: string): Analysis<SqlFacts> {
   return {
-    facts: { statements: [], read_only: false, ddl: false, dcl: false, tables: [], functions: [], count: 0, parse_error: reason },
+    facts: { statements: [], read_only: false, ddl: false, dcl: false, tables: [], functions: [], count: 0, parse_error: reason, catalog_checked: false },
     summary: `unparseable SQL: ${reason}`,
     highlights: ['SQL could not be analyzed, so nothing about it is known'],
   }

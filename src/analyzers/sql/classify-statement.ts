@@ -179,6 +179,7 @@ function classifyPlain(name: string, node: Obj): ClassifiedStatement {
     returning: (ownWrite && hasReturning(node)) || writes.some((w) => w.returning),
     read_only: plainStatementIsReadOnly(name, node, walk),
     functions: walk.functions,
+    estimated_rows: -1,
   }
   // CREATE SCHEMA may carry CREATE TABLE and GRANT elements; they count as if written alone.
   let nestedDcl = false
@@ -277,5 +278,5 @@ function alterTableChangesAccess(node: Obj): boolean {
 
 /** Facts of a statement that touches nothing named, before its own details are filled in. */
 export function emptyFacts(type: SqlStatementFacts['type'], command: string): SqlStatementFacts {
-  return { type, command, object: '', targets: [], tables: [], has_where: false, returning: false, read_only: false, functions: [] }
+  return { type, command, object: '', targets: [], tables: [], has_where: false, returning: false, read_only: false, functions: [], estimated_rows: -1 }
 }

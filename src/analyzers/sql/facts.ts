@@ -44,6 +44,11 @@ export interface SqlStatementFacts {
   readonly read_only: boolean
   /** Functions called anywhere in the statement, lower-cased unless quoted, schema-qualified when written so except for `pg_catalog.`, which is dropped because it names the same built-in. */
   readonly functions: readonly string[]
+  /**
+   * Rows the statement touches as the target's planner estimates them (`EXPLAIN`, never `ANALYZE`):
+   * the blast radius shown to approvers. `-1` when unknown (no connector, not explainable, failed).
+   */
+  readonly estimated_rows: number
 }
 
 /** Facts of a `sql` action. */
@@ -63,4 +68,6 @@ export interface SqlFacts {
   readonly count: number
   /** The parser's message when the input is not valid PostgreSQL; `""` otherwise. */
   readonly parse_error: string
+  /** True when the functions, operators, casts and views the statements use were resolved in the target's own catalog. */
+  readonly catalog_checked: boolean
 }

@@ -264,7 +264,7 @@ describe('sql parse errors', () => {
     it(`sets parse_error ${JSON.stringify(message)} and nothing else for ${JSON.stringify(text)}`, () => {
       const { facts, summary } = analyze(text)
       assert.deepEqual(facts, {
-        statements: [], read_only: false, ddl: false, dcl: false, tables: [], functions: [], count: 0, parse_error: message,
+        statements: [], read_only: false, ddl: false, dcl: false, tables: [], functions: [], count: 0, parse_error: message, catalog_checked: false,
       })
       assert.equal(summary, `unparseable SQL: ${message}`)
     })

@@ -14,6 +14,7 @@ export const SQL_FACT_TYPES: FactTypes = {
     functions: 'list<string>',
     count: 'int',
     parse_error: 'string',
+    catalog_checked: 'bool',
   },
   SqlStatement: {
     type: 'string',
@@ -25,6 +26,7 @@ export const SQL_FACT_TYPES: FactTypes = {
     returning: 'bool',
     read_only: 'bool',
     functions: 'list<string>',
+    estimated_rows: 'int',
   },
 }
 
