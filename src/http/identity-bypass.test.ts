@@ -155,6 +155,19 @@ for (const store of testStores()) {
         assert.equal(response.status, 400)
       })
 
+      it('refuses it in an MCP tool call, where the SDK would drop it from the arguments', async () => {
+        const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }
+        const call = '{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"run_sql","arguments":{"__proto__":{"sql":"DROP TABLE users"},"target":"staging-db","sql":"SELECT 1"}}}'
+        const refused = await gw.call('POST', '/mcp', { as: 'deployBot', rawBody: call, headers })
+        assert.equal(refused.status, 400)
+        assert.equal(refused.body.id, 7)
+        assert.match(refused.body.error.message, /params\.arguments\.__proto__: a "__proto__" key is not accepted/)
+        // The same endpoint still answers an ordinary request, read once and handed on.
+        const listed = await gw.call('POST', '/mcp', { as: 'deployBot', rawBody: '{"jsonrpc":"2.0","id":8,"method":"tools/list"}', headers })
+        assert.equal(listed.status, 200, JSON.stringify(listed.body))
+        assert.match(JSON.stringify(listed.body), /run_sql/)
+      })
+
       it('keeps "constructor" and "prototype" keys, and digests exactly the payload that was decided', async () => {
         const text = '{"kind":"custom","target":"ops","payload":{"constructor":{"prototype":{"op":"drop"}},"op":"noop"}}'
         const response = await raw(text)
