@@ -41,6 +41,7 @@ describe('mailboxKey and sameHuman', () => {
     ['alice@example.org', 'alice@example.com'],
     ['a1ice@example.com', 'alice@example.com'], // ASCII look-alikes reach another mailbox
     ['alicex@example.com', 'alice@example.com'],
+    ['\u5f20\u4e09@example.cn', '\u674e\u56db@example.cn'], // two people whose names are not in Latin letters
     ['', ''],
   ] as const
   for (const [a, b] of different) it(`tells ${JSON.stringify(a)} from ${JSON.stringify(b)}`, () => assert.ok(!sameHuman(a, b)))

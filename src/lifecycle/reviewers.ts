@@ -22,8 +22,8 @@ export function canonicalEmail(s: string): string {
 
 /**
  * Letters of other scripts drawn like a Latin letter (Unicode's confusables for a–z, the ones
- * that survive NFKD without marks). Anything else outside ASCII is compared as a wildcard by
- * {@link sameHuman}, so this table only has to be good, not complete.
+ * that survive NFKD without marks). Any other letter outside ASCII opposite an ASCII one is a
+ * wildcard to {@link sameHuman}, so this table only has to be good, not complete.
  */
 const LOOKALIKES: Readonly<Record<string, string>> = {
   а: 'a', ɑ: 'a', α: 'a', в: 'b', ь: 'b', с: 'c', ϲ: 'c', ԁ: 'd', е: 'e', ε: 'e', ҽ: 'e', ɡ: 'g', ԍ: 'g', һ: 'h', н: 'h',
@@ -61,8 +61,9 @@ function lookalikesFolded(text: string): string {
 
 /**
  * Whether two emails may name the same human: equal {@link mailboxKey}s, or keys of equal length
- * that differ only where one of them has a character outside ASCII (a look-alike the table does
- * not know). Errs toward "the same": it decides who may not review, never who may.
+ * that differ only where one has a character outside ASCII and the other an ASCII one (a
+ * look-alike the table does not know). Errs toward "the same": it decides who may not review,
+ * never who may.
  *
  * @example
  * sameHuman('alice@example.com', 'ALICE+ops@example.com') // true
@@ -76,7 +77,9 @@ export function sameHuman(a: string, b: string): boolean {
   const l = [...left]
   const r = [...right]
   if (l.length !== r.length) return false
-  return l.every((char, i) => char === r[i] || char > '\x7f' || (r[i] ?? '') > '\x7f')
+  // An unknown letter outside ASCII opposite an ASCII one may be its look-alike; two different
+  // letters outside ASCII (张 and 李) are two letters.
+  return l.every((char, i) => char === r[i] || (char > '\x7f') !== ((r[i] ?? '') > '\x7f'))
 }
 
 /** Whether `email` may be one of the humans in `conflicted` (see {@link sameHuman}). */
