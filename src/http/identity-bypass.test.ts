@@ -100,6 +100,14 @@ for (const store of testStores()) {
         assert.equal((await gw.call('GET', '/v1/me', { token })).status, 401)
       })
 
+      it('names both roles when the issuer also owns the agent', async () => {
+        const { token } = await mint('carol', { agent: 'deploy-bot' })
+        const action = await submit(grant, { token })
+        const refused = await review(action.id, { as: 'carol' })
+        assert.equal(refused.status, 403)
+        assert.match(refused.body.detail, /you are the owner of the agent that submitted it and the human who issued the token it was submitted with/)
+      })
+
       it('adds no requester for config tokens', async () => {
         const action = await submit(grant, { as: 'analyticsAgent' })
         assert.equal((await review(action.id, { as: 'carol' })).body.status, 'approved')
