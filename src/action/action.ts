@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { MAX_JSON_DEPTH, protoKeyPath } from './proto-keys.js'
 
 /** The kinds of action Countersign understands (PRODUCT.md §1). */
 export const ACTION_KINDS = ['sql', 'shell', 'terraform', 'kubernetes', 'http', 'mcp', 'custom'] as const
@@ -54,17 +55,27 @@ export const PAYLOAD_SCHEMAS = {
   custom: jsonObject,
 } as const satisfies Record<ActionKind, z.ZodType>
 
+/**
+ * A plain email address in ASCII, as `on_behalf_of` must be: dot-atom local part, a domain of
+ * letters, digits and hyphens with at least two labels and no trailing dot. Surrounding blanks are
+ * allowed (trimmed when stored).
+ */
+export const ON_BEHALF_OF_EMAIL = /^[ \t]*[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+[ \t]*$/
+
 /** What the agent says about itself. Stored and shown to reviewers; never trusted for identity. */
 export const ActionContextSchema = z.strictObject({
   reason: z.string().max(10_000).optional(),
   session: z.string().max(500).optional(),
   model: z.string().max(500).optional(),
-  // An email address and nothing else: "Bob <bob@example.com>" or "bob" would not be recognized
-  // as bob by the self-approval check, so they are refused rather than guessed at.
+  // A plain ASCII email address and nothing else: "Bob <bob@example.com>" or "bob" would not be
+  // recognized as bob by the self-approval check, and a look-alike (Cyrillic "а", full-width
+  // letters, an IDN written in Unicode, a trailing dot) could pass for a person it is not, so
+  // they are refused rather than guessed at. `+tag` forms are accepted and are the same person
+  // to the review rules (sameHuman).
   on_behalf_of: z
     .string()
     .max(320)
-    .regex(/^\s*[^\s@<>()[\],;:"\\\p{Cc}\p{Cf}]+@[^\s@<>()[\],;:"\\\p{Cc}\p{Cf}.]+(\.[^\s@<>()[\],;:"\\\p{Cc}\p{Cf}.]+)+\s*$/u, 'must be the email address of a human (name@example.com), nothing else')
+    .regex(ON_BEHALF_OF_EMAIL, 'must be the plain ASCII email address of a human (name@example.com), nothing else; write an internationalized domain as xn--…')
     .optional(),
   trace_id: z.string().max(500).optional(),
 })
@@ -76,17 +87,10 @@ export const TargetNameSchema = z
   .max(200)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be letters, digits, ".", "_" or "-", starting with a letter or digit')
 
-/** True when `value` holds a `__proto__` key at any depth: schemas would drop it silently, so the digest would not cover it. */
-function hasProtoKey(value: unknown, depth = 0): boolean {
-  if (!value || typeof value !== 'object' || depth > 100) return depth > 100
-  if (Object.hasOwn(value, '__proto__')) return true
-  return Object.values(value).some((item) => hasProtoKey(item, depth + 1))
-}
-
 const ActionEnvelopeSchema = z.strictObject({
   kind: z.enum(ACTION_KINDS),
   target: TargetNameSchema,
-  payload: z.unknown().refine((payload) => !hasProtoKey(payload), 'must not contain a "__proto__" key (or nest deeper than 100 levels)'),
+  payload: z.unknown().refine((payload) => protoKeyPath(payload) === undefined, `must not contain a "__proto__" key (or nest deeper than ${MAX_JSON_DEPTH} levels)`),
   context: ActionContextSchema.default({}),
 })
 

@@ -1,5 +1,5 @@
 import type { Config, Directory } from '../config/index.js'
-import { eligibleRequirements, type Human } from '../lifecycle/index.js'
+import { eligibleRequirements, isConflicted, type Human } from '../lifecycle/index.js'
 import type { ReviewRequirement } from '../policy/index.js'
 
 /** Every human the config names (in `humans`, a group, `admins` or `auditors`), with merged groups and roles. */
@@ -16,6 +16,5 @@ export function configuredHumans(config: Config, directory: Directory): readonly
  */
 export function approversToAsk(humans: readonly Human[], requirements: readonly ReviewRequirement[], conflicted: readonly string[]): readonly string[] {
   const named = requirements.filter((requirement) => requirement.approvers.length > 0)
-  const excluded = new Set(conflicted)
-  return humans.filter((human) => !excluded.has(human.email) && eligibleRequirements(human, named).length > 0).map((human) => human.email)
+  return humans.filter((human) => !isConflicted(human.email, conflicted) && eligibleRequirements(human, named).length > 0).map((human) => human.email)
 }

@@ -5,7 +5,7 @@ import type { MessageContent } from './message.js'
 export interface AnnouncementRequest {
   readonly id: string
   readonly requirements: readonly ReviewRequirement[]
-  /** Canonical emails of the action's owner, on-behalf-of human and human submitter. */
+  /** Canonical emails of the action's requesters: owner, on-behalf-of human, human submitter, token issuer. */
   readonly conflicted: readonly string[]
 }
 

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net'
 import { isAbsolute, resolve } from 'node:path'
 import { z } from 'zod'
+import { canonicalEmail } from '../lifecycle/reviewers.js'
 import { parseSecretRef, type SecretRef } from './secret-ref.js'
 
 /** A secret reference (`env:NAME`, `file:PATH`); any other string is refused without being repeated. */
@@ -24,10 +25,10 @@ export function path(baseDir: string) {
     .transform((text) => (isAbsolute(text) ? text : resolve(baseDir, text)))
 }
 
-/** An email address, lower-cased: the canonical identity of a human. */
+/** An email address in canonical form (`canonicalEmail`): the identity of a human. */
 export const Email = z
   .string('expected an email address')
-  .transform((text) => text.trim().toLowerCase())
+  .transform((text) => canonicalEmail(text))
   .pipe(z.email('expected an email address such as alice@example.com'))
 
 /** A SHA-256 in hex, as `countersign token create` prints it; stored lower-case. */

@@ -1,3 +1,4 @@
+import { canonicalEmail } from '../lifecycle/reviewers.js'
 import type { AgentConfig, Config, TargetConfig } from './config-types.js'
 
 /** A human as the config knows them: groups merged from every place that names them. */
@@ -18,7 +19,7 @@ export type TokenSubject = { readonly type: 'agent'; readonly id: string } | { r
 /** Lookups over a loaded config, built once per config. */
 export interface Directory {
   /**
-   * The human with this email (any case), if the config names them anywhere: in `humans`,
+   * The human with this email (compared by `canonicalEmail`: any case, width or blank), if the config names them anywhere: in `humans`,
    * a group, `admins` or `auditors`. Humans known only through OIDC or a chat platform are
    * `undefined` here; their claims are the caller's to merge.
    */
@@ -90,7 +91,7 @@ function buildDirectory(config: Config): Directory {
   const agents = new Map(identities.agents.map((agent) => [agent.id, agent]))
   const targets = new Map(config.targets.map((target) => [target.name, target]))
   return Object.freeze({
-    human: (email: string) => humans.get(email.trim().toLowerCase()),
+    human: (email: string) => humans.get(canonicalEmail(email)),
     agent: (id: string) => agents.get(id),
     target: (name: string) => targets.get(name),
     tokenSubject: (sha256: string) => tokens.get(sha256.toLowerCase()),

@@ -327,13 +327,14 @@ for (const store of testStores()) {
       assert.equal((await gw.call('GET', '/v1/me', { token })).status, 401)
     })
 
-    it('refuses an on_behalf_of that is not a plain email, and folds its spellings', async () => {
-      for (const spelling of ['Bob Smith <bob@example.com>', 'mailto:bob@example.com', 'bob@example.com\u200b', 'bob@example.com.', 'bob']) {
+    it('refuses an on_behalf_of that is not a plain ASCII email, and folds its spellings', async () => {
+      // Full-width and other look-alike letters are refused at the edge rather than guessed at.
+      for (const spelling of ['Bob Smith <bob@example.com>', 'mailto:bob@example.com', 'bob@example.com\u200b', 'bob@example.com.', 'bob', '\uff42\uff4f\uff42@example.com']) {
         const response = await gw.call('POST', '/v1/actions', { as: 'deployBot', body: { ...scopedUpdate, context: { on_behalf_of: spelling } } })
         assert.equal(response.status, 400, spelling)
       }
-      const fullWidth = await submit({ ...scopedUpdate, context: { on_behalf_of: '\uff42\uff4f\uff42@example.com' } })
-      assert.equal((await review(fullWidth.id, 'bob', 'approve')).status, 403)
+      const tagged = await submit({ ...scopedUpdate, context: { on_behalf_of: 'BOB+ops@example.com' } })
+      assert.equal((await review(tagged.id, 'bob', 'approve')).status, 403)
     })
 
     it('keeps one agent\'s unwritable submission from failing the others written with it', async () => {

@@ -1,6 +1,7 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import type { Logger } from 'pino'
+import { MAX_JSON_DEPTH, protoKeyPath } from '../action/index.js'
 import { CountersignError } from '../errors/index.js'
 import type { Authenticator, Gateway, AuditLog, Receipts } from '../service/index.js'
 import type { Human } from '../lifecycle/index.js'
@@ -88,6 +89,26 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header)
     c.set('principal', human ?? (await authenticator.authenticate(match?.[1])))
     await next()
+  })
+  app.use('/v1/*', async function refuseProtoKeys(c, next) {
+    // JSON.parse keeps "__proto__" as a key, but the schemas copy objects and it becomes the
+    // prototype: the key would vanish from what is decided and digested. Refused, never dropped.
+    // The parse is cached by the request, so the route's validator reads the same value.
+    if (c.req.method === 'GET' || c.req.method === 'HEAD' || !/^application\/(.+\+)?json\b/i.test(c.req.header('content-type') ?? '')) return next()
+    let body: unknown
+    try {
+      body = await c.req.json()
+    } catch {
+      return next() // the route's validator answers malformed JSON
+    }
+    const path = protoKeyPath(body)
+    if (path !== undefined) {
+      const message = path.endsWith('…') ? `nests deeper than ${MAX_JSON_DEPTH} levels` : 'a "__proto__" key is not accepted anywhere in a request (it would be dropped from what is decided); rename or remove it'
+      const details = [{ path: path.replace(/…$/, ''), message }]
+      metrics.refusals.inc({ code: 'INVALID' })
+      return problemResponse(c, problemOf(new CountersignError('INVALID', `invalid body: ${details[0]!.path}: ${message}`, { details })))
+    }
+    return next()
   })
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'A Countersign token: cs_agent_… for agents, cs_user_… for humans' })

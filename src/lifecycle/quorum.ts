@@ -1,5 +1,5 @@
 import type { ReviewRequirement } from '../policy/index.js'
-import { canonicalEmail, couldApproveFor } from './reviewers.js'
+import { canonicalEmail, couldApproveFor, isConflicted } from './reviewers.js'
 import type { Review } from './types.js'
 
 /** How far one requirement is from being met. */
@@ -22,7 +22,7 @@ export interface RequirementProgress {
 function counts(review: Review, reviewer: string, requirement: ReviewRequirement, conflicted: ReadonlySet<string>): boolean {
   return (
     reviewer !== '' &&
-    !conflicted.has(reviewer) &&
+    !isConflicted(reviewer, conflicted) &&
     Array.isArray(review.requirements) &&
     review.requirements.includes(requirement.rule) &&
     couldApproveFor(reviewer, requirement)
@@ -42,9 +42,10 @@ function canonicalSet(emails: readonly string[]): ReadonlySet<string> {
 /**
  * The progress of each requirement given the reviews so far (invariant 3: `min_approvals`
  * counts distinct humans). One human's approval counts toward every requirement they were
- * eligible for; each canonical email counts once per requirement.
+ * eligible for; each human counts once per requirement (emails that may name the same
+ * human, see `sameHuman`, count once).
  *
- * @param conflicted emails of the humans who may never review (compared canonically)
+ * @param conflicted emails of the humans who may never review (compared with `sameHuman`)
  */
 export function requirementProgress(
   requirements: readonly ReviewRequirement[],
@@ -58,7 +59,8 @@ export function requirementProgress(
       for (const review of reviews) {
         if (review.decision !== 'approve') continue
         const reviewer = canonicalEmail(review.reviewer)
-        if (counts(review, reviewer, requirement, excluded)) approvedBy.add(reviewer)
+        // One mailbox counts once: `bob+x@` and `bob@` are not two approvers (see sameHuman).
+        if (counts(review, reviewer, requirement, excluded) && !isConflicted(reviewer, approvedBy)) approvedBy.add(reviewer)
       }
       return Object.freeze({
         rule: requirement.rule,

@@ -1,7 +1,7 @@
 import { CountersignError, type ErrorCode } from '../errors/index.js'
 import type { ReviewRequirement } from '../policy/index.js'
 import { reviewedStatus, type RequirementProgress } from './quorum.js'
-import { canonicalEmail, conflictedHumans, conflictRoles, eligibleRequirements } from './reviewers.js'
+import { canonicalEmail, conflictedHumans, conflictRoles, eligibleRequirements, isConflicted, sameHuman } from './reviewers.js'
 import { REVIEW_DECISIONS, type Principal, type Review, type ReviewDecision, type ReviewSubject } from './types.js'
 
 /** The longest reason a review may carry, in characters (code points). */
@@ -69,9 +69,9 @@ export function reviewEligibility(subject: ReviewSubject, principal: Principal, 
   const email = canonicalEmail(principal.email)
   if (email === '') return refuse('FORBIDDEN', 'your identity has no email, so it cannot review actions')
 
-  if (allConflicted(subject).some((conflicted) => canonicalEmail(conflicted) === email)) {
+  if (isConflicted(email, allConflicted(subject))) {
     const roles = conflictRoles(email, subject.requesters)
-    const role = roles.length > 0 ? roles.join(' and ') : 'one of its requesters (agent owner, on-behalf-of human or submitter)'
+    const role = roles.length > 0 ? roles.join(' and ') : 'one of its requesters (agent owner, on-behalf-of human, submitter or token issuer)'
     return refuse('FORBIDDEN', `you cannot review this action: you are ${role}, and nobody countersigns their own request`)
   }
 
@@ -86,7 +86,7 @@ export function reviewEligibility(subject: ReviewSubject, principal: Principal, 
     return refuse('ALREADY_DECIDED', `action expired at ${isoOrUnknown(subject.expiresAt)}; it can no longer be reviewed`)
   }
 
-  const previous = subject.reviews.find((review) => canonicalEmail(review.reviewer) === email)
+  const previous = subject.reviews.find((review) => sameHuman(review.reviewer, email))
   if (previous !== undefined) return refuse('CONFLICT', `you already reviewed this action (${previous.decision}); a review cannot be changed`)
 
   return { eligible: true, requirements }

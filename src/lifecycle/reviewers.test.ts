@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { applyReview, canonicalEmail, conflictedHumans, eligibleRequirements, reviewEligibility, type Principal } from './index.js'
+import { applyReview, canonicalEmail, conflictedHumans, eligibleRequirements, mailboxKey, requirementProgress, reviewEligibility, sameHuman, type Principal } from './index.js'
 import { EXPIRES, NOW, agent, human, requirement, stored, subjectOf } from './test-support.js'
 
 describe('canonicalEmail', () => {
@@ -20,6 +20,57 @@ describe('canonicalEmail', () => {
   it('gives no identity to a value that is not a string', () => {
     assert.equal(canonicalEmail(undefined as never), '')
     assert.equal(canonicalEmail(null as never), '')
+  })
+})
+
+describe('mailboxKey and sameHuman', () => {
+  const same = [
+    ['alice+x@example.com', 'alice@example.com'],
+    ['ALICE+deploy@Example.COM.', 'alice@example.com'],
+    ['\u0430lice@example.com', 'alice@example.com'], // Cyrillic а
+    ['\uff41\uff4c\uff49\uff43\uff45@example.com', 'alice@example.com'], // full-width
+    ['alice@xn--exmple-cua.com', 'alice@example.com'], // IDN exämple.com, accent dropped
+    ['al\u00efce@example.com', 'alice@example.com'],
+    ['\u0251l\u0131ce@ex\u0430mple.com', 'alice@example.com'], // Latin alpha, dotless i, Cyrillic а
+    ['al\u2c61ce@example.com', 'alice@example.com'], // a letter the table does not know: a wildcard
+  ] as const
+  for (const [a, b] of same) it(`treats ${JSON.stringify(a)} as ${b}`, () => assert.ok(sameHuman(a, b) && sameHuman(b, a)))
+
+  const different = [
+    ['bob@example.com', 'alice@example.com'],
+    ['alice@example.org', 'alice@example.com'],
+    ['a1ice@example.com', 'alice@example.com'], // ASCII look-alikes reach another mailbox
+    ['alicex@example.com', 'alice@example.com'],
+    ['\u5f20\u4e09@example.cn', '\u674e\u56db@example.cn'], // two people whose names are not in Latin letters
+    ['', ''],
+  ] as const
+  for (const [a, b] of different) it(`tells ${JSON.stringify(a)} from ${JSON.stringify(b)}`, () => assert.ok(!sameHuman(a, b)))
+
+  it('keys a mailbox without its tag and trailing dots', () => assert.equal(mailboxKey(' Alice+ops@EXAMPLE.com.. '), 'alice@example.com'))
+})
+
+describe('the token issuer as a requester', () => {
+  const security = [requirement('security', ['group:security'])]
+  it('refuses the human who issued the submitting token, admins included, naming the role', () => {
+    const subject = subjectOf(security, { requesters: { owner: 'alice@example.com', tokenIssuer: 'carol@example.com' }, conflicted: [] })
+    const verdict = reviewEligibility(subject, human('Carol@example.com', ['security'], { admin: true }), NOW)
+    assert.ok(!verdict.eligible)
+    assert.match(verdict.reason, /you are the human who issued the token it was submitted with/)
+    assert.deepEqual(conflictedHumans(subject.requesters ?? {}), ['alice@example.com', 'carol@example.com'])
+  })
+
+  it('refuses a requester under a +tag or look-alike spelling, and counts such a review for nothing', () => {
+    const subject = subjectOf(security, { requesters: { onBehalfOf: 'carol+ops@example.com' } })
+    assert.ok(!reviewEligibility(subject, human('carol@example.com', ['security']), NOW).eligible)
+    const progress = requirementProgress(security, [stored('c\u0430rol@example.com', 'approve', ['security'])], ['carol+x@example.com'])
+    assert.deepEqual(progress[0]?.approved_by, [])
+  })
+
+  it('counts one mailbox once toward min_approvals', () => {
+    const two = [requirement('security', ['group:security'], 2)]
+    const progress = requirementProgress(two, [stored('frank@example.com', 'approve', ['security']), stored('frank+2@example.com', 'approve', ['security'])], [])
+    assert.deepEqual(progress[0]?.approved_by, ['frank@example.com'])
+    assert.equal(progress[0]?.met, false)
   })
 })
 

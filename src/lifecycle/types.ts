@@ -25,6 +25,12 @@ export interface Agent {
   /** Lower-cased email of the human who owns the agent. */
   readonly owner: string
   readonly labels: Readonly<Record<string, string>>
+  /**
+   * Canonical email of the human who issued the run-time token this agent authenticated with
+   * (an admin, possibly not its owner). Absent for config tokens and workload identity. That
+   * human is a requester of every action submitted with the token (invariant 2).
+   */
+  readonly issuedBy?: string | undefined
 }
 
 /** Who is acting on a request. */
@@ -54,6 +60,8 @@ export interface Requesters {
   readonly onBehalfOf?: string | undefined
   /** The human who submitted the action, when a human did. */
   readonly submitter?: string | undefined
+  /** The human who issued the run-time token the action was submitted with, admins included. */
+  readonly tokenIssuer?: string | undefined
 }
 
 /** What the review rules need to know about a pending action. */
@@ -64,7 +72,7 @@ export interface ReviewSubject {
   readonly requirements: readonly ReviewRequirement[]
   /** Reviews recorded so far, oldest first. */
   readonly reviews: readonly Review[]
-  /** Canonical emails of humans who may never review this action: owner, on_behalf_of, submitter. */
+  /** Canonical emails of humans who may never review this action: owner, on_behalf_of, submitter, token issuer. */
   readonly conflicted: readonly string[]
   /**
    * Who those humans are, so a refusal can say which role conflicts. Everyone named here is

@@ -1,5 +1,7 @@
+import { readRequestBody, requestBodyTooLargeMessage } from '@modelcontextprotocol/sdk/server/requestBody.js'
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'
 import type { Env, Hono } from 'hono'
+import { protoKeyPath } from '../action/index.js'
 import type { TargetConfig } from '../config/index.js'
 import { CountersignError } from '../errors/index.js'
 import type { Agent } from '../lifecycle/index.js'
@@ -39,12 +41,39 @@ export function mountMcpEndpoint<E extends Env>(app: Hono<E>, options: McpEndpoi
       throw new CountersignError('FORBIDDEN', 'the MCP gateway serves agents: connect with an agent token (cs_agent_…); humans review in the console, chat or the CLI')
     }
     const only = upstreamsOf(c.req.queries('upstream'), targets)
+    const read = await readRequestBody(c.req.raw, bodyLimit)
+    if (read.tooLarge) return c.json({ jsonrpc: '2.0', error: { code: -32000, message: requestBodyTooLargeMessage(bodyLimit) }, id: null }, 413)
+    const refused = protoKeyRefusal(read.text)
+    if (refused !== undefined) return c.json(refused, 400)
     const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, maxRequestBodySize: bodyLimit })
     const server = createMcpServer(mcp, principal satisfies Agent, { only, signal: c.req.raw.signal })
     await server.connect(transport)
+    // The body was read above: the transport gets the same text again, and parses it itself.
+    const headers = new Headers(c.req.raw.headers)
+    headers.delete('content-length')
+    const request = new Request(c.req.raw.url, { method: 'POST', headers, body: read.text, signal: c.req.raw.signal })
     // The server and transport live as long as this request: the stream's end releases them.
-    return transport.handleRequest(c.req.raw)
+    return transport.handleRequest(request)
   })
+}
+
+/**
+ * A JSON-RPC error for a body that holds a `__proto__` key anywhere, or `undefined`. The SDK's
+ * schemas copy `params.arguments`, and the key would vanish from the action that is decided:
+ * refused instead, like the HTTP API does. Text that is not JSON is left to the transport.
+ */
+function protoKeyRefusal(text: string): Record<string, unknown> | undefined {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    return undefined
+  }
+  const path = protoKeyPath(parsed)
+  if (path === undefined) return undefined
+  const id = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? ((parsed as { id?: unknown }).id ?? null) : null
+  const message = `invalid request: ${path}: a "__proto__" key is not accepted anywhere in a request (it would be dropped from what is decided); rename or remove it`
+  return { jsonrpc: '2.0', error: { code: -32602, message }, id: typeof id === 'string' || typeof id === 'number' ? id : null }
 }
 
 /** The targets `?upstream=` names, or `undefined` for all; an unknown name is refused. */

@@ -115,6 +115,7 @@ export class Gateway {
       agentId: agent?.id ?? null,
       owner: agent?.owner ?? null,
       onBehalfOf,
+      tokenIssuedBy: agent?.issuedBy ? canonicalEmail(agent.issuedBy) : null,
       actionJson,
       context: action.context,
       digest,
@@ -129,7 +130,11 @@ export class Gateway {
     }
     const base = { action_id: id, actor, channel: options.channel, digest, policy_version: decision.policy_version }
     const events: AuditDraft[] = [
-      { ...base, type: 'action.submitted', data: { kind: action.kind, target: action.target, context: action.context, agent: agent?.id ?? null, owner: agent?.owner ?? null } },
+      {
+        ...base,
+        type: 'action.submitted',
+        data: { kind: action.kind, target: action.target, context: action.context, agent: agent?.id ?? null, owner: agent?.owner ?? null, ...(agent?.issuedBy && { token_issued_by: canonicalEmail(agent.issuedBy) }) },
+      },
       {
         ...base,
         type: `action.${status}` as AuditDraft['type'],
@@ -455,7 +460,7 @@ export function requirementsOf(record: ActionRecord): readonly ReviewRequirement
   return (record.decision['requirements'] ?? []) as readonly ReviewRequirement[]
 }
 
-/** The humans who may never review this action: its agent's owner, on-behalf-of human and human submitter. */
+/** The humans who may never review this action: its agent's owner, on-behalf-of human, human submitter and token issuer. */
 export function conflictedOf(record: ActionRecord): readonly string[] {
   return conflictedHumans(requestersOf(record))
 }
@@ -463,7 +468,7 @@ export function conflictedOf(record: ActionRecord): readonly string[] {
 /** The humans behind an action, by role. */
 export function requestersOf(record: ActionRecord): Requesters {
   const submitter = record.submittedBy.startsWith('human:') ? record.submittedBy.slice('human:'.length) : undefined
-  return { owner: record.owner ?? undefined, onBehalfOf: record.onBehalfOf ?? undefined, submitter }
+  return { owner: record.owner ?? undefined, onBehalfOf: record.onBehalfOf ?? undefined, submitter, tokenIssuer: record.tokenIssuedBy ?? undefined }
 }
 
 function storedDecision(decision: Decision): Record<string, unknown> {

@@ -65,7 +65,11 @@ export class Authenticator {
     const record = await this.#lookup(sha256)
     const now = this.#clock()
     if (!record || record.revokedAt || (record.expiresAt && record.expiresAt <= now)) throw unauthenticated()
-    return this.#principal({ type: record.principalType, subject: record.subject })
+    const issuer = issuerOf(record)
+    // A personal token is only ever issued by its holder (issueToken). One issued by anybody else
+    // (an older version, a hand-edited store) would let its issuer review as another person: dead.
+    if (record.principalType === 'human' && issuer !== canonicalEmail(record.subject)) throw unauthenticated()
+    return this.#principal({ type: record.principalType, subject: record.subject }, issuer)
   }
 
   async #lookup(sha256: string): Promise<TokenRecord | undefined> {
@@ -83,18 +87,30 @@ export class Authenticator {
     this.#cache.delete(sha256)
   }
 
-  #principal(subject: { type: 'agent' | 'human'; subject: string }): Principal {
+  #principal(subject: { type: 'agent' | 'human'; subject: string }, issuedBy?: string): Principal {
     if (subject.type === 'agent') {
       const agent = this.#directory.agent(subject.subject)
       // A token of an agent that config no longer lists is dead.
       if (!agent) throw unauthenticated()
-      return { type: 'agent', id: agent.id, owner: agent.owner, labels: agent.labels }
+      // The human who issued a run-time token is a requester of what is submitted with it.
+      return { type: 'agent', id: agent.id, owner: agent.owner, labels: agent.labels, ...(issuedBy !== undefined && { issuedBy }) }
     }
     const human = this.#directory.human(subject.subject)
     // A token of a human that config no longer lists is dead too (offboarding removes them there).
     if (!human) throw unauthenticated()
     return human
   }
+}
+
+/**
+ * The canonical email of the human who issued a run-time token (`created_by` is `human:EMAIL`),
+ * or `undefined` when it names no human.
+ */
+function issuerOf(record: TokenRecord): string | undefined {
+  const createdBy = typeof record.createdBy === 'string' ? record.createdBy : ''
+  if (!createdBy.startsWith('human:')) return undefined
+  const email = canonicalEmail(createdBy.slice('human:'.length))
+  return email === '' ? undefined : email
 }
 
 function unauthenticated(): CountersignError {

@@ -18,6 +18,8 @@ export interface AnnouncedAction {
   readonly owner: string | null
   readonly onBehalfOf: string | null
   readonly submittedBy: string
+  /** The human who issued the run-time token it was submitted with, if any. */
+  readonly tokenIssuedBy?: string | null | undefined
 }
 
 /** One message a channel keeps up to date: an action announced to one destination. */
@@ -93,10 +95,10 @@ export class OutboxStore {
       const pendingIds = [...new Set(events.filter((event) => event.type === 'action.pending' && event.actionId).map((event) => event.actionId!))]
       const pending = new Map<string, AnnouncedAction>()
       if (pendingIds.length > 0) {
-        const actions = await tx.selectFrom('actions').select(['id', 'status', 'decision', 'owner', 'on_behalf_of', 'submitted_by']).where('id', 'in', pendingIds).execute()
+        const actions = await tx.selectFrom('actions').select(['id', 'status', 'decision', 'owner', 'on_behalf_of', 'submitted_by', 'token_issued_by']).where('id', 'in', pendingIds).execute()
         for (const action of actions) {
           const decision = JSON.parse(action.decision) as Record<string, unknown>
-          pending.set(action.id, { id: action.id, status: action.status, decision, owner: action.owner, onBehalfOf: action.on_behalf_of, submittedBy: action.submitted_by })
+          pending.set(action.id, { id: action.id, status: action.status, decision, owner: action.owner, onBehalfOf: action.on_behalf_of, submittedBy: action.submitted_by, tokenIssuedBy: action.token_issued_by })
         }
       }
       const now = this.#clock()

@@ -12,6 +12,11 @@ export interface ActionRecord {
   readonly agentId: string | null
   readonly owner: string | null
   readonly onBehalfOf: string | null
+  /**
+   * Canonical email of the human who issued the run-time token the action was submitted with: a
+   * requester (invariant 2), admins included. Null or absent for config tokens and workload identity.
+   */
+  readonly tokenIssuedBy?: string | null | undefined
   /** Canonical JSON of `{kind, target, payload}`: exactly what was decided and is reviewed. */
   readonly actionJson: string
   readonly context: Readonly<Record<string, unknown>>

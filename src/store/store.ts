@@ -11,7 +11,7 @@ import type { ActionsTable, AuditCheckpointsTable, Database, TokensTable } from 
 export const LISTED_TEXT = 4096
 
 const LISTED_COLUMNS = [
-  'id', 'created_at', 'updated_at', 'status', 'kind', 'target', 'submitted_by', 'agent_id', 'owner', 'on_behalf_of',
+  'id', 'created_at', 'updated_at', 'status', 'kind', 'target', 'submitted_by', 'agent_id', 'owner', 'on_behalf_of', 'token_issued_by',
   'context', 'digest', 'decision', 'impact', 'policy_version', 'expires_at', 'execute_by', 'deadline', 'result', 'version',
   'brokered', 'lease_owner',
 ] as const
@@ -371,6 +371,7 @@ function actionRow(item: NewAction) {
     agent_id: record.agentId,
     owner: record.owner,
     on_behalf_of: record.onBehalfOf,
+    token_issued_by: record.tokenIssuedBy ?? null,
     action_json: record.actionJson,
     context: JSON.stringify(record.context),
     digest: record.digest,
@@ -399,6 +400,7 @@ function actionRecord(row: Selectable<ActionsTable>): ActionRecord {
     agentId: row.agent_id,
     owner: row.owner,
     onBehalfOf: row.on_behalf_of,
+    tokenIssuedBy: row.token_issued_by,
     actionJson: row.action_json,
     context: JSON.parse(row.context) as Record<string, unknown>,
     digest: row.digest,

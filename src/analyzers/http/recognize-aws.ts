@@ -3,11 +3,50 @@ import type { Recognition, RequestView } from './recognition.js'
 import { SAFE_METHODS } from './route-pattern.js'
 
 /**
- * An AWS API endpoint: `iam.amazonaws.com`, `sts.eu-west-1.amazonaws.com`,
- * `sts-fips.us-east-1.amazonaws.com`, `iam.us-gov.amazonaws.com`, `sts.us-east-1.api.aws`,
- * `…amazonaws.com.cn`. Bucket hosts (`b.s3.amazonaws.com`) do not match: their second label is no region.
+ * The domains AWS serves its APIs under, in every partition: commercial (`amazonaws.com`, and
+ * `api.aws` for dualstack and global endpoints), China (`amazonaws.com.cn`,
+ * `api.amazonwebservices.com.cn`), the ISO partitions, and the European Sovereign Cloud.
+ * Longest first, so `api.amazonwebservices.com.cn` is not read as `….com.cn`.
  */
-const AWS_HOST = /^(?<endpoint>[a-z0-9-]+?)(?:-fips)?(?:\.(?:[a-z]{2}(?:-[a-z]+)+-\d+|us-gov))?\.(?:amazonaws\.com(?:\.cn)?|api\.aws)$/
+const AWS_DOMAINS: readonly string[] = [
+  'api.amazonwebservices.com.cn',
+  'amazonaws.com.cn',
+  'amazonaws.com',
+  'api.aws',
+  'amazonaws.eu',
+  'csp.hci.ic.gov',
+  'c2s.ic.gov',
+  'sc2s.sgov.gov',
+  'cloud.adc-e.uk',
+]
+
+/** A region (`us-east-1`, `us-gov-west-1`, `cn-north-1`, `us-isob-east-1`, `eusc-de-east-1`) or a zone of one (`us-east-1a`). */
+const REGION_LABEL = /^[a-z]{2,4}(?:-[a-z]+)+-\d+[a-z]?$/
+
+/** Labels of an endpoint host that name where, not what: partition and variant words, VPC endpoint ids. */
+function isPlacementLabel(label: string): boolean {
+  return REGION_LABEL.test(label) || ['us-gov', 'global', 'dualstack', 'fips', 'vpce'].includes(label) || /^vpce-[0-9a-z-]+$/.test(label)
+}
+
+/**
+ * The endpoint (`ec2`, `iam`, `sts`) an AWS API host serves, in any of its forms: global
+ * (`iam.amazonaws.com`, `iam.global.api.aws`), regional, FIPS (`ec2-fips.…`, `fips.ec2.…`),
+ * dualstack (`ec2.us-east-1.api.aws`, `ec2.dualstack.us-east-1.amazonaws.com`), VPC endpoint
+ * (`vpce-0a1b-c2d3.ec2.us-east-1.vpce.amazonaws.com`), China, GovCloud and ISO partitions. Labels
+ * left once the placement is dropped are the endpoint: a listed one when any is, else all of
+ * them joined (`api.ecr`). `undefined` for hosts outside AWS's domains.
+ */
+export function awsEndpoint(host: string): string | undefined {
+  const domain = AWS_DOMAINS.find((suffix) => host.endsWith(`.${suffix}`))
+  if (domain === undefined) return undefined
+  const labels = host
+    .slice(0, -domain.length - 1)
+    .split('.')
+    .filter((label) => label !== '' && !isPlacementLabel(label))
+    .map((label) => label.replace(/-fips$/, ''))
+  if (labels.length === 0) return undefined
+  return labels.find((label) => BY_ENDPOINT.has(label)) ?? labels.join('.')
+}
 
 const BY_ENDPOINT: ReadonlyMap<string, AwsService> = new Map(AWS_SERVICES.map((service) => [service.endpoint, service]))
 
@@ -15,14 +54,15 @@ const BY_ENDPOINT: ReadonlyMap<string, AwsService> = new Map(AWS_SERVICES.map((s
 const MAX_OPERATION = 128
 
 /**
- * Recognizes AWS API calls by endpoint host, naming the operation from the Query API's `Action`
- * (in the query, a form body or a JSON body) or the JSON protocol's `X-Amz-Target`. Unlisted AWS
- * endpoints are named `aws.<endpoint>` when the request names an operation. S3 is recognized for
+ * Recognizes AWS API calls by endpoint host (every form {@link awsEndpoint} reads), naming the
+ * operation from the Query API's `Action` (in the query, a form body or a JSON body) or the JSON
+ * protocol's `X-Amz-Target`. Unlisted AWS endpoints are named `aws.<endpoint>` when the request
+ * names an operation, and judged by it: a `GET ?Action=RunInstances` to any AWS host changes things. S3 is recognized for
  * the sub-resources and headers that set access.
  */
 export function recognizeAws(request: RequestView): Recognition | null {
   if (isS3Host(request.host)) return recognizeS3(request)
-  const endpoint = AWS_HOST.exec(request.host)?.groups?.endpoint
+  const endpoint = awsEndpoint(request.host)
   if (endpoint === undefined) return null
   const operations = operationsOf(request)
   const known = BY_ENDPOINT.get(endpoint)
@@ -73,9 +113,9 @@ function operationName(raw: string): string {
   return raw.trim().slice(0, MAX_OPERATION).replace(/[^A-Za-z0-9_.:-]/g, '?')
 }
 
-/** `s3.amazonaws.com`, `bucket.s3.us-east-1.amazonaws.com`, `s3-fips.…`, `bucket.s3-accelerate.…`, `s3.dualstack.…`. */
+/** `s3.amazonaws.com`, `bucket.s3.us-east-1.amazonaws.com`, `s3-fips.…`, `bucket.s3-accelerate.…`, `s3.dualstack.…`, in every partition. */
 function isS3Host(host: string): boolean {
-  if (!/\.amazonaws\.com(\.cn)?$/.test(host)) return false
+  if (!AWS_DOMAINS.some((suffix) => host.endsWith(`.${suffix}`))) return false
   return host.split('.').some((label) => label === 's3' || label.startsWith('s3-'))
 }
 

@@ -79,6 +79,50 @@ describe('AWS recognizer table', () => {
     })
   }
 
+  // Attack review (issue 14 bypass 9, issue 16): Query API writes sent as GET to the other forms
+  // of AWS's hosts read as non-mutating.
+  const hostForms = [
+    ['ec2.us-east-1.api.aws', 'aws.ec2'],
+    ['ec2.dualstack.us-east-1.amazonaws.com', 'aws.ec2'],
+    ['ec2-fips.dualstack.us-east-1.amazonaws.com', 'aws.ec2'],
+    ['ec2-fips.us-east-1.api.aws', 'aws.ec2'],
+    ['fips.ec2.us-east-1.amazonaws.com', 'aws.ec2'],
+    ['vpce-0a1b2c3d4e5f6a7b8-abcdefgh.ec2.us-east-1.vpce.amazonaws.com', 'aws.ec2'],
+    ['vpce-0a1b2c3d4e5f6a7b8-abcdefgh-us-east-1a.ec2.us-east-1.vpce.amazonaws.com', 'aws.ec2'],
+    ['iam.global.api.aws', 'aws.iam'],
+    ['iam.us-gov.amazonaws.com', 'aws.iam'],
+    ['sts.amazonaws.com', 'aws.sts'],
+    ['sts.us-gov-west-1.amazonaws.com', 'aws.sts'],
+    ['iam.cn-north-1.amazonaws.com.cn', 'aws.iam'],
+    ['ec2.cn-northwest-1.api.amazonwebservices.com.cn', 'aws.ec2'],
+    ['ec2.us-iso-east-1.c2s.ic.gov', 'aws.ec2'],
+    ['iam.us-isob-east-1.sc2s.sgov.gov', 'aws.iam'],
+    ['ec2.eusc-de-east-1.amazonaws.eu', 'aws.ec2'],
+    ['EC2.US-EAST-1.AMAZONAWS.COM.', 'aws.ec2'],
+    // Unlisted endpoints: named by their labels, judged by the operation.
+    ['newservice.us-east-1.amazonaws.com', 'aws.newservice'],
+    ['api.ecr.us-east-1.amazonaws.com', 'aws.api.ecr'],
+    ['something.else.api.aws', 'aws.something.else'],
+  ] as const
+  for (const [host, service] of hostForms) {
+    it(`reads GET ?Action=RunInstances to ${host} as a change of ${service}`, () => {
+      const found = facts('GET', `https://${host}/?Action=RunInstances&Version=2016-11-15`)
+      assert.deepEqual([found.service, found.operation, found.mutating], [service, 'RunInstances', true])
+      assert.equal(facts('GET', `https://${host}/?action=DescribeInstances`).mutating, false)
+    })
+  }
+
+  it('counts an IAM change sent as GET to its global dualstack host as administration', () => {
+    assert.deepEqual(
+      [facts('GET', 'https://iam.global.api.aws/?Action=CreateAccessKey&UserName=admin').admin, facts('GET', 'https://iam.global.api.aws/?Action=ListUsers').admin],
+      [true, false],
+    )
+  })
+
+  it('recognizes S3 access changes in every partition', () => {
+    assert.equal(facts('PUT', 'https://logs.s3.us-iso-east-1.c2s.ic.gov/?policy').admin, true)
+  })
+
   it('does not take an S3 bucket host for a service endpoint', () => {
     assert.equal(facts('POST', 'https://iam.s3.amazonaws.com/', { body: 'Action=CreateUser' }).service, 'aws.s3')
   })

@@ -127,6 +127,24 @@ describe('approving in Slack', () => {
     assert.deepEqual(after.reviews, [])
   })
 
+  it('refuses the admin who issued the submitting token exactly as the API does (attack review, bypass 3)', async () => {
+    // carol, admin and security approver, mints a token for alice's agent and submits with it.
+    const issued = await sg.gw.call('POST', '/v1/tokens', { as: 'carol', body: { agent: 'analytics-agent', name: 'minted' } })
+    assert.equal(issued.status, 201)
+    const created = await sg.gw.call('POST', '/v1/actions', { token: issued.body.token, body: grant })
+    assert.equal(created.body.status, 'pending')
+    const message = await announced(created.body.id, CHANNELS.approvals)
+    const views = slack.views.length
+    await sg.post(slack.clickPayload(USERS.carol, message, SLACK_IDS.approve))
+    const opened = await until(() => slack.views[views], 'the reason modal')
+    await sg.post(slack.submitPayload(USERS.carol, opened.id, 'looks fine to me'))
+    const told = await until(() => ephemeralsTo(USERS.carol).find((ephemeral) => /issued the token it was submitted with/.test(ephemeral.text)), "carol's private refusal")
+    assert.ok(told)
+    const after = await state(created.body.id)
+    assert.equal(after.status, 'pending')
+    assert.deepEqual(after.reviews, [])
+  })
+
   it('refuses forged, stale, future, replayed and foreign requests before anything happens', async () => {
     const action = await submit(deleteAll())
     const message = await announced(action.id, CHANNELS.db)
