@@ -52,6 +52,8 @@ export const HIDDEN_WRITES = [
   'SELECT id FROM users WHERE id = 1 LOCK IN SHARE MODE',
   'SELECT SLEEP(1)',
   'SELECT `lower`(1)',
+  'SELECT count (id) FROM users',
+  'SELECT lower/**/(name) FROM users',
   'SELECT shop.lower(1)',
   "SELECT x'41'; DELETE FROM users",
   'SELECT 1 --\u0001; DELETE FROM users',

@@ -2,6 +2,7 @@ import { init, parse, type Statement } from '@guanmingchiu/sqlparser-ts'
 import type { Analysis } from '../analyzer.js'
 import type { SqlFacts, SqlStatementFacts } from './facts.js'
 import { assertModeIndependent, MysqlSyntaxError, splitMysql, type MysqlStatementText } from './mysql-lexer.js'
+import { isReadOnlyMysqlFunction } from './mysql-read-only-functions.js'
 import { classifyMysqlStatement } from './mysql-statement.js'
 import { summarize } from './summary.js'
 
@@ -37,12 +38,12 @@ export function analyzeMysql(sql: unknown): Analysis<SqlFacts> {
   try {
     const whole = parse(sql, 'mysql')
     if (whole.length !== pieces.length) return failed(`the MySQL parser reads ${whole.length} statement(s) where the server reads ${pieces.length}`)
-    const parsed: Statement[] = []
+    const parsed: { statement: Statement; piece: MysqlStatementText }[] = []
     for (const piece of pieces) {
       if (CLIENT_OR_COMPOUND.test(piece.text)) return failed(`a client command or compound block is not one SQL statement: ${piece.text.slice(0, 40)}`)
       const one = parse(piece.text, 'mysql')
       if (one.length !== 1) return failed(`the MySQL parser reads ${one.length} statements in one the server reads as one`)
-      parsed.push(one[0]!)
+      parsed.push({ statement: one[0]!, piece })
     }
     return analyzeStatements(parsed)
   } catch (error) {
@@ -50,7 +51,7 @@ export function analyzeMysql(sql: unknown): Analysis<SqlFacts> {
   }
 }
 
-function analyzeStatements(statements: readonly Statement[]): Analysis<SqlFacts> {
+function analyzeStatements(statements: readonly { statement: Statement; piece: MysqlStatementText }[]): Analysis<SqlFacts> {
   const facts: SqlStatementFacts[] = []
   const highlights: string[] = []
   const tables: string[] = []
@@ -58,8 +59,13 @@ function analyzeStatements(statements: readonly Statement[]): Analysis<SqlFacts>
   let readOnly = true
   let ddl = false
   let dcl = false
-  for (const statement of statements) {
-    const classified = classifyMysqlStatement(statement)
+  for (const { statement, piece } of statements) {
+    let classified = classifyMysqlStatement(statement)
+    const spaced = spacedCalls(piece)
+    if (spaced.length > 0 && classified.facts.read_only) {
+      const risks = spaced.map((name) => `calls ${name} with a space before "(", which MySQL may resolve to a stored function of that name`)
+      classified = { ...classified, facts: { ...classified.facts, read_only: false }, risks }
+    }
     facts.push(classified.facts)
     for (const t of classified.facts.tables) if (!tables.includes(t)) tables.push(t)
     for (const f of classified.facts.functions) if (!functions.includes(f)) functions.push(f)
@@ -73,6 +79,22 @@ function analyzeStatements(statements: readonly Statement[]): Analysis<SqlFacts>
     summary: summarize(facts),
     highlights: highlights.slice(0, 10),
   }
+}
+
+/**
+ * Allow-listed function names followed by "(" after a space or comment. With IGNORE_SPACE off
+ * (the pinned sql_mode), MySQL parses `count (x)` as a call of a function named count that is not
+ * the built-in one, and resolves it to a stored function of the current database if there is one.
+ */
+function spacedCalls(piece: MysqlStatementText): string[] {
+  const names: string[] = []
+  piece.tokens.forEach((token, index) => {
+    const next = piece.tokens[index + 1]
+    if (token.kind !== 'word' || next === undefined || next.start === token.end || piece.text.slice(next.start, next.end) !== '(') return
+    const name = piece.text.slice(token.start, token.end).toLowerCase()
+    if (isReadOnlyMysqlFunction(name) && !names.includes(name)) names.push(name)
+  })
+  return names
 }
 
 /** The risky points of one statement, most serious first. */

@@ -97,6 +97,25 @@ describe('MySQL analysis against MariaDB (differential)', () => {
     t.diagnostic(`${texts.length} texts, ${readOnly} read-only, all unchanged on MariaDB`)
   })
 
+  it('never takes `count (x)` as the built-in: with a space, MariaDB calls a stored function of that name', async () => {
+    await db.query('CREATE FUNCTION `count`(x int) RETURNS int MODIFIES SQL DATA BEGIN DELETE FROM users WHERE id = x; RETURN 0; END')
+    try {
+      for (const text of ['SELECT count (2)', 'SELECT count/**/(2)', 'SELECT count\n(2) FROM users']) {
+        const analysis = analyzeMysql(text)
+        assert.equal(analysis.facts.read_only, false, text)
+        assert.match(analysis.highlights.join(' '), /calls count with a space before "\("/)
+      }
+      assert.equal(analyzeMysql('SELECT count(2)').facts.read_only, true)
+      // What the space means to the server: the stored function runs (here, in a rolled-back transaction).
+      await db.query('START TRANSACTION')
+      await db.query('SELECT count (2)')
+      assert.equal(((await db.query('SELECT count(*) AS n FROM users'))[0] as { n: number }[])[0]!.n, 1)
+      await db.query('ROLLBACK')
+    } finally {
+      await db.query('DROP FUNCTION `count`')
+    }
+  })
+
   it('runs each read-only statement of the corpus on MariaDB without changing anything', async () => {
     for (const entry of corpus) {
       const { facts } = analyzeMysql(entry.sql)

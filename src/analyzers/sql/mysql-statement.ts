@@ -91,6 +91,21 @@ function relationTables(value: unknown): string[] {
   return out.tables
 }
 
+/** Aliases of the tables a relation list names: `users u` → u → users. */
+function aliasesOf(value: unknown, out = new Map<string, string>(), depth = 0): Map<string, string> {
+  if (depth > 200) return out
+  if (Array.isArray(value)) for (const item of value) aliasesOf(item, out, depth + 1)
+  else if (isObj(value)) {
+    const table = value['Table']
+    if (isObj(table) && Array.isArray(table['name']) && isObj(table['alias']) && isObj(table['alias']['name'])) {
+      const alias = table['alias']['name']['value']
+      if (typeof alias === 'string') out.set(alias.toLowerCase(), mysqlName(table['name']))
+    }
+    for (const [key, item] of Object.entries(value)) if (key !== 'span') aliasesOf(item, out, depth + 1)
+  }
+  return out
+}
+
 /** A WHERE that limits rows: present and not a constant (`WHERE 1`, `WHERE true`, `WHERE 1 = 1`). */
 function limitsRows(selection: unknown): boolean {
   if (!isObj(selection)) return false
@@ -146,7 +161,9 @@ export function classifyMysqlStatement(statement: unknown): ClassifiedMysqlState
       break
     case 'Delete': {
       type = 'delete'
-      const named = Array.isArray(node['tables']) ? node['tables'].map(mysqlName).filter((n) => n !== '') : []
+      // DELETE u FROM users u JOIN …: the tables named before FROM, by alias or name.
+      const aliases = aliasesOf(node['from'])
+      const named = Array.isArray(node['tables']) ? node['tables'].map(mysqlName).filter((n) => n !== '').map((n) => aliases.get(n) ?? n) : []
       targets = named.length > 0 ? named : relationTables(node['from'])
       hasWhere = limitsRows(node['selection'])
       break
