@@ -48,7 +48,11 @@ export const OTHER_MODES: readonly MysqlLexMode[] = [
   { escapesInSingle: true, escapesInDouble: false }, // ANSI_QUOTES
 ]
 
-const isWordChar = (c: string) => /[0-9A-Za-z_$]/.test(c) || c.charCodeAt(0) >= 0x80
+/** MySQL's identifier characters: ASCII letters, digits, `_`, `$`, and everything from U+0080. */
+function isWordChar(c: string): boolean {
+  const code = c.charCodeAt(0)
+  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95 || code === 36 || code >= 0x80
+}
 const isDigit = (c: string) => c >= '0' && c <= '9'
 /** MySQL's my_isspace/my_iscntrl for the ASCII range: what may follow `--` for it to start a comment. */
 const endsDashDash = (c: string | undefined) => c === undefined || c.charCodeAt(0) <= 0x20 || c.charCodeAt(0) === 0x7f
