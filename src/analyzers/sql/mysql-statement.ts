@@ -143,10 +143,23 @@ export function classifyMysqlStatement(statement: unknown): ClassifiedMysqlState
   let reading = READING.has(variant) || variant.startsWith('Show')
 
   switch (variant) {
-    case 'Query':
+    case 'Query': {
+      // WITH c AS (…) DELETE …: what happens to the data is the DELETE.
+      const queryBody = isObj(node['body']) ? node['body'] : {}
+      const inner = Object.keys(queryBody)[0] ?? ''
+      if (NESTED_WRITES.has(inner)) {
+        // The body holds the whole statement (`{Delete: {Delete: …}}`).
+        const write = classifyMysqlStatement(queryBody[inner])
+        type = write.facts.type
+        command = write.facts.command
+        targets = [...write.facts.targets]
+        hasWhere = write.facts.has_where
+        break
+      }
       type = 'select'
       command = seen.hazards.some((h) => h.startsWith('SELECT … INTO')) ? 'SELECT INTO' : 'SELECT'
       break
+    }
     case 'Insert': {
       type = 'insert'
       command = node['replace_into'] === true ? 'REPLACE' : 'INSERT'
