@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import mysql2 from 'mysql2/promise'
 import { runCli } from '../cli/program.js'
 import { testGateway, type TestGateway } from '../server/test-gateway.js'
 import { testStores } from '../store/connection/index.js'
@@ -153,5 +155,51 @@ describe('SQL bound for a MySQL target', () => {
     const code = await runCli(['policy', 'test', join(dir, 'policy.yaml'), join(dir, 'cases.yaml'), '--config', join(dir, 'countersign.yaml')], { stdout: (t) => (stdout += t), stderr: () => {}, env: {}, cwd: dir })
     assert.equal(code, 0, stdout)
     assert.match(stdout, /12 passed, 0 failed/)
+  })
+})
+
+describe('a MySQL action judged read-only, run by the gateway on MariaDB', () => {
+  const SERVER = process.env['COUNTERSIGN_TEST_MYSQL_URL'] ?? 'mysql://root@127.0.0.1:3306'
+  const database = `cs_gw_${randomBytes(5).toString('hex')}`
+  const secret = `CS_TEST_SHOP_DB_${randomBytes(5).toString('hex').toUpperCase()}`
+  let gw: TestGateway
+  let drop: () => Promise<void>
+  let admin: mysql2.Connection
+  before(async () => {
+    process.env[secret] = `${SERVER}/${database}`
+    admin = await mysql2.createConnection({ uri: SERVER, multipleStatements: true })
+    // A view whose stored function writes: nothing in SELECT * FROM v shows it, so the analysis calls it read-only.
+    await admin.query(`CREATE DATABASE ${database}; USE ${database};
+      CREATE TABLE users (id int PRIMARY KEY, plan text) ENGINE=InnoDB; INSERT INTO users VALUES (1, 'free'), (2, 'pro');
+      CREATE FUNCTION wipe() RETURNS int MODIFIES SQL DATA BEGIN DELETE FROM users; RETURN 0; END;
+      CREATE VIEW v AS SELECT wipe() AS w`)
+    const connection = await testStores()[0]!.open()
+    drop = connection.drop
+    gw = await testGateway(connection, { policy: POLICY, targets: [{ name: 'shop-db', kind: 'sql', labels: {}, connector: { type: 'mysql', url: `env:${secret}` } }] })
+  })
+  after(async () => {
+    await gw.close()
+    await drop()
+    await admin.query(`DROP DATABASE IF EXISTS ${database}`)
+    await admin.end()
+  })
+  const run = async (sql: string) => (await gw.call('POST', '/v1/actions?wait=20', { as: 'deployBot', body: { kind: 'sql', target: 'shop-db', payload: { sql } } })).body
+
+  it('runs in a read-only transaction, says so in the result and the audit log', async () => {
+    const action = await run('SELECT `id`, plan FROM `users` WHERE id = 1')
+    assert.equal(action.status, 'succeeded', JSON.stringify(action.result))
+    assert.deepEqual(action.result.rows, [[1, 'free']])
+    assert.equal(action.result.read_only_enforced, true)
+    const timeline = (await gw.call('GET', `/v1/actions/${action.id}`, { as: 'deployBot' })).body.timeline
+    assert.equal(timeline.at(-1).data.read_only_enforced, true)
+  })
+
+  it('fails in the database when the statement writes after all, and nothing is changed', async () => {
+    const action = await run('SELECT * FROM v')
+    assert.equal(action.impact.facts.read_only, true)
+    assert.equal(action.status, 'failed')
+    assert.match(action.result.error, /^refused by the database: the action was judged read-only and ran in a read-only transaction/)
+    const [rows] = (await admin.query(`SELECT count(*) AS n FROM ${database}.users`)) as unknown as [{ n: number }[]]
+    assert.equal(rows[0]!.n, 2)
   })
 })

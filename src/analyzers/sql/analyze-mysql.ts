@@ -36,7 +36,8 @@ export function analyzeMysql(sql: unknown): Analysis<SqlFacts> {
   }
   if (pieces.length === 0) return failed('no statement')
   try {
-    const whole = parse(sql, 'mysql')
+    // A final newline ends a trailing `--` comment for the parser as the end of the text does for the server.
+    const whole = parse(`${sql}\n`, 'mysql')
     if (whole.length !== pieces.length) return failed(`the MySQL parser reads ${whole.length} statement(s) where the server reads ${pieces.length}`)
     const parsed: { statement: Statement; piece: MysqlStatementText }[] = []
     for (const piece of pieces) {
