@@ -11,6 +11,9 @@ export async function loadMysqlParser(): Promise<void> {
   await init()
 }
 
+/** Most statements one action may hold to be analyzed. */
+const MAX_STATEMENTS = 1000
+
 /** Words that start a client command or a compound block, which the server never reads as one statement here. */
 const CLIENT_OR_COMPOUND = /^(delimiter|source|begin\s+not\s+atomic)\b/i
 
@@ -35,6 +38,8 @@ export function analyzeMysql(sql: unknown): Analysis<SqlFacts> {
     return failed(error instanceof MysqlSyntaxError ? error.message : `could not read the SQL: ${String(error)}`)
   }
   if (pieces.length === 0) return failed('no statement')
+  // Each statement is parsed alone: bound the work one submission can ask of the (synchronous) analysis.
+  if (pieces.length > MAX_STATEMENTS) return failed(`${pieces.length} statements; at most ${MAX_STATEMENTS} are analyzed in one action`)
   try {
     // A final newline ends a trailing `--` comment for the parser as the end of the text does for the server.
     const whole = parse(`${sql}\n`, 'mysql')

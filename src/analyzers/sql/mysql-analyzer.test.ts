@@ -33,6 +33,11 @@ describe('MySQL analysis on the corpus', () => {
     })
   }
 
+  it('analyzes at most 1000 statements in one action, and no more', () => {
+    assert.equal(analyzeMysql('SELECT 1;'.repeat(1000)).facts.count, 1000)
+    assert.match(analyzeMysql('SELECT 1;'.repeat(1001)).facts.parse_error, /1001 statements; at most 1000/)
+  })
+
   it('understands nearly all of the valid corpus', () => {
     const valid = corpus.filter((e) => !e.invalid && !e.hazard)
     const parsed = valid.filter((e) => analyzeMysql(e.sql).facts.parse_error === '')
