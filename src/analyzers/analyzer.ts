@@ -21,7 +21,13 @@ export type FactTypes = Readonly<Record<string, Readonly<Record<string, string>>
 export interface AnalysisContext {
   /** The action's target: where it runs (the `mcp` analyzer looks its tools' annotations up by it). */
   readonly target?: string | undefined
+  /** The SQL dialect of the target (`sql` only): which server's grammar the text is read with. Default `postgresql`. */
+  readonly dialect?: SqlDialect | undefined
 }
+
+/** SQL dialects a target may speak (`targets[].dialect`). */
+export const SQL_DIALECTS = ['postgresql', 'mysql'] as const
+export type SqlDialect = (typeof SQL_DIALECTS)[number]
 
 /** Turns a validated payload of one kind into facts. Pure and synchronous once loaded. */
 export interface Analyzer<F extends object = object> {

@@ -7,7 +7,9 @@ import { loadShellAnalyzer } from './shell/index.js'
 import { loadSqlAnalyzer } from './sql/index.js'
 import { loadTerraformAnalyzer } from './terraform/index.js'
 
-export type { Analysis, AnalysisContext, Analyzer, FactTypes } from './analyzer.js'
+export type { Analysis, AnalysisContext, Analyzer, FactTypes, SqlDialect } from './analyzer.js'
+export { SQL_DIALECTS } from './analyzer.js'
+export { analyzeAction, targetDialect, type AnalyzedTarget } from './analyze-action.js'
 export type { SqlFacts, SqlStatementFacts, SqlStatementType } from './sql/index.js'
 export type { ShellCommandFacts, ShellFacts, ShellRedirectFacts } from './shell/index.js'
 export type { HttpFacts } from './http/index.js'
@@ -59,4 +61,3 @@ export async function loadAnalyzers(options: AnalyzerOptions = {}): Promise<Anal
     analyze: (kind, payload, context) => byKind.get(kind)?.analyze(payload, context),
   }
 }
-export { mysqlFacts } from './sql/mysql-dialect.js'

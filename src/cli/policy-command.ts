@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { Command } from 'commander'
 import { ActionDraftSchema } from '../action/index.js'
-import { loadAnalyzers, type Analysis, type Analyzers } from '../analyzers/index.js'
+import { analyzeAction, loadAnalyzers, type Analysis, type Analyzers } from '../analyzers/index.js'
 import { EMPTY_POLICY_CONTEXT, readPolicyContext, type PolicyContext } from '../config/index.js'
 import { CountersignError } from '../errors/index.js'
 import {
@@ -42,7 +42,8 @@ export function policyCommand(io: CliIo): Command {
       const [compiled, analyzers] = await Promise.all([loadPolicy(file), loadAnalyzers()])
       const context = loadContext(options.config, file, io)
       const results = runPolicyCases(compiled, readText(casesFile, 'cases file'), casesFile, {
-        analyze: (kind, payload) => analyzers.analyze(kind, payload),
+        // Exactly the gateway's analysis: SQL read in the target's dialect.
+        analyze: (action) => analyzeAction(analyzers, action, context.targets.get(action.target)),
         target: (name) => context.targets.get(name),
         agent: (id) => context.agents.get(id),
         knowsTargets: context.source !== undefined,
@@ -87,7 +88,7 @@ export function policyCommand(io: CliIo): Command {
       if (action.target && context.source && !context.targets.has(action.target)) {
         throw new CountersignError('INVALID', `--action: unknown target "${action.target}" (not in ${context.source})`)
       }
-      const analysis = analyzers.analyze(action.kind, action.payload)
+      const analysis = analyzeAction(analyzers, action, context.targets.get(action.target))
       const input: DecisionInput = { action, target: context.targets.get(action.target), agent, facts: analysis?.facts, now }
       const decision = decide(compiled, input)
       if (options.json) {

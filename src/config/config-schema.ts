@@ -1,6 +1,7 @@
 import { resolve } from 'node:path'
 import { z } from 'zod'
 import { ACTION_KINDS } from '../action/index.js'
+import { SQL_DIALECTS } from '../analyzers/analyzer.js'
 import { channelsSchema } from './channels-schema.js'
 import { ByteSize, duration, httpUrl, Labels, Listen, path, secret, urlOfListen } from './config-values.js'
 import { connectorSchema } from './connector-schema.js'
@@ -75,14 +76,31 @@ function storeSchema(baseDir: string) {
     )
 }
 
+/** The SQL dialect a connector type speaks. */
+const CONNECTOR_DIALECT: Readonly<Record<string, string>> = { mysql: 'mysql', postgres: 'postgresql' }
+
 function targetSchema(baseDir: string) {
-  return z.strictObject({
-    name: z.string('expected a target name').regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'expected a name of up to 128 letters, digits, ".", "_" or "-", starting with a letter or digit'),
-    kind: z.enum(ACTION_KINDS),
-    labels: Labels,
-    description: z.string().max(2000).optional(),
-    connector: connectorSchema(baseDir).optional(),
-  })
+  return z
+    .strictObject({
+      name: z.string('expected a target name').regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'expected a name of up to 128 letters, digits, ".", "_" or "-", starting with a letter or digit'),
+      kind: z.enum(ACTION_KINDS),
+      labels: Labels,
+      description: z.string().max(2000).optional(),
+      // Which grammar the target's SQL is read with: a MySQL database reached with receipts has no connector to tell.
+      dialect: z.enum(SQL_DIALECTS).optional(),
+      connector: connectorSchema(baseDir).optional(),
+    })
+    .superRefine((target, ctx) => {
+      if (target.dialect === undefined) return
+      if (target.kind !== 'sql') ctx.addIssue({ code: 'custom', path: ['dialect'], message: 'dialect applies to sql targets only' })
+      const spoken = target.connector ? CONNECTOR_DIALECT[target.connector.type] : undefined
+      if (spoken !== undefined && spoken !== target.dialect) {
+        ctx.addIssue({ code: 'custom', path: ['dialect'], message: `dialect ${target.dialect} contradicts the ${target.connector?.type} connector, which speaks ${spoken}` })
+      }
+    })
+    .transform((target) =>
+      target.kind === 'sql' ? { ...target, dialect: target.dialect ?? (target.connector?.type === 'mysql' ? ('mysql' as const) : ('postgresql' as const)) } : target,
+    )
 }
 
 function auditSchema(baseDir: string) {

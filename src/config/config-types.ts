@@ -1,4 +1,5 @@
 import type { ActionKind } from '../action/index.js'
+import type { SqlDialect } from '../analyzers/analyzer.js'
 import type { SecretRef } from './secret-ref.js'
 
 /** `server`: where the gateway listens and how it is reached. */
@@ -103,6 +104,11 @@ export interface TargetConfig {
   /** `env` is what policies read as `target.env`. */
   readonly labels: Readonly<Record<string, string>>
   readonly description?: string
+  /**
+   * `sql` targets: the grammar their SQL is read with. Defaults to `mysql` when the connector is
+   * `mysql`, else `postgresql`; set `mysql` for a MySQL or MariaDB database without a connector.
+   */
+  readonly dialect?: SqlDialect
   /** Present when Countersign executes the target's actions itself (brokered). */
   readonly connector?: ConnectorConfig
 }

@@ -182,6 +182,10 @@ const BROKEN = [
   { name: 'an unknown target kind', text: 'policy: p\ntargets:\n  - { name: db, kind: sequel }\n', line: 3, column: 23, message: /"sql"\|"shell"/ },
   { name: 'a label that is not a string', text: 'policy: p\ntargets:\n  - { name: db, kind: sql, labels: { tier: 1 } }\n', line: 3, column: 44, message: /expected a string \(quote numbers/ },
   { name: 'a connector without a type', text: 'policy: p\ntargets:\n  - { name: db, kind: sql, connector: { url: env:DB } }\n', line: 3, column: 39, message: /missing required key "type"/ },
+  { name: 'a dialect that contradicts the connector', text: 'policy: p\ntargets:\n  - { name: db, kind: sql, dialect: postgresql, connector: { type: mysql, url: env:DB } }\n', line: 3, message: /dialect postgresql contradicts the mysql connector, which speaks mysql/ },
+  { name: 'a mysql dialect on a postgres connector', text: 'policy: p\ntargets:\n  - { name: db, kind: sql, dialect: mysql, connector: { type: postgres, url: env:DB } }\n', line: 3, message: /contradicts the postgres connector/ },
+  { name: 'a dialect on a target that is not sql', text: 'policy: p\ntargets:\n  - { name: box, kind: shell, dialect: mysql }\n', line: 3, message: /dialect applies to sql targets only/ },
+  { name: 'an unknown dialect', text: 'policy: p\ntargets:\n  - { name: db, kind: sql, dialect: oracle }\n', line: 3, message: /"postgresql"\|"mysql"/ },
   { name: 'a bad checkpoint interval', text: 'policy: p\naudit: { checkpoint_interval: 1 minute }\n', line: 2, column: 31, message: /expected a duration such as 30s/ },
   { name: 'a checkpoint interval over a day', text: 'policy: p\naudit: { checkpoint_interval: 2d }\n', line: 2, column: 31, message: /between 1s and 1d/ },
   { name: 'a bad env reference', text: 'policy: p\naudit: { signing_key: "env:1KEY" }\n', line: 2, column: 23, message: /expected env:NAME/ },
@@ -191,6 +195,15 @@ const BROKEN = [
   { name: 'a webhook URL with credentials', text: 'policy: p\nchannels:\n  webhooks: [{ url: "https://u:p@hooks.example.com", secret: env:W }]\n', line: 3, column: 21, message: /must not carry credentials/ },
   { name: 'a "__proto__" key', text: 'policy: p\ntargets:\n  - { name: db, kind: sql, labels: { __proto__: x } }\n', line: 3, column: 38, message: /"__proto__" is not allowed/ },
 ] as const
+
+describe('target dialect', () => {
+  it('reads SQL as the connector speaks it unless the target says otherwise', () => {
+    const config = parse(
+      'policy: p\ntargets:\n  - { name: a, kind: sql }\n  - { name: b, kind: sql, connector: { type: mysql, url: env:B } }\n  - { name: c, kind: sql, dialect: mysql }\n  - { name: d, kind: sql, dialect: postgresql, connector: { type: postgres, url: env:D } }\n  - { name: e, kind: shell }\n',
+    )
+    assert.deepEqual(config.targets.map((t) => t.dialect), ['postgresql', 'mysql', 'mysql', 'postgresql', undefined])
+  })
+})
 
 describe('config validation', () => {
   for (const broken of BROKEN) {

@@ -6,7 +6,7 @@ import { loadConfig } from './load-config.js'
 export interface PolicyContext {
   /** The config file read; `undefined` when there was none. */
   readonly source: string | undefined
-  readonly targets: ReadonlyMap<string, Pick<TargetConfig, 'name' | 'kind' | 'labels'>>
+  readonly targets: ReadonlyMap<string, Pick<TargetConfig, 'name' | 'kind' | 'labels' | 'dialect'>>
   readonly agents: ReadonlyMap<string, Pick<AgentConfig, 'id' | 'owner' | 'labels'>>
 }
 

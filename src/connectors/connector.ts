@@ -57,6 +57,11 @@ export interface ExecutionResult {
   /** `shell`: the bytes each stream produced, when either was cut. */
   readonly stdout_bytes_total?: number | undefined
   readonly stderr_bytes_total?: number | undefined
+  /**
+   * True when the action ran with the target itself refusing writes (a `READ ONLY` transaction)
+   * because its facts said read-only: a write the analysis missed failed in the database.
+   */
+  readonly read_only_enforced?: boolean | undefined
 }
 
 /**

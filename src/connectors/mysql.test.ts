@@ -24,6 +24,8 @@ after(async () => {
 })
 
 const sql = (text: string, signal?: AbortSignal) => connector.execute(testRequest(target, { sql: text }, signal))
+/** Runs `text` as an action whose facts say read-only, as the executor hands it over. */
+const readOnlySql = (text: string) => connector.execute(testRequest(target, { sql: text }, undefined, { read_only: true }))
 const count = async (where = 'true') => ((await admin.query(`SELECT count(*) AS n FROM ${database}.accounts WHERE ${where}`)) as unknown as [{ n: number }[]])[0][0]!.n
 
 describe('mysql connector', () => {
@@ -116,6 +118,52 @@ describe('mysql connector', () => {
     } finally {
       await admin.query(`DROP USER '${user}'@'%'; DROP USER '${user}'@'localhost'`)
     }
+  })
+
+  it('runs a read-only action in a read-only transaction, so a write the analysis missed fails in the database', async () => {
+    const before = await count()
+    const read = await readOnlySql('SELECT count(*) AS n FROM accounts')
+    assert.equal(read.status, 'succeeded', read.error)
+    assert.equal(read.read_only_enforced, true)
+    for (const text of [
+      "UPDATE accounts SET name = 'x' WHERE id = 1",
+      "INSERT INTO accounts VALUES (30, 'x', 1)",
+      // DDL commits implicitly; the session stays read-only, so it cannot start a writable transaction.
+      'CREATE TABLE sneaky (a int)',
+      "CREATE TABLE sneaky (a int); INSERT INTO accounts VALUES (31, 'x', 1)",
+      'DROP TABLE accounts',
+      'CREATE TEMPORARY TABLE tmp (a int)',
+    ]) {
+      const result = await readOnlySql(text)
+      assert.equal(result.status, 'failed', text)
+      assert.equal(result.read_only_enforced, true)
+      assert.match(result.error ?? '', /^refused by the database: the action was judged read-only and ran in a read-only transaction.*READ ONLY transaction/, text)
+    }
+    assert.equal(await count(), before)
+    const [tables] = (await admin.query(`SHOW TABLES FROM ${database}`)) as unknown as [unknown[]]
+    assert.equal(tables.length, 1)
+    // Facts that do not say read-only leave writes to the policy's decision.
+    assert.equal((await sql("UPDATE accounts SET name = name WHERE id = 1")).read_only_enforced, undefined)
+  })
+
+  it('sends the statements one by one, split as the server splits them, never as one text', async () => {
+    // `--1` is minus minus one, `#` a comment, `@$q$` a variable: the server sees each statement the analysis saw.
+    const result = await sql("SELECT 1 --1 AS two; SELECT @$q$ AS v # ; SELECT 'hidden'\n; SELECT 'a''b' AS s")
+    assert.equal(result.status, 'succeeded', result.error)
+    assert.deepEqual(result.columns, ['s'])
+    assert.deepEqual(result.rows, [["a'b"]])
+    const server = (await sql('SELECT @@SESSION.sql_mode AS mode, @@SESSION.character_set_client AS cs')).rows
+    assert.deepEqual(server, [['STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION', 'utf8mb4']])
+  })
+
+  it('refuses text it cannot split as the server would, and runs none of it', async () => {
+    const before = await count()
+    for (const text of ['SELECT 1; /*! DELETE FROM accounts */', 'SELECT 1; /*M!100000 DELETE FROM accounts */', "SELECT 'open; DELETE FROM accounts", 'SELECT 1 /* /* */; DELETE FROM accounts; -- */', 'SELECT 1 \\G']) {
+      const result = await sql(text)
+      assert.equal(result.status, 'failed', text)
+      assert.match(result.error ?? '', /^refused: the SQL cannot be split into statements as the server would read it/, text)
+    }
+    assert.equal(await count(), before)
   })
 
   it('reports option problems naming the target and the option', () => {

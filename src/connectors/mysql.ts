@@ -1,5 +1,6 @@
 import mysql2, { type Pool, type PoolConnection, type PoolOptions, type TypeCast } from 'mysql2'
 import { z } from 'zod'
+import { MYSQL_SESSION_SQL_MODE, MysqlSyntaxError, splitMysql, type MysqlStatementText } from '../analyzers/sql/mysql-lexer.js'
 import { resolveSecret, type TargetConfig } from '../config/index.js'
 import type { Connector, ExecutionRequest, ExecutionResult } from './connector.js'
 import { connectorType } from './connector-type.js'
@@ -13,13 +14,21 @@ import { ResultSets } from './sql-rows.js'
 const MysqlOptionsSchema = sqlOptionsSchema('mysql')
 type MysqlOptions = z.output<typeof MysqlOptionsSchema>
 
-/** `mysql`: runs the approved SQL in one transaction on a MySQL or MariaDB server. */
+/**
+ * `mysql`: runs the approved SQL in one transaction on a MySQL or MariaDB server, statement by
+ * statement as the analysis split it (never several statements in one request), in a session whose
+ * `sql_mode` and character set are the ones the analysis assumed, and read-only in the database
+ * when the action was judged read-only.
+ */
 export const mysql = connectorType({
   type: 'mysql',
   kind: 'sql',
   schema: MysqlOptionsSchema,
   create: (target, options) => new MysqlConnector(target, options),
 })
+
+/** The server's error for a write in a read-only transaction. */
+const ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION = 1792
 
 /** Errors of a statement stopped by a timeout or `KILL QUERY`. */
 const TIMEOUT_ERRNOS = new Set([1969 /* MariaDB max_statement_time */, 3024 /* MySQL max_execution_time */])
@@ -47,6 +56,17 @@ class MysqlConnector implements Connector {
     const started = performance.now()
     const refused = refusal(request, this.type, 'sql')
     if (refused) return failure(started, refused)
+    // The statements exactly as the analysis read them; text the lexer cannot vouch for is not sent at all.
+    let statements: MysqlStatementText[]
+    try {
+      statements = splitMysql(String(request.action.payload.sql))
+    } catch (error) {
+      const why = error instanceof MysqlSyntaxError ? error.message : String(error)
+      return failure(started, `refused: the SQL cannot be split into statements as the server would read it (${why})`)
+    }
+    if (statements.length === 0) return failure(started, 'refused: the SQL holds no statement')
+    // What the action was decided on: facts that say read-only are held to it by the database.
+    const readOnly = request.facts?.['read_only'] === true
     const url = resolveSecret(this.#options.url)
     const redactor = new Redactor([url])
     const timeout = this.#options.statement_timeout
@@ -67,17 +87,29 @@ class MysqlConnector implements Connector {
     try {
       // MariaDB bounds each statement on the server too; MySQL has no such variable (the deadline still holds).
       await run(connection, `SET SESSION max_statement_time = ${timeout / 1000}`).catch(() => {})
-      await run(connection, 'START TRANSACTION')
-      const lastCount = await stream(connection, String(request.action.payload.sql), sets)
+      // The lexing the analysis assumed: backslash escapes, "…" strings, || as OR, utf8mb4 (no multi-byte charset whose bytes hide a backslash).
+      await run(connection, `SET NAMES utf8mb4, SESSION sql_mode = '${MYSQL_SESSION_SQL_MODE}'`)
+      // Session-wide, not only this transaction: DDL commits implicitly and would start a read-write one.
+      if (readOnly) await run(connection, 'SET SESSION TRANSACTION READ ONLY')
+      await run(connection, readOnly ? 'START TRANSACTION READ ONLY' : 'START TRANSACTION')
+      let lastCount: number | undefined
+      for (const statement of statements) {
+        const count = await stream(connection, statement.text, sets)
+        if (count !== undefined) lastCount = count
+      }
       await run(connection, 'COMMIT')
-      return redactor.result({ status: 'succeeded', duration_ms: elapsed(started), ...sets.outcome(lastCount) })
+      return redactor.result({ status: 'succeeded', duration_ms: elapsed(started), ...sets.outcome(lastCount), ...(readOnly ? { read_only_enforced: true } : {}) })
     } catch (error) {
       await run(connection, 'ROLLBACK').catch(() => undefined)
-      const timedOut = TIMEOUT_ERRNOS.has((error as { errno?: number })?.errno ?? 0)
+      const errno = (error as { errno?: number })?.errno ?? 0
+      const timedOut = TIMEOUT_ERRNOS.has(errno)
       const why = deadline.reason ?? (timedOut ? `the SQL did not finish within ${timeout / 1000}s` : undefined)
       // MySQL commits before and after DDL whatever the transaction: said, so nobody trusts a rollback that was not.
-      const message = why ? `${why}; it was cancelled and rolled back` : `${describe(error)}; the transaction was rolled back (statements that commit implicitly, such as DDL, stay done)`
-      return failure(started, message, redactor)
+      let message = why ? `${why}; it was cancelled and rolled back` : `${describe(error)}; the transaction was rolled back (statements that commit implicitly, such as DDL, stay done)`
+      if (!why && readOnly && errno === ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION) {
+        message = `refused by the database: the action was judged read-only and ran in a read-only transaction, but it tried to write (${describe(error)}); the transaction was rolled back`
+      }
+      return { ...failure(started, message, redactor), ...(readOnly ? { read_only_enforced: true } : {}) }
     } finally {
       deadline.clear()
       connection.off('error', onError)
@@ -89,7 +121,8 @@ class MysqlConnector implements Connector {
   #settings(url: string): PoolOptions {
     return {
       uri: url,
-      multipleStatements: true,
+      // One statement per request: the server never splits text itself (the analysis did, see execute).
+      multipleStatements: false,
       // The server must never read the gateway's files (LOAD DATA LOCAL INFILE).
       flags: ['-LOCAL_FILES'],
       rowsAsArray: true,
@@ -127,7 +160,7 @@ function run(connection: PoolConnection, sql: string): Promise<void> {
   return new Promise((resolve, reject) => connection.query(sql, (error) => (error ? reject(error) : resolve())))
 }
 
-/** Runs the SQL (one or more statements) streaming rows into `sets`; resolves the last statement's count. */
+/** Runs one statement, streaming its rows into `sets`; resolves its count of affected rows (undefined when it returned rows). */
 function stream(connection: PoolConnection, sql: string, sets: ResultSets): Promise<number | undefined> {
   return new Promise((resolve, reject) => {
     let lastCount: number | undefined

@@ -29,7 +29,8 @@ export interface CaseResult {
 
 /** What the cases runner needs besides the policy: the analyzers and the config's targets and agents. */
 export interface CaseEnvironment {
-  analyze(kind: ActionKind, payload: Readonly<Record<string, unknown>>): { readonly facts: object } | undefined
+  /** The analysis of an action on its target, as the gateway makes it (`analyzeAction`). */
+  analyze(action: { readonly kind: ActionKind; readonly target: string; readonly payload: Readonly<Record<string, unknown>> }): { readonly facts: object } | undefined
   target(name: string): PolicyTarget | undefined
   agent(id: string): PolicyAgent | undefined
   /** Whether targets come from a config: then a case naming an unknown target is a mistake, not an empty target. */
@@ -76,7 +77,7 @@ export function runPolicyCases(policy: CompiledPolicy, text: string, file: strin
       action,
       target: action.target ? environment.target(action.target) : undefined,
       agent: testCase.agent ? environment.agent(testCase.agent) : undefined,
-      facts: environment.analyze(action.kind, action.payload)?.facts,
+      facts: environment.analyze(action)?.facts,
       now: testCase.now ? new Date(testCase.now) : environment.now(),
     })
     const found: string[] = []

@@ -16,7 +16,7 @@ import {
 import { decide, type CompiledPolicy, type Decision, type ReviewRequirement } from '../policy/index.js'
 import type { ActionChange, ActionRecord, AuditDraft, ReviewRecord, Store } from '../store/index.js'
 import type { Directory } from '../config/index.js'
-import { mysqlFacts } from '../analyzers/index.js'
+import { analyzeAction } from '../analyzers/index.js'
 import { newActionId } from './ids.js'
 import type { ExecutionResult } from '../connectors/index.js'
 import type { ReceiptClaims } from './receipts.js'
@@ -168,13 +168,8 @@ export class Gateway {
   #decide(principal: Principal, action: Action, now: Date) {
     const target = this.directory.target(action.target)
     if (!target) throw new CountersignError('INVALID', `unknown target "${action.target}"`, { details: [{ path: 'target', message: 'no target with this name in the configuration' }] })
-    // The target, not the payload's claims: the mcp analyzer reads the annotations of the tools where the action runs.
-    const parsed = this.analyzers.analyze(action.kind, action.payload, { target: action.target })
-    // SQL is parsed as PostgreSQL; for a MySQL target, syntax only MySQL reads must not pass as understood.
-    const analysis =
-      parsed && action.kind === 'sql' && target.connector?.type === 'mysql'
-        ? { ...parsed, facts: mysqlFacts(String((action.payload as { sql: string }).sql), parsed.facts as { read_only: boolean; parse_error: string }) }
-        : parsed
+    // The same analysis as the CLI's policy tools: SQL read in the target's dialect (analyzeAction).
+    const analysis = analyzeAction(this.analyzers, action, target)
     // The digest is the SHA-256 of exactly the canonical text that is stored and shown (actionDigest).
     const actionJson = canonicalJson({ kind: action.kind, target: action.target, payload: action.payload })
     const digest = createHash('sha256').update(actionJson, 'utf8').digest('hex')
@@ -349,7 +344,7 @@ export class Gateway {
         digest: current.digest,
         policy_version: current.policyVersion,
         // The result itself may hold data the log should not: the log vouches for it by hash.
-        data: { executor, duration_ms: result.duration_ms, error: result.error ?? null, truncated: result.truncated, result_sha256: createHash('sha256').update(canonicalJson(stored)).digest('hex') },
+        data: { executor, duration_ms: result.duration_ms, error: result.error ?? null, truncated: result.truncated, ...(result.read_only_enforced ? { read_only_enforced: true } : {}), result_sha256: createHash('sha256').update(canonicalJson(stored)).digest('hex') },
       }
       return { change: { status: result.status, deadline: null, leaseOwner: null, result: stored, events: [event] }, value: true }
     })

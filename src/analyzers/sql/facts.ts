@@ -66,7 +66,7 @@ export interface SqlFacts {
   readonly functions: readonly string[]
   /** Number of top-level statements. */
   readonly count: number
-  /** The parser's message when the input is not valid PostgreSQL; `""` otherwise. */
+  /** The parser's message when the input cannot be read in the target's dialect (PostgreSQL, or MySQL for a `mysql` target); `""` otherwise. */
   readonly parse_error: string
   /** True when the functions, operators, casts and views the statements use were resolved in the target's own catalog. */
   readonly catalog_checked: boolean

@@ -1,5 +1,6 @@
 import { loadModule } from 'libpg-query'
 import type { Analyzer, FactTypes } from '../analyzer.js'
+import { analyzeMysql, loadMysqlParser } from './analyze-mysql.js'
 import { analyzeSql } from './analyze-sql.js'
 import type { SqlFacts } from './facts.js'
 
@@ -31,21 +32,22 @@ export const SQL_FACT_TYPES: FactTypes = {
 }
 
 /**
- * Loads the PostgreSQL parser (WebAssembly, once per process) and returns the `sql` analyzer,
- * whose `analyze({sql})` is synchronous and never throws.
+ * Loads the PostgreSQL and MySQL parsers (WebAssembly, once per process) and returns the `sql`
+ * analyzer, whose `analyze({sql}, {dialect})` is synchronous and never throws: SQL for a target
+ * whose dialect is `mysql` is read with MySQL's grammar, any other with PostgreSQL's.
  *
  * @example
  * const sql = await loadSqlAnalyzer()
  * sql.analyze({ sql: 'WITH d AS (DELETE FROM users RETURNING *) SELECT * FROM d' }).facts.read_only // false
  */
 export async function loadSqlAnalyzer(): Promise<Analyzer<SqlFacts>> {
-  await loadModule()
+  await Promise.all([loadModule(), loadMysqlParser()])
   return {
     kind: 'sql',
     rootType: 'SqlFacts',
     types: SQL_FACT_TYPES,
-    analyze: function analyzeSqlPayload(payload) {
-      return analyzeSql(payload.sql)
+    analyze: function analyzeSqlPayload(payload, context) {
+      return context?.dialect === 'mysql' ? analyzeMysql(payload.sql) : analyzeSql(payload.sql)
     },
   }
 }
