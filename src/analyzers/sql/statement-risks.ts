@@ -1,7 +1,7 @@
 import type { SqlStatementFacts } from './facts.js'
 import { isObject, namesOf, objectTypeName } from './names.js'
 import type { NestedWrite, TreeWalk } from './tree-walker.js'
-import { limitsRows } from './where-clause.js'
+import { limitsRows, statementLimitsRows } from './where-clause.js'
 
 type Obj = Readonly<Record<string, unknown>>
 
@@ -36,8 +36,8 @@ export function statementRisks(name: string, node: Obj, facts: SqlStatementFacts
   const target = list(facts.targets)
   if (name === 'UpdateStmt' || name === 'DeleteStmt') {
     const verb = name === 'UpdateStmt' ? 'UPDATE' : 'DELETE'
-    if (!limitsRows(node.whereClause)) {
-      const note = node.whereClause === undefined ? '' : ' (its WHERE is always true)'
+    if (!statementLimitsRows(node, name === 'UpdateStmt' ? 'update' : 'delete')) {
+      const note = node.whereClause === undefined ? '' : limitsRows(node.whereClause) ? ' (its WHERE does not clearly limit the rows)' : ' (its WHERE is always true)'
       risks.push({ rank: 0, text: `${verb} without WHERE on ${facts.targets[0] ?? ''}${note}` })
     }
   } else if (name === 'MergeStmt' && !limitsRows(node.joinCondition)) {

@@ -1,14 +1,232 @@
 import { isObject, stringsOf } from './names.js'
 
+type Obj = Readonly<Record<string, unknown>>
+
 /**
- * Whether a WHERE clause (or MERGE join condition) limits the rows at all. A missing clause
- * does not, and neither does one that is plainly always true — `WHERE true`, `WHERE 1 = 1`,
- * `WHERE id = id`, `WHERE 't'::bool OR …` — since those are the usual ways to get a bulk
- * UPDATE/DELETE past a "must have a WHERE" rule. This is a heuristic for the obvious cases, not
- * a theorem prover: a clause it cannot judge counts as limiting.
+ * Whether an UPDATE/DELETE (or MERGE) node limits the rows it touches: what `has_where` says.
+ *
+ * `has_where` is what policies use to review full-table writes, so a WHERE counts only when it
+ * clearly restricts rows, read conservatively (PostgreSQL's grammar, not the data, is all there
+ * is here). A condition restricts when it is, or is ANDed with, an *atom* that compares a column
+ * with a value not taken from the row:
+ * - `col = v`, `col IS NOT DISTINCT FROM v`, `col IN (v, …)`, `col = ANY (v)`, `col IS NULL`,
+ *   `col IS TRUE/FALSE/UNKNOWN`, a boolean column alone or negated (`WHERE active`, `NOT done`),
+ *   `col LIKE 'x%'` with some literal character in the pattern, `WHERE CURRENT OF cursor`;
+ * - `col < v`, `col >= v`, `col BETWEEN v AND w`, except the open bounds that hold for every id
+ *   (`id > 0`, `id >= -1`, `id < 2147483647`, `BETWEEN 0 AND 2147483647`);
+ * - `col IN (SELECT …)` / `col = ANY (SELECT …)` whose subquery's own WHERE restricts.
+ * An OR restricts only when every branch does. Nothing else counts: always-true forms (`true`,
+ * `1 = 1`, `id = id`, `NOT false`, `1 < 2`), `IS NOT NULL`, `<>`/`NOT IN`/`NOT LIKE`, `EXISTS (…)`
+ * (uncorrelated, it is all or nothing), scalar subqueries, `IN (SELECT id FROM users)`, NOT of a
+ * comparison, function calls, CASE, comparisons of two columns (`a.id = b.a_id` is a join, not a limit).
+ * With `UPDATE … FROM` / `DELETE … USING`, an atom must name a column of the written table by
+ * its alias or name (`s.kind = 'web'`): a condition on the other table alone (`u.name = 'x'`)
+ * still writes every row of the target when one row of the other matches.
+ *
+ * MERGE keeps a lighter rule: its join condition counts unless it is plainly always true, since
+ * a MERGE touches the rows that match its source (the source, not the condition, is the limit).
+ */
+export function statementLimitsRows(stmt: Obj, type: 'update' | 'delete' | 'merge'): boolean {
+  if (type === 'merge') return isObject(stmt.joinCondition) && !alwaysTrue(stmt.joinCondition)
+  const clause = stmt.whereClause
+  if (!isObject(clause)) return false
+  const others = type === 'update' ? stmt.fromClause : stmt.usingClause
+  const target = Array.isArray(others) && others.length > 0 && isObject(stmt.relation) ? targetNames(stmt.relation) : undefined
+  return restricts(clause, target)
+}
+
+/**
+ * Whether a clause is present and not plainly always true (`WHERE true`, `WHERE 1 = 1`, `id = id`,
+ * `NOT false`, `1 < 2`): the weaker test, kept for MERGE join conditions and risk notes.
  */
 export function limitsRows(clause: unknown): boolean {
   return isObject(clause) && !alwaysTrue(clause)
+}
+
+/** The names a column of the written table may be qualified with: its alias, else its name and schema-qualified name. */
+function targetNames(relation: Obj): readonly string[] {
+  const alias = isObject(relation.alias) ? relation.alias.aliasname : undefined
+  if (typeof alias === 'string') return [alias]
+  return typeof relation.relname === 'string' ? [relation.relname] : []
+}
+
+/** Numbers past which a bound holds for every value of an integer id column. */
+const OPEN_UPPER = 2_147_483_647
+
+function restricts(node: unknown, target: readonly string[] | undefined): boolean {
+  if (!isObject(node)) return false
+  const bool = node.BoolExpr
+  if (isObject(bool) && Array.isArray(bool.args)) {
+    if (bool.boolop === 'AND_EXPR') return bool.args.some((arg) => restricts(arg, target))
+    if (bool.boolop === 'OR_EXPR') return bool.args.length > 0 && bool.args.every((arg) => restricts(arg, target))
+    // NOT of a comparison keeps nearly every row (`NOT id = 1`); only `NOT flag` is read as a limit.
+    return bool.boolop === 'NOT_EXPR' && bool.args.length === 1 && isColumn(bool.args[0], target)
+  }
+  if (isObject(node.CurrentOfExpr)) return true
+  if (isColumn(node, target)) return true
+  const nullTest = node.NullTest
+  if (isObject(nullTest)) return nullTest.nulltesttype === 'IS_NULL' && onColumn(nullTest.arg, target)
+  const boolTest = node.BooleanTest
+  if (isObject(boolTest)) {
+    const kind = boolTest.booltesttype
+    return (kind === 'IS_TRUE' || kind === 'IS_FALSE' || kind === 'IS_UNKNOWN') && onColumn(boolTest.arg, target)
+  }
+  const sub = node.SubLink
+  if (isObject(sub)) {
+    // `col IN (SELECT …)` (no operator) or `col = ANY (SELECT …)`, limited by the subquery's own WHERE.
+    const op = stringsOf(sub.operName)
+    if (sub.subLinkType !== 'ANY_SUBLINK' || !(op.length === 0 || (op.length === 1 && op[0] === '='))) return false
+    const select = isObject(sub.subselect) && isObject(sub.subselect.SelectStmt) ? sub.subselect.SelectStmt : undefined
+    return onColumn(sub.testexpr, target) && select !== undefined && restricts(select.whereClause, undefined)
+  }
+  const expr = node.A_Expr
+  if (isObject(expr)) return comparisonRestricts(expr, target)
+  return false
+}
+
+function comparisonRestricts(expr: Obj, target: readonly string[] | undefined): boolean {
+  const op = stringsOf(expr.name)
+  const name = op.length === 2 && op[0] === 'pg_catalog' ? op[1] : op.length === 1 ? op[0] : undefined
+  const { lexpr, rexpr } = expr
+  switch (expr.kind) {
+    case 'AEXPR_OP':
+      if (name === '=') return columnAgainstValue(lexpr, rexpr, target)
+      if (name === '<' || name === '<=' || name === '>' || name === '>=') return rangeRestricts(name, lexpr, rexpr, target)
+      return false
+    case 'AEXPR_NOT_DISTINCT':
+      return columnAgainstValue(lexpr, rexpr, target)
+    case 'AEXPR_OP_ANY':
+      return name === '=' && onColumn(lexpr, target) && isValue(rexpr)
+    case 'AEXPR_IN':
+      return name === '=' && onColumn(lexpr, target) && isObject(rexpr) && isObject(rexpr.List) && Array.isArray(rexpr.List.items) && rexpr.List.items.every(isValue)
+    case 'AEXPR_LIKE':
+    case 'AEXPR_ILIKE':
+      return (name === '~~' || name === '~~*') && onColumn(lexpr, target) && patternHasLiteral(rexpr)
+    case 'AEXPR_BETWEEN': {
+      const bounds = isObject(rexpr) && isObject(rexpr.List) && Array.isArray(rexpr.List.items) ? rexpr.List.items : []
+      if (!onColumn(lexpr, target) || bounds.length !== 2 || !bounds.every(isValue)) return false
+      const [low, high] = bounds.map(numberOf)
+      return !(low !== undefined && high !== undefined && low <= 0 && high >= OPEN_UPPER)
+    }
+    default:
+      return false
+  }
+}
+
+/** `col = v` either way round. */
+function columnAgainstValue(left: unknown, right: unknown, target: readonly string[] | undefined): boolean {
+  return (onColumn(left, target) && isValue(right)) || (onColumn(right, target) && isValue(left))
+}
+
+/** `col > v` and the like, unless the bound is one every id meets (`id > 0`, `id < 2147483647`). */
+function rangeRestricts(op: string, left: unknown, right: unknown, target: readonly string[] | undefined): boolean {
+  let lower: boolean
+  let bound: unknown
+  if (onColumn(left, target) && isValue(right)) {
+    lower = op === '>' || op === '>='
+    bound = right
+  } else if (onColumn(right, target) && isValue(left)) {
+    lower = op === '<' || op === '<='
+    bound = left
+  } else {
+    return false
+  }
+  const n = numberOf(bound)
+  if (n === undefined) return true
+  return lower ? n > 0 : n < OPEN_UPPER
+}
+
+/** A LIKE pattern with at least one character that is not a wildcard (`'%'`, `'_%'` match everything non-empty). */
+function patternHasLiteral(pattern: unknown): boolean {
+  const text = constantText(pattern)
+  return text !== undefined && /[^%_]/.test(text)
+}
+
+function constantText(node: unknown): string | undefined {
+  if (!isObject(node)) return undefined
+  if (isObject(node.TypeCast)) return constantText(node.TypeCast.arg)
+  const c = node.A_Const
+  return isObject(c) && isObject(c.sval) && typeof c.sval.sval === 'string' ? c.sval.sval : undefined
+}
+
+/** The value of a numeric constant (also `-1`, `'5'::int`), `undefined` for anything else. */
+function numberOf(node: unknown): number | undefined {
+  if (!isObject(node)) return undefined
+  if (isObject(node.TypeCast)) return numberOf(node.TypeCast.arg)
+  const minus = node.A_Expr
+  if (isObject(minus) && minus.lexpr === undefined && stringsOf(minus.name).join() === '-') {
+    const n = numberOf(minus.rexpr)
+    return n === undefined ? undefined : -n
+  }
+  const c = node.A_Const
+  if (!isObject(c)) return undefined
+  if (isObject(c.ival)) return typeof c.ival.ival === 'number' ? c.ival.ival : 0
+  if (isObject(c.fval)) return Number(c.fval.fval)
+  if (isObject(c.sval)) {
+    const n = Number(String(c.sval.sval).trim())
+    return String(c.sval.sval).trim() !== '' && Number.isFinite(n) ? n : undefined
+  }
+  return undefined
+}
+
+/** A column of the row alone (`flag`, `t.flag`); with a target list, one qualified by it. */
+function isColumn(node: unknown, target: readonly string[] | undefined): boolean {
+  if (!isObject(node) || !isObject(node.ColumnRef)) return false
+  const fields = node.ColumnRef.fields
+  if (!Array.isArray(fields) || fields.length === 0 || fields.some((f) => !isObject(f) || !isObject(f.String))) return false
+  if (target === undefined) return true
+  const parts = stringsOf(fields)
+  return parts.length >= 2 && target.includes(parts[parts.length - 2] ?? '')
+}
+
+/**
+ * An expression over the row (`email`, `lower(email)`, `(a, b)`) without subqueries: it holds a
+ * column reference, and with a target list one qualified by it.
+ */
+function onColumn(node: unknown, target: readonly string[] | undefined): boolean {
+  let column = false
+  let clean = true
+  const visit = (value: unknown): void => {
+    if (!clean || typeof value !== 'object' || value === null) return
+    if (Array.isArray(value)) {
+      for (const item of value) visit(item)
+      return
+    }
+    const obj = value as Obj
+    if (isObject(obj.SubLink)) {
+      clean = false
+      return
+    }
+    if (isObject(obj.ColumnRef)) {
+      if (isColumn(obj, target)) column = true
+      else if (target === undefined) clean = false // `t.*`
+      return
+    }
+    for (const key in obj) visit(obj[key])
+  }
+  visit(node)
+  return clean && column
+}
+
+/** A value not taken from the row: constants, parameters, and expressions of them (`now() - interval '1 day'`), no subqueries. */
+function isValue(node: unknown): boolean {
+  if (!isObject(node)) return false
+  let clean = true
+  const visit = (value: unknown): void => {
+    if (!clean || typeof value !== 'object' || value === null) return
+    if (Array.isArray(value)) {
+      for (const item of value) visit(item)
+      return
+    }
+    const obj = value as Obj
+    if (isObject(obj.ColumnRef) || isObject(obj.SubLink)) {
+      clean = false
+      return
+    }
+    for (const key in obj) visit(obj[key])
+  }
+  visit(node)
+  return clean
 }
 
 const TRUE_STRINGS: ReadonlySet<string> = new Set(['t', 'true', 'y', 'yes', 'on', '1'])
@@ -30,10 +248,28 @@ function alwaysTrue(node: unknown): boolean {
   const expr = node.A_Expr
   if (isObject(expr) && expr.kind === 'AEXPR_OP') {
     const op = stringsOf(expr.name)
+    if (op.length !== 1) return false
     // `x = x` holds for every row where x is not null: as good as no WHERE for an approver.
-    return op.length === 1 && REFLEXIVE_OPERATORS.has(op[0] ?? '') && sameTree(expr.lexpr, expr.rexpr)
+    if (REFLEXIVE_OPERATORS.has(op[0] ?? '') && sameTree(expr.lexpr, expr.rexpr)) return true
+    // Two numbers compared (`1 < 2`, `2 = 2`).
+    const l = numberOf(expr.lexpr)
+    const r = numberOf(expr.rexpr)
+    if (l === undefined || r === undefined) return false
+    return compare(op[0] ?? '', l, r)
   }
   return false
+}
+
+function compare(op: string, l: number, r: number): boolean {
+  switch (op) {
+    case '=': return l === r
+    case '<>': case '!=': return l !== r
+    case '<': return l < r
+    case '<=': return l <= r
+    case '>': return l > r
+    case '>=': return l >= r
+    default: return false
+  }
 }
 
 function alwaysFalse(node: unknown): boolean {
