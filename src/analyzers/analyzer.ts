@@ -1,4 +1,5 @@
 import type { ActionKind } from '../action/index.js'
+import type { SqlCatalog } from './sql/catalog.js'
 
 /** What an analyzer derives from one payload. */
 export interface Analysis<F extends object = object> {
@@ -21,6 +22,14 @@ export type FactTypes = Readonly<Record<string, Readonly<Record<string, string>>
 export interface AnalysisContext {
   /** The action's target: where it runs (the `mcp` analyzer looks its tools' annotations up by it). */
   readonly target?: string | undefined
+  /**
+   * The catalog of the target's PostgreSQL database, as the gateway last read it with the
+   * connector's credentials (`sql` analyzer: sets `catalog_checked`); absent when there is none
+   * or it could not be read, and then nothing is judged more permissively than by name.
+   */
+  readonly sqlCatalog?: SqlCatalog | undefined
+  /** The planner's row estimate per SQL statement, by position (`EXPLAIN`, never `ANALYZE`); `-1` when unknown. */
+  readonly estimatedRows?: readonly number[] | undefined
 }
 
 /** Turns a validated payload of one kind into facts. Pure and synchronous once loaded. */

@@ -44,8 +44,8 @@ export async function loadSqlAnalyzer(): Promise<Analyzer<SqlFacts>> {
     kind: 'sql',
     rootType: 'SqlFacts',
     types: SQL_FACT_TYPES,
-    analyze: function analyzeSqlPayload(payload) {
-      return analyzeSql(payload.sql)
+    analyze: function analyzeSqlPayload(payload, context) {
+      return analyzeSql(payload.sql, { catalog: context?.sqlCatalog, estimatedRows: context?.estimatedRows })
     },
   }
 }
