@@ -55,7 +55,7 @@ SELECT c.oid::int8::text AS oid, n.nspname AS schema, c.relname AS name, c.relki
 /** Columns (and row types) of a type — or its array, or a domain over it — that an implicit cast of the database's own converts by a function. */
 const CAST_COLUMNS = `
 WITH implicit AS (
-  SELECT c.castsource AS type, s.typname || ' → ' || t.typname || ' by ' || quote_ident(fn.nspname) || '.' || quote_ident(f.proname) AS cast
+  SELECT c.castsource AS type, s.typname || ' → ' || t.typname || ' by ' || quote_ident(fn.nspname) || '.' || quote_ident(f.proname) AS conv
     FROM pg_cast c
     JOIN pg_type s ON s.oid = c.castsource
     JOIN pg_type t ON t.oid = c.casttarget
@@ -63,15 +63,15 @@ WITH implicit AS (
     JOIN pg_namespace fn ON fn.oid = f.pronamespace
    WHERE c.castmethod = 'f' AND c.castcontext = 'i' AND fn.nspname NOT IN ${BUILT_IN}
 ), reached AS (
-  SELECT type, cast FROM implicit
-  UNION SELECT ty.typarray, i.cast FROM implicit i JOIN pg_type ty ON ty.oid = i.type WHERE ty.typarray <> 0
-  UNION SELECT d.oid, i.cast FROM implicit i JOIN pg_type d ON d.typbasetype = i.type AND d.typtype = 'd'
+  SELECT type, conv FROM implicit
+  UNION SELECT ty.typarray, i.conv FROM implicit i JOIN pg_type ty ON ty.oid = i.type WHERE ty.typarray <> 0
+  UNION SELECT d.oid, i.conv FROM implicit i JOIN pg_type d ON d.typbasetype = i.type AND d.typtype = 'd'
 )
-SELECT a.attrelid::int8::text AS oid, 'column ' || quote_ident(a.attname) || ' with an implicit cast ' || r.cast AS what
+SELECT a.attrelid::int8::text AS oid, 'column ' || quote_ident(a.attname) || ' with an implicit cast ' || r.conv AS what
   FROM pg_attribute a JOIN reached r ON r.type = a.atttypid
  WHERE a.attnum > 0 AND NOT a.attisdropped
 UNION ALL
-SELECT cl.oid::int8::text, 'a row type with an implicit cast ' || r.cast
+SELECT cl.oid::int8::text, 'a row type with an implicit cast ' || r.conv
   FROM pg_class cl JOIN reached r ON r.type = cl.reltype`
 
 /** What views (their SELECT rule), other rules, policies, column defaults and domain CHECKs call or read. */
