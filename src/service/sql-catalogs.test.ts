@@ -6,7 +6,8 @@ import { loadAnalyzers, plannableStatements, type Analyzers, type SqlFacts } fro
 import { configFromObject, directoryOf } from '../config/index.js'
 import { testSecret } from '../connectors/test-support.js'
 import { PostgresCatalogReader } from '../connectors/postgres-catalog.js'
-import { TEST_POSTGRES_URL } from '../store/connection/index.js'
+import { testGateway } from '../server/test-gateway.js'
+import { TEST_POSTGRES_URL, testStores } from '../store/connection/index.js'
 import { SqlCatalogs, type CatalogSource } from './sql-catalogs.js'
 
 const suffix = randomBytes(5).toString('hex')
@@ -253,6 +254,34 @@ describe('catalog refresh', () => {
       for (const message of errors) assert.ok(!message.includes('hunter2secret'), message)
     } finally {
       await own.close()
+    }
+  })
+})
+
+describe('the gateway decides SQL with the target catalog and shows the estimate', () => {
+  it('reviews SELECT lower(3) instead of allowing it, on submit and on /v1/decide alike, and shows the blast radius', async () => {
+    const connection = await testStores()[0]!.open()
+    const gw = await testGateway(connection, {
+      targets: [{ name: 'app', kind: 'sql', labels: { env: 'prod' }, connector: { type: 'postgres', url: `env:${testSecret(urlOf(database))}` } }],
+    })
+    try {
+      const action = (sql: string) => ({ kind: 'sql', target: 'app', payload: { sql } })
+      const submitted = await gw.call('POST', '/v1/actions', { as: 'deployBot', body: action('SELECT lower(3)') })
+      assert.equal(submitted.status, 201)
+      assert.equal(submitted.body.status, 'pending', JSON.stringify(submitted.body.decision))
+      assert.equal(submitted.body.impact.facts.catalog_checked, true)
+      assert.equal(submitted.body.impact.facts.read_only, false)
+      const decided = await gw.call('POST', '/v1/decide', { as: 'deployBot', body: action('SELECT lower(3)') })
+      assert.equal(decided.body.decision.effect, 'review')
+      assert.equal(decided.body.impact.facts.catalog_checked, true)
+      const wide = await gw.call('POST', '/v1/decide', { as: 'deployBot', body: action('DELETE FROM users WHERE id IS NOT NULL') })
+      assert.equal(wide.body.impact.summary, 'DELETE on users without WHERE (~5,000 rows)')
+      assert.equal(wide.body.impact.facts.statements[0].estimated_rows, 5000)
+      assert.deepEqual(wide.body.decision.matched_rules, ['unscoped-writes'])
+      assert.deepEqual(await victims(), [1, 2, 3, 4, 5, 6])
+    } finally {
+      await gw.close()
+      await connection.drop()
     }
   })
 })
