@@ -168,19 +168,21 @@ export class PostgresCatalogReader {
     if (statements.every((text) => text === undefined)) return statements.map(() => -1)
     return this.#readOnly(async (client) => {
       const out: number[] = []
+      // A failed EXPLAIN aborts the transaction: with more than one to run, each gets a savepoint.
+      const savepoints = statements.filter((text) => text !== undefined).length > 1
       for (const text of statements) {
         if (text === undefined) {
           out.push(-1)
           continue
         }
-        await client.query('SAVEPOINT countersign_explain')
+        if (savepoints) await client.query('SAVEPOINT countersign_explain')
         try {
           const result = await client.query<Row>({ text: `EXPLAIN (FORMAT JSON) ${text}`, queryMode: 'extended' } as pg.QueryConfig)
           out.push(rowsOf(result.rows[0]?.['QUERY PLAN']))
-          await client.query('RELEASE SAVEPOINT countersign_explain')
+          if (savepoints) await client.query('RELEASE SAVEPOINT countersign_explain')
         } catch {
           out.push(-1)
-          await client.query('ROLLBACK TO SAVEPOINT countersign_explain')
+          if (savepoints) await client.query('ROLLBACK TO SAVEPOINT countersign_explain')
         }
       }
       return out
@@ -195,12 +197,12 @@ export class PostgresCatalogReader {
     let clean = false
     try {
       client = await this.#poolFor(url).connect()
-      await client.query('BEGIN READ ONLY')
-      // The settings the analysis assumes, and bounds so that a lock or a slow plan cannot hold a submission.
-      await client.query(`SET LOCAL statement_timeout = ${EXPLAIN_TIMEOUT_MS}`)
-      await client.query(`SET LOCAL lock_timeout = ${EXPLAIN_TIMEOUT_MS}`)
-      await client.query('SET LOCAL standard_conforming_strings = on')
-      await client.query('SET LOCAL backslash_quote = off')
+      // The settings the analysis assumes, and bounds so that a lock or a slow plan cannot hold a
+      // submission: one round trip (fixed text, so several statements are fine here).
+      await client.query(
+        `BEGIN READ ONLY; SET LOCAL statement_timeout = ${EXPLAIN_TIMEOUT_MS}; SET LOCAL lock_timeout = ${EXPLAIN_TIMEOUT_MS}; ` +
+          'SET LOCAL standard_conforming_strings = on; SET LOCAL backslash_quote = off',
+      )
       const value = await work(client)
       await client.query('ROLLBACK')
       clean = true

@@ -69,6 +69,9 @@ before(async () => {
     ALTER TABLE secrets ENABLE ROW LEVEL SECURITY;
     CREATE POLICY reads ON secrets USING (public.touch() > 0);
     CREATE DOMAIN checked_int AS int CHECK (public.touch() > 0);
+    CREATE TABLE serials (id serial, v int);
+    CREATE FUNCTION public.folded() RETURNS int LANGUAGE sql IMMUTABLE AS $$ SELECT 1 $$;
+    CREATE TABLE defaulted (id int, v int DEFAULT public.folded());
     CREATE SCHEMA tidy AUTHORIZATION ${tidyRole};
     CREATE TABLE tidy.items (id int PRIMARY KEY, name text);
     INSERT INTO tidy.items SELECT g, 'item' || g FROM generate_series(1, 200) g;
@@ -204,8 +207,13 @@ describe('estimated_rows from EXPLAIN', () => {
     assert.equal(del!.estimated_rows, 1)
   })
 
+  it('estimates an INSERT into a table with a serial default (nextval is volatile: planning never runs it)', async () => {
+    const { facts } = await analyze('app-db', 'INSERT INTO serials (v) VALUES (1), (2)')
+    assert.equal(facts.statements[0]!.estimated_rows, 2)
+  })
+
   it('gives no estimate (-1) where planning could run something not known harmless, or the statement is not planned', async () => {
-    for (const sql of ['DELETE FROM users WHERE lower(id) = $$x$$', 'SELECT * FROM outer_view', 'DELETE FROM nowhere', 'VACUUM users', 'DELETE FROM users WHERE id = $1']) {
+    for (const sql of ['INSERT INTO defaulted (id) VALUES (1)', 'DELETE FROM users WHERE lower(id) = $$x$$', 'SELECT * FROM outer_view', 'DELETE FROM nowhere', 'VACUUM users', 'DELETE FROM users WHERE id = $1']) {
       const { facts } = await analyze('app-db', sql)
       assert.equal(facts.statements[0]!.estimated_rows, -1, sql)
     }

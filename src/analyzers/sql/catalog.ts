@@ -61,7 +61,7 @@ export interface RelationVerdict {
   readonly kind: string
   /** Why reading it may run something not known to be harmless; empty when nothing. */
   readonly onRead: readonly string[]
-  /** Why planning a write to it may (rules on INSERT/UPDATE/DELETE, column defaults); empty when nothing. */
+  /** Why planning a write to it may run something (non-volatile calls of its rules on INSERT/UPDATE/DELETE and column defaults); empty when nothing. */
   readonly onWrite: readonly string[]
 }
 
@@ -174,11 +174,21 @@ export function buildSqlCatalog(raw: RawCatalog, loadedAt: number): SqlCatalog {
   for (const rel of raw.relations) {
     const onWrite: string[] = []
     for (const d of byOwner.get(`r${rel.oid}`) ?? []) {
-      if (d.via === 'rule' || d.via === 'default') for (const reason of callReason(d)) onWrite.push(`a ${d.via === 'rule' ? 'rule' : 'column default'} of ${rel.schema}.${rel.name} ${reason}`)
+      if (d.via === 'rule' || d.via === 'default') for (const reason of plannedCallReason(d)) onWrite.push(`a ${d.via === 'rule' ? 'rule' : 'column default'} of ${rel.schema}.${rel.name} ${reason}`)
     }
     relations.set(`${rel.schema}.${rel.name}`, { kind: rel.kind, onRead: readReasons(rel), onWrite })
   }
   return { searchPath: raw.searchPath, functions, operators, castTypes, domains, relations, loadedAt }
+}
+
+/**
+ * Planning a write folds the calls of its rules and column defaults that are not volatile (the
+ * planner evaluates immutable calls, and stable ones to estimate): a function of the database's
+ * own that is not volatile may run while the statement is only explained. Volatile ones never do.
+ */
+function plannedCallReason(d: CatalogDependency): string[] {
+  if ((d.ref !== 'function' && d.ref !== 'operator') || BUILT_IN_SCHEMAS.has(d.schema) || d.volatility === 'v') return []
+  return [`calls ${d.schema}.${d.name}, which planning may run`]
 }
 
 /** `calls public.f` when a function (or an operator's function) dependency is not known harmless. */
