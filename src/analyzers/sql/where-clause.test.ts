@@ -53,6 +53,13 @@ describe('has_where reads only clearly restricting conditions as a WHERE', () =>
     ["WHERE CASE WHEN id > 5 THEN true ELSE true END", 'a CASE expression'],
     ['WHERE true IS TRUE', 'a constant tested'],
     ["WHERE 't'::bool", 'a cast constant'],
+    ['WHERE banned OR NOT banned', 'a flag or its negation'],
+    ['WHERE banned IS TRUE OR banned IS NOT TRUE', 'a test or its negation'],
+    ['WHERE id < 5 OR id >= 5', 'two ranges covering everything'],
+    ['WHERE banned = true OR banned = false OR banned IS NULL', 'every value of a boolean'],
+    ["WHERE banned = 't'::boolean OR banned = 'f'::bool", 'every value of a boolean, cast'],
+    ['WHERE (banned AND true) OR (NOT banned AND true)', 'complementary branches behind AND'],
+    ['WHERE id BETWEEN 1 AND 10 OR id NOT BETWEEN 1 AND 10', 'a BETWEEN or its negation'],
   ]
   for (const [where, why] of unscoped) {
     it(`is false for ${where} (${why})`, () => {
@@ -81,6 +88,9 @@ describe('has_where reads only clearly restricting conditions as a WHERE', () =>
     'WHERE id = 1 AND true',
     'WHERE id IS NOT NULL AND id = 7',
     'WHERE id = 1 OR id = 2',
+    "WHERE id = '1'::int OR id = 2",
+    "WHERE (id < 5 AND org = 1) OR (id >= 5 AND org = 1)",
+    "WHERE email LIKE 'a%' OR deleted_at IS NULL",
     '(id, org) = (1, 2)'.replace(/^/, 'WHERE '),
     'WHERE CURRENT OF c',
   ]

@@ -15,7 +15,8 @@ type Obj = Readonly<Record<string, unknown>>
  * - `col < v`, `col >= v`, `col BETWEEN v AND w`, except the open bounds that hold for every id
  *   (`id > 0`, `id >= -1`, `id < 2147483647`, `BETWEEN 0 AND 2147483647`);
  * - `col IN (SELECT …)` / `col = ANY (SELECT …)` whose subquery's own WHERE restricts.
- * An OR restricts only when every branch does. Nothing else counts: always-true forms (`true`,
+ * An OR restricts only when every branch does, by equality, `IN`, `LIKE` or `IS NULL` alone
+ * (branches may complement each other: `flag OR NOT flag`, `id < 5 OR id >= 5`). Nothing else counts: always-true forms (`true`,
  * `1 = 1`, `id = id`, `NOT false`, `1 < 2`), `IS NOT NULL`, `<>`/`NOT IN`/`NOT LIKE`, `EXISTS (…)`
  * (uncorrelated, it is all or nothing), scalar subqueries, `IN (SELECT id FROM users)`, NOT of a
  * comparison, function calls, CASE, comparisons of two columns (`a.id = b.a_id` is a join, not a limit).
@@ -53,23 +54,28 @@ function targetNames(relation: Obj): readonly string[] {
 /** Numbers past which a bound holds for every value of an integer id column. */
 const OPEN_UPPER = 2_147_483_647
 
-function restricts(node: unknown, target: readonly string[] | undefined): boolean {
+/**
+ * `strict`: inside an OR, where branches may complement each other (`flag OR NOT flag`,
+ * `id < 5 OR id >= 5`, `b = true OR b = false OR b IS NULL`), only equality with a value that is
+ * not a boolean, `IN`, `LIKE` and `IS NULL` count: those cannot add up to every row by themselves.
+ */
+function restricts(node: unknown, target: readonly string[] | undefined, strict = false): boolean {
   if (!isObject(node)) return false
   const bool = node.BoolExpr
   if (isObject(bool) && Array.isArray(bool.args)) {
-    if (bool.boolop === 'AND_EXPR') return bool.args.some((arg) => restricts(arg, target))
-    if (bool.boolop === 'OR_EXPR') return bool.args.length > 0 && bool.args.every((arg) => restricts(arg, target))
+    if (bool.boolop === 'AND_EXPR') return bool.args.some((arg) => restricts(arg, target, strict))
+    if (bool.boolop === 'OR_EXPR') return bool.args.length > 0 && bool.args.every((arg) => restricts(arg, target, true))
     // NOT of a comparison keeps nearly every row (`NOT id = 1`); only `NOT flag` is read as a limit.
-    return bool.boolop === 'NOT_EXPR' && bool.args.length === 1 && isColumn(bool.args[0], target)
+    return !strict && bool.boolop === 'NOT_EXPR' && bool.args.length === 1 && isColumn(bool.args[0], target)
   }
   if (isObject(node.CurrentOfExpr)) return true
-  if (isColumn(node, target)) return true
+  if (isColumn(node, target)) return !strict
   const nullTest = node.NullTest
   if (isObject(nullTest)) return nullTest.nulltesttype === 'IS_NULL' && onColumn(nullTest.arg, target)
   const boolTest = node.BooleanTest
   if (isObject(boolTest)) {
     const kind = boolTest.booltesttype
-    return (kind === 'IS_TRUE' || kind === 'IS_FALSE' || kind === 'IS_UNKNOWN') && onColumn(boolTest.arg, target)
+    return !strict && (kind === 'IS_TRUE' || kind === 'IS_FALSE' || kind === 'IS_UNKNOWN') && onColumn(boolTest.arg, target)
   }
   const sub = node.SubLink
   if (isObject(sub)) {
@@ -80,21 +86,21 @@ function restricts(node: unknown, target: readonly string[] | undefined): boolea
     return onColumn(sub.testexpr, target) && select !== undefined && restricts(select.whereClause, undefined)
   }
   const expr = node.A_Expr
-  if (isObject(expr)) return comparisonRestricts(expr, target)
+  if (isObject(expr)) return comparisonRestricts(expr, target, strict)
   return false
 }
 
-function comparisonRestricts(expr: Obj, target: readonly string[] | undefined): boolean {
+function comparisonRestricts(expr: Obj, target: readonly string[] | undefined, strict: boolean): boolean {
   const op = stringsOf(expr.name)
   const name = op.length === 2 && op[0] === 'pg_catalog' ? op[1] : op.length === 1 ? op[0] : undefined
   const { lexpr, rexpr } = expr
   switch (expr.kind) {
     case 'AEXPR_OP':
-      if (name === '=') return columnAgainstValue(lexpr, rexpr, target)
-      if (name === '<' || name === '<=' || name === '>' || name === '>=') return rangeRestricts(name, lexpr, rexpr, target)
+      if (name === '=') return columnAgainstValue(lexpr, rexpr, target, strict)
+      if (name === '<' || name === '<=' || name === '>' || name === '>=') return !strict && rangeRestricts(name, lexpr, rexpr, target)
       return false
     case 'AEXPR_NOT_DISTINCT':
-      return columnAgainstValue(lexpr, rexpr, target)
+      return columnAgainstValue(lexpr, rexpr, target, strict)
     case 'AEXPR_OP_ANY':
       return name === '=' && onColumn(lexpr, target) && isValue(rexpr)
     case 'AEXPR_IN':
@@ -103,6 +109,7 @@ function comparisonRestricts(expr: Obj, target: readonly string[] | undefined): 
     case 'AEXPR_ILIKE':
       return (name === '~~' || name === '~~*') && onColumn(lexpr, target) && patternHasLiteral(rexpr)
     case 'AEXPR_BETWEEN': {
+      if (strict) return false
       const bounds = isObject(rexpr) && isObject(rexpr.List) && Array.isArray(rexpr.List.items) ? rexpr.List.items : []
       if (!onColumn(lexpr, target) || bounds.length !== 2 || !bounds.every(isValue)) return false
       const [low, high] = bounds.map(numberOf)
@@ -113,9 +120,18 @@ function comparisonRestricts(expr: Obj, target: readonly string[] | undefined): 
   }
 }
 
-/** `col = v` either way round. */
-function columnAgainstValue(left: unknown, right: unknown, target: readonly string[] | undefined): boolean {
-  return (onColumn(left, target) && isValue(right)) || (onColumn(right, target) && isValue(left))
+/** `col = v` either way round; `strict`: not with a boolean (`b = true OR b = false` is every row but NULLs). */
+function columnAgainstValue(left: unknown, right: unknown, target: readonly string[] | undefined, strict: boolean): boolean {
+  const against = (value: unknown) => isValue(value) && !(strict && isBoolean(value))
+  return (onColumn(left, target) && against(right)) || (onColumn(right, target) && against(left))
+}
+
+/** A boolean constant, also cast (`'t'::bool`, `true`). */
+function isBoolean(node: unknown): boolean {
+  if (!isObject(node)) return false
+  const cast = node.TypeCast
+  if (isObject(cast)) return isBoolean(cast.arg) || (isObject(cast.typeName) && stringsOf(cast.typeName.names).at(-1) === 'bool')
+  return isObject(node.A_Const) && isObject(node.A_Const.boolval)
 }
 
 /** `col > v` and the like, unless the bound is one every id meets (`id > 0`, `id < 2147483647`). */
