@@ -7,6 +7,9 @@ import { Redactor } from './redact.js'
 /** How long one `EXPLAIN` (or one catalog query) may take before it is given up: estimates must not hold a submission. */
 export const EXPLAIN_TIMEOUT_MS = 2000
 
+/** At most this many statements of one input are explained; the others get `-1`. */
+export const MAX_EXPLAINED = 20
+
 const BUILT_IN = `('pg_catalog', 'information_schema')`
 
 const SEARCH_PATH = `SELECT s FROM unnest(current_schemas(true)) WITH ORDINALITY AS t(s, i) ORDER BY i`
@@ -161,7 +164,8 @@ export class PostgresCatalogReader {
   /**
    * The planner's row estimate of each statement (`EXPLAIN (FORMAT JSON)`, never `ANALYZE`), `-1`
    * where it cannot be had. For a write, the rows the ModifyTable nodes are fed (summed over the
-   * writes of CTEs); otherwise the rows of the top node. `undefined` entries are skipped (-1).
+   * writes of CTEs); otherwise the rows of the top node. `undefined` entries are skipped (-1), and
+   * so is everything after {@link MAX_EXPLAINED} statements or {@link EXPLAIN_TIMEOUT_MS} in all.
    * Each statement goes alone through the extended protocol, which refuses a second statement.
    */
   async estimate(statements: readonly (string | undefined)[]): Promise<number[]> {
@@ -170,11 +174,15 @@ export class PostgresCatalogReader {
       const out: number[] = []
       // A failed EXPLAIN aborts the transaction: with more than one to run, each gets a savepoint.
       const savepoints = statements.filter((text) => text !== undefined).length > 1
+      // A long script must not hold its submission: past the budget, the rest stay unknown.
+      const started = performance.now()
+      let explained = 0
       for (const text of statements) {
-        if (text === undefined) {
+        if (text === undefined || explained >= MAX_EXPLAINED || performance.now() - started > EXPLAIN_TIMEOUT_MS) {
           out.push(-1)
           continue
         }
+        explained++
         if (savepoints) await client.query('SAVEPOINT countersign_explain')
         try {
           const result = await client.query<Row>({ text: `EXPLAIN (FORMAT JSON) ${text}`, queryMode: 'extended' } as pg.QueryConfig)
