@@ -6,7 +6,7 @@ import { loadAnalyzers, plannableStatements, type Analyzers, type SqlFacts } fro
 import { configFromObject, directoryOf } from '../config/index.js'
 import { testSecret } from '../connectors/test-support.js'
 import { PostgresCatalogReader } from '../connectors/postgres-catalog.js'
-import { testGateway } from '../server/test-gateway.js'
+import { TEST_POLICY, testGateway } from '../server/test-gateway.js'
 import { TEST_POSTGRES_URL, testStores } from '../store/connection/index.js'
 import { SqlCatalogs, type CatalogSource } from './sql-catalogs.js'
 
@@ -269,7 +269,15 @@ describe('catalog refresh', () => {
 describe('the gateway decides SQL with the target catalog and shows the estimate', () => {
   it('reviews SELECT lower(3) instead of allowing it, on submit and on /v1/decide alike, and shows the blast radius', async () => {
     const connection = await testStores()[0]!.open()
+    const policy = `${TEST_POLICY}
+  - id: big-writes
+    match: { kind: sql }
+    when: sql.statements.exists(s, s.type in ["delete", "update"] && s.estimated_rows > 1000)
+    effect: review
+    review: { approvers: [group:dba], timeout: 1h }
+`
     const gw = await testGateway(connection, {
+      policy,
       targets: [{ name: 'app', kind: 'sql', labels: { env: 'prod' }, connector: { type: 'postgres', url: `env:${testSecret(urlOf(database))}` } }],
     })
     try {
@@ -285,7 +293,12 @@ describe('the gateway decides SQL with the target catalog and shows the estimate
       const wide = await gw.call('POST', '/v1/decide', { as: 'deployBot', body: action('DELETE FROM users WHERE id IS NOT NULL') })
       assert.equal(wide.body.impact.summary, 'DELETE on users without WHERE (~5,000 rows)')
       assert.equal(wide.body.impact.facts.statements[0].estimated_rows, 5000)
-      assert.deepEqual(wide.body.decision.matched_rules, ['unscoped-writes'])
+      assert.deepEqual(wide.body.decision.matched_rules.sort(), ['big-writes', 'unscoped-writes'])
+      // A WHERE that reads as scoped still reaches 4,000 rows: a policy can say so whatever the WHERE says.
+      const scoped = await gw.call('POST', '/v1/decide', { as: 'deployBot', body: action('DELETE FROM users WHERE id > 1000') })
+      assert.deepEqual(scoped.body.decision.matched_rules.sort(), ['big-writes', 'scoped-writes'])
+      const small = await gw.call('POST', '/v1/decide', { as: 'deployBot', body: action('DELETE FROM users WHERE id = 7') })
+      assert.deepEqual(small.body.decision.matched_rules, ['scoped-writes'])
       assert.deepEqual(await victims(), [1, 2, 3, 4, 5, 6])
     } finally {
       await gw.close()
