@@ -40,8 +40,9 @@ export function statementRisks(name: string, node: Obj, facts: SqlStatementFacts
       const note = node.whereClause === undefined ? '' : limitsRows(node.whereClause) ? ' (its WHERE does not clearly limit the rows)' : ' (its WHERE is always true)'
       risks.push({ rank: 0, text: `${verb} without WHERE on ${facts.targets[0] ?? ''}${note}` })
     }
-  } else if (name === 'MergeStmt' && !limitsRows(node.joinCondition)) {
-    risks.push({ rank: 0, text: `MERGE into ${facts.targets[0] ?? ''} joins on an always-true condition` })
+  } else if (name === 'MergeStmt' && !statementLimitsRows(node, 'merge')) {
+    const how = limitsRows(node.joinCondition) ? 'a condition that does not tie it to its source' : 'an always-true condition'
+    risks.push({ rank: 0, text: `MERGE into ${facts.targets[0] ?? ''} joins on ${how}` })
   }
   for (const write of writes) {
     const verb = write.type.toUpperCase()

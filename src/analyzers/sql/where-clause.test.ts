@@ -108,6 +108,17 @@ describe('has_where reads only clearly restricting conditions as a WHERE', () =>
     assert.equal(hasWhere("UPDATE orders SET total = 0 FROM customers c WHERE orders.customer_id = c.id AND orders.id = 3"), true)
   })
 
+  it('for MERGE, needs the join condition to tie the target to the source, or to limit the target', () => {
+    const merge = (on: string) => hasWhere(`MERGE INTO users t USING incoming s ON ${on} WHEN MATCHED THEN DELETE`)
+    assert.equal(merge('t.id = s.id'), true)
+    assert.equal(merge('s.id = t.id AND t.org = s.org'), true)
+    assert.equal(merge('t.id = 5'), true)
+    for (const on of ['true', '1 = 1', 't.id = t.id', 't.id IS NOT NULL', 't.id > 0', 's.id IS NOT NULL', 'id = id', 't.id = s.id OR true', 's.id = s.id']) {
+      assert.equal(merge(on), false, on)
+    }
+    assert.equal(hasWhere('MERGE INTO users USING (SELECT 1 AS id) AS s ON users.id = s.id WHEN MATCHED THEN DELETE'), true)
+  })
+
   it('says in the highlights that a WHERE does not clearly limit the rows', () => {
     const analysis = sql.analyze({ sql: 'DELETE FROM users WHERE id IS NOT NULL' })
     assert.equal(analysis.summary, 'DELETE on users without WHERE')

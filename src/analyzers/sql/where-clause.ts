@@ -24,11 +24,13 @@ type Obj = Readonly<Record<string, unknown>>
  * its alias or name (`s.kind = 'web'`): a condition on the other table alone (`u.name = 'x'`)
  * still writes every row of the target when one row of the other matches.
  *
- * MERGE keeps a lighter rule: its join condition counts unless it is plainly always true, since
- * a MERGE touches the rows that match its source (the source, not the condition, is the limit).
+ * MERGE: its join condition counts when it restricts the target as above, or equates a column
+ * of the target with one of the source (`ON t.id = s.id`): then the source's rows are the limit.
+ * A condition that names no source column (`ON t.id IS NOT NULL`, `ON true`) matches every row
+ * of the target as soon as the source has one.
  */
 export function statementLimitsRows(stmt: Obj, type: 'update' | 'delete' | 'merge'): boolean {
-  if (type === 'merge') return isObject(stmt.joinCondition) && !alwaysTrue(stmt.joinCondition)
+  if (type === 'merge') return mergeLimitsRows(stmt)
   const clause = stmt.whereClause
   if (!isObject(clause)) return false
   const others = type === 'update' ? stmt.fromClause : stmt.usingClause
@@ -42,6 +44,63 @@ export function statementLimitsRows(stmt: Obj, type: 'update' | 'delete' | 'merg
  */
 export function limitsRows(clause: unknown): boolean {
   return isObject(clause) && !alwaysTrue(clause)
+}
+
+function mergeLimitsRows(stmt: Obj): boolean {
+  const condition = stmt.joinCondition
+  if (!isObject(condition) || alwaysTrue(condition) || !isObject(stmt.relation)) return false
+  const target = targetNames(stmt.relation)
+  const source = sourceNames(stmt.sourceRelation)
+  if (restricts(condition, target)) return true
+  // Any conjunct `t.x = s.y` ties each written row to a row of the source.
+  const conjuncts = (node: unknown): unknown[] => {
+    const bool = isObject(node) ? node.BoolExpr : undefined
+    return isObject(bool) && bool.boolop === 'AND_EXPR' && Array.isArray(bool.args) ? bool.args.flatMap(conjuncts) : [node]
+  }
+  return conjuncts(condition).some((node) => {
+    const expr = isObject(node) ? node.A_Expr : undefined
+    if (!isObject(expr) || expr.kind !== 'AEXPR_OP' || stringsOf(expr.name).join('.') !== '=') return false
+    const [l, r] = [qualifiers(expr.lexpr), qualifiers(expr.rexpr)]
+    const only = (names: Set<string> | undefined, allowed: readonly string[]) => names !== undefined && names.size > 0 && [...names].every((n) => allowed.includes(n))
+    return (only(l, target) && only(r, source)) || (only(l, source) && only(r, target))
+  })
+}
+
+/** The names a source relation's columns are qualified with: its alias, else its name. */
+function sourceNames(relation: unknown): readonly string[] {
+  if (!isObject(relation)) return []
+  const inner = isObject(relation.RangeVar) ? relation.RangeVar : isObject(relation.RangeSubselect) ? relation.RangeSubselect : isObject(relation.RangeFunction) ? relation.RangeFunction : undefined
+  if (inner === undefined) return []
+  const alias = isObject(inner.alias) ? inner.alias.aliasname : undefined
+  if (typeof alias === 'string') return [alias]
+  return typeof inner.relname === 'string' ? [inner.relname] : []
+}
+
+/** The qualifiers of every column an expression references (`t` of `t.id`); `undefined` when one is unqualified or it holds a subquery. */
+function qualifiers(node: unknown): Set<string> | undefined {
+  const out = new Set<string>()
+  let clean = true
+  const visit = (value: unknown): void => {
+    if (!clean || typeof value !== 'object' || value === null) return
+    if (Array.isArray(value)) {
+      for (const item of value) visit(item)
+      return
+    }
+    const obj = value as Obj
+    if (isObject(obj.SubLink)) {
+      clean = false
+      return
+    }
+    if (isObject(obj.ColumnRef)) {
+      const parts = stringsOf(obj.ColumnRef.fields)
+      if (parts.length < 2) clean = false
+      else out.add(parts[parts.length - 2] ?? '')
+      return
+    }
+    for (const key in obj) visit(obj[key])
+  }
+  visit(node)
+  return clean ? out : undefined
 }
 
 /** The names a column of the written table may be qualified with: its alias, else its name and schema-qualified name. */
