@@ -4,8 +4,10 @@ import type { CatalogDependency, CatalogRelation, RawCatalog, Volatility } from 
 import { parseOptions, sqlOptionsSchema } from './options.js'
 import { Redactor } from './redact.js'
 
-/** How long one `EXPLAIN` (or one catalog query) may take before it is given up: estimates must not hold a submission. */
+/** How long one `EXPLAIN` may take before it is given up: estimates must not hold a submission. */
 export const EXPLAIN_TIMEOUT_MS = 2000
+/** How long one catalog query may take: a database with very many objects needs longer than a plan. */
+export const CATALOG_TIMEOUT_MS = 30_000
 
 /** At most this many statements of one input are explained; the others get `-1`. */
 export const MAX_EXPLAINED = 20
@@ -135,7 +137,7 @@ export class PostgresCatalogReader {
 
   /** The catalog rows the analysis needs (`buildSqlCatalog` turns them into a snapshot). */
   async read(): Promise<RawCatalog> {
-    return this.#readOnly(async (client) => {
+    return this.#readOnly(CATALOG_TIMEOUT_MS, async (client) => {
       const q = async (text: string) => (await client.query<Row>(text)).rows
       const [path, functions, operators, casts, domains, relations, castColumns, dependencies] = [
         await q(SEARCH_PATH), await q(FUNCTIONS), await q(OPERATORS), await q(CASTS), await q(DOMAINS),
@@ -170,7 +172,7 @@ export class PostgresCatalogReader {
    */
   async estimate(statements: readonly (string | undefined)[]): Promise<number[]> {
     if (statements.every((text) => text === undefined)) return statements.map(() => -1)
-    return this.#readOnly(async (client) => {
+    return this.#readOnly(EXPLAIN_TIMEOUT_MS, async (client) => {
       const out: number[] = []
       // A failed EXPLAIN aborts the transaction: with more than one to run, each gets a savepoint.
       const savepoints = statements.filter((text) => text !== undefined).length > 1
@@ -198,7 +200,7 @@ export class PostgresCatalogReader {
   }
 
   /** Runs `work` in a READ ONLY transaction that is always rolled back; errors come out with credentials masked. */
-  async #readOnly<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  async #readOnly<T>(timeoutMs: number, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const url = resolveSecret(this.#url)
     const redactor = new Redactor([url])
     let client: pg.PoolClient | undefined
@@ -208,7 +210,7 @@ export class PostgresCatalogReader {
       // The settings the analysis assumes, and bounds so that a lock or a slow plan cannot hold a
       // submission: one round trip (fixed text, so several statements are fine here).
       await client.query(
-        `BEGIN READ ONLY; SET LOCAL statement_timeout = ${EXPLAIN_TIMEOUT_MS}; SET LOCAL lock_timeout = ${EXPLAIN_TIMEOUT_MS}; ` +
+        `BEGIN READ ONLY; SET LOCAL statement_timeout = ${timeoutMs}; SET LOCAL lock_timeout = ${EXPLAIN_TIMEOUT_MS}; ` +
           'SET LOCAL standard_conforming_strings = on; SET LOCAL backslash_quote = off',
       )
       const value = await work(client)
