@@ -170,6 +170,13 @@ describe('SQL judged against the target catalog (bypass 4)', () => {
     }
   })
 
+  it('keeps calls qualified with pg_catalog read-only: they cannot reach the planted objects', async () => {
+    for (const sql of ["SELECT pg_catalog.lower('A')", 'SELECT 1 OPERATOR(pg_catalog.+) 1', 'SELECT pg_catalog.upper(name) FROM users WHERE id = 1']) {
+      const { facts, highlights } = await analyze('app-db', sql)
+      assert.equal(facts.read_only, true, `${sql}: ${highlights.join(' | ')}`)
+    }
+  })
+
   it('keeps views over harmless expressions read-only', async () => {
     const { facts, highlights } = await analyze('app-db', 'SELECT name FROM plain_users WHERE id = 7')
     assert.equal(facts.read_only, true, highlights.join(' | '))
