@@ -101,7 +101,14 @@ export function plannableStatements(sql: string, catalog: SqlCatalog): (string |
   } catch {
     return []
   }
-  const bytes = Buffer.from(sql, 'utf8')
+  try {
+    return plannable(statements, Buffer.from(sql, 'utf8'), catalog)
+  } catch {
+    return [] // as in analyzeSql: what this module fails on is not planned
+  }
+}
+
+function plannable(statements: readonly unknown[], bytes: Buffer, catalog: SqlCatalog): (string | undefined)[] {
   const session: Session = { prepared: new Map(), cursors: new Map() }
   return statements.map((raw) => {
     const rawStmt = typeof raw === 'object' && raw !== null ? (raw as { stmt?: unknown; stmt_location?: number; stmt_len?: number }) : {}
