@@ -1,4 +1,5 @@
 import type { ActionKind } from '../action/index.js'
+import type { SqlCatalog } from './sql/catalog.js'
 
 /** What an analyzer derives from one payload. */
 export interface Analysis<F extends object = object> {
@@ -23,6 +24,14 @@ export interface AnalysisContext {
   readonly target?: string | undefined
   /** The SQL dialect of the target (`sql` only): which server's grammar the text is read with. Default `postgresql`. */
   readonly dialect?: SqlDialect | undefined
+  /**
+   * The catalog of the target's PostgreSQL database, as the gateway last read it with the
+   * connector's credentials (`sql` analyzer: sets `catalog_checked`); absent when there is none
+   * or it could not be read, and then nothing is judged more permissively than by name.
+   */
+  readonly sqlCatalog?: SqlCatalog | undefined
+  /** The planner's row estimate per SQL statement, by position (`EXPLAIN`, never `ANALYZE`); `-1` when unknown. */
+  readonly estimatedRows?: readonly number[] | undefined
 }
 
 /** SQL dialects a target may speak (`targets[].dialect`). */

@@ -114,5 +114,7 @@ export function sqlOptionsSchema<T extends string>(type: T) {
     max_rows: countOption(1000, 1_000_000),
     max_bytes: sizeOption('1MiB', { min: 1024, max: 64 * 1_048_576 }),
     pool_size: countOption(4, 100),
+    /** postgres: how old the target's catalog snapshot (functions, operators, casts, views the analysis resolves names in) may grow before it is read again. */
+    catalog_refresh: durationOption('5m', { min: 1000, max: 86_400_000 }),
   })
 }

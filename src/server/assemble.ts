@@ -11,7 +11,7 @@ import { directoryOf, type Config } from '../config/index.js'
 import { createApp, Metrics } from '../http/index.js'
 import { mountMcp, ToolCatalog } from '../mcp/index.js'
 import type { AppEnv } from '../http/env.js'
-import { AuditLog, Authenticator, Background, Executor, Gateway, Receipts, Waiters, WorkloadIdentity, type ConnectorSource } from '../service/index.js'
+import { AuditLog, Authenticator, Background, Executor, Gateway, Receipts, SqlCatalogs, Waiters, WorkloadIdentity, type ConnectorSource } from '../service/index.js'
 import { Store, type Database, type StoreConnection } from '../store/index.js'
 import { PolicyHolder } from './policy-holder.js'
 import { signingKeyFor } from './signing-key.js'
@@ -69,7 +69,14 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
     const key = signingKeyFor(config)
     const waiters = await Waiters.start(store)
     const directory = directoryOf(config)
-    const gateway = new Gateway({ store, directory, analyzers, policy: () => policy.current, waiters, ...(options.clock && { clock: options.clock }) })
+    // The catalogs of postgres targets, read with their connectors' credentials when SQL for them is analyzed.
+    const clock = options.clock
+    const sqlCatalogs = new SqlCatalogs({
+      directory,
+      ...(clock && { clock: () => clock().getTime() }),
+      onError: (target, message) => logger.warn({ target, err: message }, 'target catalog unavailable: its SQL is judged by name only (catalog_checked false)'),
+    })
+    const gateway = new Gateway({ store, directory, analyzers, policy: () => policy.current, waiters, sqlCatalogs, ...(options.clock && { clock: options.clock }) })
     const auditLog = new AuditLog(store, key, options.clock)
     // Workload identity: CI jobs and agents with an OIDC token from a configured issuer instead of a stored token.
     const workload = config.identities.workload?.length ? new WorkloadIdentity(config.identities.workload, { logger }) : undefined
@@ -151,6 +158,7 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
           await webhooks.stop()
           await executor.stop()
           await connectors.close?.()
+          await sqlCatalogs.close()
           await background.stop()
           await waiters.stop()
           await opened.close()

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { ActionDraftSchema, canonicalJson, type Action } from '../action/index.js'
-import type { Analyzers } from '../analyzers/index.js'
+import { plannableStatements, type AnalysisContext, type Analyzers } from '../analyzers/index.js'
 import { CountersignError } from '../errors/index.js'
 import {
   applyReview,
@@ -20,6 +20,7 @@ import { analyzeAction } from '../analyzers/index.js'
 import { newActionId } from './ids.js'
 import type { ExecutionResult } from '../connectors/index.js'
 import type { ReceiptClaims } from './receipts.js'
+import type { SqlCatalogs } from './sql-catalogs.js'
 import type { Waiters } from './waiters.js'
 
 /** Longest wait a caller may ask for (PRODUCT.md §6: `wait` ≤ 60 s). */
@@ -52,6 +53,8 @@ export interface GatewayParts {
   readonly policy: () => CompiledPolicy
   readonly waiters: Waiters
   readonly clock?: () => Date
+  /** The catalogs of `postgres` targets: without it, SQL is judged by name alone (`catalog_checked: false`). */
+  readonly sqlCatalogs?: SqlCatalogs | undefined
 }
 
 /**
@@ -66,6 +69,7 @@ export class Gateway {
   readonly waiters: Waiters
   readonly #policy: () => CompiledPolicy
   readonly #clock: () => Date
+  readonly #sqlCatalogs: SqlCatalogs | undefined
   readonly #runnableListeners: ((id: string) => void)[] = []
 
   constructor(parts: GatewayParts) {
@@ -75,6 +79,7 @@ export class Gateway {
     this.waiters = parts.waiters
     this.#policy = parts.policy
     this.#clock = parts.clock ?? (() => new Date())
+    this.#sqlCatalogs = parts.sqlCatalogs
   }
 
   /** The gateway's clock: server time for every record. */
@@ -93,11 +98,12 @@ export class Gateway {
    */
   async submit(principal: Principal, input: unknown, options: { channel: string; waitMs?: number; signal?: AbortSignal }): Promise<ActionState> {
     const action = parseAction(input)
-    const now = this.#clock()
     // The context goes into an audit event: refuse here what canonical JSON cannot carry (a lone
     // surrogate), not inside a group commit where it would fail other agents' submissions too.
     canonicalJson(action.context)
-    const { decision, impact, digest, actionJson } = this.#decide(principal, action, now)
+    const known = await this.#prepare(action)
+    const now = this.#clock()
+    const { decision, impact, digest, actionJson } = this.#decide(principal, action, now, known)
     const status: ActionStatus = decision.effect === 'allow' ? 'allowed' : decision.effect === 'deny' ? 'denied' : 'pending'
     const expiresAt = status === 'pending' ? new Date(now.getTime() + Math.min(...decision.requirements.map((r) => r.timeout_ms))) : null
     const agent = principal.type === 'agent' ? principal : undefined
@@ -159,17 +165,39 @@ export class Gateway {
   }
 
   /** The decision for an action without recording anything (`POST /v1/decide`). */
-  dryRun(principal: Principal, input: unknown): { action: Action; digest: string; decision: Decision; impact: Record<string, unknown> } {
+  async dryRun(principal: Principal, input: unknown): Promise<{ action: Action; digest: string; decision: Decision; impact: Record<string, unknown> }> {
     const action = parseAction(input)
-    const { decision, impact, digest } = this.#decide(principal, action, this.#clock())
+    const known = await this.#prepare(action)
+    const { decision, impact, digest } = this.#decide(principal, action, this.#clock(), known)
     return { action, digest, decision, impact }
   }
 
-  #decide(principal: Principal, action: Action, now: Date) {
+  /**
+   * What the analysis learns from the target before deciding (I/O, so it happens here and the
+   * analyzers stay pure): for SQL on a `postgres` target, its catalog and the planner's row
+   * estimates of the statements that can be planned without running anything not known harmless.
+   * Never throws: what cannot be had is left out, and nothing is judged more permissively for it.
+   */
+  async #prepare(action: Action): Promise<Pick<AnalysisContext, 'sqlCatalog' | 'estimatedRows'>> {
+    const catalogs = this.#sqlCatalogs
+    if (action.kind !== 'sql' || catalogs === undefined || !catalogs.covers(action.target)) return {}
+    const sql = (action.payload as { sql?: unknown }).sql
+    if (typeof sql !== 'string') return {}
+    try {
+      const sqlCatalog = await catalogs.catalogFor(action.target)
+      if (sqlCatalog === undefined) return {}
+      const estimatedRows = await catalogs.estimate(action.target, plannableStatements(sql, sqlCatalog))
+      return { sqlCatalog, estimatedRows }
+    } catch {
+      return {}
+    }
+  }
+
+  #decide(principal: Principal, action: Action, now: Date, known: Pick<AnalysisContext, 'sqlCatalog' | 'estimatedRows'> = {}) {
     const target = this.directory.target(action.target)
     if (!target) throw new CountersignError('INVALID', `unknown target "${action.target}"`, { details: [{ path: 'target', message: 'no target with this name in the configuration' }] })
     // The same analysis as the CLI's policy tools: SQL read in the target's dialect (analyzeAction).
-    const analysis = analyzeAction(this.analyzers, action, target)
+    const analysis = analyzeAction(this.analyzers, action, target, known)
     // The digest is the SHA-256 of exactly the canonical text that is stored and shown (actionDigest).
     const actionJson = canonicalJson({ kind: action.kind, target: action.target, payload: action.payload })
     const digest = createHash('sha256').update(actionJson, 'utf8').digest('hex')

@@ -4,7 +4,7 @@ import { explainAnalyzes, plainStatementIsReadOnly, walkIsClean } from './read-o
 import { kindOf, type StatementKind } from './statement-kinds.js'
 import { callRisks, list, statementRisks, type Risk } from './statement-risks.js'
 import { WRITE_STATEMENTS, hasReturning, walkTree, type NestedWrite, type TreeWalk } from './tree-walker.js'
-import { limitsRows } from './where-clause.js'
+import { statementLimitsRows } from './where-clause.js'
 
 type Obj = Readonly<Record<string, unknown>>
 
@@ -202,7 +202,7 @@ function classifyPlain(name: string, node: Obj): ClassifiedStatement {
 /** Every update/delete/merge in the statement must limit its rows for the statement to count as having a WHERE. */
 function hasWhere(type: string, own: Obj | undefined, writes: readonly NestedWrite[]): boolean {
   if (type !== 'update' && type !== 'delete' && type !== 'merge') return false
-  if (own !== undefined && !limitsRows(type === 'merge' ? own.joinCondition : own.whereClause)) return false
+  if (own !== undefined && !statementLimitsRows(own, type)) return false
   return writes.every((w) => w.type === 'insert' || w.hasWhere)
 }
 

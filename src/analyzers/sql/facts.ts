@@ -33,9 +33,12 @@ export interface SqlStatementFacts {
   /** Tables and views the statement reads or writes (including in CTEs and subqueries), schema-qualified when written so, lower-cased unless quoted. */
   readonly tables: readonly string[]
   /**
-   * For update/delete/merge: whether a WHERE clause (merge: its join condition) limits the rows.
-   * A condition that is always true (`WHERE true`, `WHERE 1 = 1`) does not count, and every
-   * update/delete/merge in the statement, including those in CTEs, must have one. `false` for other types.
+   * For update/delete/merge: whether a WHERE clause (merge: its join condition) clearly limits
+   * the rows. Read conservatively (see `statementLimitsRows`): a condition that is always true or
+   * not clearly restricting (`WHERE true`, `1 < 2`, `id IS NOT NULL`, `EXISTS (SELECT 1)`,
+   * `id IN (SELECT id FROM users)`, `id <> 0`, `id > 0`) does not count, and every
+   * update/delete/merge in the statement, including those in CTEs, must have one. `false` for
+   * other types. `estimated_rows` tells how many rows a scoped write still reaches.
    */
   readonly has_where: boolean
   /** Whether an INSERT/UPDATE/DELETE/MERGE in the statement has a RETURNING clause. */
@@ -45,8 +48,12 @@ export interface SqlStatementFacts {
   /** Functions called anywhere in the statement, lower-cased unless quoted, schema-qualified when written so except for `pg_catalog.`, which is dropped because it names the same built-in. */
   readonly functions: readonly string[]
   /**
-   * Rows the statement touches as the target's planner estimates them (`EXPLAIN`, never `ANALYZE`):
-   * the blast radius shown to approvers. `-1` when unknown (no connector, not explainable, failed).
+   * Rows the statement touches as the target's planner estimates them (`EXPLAIN`, never `ANALYZE`,
+   * in a READ ONLY transaction with a 2 s timeout): for INSERT/UPDATE/DELETE/MERGE the rows fed to
+   * the writes (CTE writes summed), for SELECT the rows returned. The blast radius shown to
+   * approvers (`DELETE on users without WHERE (~12,000 rows)`). `-1` when unknown: no catalog,
+   * not a SELECT/INSERT/UPDATE/DELETE/MERGE, parameters, a call planning could run that is not
+   * known harmless, or EXPLAIN failed.
    */
   readonly estimated_rows: number
 }
@@ -68,6 +75,13 @@ export interface SqlFacts {
   readonly count: number
   /** The parser's message when the input cannot be read in the target's dialect (PostgreSQL, or MySQL for a `mysql` target); `""` otherwise. */
   readonly parse_error: string
-  /** True when the functions, operators, casts and views the statements use were resolved in the target's own catalog. */
+  /**
+   * True when the functions, operators, casts and views the statements use were resolved in the
+   * target's own catalog (a `postgres` connector; read with its credentials and the executing
+   * role's `search_path`, refreshed every `catalog_refresh`). A call, operator or cast that may
+   * resolve to something of the database's own, a view, row-level security policy or domain
+   * check that calls something not known harmless, and a relation the catalog does not hold make
+   * a statement not read-only. `false` when no catalog could be read: then names alone decide.
+   */
   readonly catalog_checked: boolean
 }

@@ -1,3 +1,6 @@
 export { SQL_STATEMENT_TYPES } from './facts.js'
 export type { SqlFacts, SqlStatementFacts, SqlStatementType } from './facts.js'
 export { SQL_FACT_TYPES, loadSqlAnalyzer } from './sql-analyzer.js'
+export { buildSqlCatalog } from './catalog.js'
+export type { CatalogDependency, CatalogFunction, CatalogRelation, RawCatalog, SqlCatalog, Volatility } from './catalog.js'
+export { plannableStatements } from './analyze-sql.js'

@@ -47,7 +47,7 @@ export async function loadSqlAnalyzer(): Promise<Analyzer<SqlFacts>> {
     rootType: 'SqlFacts',
     types: SQL_FACT_TYPES,
     analyze: function analyzeSqlPayload(payload, context) {
-      return context?.dialect === 'mysql' ? analyzeMysql(payload.sql) : analyzeSql(payload.sql)
+      return context?.dialect === 'mysql' ? analyzeMysql(payload.sql) : analyzeSql(payload.sql, { catalog: context?.sqlCatalog, estimatedRows: context?.estimatedRows })
     },
   }
 }

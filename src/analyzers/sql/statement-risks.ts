@@ -1,7 +1,7 @@
 import type { SqlStatementFacts } from './facts.js'
 import { isObject, namesOf, objectTypeName } from './names.js'
 import type { NestedWrite, TreeWalk } from './tree-walker.js'
-import { limitsRows } from './where-clause.js'
+import { limitsRows, statementLimitsRows } from './where-clause.js'
 
 type Obj = Readonly<Record<string, unknown>>
 
@@ -36,12 +36,13 @@ export function statementRisks(name: string, node: Obj, facts: SqlStatementFacts
   const target = list(facts.targets)
   if (name === 'UpdateStmt' || name === 'DeleteStmt') {
     const verb = name === 'UpdateStmt' ? 'UPDATE' : 'DELETE'
-    if (!limitsRows(node.whereClause)) {
-      const note = node.whereClause === undefined ? '' : ' (its WHERE is always true)'
+    if (!statementLimitsRows(node, name === 'UpdateStmt' ? 'update' : 'delete')) {
+      const note = node.whereClause === undefined ? '' : limitsRows(node.whereClause) ? ' (its WHERE does not clearly limit the rows)' : ' (its WHERE is always true)'
       risks.push({ rank: 0, text: `${verb} without WHERE on ${facts.targets[0] ?? ''}${note}` })
     }
-  } else if (name === 'MergeStmt' && !limitsRows(node.joinCondition)) {
-    risks.push({ rank: 0, text: `MERGE into ${facts.targets[0] ?? ''} joins on an always-true condition` })
+  } else if (name === 'MergeStmt' && !statementLimitsRows(node, 'merge')) {
+    const how = limitsRows(node.joinCondition) ? 'a condition that does not tie it to its source' : 'an always-true condition'
+    risks.push({ rank: 0, text: `MERGE into ${facts.targets[0] ?? ''} joins on ${how}` })
   }
   for (const write of writes) {
     const verb = write.type.toUpperCase()

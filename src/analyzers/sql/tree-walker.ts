@@ -1,7 +1,7 @@
 import { isReadOnlyFunction } from './read-only-functions.js'
 import { isReadOnlyOperator } from './read-only-operators.js'
 import { functionName, isObject, rangeVarName, stringsOf } from './names.js'
-import { limitsRows } from './where-clause.js'
+import { statementLimitsRows } from './where-clause.js'
 
 type Obj = Readonly<Record<string, unknown>>
 
@@ -204,7 +204,7 @@ function addWrite(key: WriteStatement, stmt: Obj, w: WalkState): void {
   w.writes.push({
     type,
     table: isObject(stmt.relation) ? rangeVarName(stmt.relation) : '',
-    hasWhere: type === 'merge' ? limitsRows(stmt.joinCondition) : type !== 'insert' && limitsRows(stmt.whereClause),
+    hasWhere: type !== 'insert' && statementLimitsRows(stmt, type),
     returning: hasReturning(stmt),
     inCte: w.cteDepth > 0,
   })

@@ -156,8 +156,8 @@ export function actionRoutes(app: OpenAPIHono<AppEnv>, gateway: Gateway, metrics
     return c.json(view(await gateway.reportOutcome(c.get('principal'), id, c.req.valid('json'), channelOf(c))), 200)
   })
 
-  app.openapi(decideRoute, (c) => {
-    const result = gateway.dryRun(c.get('principal'), c.req.valid('json'))
+  app.openapi(decideRoute, async (c) => {
+    const result = await gateway.dryRun(c.get('principal'), c.req.valid('json'))
     // The decision is plain JSON data; its readonly arrays are what the JSON type check trips on.
     const decision = JSON.parse(JSON.stringify(result.decision)) as Record<string, never>
     return c.json({ digest: result.digest, decision, impact: result.impact as z.infer<typeof DecisionView>['impact'] }, 200)
