@@ -71,6 +71,22 @@ describe('shell connector', () => {
     assert.equal(whole.status, 'succeeded')
     assert.match(whole.stdout ?? '', /^token=\*\*\*$/m)
     assertNoSecret(whole, secret)
+    // Split, re-cased and encoded as bash and coreutils print it (bypass 9).
+    const encoded = await run({
+      command: [
+        'echo "${API_TOKEN:0:6} ${API_TOKEN:6}"',
+        'echo "${API_TOKEN^^} ${API_TOKEN,,}"',
+        'printf %s "$API_TOKEN" | base64',
+        "printf 'ab%s' \"$API_TOKEN\" | base64 -w0 | tr '+/' '-_'; echo",
+        "printf 'a%sxyz' \"$API_TOKEN\" | base64",
+        "printf %s \"$API_TOKEN\" | od -An -tx1 | tr -d ' \\n'; echo",
+        "printf %s \"$API_TOKEN\" | od -An -tx1 | tr -d ' \\n' | tr a-f A-F; echo",
+        'printf "%q\\n" "$API_TOKEN"',
+      ].join('; '),
+    }, { env: { API_TOKEN: `env:${name}` } })
+    assert.equal(encoded.status, 'succeeded', encoded.stderr)
+    assert.equal(encoded.stdout?.split('\n').length, 9, encoded.stdout)
+    assertNoSecret(encoded, secret, { piece: 6 })
     // 2000 bytes of padding put the limit (1KiB) in the middle of the token.
     const cut = await run({ command: `printf '%1018s' x; echo "$API_TOKEN"` }, { env: { API_TOKEN: `env:${name}` }, max_output: '1KiB' })
     assert.equal(cut.truncated, true)
