@@ -39,10 +39,10 @@ export interface SandboxLayout {
  * @example
  * spawn(bwrap, [...sandboxArguments({ cwd, hidden }), '--', '/bin/bash', '-c', command], { env, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] })
  */
-export function sandboxArguments(layout: SandboxLayout): string[] {
+export function sandboxArguments(layout: SandboxLayout, seccompFd: number = SECCOMP_FD): string[] {
   const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--size', String(TMP_BYTES), '--tmpfs', '/tmp', '--tmpfs', '/run', '--ro-bind-try', '/run/log', '/run/log']
   args.push('--unshare-ipc', '--unshare-pid', '--unshare-net', '--unshare-uts', '--unshare-cgroup-try', '--cap-drop', 'ALL', '--new-session', '--die-with-parent')
-  args.push('--seccomp', String(SECCOMP_FD))
+  args.push('--seccomp', String(seccompFd))
   // A working directory under /tmp would vanish behind the private one: shown again, read-only.
   if (layout.cwd !== undefined) args.push('--ro-bind-try', layout.cwd, layout.cwd)
   // Last, so that nothing bound before can show them again.
@@ -131,6 +131,33 @@ export function feedFilter(child: ChildProcess): void {
   pipe.on('error', () => {})
   // No program for this architecture: an empty one makes bwrap refuse to start (the probe said so first).
   pipe.end(seccompFilter() ?? Buffer.alloc(0))
+}
+
+/** How a remote host that cannot sandbox says so: this exit status, and a stderr line starting with the marker. */
+export const REMOTE_UNAVAILABLE = { exitCode: 125, marker: 'countersign: no sandbox on this host:' } as const
+
+/**
+ * The POSIX shell script that runs `command` (a remote shell command line) in the same sandbox on
+ * an SSH host: the host's own bwrap, checked first with `/bin/true`; the socket filter for the
+ * host's architecture sent along (base64) and read from a file removed before the command runs.
+ * Where the host cannot (no bwrap, no base64 or mktemp, user namespaces refused, an old bwrap,
+ * an architecture without a filter) it exits {@link REMOTE_UNAVAILABLE} before running anything.
+ */
+export function remoteSandboxScript(command: string, cwd: string | undefined): string {
+  const quote = (word: string) => `'${word.replaceAll("'", "'\\''")}'`
+  const layout = { cwd, hidden: [] }
+  const filters = Object.entries({ 'x86_64|amd64': 'x64', 'aarch64|arm64': 'arm64' }).map(([names, arch]) => `${names}) cs_filter=${quote(seccompFilter(arch)!.toString('base64'))} ;;`)
+  return [
+    `cs_unavailable() { printf '%s %s\\n' ${quote(REMOTE_UNAVAILABLE.marker)} "$1" >&2; exit ${REMOTE_UNAVAILABLE.exitCode}; }`,
+    `command -v bwrap >/dev/null 2>&1 || cs_unavailable 'bubblewrap (bwrap) is not installed'`,
+    `case "$(uname -m)" in ${filters.join(' ')} *) cs_unavailable "the socket filter has no program for $(uname -m)" ;; esac`,
+    `cs_file=$(mktemp) || cs_unavailable 'mktemp failed'`,
+    `printf '%s' "$cs_filter" | base64 -d > "$cs_file" || { rm -f "$cs_file"; cs_unavailable 'base64 could not decode the socket filter'; }`,
+    `cs_why=$(bwrap ${sandboxArguments({ hidden: [] }, 8).map(quote).join(' ')} -- /bin/true 2>&1 8< "$cs_file") || { rm -f "$cs_file"; cs_unavailable "bwrap refused to build the sandbox: $cs_why"; }`,
+    `exec 9< "$cs_file"; rm -f "$cs_file"`,
+    // The login shell, as sshd runs a command unsandboxed.
+    `exec bwrap ${sandboxArguments(layout, 9).map(quote).join(' ')} -- "\${SHELL:-/bin/sh}" -c ${quote(command)}`,
+  ].join('\n')
 }
 
 /** seccomp's view of a system call (`struct seccomp_data`): the offsets the filter reads. */
