@@ -11,7 +11,7 @@ import { isSecretRef } from './options.js'
 export interface GatewaySecrets {
   /** The secret values, read now (a rotated secret is masked by its current value); one that cannot be read is left out. */
   values(): string[]
-  /** Files and directories a sandboxed command must not see: the data directory, the config's directory, every `file:` secret, key files. */
+  /** Files and directories a sandboxed command must not see: the data directory, the config file and its directory (below the top level), every `file:` secret, key files. */
   readonly paths: readonly string[]
 }
 
@@ -32,7 +32,12 @@ export function gatewaySecretsOf(config: Config, keyFiles: readonly string[] = [
   const paths = new Set<string>(keyFiles)
   for (const ref of refs) if (ref.kind === 'file') paths.add(ref.path)
   if (config.store.kind === 'embedded') paths.add(config.store.data_dir)
-  if (config.file !== undefined) paths.add(dirname(resolve(config.file)))
+  if (config.file !== undefined) {
+    const file = resolve(config.file)
+    // Its directory, unless that is a system one (/etc, /srv…): hiding it would break every command; the file and its secrets are hidden one by one then.
+    paths.add(file)
+    if (dirname(file).split('/').filter(Boolean).length >= 2) paths.add(dirname(file))
+  }
   return Object.freeze({
     values(): string[] {
       const values: string[] = []

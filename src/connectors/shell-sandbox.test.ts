@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test'
 import { configFromObject } from '../config/index.js'
 import { createConnector, gatewaySecretsOf, NO_GATEWAY_SECRETS, type ExecutionResult, type GatewaySecrets } from './index.js'
 import { findBwrap, sandboxProblem, seccompFilter } from './sandbox.js'
+import { quote } from './shell-quote.js'
 import { assertNoSecret, testRequest, testSecret, testTarget } from './test-support.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'cs-sandbox-'))
@@ -108,7 +109,9 @@ describe('shell sandbox', () => {
   })
 
   it("cannot read the gateway's environment, data directory, config directory or key files (bypass 8)", async () => {
-    const command = `cat /proc/$PPID/environ /proc/1/environ 2>/dev/null | tr '\\0' '\\n' | grep -c ${otherTargetUrl}; ls /proc | grep -c '^[0-9]'; cat ${dataDir}/audit-ed25519.pem ${signingKey}; ls -A ${dataDir} ${configDir}`
+    // /proc/PID/environ shows a process's environment as it started: a variable this (gateway) process started with, not passed on.
+    const started = readFileSync('/proc/self/environ', 'utf8').split('\0').find((entry) => /^[A-Za-z_]\w*=./.test(entry) && !/^(PATH|HOME|LANG|LC_ALL|TZ)=/.test(entry))!
+    const command = `cat /proc/$PPID/environ /proc/1/environ 2>/dev/null | tr '\\0' '\\n' | grep -cxF -- ${quote(started)}; ls /proc | grep -c '^[0-9]'; cat ${dataDir}/audit-ed25519.pem ${signingKey}; ls -A ${dataDir} ${configDir}`
     const result = await run(command)
     if (!available) return assertFailedClosed(result)
     const [environHits, processes, ...rest] = (result.stdout ?? '').split('\n')
@@ -117,6 +120,10 @@ describe('shell sandbox', () => {
     assert.match(result.stderr ?? '', /audit-ed25519.pem: No such file or directory/)
     assert.ok(!rest.join('\n').includes('audit-ed25519'), result.stdout)
     for (const secret of [auditKey, 'file-secret-Zq8wX3vB7nK2mP5r', otherTargetPassword]) assertNoSecret(result, secret)
+    // Before: the same command, unsandboxed and unmasked as it ran then, read them all.
+    const before = await run(command, { options: { sandbox: 'off' }, secrets: NO_GATEWAY_SECRETS })
+    assert.match(before.stdout ?? '', /^1\n/)
+    assert.ok((before.stdout ?? '').includes(auditKey) && (before.stdout ?? '').includes('file-secret-Zq8wX3vB7nK2mP5r'), before.stdout)
   })
 
   it('masks every secret the gateway holds in a result, not only the connector’s own (bypass 8, approved run)', async () => {
@@ -182,6 +189,9 @@ describe('gateway secrets', () => {
     assert.ok(values.includes(`postgres://app:${otherTargetPassword}@db:5432/app`))
     assert.ok(values.includes('file-secret-Zq8wX3vB7nK2mP5r'))
     assert.ok(values.includes(auditKey))
-    assert.deepEqual([...gateway.paths].sort(), [join(dataDir, 'audit-ed25519.pem'), signingKey, dataDir, configDir].sort())
+    assert.deepEqual([...gateway.paths].sort(), [join(dataDir, 'audit-ed25519.pem'), signingKey, dataDir, join(configDir, 'countersign.yaml'), configDir].sort())
+    const system = gatewaySecretsOf(configFromObject({ policy: 'policy.yaml', store: { database_url: 'env:CS_NO_SUCH_URL' }, audit: { signing_key: 'env:CS_NO_SUCH_KEY' } }, { baseDir: '/etc', file: '/etc/countersign.yaml' }))
+    assert.deepEqual(system.paths, ['/etc/countersign.yaml'])
+    assert.deepEqual(system.values(), [])
   })
 })
