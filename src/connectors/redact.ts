@@ -92,10 +92,13 @@ export class Redactor {
       for (let at = folded.indexOf(form); at !== -1; at = folded.indexOf(form, at + 1)) hidden.fill(1, at, at + form.length)
     }
     if (cut) {
+      // The longest end of the text that begins a form: found where the form's first characters are.
       for (const form of this.#forms) {
-        for (let length = form.length - 1; length >= MIN_TAIL; length--) {
-          if (folded.endsWith(form.slice(0, length))) {
-            hidden.fill(1, folded.length - length)
+        if (form.length <= MIN_TAIL) continue
+        const head = form.slice(0, MIN_TAIL)
+        for (let at = folded.indexOf(head, Math.max(0, folded.length - form.length + 1)); at !== -1; at = folded.indexOf(head, at + 1)) {
+          if (form.startsWith(folded.slice(at))) {
+            hidden.fill(1, at)
             break
           }
         }
