@@ -49,7 +49,12 @@ const ShellOptionsSchema = z.strictObject({
 })
 type ShellOptions = z.output<typeof ShellOptionsSchema>
 
-/** `shell`: runs `{command}` with `/bin/bash -c`, or `{argv}` directly, on the gateway's host. */
+/**
+ * `shell`: runs `{command}` with `/bin/bash -c`, or `{argv}` directly, on the gateway's host. A
+ * command the policy allowed without a human review runs in the read-only sandbox (sandbox.ts),
+ * or fails with nothing run where the host cannot sandbox (`sandbox: off` opts out); one approved
+ * by humans runs as approved.
+ */
 export const shell = connectorType({
   type: 'shell',
   kind: 'shell',

@@ -39,7 +39,11 @@ const SshOptionsSchema = z
   .refine((options) => options.passphrase === undefined || options.private_key !== undefined, { message: 'a passphrase needs a private_key', path: ['passphrase'] })
 type SshOptions = z.output<typeof SshOptionsSchema>
 
-/** `ssh`: runs the approved command on a remote host whose key is pinned. */
+/**
+ * `ssh`: runs the approved command on a remote host whose key is pinned. A command the policy
+ * allowed without a human review runs in the host's own bubblewrap sandbox, or fails with
+ * nothing run where the host has none (`sandbox: off` opts out).
+ */
 export const ssh = connectorType({
   type: 'ssh',
   kind: 'shell',
