@@ -21,6 +21,12 @@ export interface ExecutionRequest {
    * enforces"). Null never relaxes anything.
    */
   readonly facts: Readonly<Record<string, unknown>> | null
+  /**
+   * Humans approved it (its decision was `review`); false or absent when the policy allowed it
+   * alone, on the analysis only. Only an action the analysis alone let through runs where the
+   * target enforces the analysis (a shell command in the read-only sandbox); absent never relaxes.
+   */
+  readonly reviewed?: boolean | undefined
   /** Aborted when the gateway shuts down or the execution must stop; the connector stops its work. */
   readonly signal: AbortSignal
 }
@@ -45,6 +51,8 @@ export interface ExecutionResult {
   readonly signal?: string | null | undefined
   readonly stdout?: string | undefined
   readonly stderr?: string | undefined
+  /** `shell`: the command ran in the read-only sandbox (no writes, no network); a write it tried failed there, in its stderr and exit code. */
+  readonly sandboxed?: boolean | undefined
   /** `http`: the response. */
   readonly http_status?: number | undefined
   readonly headers?: Readonly<Record<string, string>> | undefined

@@ -29,8 +29,9 @@ export function isHeaderName(name: string): boolean {
 /**
  * The absolute URL a payload's `url` names on the target, or a problem. A path (with or without a
  * leading `/`) is appended to the base URL's path; an absolute URL must be on the base URL's origin
- * and under its path. After resolution (`..`, `%2e%2e`, `\`), anything outside is refused, and so
- * is an encoded `..` segment a server might decode: the credential never goes anywhere else.
+ * and under its path. The path must stay under the base path however a server reads it, so
+ * anything servers read differently is refused ({@link pathProblem}): the credential never goes
+ * anywhere else.
  */
 export function resolveRequestUrl(base: URL, requested: string): URL | { readonly problem: string } {
   const absolute = /^[A-Za-z][A-Za-z0-9+.-]*:/.test(requested) || /^[/\\]{2}/.test(requested)
@@ -43,17 +44,45 @@ export function resolveRequestUrl(base: URL, requested: string): URL | { readonl
   url.hash = ''
   if (url.origin !== base.origin) return { problem: `${url.origin} is not the target's origin ${base.origin}: refused, the credential goes nowhere else` }
   if (url.username || url.password) return { problem: 'a URL with credentials in it is refused' }
+  // As written (before URL parsing resolved any of it), and as it will be sent.
+  const written = requested.replace(/^[A-Za-z][A-Za-z0-9+.-]*:/, '').replace(/^[/\\]{2}[^/\\?#]*/, '').split(/[?#]/)[0]!
+  const problem = pathProblem(written) ?? pathProblem(url.pathname)
+  if (problem !== undefined) return { problem: `${problem}: refused` }
   if (!url.pathname.startsWith(base.pathname) && `${url.pathname}/` !== base.pathname) {
     return { problem: `${url.pathname} is outside the target's base path ${base.pathname}: refused` }
   }
-  let decoded: string
-  try {
-    decoded = decodeURIComponent(url.pathname)
-  } catch {
-    return { problem: 'the path has invalid percent-encoding' }
-  }
-  if (decoded.split(/[/\\]/).some((segment) => segment === '..' || segment === '.')) return { problem: 'the path has an encoded "." or ".." segment: refused' }
   return url
+}
+
+/** How many times a path is percent-decoded when looking for what a server may read (a proxy and an application may each decode once). */
+const DECODINGS = 3
+
+/**
+ * Why servers may read a request path differently from what it says, or undefined: a `.` or `..`
+ * segment in any form (`%2e%2e`, `.%2E`, double-encoded `%252e`, fullwidth `．．`, with spaces
+ * or trailing dots as Windows reads them, `..;` as Tomcat, Jetty and Spring strip path
+ * parameters), a `;` (path parameters, which those servers cut out of a segment and others do
+ * not), a backslash (a separator to some), a NUL or control character, or percent-encoding that
+ * is not valid UTF-8 (overlong forms such as `%c0%ae`, `%u002e`), at every decoding.
+ */
+export function pathProblem(path: string): string | undefined {
+  if (path.includes('\\')) return 'a backslash in the path (some servers read it as "/")'
+  let stage = path
+  for (let round = 0; round <= DECODINGS; round++) {
+    if (stage.includes(';')) return 'a ";" in the path (Tomcat, Jetty and Spring cut path parameters out of a segment, so that "..;" is read as "..")'
+    if (/[\0-\x1f\x7f]/.test(stage)) return 'a NUL or control character in the path'
+    for (const segment of stage.normalize('NFKC').split(/[/\\]/)) {
+      if (/^[.\s]*\.[.\s]*$/.test(segment)) return 'a "." or ".." segment in the path (write the path as the server should read it)'
+    }
+    // A "%" left by a decoding that no two hex digits follow is a literal one: no server decodes it further.
+    if (round === 0 ? !stage.includes('%') : !/%[0-9a-f]{2}/i.test(stage)) return undefined
+    try {
+      stage = decodeURIComponent(stage)
+    } catch {
+      return 'percent-encoding in the path that is not valid UTF-8 (such as an overlong "%c0%ae")'
+    }
+  }
+  return 'the path is percent-encoded more times than any server decodes it'
 }
 
 /**

@@ -78,7 +78,7 @@ describe('http connector', () => {
 
   it('refuses a URL outside the base URL, and sends nothing', async () => {
     seen.length = 0
-    for (const url of ['http://127.0.0.2:1/api/x', `${base}/admin`, '../admin', '/%2e%2e/admin', '//127.0.0.2/api/x', '\\\\127.0.0.2/api', 'https://127.0.0.1/api/x', `${base.replace('http://', 'http://u:p@')}/api/x`, 'a/..%2f..%2fadmin']) {
+    for (const url of ['http://127.0.0.2:1/api/x', `${base}/admin`, '../admin', '/%2e%2e/admin', '//127.0.0.2/api/x', '\\\\127.0.0.2/api', 'https://127.0.0.1/api/x', `${base.replace('http://', 'http://u:p@')}/api/x`, 'a/..%2f..%2fadmin', '..;/admin', `${base}/api/..;/admin`, '%252e%252e/admin', '%c0%ae%c0%ae/admin']) {
       const result = await send({ method: 'GET', url })
       assert.equal(result.status, 'failed', url)
       assert.match(result.error ?? '', /refused|not the target's origin/, url)
@@ -164,6 +164,40 @@ describe('http connector', () => {
     assert.equal(href('projects/group%2Fapp'), 'https://api.example.com/v1/projects/group%2Fapp')
     for (const escape of ['https://api.example.com/v2/x', 'https://api.example.com.evil.com/v1/', 'http://api.example.com/v1/', '../v2', 'x/../../v2', '%2e%2e/v2', 'a/..%2F..%2Fv2', 'javascript:alert(1)', '//evil.com/v1/']) {
       assert.equal(href(escape), 'refused', escape)
+    }
+  })
+
+  it('refuses every path a common server could read outside the base path, or read differently (bypass 9)', () => {
+    const api = new URL('https://api.example.com/v1/')
+    const refused = (url: string) => 'problem' in resolveRequestUrl(api, url)
+    const escapes = [
+      // Path parameters: Tomcat, Jetty and Spring read "..;" as "..", and cut ";x" out of any segment.
+      '..;/admin', 'users/..;/..;/admin', '/v1/..;/admin', 'https://api.example.com/v1/..;/admin', 'users/..;x=1/../admin', 'users;jsessionid=1', 'a/.;/b', '..%3b/admin', '..%3B/admin',
+      // Dot segments in every encoding, resolved inside the base or not.
+      './users', 'users/./1', 'users/.', 'users/..', 'a/b/../../..', '%2e/users', '.%2e/admin', '%2E%2E/admin', '%2e%2e%2fadmin', 'a%2f..%2f..%2fadmin', '..%5cadmin', 'a/%2e%2e%5c..%5cadmin',
+      // Backslashes, raw or encoded into a dot segment.
+      '..\\admin', 'users\\..\\..\\admin', 'a\\b',
+      // Double and triple encoding, as a proxy and an application each decode.
+      '%252e%252e/admin', '%25252e%25252e/admin', 'a/%252e%252e%252fadmin', '..%253b/admin',
+      // Overlong and non-UTF-8 encodings of "." and "/", IIS %u escapes.
+      '%c0%ae%c0%ae/admin', '%e0%80%ae%e0%80%ae/admin', 'a%c0%afb', '%u002e%u002e/admin', '%ff',
+      // Unicode dots that normalise to ".", and Windows' trailing dots and spaces.
+      '\uff0e\uff0e/admin', '%ef%bc%8e%ef%bc%8e/admin', '\u2025/admin', '.../admin', '.. /admin', '%2e%20/admin',
+      // NUL and control characters (truncation, header injection).
+      'users%00/../admin', 'users%0d%0aX: y', 'users\t1',
+      // Another host: trailing dot, userinfo, scheme-relative.
+      'https://api.example.com./v1/users', 'https://user@api.example.com/v1/users', '//api.example.com./v1/users',
+    ]
+    for (const url of escapes) assert.equal(refused(url), true, url)
+    // What stays as it is: ordinary names with dots, an encoded slash inside a name (GitLab's project ids), a query with dots.
+    for (const url of ['users/1', 'files/report.v2.json', '.well-known/x', 'a..b', 'projects/group%2Fapp', 'search?q=../../etc&x=;', 'users/%C3%A9t%C3%A9', 'a%25b']) {
+      assert.equal(refused(url), false, url)
+    }
+  })
+
+  it('refuses an ambiguous base URL', () => {
+    for (const base_url of ['https://api.example.com./v1/', 'https://api.example.com/v1/..;/x/', 'https://api.example.com/v1;x/', 'https://api.example.com/%2e%2e/v1/']) {
+      assert.match(connectorProblems(testTarget('http', { type: 'http', base_url }, 'api')).join('\n'), /connector option base_url: the base URL/, base_url)
     }
   })
 

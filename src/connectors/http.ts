@@ -3,7 +3,7 @@ import { resolveSecret } from '../config/index.js'
 import { BoundedOutput } from './bounded-output.js'
 import type { Connector, ExecutionRequest, ExecutionResult } from './connector.js'
 import { connectorType } from './connector-type.js'
-import { HTTP_METHODS, isHeaderName, isTextType, requestBody, requestHeaders, resolveRequestUrl, safeHeaders } from './http-request.js'
+import { HTTP_METHODS, isHeaderName, isTextType, pathProblem, requestBody, requestHeaders, resolveRequestUrl, safeHeaders } from './http-request.js'
 import { durationOption, SecretOption, sizeOption } from './options.js'
 import { Redactor } from './redact.js'
 import { elapsed, failure, reasonOf, refusal } from './results.js'
@@ -19,7 +19,12 @@ const BaseUrl = z.string('expected an http:// or https:// URL').transform((text,
   if (url.protocol !== 'http:' && url.protocol !== 'https:') ctx.addIssue({ code: 'custom', message: 'expected an http:// or https:// URL' })
   else if (url.username || url.password) ctx.addIssue({ code: 'custom', message: 'the base URL must not carry credentials (use auth)' })
   else if (url.search || url.hash) ctx.addIssue({ code: 'custom', message: 'the base URL cannot have a query (?…) or a fragment (#…)' })
-  else if (!url.pathname.endsWith('/')) url.pathname += '/'
+  else if (url.hostname.endsWith('.')) ctx.addIssue({ code: 'custom', message: 'the base URL\'s host must not end with "." (servers and certificates read it as another name)' })
+  else {
+    const ambiguous = pathProblem(text.replace(/^[a-z]+:\/\/[^/\\]*/i, '').split(/[?#]/)[0]!) ?? pathProblem(url.pathname)
+    if (ambiguous !== undefined) ctx.addIssue({ code: 'custom', message: `the base URL's path is ambiguous: ${ambiguous}` })
+  }
+  if (!url.pathname.endsWith('/')) url.pathname += '/'
   return url.href
 })
 

@@ -6,6 +6,8 @@
 export { EXECUTION_STATUSES } from './connector.js'
 export type { Connector, ExecutionRequest, ExecutionResult, ExecutionStatus } from './connector.js'
 export { ConnectorSet } from './connector-set.js'
+export { gatewaySecretsOf, NO_GATEWAY_SECRETS } from './gateway-secrets.js'
+export type { GatewaySecrets } from './gateway-secrets.js'
 export { CONNECTOR_TYPES, connectorProblems, createConnector } from './registry.js'
 export { toolSourceOf } from './mcp.js'
 export type { McpToolSource, UpstreamTool } from './mcp.js'

@@ -3,7 +3,8 @@ import { parseSecretRef, type SecretRef, type TargetConfig } from '../config/ind
 import { CountersignError } from '../errors/index.js'
 import { parseDuration } from '../policy/duration.js'
 
-function isSecretRef(value: unknown): value is SecretRef {
+/** True when `value` is a {@link SecretRef} as config loading makes them. */
+export function isSecretRef(value: unknown): value is SecretRef {
   if (!value || typeof value !== 'object') return false
   const ref = value as Record<string, unknown>
   return typeof ref.ref === 'string' && ((ref.kind === 'env' && typeof ref.name === 'string') || (ref.kind === 'file' && typeof ref.path === 'string'))

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
-import { connectorProblems, createConnector } from './index.js'
+import { connectorProblems, createConnector, NO_GATEWAY_SECRETS } from './index.js'
 import { assertNoSecret, testRequest, testSecret, testTarget } from './test-support.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'cs-shell-'))
@@ -11,10 +11,11 @@ after(() => rmSync(dir, { recursive: true, force: true }))
 
 const shellTarget = (options: Record<string, unknown> = {}) => testTarget('shell', { type: 'shell', cwd: dir, run_as_gateway_user: true, ...options })
 
-async function run(payload: Record<string, unknown>, options: Record<string, unknown> = {}, signal?: AbortSignal) {
-  const connector = createConnector(shellTarget(options))
+/** Runs `payload` as the policy allowed it alone (sandboxed), or `reviewed` by humans (as approved, unsandboxed). */
+async function run(payload: Record<string, unknown>, options: Record<string, unknown> = {}, signal?: AbortSignal, { reviewed = false, gateway = NO_GATEWAY_SECRETS } = {}) {
+  const connector = createConnector(shellTarget(options), gateway)
   try {
-    return await connector.execute(testRequest(shellTarget(options), payload, signal))
+    return await connector.execute({ ...testRequest(shellTarget(options), payload, signal), reviewed })
   } finally {
     await connector.close()
   }
@@ -48,9 +49,12 @@ describe('shell connector', () => {
   })
 
   it('reports a program that does not exist as failed without throwing', async () => {
-    const result = await run({ argv: ['/nonexistent/program'] })
+    const result = await run({ argv: ['/nonexistent/program'] }, {}, undefined, { reviewed: true })
     assert.equal(result.status, 'failed')
     assert.match(result.error ?? '', /could not be started.*ENOENT/)
+    const sandboxed = await run({ argv: ['/nonexistent/program'] })
+    assert.equal(sandboxed.status, 'failed')
+    assert.match(sandboxed.stderr ?? sandboxed.error ?? '', /No such file or directory|not available/)
   })
 
   it('passes only allow-listed variables of the gateway, plus the configured ones', async () => {
@@ -67,6 +71,22 @@ describe('shell connector', () => {
     assert.equal(whole.status, 'succeeded')
     assert.match(whole.stdout ?? '', /^token=\*\*\*$/m)
     assertNoSecret(whole, secret)
+    // Split, re-cased and encoded as bash and coreutils print it (bypass 9).
+    const encoded = await run({
+      command: [
+        'echo "${API_TOKEN:0:6} ${API_TOKEN:6}"',
+        'echo "${API_TOKEN^^} ${API_TOKEN,,}"',
+        'printf %s "$API_TOKEN" | base64',
+        "printf 'ab%s' \"$API_TOKEN\" | base64 -w0 | tr '+/' '-_'; echo",
+        "printf 'a%sxyz' \"$API_TOKEN\" | base64",
+        "printf %s \"$API_TOKEN\" | od -An -tx1 | tr -d ' \\n'; echo",
+        "printf %s \"$API_TOKEN\" | od -An -tx1 | tr -d ' \\n' | tr a-f A-F; echo",
+        'printf "%q\\n" "$API_TOKEN"',
+      ].join('; '),
+    }, { env: { API_TOKEN: `env:${name}` } })
+    assert.equal(encoded.status, 'succeeded', encoded.stderr)
+    assert.equal(encoded.stdout?.split('\n').length, 9, encoded.stdout)
+    assertNoSecret(encoded, secret, { piece: 6 })
     // 2000 bytes of padding put the limit (1KiB) in the middle of the token.
     const cut = await run({ command: `printf '%1018s' x; echo "$API_TOKEN"` }, { env: { API_TOKEN: `env:${name}` }, max_output: '1KiB' })
     assert.equal(cut.truncated, true)
@@ -87,7 +107,7 @@ describe('shell connector', () => {
 
   it('kills the whole process group at the timeout', async () => {
     const marker = join(dir, 'survivor')
-    const result = await run({ command: `(sleep 2; touch ${marker}) & sleep 30` }, { timeout: '300ms' })
+    const result = await run({ command: `(sleep 2; touch ${marker}) & sleep 30` }, { timeout: '300ms' }, undefined, { reviewed: true })
     assert.equal(result.status, 'failed')
     assert.equal(result.signal, 'SIGTERM')
     assert.match(result.error ?? '', /did not finish within 0.3s; its process group was killed/)

@@ -6,10 +6,12 @@ import { CountersignError } from '../errors/index.js'
 import { BoundedOutput } from './bounded-output.js'
 import type { Connector, ExecutionRequest, ExecutionResult } from './connector.js'
 import { connectorType } from './connector-type.js'
+import type { GatewaySecrets } from './gateway-secrets.js'
 import { lookupUser, type LocalUser } from './local-user.js'
 import { durationOption, sizeOption, ValueOrSecret } from './options.js'
 import { Redactor } from './redact.js'
 import { commandResult, failure, reasonOf, refusal } from './results.js'
+import { feedFilter, findBwrap, SANDBOX_MODES, sandboxArguments, sandboxProblem } from './sandbox.js'
 
 /** How long a process group has between SIGTERM and SIGKILL. */
 const KILL_GRACE_MS = 3000
@@ -42,15 +44,22 @@ const ShellOptionsSchema = z.strictObject({
   max_output: sizeOption('1MiB', { min: 1024, max: 64 * 1_048_576 }),
   /** Consent to run commands as the gateway's own user, who can read its files and, through /proc, its environment. */
   run_as_gateway_user: z.boolean('expected true or false').default(false),
+  /** `required`: commands the policy allowed without review run in the read-only sandbox, or not at all; `off`: unsandboxed. */
+  sandbox: z.enum(SANDBOX_MODES, `expected one of ${SANDBOX_MODES.join(', ')}`).default('required'),
 })
 type ShellOptions = z.output<typeof ShellOptionsSchema>
 
-/** `shell`: runs `{command}` with `/bin/bash -c`, or `{argv}` directly, on the gateway's host. */
+/**
+ * `shell`: runs `{command}` with `/bin/bash -c`, or `{argv}` directly, on the gateway's host. A
+ * command the policy allowed without a human review runs in the read-only sandbox (sandbox.ts),
+ * or fails with nothing run where the host cannot sandbox (`sandbox: off` opts out); one approved
+ * by humans runs as approved.
+ */
 export const shell = connectorType({
   type: 'shell',
   kind: 'shell',
   schema: ShellOptionsSchema,
-  create(target, options) {
+  create(target, options, gateway) {
     const account = accountFor(target, options.user)
     // Fail closed: a command running as the gateway's user can read the gateway's secrets (/proc/PPID/environ, the data directory).
     if ((account === undefined || account.uid === process.getuid?.()) && !options.run_as_gateway_user) {
@@ -59,7 +68,7 @@ export const shell = connectorType({
         `target ${target.name}: connector option user: set an account of its own for the commands (the gateway must run as root), or run_as_gateway_user: true to accept that commands can read the gateway's environment and files`,
       )
     }
-    return new ShellConnector(options, account)
+    return new ShellConnector(options, account, gateway)
   },
 })
 
@@ -82,35 +91,54 @@ class ShellConnector implements Connector {
   readonly type = 'shell'
   readonly #options: ShellOptions
   readonly #account: LocalUser | undefined
+  readonly #gateway: GatewaySecrets
   /** How to stop each running command, with the reason to report. */
   readonly #running = new Set<(why: string) => void>()
+  /** Set once the sandbox was seen to work for this account (a failure is checked again next time). */
+  #sandboxWorks = false
 
-  constructor(options: ShellOptions, account: LocalUser | undefined) {
+  constructor(options: ShellOptions, account: LocalUser | undefined, gateway: GatewaySecrets) {
     this.#options = options
     this.#account = account
+    this.#gateway = gateway
   }
 
   async execute(request: ExecutionRequest): Promise<ExecutionResult> {
     const started = performance.now()
     const refused = refusal(request, this.type, 'shell')
     if (refused) return failure(started, refused)
+    // The analysis alone let it through: the sandbox makes its claim true (no write, no network), or nothing runs.
+    const sandboxed = this.#options.sandbox === 'required' && request.reviewed !== true
+    if (sandboxed) {
+      const problem = await this.#sandboxProblem()
+      if (problem !== undefined) {
+        return failure(
+          started,
+          `the policy allowed this command without review, so it must run in the read-only sandbox, which is not available: ${problem}; nothing was run (connector option sandbox: off runs such commands unsandboxed)`,
+        )
+      }
+    }
     const { env, secrets } = this.#environment()
-    const redactor = new Redactor(secrets)
+    const redactor = new Redactor([...secrets, ...this.#gateway.values()])
     const payload = request.action.payload as { command?: string; argv?: readonly string[] }
-    const [file, args] = payload.argv ? [payload.argv[0]!, payload.argv.slice(1)] : ['/bin/bash', ['-c', payload.command ?? '']]
-    if ([file, ...args].some((word) => word.includes('\0'))) return failure(started, 'the command contains a NUL character, which no program can receive; nothing was run')
+    const [program, programArgs] = payload.argv ? [payload.argv[0]!, payload.argv.slice(1)] : ['/bin/bash', ['-c', payload.command ?? '']]
+    if ([program, ...programArgs].some((word) => word.includes('\0'))) return failure(started, 'the command contains a NUL character, which no program can receive; nothing was run')
+    const [file, args] = sandboxed
+      ? [findBwrap()!, [...sandboxArguments({ cwd: this.#options.cwd, hidden: this.#gateway.paths }), '--', program, ...programArgs]]
+      : [program, programArgs]
     let child: ChildProcess
     try {
       child = spawn(file, args, {
         cwd: this.#options.cwd,
         env,
         detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
+        stdio: ['ignore', 'pipe', 'pipe', ...(sandboxed ? (['pipe'] as const) : [])],
         ...(this.#account && this.#account.uid !== process.getuid?.() && { uid: this.#account.uid, gid: this.#account.gid }),
       })
     } catch (error) {
       return failure(started, `the command could not be started: ${(error as Error).message}`, redactor)
     }
+    if (sandboxed) feedFilter(child)
     const stdout = new BoundedOutput(this.#options.max_output)
     const stderr = new BoundedOutput(this.#options.max_output)
     child.stdout!.on('data', (chunk: Buffer) => stdout.push(chunk))
@@ -155,7 +183,15 @@ class ShellConnector implements Connector {
       })
       child.once('close', (code: number | null, signal: NodeJS.Signals | null) => done(code, signal))
     })
-    return commandResult({ ...outcome, stdout, stderr }, started, redactor)
+    return { ...commandResult({ ...outcome, stdout, stderr }, started, redactor), sandboxed }
+  }
+
+  /** Why the sandbox cannot run commands for this account, or undefined (checked once it works). */
+  async #sandboxProblem(): Promise<string | undefined> {
+    if (this.#sandboxWorks) return undefined
+    const problem = await sandboxProblem(findBwrap(), this.#account && this.#account.uid !== process.getuid?.() ? this.#account : undefined)
+    this.#sandboxWorks = problem === undefined
+    return problem
   }
 
   /**

@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import ssh2, { type ParsedKey } from 'ssh2'
 import { connectorProblems, createConnector } from './index.js'
+import { findBwrap, REMOTE_UNAVAILABLE, remoteSandboxScript, sandboxProblem } from './sandbox.js'
 import { remoteCommand, sshFingerprint } from './ssh.js'
 import { assertNoSecret, testRequest, testSecret, testTarget } from './test-support.js'
 
@@ -72,11 +73,12 @@ const sshTarget = (options: Record<string, unknown> = {}) =>
     'web-1',
   )
 
-async function run(payload: Record<string, unknown>, options: Record<string, unknown> = {}, signal?: AbortSignal) {
+/** Runs `payload` as the policy allowed it alone (sandboxed on the host), or `reviewed` by humans (as approved). */
+async function run(payload: Record<string, unknown>, options: Record<string, unknown> = {}, signal?: AbortSignal, { reviewed = false } = {}) {
   const target = sshTarget(options)
   const connector = createConnector(target)
   try {
-    return await connector.execute(testRequest(target, payload, signal))
+    return await connector.execute({ ...testRequest(target, payload, signal), reviewed })
   } finally {
     await connector.close()
   }
@@ -109,7 +111,7 @@ describe('ssh connector', () => {
 
   it('ends the remote command at the timeout', async () => {
     const marker = join(dir, 'late')
-    const result = await run({ command: `sleep 2; touch ${marker}` }, { timeout: '500ms' })
+    const result = await run({ command: `sleep 2; touch ${marker}` }, { timeout: '500ms' }, undefined, { reviewed: true })
     assert.equal(result.status, 'failed')
     assert.match(result.error ?? '', /did not finish within 0.5s/)
     assert.equal(result.signal, 'SIGTERM')
@@ -154,7 +156,7 @@ describe('ssh connector', () => {
     const password = 'ssh-pw-5f4e3d2c1b'
     const secrets = [clientKey.private.split('\n')[1]!, 'correct horse', password]
     const results = [
-      await run({ command: `echo "correct horse"; echo '${password}' >&2; cat ${join(dir, 'id_ed25519')}` }, { password: `env:${testSecret(password)}` }),
+      await run({ command: `echo "correct horse"; echo '${password}' >&2; cat ${join(dir, 'id_ed25519')}` }, { password: `env:${testSecret(password)}` }, undefined, { reviewed: true }),
       await run({ command: 'true' }, { passphrase: `env:${testSecret('wrong passphrase')}` }),
       await run({ command: 'true' }, { private_key: undefined, passphrase: undefined, password: `env:${testSecret(password)}` }),
     ]
@@ -171,5 +173,60 @@ describe('ssh connector', () => {
       'target web-1: connector option private_key: expected private_key (or password)',
     ])
     assert.deepEqual(connectorProblems(sshTarget()), [])
+  })
+})
+
+describe('ssh connector sandbox', () => {
+  /** The test host is this machine: where it cannot sandbox, every sandboxed run must fail closed instead. */
+  const hostCanSandbox = async () => (await sandboxProblem(findBwrap(), undefined)) === undefined
+
+  it("runs a command the policy allowed alone in the host's read-only sandbox: a write fails there, visibly", async () => {
+    const marker = join(dir, 'remote-write')
+    const result = await run({ command: `echo reading; echo x > ${marker}` }, { cwd: dir })
+    if (!(await hostCanSandbox())) {
+      assert.match(result.error ?? '', /cannot provide: .*nothing was run/)
+      return
+    }
+    assert.equal(result.sandboxed, true)
+    assert.equal(result.status, 'failed')
+    assert.equal(result.stdout, 'reading\n')
+    assert.match(result.stderr ?? '', /remote-write: Read-only file system/)
+    assert.equal(existsSync(marker), false)
+  })
+
+  it('runs a command approved by humans as approved, and any command where the target says sandbox: off', async () => {
+    const reviewed = await run({ command: `touch ${join(dir, 'approved')}` }, {}, undefined, { reviewed: true })
+    assert.equal(reviewed.status, 'succeeded', reviewed.stderr)
+    assert.equal(reviewed.sandboxed, false)
+    const off = await run({ command: `touch ${join(dir, 'opted-out')}` }, { sandbox: 'off' })
+    assert.equal(off.status, 'succeeded', off.stderr)
+    assert.equal(existsSync(join(dir, 'approved')) && existsSync(join(dir, 'opted-out')), true)
+  })
+
+  it('fails closed on a host without bubblewrap: nothing runs', async () => {
+    const marker = join(dir, 'unsandboxed-remote-write')
+    const path = process.env.PATH
+    // The test host's shell inherits this process's PATH: no bwrap on it.
+    process.env.PATH = '/nonexistent'
+    let result
+    try {
+      result = await run({ command: `/usr/bin/touch ${marker}` })
+    } finally {
+      process.env.PATH = path
+    }
+    assert.equal(result.status, 'failed')
+    assert.match(result.error ?? '', /must run in a read-only sandbox, which 127\.0\.0\.1 cannot provide: bubblewrap \(bwrap\) is not installed; nothing was run \(connector option sandbox: off/)
+    assert.equal(existsSync(marker), false)
+  })
+
+  it('sends a POSIX script that exits 125 with the reason before running anything where the sandbox cannot be built', async () => {
+    const script = remoteSandboxScript(`touch ${join(dir, 'never')}`, undefined)
+    const child = spawn('/bin/sh', ['-c', script], { env: { PATH: '/nonexistent' }, stdio: ['ignore', 'ignore', 'pipe'] })
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    const code = await new Promise((resolve) => child.on('close', resolve))
+    assert.equal(code, REMOTE_UNAVAILABLE.exitCode)
+    assert.equal(stderr, `${REMOTE_UNAVAILABLE.marker} bubblewrap (bwrap) is not installed\n`)
+    assert.equal(existsSync(join(dir, 'never')), false)
   })
 })

@@ -5,9 +5,11 @@ import { resolveSecret } from '../config/index.js'
 import { BoundedOutput } from './bounded-output.js'
 import type { Connector, ExecutionRequest, ExecutionResult } from './connector.js'
 import { connectorType } from './connector-type.js'
+import type { GatewaySecrets } from './gateway-secrets.js'
 import { durationOption, SecretOption, sizeOption } from './options.js'
 import { Redactor } from './redact.js'
 import { commandResult, failure, reasonOf, refusal } from './results.js'
+import { REMOTE_UNAVAILABLE, remoteSandboxScript, SANDBOX_MODES } from './sandbox.js'
 import { quote, shellJoin } from './shell-quote.js'
 
 /** How long a remote command has between TERM and KILL, and then the channel before it is dropped. */
@@ -30,17 +32,23 @@ const SshOptionsSchema = z
     cwd: z.string('expected an absolute path').startsWith('/', 'expected an absolute path').optional(),
     timeout: durationOption('60s', { min: 100, max: 86_400_000 }),
     max_output: sizeOption('1MiB', { min: 1024, max: 64 * 1_048_576 }),
+    /** `required`: commands the policy allowed without review run in the host's bubblewrap sandbox, or not at all; `off`: unsandboxed. */
+    sandbox: z.enum(SANDBOX_MODES, `expected one of ${SANDBOX_MODES.join(', ')}`).default('required'),
   })
   .refine((options) => options.private_key !== undefined || options.password !== undefined, { message: 'expected private_key (or password)', path: ['private_key'] })
   .refine((options) => options.passphrase === undefined || options.private_key !== undefined, { message: 'a passphrase needs a private_key', path: ['passphrase'] })
 type SshOptions = z.output<typeof SshOptionsSchema>
 
-/** `ssh`: runs the approved command on a remote host whose key is pinned. */
+/**
+ * `ssh`: runs the approved command on a remote host whose key is pinned. A command the policy
+ * allowed without a human review runs in the host's own bubblewrap sandbox, or fails with
+ * nothing run where the host has none (`sandbox: off` opts out).
+ */
 export const ssh = connectorType({
   type: 'ssh',
   kind: 'shell',
   schema: SshOptionsSchema,
-  create: (_target, options) => new SshConnector(options),
+  create: (_target, options, gateway) => new SshConnector(options, gateway),
 })
 
 /** The fingerprint `ssh-keygen -lf` prints for a public key blob. */
@@ -57,10 +65,12 @@ export function remoteCommand(payload: { readonly command?: string; readonly arg
 class SshConnector implements Connector {
   readonly type = 'ssh'
   readonly #options: SshOptions
+  readonly #gateway: GatewaySecrets
   readonly #clients = new Set<Client>()
 
-  constructor(options: SshOptions) {
+  constructor(options: SshOptions, gateway: GatewaySecrets) {
     this.#options = options
+    this.#gateway = gateway
   }
 
   async execute(request: ExecutionRequest): Promise<ExecutionResult> {
@@ -73,8 +83,11 @@ class SshConnector implements Connector {
       passphrase: options.passphrase && resolveSecret(options.passphrase),
       password: options.password && resolveSecret(options.password),
     }
-    const redactor = new Redactor(Object.values(secrets))
-    const command = remoteCommand(request.action.payload as { command?: string; argv?: string[] }, options.cwd)
+    const redactor = new Redactor([...Object.values(secrets), ...this.#gateway.values()])
+    const payload = request.action.payload as { command?: string; argv?: string[] }
+    // The analysis alone let it through: the host's sandbox makes its claim true, or nothing runs.
+    const sandboxed = options.sandbox === 'required' && request.reviewed !== true
+    const command = sandboxed ? remoteSandboxScript(remoteCommand(payload, undefined), options.cwd) : remoteCommand(payload, options.cwd)
     const stdout = new BoundedOutput(options.max_output)
     const stderr = new BoundedOutput(options.max_output)
     const where = `${options.username}@${options.host}:${options.port}`
@@ -162,7 +175,15 @@ class SshConnector implements Connector {
         finish()
       }
     })
-    return commandResult({ ...outcome, stdout, stderr }, started, redactor)
+    const unavailable = sandboxed && outcome.exitCode === REMOTE_UNAVAILABLE.exitCode ? stderr.text().split('\n').find((line) => line.startsWith(REMOTE_UNAVAILABLE.marker)) : undefined
+    if (unavailable !== undefined) {
+      return failure(
+        started,
+        `the policy allowed this command without review, so it must run in a read-only sandbox, which ${options.host} cannot provide: ${unavailable.slice(REMOTE_UNAVAILABLE.marker.length).trim()}; nothing was run (connector option sandbox: off runs such commands unsandboxed)`,
+        redactor,
+      )
+    }
+    return { ...commandResult({ ...outcome, stdout, stderr }, started, redactor), sandboxed }
   }
 
   async close(): Promise<void> {

@@ -25,10 +25,46 @@ export function testSecret(value: string): string {
   return name
 }
 
-/** Fails when `secret` (or its URL-encoded form) appears anywhere in the JSON of `value` or in an error's message and stack. */
-export function assertNoSecret(value: unknown, secret: string): void {
-  const text = value instanceof Error ? `${value.message}\n${value.stack}\n${JSON.stringify(value)}` : JSON.stringify(value)
-  for (const form of new Set([secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)])) {
-    assert.ok(!text.includes(form), `the secret appears in ${text.slice(0, 500)}`)
+/**
+ * Every form a result may not show a secret in: as written, URL-, `%xx`-, JSON- and `\u`-escaped,
+ * hex (plain and `\x`), base64 and base64url at each of the three offsets in a longer stream
+ * (only the characters that depend on the secret alone). Compared without regard to case.
+ */
+export function secretForms(secret: string): string[] {
+  const bytes = Buffer.from(secret, 'utf8')
+  const hex = bytes.toString('hex')
+  const forms = [
+    secret,
+    encodeURIComponent(secret),
+    JSON.stringify(secret).slice(1, -1),
+    secret.split('').map((unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`).join(''),
+    hex,
+    hex.replace(/../g, '%$&'),
+    hex.replace(/../g, '\\x$&'),
+  ]
+  for (const offset of [0, 1, 2]) {
+    const base64 = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64')
+    const inner = base64.slice(Math.ceil((offset * 8) / 6), Math.floor(((offset + bytes.length) * 8) / 6))
+    forms.push(inner, inner.replace(/\+/g, '-').replace(/\//g, '_'))
+  }
+  return [...new Set(forms)]
+}
+
+/**
+ * Fails when `secret`, in any of its {@link secretForms} and any letter case, appears anywhere in
+ * the JSON of `value` or in an error's message and stack; with `piece`, also any piece of it
+ * that long as written (a secret printed in parts).
+ */
+export function assertNoSecret(value: unknown, secret: string, { piece }: { readonly piece?: number } = {}): void {
+  const raw = value instanceof Error ? `${value.message}\n${value.stack}\n${JSON.stringify(value)}` : JSON.stringify(value)
+  const text = (raw ?? '').toLowerCase()
+  for (const form of secretForms(secret)) {
+    assert.ok(!text.includes(form.toLowerCase()), `the secret appears (as ${form}) in ${raw?.slice(0, 500)}`)
+  }
+  if (piece !== undefined) {
+    for (let at = 0; at + piece <= secret.length; at++) {
+      const part = secret.slice(at, at + piece).toLowerCase()
+      assert.ok(!text.includes(part), `a piece of the secret (${part}) appears in ${raw?.slice(0, 500)}`)
+    }
   }
 }

@@ -1,7 +1,8 @@
+import { join } from 'node:path'
 import type { OpenAPIHono } from '@hono/zod-openapi'
 import { pino, type Logger } from 'pino'
 import { loadAnalyzers } from '../analyzers/index.js'
-import { ConnectorSet, connectorProblems } from '../connectors/index.js'
+import { ConnectorSet, connectorProblems, gatewaySecretsOf } from '../connectors/index.js'
 import { startChannels, type ChannelTuning } from '../channels/index.js'
 import { startWebhooks, type WebhookTuning } from '../channels/webhooks/index.js'
 import { createConsole } from '../console/index.js'
@@ -14,7 +15,7 @@ import type { AppEnv } from '../http/env.js'
 import { AuditLog, Authenticator, Background, Executor, Gateway, Receipts, SqlCatalogs, Waiters, WorkloadIdentity, type ConnectorSource } from '../service/index.js'
 import { Store, type Database, type StoreConnection } from '../store/index.js'
 import { PolicyHolder } from './policy-holder.js'
-import { signingKeyFor } from './signing-key.js'
+import { GENERATED_KEY_FILE, signingKeyFor } from './signing-key.js'
 
 /** Options that are not part of the config file. */
 export interface AssembleOptions {
@@ -85,7 +86,7 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
     const receipts = new Receipts(key, publicUrl)
     const problems = config.targets.flatMap((target) => (target.connector ? connectorProblems(target) : []))
     if (problems.length > 0) throw new CountersignError('INVALID', `invalid connector options: ${problems.join('; ')}`)
-    const connectors: ConnectorSource & { close?(): Promise<void> } = options.connectors ?? new ConnectorSet()
+    const connectors: ConnectorSource & { close?(): Promise<void> } = options.connectors ?? new ConnectorSet(gatewaySecretsOf(config, config.store.kind === 'embedded' ? [join(config.store.data_dir, GENERATED_KEY_FILE)] : []))
     const executor = new Executor({ gateway, connectors, logger, leaseMs: options.leaseMs ?? config.execution.lease, concurrency: config.execution.concurrency })
     const metrics = new Metrics({ defaults: true })
     const opened = store

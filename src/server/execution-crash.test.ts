@@ -33,7 +33,7 @@ describe('a replica that dies while it executes an action', () => {
     await admin.query(`create database ${database}`)
     await admin.end()
     config = writeTestConfig({ database_url: TEST_POSTGRES_URL.replace(/\/[^/]*$/, `/${database}`) }, POLICY, {
-      targets: [{ name: 'ops-host', kind: 'shell', labels: { env: 'staging' }, connector: { type: 'shell', cwd: dir, timeout: '60s', run_as_gateway_user: true } }],
+      targets: [{ name: 'ops-host', kind: 'shell', labels: { env: 'staging' }, connector: { type: 'shell', cwd: dir, timeout: '60s', run_as_gateway_user: true, sandbox: 'off' } }], // the policy lets its writes through without review
       execution: { lease: '2s' },
     })
   })

@@ -150,7 +150,7 @@ export class Executor {
       const target = this.#gateway.directory.target(record.target)
       if (!target?.connector) return failed(`target ${record.target} no longer has a connector in the configuration; the action was not run`)
       if (target.kind !== action.kind) return failed(`target ${record.target} is now of kind ${target.kind}, not ${action.kind}; the action was not run`)
-      return await this.#connectors.get(target).execute({ actionId: record.id, action, target, facts: storedFacts(record), signal })
+      return await this.#connectors.get(target).execute({ actionId: record.id, action, target, facts: storedFacts(record), reviewed: record.decision['effect'] === 'review', signal })
     } catch (error) {
       if (error instanceof CountersignError) return failed(error.message)
       // Unknown errors may quote connection details: the log gets the error, the result only its kind.
