@@ -134,6 +134,12 @@ describe('what hands over secrets through RBAC (secrets_access)', () => {
     })
   }
 
+  it('flags a role created from kubectl flags that reads secrets', () => {
+    const { facts } = kubernetes.analyze({ command: 'kubectl create clusterrole r --verb=get,list --resource=secrets' })
+    assert.equal(facts.rbac_escalation, true)
+    assert.equal(facts.secrets_access, true)
+  })
+
   it('flags the binding itself, naming what the role grants', () => {
     const manifest = [JSON.stringify(reader), JSON.stringify(binding('RoleBinding', { kind: 'ClusterRole', name: 'secret-reader' }, [{ kind: 'ServiceAccount', name: 'ci', namespace: 'build' }]))].join('\n---\n')
     const { highlights } = kubernetes.analyze({ manifest })
