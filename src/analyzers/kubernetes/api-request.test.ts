@@ -82,7 +82,7 @@ describe('API requests and their facts', () => {
 
   it('names the objects it touches with their API version', () => {
     assert.deepEqual(request('DELETE', '/apis/apps/v1/namespaces/prod/deployments/api').facts.objects, [
-      { kind: 'Deployment', name: 'api', namespace: 'prod', api_version: 'apps/v1', resource: 'deployments' },
+      { kind: 'Deployment', name: 'api', namespace: 'prod', api_version: 'apps/v1', resource: 'deployments', secret_refs: [] },
     ])
   })
 

@@ -56,6 +56,8 @@ export class Assessment {
   detail = ''
   /** The label selector choosing a collection's members (`app=web`), `""` when none. */
   selector = ''
+  /** The secrets each written object hands to its containers (`secret/NAME`), by target; absent when none. */
+  readonly secretRefs = new Map<Target, readonly string[]>()
   readonly findings: { readonly rank: Rank; readonly text: string }[] = []
   private readonly noted = new Set<string>()
 

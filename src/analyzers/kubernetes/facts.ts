@@ -9,6 +9,13 @@ export interface KubernetesObjectFacts {
   readonly api_version: string
   /** Plural, lower-case: `deployments`. */
   readonly resource: string
+  /**
+   * The secrets this object hands to its containers when written: mounted (`secret` and projected
+   * volumes, CSI `nodePublishSecretRef`) or referenced from the environment (`secretKeyRef`,
+   * `envFrom.secretRef`), as `secret/NAME` (`secret/?` when unnamed), and Secrets Store CSI
+   * classes as `secretproviderclass/NAME`. `[]` when none or not written. (Added, issue 16.)
+   */
+  readonly secret_refs: readonly string[]
 }
 
 /**
@@ -75,6 +82,12 @@ export interface KubernetesFacts {
   readonly dry_run: boolean
   /** Every named object, manifest objects first-class. (Added.) */
   readonly objects: readonly KubernetesObjectFacts[]
+  /**
+   * Every `secret_refs` entry of the objects, distinct: the secrets the workloads written would
+   * read. Not a risk flag by itself (`secrets_access` is about the action): a policy can require
+   * approval for workloads given secrets with `kubernetes.secret_refs.size() > 0`. (Added, issue 16.)
+   */
+  readonly secret_refs: readonly string[]
   /** Why the action could not be analyzed (not kubectl, a pipe, bad YAML, an unknown API path); `""` otherwise. (Added.) */
   readonly parse_error: string
 }

@@ -28,9 +28,10 @@ export const KUBERNETES_FACT_TYPES: FactTypes = {
     all_namespaces: 'bool',
     dry_run: 'bool',
     objects: 'list<KubernetesObject>',
+    secret_refs: 'list<string>',
     parse_error: 'string',
   },
-  KubernetesObject: { kind: 'string', name: 'string', namespace: 'string', api_version: 'string', resource: 'string' },
+  KubernetesObject: { kind: 'string', name: 'string', namespace: 'string', api_version: 'string', resource: 'string', secret_refs: 'list<string>' },
 }
 
 /**

@@ -63,9 +63,9 @@ describe('manifest fixtures', () => {
   it('lists every object of a multi-document manifest and summarizes them', () => {
     const { facts, summary } = kubernetes.analyze({ command: 'kubectl apply -n prod -f -', manifest: fixture('multi-doc.yaml') })
     assert.deepEqual(facts.objects, [
-      { kind: 'Deployment', name: 'api', namespace: 'prod', api_version: 'apps/v1', resource: 'deployments' },
-      { kind: 'Service', name: 'api', namespace: 'prod', api_version: 'v1', resource: 'services' },
-      { kind: 'ClusterRoleBinding', name: 'ops-admin', namespace: '', api_version: 'rbac.authorization.k8s.io/v1', resource: 'clusterrolebindings' },
+      { kind: 'Deployment', name: 'api', namespace: 'prod', api_version: 'apps/v1', resource: 'deployments', secret_refs: [] },
+      { kind: 'Service', name: 'api', namespace: 'prod', api_version: 'v1', resource: 'services', secret_refs: [] },
+      { kind: 'ClusterRoleBinding', name: 'ops-admin', namespace: '', api_version: 'rbac.authorization.k8s.io/v1', resource: 'clusterrolebindings', secret_refs: [] },
     ])
     assert.equal(facts.namespace, 'prod')
     assert.equal(facts.kind, '')

@@ -1,8 +1,9 @@
 import { type Assessment, RANK, type Target } from './assessment.js'
 import { isZero, member, text } from './json-values.js'
 import { findPrivileges, privilegeSentence } from './pod-security.js'
-import { labelsOf, rbacEscalations, roleGrants } from './rbac.js'
+import { labelsOf, rbacEscalations, type RoleGrant, roleGrants } from './rbac.js'
 import { isRbacResource, isSecretResource, mayCarryPrivilege } from './resources.js'
+import { secretRefs } from './secret-refs.js'
 
 const ENFORCE_LABEL = 'pod-security.kubernetes.io/enforce'
 
@@ -16,24 +17,33 @@ export interface WrittenObject {
 /**
  * Flags what writing these objects would do: privileged pods, RBAC escalation (a binding's role is
  * looked up among the same objects), namespaces opened to privileged pods, mutating webhooks,
- * workloads scaled to zero. (Secrets are flagged by the verb, whatever is written: see `flagVerbEffects`.)
+ * workloads scaled to zero; and records the secrets workloads mount or reference (`secret_refs`,
+ * a note, no flag). (Secrets are flagged by the verb, whatever is written: see `flagVerbEffects`.)
  */
 export function reviewWrites(a: Assessment, objects: readonly WrittenObject[]): void {
-  const roles = new Map<string, readonly string[]>()
+  const roles = new Map<string, readonly RoleGrant[]>()
   for (const { target, body } of objects) {
     if (target.kind === 'Role' || target.kind === 'ClusterRole') roles.set(roleKey(target.kind, target.name, target.namespace), roleGrants(body))
   }
-  const lookup = (kind: string, name: string, namespace: string): readonly string[] | undefined => roles.get(roleKey(kind, name, namespace))
+  const lookup = (kind: string, name: string, namespace: string): readonly RoleGrant[] | undefined => roles.get(roleKey(kind, name, namespace))
   for (const { target, body, partial } of objects) {
     const { resource, name } = target
     const where = `${target.kind || resource} ${name}`.trim()
     if (isRbacResource(resource)) {
       const rbacObject = { kind: target.kind, name, namespace: target.namespace, body, partial }
-      for (const sentence of rbacEscalations(rbacObject, lookup)) a.flagEscalation(sentence)
+      for (const finding of rbacEscalations(rbacObject, lookup)) {
+        a.flagEscalation(finding.text)
+        if (finding.secrets) a.flagSecrets(finding.text)
+      }
     }
     if (mayCarryPrivilege(resource)) {
       const reasons = findPrivileges(body)
       if (reasons.length > 0) a.flagPrivileged(privilegeSentence(where, reasons))
+      const refs = secretRefs(body)
+      if (refs.length > 0) {
+        a.secretRefs.set(target, refs)
+        a.note(RANK.secrets, `${where} gives its containers ${refs.join(', ')}`)
+      }
     }
     if (resource === 'namespaces') {
       const level = labelsOf(body)[ENFORCE_LABEL]

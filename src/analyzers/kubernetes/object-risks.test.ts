@@ -84,7 +84,19 @@ describe('what escalates RBAC', () => {
     ['a binding of view to system:anonymous', binding('ClusterRoleBinding', { kind: 'ClusterRole', name: 'view' }, [{ kind: 'User', name: 'system:anonymous' }]), true],
     ['a binding of view to system:unauthenticated', binding('RoleBinding', { kind: 'ClusterRole', name: 'view' }, [{ kind: 'Group', name: 'system:unauthenticated' }]), true],
     ['a binding without a roleRef', binding('ClusterRoleBinding', {}, [user]), true],
-    ['a read-only role', role([rule(['get', 'list', 'watch'], ['pods', 'secrets'])]), false],
+    ['a read-only role', role([rule(['get', 'list', 'watch'], ['pods', 'configmaps'])]), false],
+    ['wildcard apiGroups on a harmless resource', role([{ apiGroups: ['*'], verbs: ['get'], resources: ['deployments'] }]), false],
+    ['get on secrets', role([rule(['get'], ['secrets'])]), true],
+    ['list and watch on secrets', role([rule(['list', 'watch'], ['secrets'])]), true],
+    ['get on a secret-like custom resource', role([rule(['get'], ['sealedsecrets'])]), true],
+    ['create on mutatingwebhookconfigurations', role([rule(['create'], ['mutatingwebhookconfigurations'])]), true],
+    ['patch on validatingwebhookconfigurations', role([rule(['patch'], ['validatingwebhookconfigurations'])]), true],
+    ['create on pods/portforward', role([rule(['create'], ['pods/portforward'])]), true],
+    ['get on pods/exec (the WebSocket exec)', role([rule(['get'], ['pods/exec'])]), true],
+    ['create on pods/attach', role([rule(['create'], ['pods/attach'])]), true],
+    ['patch on pods/ephemeralcontainers', role([rule(['patch'], ['pods/ephemeralcontainers'])]), true],
+    ['the impersonate verb on serviceaccounts', role([rule(['impersonate'], ['serviceaccounts'])]), true],
+    ['get on webhook configurations', role([rule(['get', 'list'], ['mutatingwebhookconfigurations', 'validatingwebhookconfigurations'])]), false],
     ['create on pods', role([rule(['create'], ['pods'])]), false],
     ['get on rolebindings', role([rule(['get', 'list'], ['rolebindings'])]), false],
     ['a binding of view to one user', binding('ClusterRoleBinding', { kind: 'ClusterRole', name: 'view' }, [user]), false],
@@ -95,4 +107,45 @@ describe('what escalates RBAC', () => {
       assert.equal(applyObject(object).rbac_escalation, escalates)
     })
   }
+})
+
+describe('what hands over secrets through RBAC (secrets_access)', () => {
+  const reader = role([rule(['get', 'list', 'watch'], ['secrets'])], { metadata: { name: 'secret-reader' } })
+  const rows: readonly (readonly [string, object | string, boolean])[] = [
+    ['a role reading secrets', reader, true],
+    ['a role with * verbs on secrets', role([rule(['*'], ['secrets'])]), true],
+    ['a role reading every resource', role([rule(['get', 'list'], ['*'])]), true],
+    ['a role writing webhook configurations (they see every admitted Secret)', role([rule(['create'], ['validatingwebhookconfigurations'])]), true],
+    ['a role minting tokens', role([rule(['create'], ['serviceaccounts/token'])]), true],
+    ['a binding of cluster-admin', binding('ClusterRoleBinding', { kind: 'ClusterRole', name: 'cluster-admin' }, [user]), true],
+    [
+      'a binding of a secret-reading role shown in the same manifest',
+      [JSON.stringify(reader), JSON.stringify(binding('ClusterRoleBinding', { kind: 'ClusterRole', name: 'secret-reader' }, [user]))].join('\n---\n'),
+      true,
+    ],
+    ['a role exec-ing into pods', role([rule(['create'], ['pods/exec'])]), false],
+    ['a role reading configmaps', role([rule(['get'], ['configmaps'])]), false],
+    ['a binding of view', binding('ClusterRoleBinding', { kind: 'ClusterRole', name: 'view' }, [user]), false],
+  ]
+  for (const [what, object, secrets] of rows) {
+    it(`${secrets ? 'flags' : 'does not flag'} ${what}`, () => {
+      const facts = typeof object === 'string' ? kubernetes.analyze({ manifest: object }).facts : applyObject(object)
+      assert.equal(facts.secrets_access, secrets)
+    })
+  }
+
+  it('flags a role created from kubectl flags that reads secrets', () => {
+    const { facts } = kubernetes.analyze({ command: 'kubectl create clusterrole r --verb=get,list --resource=secrets' })
+    assert.equal(facts.rbac_escalation, true)
+    assert.equal(facts.secrets_access, true)
+  })
+
+  it('flags the binding itself, naming what the role grants', () => {
+    const manifest = [JSON.stringify(reader), JSON.stringify(binding('RoleBinding', { kind: 'ClusterRole', name: 'secret-reader' }, [{ kind: 'ServiceAccount', name: 'ci', namespace: 'build' }]))].join('\n---\n')
+    const { highlights } = kubernetes.analyze({ manifest })
+    assert.ok(
+      highlights.includes('binds ClusterRole secret-reader, which grants get, list, watch on secrets (reads credentials), to serviceaccount build/ci in prod'),
+      JSON.stringify(highlights),
+    )
+  })
 })

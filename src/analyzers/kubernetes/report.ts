@@ -24,7 +24,7 @@ export function toAnalysis(a: Assessment): Analysis<KubernetesFacts> {
   const kinds = distinct(a.targets.map((t) => t.kind))
   const objects: KubernetesObjectFacts[] = a.targets
     .filter((t) => t.name !== '')
-    .map((t) => ({ kind: t.kind, name: t.name, namespace: t.namespace, api_version: t.apiVersion, resource: t.resource }))
+    .map((t) => ({ kind: t.kind, name: t.name, namespace: t.namespace, api_version: t.apiVersion, resource: t.resource, secret_refs: [...(a.secretRefs.get(t) ?? [])] }))
 
   const facts: KubernetesFacts = {
     verb: a.verb,
@@ -43,6 +43,7 @@ export function toAnalysis(a: Assessment): Analysis<KubernetesFacts> {
     all_namespaces: a.allNamespaces || failed,
     dry_run: a.dryRun && !failed,
     objects,
+    secret_refs: distinct([...a.secretRefs.values()].flat()),
     parse_error: a.parseError,
   }
   return { facts, summary: summarize(a, namespace, namespaces), highlights: highlight(a) }

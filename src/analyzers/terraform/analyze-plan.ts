@@ -58,7 +58,10 @@ export function analyzePlan(plan: unknown): Analysis<TerraformFacts> {
       destroys_any: changes.some((change) => change.destroy || change.kind === 'replace'),
       iam_changes: addresses((r) => r.iam),
       data_stores: addresses((r) => r.dataStore),
-      public_exposure: addresses((r) => r.exposure !== null),
+      public_exposure: addresses((r) => r.exposure?.public === true),
+      unknown_exposure: reviewed.flatMap((r) =>
+        r.exposure === null || r.exposure.public ? [] : [{ address: r.change.address, attributes: [...r.exposure.unknownAttributes] }],
+      ),
       action_invocations: [...read.invocations],
       parse_error: '',
     }
@@ -86,6 +89,7 @@ function unreadable(error: string): Analysis<TerraformFacts> {
     iam_changes: [],
     data_stores: [],
     public_exposure: [],
+    unknown_exposure: [],
     action_invocations: [],
     parse_error: error.length > ERROR_MAX ? `${error.slice(0, ERROR_MAX - 1)}…` : error,
   }

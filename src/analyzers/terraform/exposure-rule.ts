@@ -23,7 +23,7 @@ export interface RuleInput {
  */
 export type Finding =
   | { readonly kind: 'ingress'; readonly sources: readonly string[] }
-  | { readonly kind: 'maybe' }
+  | { readonly kind: 'maybe'; readonly attributes: readonly string[] }
   | { readonly kind: 'public'; readonly why: string }
 
 /** Finds whether one resource type's object lets the internet in; `null` when it does not. */
@@ -45,6 +45,18 @@ export function show(input: RuleInput, path: Path, text: string): string {
 export interface SourceScan {
   readonly sources: readonly string[]
   readonly unknown: boolean
+  /** The attribute scanned, as a path: `ingress[0].cidr_blocks`. */
+  readonly attribute: string
+}
+
+/** A path as an approver reads it: `ingress[0].cidr_blocks`. */
+export function attributeName(path: Path): string {
+  return path.map((step, index) => (typeof step === 'number' ? `[${step}]` : index === 0 ? step : `.${step}`)).join('')
+}
+
+/** Possible ingress through these attributes, which are known only after apply. */
+export function maybe(...paths: readonly Path[]): Finding {
+  return { kind: 'maybe', attributes: paths.map(attributeName) }
 }
 
 /** Scans the source attribute at `path` (a CIDR string or a list of them). */
@@ -56,14 +68,15 @@ export function scanSources(input: RuleInput, path: Path): SourceScan {
     const itemPath = typeof value === 'string' ? path : [...path, index]
     if (typeof item === 'string' && isPublicRange(item)) sources.push(show(input, itemPath, item))
   }
-  return { sources, unknown: markedAt(input.unknown, path) }
+  return { sources, unknown: markedAt(input.unknown, path), attribute: attributeName(path) }
 }
 
 /** Ingress from the public sources found, else possible ingress if a source is unknown, else nothing. */
 export function ingressFinding(scans: readonly SourceScan[]): Finding | null {
   const sources = [...new Set(scans.flatMap((scan) => scan.sources))]
   if (sources.length > 0) return { kind: 'ingress', sources }
-  return scans.some((scan) => scan.unknown) ? { kind: 'maybe' } : null
+  const unknown = scans.filter((scan) => scan.unknown).map((scan) => scan.attribute)
+  return unknown.length > 0 ? { kind: 'maybe', attributes: [...new Set(unknown)] } : null
 }
 
 /** Case-insensitive comparison for enum-like attributes (`Inbound`, `INGRESS`, `Allow`). */

@@ -28,6 +28,13 @@ export interface TerraformResourceChangeFacts {
   readonly destroy: boolean
 }
 
+/** A network rule whose sources the plan cannot show: they are "unknown until apply". */
+export interface TerraformUnknownExposureFacts {
+  readonly address: string
+  /** The source attributes known only after apply, as paths: `ingress[0].cidr_blocks`, `source_ranges`. */
+  readonly attributes: readonly string[]
+}
+
 /** Facts of a `terraform` action, from the JSON plan of `terraform show -json PLANFILE`. */
 export interface TerraformFacts {
   /** Every element of the plan's `resource_changes`, in plan order, no-ops and reads included. */
@@ -64,11 +71,19 @@ export interface TerraformFacts {
   readonly data_stores: readonly string[]
   /**
    * Addresses whose state after apply lets the internet in: ingress from 0.0.0.0/0, ::/0 or
-   * another wide public range (or from sources known only after apply), public buckets, ACLs and
-   * resource policies, publicly accessible databases, unauthenticated function URLs; also removed
-   * S3 public access blocks.
+   * another wide public range (security groups and their rules, classic RDS/Redshift groups,
+   * network ACLs, firewalls, SQL authorized networks, Azure security and firewall rules), public
+   * buckets, ACLs and resource policies, publicly accessible databases, unauthenticated function
+   * URLs; also removed S3 public access blocks. A resource whose sources are only known after
+   * apply is in `unknown_exposure` instead.
    */
   readonly public_exposure: readonly string[]
+  /**
+   * Network rules whose sources are known only after apply (a security group whose ingress comes
+   * from another resource being created): the plan cannot show whether they open anything to the
+   * internet. Not in `public_exposure`, which lists what the plan shows open. (Added, issue 16.)
+   */
+  readonly unknown_exposure: readonly TerraformUnknownExposureFacts[]
   /** Addresses of provider actions the apply invokes (`action_invocations`, Terraform 1.14+). (Added beyond PRODUCT.md §4.) */
   readonly action_invocations: readonly string[]
   /**

@@ -1,20 +1,62 @@
 import { elements, markedAt, own } from './json-values.js'
-import { type Finding, ingressFinding, is, type Path, type Rule, type RuleInput, scanSources, show, valueAt } from './exposure-rule.js'
+import { type Finding, ingressFinding, is, maybe, type Path, type Rule, type RuleInput, scanSources, show, valueAt } from './exposure-rule.js'
 import { isPublicSpan } from './public-ranges.js'
 
 // Network rules: what lets traffic in from the internet, per resource type. A rule whose
 // sources are known only after apply is a `maybe`: the plan cannot show it is safe.
 
-/** `aws_security_group`: any inline `ingress` block from a public range. */
-function awsSecurityGroup(input: RuleInput): Finding | null {
+/**
+ * The inline `ingress` blocks of a security group: each block's source attributes. A dynamic
+ * block over values known only after apply leaves the whole list unknown.
+ */
+function ingressBlocks(input: RuleInput, attributes: readonly string[]): Finding | null {
   const blocks = elements(own(input.value, 'ingress'))
-  const scans = blocks.flatMap((_, index) => [
-    scanSources(input, ['ingress', index, 'cidr_blocks']),
-    scanSources(input, ['ingress', index, 'ipv6_cidr_blocks']),
-  ])
-  // A dynamic block over values known only after apply leaves the whole list unknown.
-  if (blocks.length === 0) scans.push({ sources: [], unknown: markedAt(input.unknown, ['ingress']) })
+  const scans = blocks.flatMap((_, index) => attributes.map((attribute) => scanSources(input, ['ingress', index, attribute])))
+  if (blocks.length === 0) scans.push({ sources: [], unknown: markedAt(input.unknown, ['ingress']), attribute: 'ingress' })
   return ingressFinding(scans)
+}
+
+/** `aws_security_group`, `aws_default_security_group`: any inline `ingress` block from a public range. */
+function awsSecurityGroup(input: RuleInput): Finding | null {
+  return ingressBlocks(input, ['cidr_blocks', 'ipv6_cidr_blocks'])
+}
+
+/** The EC2-Classic groups of RDS and Redshift (`aws_db_security_group`, `aws_redshift_security_group`): `ingress { cidr }`. */
+function awsClassicSecurityGroup(input: RuleInput): Finding | null {
+  return ingressBlocks(input, ['cidr'])
+}
+
+/** One network ACL entry at `path` (`aws_network_acl` block or `aws_network_acl_rule`) that allows traffic in. */
+function awsAclEntryAt(input: RuleInput, path: Path, actionAttribute: string): Finding | null {
+  const entry = valueAt(input.value, path)
+  const action = own(entry, actionAttribute)
+  const actionUnknown = markedAt(input.unknown, [...path, actionAttribute])
+  if (!actionUnknown && !is(action, 'allow')) return null
+  const found = ingressFinding([scanSources(input, [...path, 'cidr_block']), scanSources(input, [...path, 'ipv6_cidr_block'])])
+  if (found?.kind === 'ingress' && actionUnknown) return maybe([...path, actionAttribute])
+  return found
+}
+
+/** `aws_network_acl`: its inline `ingress` entries that allow. */
+function awsNetworkAcl(input: RuleInput): Finding | null {
+  const blocks = elements(own(input.value, 'ingress'))
+  const findings = blocks.map((_, index) => awsAclEntryAt(input, ['ingress', index], 'action'))
+  if (blocks.length === 0 && markedAt(input.unknown, ['ingress'])) return maybe(['ingress'])
+  return mergeFindings(findings)
+}
+
+/** `aws_network_acl_rule`: an ingress entry (`egress = false`, the default) that allows. */
+function awsNetworkAclRule(input: RuleInput): Finding | null {
+  if (own(input.value, 'egress') === true) return null
+  return awsAclEntryAt(input, [], 'rule_action')
+}
+
+/** Ingress from every source found, else every attribute known only after apply, else nothing. */
+function mergeFindings(findings: readonly (Finding | null)[]): Finding | null {
+  const sources = findings.flatMap((finding) => (finding?.kind === 'ingress' ? finding.sources : []))
+  if (sources.length > 0) return { kind: 'ingress', sources: [...new Set(sources)] }
+  const attributes = findings.flatMap((finding) => (finding?.kind === 'maybe' ? finding.attributes : []))
+  return attributes.length > 0 ? { kind: 'maybe', attributes: [...new Set(attributes)] } : null
 }
 
 /** `aws_security_group_rule` of type `ingress`. */
@@ -55,11 +97,8 @@ function azureRuleAt(input: RuleInput, path: Path): Finding | null {
 /** `azurerm_network_security_group`: its inline `security_rule` blocks. */
 function azureSecurityGroup(input: RuleInput): Finding | null {
   const blocks = elements(own(input.value, 'security_rule'))
-  const findings = blocks.map((_, index) => azureRuleAt(input, ['security_rule', index]))
-  const sources = findings.flatMap((finding) => (finding?.kind === 'ingress' ? finding.sources : []))
-  if (sources.length > 0) return { kind: 'ingress', sources: [...new Set(sources)] }
-  if (findings.some((finding) => finding?.kind === 'maybe')) return { kind: 'maybe' }
-  return blocks.length === 0 && markedAt(input.unknown, ['security_rule']) ? { kind: 'maybe' } : null
+  if (blocks.length === 0 && markedAt(input.unknown, ['security_rule'])) return maybe(['security_rule'])
+  return mergeFindings(blocks.map((_, index) => azureRuleAt(input, ['security_rule', index])))
 }
 
 /** `google_sql_database_instance`: a public IP reachable from a public authorized network. */
@@ -78,7 +117,8 @@ function azureFirewallRule(input: RuleInput): Finding | null {
   const start = own(input.value, 'start_ip_address')
   const end = own(input.value, 'end_ip_address')
   if (typeof start !== 'string' || typeof end !== 'string') {
-    return markedAt(input.unknown, ['start_ip_address']) || markedAt(input.unknown, ['end_ip_address']) ? { kind: 'maybe' } : null
+    const unknown = ['start_ip_address', 'end_ip_address'].filter((name) => markedAt(input.unknown, [name]))
+    return unknown.length > 0 ? maybe(...unknown.map((name) => [name])) : null
   }
   if (start.trim() === '0.0.0.0' && end.trim() === '0.0.0.0') return { kind: 'public', why: 'allows every Azure service, of any tenant' }
   if (!isPublicSpan(start, end)) return null
@@ -88,6 +128,12 @@ function azureFirewallRule(input: RuleInput): Finding | null {
 /** Network rules by exact resource type. */
 export const INGRESS_RULES: ReadonlyMap<string, Rule> = new Map([
   ['aws_security_group', awsSecurityGroup],
+  ['aws_default_security_group', awsSecurityGroup],
+  ['aws_db_security_group', awsClassicSecurityGroup],
+  ['aws_redshift_security_group', awsClassicSecurityGroup],
+  ['aws_network_acl', awsNetworkAcl],
+  ['aws_default_network_acl', awsNetworkAcl],
+  ['aws_network_acl_rule', awsNetworkAclRule],
   ['aws_security_group_rule', awsSecurityGroupRule],
   ['aws_vpc_security_group_ingress_rule', awsIngressRule],
   ['google_compute_firewall', googleFirewall],

@@ -46,8 +46,17 @@ export type ReadPlan =
     }
   | { readonly ok: false; readonly error: string }
 
-/** The format majors this analyzer understands (Terraform 1.0 and later, and OpenTofu, write `1.x`). */
-const SUPPORTED_MAJOR = '1'
+/**
+ * The formats this analyzer understands: `1.x` (Terraform 1.0 and later, and OpenTofu; a minor
+ * version only adds fields), `0.1` (Terraform 0.12 to 0.14) and `0.2` (0.15). The 0.x formats
+ * lack fields 1.x added (`before_sensitive`/`after_sensitive` before 0.14, `replace_paths`,
+ * `action_reason`, `relevant_attributes`, `resource_drift`); each is read as absent, which makes
+ * nothing look safer: a missing sensitivity tree only means nothing is masked. Other majors
+ * (`2.x`, `0.3`) are refused, as their meaning is not known.
+ */
+function supported(version: string): boolean {
+  return /^1\.\d+$/.test(version) || version === '0.1' || version === '0.2'
+}
 
 /**
  * Checks that `plan` is the JSON of `terraform show -json PLANFILE` in a format this analyzer
@@ -58,14 +67,16 @@ export function readPlan(plan: unknown): ReadPlan {
   if (!isObject(plan)) return fail('the plan is not a JSON object')
   const version = own(plan, 'format_version')
   if (typeof version !== 'string') return fail('no format_version: not the output of terraform show -json')
-  const major = /^(\d+)\.\d+/.exec(version)?.[1]
-  if (major !== SUPPORTED_MAJOR) return fail(`unsupported format_version ${JSON.stringify(version).slice(0, 40)} (expected 1.x)`)
-  const list = own(plan, 'resource_changes')
+  if (!supported(version)) return fail(`unsupported format_version ${JSON.stringify(version).slice(0, 40)} (expected 0.1, 0.2 or 1.x)`)
+  let list = own(plan, 'resource_changes')
   if (list === undefined) {
-    const isState = own(plan, 'values') !== undefined && own(plan, 'planned_values') === undefined
-    // Terraform also leaves resource_changes out when the configuration has no resources at all;
-    // such a plan is refused too, since nothing tells it from a truncated one.
-    return fail(isState ? 'this is a Terraform state, not a plan (no resource_changes)' : 'no resource_changes in the plan')
+    // Terraform leaves resource_changes out when no resource has a change to show: output-only,
+    // refresh-only and empty plans. Those still carry planned_values, which a state never has.
+    if (!isObject(own(plan, 'planned_values'))) {
+      const isState = own(plan, 'values') !== undefined
+      return fail(isState ? 'this is a Terraform state, not a plan (no resource_changes)' : 'no resource_changes and no planned_values: not a plan')
+    }
+    list = []
   }
   if (!Array.isArray(list)) return fail('resource_changes is not a list')
   const configured = configuredAttributes(own(plan, 'configuration'))

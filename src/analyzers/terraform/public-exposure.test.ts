@@ -9,7 +9,6 @@ describe('terraform public_exposure', () => {
     assert.deepEqual(facts.public_exposure, [
       'aws_security_group.web',
       'aws_security_group.split',
-      'aws_security_group.pending',
       'aws_security_group.lb',
       'aws_security_group_rule.ssh',
       'aws_vpc_security_group_ingress_rule.https_v4',
@@ -23,6 +22,10 @@ describe('terraform public_exposure', () => {
       'aws_db_instance.reporting',
       'aws_lambda_function_url.webhook',
     ])
+  })
+
+  it('lists a group whose sources are known only after apply in unknown_exposure instead', () => {
+    assert.deepEqual(facts.unknown_exposure, [{ address: 'aws_security_group.pending', attributes: ['ingress[0].cidr_blocks'] }])
   })
 
   it('leaves out private ranges, egress, deny rules, outbound rules and conditional policies', () => {
@@ -42,7 +45,7 @@ describe('terraform public_exposure', () => {
     assert.deepEqual(exposures, [
       'opens aws_security_group.web to 0.0.0.0/0, ::/0',
       'opens aws_security_group.split to 0.0.0.0/1, 128.0.0.0/1',
-      'may open aws_security_group.pending to the internet (sources known only after apply)',
+      'may open aws_security_group.pending to the internet: ingress[0].cidr_blocks unknown until apply',
       'keeps aws_security_group.lb open to 0.0.0.0/0',
       'opens aws_security_group_rule.ssh to 0.0.0.0/0',
       'opens 10 more resources to the internet',
@@ -68,7 +71,19 @@ describe('terraform public exposure rules', () => {
     ['a security group open to a public /8', sg(['3.0.0.0/8']), 'opens aws_security_group.this to 3.0.0.0/8'],
     ['a security group open to a /24', sg(['203.0.113.0/24']), null],
     ['a security group open to 10.0.0.0/8', sg(['10.0.0.0/8']), null],
-    ['a security group whose ingress is known only after apply', { type: 'aws_security_group', actions: ['create'], after: {}, after_unknown: { ingress: true } }, 'may open aws_security_group.this to the internet (sources known only after apply)'],
+    ['a default security group open to 0.0.0.0/0', { ...sg(['0.0.0.0/0']), type: 'aws_default_security_group' }, 'opens aws_default_security_group.this to 0.0.0.0/0'],
+    ['a classic RDS security group from 0.0.0.0/0', { type: 'aws_db_security_group', actions: ['create'], after: { name: 'db', ingress: [{ cidr: '0.0.0.0/0', security_group_name: '' }] } }, 'opens aws_db_security_group.this to 0.0.0.0/0'],
+    ['a classic RDS security group from an office', { type: 'aws_db_security_group', actions: ['create'], after: { ingress: [{ cidr: '198.51.100.0/24' }] } }, null],
+    ['a classic Redshift security group from 0.0.0.0/1', { type: 'aws_redshift_security_group', actions: ['update'], before: { ingress: [] }, after: { ingress: [{ cidr: '0.0.0.0/1' }] } }, 'opens aws_redshift_security_group.this to 0.0.0.0/1'],
+    ['a network ACL allowing 0.0.0.0/0 in', { type: 'aws_network_acl', actions: ['create'], after: { ingress: [{ action: 'allow', cidr_block: '0.0.0.0/0', ipv6_cidr_block: '', rule_no: 100 }], egress: [] } }, 'opens aws_network_acl.this to 0.0.0.0/0'],
+    ['a network ACL denying 0.0.0.0/0', { type: 'aws_network_acl', actions: ['create'], after: { ingress: [{ action: 'deny', cidr_block: '0.0.0.0/0', rule_no: 100 }] } }, null],
+    ['a network ACL allowing ::/0 out only', { type: 'aws_network_acl', actions: ['create'], after: { ingress: [], egress: [{ action: 'allow', ipv6_cidr_block: '::/0' }] } }, null],
+    ['a default network ACL allowing ::/0 in', { type: 'aws_default_network_acl', actions: ['create'], after: { ingress: [{ action: 'allow', cidr_block: '', ipv6_cidr_block: '::/0' }] } }, 'opens aws_default_network_acl.this to ::/0'],
+    ['a network ACL rule allowing ::/0 in', { type: 'aws_network_acl_rule', actions: ['create'], after: { egress: false, rule_action: 'allow', ipv6_cidr_block: '::/0' } }, 'opens aws_network_acl_rule.this to ::/0'],
+    ['an egress network ACL rule', { type: 'aws_network_acl_rule', actions: ['create'], after: { egress: true, rule_action: 'allow', cidr_block: '0.0.0.0/0' } }, null],
+    ['a security group rule from ::/0', { type: 'aws_security_group_rule', actions: ['create'], after: { type: 'ingress', cidr_blocks: [], ipv6_cidr_blocks: ['::/0'] } }, 'opens aws_security_group_rule.this to ::/0'],
+    ['an Azure SQL firewall rule (old provider) for the whole range', { type: 'azurerm_sql_firewall_rule', actions: ['create'], after: { start_ip_address: '0.0.0.0', end_ip_address: '255.255.255.255' } }, 'opens azurerm_sql_firewall_rule.this to 0.0.0.0-255.255.255.255'],
+    ['an Azure PostgreSQL firewall rule for the whole range', { type: 'azurerm_postgresql_firewall_rule', actions: ['create'], after: { start_ip_address: '0.0.0.0', end_ip_address: '255.255.255.255' } }, 'opens azurerm_postgresql_firewall_rule.this to 0.0.0.0-255.255.255.255'],
     ['a security group rule of type egress', { type: 'aws_security_group_rule', actions: ['create'], after: { type: 'egress', cidr_blocks: ['0.0.0.0/0'] } }, null],
     ['a VPC ingress rule from ::/0', { type: 'aws_vpc_security_group_ingress_rule', actions: ['create'], after: { cidr_ipv6: '::/0' } }, 'opens aws_vpc_security_group_ingress_rule.this to ::/0'],
     ['a Google firewall without a direction (ingress by default)', { type: 'google_compute_firewall', actions: ['create'], after: { allow: [{ protocol: 'tcp' }], source_ranges: ['0.0.0.0/0'] } }, 'opens google_compute_firewall.this to 0.0.0.0/0'],
@@ -129,5 +144,42 @@ describe('terraform public exposure rules', () => {
   it('names only the newly opened sources of an update', () => {
     const { highlights } = analyzeChanges({ ...sg(['0.0.0.0/0'], ['::/0']), actions: ['update'], before: sg(['0.0.0.0/0']).after })
     assert.ok(highlights.includes('opens aws_security_group.this to ::/0'))
+  })
+})
+
+describe('terraform unknown_exposure', () => {
+  // [what, change, attributes]
+  const CASES: ReadonlyArray<readonly [string, ChangeSpec, readonly string[]]> = [
+    ['a new security group whose ingress is unknown until apply', { type: 'aws_security_group', actions: ['create'], after: {}, after_unknown: { ingress: true } }, ['ingress']],
+    ['a new security group whose cidr_blocks come from another new resource', { type: 'aws_security_group', actions: ['create'], after: { ingress: [{ from_port: 5432, ipv6_cidr_blocks: [] }] }, after_unknown: { ingress: [{ cidr_blocks: true }] } }, ['ingress[0].cidr_blocks']],
+    ['a VPC ingress rule whose cidr is unknown', { type: 'aws_vpc_security_group_ingress_rule', actions: ['create'], after: {}, after_unknown: { cidr_ipv4: true } }, ['cidr_ipv4']],
+    ['a Google firewall whose source_ranges are unknown', { type: 'google_compute_firewall', actions: ['create'], after: { allow: [{ protocol: 'tcp' }] }, after_unknown: { source_ranges: true } }, ['source_ranges']],
+    ['an Azure firewall rule whose start address is unknown', { type: 'azurerm_mssql_firewall_rule', actions: ['create'], after: { end_ip_address: '10.0.0.255' }, after_unknown: { start_ip_address: true } }, ['start_ip_address']],
+    ['a network ACL entry whose cidr is unknown', { type: 'aws_network_acl_rule', actions: ['create'], after: { rule_action: 'allow' }, after_unknown: { cidr_block: true } }, ['cidr_block']],
+  ]
+  for (const [what, change, attributes] of CASES) {
+    it(`lists ${what} in unknown_exposure, not in public_exposure`, () => {
+      const { facts, highlights } = analyzeChanges(change)
+      const address = `${change.type}.this`
+      assert.deepEqual(facts.public_exposure, [])
+      assert.deepEqual(facts.unknown_exposure, [{ address, attributes }])
+      assert.ok(highlights.includes(`may open ${address} to the internet: ${attributes.join(', ')} unknown until apply`), JSON.stringify(highlights))
+    })
+  }
+
+  it('keeps a group in public_exposure when one source is public and another unknown', () => {
+    const change: ChangeSpec = {
+      type: 'aws_security_group',
+      actions: ['create'],
+      after: { ingress: [{ cidr_blocks: ['0.0.0.0/0'] }, {}] },
+      after_unknown: { ingress: [{}, { cidr_blocks: true }] },
+    }
+    const { facts } = analyzeChanges(change)
+    assert.deepEqual(facts.public_exposure, ['aws_security_group.this'])
+    assert.deepEqual(facts.unknown_exposure, [])
+  })
+
+  it('is empty when every source is known and private', () => {
+    assert.deepEqual(analyzeChanges({ type: 'aws_security_group', actions: ['create'], after: { ingress: [{ cidr_blocks: ['10.0.0.0/16'] }] } }).facts.unknown_exposure, [])
   })
 })

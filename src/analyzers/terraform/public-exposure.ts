@@ -8,6 +8,13 @@ import { PUBLIC_ACCESS_PATTERN_RULES, PUBLIC_ACCESS_RULES } from './public-acces
 export interface Exposure {
   readonly address: string
   /**
+   * `false` when nothing shown is public and only sources known after apply could be: the
+   * resource goes to `unknown_exposure`, not `public_exposure`.
+   */
+  readonly public: boolean
+  /** The source attributes known only after apply (`ingress[0].cidr_blocks`); `[]` when none. */
+  readonly unknownAttributes: readonly string[]
+  /**
    * The sentence, given how to name the resource (the address, shortened if need be):
    * `opens aws_security_group.web to 0.0.0.0/0`, `makes aws_s3_bucket_acl.site public (acl public-read)`.
    */
@@ -20,19 +27,23 @@ const GUARDS: ReadonlySet<string> = new Set(['aws_s3_bucket_public_access_block'
 /**
  * Whether the change leaves the resource open to the internet (see `TerraformFacts.public_exposure`),
  * judged on the state after apply of whatever the plan creates, updates or replaces. Sources
- * known only after apply count (fail closed); sensitive values are masked in the sentence.
+ * known only after apply give an exposure that is not `public` (see `unknown_exposure`); sensitive
+ * values are masked in the sentence.
  */
 export function exposureOf(change: PlannedChange): Exposure | null {
   const { address, kind } = change
   if (change.mode === 'data' || kind === 'no-op' || kind === 'read' || kind === 'forget') return null
-  if (GUARDS.has(change.type) && !isObject(change.after)) return { address, sentence: (name) => `removes the public access block ${name}` }
+  if (GUARDS.has(change.type) && !isObject(change.after)) {
+    return { address, public: true, unknownAttributes: [], sentence: (name) => `removes the public access block ${name}` }
+  }
   if (!isObject(change.after)) return null
   const rules = rulesFor(change.type)
   if (rules.length === 0) return null
   const after = findAll(rules, { value: change.after, unknown: change.afterUnknown, sensitive: change.afterSensitive })
   if (after === null) return null
   const before = isObject(change.before) ? findAll(rules, { value: change.before, unknown: false, sensitive: change.beforeSensitive }) : null
-  return { address, sentence: (name) => sentence(name, after, before) }
+  const known = after.sources.length > 0 || after.reasons.length > 0
+  return { address, public: known, unknownAttributes: after.unknown, sentence: (name) => sentence(name, after, before) }
 }
 
 function rulesFor(type: string): Rule[] {
@@ -49,7 +60,8 @@ function rulesFor(type: string): Rule[] {
 interface Found {
   readonly sources: readonly string[]
   readonly reasons: readonly string[]
-  readonly maybe: boolean
+  /** Source attributes known only after apply. */
+  readonly unknown: readonly string[]
 }
 
 function findAll(rules: readonly Rule[], input: RuleInput): Found | null {
@@ -58,7 +70,7 @@ function findAll(rules: readonly Rule[], input: RuleInput): Found | null {
   return {
     sources: [...new Set(findings.flatMap((finding) => (finding.kind === 'ingress' ? finding.sources : [])))],
     reasons: [...new Set(findings.flatMap((finding) => (finding.kind === 'public' ? [finding.why] : [])))],
-    maybe: findings.some((finding) => finding.kind === 'maybe'),
+    unknown: [...new Set(findings.flatMap((finding) => (finding.kind === 'maybe' ? finding.attributes : [])))],
   }
 }
 
@@ -72,5 +84,5 @@ function sentence(address: string, after: Found, before: Found | null): string {
     const added = after.reasons.filter((reason) => !before?.reasons.includes(reason))
     return added.length > 0 ? `makes ${address} public (${added.join('; ')})` : `keeps ${address} public (${after.reasons.join('; ')})`
   }
-  return `may open ${address} to the internet (sources known only after apply)`
+  return `may open ${address} to the internet: ${after.unknown.join(', ')} unknown until apply`
 }

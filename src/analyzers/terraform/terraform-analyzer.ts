@@ -18,8 +18,13 @@ export const TERRAFORM_FACT_TYPES: FactTypes = {
     iam_changes: 'list<string>',
     data_stores: 'list<string>',
     public_exposure: 'list<string>',
+    unknown_exposure: 'list<TerraformUnknownExposure>',
     action_invocations: 'list<string>',
     parse_error: 'string',
+  },
+  TerraformUnknownExposure: {
+    address: 'string',
+    attributes: 'list<string>',
   },
   TerraformResourceChange: {
     address: 'string',
@@ -35,7 +40,7 @@ export const TERRAFORM_FACT_TYPES: FactTypes = {
 
 /**
  * Returns the `terraform` analyzer. Its `analyze({plan})` reads the JSON plan of
- * `terraform show -json PLANFILE` (format 1.x), is synchronous and never throws; `plan_sha256`
+ * `terraform show -json PLANFILE` (format 0.1, 0.2 or 1.x), is synchronous and never throws; `plan_sha256`
  * binds the binary plan for execution and plays no part here. Nothing is loaded: async only so
  * every analyzer loads alike.
  *
