@@ -1,7 +1,8 @@
 /**
  * Builds the package into dist/, as `npm pack` and `npm publish` ship it (`prepack`):
  * - the gateway, the CLI and the SDK, compiled by tsc (`.js` with `.d.ts`), tests left out;
- * - the web console's assets (Vite) into console/dist, where the gateway serves them from;
+ * - the web console's assets (Vite) into console/dist, where the gateway serves them from
+ *   (the package's copy: an installed gateway has no console sources to build);
  * - the agent-side CLI as one file, dist/countersign-agent.mjs: the verbs agents call on every
  *   tool use (`submit`, `exec`, `hook`, `mcp`) and the SDK, bundled with their dependencies by
  *   esbuild, so that it runs on an agent host with Node alone (no node_modules).
@@ -13,6 +14,7 @@ import { chmodSync, rmSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { build, type Plugin } from 'esbuild'
+import { ensureConsoleBuilt } from '../src/console/index.js'
 
 const ROOT = resolve(import.meta.dirname, '..')
 const SOURCES = resolve(ROOT, 'src') + '/'
@@ -63,6 +65,9 @@ export async function buildAgentBundle(outfile = AGENT_BUNDLE): Promise<void> {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   rmSync(resolve(ROOT, 'dist'), { recursive: true, force: true })
   run(process.execPath, [resolve(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'])
-  run('npm', ['run', '--silent', 'build:console'])
+  run(process.execPath, [resolve(ROOT, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', 'console'])
+  // Built beside the served copy and swapped in whole (and not at all when fresh): tests and
+  // gateways reading console/dist meanwhile never see it half written.
+  await ensureConsoleBuilt()
   await buildAgentBundle()
 }

@@ -13,8 +13,11 @@ export interface ServerConfig {
   readonly public_url: string
   /** Largest request body accepted, in bytes. */
   readonly body_limit: number
-  /** Whether `X-Forwarded-For`/`-Proto` from a reverse proxy are believed. */
-  readonly trust_proxy: boolean
+  /**
+   * The reverse proxies whose forwarded headers (`Forwarded`, `X-Forwarded-For/-Proto/-Host`) are
+   * believed: `false` none, `true` a proxy on this host (loopback), or their addresses and CIDR blocks.
+   */
+  readonly trust_proxy: boolean | readonly string[]
 }
 
 /** `store`: the embedded store in a data directory, or PostgreSQL. */

@@ -6,6 +6,7 @@ import type { Authenticator, Gateway, AuditLog, Receipts } from '../service/inde
 import type { Human } from '../lifecycle/index.js'
 import type { AppEnv } from './env.js'
 import type { Metrics } from './metrics.js'
+import { clientAddress, trustedProxies, type ClientInfo } from './client-address.js'
 import { problemOf, problemResponse, statusProblem } from './problem.js'
 import { actionRoutes } from './routes/actions.js'
 import { auditRoutes } from './routes/audit.js'
@@ -35,6 +36,8 @@ export interface AppOptions {
    * request without the session's CSRF token. Such requests are recorded on the `console` channel.
    */
   readonly session?: ((c: Context) => Promise<Human | undefined>) | undefined
+  /** `server.trust_proxy`: the reverse proxies whose forwarded headers name the client. */
+  readonly trustProxy?: boolean | readonly string[] | undefined
 }
 
 /**
@@ -56,16 +59,19 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   app.onError((error, c) => {
     const problem = problemOf(error)
     metrics.refusals.inc({ code: problem.code })
-    if (problem.code === 'INTERNAL') logger?.error({ err: error, method: c.req.method, path: c.req.path }, 'request failed')
+    if (problem.code === 'INTERNAL') logger?.error({ err: error, method: c.req.method, path: c.req.path, client: clientFields(c.get('client')) }, 'request failed')
     return problemResponse(c, problem)
   })
   app.notFound((c) => problemResponse(c, problemOf(new CountersignError('NOT_FOUND', `no route ${c.req.method} ${c.req.path}`))))
 
+  app.use(clientAddress(trustedProxies(options.trustProxy ?? false)))
   app.use(async function timing(c, next) {
     const started = process.hrtime.bigint()
     await next()
     const route = c.req.routePath || 'unmatched'
-    metrics.requests.observe({ method: c.req.method, route, status: String(c.res.status) }, Number(process.hrtime.bigint() - started) / 1e9)
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9
+    metrics.requests.observe({ method: c.req.method, route, status: String(c.res.status) }, seconds)
+    logger?.debug({ method: c.req.method, route, status: c.res.status, ms: Math.round(seconds * 1000), client: clientFields(c.get('client')) }, 'request')
   })
 
   const maxBody = options.bodyLimit ?? 2 * 1024 * 1024
@@ -116,4 +122,10 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
     info: { title: 'Countersign', version: '1', description: 'Action-level approval gateway for AI-controlled infrastructure.' },
   })
   return app
+}
+
+/** A request's client as log fields: its address, and the proxy it came through. */
+function clientFields(client: ClientInfo | undefined): Record<string, string> | undefined {
+  if (!client?.address) return undefined
+  return { address: client.address, proto: client.proto, ...(client.via && { via: client.via }) }
 }

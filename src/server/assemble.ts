@@ -97,6 +97,7 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
       logger,
       publicUrl,
       bodyLimit: config.server.body_limit,
+      trustProxy: config.server.trust_proxy,
       ready: async () => {
         await opened.auditHead()
         return true
