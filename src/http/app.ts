@@ -106,7 +106,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   systemRoutes(app, metrics, options.ready ?? (async () => true))
 
   app.openapi(
-    createRoute({ method: 'get', path: '/v1/me', tags: ['identity'], summary: 'Who the token belongs to', security: [{ bearer: [] }], responses: { 200: { content: { 'application/json': { schema: WhoAmI } }, description: 'The principal' } } }),
+    createRoute({ method: 'get', path: '/v1/me', operationId: 'whoAmI', tags: ['identity'], summary: 'Who the token belongs to', security: [{ bearer: [] }], responses: { 200: { content: { 'application/json': { schema: WhoAmI } }, description: 'The principal' } } }),
     (c) => {
       const principal = c.get('principal')
       const body: z.infer<typeof WhoAmI> =
@@ -117,9 +117,21 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
     },
   )
 
+  // Every operation needs a token unless it says otherwise (`security: []`: health, metrics, keys).
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
-    info: { title: 'Countersign', version: '1', description: 'Action-level approval gateway for AI-controlled infrastructure.' },
+    info: { title: 'Countersign', version: '1', description: 'Action-level approval gateway for AI-controlled infrastructure.', license: { name: 'Apache-2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0' } },
+    servers: [{ url: options.publicUrl ?? '/', description: 'This gateway' }],
+    security: [{ bearer: [] }],
+    tags: [
+      { name: 'actions', description: 'Submit, decide, review and follow actions' },
+      { name: 'reviews', description: 'What a human may review' },
+      { name: 'receipts', description: 'Approval receipts for actions the agent runs itself' },
+      { name: 'audit', description: 'The hash-chained audit log' },
+      { name: 'tokens', description: 'Agent and user tokens (admins)' },
+      { name: 'identity', description: 'Who a token belongs to' },
+      { name: 'system', description: 'Health, readiness and metrics' },
+    ],
   })
   return app
 }
