@@ -102,10 +102,13 @@ function auditSchema(baseDir: string) {
   return z
     .strictObject({
       signing_key: secret(baseDir).optional(),
+      // Keys signing_key replaced: their public halves still verify old checkpoints and receipts.
+      previous_keys: z.array(secret(baseDir)).max(20).default([]),
       checkpoint_interval: duration({ min: 1000, max: 86_400_000, minText: '1s', maxText: '1d' }).prefault('1m'),
     })
-    .transform(({ signing_key, checkpoint_interval }) => ({
+    .transform(({ signing_key, previous_keys, checkpoint_interval }) => ({
       ...(signing_key ? { signing_key } : {}),
+      previous_keys,
       checkpoint_interval_ms: checkpoint_interval,
     }))
 }

@@ -130,6 +130,13 @@ export interface McpConfig {
 export interface AuditConfig {
   /** The Ed25519 key; when absent the gateway generates one in the data directory. */
   readonly signing_key?: SecretRef
+  /**
+   * Keys `signing_key` replaced (PEM, public or private; only the public half is used): the audit
+   * chain's old checkpoints still verify with them, and the JWKS publishes them so that receipts
+   * and checkpoints signed before a rotation can still be checked offline. Nothing is signed, and
+   * no receipt is redeemed, with them.
+   */
+  readonly previous_keys: readonly SecretRef[]
   readonly checkpoint_interval_ms: number
 }
 

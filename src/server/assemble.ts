@@ -14,7 +14,7 @@ import type { AppEnv } from '../http/env.js'
 import { AuditLog, Authenticator, Background, Executor, Gateway, Receipts, Waiters, WorkloadIdentity, type ConnectorSource } from '../service/index.js'
 import { Store, type Database, type StoreConnection } from '../store/index.js'
 import { PolicyHolder } from './policy-holder.js'
-import { signingKeyFor } from './signing-key.js'
+import { previousKeysFor, signingKeyFor } from './signing-key.js'
 
 /** Options that are not part of the config file. */
 export interface AssembleOptions {
@@ -70,12 +70,13 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
     const waiters = await Waiters.start(store)
     const directory = directoryOf(config)
     const gateway = new Gateway({ store, directory, analyzers, policy: () => policy.current, waiters, ...(options.clock && { clock: options.clock }) })
-    const auditLog = new AuditLog(store, key, options.clock)
+    const previousKeys = previousKeysFor(config)
+    const auditLog = new AuditLog(store, key, options.clock, previousKeys)
     // Workload identity: CI jobs and agents with an OIDC token from a configured issuer instead of a stored token.
     const workload = config.identities.workload?.length ? new WorkloadIdentity(config.identities.workload, { logger }) : undefined
     const authenticator = new Authenticator(directory, store, options.clock, workload)
     const publicUrl = options.publicUrl ?? config.server.public_url
-    const receipts = new Receipts(key, publicUrl)
+    const receipts = new Receipts(key, publicUrl, previousKeys)
     const problems = config.targets.flatMap((target) => (target.connector ? connectorProblems(target) : []))
     if (problems.length > 0) throw new CountersignError('INVALID', `invalid connector options: ${problems.join('; ')}`)
     const connectors: ConnectorSource & { close?(): Promise<void> } = options.connectors ?? new ConnectorSet()
