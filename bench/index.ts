@@ -4,6 +4,7 @@
  *
  *   npm run bench              every bench
  *   npm run bench -- policy    only benches whose file name contains "policy"
+ *   npm run bench -- cli       the CLI's start-up (bench/cli.ts; builds dist/ when missing)
  */
 import { readdirSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'

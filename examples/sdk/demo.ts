@@ -1,7 +1,11 @@
 // The TypeScript SDK end to end, against a running gateway (e.g. the quickstart: `npx countersign serve`).
 //
 //   COUNTERSIGN_URL=http://127.0.0.1:8470 COUNTERSIGN_TOKEN=<the agent's token> \
-//   COUNTERSIGN_APPROVER_TOKEN=<alice's token, optional> node --import tsx examples/sdk/demo.ts
+//   COUNTERSIGN_APPROVER_TOKEN=<alice's token, optional> \
+//   node --conditions=countersign-source --import tsx examples/sdk/demo.ts
+//
+// (`--conditions=countersign-source` makes `countersign/sdk` the TypeScript sources of this
+// checkout; where the package is installed, it is the built SDK and needs no flag.)
 //
 // 1. A read-only query is allowed at once. prod-db has no connector in the quickstart, so the agent
 //    runs it itself: it checks the receipt offline, redeems it (once), "runs" it, reports the outcome.

@@ -9,7 +9,7 @@ export type { AuditEventBody, AuditEventType, StoredAuditEvent } from './event.j
 export { sealEvent, sealEvents } from './seal.js'
 export { signCheckpoint, verifyCheckpointSignature } from './checkpoint.js'
 export type { Checkpoint, CheckpointBody } from './checkpoint.js'
-export { generateSigningKey, loadSigningKey } from './signing-key.js'
+export { generateSigningKey, loadSigningKey, signingKeyId } from './signing-key.js'
 export type { GeneratedSigningKey, SigningKey } from './signing-key.js'
 export { AUDIT_PROBLEM_KINDS } from './problems.js'
 export type { AuditProblem, AuditProblemKind } from './problems.js'

@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { CountersignError } from '../errors/index.js'
-import { relayStdio } from '../mcp/index.js'
+import { relayStdio } from '../mcp/relay/index.js'
 import { clientCommand, clientOf, gatewayOptions, type ClientFlags } from './client-command.js'
 import type { CliIo } from './io.js'
 

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net'
 import { resolve } from 'node:path'
 import { z } from 'zod'
 import { ACTION_KINDS } from '../action/index.js'
@@ -12,12 +13,24 @@ import { looksLikeSecretRef, parseSecretRef, SECRET_RULE, type SecretRef } from 
 /** Room for a payload at the largest accepted text (1,000,000 characters) plus its envelope. */
 const DEFAULT_BODY_LIMIT = 1_048_576 + 65_536
 
+/** An address or CIDR block of a reverse proxy: `10.0.0.7`, `10.0.0.0/8`, `::1`, `fd00::/8`. */
+const ProxyAddress = z.string().refine((text) => {
+  const [address = '', bits, ...rest] = text.split('/')
+  const family = isIP(address)
+  if (family === 0 || rest.length > 0) return false
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128))
+}, 'expected an IP address or CIDR block of a proxy (10.0.0.7, 10.0.0.0/8, ::1, fd00::/8)')
+
 const Server = z
   .strictObject({
     listen: Listen.prefault('127.0.0.1:8470'),
     public_url: httpUrl({ trailingSlash: 'strip' }).optional(),
     body_limit: ByteSize.prefault(DEFAULT_BODY_LIMIT),
-    trust_proxy: z.boolean().default(false),
+    // true: a proxy on this host (loopback); a list: proxies at those addresses. Forwarded headers
+    // from any other peer are ignored.
+    trust_proxy: z
+      .union([z.boolean(), z.array(ProxyAddress).min(1)], 'expected a boolean (true: a proxy on this host) or a list of proxy addresses and CIDR blocks')
+      .default(false),
   })
   .transform(({ listen, public_url, body_limit, trust_proxy }) => ({
     ...listen,
@@ -107,10 +120,13 @@ function auditSchema(baseDir: string) {
   return z
     .strictObject({
       signing_key: secret(baseDir).optional(),
+      // Keys signing_key replaced: their public halves still verify old checkpoints and receipts.
+      previous_keys: z.array(secret(baseDir)).max(20).default([]),
       checkpoint_interval: duration({ min: 1000, max: 86_400_000, minText: '1s', maxText: '1d' }).prefault('1m'),
     })
-    .transform(({ signing_key, checkpoint_interval }) => ({
+    .transform(({ signing_key, previous_keys, checkpoint_interval }) => ({
       ...(signing_key ? { signing_key } : {}),
+      previous_keys,
       checkpoint_interval_ms: checkpoint_interval,
     }))
 }

@@ -14,8 +14,11 @@ export interface ServerConfig {
   readonly public_url: string
   /** Largest request body accepted, in bytes. */
   readonly body_limit: number
-  /** Whether `X-Forwarded-For`/`-Proto` from a reverse proxy are believed. */
-  readonly trust_proxy: boolean
+  /**
+   * The reverse proxies whose forwarded headers (`Forwarded`, `X-Forwarded-For/-Proto/-Host`) are
+   * believed: `false` none, `true` a proxy on this host (loopback), or their addresses and CIDR blocks.
+   */
+  readonly trust_proxy: boolean | readonly string[]
 }
 
 /** `store`: the embedded store in a data directory, or PostgreSQL. */
@@ -133,6 +136,13 @@ export interface McpConfig {
 export interface AuditConfig {
   /** The Ed25519 key; when absent the gateway generates one in the data directory. */
   readonly signing_key?: SecretRef
+  /**
+   * Keys `signing_key` replaced (PEM, public or private; only the public half is used): the audit
+   * chain's old checkpoints still verify with them, and the JWKS publishes them so that receipts
+   * and checkpoints signed before a rotation can still be checked offline. Nothing is signed, and
+   * no receipt is redeemed, with them.
+   */
+  readonly previous_keys: readonly SecretRef[]
   readonly checkpoint_interval_ms: number
 }
 

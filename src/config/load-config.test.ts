@@ -47,7 +47,7 @@ describe('loading countersign.yaml', () => {
     assert.deepEqual(config.store, { kind: 'embedded', data_dir: `${BASE}/.countersign` })
     assert.deepEqual(config.identities, { humans: [], agents: [], groups: {}, admins: [], auditors: [], allowed_domains: [] })
     assert.deepEqual(config.targets, [])
-    assert.deepEqual(config.audit, { checkpoint_interval_ms: 60_000 })
+    assert.deepEqual(config.audit, { previous_keys: [], checkpoint_interval_ms: 60_000 })
     assert.deepEqual(config.channels, { webhooks: [] })
   })
 
@@ -74,6 +74,7 @@ describe('loading countersign.yaml', () => {
     const config = parse('policy: p\nserver: { body_limit: 2MiB, trust_proxy: true }\nstore: { database_url: env:DATABASE_URL, pool_size: 4 }\n')
     assert.equal(config.server.body_limit, 2_097_152)
     assert.equal(config.server.trust_proxy, true)
+    assert.deepEqual(parse('policy: p\nserver: { trust_proxy: [10.0.0.0/8, "::1", 192.0.2.7] }\n').server.trust_proxy, ['10.0.0.0/8', '::1', '192.0.2.7'])
     assert.deepEqual(config.store, { kind: 'postgres', database_url: { kind: 'env', name: 'DATABASE_URL', ref: 'env:DATABASE_URL' }, pool_size: 4 })
   })
 
@@ -166,6 +167,7 @@ const BROKEN = [
   { name: 'a public URL with a query', text: 'policy: p\nserver: { public_url: "https://cs.example.com/?x=1" }\n', line: 2, column: 23, message: /base URL cannot have a query/ },
   { name: 'a body limit without a unit', text: 'policy: p\nserver: { body_limit: 2 gigs }\n', line: 2, column: 23, message: /size between 1KiB and 64MiB/ },
   { name: 'a non-boolean trust_proxy', text: 'policy: p\nserver: { trust_proxy: yes }\n', line: 2, column: 24, message: /boolean/ },
+  { name: 'a trust_proxy entry that is not an address or CIDR block', text: 'policy: p\nserver: { trust_proxy: [10.0.0.0/8, 10.0.0.0/33] }\n', line: 2, column: 37, message: /IP address or CIDR block/ },
   { name: 'both stores', text: 'policy: p\nstore:\n  data_dir: ./data\n  database_url: env:DATABASE_URL\n', line: 4, column: 17, message: /either data_dir .* or database_url .*, not both/ },
   { name: 'a pool size for the embedded store', text: 'policy: p\nstore: { pool_size: 5 }\n', line: 2, column: 21, message: /pool_size applies to database_url/ },
   { name: 'a database URL that is not PostgreSQL', text: 'policy: p\nstore: { database_url: "mysql://app@db/x" }\n', line: 2, column: 24, message: /postgres:\/\/ URL without a password/ },

@@ -7,6 +7,7 @@ import type { Authenticator, Gateway, AuditLog, Receipts } from '../service/inde
 import type { Human } from '../lifecycle/index.js'
 import type { AppEnv } from './env.js'
 import type { Metrics } from './metrics.js'
+import { clientAddress, trustedProxies, type ClientInfo } from './client-address.js'
 import { problemOf, problemResponse, statusProblem } from './problem.js'
 import { actionRoutes } from './routes/actions.js'
 import { auditRoutes } from './routes/audit.js'
@@ -36,6 +37,8 @@ export interface AppOptions {
    * request without the session's CSRF token. Such requests are recorded on the `console` channel.
    */
   readonly session?: ((c: Context) => Promise<Human | undefined>) | undefined
+  /** `server.trust_proxy`: the reverse proxies whose forwarded headers name the client. */
+  readonly trustProxy?: boolean | readonly string[] | undefined
 }
 
 /**
@@ -57,16 +60,19 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   app.onError((error, c) => {
     const problem = problemOf(error)
     metrics.refusals.inc({ code: problem.code })
-    if (problem.code === 'INTERNAL') logger?.error({ err: error, method: c.req.method, path: c.req.path }, 'request failed')
+    if (problem.code === 'INTERNAL') logger?.error({ err: error, method: c.req.method, path: c.req.path, client: clientFields(c.get('client')) }, 'request failed')
     return problemResponse(c, problem)
   })
   app.notFound((c) => problemResponse(c, problemOf(new CountersignError('NOT_FOUND', `no route ${c.req.method} ${c.req.path}`))))
 
+  app.use(clientAddress(trustedProxies(options.trustProxy ?? false)))
   app.use(async function timing(c, next) {
     const started = process.hrtime.bigint()
     await next()
     const route = c.req.routePath || 'unmatched'
-    metrics.requests.observe({ method: c.req.method, route, status: String(c.res.status) }, Number(process.hrtime.bigint() - started) / 1e9)
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9
+    metrics.requests.observe({ method: c.req.method, route, status: String(c.res.status) }, seconds)
+    logger?.debug({ method: c.req.method, route, status: c.res.status, ms: Math.round(seconds * 1000), client: clientFields(c.get('client')) }, 'request')
   })
 
   const maxBody = options.bodyLimit ?? 2 * 1024 * 1024
@@ -121,7 +127,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   systemRoutes(app, metrics, options.ready ?? (async () => true))
 
   app.openapi(
-    createRoute({ method: 'get', path: '/v1/me', tags: ['identity'], summary: 'Who the token belongs to', security: [{ bearer: [] }], responses: { 200: { content: { 'application/json': { schema: WhoAmI } }, description: 'The principal' } } }),
+    createRoute({ method: 'get', path: '/v1/me', operationId: 'whoAmI', tags: ['identity'], summary: 'Who the token belongs to', security: [{ bearer: [] }], responses: { 200: { content: { 'application/json': { schema: WhoAmI } }, description: 'The principal' } } }),
     (c) => {
       const principal = c.get('principal')
       const body: z.infer<typeof WhoAmI> =
@@ -132,9 +138,27 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
     },
   )
 
+  // Every operation needs a token unless it says otherwise (`security: []`: health, metrics, keys).
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
-    info: { title: 'Countersign', version: '1', description: 'Action-level approval gateway for AI-controlled infrastructure.' },
+    info: { title: 'Countersign', version: '1', description: 'Action-level approval gateway for AI-controlled infrastructure.', license: { name: 'Apache-2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0' } },
+    servers: [{ url: options.publicUrl ?? '/', description: 'This gateway' }],
+    security: [{ bearer: [] }],
+    tags: [
+      { name: 'actions', description: 'Submit, decide, review and follow actions' },
+      { name: 'reviews', description: 'What a human may review' },
+      { name: 'receipts', description: 'Approval receipts for actions the agent runs itself' },
+      { name: 'audit', description: 'The hash-chained audit log' },
+      { name: 'tokens', description: 'Agent and user tokens (admins)' },
+      { name: 'identity', description: 'Who a token belongs to' },
+      { name: 'system', description: 'Health, readiness and metrics' },
+    ],
   })
   return app
+}
+
+/** A request's client as log fields: its address, and the proxy it came through. */
+function clientFields(client: ClientInfo | undefined): Record<string, string> | undefined {
+  if (!client?.address) return undefined
+  return { address: client.address, proto: client.proto, ...(client.via && { via: client.via }) }
 }

@@ -1,3 +1,5 @@
 export { createApp } from './app.js'
 export type { AppOptions } from './app.js'
 export { Metrics } from './metrics.js'
+export { clientAddress, trustedProxies } from './client-address.js'
+export type { ClientInfo } from './client-address.js'

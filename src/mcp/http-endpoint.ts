@@ -7,10 +7,8 @@ import { CountersignError } from '../errors/index.js'
 import type { Agent } from '../lifecycle/index.js'
 import type { Authenticator } from '../service/index.js'
 import type { McpGateway } from './mcp-gateway.js'
+import { MCP_PATH } from './relay/index.js'
 import { createMcpServer } from './mcp-server.js'
-
-/** The path of the MCP endpoint (Streamable HTTP). */
-export const MCP_PATH = '/mcp'
 
 /** What the endpoint needs besides the MCP gateway. */
 export interface McpEndpointOptions {

@@ -18,7 +18,7 @@ describe('examples/sdk/demo.ts', () => {
 
   it('runs end to end against a gateway: allowed and run with a receipt, denied, approved and run', async () => {
     const env = { ...process.env, COUNTERSIGN_URL: served.url, COUNTERSIGN_TOKEN: served.gw.tokens.deployBot, COUNTERSIGN_APPROVER_TOKEN: served.gw.tokens.alice }
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'examples/sdk/demo.ts'], { cwd: ROOT, env, timeout: 60_000 })
+    const { stdout } = await promisify(execFile)(process.execPath, ['--conditions=countersign-source', '--import', 'tsx', 'examples/sdk/demo.ts'], { cwd: ROOT, env, timeout: 60_000 })
     assert.match(stdout, /1\. A read-only query\n {2}act_\w+ is allowed \(sql-read-only\)\n {2}receipt ok: allowed by the policy/)
     assert.match(stdout, /2\. Dropping the database\n {2}denied: Dropping a database or schema is never allowed through agents\./)
     assert.match(stdout, /event \d+: review\.approve by human:alice@example\.com/)

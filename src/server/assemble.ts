@@ -15,7 +15,7 @@ import type { AppEnv } from '../http/env.js'
 import { AuditLog, Authenticator, Background, Executor, Gateway, Receipts, SqlCatalogs, Waiters, WorkloadIdentity, type ConnectorSource } from '../service/index.js'
 import { Store, type Database, type StoreConnection } from '../store/index.js'
 import { PolicyHolder } from './policy-holder.js'
-import { GENERATED_KEY_FILE, signingKeyFor } from './signing-key.js'
+import { GENERATED_KEY_FILE, previousKeysFor, signingKeyFor } from './signing-key.js'
 
 /** Options that are not part of the config file. */
 export interface AssembleOptions {
@@ -78,12 +78,13 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
       onError: (target, message) => logger.warn({ target, err: message }, 'target catalog unavailable: its SQL is judged by name only (catalog_checked false)'),
     })
     const gateway = new Gateway({ store, directory, analyzers, policy: () => policy.current, waiters, sqlCatalogs, ...(options.clock && { clock: options.clock }) })
-    const auditLog = new AuditLog(store, key, options.clock)
+    const previousKeys = previousKeysFor(config)
+    const auditLog = new AuditLog(store, key, options.clock, previousKeys)
     // Workload identity: CI jobs and agents with an OIDC token from a configured issuer instead of a stored token.
     const workload = config.identities.workload?.length ? new WorkloadIdentity(config.identities.workload, { logger }) : undefined
     const authenticator = new Authenticator(directory, store, options.clock, workload)
     const publicUrl = options.publicUrl ?? config.server.public_url
-    const receipts = new Receipts(key, publicUrl)
+    const receipts = new Receipts(key, publicUrl, previousKeys)
     const problems = config.targets.flatMap((target) => (target.connector ? connectorProblems(target) : []))
     if (problems.length > 0) throw new CountersignError('INVALID', `invalid connector options: ${problems.join('; ')}`)
     const connectors: ConnectorSource & { close?(): Promise<void> } = options.connectors ?? new ConnectorSet(gatewaySecretsOf(config, config.store.kind === 'embedded' ? [join(config.store.data_dir, GENERATED_KEY_FILE)] : []))
@@ -105,6 +106,7 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
       logger,
       publicUrl,
       bodyLimit: config.server.body_limit,
+      trustProxy: config.server.trust_proxy,
       ready: async () => {
         await opened.auditHead()
         return true

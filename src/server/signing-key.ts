@@ -1,3 +1,4 @@
+import { createPublicKey, type KeyObject } from 'node:crypto'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { generateSigningKey, loadSigningKey, type SigningKey } from '../audit/index.js'
@@ -20,4 +21,22 @@ export function signingKeyFor(config: Config): SigningKey {
   const file = join(config.store.data_dir, GENERATED_KEY_FILE)
   if (!existsSync(file)) writeFileSync(file, generateSigningKey().privateKeyPem, { mode: 0o600, flag: 'wx' })
   return loadSigningKey(readFileSync(file, 'utf8'))
+}
+
+/**
+ * The public keys of `audit.previous_keys`: keys `audit.signing_key` replaced, that old
+ * checkpoints and receipts were signed with. Each is a PEM (public, or the old private key).
+ */
+export function previousKeysFor(config: Config): KeyObject[] {
+  return config.audit.previous_keys.map((ref) => {
+    let key: KeyObject
+    try {
+      key = createPublicKey(resolveSecret(ref))
+    } catch (error) {
+      if (error instanceof CountersignError) throw error
+      throw new CountersignError('INVALID', `audit.previous_keys: ${ref.ref} is not a PEM key`)
+    }
+    if (key.asymmetricKeyType !== 'ed25519') throw new CountersignError('INVALID', `audit.previous_keys: ${ref.ref} is not an Ed25519 key`)
+    return key
+  })
 }

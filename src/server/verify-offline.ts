@@ -2,7 +2,7 @@ import type { VerifyReport } from '../audit/index.js'
 import { verifyStore } from '../service/index.js'
 import type { Config } from '../config/index.js'
 import { Store } from '../store/index.js'
-import { signingKeyFor } from './signing-key.js'
+import { previousKeysFor, signingKeyFor } from './signing-key.js'
 import { openStore } from './start-gateway.js'
 
 /**
@@ -14,7 +14,7 @@ export async function verifyAuditOffline(config: Config): Promise<VerifyReport> 
   const store = await Store.open(await openStore(config))
   try {
     const key = signingKeyFor(config)
-    return await verifyStore(store, [key.publicKey])
+    return await verifyStore(store, [key.publicKey, ...previousKeysFor(config)])
   } finally {
     await store.close()
   }

@@ -13,11 +13,14 @@ export class AuditLog {
   readonly #store: Store
   readonly #key: SigningKey
   readonly #clock: () => Date
+  readonly #previousKeys: readonly KeyObject[]
 
-  constructor(store: Store, key: SigningKey, clock: () => Date = () => new Date()) {
+  /** `previousKeys`: keys `key` replaced, with which old checkpoints still verify. */
+  constructor(store: Store, key: SigningKey, clock: () => Date = () => new Date(), previousKeys: readonly KeyObject[] = []) {
     this.#store = store
     this.#key = key
     this.#clock = clock
+    this.#previousKeys = previousKeys
   }
 
   /** Events after `since`, for auditors and admins. */
@@ -33,7 +36,7 @@ export class AuditLog {
    */
   async verify(principal?: Principal): Promise<VerifyReport> {
     if (principal) requireAuditor(principal)
-    return verifyStore(this.#store, [this.#key.publicKey])
+    return verifyStore(this.#store, [this.#key.publicKey, ...this.#previousKeys])
   }
 
   /** Signs a checkpoint of the current head when it moved since the last one; returns it, or `undefined`. */

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto'
+import { randomBytes, type KeyObject } from 'node:crypto'
 import { errors as joseErrors, jwtVerify, SignJWT, type JWK } from 'jose'
 import { z } from 'zod'
-import type { SigningKey } from '../audit/index.js'
+import { signingKeyId, type SigningKey } from '../audit/index.js'
 import { CountersignError } from '../errors/index.js'
 import type { ActionRecord, ReviewRecord } from '../store/index.js'
 
@@ -35,16 +35,19 @@ export type ReceiptClaims = z.infer<typeof ReceiptClaimsSchema>
 export class Receipts {
   readonly #key: SigningKey
   readonly #issuer: string
+  readonly #previousKeys: readonly KeyObject[]
 
-  constructor(key: SigningKey, issuer: string) {
+  /** `previousKeys`: keys `key` replaced, published so that old receipts still check offline; never accepted for redemption. */
+  constructor(key: SigningKey, issuer: string, previousKeys: readonly KeyObject[] = []) {
     this.#key = key
     this.#issuer = issuer
+    this.#previousKeys = previousKeys
   }
 
-  /** The public keys receipts are signed with, as a JWK Set. */
+  /** The public keys receipts are signed with, as a JWK Set: the current key first, then the ones it replaced. */
   jwks(): { keys: JWK[] } {
-    const jwk = this.#key.publicKey.export({ format: 'jwk' }) as JWK
-    return { keys: [{ ...jwk, kid: this.#key.keyId, alg: 'EdDSA', use: 'sig' }] }
+    const jwk = (key: KeyObject): JWK => ({ ...(key.export({ format: 'jwk' }) as JWK), kid: signingKeyId(key), alg: 'EdDSA', use: 'sig' })
+    return { keys: [this.#key.publicKey, ...this.#previousKeys].map(jwk) }
   }
 
   /** A receipt for an action that may run now (allowed, or approved and within its execute window). */

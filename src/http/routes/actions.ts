@@ -36,6 +36,7 @@ const security = [{ bearer: [] }]
 const submitRoute = createRoute({
   method: 'post',
   path: '/v1/actions',
+  operationId: 'submitAction',
   tags: ['actions'],
   summary: 'Submit an action; with ?wait, hold the response until it leaves pending',
   security,
@@ -46,6 +47,7 @@ const submitRoute = createRoute({
 const getRoute = createRoute({
   method: 'get',
   path: '/v1/actions/{id}',
+  operationId: 'getAction',
   tags: ['actions'],
   summary: 'An action with its decision, reviews, timeline and result; with ?wait, hold until its status changes (from pending, or from ?from=)',
   security,
@@ -56,6 +58,7 @@ const getRoute = createRoute({
 const listRoute = createRoute({
   method: 'get',
   path: '/v1/actions',
+  operationId: 'listActions',
   tags: ['actions'],
   summary: 'Actions, newest first (humans)',
   security,
@@ -66,6 +69,7 @@ const listRoute = createRoute({
 const reviewRoute = createRoute({
   method: 'post',
   path: '/v1/actions/{id}/reviews',
+  operationId: 'reviewAction',
   tags: ['reviews'],
   summary: 'Approve or deny (humans; never your own request)',
   security,
@@ -76,6 +80,7 @@ const reviewRoute = createRoute({
 const cancelRoute = createRoute({
   method: 'post',
   path: '/v1/actions/{id}/cancel',
+  operationId: 'cancelAction',
   tags: ['actions'],
   summary: 'Cancel a pending action (its agent, its submitter, an admin)',
   security,
@@ -86,6 +91,7 @@ const cancelRoute = createRoute({
 const outcomeRoute = createRoute({
   method: 'post',
   path: '/v1/actions/{id}/outcome',
+  operationId: 'reportOutcome',
   tags: ['actions'],
   summary: 'Report how an action the agent executed itself went (allowed or approved actions, once)',
   security,
@@ -96,6 +102,7 @@ const outcomeRoute = createRoute({
 const decideRoute = createRoute({
   method: 'post',
   path: '/v1/decide',
+  operationId: 'decide',
   tags: ['actions'],
   summary: 'Dry run: the decision for an action; nothing is stored',
   security,
@@ -166,6 +173,7 @@ export function actionRoutes(app: OpenAPIHono<AppEnv>, gateway: Gateway, metrics
   app.openAPIRegistry.registerPath({
     method: 'get',
     path: '/v1/actions/{id}/events',
+    operationId: 'streamActionEvents',
     tags: ['actions'],
     summary: 'Server-sent events: `transition` for each audit event of the action (in order, none skipped), then `action` with the action as it is; again at every change until it is final',
     security,

@@ -9,6 +9,7 @@ const security = [{ bearer: [] }]
 const auditRoute = createRoute({
   method: 'get',
   path: '/v1/audit',
+  operationId: 'listAuditEvents',
   tags: ['audit'],
   summary: 'Audit events after a sequence number (auditors, admins)',
   security,
@@ -19,6 +20,7 @@ const auditRoute = createRoute({
 const verifyRoute = createRoute({
   method: 'get',
   path: '/v1/audit/verify',
+  operationId: 'verifyAudit',
   tags: ['audit'],
   summary: 'Verify the whole chain and its signed checkpoints (auditors, admins)',
   security,

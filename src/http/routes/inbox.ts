@@ -36,6 +36,7 @@ const problems = {
 const inboxRoute = createRoute({
   method: 'get',
   path: '/v1/inbox',
+  operationId: 'getInbox',
   tags: ['reviews'],
   summary: 'Pending actions, most urgent first, each saying whether you may review it and why not (humans)',
   security: [{ bearer: [] }],
@@ -45,6 +46,7 @@ const inboxRoute = createRoute({
 const eligibilityRoute = createRoute({
   method: 'get',
   path: '/v1/actions/{id}/eligibility',
+  operationId: 'getEligibility',
   tags: ['reviews'],
   summary: 'Whether you may review this action now, and if not, why (the review rules themselves, not a guess)',
   security: [{ bearer: [] }],

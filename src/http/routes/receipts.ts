@@ -14,6 +14,7 @@ const security = [{ bearer: [] }]
 const receiptRoute = createRoute({
   method: 'get',
   path: '/v1/actions/{id}/receipt',
+  operationId: 'getReceipt',
   tags: ['receipts'],
   summary: 'A signed single-use receipt for an allowed or approved action the agent executes itself (targets without a connector)',
   security,
@@ -24,6 +25,7 @@ const receiptRoute = createRoute({
 const redeemRoute = createRoute({
   method: 'post',
   path: '/v1/receipts/redeem',
+  operationId: 'redeemReceipt',
   tags: ['receipts'],
   summary: 'Redeem a receipt once, just before running the action: the action becomes executing; report its outcome after',
   security,
@@ -34,8 +36,10 @@ const redeemRoute = createRoute({
 const jwksRoute = createRoute({
   method: 'get',
   path: '/.well-known/jwks.json',
+  operationId: 'getJwks',
   tags: ['receipts'],
   summary: 'The public keys receipts are signed with (JWK Set)',
+  security: [],
   responses: { 200: json(z.object({ keys: z.array(z.record(z.string(), z.unknown())) }), 'The JWK Set') },
 })
 

@@ -11,6 +11,7 @@ const security = [{ bearer: [] }]
 const createTokenRoute = createRoute({
   method: 'post',
   path: '/v1/tokens',
+  operationId: 'createToken',
   tags: ['tokens'],
   summary: 'Issue a token for an agent or a human (admins); the token is shown once',
   security,
@@ -26,6 +27,7 @@ const createTokenRoute = createRoute({
 const listTokensRoute = createRoute({
   method: 'get',
   path: '/v1/tokens',
+  operationId: 'listTokens',
   tags: ['tokens'],
   summary: 'Tokens issued at run time (admins); hashes only',
   security,
@@ -35,6 +37,7 @@ const listTokensRoute = createRoute({
 const revokeTokenRoute = createRoute({
   method: 'delete',
   path: '/v1/tokens/{sha256}',
+  operationId: 'revokeToken',
   tags: ['tokens'],
   summary: 'Revoke a run-time token (admins)',
   security,

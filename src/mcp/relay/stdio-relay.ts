@@ -2,7 +2,7 @@ import type { Readable, Writable } from 'node:stream'
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { ErrorCode, InitializeResultSchema, isJSONRPCRequest, isJSONRPCResultResponse, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/sdk/types.js'
-import { MCP_PATH } from './http-endpoint.js'
+import { MCP_PATH } from './mcp-path.js'
 
 /** Where the relay finds the gateway, as whom, and which streams it speaks MCP on. */
 export interface RelayOptions {
