@@ -164,6 +164,7 @@ describe('postgres connector: read-only facts run in a READ ONLY transaction', (
       ["SELECT set_config('standard_conforming_strings', 'off', false)", /changes standard_conforming_strings \(set_config\)/],
       ["WITH x AS (SELECT pg_catalog.set_config(' Transaction_Read_Only'::text, 'off', true)) SELECT * FROM x", /changes transaction_read_only \(set_config\)/],
       ["SELECT set_config(lower('STANDARD_CONFORMING_STRINGS'), 'off', true)", /a setting named by an expression/],
+      ['COPY accounts FROM STDIN', /statement 1 is COPY … FROM STDIN, but an action has no data stream to send/],
     ]
     for (const [sql, reason] of refused) {
       for (const facts of [{ ...analyzer.analyze({ sql }).facts }, { read_only: true }, null]) {

@@ -51,7 +51,8 @@ export type PostgresPlan = { readonly statements: readonly PostgresStatement[] }
  * Splits stored SQL into its statements with the parser the analysis uses (libpg-query, its
  * statement locations), so the connector can send them one by one and the server never gets to
  * split the text its own way. Refuses, with the reason, SQL that does not parse, that splits into
- * another number of statements than `facts.count` says the analysis saw, that changes a pinned
+ * another number of statements than `facts.count` says the analysis saw, that copies from the
+ * client (`COPY … FROM STDIN`: an action has no data stream), that changes a pinned
  * setting or the transaction's access mode, or that controls the transaction itself: the
  * connector runs each action in one transaction of its own, which the action may not end. A
  * plain `BEGIN`/`START TRANSACTION` first and `COMMIT`/`END` last are accepted and left out,
@@ -89,6 +90,10 @@ export async function planPostgres(sql: unknown, facts: Readonly<Record<string, 
         return { refused: `statement ${index + 1} controls the transaction (${commandOf(transaction.kind)}), but the connector runs the action in one transaction of its own that the action may not end or restart; nothing was run` }
       }
     }
+    if (copiesFromClient(stmt)) {
+      // The action carries no data to send; over the extended protocol the driver could not even end the COPY.
+      return { refused: `statement ${index + 1} is COPY … FROM STDIN, but an action has no data stream to send; nothing was run` }
+    }
     const changed = guardedChange(stmt)
     if (changed !== undefined) {
       return { refused: `statement ${index + 1} changes ${changed}, which the connector pins for the whole action; nothing was run` }
@@ -106,6 +111,11 @@ function transactionKind(stmt: unknown): { kind: string; options: boolean; chain
   const node = isObject(stmt) && isObject(stmt.TransactionStmt) ? stmt.TransactionStmt : undefined
   if (node === undefined) return undefined
   return { kind: String(node.kind), options: Array.isArray(node.options) && node.options.length > 0, chain: node.chain === true }
+}
+
+function copiesFromClient(stmt: unknown): boolean {
+  const copy = isObject(stmt) && isObject(stmt.CopyStmt) ? stmt.CopyStmt : undefined
+  return copy !== undefined && copy.is_from === true && copy.is_program !== true && copy.filename === undefined
 }
 
 function commandOf(kind: string): string {
