@@ -3,7 +3,7 @@ import fc from 'fast-check'
 /**
  * FOR TESTS ONLY. The schema the generated PostgreSQL texts run against (see
  * {@link postgresSqlText}): two tables, a view, a sequence, a function that writes and one that
- * only reads, a procedure, a large object. Nothing shadows a built-in name: that class (bypass 4)
+ * only reads, a procedure, a domain whose CHECK writes and a composite holding it. Nothing shadows a built-in name: that class (bypass 4)
  * needs the target's catalog, which the analysis alone does not have.
  */
 export const POSTGRES_DIFFERENTIAL_SCHEMA = `
@@ -16,6 +16,9 @@ export const POSTGRES_DIFFERENTIAL_SCHEMA = `
   CREATE FUNCTION touch() RETURNS int LANGUAGE sql AS $$ UPDATE items SET qty = qty + 1 WHERE id = 1 RETURNING qty $$;
   CREATE FUNCTION peek() RETURNS bigint LANGUAGE sql STABLE AS $$ SELECT count(*) FROM items $$;
   CREATE PROCEDURE wipe() LANGUAGE sql AS $$ DELETE FROM logs $$;
+  CREATE FUNCTION audit_check(int) RETURNS bool LANGUAGE sql AS $$ INSERT INTO logs (msg) VALUES ('checked') RETURNING true $$;
+  CREATE DOMAIN checked_int AS int CHECK (audit_check(VALUE));
+  CREATE TYPE pair AS (a checked_int, b text);
 `
 
 const id = fc.integer({ min: -1, max: 25 })
@@ -57,6 +60,8 @@ const expression = fc.oneof(
       'touch()', 'peek()', 'random()', 'gen_random_uuid()', "pg_catalog.lower('X')", "public.touch()",
       '(SELECT count(*) FROM items)', '(SELECT max(id) FROM logs)', 'EXISTS (SELECT 1 FROM v_items)',
       "pg_sleep(0)", "query_to_xml('SELECT 1', true, false, '')", "format('%s', 1)",
+      "'4'::checked_int", 'CAST(5 AS checked_int)', "checked_int '6'", "ROW(1, 'x')::pair", "'(2,y)'::pair", "'7'::int", 'CAST(8 AS text)',
+      "(SELECT x FROM jsonb_to_record('{\"x\": 3}') AS r(x checked_int))", "(SELECT x FROM jsonb_to_record('{\"x\": 3}') AS r(x int))",
     ),
   },
 )
