@@ -12,10 +12,12 @@ import { POSTGRES_DIFFERENTIAL_SCHEMA, postgresSqlText } from './test-sql-texts.
 // The differential test: generated SQL texts go through the analysis and through the real
 // database in a transaction that is rolled back. No text the analysis calls read-only may change
 // anything. COUNTERSIGN_DIFFERENTIAL_COUNT sets how many texts (default 2000),
-// COUNTERSIGN_DIFFERENTIAL_SEED the generator's seed (the failures name it).
+// COUNTERSIGN_DIFFERENTIAL_SEED the generator's seed (the failures name it),
+// COUNTERSIGN_DIFFERENTIAL_WORKERS how many connections probe at once (default 3).
 
 const COUNT = Number(process.env['COUNTERSIGN_DIFFERENTIAL_COUNT'] ?? 2000)
 const SEED = Number(process.env['COUNTERSIGN_DIFFERENTIAL_SEED'] ?? 20261207)
+const WORKERS = Math.max(1, Number(process.env['COUNTERSIGN_DIFFERENTIAL_WORKERS'] ?? 3))
 
 /** What running one text did to the database. */
 interface Probe {
@@ -35,6 +37,11 @@ interface Probe {
 interface Leg {
   readonly name: string
   readonly texts: fc.Arbitrary<string>
+  /**
+   * A worker: the analysis, and ways ("modes") to run a text on a database of its own. The first
+   * mode runs every text (and must see change in many that are not read-only); the others only
+   * the texts the analysis calls read-only.
+   */
   open(): Promise<{ readonly analyze: (text: string) => boolean; readonly modes: Readonly<Record<string, (text: string) => Promise<Probe>>>; close(): Promise<void> }>
 }
 
@@ -141,34 +148,40 @@ const LEGS: readonly Leg[] = [postgresLeg]
 
 for (const leg of LEGS) {
   describe(`differential: analysis against ${leg.name}`, () => {
-    let opened: Awaited<ReturnType<Leg['open']>>
+    // Probes are bound by round trips, not CPU: workers, each with a database of its own, overlap them.
+    let workers: Awaited<ReturnType<Leg['open']>>[] = []
     before(async () => {
-      opened = await leg.open()
+      workers = await Promise.all(Array.from({ length: WORKERS }, () => leg.open()))
     })
     after(async () => {
-      await opened?.close()
+      await Promise.all(workers.map((worker) => worker.close()))
     })
 
     it(`no generated text the analysis calls read-only changes anything (${COUNT} texts, seed ${SEED})`, async () => {
       const texts = fc.sample(leg.texts, { seed: SEED, numRuns: COUNT })
       const falseReadOnly: string[] = []
       const tally: Record<string, number> = {}
-      for (const text of texts) {
-        const readOnly = opened.analyze(text)
-        for (const [mode, run] of Object.entries(opened.modes)) {
-          // Only the connector's mode also runs what is not read-only: it shows the probe sees change.
-          if (!readOnly && mode !== 'connector') continue
-          const probe = await run(text)
-          const key = `${mode} ${readOnly ? 'read_only' : 'not read_only'} ${probe.outcome}`
-          tally[key] = (tally[key] ?? 0) + 1
-          if (readOnly && probe.outcome === 'changed') falseReadOnly.push(`[${mode}] ${JSON.stringify(text)}: ${probe.detail}`)
+      const firstMode = Object.keys(workers[0]!.modes)[0]!
+      let next = 0
+      await Promise.all(workers.map(async (worker) => {
+        for (let index = next++; index < texts.length; index = next++) {
+          const text = texts[index]!
+          const readOnly = worker.analyze(text)
+          for (const [mode, run] of Object.entries(worker.modes)) {
+            // The first mode (the connector's) also runs what is not read-only: it shows the probe sees change.
+            if (!readOnly && mode !== firstMode) continue
+            const probe = await run(text)
+            const key = `${mode} ${readOnly ? 'read_only' : 'not read_only'} ${probe.outcome}`
+            tally[key] = (tally[key] ?? 0) + 1
+            if (readOnly && probe.outcome === 'changed') falseReadOnly.push(`[${mode}] ${JSON.stringify(text)}: ${probe.detail}`)
+          }
         }
-      }
+      }))
       console.log(`differential ${leg.name}: ${JSON.stringify(tally)}`)
       assert.deepEqual(falseReadOnly, [], `texts the analysis calls read-only changed the database (seed ${SEED})`)
       // The probe must see change where there is some, or the test proves nothing.
-      assert.ok((tally['connector not read_only changed'] ?? 0) > COUNT / 10, 'the probe saw too few changes')
-      for (const mode of Object.keys(opened.modes)) {
+      assert.ok((tally[`${firstMode} not read_only changed`] ?? 0) > COUNT / 10, 'the probe saw too few changes')
+      for (const mode of Object.keys(workers[0]!.modes)) {
         assert.ok((tally[`${mode} read_only unchanged`] ?? 0) > COUNT / 20, `too few read-only texts ran in the ${mode} mode`)
       }
     })
