@@ -133,6 +133,8 @@ const NOT_READ_ONLY: ReadonlyArray<readonly [string, string]> = [
   ['SELECT ROW(1)::my_composite', 'a cast to an unknown composite'],
   ['SELECT x FROM jsonb_to_record(\'{"x": 3}\') AS r(x my_domain)', 'a column definition list with an unknown type'],
   ["SELECT pg_input_is_valid('4', 'my_domain')", 'pg_input_is_valid runs the input (and CHECK) of a type named in text'],
+  ['SELECT jsonb_populate_record(h, \'{"a": 5}\') FROM holders h', "populating a row whose type (a table's) may hold a domain with a CHECK"],
+  ['SELECT * FROM json_populate_recordset(NULL::t, \'[{"a": 5}]\')', 'json_populate_recordset'],
   ['SELECT 1; DELETE FROM t', 'one modifying statement among read-only ones'],
   ['SELEC 1', 'unparseable SQL'],
   ['', 'empty SQL'],

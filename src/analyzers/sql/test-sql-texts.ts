@@ -19,6 +19,8 @@ export const POSTGRES_DIFFERENTIAL_SCHEMA = `
   CREATE FUNCTION audit_check(int) RETURNS bool LANGUAGE sql AS $$ INSERT INTO logs (msg) VALUES ('checked') RETURNING true $$;
   CREATE DOMAIN checked_int AS int CHECK (audit_check(VALUE));
   CREATE TYPE pair AS (a checked_int, b text);
+  CREATE TABLE holders (id int PRIMARY KEY, a checked_int, b text);
+  INSERT INTO holders VALUES (1, 1, 'x');
 `
 
 const id = fc.integer({ min: -1, max: 25 })
@@ -62,6 +64,10 @@ const expression = fc.oneof(
       "pg_sleep(0)", "query_to_xml('SELECT 1', true, false, '')", "format('%s', 1)",
       "'4'::checked_int", 'CAST(5 AS checked_int)', "checked_int '6'", "ROW(1, 'x')::pair", "'(2,y)'::pair", "'7'::int", 'CAST(8 AS text)',
       "(SELECT x FROM jsonb_to_record('{\"x\": 3}') AS r(x checked_int))", "(SELECT x FROM jsonb_to_record('{\"x\": 3}') AS r(x int))",
+      "(SELECT jsonb_populate_record(h, '{\"a\": 5}') FROM holders h LIMIT 1)", "(SELECT json_populate_record(h, '{\"a\": 5}') FROM holders h LIMIT 1)",
+      "(SELECT count(*) FROM jsonb_populate_recordset(NULL::holders, '[{\"a\": 5}]'))", "(SELECT count(*) FROM holders WHERE a = '5')",
+      "(SELECT a FROM holders UNION SELECT '6' LIMIT 1)", '(SELECT coalesce(a, 7) FROM holders LIMIT 1)', '(SELECT row_to_json(h) FROM holders h LIMIT 1)',
+      "(SELECT CASE WHEN id > 0 THEN a ELSE '8' END FROM holders LIMIT 1)", "(SELECT max(a) FROM holders)",
     ),
   },
 )
@@ -113,7 +119,9 @@ const other = fc.constantFrom(
   "SELECT $x$; DELETE FROM items; $x$",
 )
 
-const statement = fc.oneof({ weight: 5, arbitrary: select }, { weight: 3, arbitrary: write }, { weight: 2, arbitrary: cte }, { weight: 3, arbitrary: other })
+const explain = fc.tuple(fc.constantFrom('EXPLAIN ', 'EXPLAIN ANALYZE ', 'EXPLAIN (ANALYZE false, COSTS off) ', 'EXPLAIN (ANALYZE) '), fc.oneof(select, write, cte)).map(([e, s]) => e + s)
+
+const statement = fc.oneof({ weight: 5, arbitrary: select }, { weight: 3, arbitrary: write }, { weight: 2, arbitrary: cte }, { weight: 3, arbitrary: other }, { weight: 1, arbitrary: explain })
 
 /**
  * FOR TESTS ONLY. PostgreSQL texts of one to four statements over
