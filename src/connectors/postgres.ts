@@ -82,11 +82,10 @@ class PostgresConnector implements Connector {
     client.on('error', onError)
     let current: PostgresStatement | undefined
     try {
-      await client.query(readOnly ? 'BEGIN READ ONLY' : 'BEGIN')
-      // Bounds each statement on the server too, should this process die while it runs.
-      await client.query(`SET LOCAL statement_timeout = ${timeout}`)
-      // A read-only transaction takes its snapshot here, after which it can no longer be made read-write.
-      await client.query(readOnly ? PIN_QUERY : PIN_SQL)
+      // One round trip of the connector's own text: the transaction, a statement timeout on the
+      // server too (should this process die while a statement runs), the pinned settings. A
+      // read-only transaction takes its snapshot here, after which it can no longer be made read-write.
+      await client.query(`${readOnly ? 'BEGIN READ ONLY' : 'BEGIN'}; SET LOCAL statement_timeout = ${timeout}; ${readOnly ? PIN_QUERY : PIN_SQL}`)
       let lastCount: number | null = null
       for (const [index, statement] of plan.statements.entries()) {
         if (index > 0) await client.query(PIN_SQL)
