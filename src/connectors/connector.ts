@@ -46,6 +46,11 @@ export interface ExecutionResult {
   readonly columns?: readonly string[] | undefined
   readonly rows?: readonly (readonly unknown[])[] | undefined
   readonly row_count?: number | undefined
+  /**
+   * `sql`: true when the statements ran in a `READ ONLY` transaction because the facts said
+   * read-only, so the database itself refused any write the analysis missed. Absent otherwise.
+   */
+  readonly read_only_enforced?: true | undefined
   /** `shell`: the process's exit code (or the signal that ended it) and its output. */
   readonly exit_code?: number | null | undefined
   readonly signal?: string | null | undefined

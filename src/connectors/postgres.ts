@@ -5,6 +5,7 @@ import type { Connector, ExecutionRequest, ExecutionResult } from './connector.j
 import { connectorType } from './connector-type.js'
 import { sqlOptionsSchema } from './options.js'
 import { Redactor } from './redact.js'
+import { PIN_QUERY, PIN_SQL, planPostgres, type PostgresStatement } from './postgres-statements.js'
 import { elapsed, failure, refusal } from './results.js'
 import { ResultSets } from './sql-rows.js'
 import { SqlDeadline } from './sql-deadline.js'
@@ -13,7 +14,11 @@ import { SqlDeadline } from './sql-deadline.js'
 const PostgresOptionsSchema = sqlOptionsSchema('postgres')
 type PostgresOptions = z.output<typeof PostgresOptionsSchema>
 
-/** `postgres`: runs the approved SQL in one transaction on a PostgreSQL server. */
+/**
+ * `postgres`: runs the approved SQL in one transaction on a PostgreSQL server, statement by
+ * statement as the analysis parsed it, with the settings the analysis assumed pinned
+ * (`postgres-statements.ts`); in a `READ ONLY` transaction when the facts say read-only.
+ */
 export const postgres = connectorType({
   type: 'postgres',
   kind: 'sql',
@@ -51,6 +56,12 @@ class PostgresConnector implements Connector {
     const started = performance.now()
     const refused = refusal(request, this.type, 'sql')
     if (refused) return failure(started, refused)
+    const sql = request.action.payload.sql
+    const plan = await planPostgres(sql, request.facts)
+    if ('refused' in plan) return failure(started, plan.refused)
+    // Analysis decides, execution enforces: what the facts call read-only, the database must find read-only too.
+    const readOnly = request.facts?.read_only === true
+    const enforced = readOnly ? { read_only_enforced: true as const } : {}
     const url = resolveSecret(this.#options.url)
     const redactor = new Redactor([url])
     const timeout = this.#options.statement_timeout
@@ -69,18 +80,31 @@ class PostgresConnector implements Connector {
     // A connection that breaks between statements emits on the client: without a listener, that would end the process.
     const onError = () => {}
     client.on('error', onError)
+    let current: PostgresStatement | undefined
     try {
-      await client.query('BEGIN')
-      // Bounds each statement on the server too, should this process die while it runs.
-      await client.query(`SET LOCAL statement_timeout = ${timeout}`)
-      const lastCount = await stream(client, String(request.action.payload.sql), sets)
+      // One round trip of the connector's own text: the transaction, a statement timeout on the
+      // server too (should this process die while a statement runs), the pinned settings. A
+      // read-only transaction takes its snapshot here, after which it can no longer be made read-write.
+      await client.query(`${readOnly ? 'BEGIN READ ONLY' : 'BEGIN'}; SET LOCAL statement_timeout = ${timeout}; ${readOnly ? PIN_QUERY : PIN_SQL}`)
+      let lastCount: number | null = null
+      for (const [index, statement] of plan.statements.entries()) {
+        if (index > 0) await client.query(PIN_SQL)
+        current = statement
+        lastCount = await stream(client, statement.text, sets)
+      }
+      current = undefined
       await client.query('COMMIT')
-      return redactor.result({ status: 'succeeded', duration_ms: elapsed(started), ...sets.outcome(lastCount) })
+      return redactor.result({ status: 'succeeded', duration_ms: elapsed(started), ...sets.outcome(lastCount), ...enforced })
     } catch (error) {
       await rollback(client)
       const why = deadline.reason ?? (isTimeout(error) ? `the SQL did not finish within ${timeout / 1000}s` : undefined)
-      const message = why ? `${why}; it was cancelled and rolled back` : `${describe(error, String(request.action.payload.sql))}; the transaction was rolled back`
-      return failure(started, message, redactor)
+      const described = describe(error, String(sql), current)
+      const message = why
+        ? `${why}; it was cancelled and rolled back`
+        : readOnly && isReadOnlyViolation(error)
+          ? `the database refused a write in the read-only transaction: ${described}; the transaction was rolled back`
+          : `${described}; the transaction was rolled back`
+      return { ...failure(started, message, redactor), ...enforced }
     } finally {
       deadline.clear()
       client.off('error', onError)
@@ -116,11 +140,14 @@ class PostgresConnector implements Connector {
   }
 }
 
-/** Runs the SQL (one or more statements, simple protocol) streaming rows into `sets`; resolves the last statement's count. */
+/**
+ * Runs one statement streaming its rows into `sets`; resolves its count. The extended protocol:
+ * the server refuses text that it would read as more than one statement.
+ */
 function stream(client: pg.PoolClient, sql: string, sets: ResultSets): Promise<number | null> {
   return new Promise((resolve, reject) => {
     // rowMode 'array': columns of the same name stay apart. A `row` listener stops pg from keeping rows.
-    const query = new pg.Query({ text: sql, rowMode: 'array' } as pg.QueryConfig)
+    const query = new pg.Query({ text: sql, rowMode: 'array', queryMode: 'extended' } as pg.QueryConfig)
     let current: unknown
     query.on('row', (row: unknown[], result?: pg.ResultBuilder) => {
       if (result && result !== current) {
@@ -166,20 +193,28 @@ async function rollback(client: pg.PoolClient): Promise<boolean> {
   }
 }
 
+/** SQLSTATE 25006, read_only_sql_transaction: the server refused a write because the transaction is read-only. */
+function isReadOnlyViolation(error: unknown): boolean {
+  return (error as { code?: string })?.code === '25006'
+}
+
 function isTimeout(error: unknown): boolean {
   return (error as { code?: string })?.code === '57014' && /statement timeout/.test((error as Error).message)
 }
 
-/** A one-line description of a driver error: the server's message, its SQLSTATE and where in the SQL. */
-function describe(error: unknown, sql?: string): string {
+/**
+ * A one-line description of a driver error: the server's message, its SQLSTATE and where in the
+ * stored SQL (the server counts in characters from the start of `statement`).
+ */
+function describe(error: unknown, sql?: string, statement?: PostgresStatement): string {
   if (!(error instanceof Error)) return 'unknown error'
   const { code, position, detail } = error as Error & { code?: string; position?: string; detail?: string }
   const text = error.message || (code ? `error ${code}` : error.name)
   if (!code || !/^[0-9A-Z]{5}$/.test(code)) return text
   let where = ''
-  if (sql !== undefined && position && /^\d+$/.test(position)) {
-    const before = sql.slice(0, Number(position) - 1).split('\n')
-    where = ` at line ${before.length}, column ${before.at(-1)!.length + 1}`
+  if (sql !== undefined && statement !== undefined && position && /^\d+$/.test(position)) {
+    const before = [...sql].slice(0, statement.offset + Number(position) - 1).join('').split('\n')
+    where = ` at line ${before.length}, column ${[...before.at(-1)!].length + 1}`
   }
   return `${text} (SQLSTATE ${code}${where})${detail ? `: ${detail}` : ''}`
 }

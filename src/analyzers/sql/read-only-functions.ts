@@ -10,7 +10,11 @@
  * - functions that run SQL given as text (`query_to_xml`, `ts_stat`, `ts_rewrite`), which could hide anything;
  * - `pg_sleep*`, which holds a connection and its locks for as long as asked;
  * - `txid_current`/`pg_current_xact_id`, which assign a transaction id (a write to the xid counter);
- * - `setseed`, which changes session state.
+ * - `setseed`, which changes session state;
+ * - `pg_input_is_valid`/`pg_input_error_info`, which run the input function of a type named in
+ *   text, and `json(b)_populate_record(set)`, which fill in fields of the row type of their first
+ *   argument: either runs the CHECK of a domain, which may call any function (a table's row type
+ *   may hold one without the query naming it).
  * Only unqualified names and names qualified with `pg_catalog` are looked up here: a function
  * in any other schema is someone's own, whatever its name.
  */
@@ -69,9 +73,7 @@ const READ_ONLY_FUNCTIONS: ReadonlySet<string> = new Set([
   'json_build_object', 'jsonb_build_object', 'json_object', 'jsonb_object', 'json_array_length',
   'jsonb_array_length', 'json_each', 'jsonb_each', 'json_each_text', 'jsonb_each_text',
   'json_extract_path', 'jsonb_extract_path', 'json_extract_path_text', 'jsonb_extract_path_text',
-  'json_object_keys', 'jsonb_object_keys', 'json_populate_record', 'jsonb_populate_record',
-  'jsonb_populate_record_valid', 'json_populate_recordset', 'jsonb_populate_recordset',
-  'json_to_record', 'jsonb_to_record', 'json_to_recordset', 'jsonb_to_recordset',
+  'json_object_keys', 'jsonb_object_keys', 'json_to_record', 'jsonb_to_record', 'json_to_recordset', 'jsonb_to_recordset',
   'json_array_elements', 'jsonb_array_elements', 'json_array_elements_text',
   'jsonb_array_elements_text', 'json_typeof', 'jsonb_typeof', 'json_strip_nulls',
   'jsonb_strip_nulls', 'jsonb_set', 'jsonb_set_lax', 'jsonb_insert', 'jsonb_pretty',
@@ -121,7 +123,7 @@ const READ_ONLY_FUNCTIONS: ReadonlySet<string> = new Set([
   'pg_relation_filepath', 'pg_filenode_relation', 'pg_partition_tree', 'pg_partition_ancestors',
   'pg_partition_root', 'pg_typeof', 'format_type', 'to_regclass', 'to_regcollation',
   'to_regnamespace', 'to_regoper', 'to_regoperator', 'to_regproc', 'to_regprocedure', 'to_regrole',
-  'to_regtype', 'to_regtypemod', 'pg_input_is_valid', 'pg_input_error_info', 'pg_get_viewdef',
+  'to_regtype', 'to_regtypemod', 'pg_get_viewdef',
   'pg_get_functiondef', 'pg_get_function_arguments', 'pg_get_function_identity_arguments',
   'pg_get_function_result', 'pg_get_function_sqlbody', 'pg_get_indexdef', 'pg_get_constraintdef',
   'pg_get_triggerdef', 'pg_get_ruledef', 'pg_get_expr', 'pg_get_statisticsobjdef',

@@ -42,6 +42,8 @@ const READ_ONLY: ReadonlyArray<readonly [string, string]> = [
   ['PREPARE q AS SELECT * FROM t WHERE id = $1; EXECUTE q(1); DEALLOCATE q', 'EXECUTE of a read-only statement prepared in the same input'],
   ['DECLARE c CURSOR FOR SELECT * FROM t; FETCH 10 FROM c; CLOSE c', 'a cursor over a read-only query declared in the same input'],
   ['-- a comment\nSELECT 1 /* another */', 'comments around a query'],
+  ["SELECT '1'::int, x::text, CAST(y AS timestamptz), '{}'::jsonb, z::varchar(3)[], 't'::regclass, 2::double precision FROM t", 'casts to built-in types'],
+  ['SELECT * FROM jsonb_to_record(\'{"a": 1}\') AS r(a int, b text)', 'a column definition list of built-in types'],
 ]
 
 const NOT_READ_ONLY: ReadonlyArray<readonly [string, string]> = [
@@ -125,6 +127,14 @@ const NOT_READ_ONLY: ReadonlyArray<readonly [string, string]> = [
   ['SELECT 1 WHERE 1 OPERATOR(myschema.===) 1', 'an operator from another schema'],
   ['SELECT a === b FROM t', 'an unknown operator'],
   ['SELECT * FROM t TABLESAMPLE evil (1)', 'an unknown sampling method'],
+  ["SELECT '4'::my_domain", 'a cast to a type that may be a domain whose CHECK calls any function'],
+  ['SELECT CAST(1 AS public.int4)', 'a built-in type name in another schema'],
+  ["SELECT my_type '4'", 'a typed literal of an unknown type'],
+  ['SELECT ROW(1)::my_composite', 'a cast to an unknown composite'],
+  ['SELECT x FROM jsonb_to_record(\'{"x": 3}\') AS r(x my_domain)', 'a column definition list with an unknown type'],
+  ["SELECT pg_input_is_valid('4', 'my_domain')", 'pg_input_is_valid runs the input (and CHECK) of a type named in text'],
+  ['SELECT jsonb_populate_record(h, \'{"a": 5}\') FROM holders h', "populating a row whose type (a table's) may hold a domain with a CHECK"],
+  ['SELECT * FROM json_populate_recordset(NULL::t, \'[{"a": 5}]\')', 'json_populate_recordset'],
   ['SELECT 1; DELETE FROM t', 'one modifying statement among read-only ones'],
   ['SELEC 1', 'unparseable SQL'],
   ['', 'empty SQL'],

@@ -2,11 +2,11 @@ import { isObject } from './names.js'
 import type { TreeWalk } from './tree-walker.js'
 
 /**
- * Whether a walked tree holds nothing that acts: no call outside the allow-lists, no
+ * Whether a walked tree holds nothing that acts: no call, operator or type outside the allow-lists, no
  * data-modifying or other non-SELECT statement inside, no row locks, no `SELECT … INTO`.
  */
 export function walkIsClean(walk: TreeWalk): boolean {
-  return walk.unsafeFunctions.length === 0 && walk.unsafeOperators.length === 0 &&
+  return walk.unsafeFunctions.length === 0 && walk.unsafeOperators.length === 0 && walk.unsafeTypes.length === 0 &&
     walk.writes.length === 0 && walk.nested.length === 0 && !walk.locking && walk.into === ''
 }
 

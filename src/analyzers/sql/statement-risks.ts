@@ -19,6 +19,7 @@ export function callRisks(walk: TreeWalk): Risk[] {
   const risks: Risk[] = []
   for (const name of walk.unsafeFunctions) risks.push({ rank: 1, text: `calls ${name}`, call: true })
   for (const op of walk.unsafeOperators) risks.push({ rank: 2, text: `uses operator ${op}, which may run any function`, call: true })
+  for (const type of walk.unsafeTypes) risks.push({ rank: 2, text: `converts to type ${type}, whose checks and casts may run any function` })
   return risks
 }
 

@@ -1,5 +1,6 @@
 import { isReadOnlyFunction } from './read-only-functions.js'
 import { isReadOnlyOperator } from './read-only-operators.js'
+import { isReadOnlyType } from './read-only-types.js'
 import { functionName, isObject, rangeVarName, stringsOf } from './names.js'
 import { statementLimitsRows } from './where-clause.js'
 
@@ -35,6 +36,8 @@ export interface TreeWalk {
   readonly unsafeFunctions: readonly string[]
   /** Operators not on the read-only allow-list, as written (`myschema.===`). */
   readonly unsafeOperators: readonly string[]
+  /** Types values are converted to (casts, column definition lists) that are not on the built-in allow-list. */
+  readonly unsafeTypes: readonly string[]
   readonly writes: readonly NestedWrite[]
   /** Node names of any other statements nested inside (not SELECT), e.g. `GrantStmt` in CREATE SCHEMA. */
   readonly nested: readonly string[]
@@ -49,6 +52,7 @@ interface WalkState {
   readonly functions: string[]
   readonly unsafeFunctions: string[]
   readonly unsafeOperators: string[]
+  readonly unsafeTypes: string[]
   readonly writes: NestedWrite[]
   readonly nested: string[]
   locking: boolean
@@ -70,7 +74,7 @@ interface WalkState {
  */
 export function walkTree(statement: Obj): TreeWalk {
   const state: WalkState = {
-    tables: [], functions: [], unsafeFunctions: [], unsafeOperators: [], writes: [], nested: [],
+    tables: [], functions: [], unsafeFunctions: [], unsafeOperators: [], unsafeTypes: [], writes: [], nested: [],
     locking: false, into: '', scope: [], cteDepth: 0,
   }
   visitObject(statement, state)
@@ -130,6 +134,10 @@ function visitObject(node: Obj, w: WalkState): void {
         break
       case 'SortBy':
         checkOperator((value as Obj).useOp, w)
+        break
+      case 'typeName':
+      case 'TypeName':
+        checkType((value as Obj).names, w)
         break
       case 'InsertStmt':
       case 'UpdateStmt':
@@ -197,6 +205,12 @@ function checkOperator(name: unknown, w: WalkState): void {
   if (!Array.isArray(name) || name.length === 0) return
   const parts = stringsOf(name)
   if (!isReadOnlyOperator(parts)) addUnique(w.unsafeOperators, parts.join('.'))
+}
+
+function checkType(names: unknown, w: WalkState): void {
+  if (!Array.isArray(names) || names.length === 0) return
+  const parts = stringsOf(names)
+  if (!isReadOnlyType(parts)) addUnique(w.unsafeTypes, parts.join('.'))
 }
 
 function addWrite(key: WriteStatement, stmt: Obj, w: WalkState): void {
