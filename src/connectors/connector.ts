@@ -50,7 +50,7 @@ export interface ExecutionResult {
    * `sql`: true when the statements ran in a `READ ONLY` transaction because the facts said
    * read-only, so the database itself refused any write the analysis missed. Absent otherwise.
    */
-  readonly read_only_enforced?: true | undefined
+  readonly read_only_enforced?: boolean | undefined
   /** `shell`: the process's exit code (or the signal that ended it) and its output. */
   readonly exit_code?: number | null | undefined
   readonly signal?: string | null | undefined
@@ -70,11 +70,6 @@ export interface ExecutionResult {
   /** `shell`: the bytes each stream produced, when either was cut. */
   readonly stdout_bytes_total?: number | undefined
   readonly stderr_bytes_total?: number | undefined
-  /**
-   * True when the action ran with the target itself refusing writes (a `READ ONLY` transaction)
-   * because its facts said read-only: a write the analysis missed failed in the database.
-   */
-  readonly read_only_enforced?: boolean | undefined
 }
 
 /**

@@ -372,7 +372,7 @@ export class Gateway {
         digest: current.digest,
         policy_version: current.policyVersion,
         // The result itself may hold data the log should not: the log vouches for it by hash.
-        data: { executor, duration_ms: result.duration_ms, error: result.error ?? null, truncated: result.truncated, ...(result.read_only_enforced ? { read_only_enforced: true } : {}), result_sha256: createHash('sha256').update(canonicalJson(stored)).digest('hex') },
+        data: { executor, duration_ms: result.duration_ms, error: result.error ?? null, truncated: result.truncated, ...(result.read_only_enforced ? { read_only_enforced: true } : {}), ...(result.sandboxed ? { sandboxed: true } : {}), result_sha256: createHash('sha256').update(canonicalJson(stored)).digest('hex') },
       }
       return { change: { status: result.status, deadline: null, leaseOwner: null, result: stored, events: [event] }, value: true }
     })
