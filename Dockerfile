@@ -32,6 +32,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 # No install scripts: the parsers are WebAssembly and nothing needs compiling.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+# bubblewrap: the sandbox for shell commands the policy allows without review (docs/security.md).
+RUN apt-get update && apt-get install -y --no-install-recommends bubblewrap && rm -rf /var/lib/apt/lists/*
 COPY bin ./bin
 COPY examples ./examples
 COPY --from=build /src/dist ./dist
