@@ -98,7 +98,7 @@ export class CommandCollector {
 
   /** Records a word the shell expands (a glob, brace, tilde or expansion), and whether it may name a secret file. */
   private noteWord(word: Word, recursive = false): void {
-    const expands = word.dynamic || word.text.startsWith('~')
+    const expands = word.dynamic || word.tilde === true
     if (expands) this.globs.add(word.text)
     if (recursive ? containsSensitivePath(word.text, expands) : isSensitivePath(word.text, expands)) this.sensitivePaths.add(word.text)
   }

@@ -132,8 +132,8 @@ function conditionalEvaluates(test: Node, double: boolean): string | null {
       if (sides.some((side) => arithmeticReadsData(side.text.replace(/["']/g, '')))) return `arithmetic comparison on data (${node.text})`
     }
     if (node.type === 'unary_expression' && operator === '-v') {
-      const name = node.namedChildren.find((child) => child !== null && child.type !== 'test_operator')?.text ?? ''
-      const reason = nameEvaluates(name, false)
+      const name = (node.namedChildren.find((child) => child !== null && child.type !== 'test_operator')?.text ?? '').replace(/["']/g, '')
+      const reason = nameEvaluates(name, /[$`]/.test(name))
       if (reason !== null) return reason
     }
     for (const child of node.namedChildren) if (child !== null) stack.push(child)

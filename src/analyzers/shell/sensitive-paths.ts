@@ -5,16 +5,26 @@
  * sensitive when some expansion of it could be a sensitive path.
  */
 
-/** One position of a pattern: a set of characters, or `*` (any string, `/` included). */
-type Token = { readonly star: true } | { readonly star: false; readonly accepts: (ch: string) => boolean; readonly sample: string }
-
-const STAR: Token = { star: true }
-
-function char(ch: string): Token {
-  return { star: false, accepts: (other) => other === ch, sample: ch }
+/**
+ * One position of a pattern: `any` is a string of any characters (a variable may hold `/`),
+ * `segment` one of characters other than `/` (a glob `*`: bash never matches `/` with it), `one`
+ * a single character that `accepts` allows.
+ */
+interface Token {
+  readonly kind: 'any' | 'segment' | 'one'
+  readonly accepts: (ch: string) => boolean
+  /** A character it accepts, tried first when looking for one two tokens share. */
+  readonly sample: string
 }
 
-const ANY_CHAR: Token = { star: false, accepts: () => true, sample: 'x' }
+const STAR: Token = { kind: 'any', accepts: () => true, sample: 'x' }
+const SEGMENT: Token = { kind: 'segment', accepts: (ch) => ch !== '/', sample: 'x' }
+/** `?`: one character, never `/`. */
+const ANY_CHAR: Token = { kind: 'one', accepts: (ch) => ch !== '/', sample: 'x' }
+
+function char(ch: string): Token {
+  return { kind: 'one', accepts: (other) => other === ch, sample: ch }
+}
 
 /**
  * Sensitive locations as patterns in which `*` stands for any string. Each starts with `*` so that
@@ -36,7 +46,24 @@ const SENSITIVE_PATTERNS: readonly string[] = [
   '*.countersign*', '*audit-ed25519*', '*quickstart-tokens*', '*countersign.y*ml*',
 ]
 
-const PATTERNS: readonly (readonly Token[])[] = SENSITIVE_PATTERNS.map((pattern) => [...pattern].map((ch) => (ch === '*' ? STAR : char(ch))))
+function compile(pattern: string): Token[] {
+  return [...pattern].map((ch) => (ch === '*' ? STAR : char(ch)))
+}
+
+/** Patterns with a directory in them (`/proc/PID/environ`, `.aws/credentials`): a glob or variable may reach them. */
+const PATH_PATTERNS: readonly (readonly Token[])[] = SENSITIVE_PATTERNS.filter((pattern) => pattern.slice(1).includes('/')).map(compile)
+/**
+ * Patterns on a file name alone (`*.env`, `*.pem`, `*secrets*`): there a `*` or a variable in the
+ * word would match almost anything (`ls *` might list `prod.env`), so only its literal characters
+ * and `?`/`[…]` positions are compared, and such a word is left to `globs`.
+ */
+const NAME_PATTERNS: readonly (readonly Token[])[] = SENSITIVE_PATTERNS.filter((pattern) => !pattern.slice(1).includes('/')).map(compile)
+
+function matches(tokens: readonly Token[]): boolean {
+  if (PATH_PATTERNS.some((pattern) => intersects(tokens, pattern))) return true
+  const fixed = tokens.filter((token) => token.kind === 'one')
+  return NAME_PATTERNS.some((pattern) => intersects(fixed, pattern))
+}
 
 /**
  * Whether `word` may name a file holding secrets. `expands` says whether the shell expands it
@@ -50,8 +77,8 @@ export function isSensitivePath(word: string, expands: boolean): boolean {
   const forms = expands ? [patternOf(word), patternOf(normalize(word))] : [literalTokens(word), literalTokens(normalize(word))]
   // A word that is nothing but an expansion (`$F`, `$((n))`) says nothing about where it points:
   // it is in `globs`, which is where a policy refuses it.
-  if (forms.every((tokens) => tokens.every((token) => token.star))) return false
-  return forms.some((tokens) => PATTERNS.some((pattern) => intersects(tokens, pattern)))
+  if (forms.every((tokens) => tokens.every((token) => token.kind !== 'one'))) return false
+  return forms.some(matches)
 }
 
 /** Where secrets live on a system, as absolute patterns: a directory above one of them holds one. */
@@ -68,10 +95,10 @@ const SECRET_LOCATIONS: readonly (readonly Token[])[] = [
  */
 export function containsSensitivePath(word: string, expands: boolean): boolean {
   if (isSensitivePath(word, expands)) return true
-  if (!word.startsWith('/') && !word.startsWith('~')) return false
+  if (!word.startsWith('/') && !word.startsWith('~') && !/^\$\{?HOME\b/.test(word)) return false
   const base = expands ? patternOf(word) : literalTokens(normalize(word))
   const tail = base.at(-1)
-  const tokens = tail !== undefined && !tail.star && tail.sample === '/' ? [...base, STAR] : [...base, char('/'), STAR]
+  const tokens = tail !== undefined && tail.kind === 'one' && tail.sample === '/' ? [...base, STAR] : [...base, char('/'), STAR]
   return SECRET_LOCATIONS.some((pattern) => intersects(tokens, pattern))
 }
 
@@ -97,10 +124,11 @@ function literalTokens(text: string): Token[] {
 function patternOf(word: string): Token[] {
   const tokens: Token[] = []
   let i = 0
-  if (word.startsWith('~')) {
-    tokens.push(STAR)
-    i = 1
-    while (i < word.length && word[i] !== '/') i++
+  // A home directory (`~`, `~user`, `$HOME`) is somewhere like /home/user, not any path at all.
+  const home = /^(~[A-Za-z0-9._-]*|\$HOME\b|\$\{HOME\})/.exec(word)
+  if (home !== null) {
+    tokens.push(...literalTokens('/home/user'))
+    i = home[0].length
   }
   while (i < word.length) {
     const ch = word[i] as string
@@ -114,7 +142,7 @@ function patternOf(word: string): Token[] {
       i = skipBalanced(word, i + 1, '(', ')')
       continue
     }
-    if (ch === '*') tokens.push(STAR)
+    if (ch === '*') tokens.push(SEGMENT)
     else if (ch === '?') tokens.push(ANY_CHAR)
     else if (ch === '{' && word.indexOf('}', i) !== -1) {
       tokens.push(STAR)
@@ -135,7 +163,7 @@ function patternOf(word: string): Token[] {
   return tokens
 }
 
-/** `[abc]`, `[a-z]`, `[!x]`, `[^x]`; character classes such as `[[:alpha:]]` accept anything. */
+/** `[abc]`, `[a-z]`, `[!x]`, `[^x]`; character classes such as `[[:alpha:]]` accept anything but `/`. */
 function bracket(body: string): Token {
   const negated = body.startsWith('!') || body.startsWith('^')
   const set = negated ? body.slice(1) : body
@@ -150,8 +178,8 @@ function bracket(body: string): Token {
     }
     return false
   }
-  if (negated) return { star: false, accepts: (ch) => !accepts(ch), sample: 'x' }
-  return { star: false, accepts, sample: set[0] ?? 'x' }
+  if (negated) return { kind: 'one', accepts: (ch) => ch !== '/' && !accepts(ch), sample: 'x' }
+  return { kind: 'one', accepts: (ch) => ch !== '/' && accepts(ch), sample: set[0] ?? 'x' }
 }
 
 function skipExpansion(word: string, at: number): number {
@@ -180,9 +208,9 @@ function skipBalanced(word: string, at: number, open: string, close: string): nu
 }
 
 /**
- * Whether some string matches both patterns: a search over pairs of positions, each `*` either
- * ending or eating one position of the other side. Sets are compared by trying the characters
- * the other side names, or a sample of its own.
+ * Whether some string matches both patterns: a search over pairs of positions. A `any` or
+ * `segment` token may end (move past it) or take one more character; a `one` token takes one.
+ * A step takes a character both current tokens accept.
  */
 function intersects(a: readonly Token[], b: readonly Token[]): boolean {
   const seen = new Set<number>()
@@ -196,23 +224,17 @@ function intersects(a: readonly Token[], b: readonly Token[]): boolean {
     if (i === a.length && j === b.length) return true
     const x = a[i]
     const y = b[j]
-    if (x?.star) {
-      stack.push([i + 1, j])
-      if (y !== undefined) stack.push([i, j + 1])
-    }
-    if (y?.star) {
-      stack.push([i, j + 1])
-      if (x !== undefined) stack.push([i + 1, j])
-    }
-    if (x !== undefined && y !== undefined && !x.star && !y.star && overlap(x, y)) stack.push([i + 1, j + 1])
+    if (x !== undefined && x.kind !== 'one') stack.push([i + 1, j])
+    if (y !== undefined && y.kind !== 'one') stack.push([i, j + 1])
+    if (x === undefined || y === undefined || (x.kind !== 'one' && y.kind !== 'one')) continue
+    if (shareCharacter(x, y)) stack.push([x.kind === 'one' ? i + 1 : i, y.kind === 'one' ? j + 1 : j])
   }
   return false
 }
 
-function overlap(x: Token & { star: false }, y: Token & { star: false }): boolean {
+function shareCharacter(x: Token, y: Token): boolean {
   if (x.accepts(y.sample) && y.accepts(y.sample)) return true
   if (y.accepts(x.sample) && x.accepts(x.sample)) return true
-  // Two sets with no named character in common, such as `[!a]` and `[!b]`: try printable ASCII.
   for (let code = 32; code < 127; code++) {
     const ch = String.fromCharCode(code)
     if (x.accepts(ch) && y.accepts(ch)) return true
