@@ -149,14 +149,21 @@ function afterDashes(args: readonly Word[]): Unwrap {
   return dashes === -1 ? NOTHING : handOver(args, dashes + 1)
 }
 
-/** `nsenter`/`unshare`: options (some with optional `=file`), then a command or a shell. */
-const NAMESPACE_SPEC: OptionSpec = {
-  short: 'tSGrwlR',
-  long: ['target', 'setuid', 'setgid', 'root', 'wd', 'env', 'map-user', 'map-group', 'map-users', 'map-groups', 'propagation', 'setgroups', 'user-parent', 'monotonic', 'boottime'],
+const NAMESPACE_LONG = ['target', 'setuid', 'setgid', 'root', 'wd', 'env', 'map-user', 'map-group', 'map-users', 'map-groups', 'propagation', 'setgroups', 'user-parent', 'monotonic', 'boottime']
+/** `nsenter`: `-m`, `-u`… take an optional attached file, `-r`/`-w` an optional directory. */
+const NSENTER_SPEC: OptionSpec = { short: 'tSG', shortOptional: 'muinpUCTrw', long: NAMESPACE_LONG }
+/** `unshare`: `-r` maps the current user to root. */
+const UNSHARE_SPEC: OptionSpec = { short: 'SGRw', long: NAMESPACE_LONG }
+
+/** `nsenter`/`unshare`: options, then a command, or a shell reading standard input. */
+function namespaces(spec: OptionSpec): Launcher {
+  return function enter(args) {
+    return inNamespaces(args, spec)
+  }
 }
 
-function namespaces(args: readonly Word[]): Unwrap {
-  const options = scanOptions(texts(args), NAMESPACE_SPEC)
+function inNamespaces(args: readonly Word[], spec: OptionSpec): Unwrap {
+  const options = scanOptions(texts(args), spec)
   const user = sawAny(options, 'r', 'map-root-user') || options.seen.get('S') === '0' || options.seen.get('setuid') === '0' ? 'root' : null
   if (options.operand >= args.length) return { ...SHELL, runsAs: user }
   return handOver(args, options.operand, user)
@@ -193,8 +200,8 @@ function startStopDaemon(args: readonly Word[]): Unwrap {
 export const LAUNCHERS: readonly (readonly [string, Launcher])[] = [
   ['taskset', taskset],
   ['chrt', chrt],
-  ['nsenter', namespaces],
-  ['unshare', namespaces],
+  ['nsenter', namespaces(NSENTER_SPEC)],
+  ['unshare', namespaces(UNSHARE_SPEC)],
   ['setarch', setarch(true)],
   ...['linux32', 'linux64', 'i386', 'x86_64', 'uname26'].map((name): [string, Launcher] => [name, setarch(false)]),
   ['strace', tracer({ short: 'abeEIoOpPsSuUX', long: ['output', 'signal', 'trace', 'abbrev', 'verbose', 'raw', 'read', 'write', 'fault', 'inject', 'status', 'quiet', 'kvm', 'string-limit', 'const-print-style', 'decode-fds', 'user', 'env', 'attach', 'trace-path', 'summary-sort-by'] })],

@@ -379,8 +379,8 @@ function verbs(reading: readonly string[], spec: OptionSpec = {}, withOperand: r
     const verb = args[options.operand]
     if (verb === undefined) return
     // `hostnamectl hostname` reads; `hostnamectl hostname NAME` sets.
-    if (withOperand.includes(verb.text) && args[options.operand + 1] === undefined) return
-    if (!reading.includes(verb.text)) found.modifies.push(verb.text)
+    const sets = withOperand.includes(verb.text) ? args[options.operand + 1] !== undefined : !reading.includes(verb.text)
+    if (sets) found.modifies.push(verb.text)
   }
 }
 
