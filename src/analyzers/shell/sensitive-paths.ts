@@ -59,6 +59,11 @@ const PATH_PATTERNS: readonly (readonly Token[])[] = SENSITIVE_PATTERNS.filter((
  */
 const NAME_PATTERNS: readonly (readonly Token[])[] = SENSITIVE_PATTERNS.filter((pattern) => !pattern.slice(1).includes('/')).map(compile)
 
+/** The same patterns as regular expressions, for words without expansions: one linear match each. */
+const LITERAL_PATTERNS: readonly RegExp[] = SENSITIVE_PATTERNS.map((pattern) => new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\/]/g, '\\$&')).join('[\\s\\S]*')}$`))
+/** Longer words with expansions are not searched (the search grows with length × pattern): they count as sensitive. */
+const MAX_PATTERN_WORD = 512
+
 function matches(tokens: readonly Token[]): boolean {
   if (PATH_PATTERNS.some((pattern) => intersects(tokens, pattern))) return true
   const fixed = tokens.filter((token) => token.kind === 'one')
@@ -74,7 +79,12 @@ function matches(tokens: readonly Token[]): boolean {
  * @example isSensitivePath('/etc/hosts', false) // false
  */
 export function isSensitivePath(word: string, expands: boolean): boolean {
-  const forms = expands ? [patternOf(word), patternOf(normalize(word))] : [literalTokens(word), literalTokens(normalize(word))]
+  if (!expands) {
+    const normal = normalize(word)
+    return LITERAL_PATTERNS.some((pattern) => pattern.test(word) || pattern.test(normal))
+  }
+  if (word.length > MAX_PATTERN_WORD) return true
+  const forms = [patternOf(word), patternOf(normalize(word))]
   // A word that is nothing but an expansion (`$F`, `$((n))`) says nothing about where it points:
   // it is in `globs`, which is where a policy refuses it.
   if (forms.every((tokens) => tokens.every((token) => token.kind !== 'one'))) return false
