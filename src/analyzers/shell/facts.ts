@@ -31,8 +31,12 @@ export interface ShellFacts {
   /**
    * Every simple command that would run, including those found inside substitutions, `bash -c`
    * and `eval` strings, here-documents fed to a shell, and behind wrappers (`sudo`, `env`,
-   * `xargs`, `find -exec`, `nohup`, `timeout`, `nice`…); the builtins `export`, `declare`,
-   * `local`, `readonly`, `unset` count too. In source order, a wrapper before what it runs.
+   * `xargs`, `find -exec`, `nohup`, `timeout`, `nice`, `taskset`, `chrt`, `nsenter`, `unshare`,
+   * `setarch`, `strace`, `ltrace`, `valgrind`, `systemd-run`, `ssh HOST CMD`, `sshpass`,
+   * `script -c`, `firejail`, `torsocks`, `npm exec`/`npx`, `uv run`, `poetry run`…), and the
+   * literal commands of programs in `runs_code` (`awk 'BEGIN{system("…")}'`, `sed 'e …'`,
+   * `tar --to-command=…`, `git -c core.pager=…`); the builtins `export`, `declare`, `local`,
+   * `readonly`, `unset` count too. In source order, a wrapper before what it runs.
    */
   readonly commands: readonly ShellCommandFacts[]
   /** Distinct programs of `commands`, in first-seen order. */
@@ -56,7 +60,8 @@ export interface ShellFacts {
   readonly dynamic: boolean
   /**
    * Programs whose arguments run code (the GTFOBins class), each `{program, arg}`: interpreters
-   * (`python -c`, `perl -e`, `node -e`, scripts), `awk` programs with `system`, pipes or
+   * (`python -c`, `perl -e`, `node -e`, scripts), shells given `-c` or a script file, `source`,
+   * `eval`, `trap`, `watch`, `parallel`, `ssh HOST CMD`, `awk` programs with `system`, pipes or
    * `getline` from a command, `sed` with `e` or `w`, `find -exec/-execdir/-ok/-okdir`, `xargs`,
    * `tar --checkpoint-action=exec=`/`--to-command`/`-I`, `git -c core.pager=`/`alias.*`/…,
    * editors and pagers (`vim -c ':!…'`, `less`, `man`), `env -S`, `rsync -e`, `zip -TT`,

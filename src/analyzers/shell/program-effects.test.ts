@@ -80,6 +80,10 @@ describe('programs whose arguments run code are in runs_code (issue 16)', () => 
     ['tar --use-compress-program="touch x" -cf a.tar .', 'tar'],
     ['find / -ok rm {} \\;', 'find'],
     ['eval "ls"', 'eval'],
+    ['bash ./deploy.sh', 'bash'],
+    ['sudo sh -x /tmp/x.sh arg', 'sh'],
+    ['source ./env.sh', 'source'],
+    ['. ./env.sh', '.'],
     ["awk -f prog.awk data", 'awk'],
     ['sed -f script.sed data', 'sed'],
   ]
@@ -92,6 +96,11 @@ describe('programs whose arguments run code are in runs_code (issue 16)', () => 
   it('gives each entry as {program, arg}', () => {
     assert.deepEqual(facts(`awk 'BEGIN{system("id")}' f`).runs_code, [{ program: 'awk', arg: 'BEGIN{system("id")}' }])
     assert.deepEqual(facts('find . -exec rm {} +').runs_code, [{ program: 'find', arg: '-exec rm {}' }])
+  })
+
+  it('a shell reading its program from stdin is not given a script', () => {
+    assert.deepEqual(facts('bash -s < x').runs_code, [])
+    assert.deepEqual(facts('bash').runs_code, [])
   })
 
   const quiet = [`awk '{print $1}' f`, "awk -F: '$3 > 1000 || /a|b/ {print $1}' /etc/passwd", "sed -n '1,5p' f", "sed 's/a/b/g; s|x|y|' f", 'find . -name "*.log" -mtime +7', 'tar -tf a.tar', 'git log --oneline', 'git -C repo status', 'ls -la', "sed -E 's/(e)+/x/' f"]

@@ -558,8 +558,33 @@ const READERS: ReadonlyMap<string, Reader> = new Map<string, Reader>([
   ...INTERPRETERS.filter((name) => !['kubectl', 'docker', 'podman'].includes(name)).map((name): [string, Reader] => [name, interpreter]),
 ])
 
+/** A shell given a script file runs code not in view (`bash ./deploy.sh`); `-c` strings are followed elsewhere. */
+const shellScript: Reader = (args, found) => {
+  let i = 0
+  while (i < args.length) {
+    const text = (args[i] as Word).text
+    if (text === '--' || text === '-') {
+      i++
+      break
+    }
+    if (/^-[a-zA-Z]*c/.test(text) || text.startsWith('--command') || /^-[a-zA-Z]*s/.test(text)) return
+    if (!/^[-+]/.test(text)) break
+    if (/^[-+][oO]$/.test(text) || text === '--rcfile' || text === '--init-file') i++
+    i++
+  }
+  const script = args[i]
+  if (script !== undefined && !/^\/dev\/(stdin|fd\/0)$|^\/proc\/self\/fd\/0$/.test(script.text)) found.runsCode.push(script.text)
+}
+
+/** `source FILE` and `. FILE` run a file as shell code. */
+const sourced: Reader = (args, found) => {
+  found.runsCode.push(args[0]?.text ?? '')
+}
+
 /** `python3.11`, `perl5.36`: versioned interpreter names read like their base name. */
 function readerFor(program: string): Reader | undefined {
+  if (isShell(program)) return shellScript
+  if (program === 'source' || program === '.') return sourced
   return READERS.get(program) ?? READERS.get(program.replace(/[0-9.]+$/, '')) ?? READERS.get(program.replace(/-[0-9.]+$/, ''))
 }
 
