@@ -31,7 +31,7 @@ const GREPS: ReadonlySet<string> = new Set(['grep', 'egrep', 'fgrep', 'zgrep', '
 /** Loops whose end depends on what happens at run time. */
 const OPEN_LOOPS: ReadonlySet<string> = new Set(['while_statement', 'until_statement', 'c_style_for_statement'])
 /** Node types `nodeEvaluates` looks at. */
-const EVALUATING: ReadonlySet<string> = new Set(['arithmetic_expansion', 'compound_statement', 'c_style_for_statement', 'subscript', 'expansion', 'array', 'test_command'])
+const EVALUATING: ReadonlySet<string> = new Set(['arithmetic_expansion', 'command_substitution', 'compound_statement', 'c_style_for_statement', 'subscript', 'expansion', 'array', 'test_command'])
 
 /**
  * Walks bash syntax trees and collects every command that would run. The walk is generic — it

@@ -37,6 +37,7 @@ const EVALUATES_DATA: readonly [string, string][] = [
   ['a substring offset ${x:x}', `x='${P}'; echo \${x:x}`],
   ['a positional slice ${@:x}', `x='${P}'; set -- 1 2; echo \${@:x}`],
   ['let', `x='${P}'; let x`],
+  ['arithmetic in an unquoted here-document', `x='${P}'; cat <<EOF\n$((x))\nEOF`],
   ['for ((…)) arithmetic', `x='${P}'; for ((i=x;0;)); do :; done`],
   ['a case word with arithmetic', `x='${P}'; case 1 in $((x))) :;; esac`],
   ['declare -i then assignment', `x='${P}'; declare -i n; n=x`],

@@ -61,6 +61,10 @@ export function nodeEvaluates(node: Node): string | null {
       const inner = node.text.startsWith('$[') ? innerText(node, '$[', ']') : innerText(node, '$((', '))')
       return arithmeticReadsData(inner) ? `arithmetic on data (${node.text})` : null
     }
+    case 'command_substitution':
+      // In here-documents tree-sitter reads `$((x))` as `$( (x) )`; bash reads arithmetic.
+      if (!/^\$\(\([\s\S]*\)\)$/.test(node.text)) return null
+      return arithmeticReadsData(node.text.slice(3, -2)) ? `arithmetic on data (${node.text})` : null
     case 'compound_statement':
       if (node.child(0)?.type !== '((') return null
       return arithmeticReadsData(innerText(node, '((', '))')) ? `arithmetic on data (${node.text})` : null
