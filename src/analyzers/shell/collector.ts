@@ -1,9 +1,12 @@
 import type { Node, Parser } from 'web-tree-sitter'
-import type { ShellRedirectFacts } from './facts.js'
+import { assignmentEvaluates, commandEvaluates, declarationEvaluates, nodeEvaluates } from './evaluation.js'
+import type { ShellProgramArgFacts, ShellRedirectFacts } from './facts.js'
 import { chainOf, innermost } from './found-command.js'
 import type { Collected, FoundCommand, PipeSlot } from './found-command.js'
 import { Pipelines } from './pipelines.js'
+import { programEffects } from './program-effects.js'
 import { extraWords, readFileRedirect, REDIRECT_TYPES } from './redirects.js'
+import { containsSensitivePath, isSensitivePath } from './sensitive-paths.js'
 import { isShell } from './shells.js'
 import { describeFirstError } from './syntax-errors.js'
 import { fedTo, newScope, noPipe, top } from './walk-context.js'
@@ -22,6 +25,13 @@ const MAX_WRAPPERS = 64
 /** Programs that run what they are given as code; a download in their arguments runs. */
 const CODE_READERS: ReadonlySet<string> = new Set(['eval', 'source', '.', 'python', 'python3', 'perl', 'ruby', 'node', 'php'])
 const DOWNLOADERS: ReadonlySet<string> = new Set(['curl', 'wget', 'fetch'])
+/** Programs that read whole directory trees, so a directory holding a secret file is as good as the file. */
+const RECURSIVE_READERS: ReadonlySet<string> = new Set(['rg', 'ag', 'ack', 'rgrep', 'ugrep'])
+const GREPS: ReadonlySet<string> = new Set(['grep', 'egrep', 'fgrep', 'zgrep', 'git-grep'])
+/** Loops whose end depends on what happens at run time. */
+const OPEN_LOOPS: ReadonlySet<string> = new Set(['while_statement', 'until_statement', 'c_style_for_statement'])
+/** Node types `nodeEvaluates` looks at. */
+const EVALUATING: ReadonlySet<string> = new Set(['arithmetic_expansion', 'command_substitution', 'compound_statement', 'c_style_for_statement', 'subscript', 'expansion', 'array', 'test_command'])
 
 /**
  * Walks bash syntax trees and collects every command that would run. The walk is generic — it
@@ -36,6 +46,12 @@ export class CommandCollector {
   private readonly pipelines = new Pipelines()
   private hasSubstitution = false
   private parseError = ''
+  private readonly evaluations: string[] = []
+  private readonly runsCode: ShellProgramArgFacts[] = []
+  private readonly modifies: ShellProgramArgFacts[] = []
+  private readonly globs = new Set<string>()
+  private readonly sensitivePaths = new Set<string>()
+  private unbounded = false
 
   constructor(private readonly parser: Parser) {}
 
@@ -66,7 +82,25 @@ export class CommandCollector {
       codeVia: [...this.codeVia],
       downloadsRun: this.downloadsRun,
       pipes: this.pipelines.elements,
+      evaluations: this.evaluations,
+      runsCode: this.runsCode,
+      modifies: this.modifies,
+      unbounded: this.unbounded,
+      globs: [...this.globs],
+      sensitivePaths: [...this.sensitivePaths],
     }
+  }
+
+  /** Records a construct where bash evaluates text as code at run time (`dynamic`). */
+  private evaluates(construct: string | null): void {
+    if (construct !== null && !this.evaluations.includes(construct)) this.evaluations.push(construct)
+  }
+
+  /** Records a word the shell expands (a glob, brace, tilde or expansion), and whether it may name a secret file. */
+  private noteWord(word: Word, recursive = false): void {
+    const expands = word.dynamic || word.tilde === true
+    if (expands) this.globs.add(word.text)
+    if (recursive ? containsSensitivePath(word.text, expands) : isSensitivePath(word.text, expands)) this.sensitivePaths.add(word.text)
   }
 
   private parseCode(code: string, ctx: Context, where: string): void {
@@ -85,12 +119,18 @@ export class CommandCollector {
 
   private runCode(code: string, via: string, ctx: Context): void {
     this.codeVia.add(via)
+    if (ctx.depth >= MAX_CODE_DEPTH) this.evaluates(`code nested too deep to follow (${via})`)
     this.parseCode(code, { ...ctx, depth: ctx.depth + 1 }, `in ${via} string: `)
   }
 
   private walk(node: Node, ctx: Context, level: number): void {
     if (level > MAX_TREE_DEPTH) return this.fail('nesting too deep')
+    if (EVALUATING.has(node.type)) this.evaluates(nodeEvaluates(node))
+    if (OPEN_LOOPS.has(node.type)) this.unbounded = true
     switch (node.type) {
+      case 'variable_assignment':
+        this.evaluates(assignmentEvaluates(node.text))
+        break
       case 'command':
         return this.walkCommand(node, ctx, level)
       case 'declaration_command':
@@ -148,6 +188,10 @@ export class CommandCollector {
   private walkBuiltin(node: Node, ctx: Context, level: number): void {
     const keyword = node.child(0)?.text ?? node.type
     const args = node.namedChildren.filter((child): child is Node => child !== null && child.type !== 'comment')
+    const flags = args.filter((child) => child.type === 'word' && child.text.startsWith('-')).map((child) => child.text)
+    // A word that is not parsed as an assignment but has expansions is parsed by bash at run time.
+    const unparsed = args.filter((child) => child.type !== 'variable_assignment' && child.type !== 'variable_name' && evaluateWord(child).dynamic)
+    this.evaluates(declarationEvaluates(keyword, flags, unparsed.map((child) => child.text)))
     this.walkChildren(node, noPipe(ctx), level)
     this.addCommand([literal(keyword), ...args.map(evaluateWord)], ctx, 0)
   }
@@ -201,7 +245,12 @@ export class CommandCollector {
     }
     this.commands.push(found)
     this.pipelines.join(found)
-    if (!name.dynamic) this.unwrapInto(found, argv, ctx, wrappers)
+    const recursive = RECURSIVE_READERS.has(program) || (GREPS.has(program) && argv.some((arg) => /^-[a-zA-Z]*[rR]|^--recursive$|^--dereference-recursive$|^--directories=recurse$/.test(arg.text)))
+    for (const word of argv) this.noteWord(word, recursive)
+    if (!name.dynamic) {
+      this.noteEffects(found, argv.slice(1), ctx)
+      this.unwrapInto(found, argv, ctx, wrappers)
+    }
     if (ctx.pipe !== null && (program === 'echo' || program === 'printf')) {
       const first = program === 'echo' ? found.fact.args.findIndex((arg) => !/^-[neE]+$/.test(arg)) : 0
       // Escapes decoded either way: over-reading `echo 'a\nb'` as two commands errs on the side of seeing more.
@@ -209,6 +258,21 @@ export class CommandCollector {
       if (text !== '') this.pipelines.defer<FeedSource>(ctx.pipe, text, { ctx, data: null, level: 0 })
     }
     return found
+  }
+
+  /** What the program does through its arguments: code it runs, changes it makes, whether it ends. */
+  private noteEffects(found: FoundCommand, args: readonly Word[], ctx: Context): void {
+    const program = found.fact.program
+    this.evaluates(commandEvaluates(program, args))
+    if (program === 'env' || program === 'sudo' || program === 'doas' || program === 'run0') {
+      for (const arg of args) this.evaluates(assignmentEvaluates(arg.text))
+    }
+    const effects = programEffects(program, args)
+    for (const arg of effects.runsCode) this.runsCode.push({ program, arg })
+    for (const arg of effects.modifies) this.modifies.push({ program, arg })
+    if (effects.unbounded) this.unbounded = true
+    this.evaluates(effects.evaluates)
+    for (const code of effects.code) this.runCode(code.text, program, noPipe(ctx))
   }
 
   private unwrapInto(found: FoundCommand, argv: readonly Word[], ctx: Context, wrappers: number): void {
@@ -223,7 +287,12 @@ export class CommandCollector {
       found.inner ??= child
     }
     found.hidden = unwrapped.transparent && (found.inner !== null || unwrapped.code.length > 0)
-    for (const code of unwrapped.code) this.runCode(code, unwrapped.via, noPipe(inner))
+    for (const code of unwrapped.code) {
+      this.runsCode.push({ program: found.fact.program, arg: code.text })
+      // `eval "$x"`, `bash -c "echo $y"`: the text run is only known once expanded.
+      if (code.dynamic) this.evaluates(`${unwrapped.via} string known only at run time (${code.text})`)
+      this.runCode(code.text, unwrapped.via, noPipe(inner))
+    }
   }
 
   /** A download inside the arguments of a shell or interpreter (`bash <(curl …)`, `sh -c "$(wget …)"`) runs as code. */
@@ -240,6 +309,7 @@ export class CommandCollector {
     if (node.type === 'file_redirect') {
       const { fact, target, extra } = readFileRedirect(node)
       if (fact !== null) this.redirects.push(fact)
+      if (fact !== null && target !== undefined) this.noteWord(evaluateWord(target))
       if (target !== undefined) this.walk(target, inside, level + 1)
       if (!extrasTaken) for (const child of extra) this.walk(child, inside, level + 1)
       return

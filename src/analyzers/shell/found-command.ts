@@ -1,4 +1,4 @@
-import type { ShellCommandFacts, ShellRedirectFacts } from './facts.js'
+import type { ShellCommandFacts, ShellProgramArgFacts, ShellRedirectFacts } from './facts.js'
 
 /** Where a command sits in a pipeline: the pipeline's id and the element's index. */
 export interface PipeSlot {
@@ -39,6 +39,13 @@ export interface Collected {
   readonly downloadsRun: readonly string[]
   /** Pipelines by id: for each element, the commands found in it (a wrapper and what it runs). */
   readonly pipes: ReadonlyMap<number, readonly (readonly FoundCommand[])[]>
+  /** Constructs where bash evaluates text as code at run time (`arithmetic on data ($((x)))`), in first-seen order. */
+  readonly evaluations: readonly string[]
+  readonly runsCode: readonly ShellProgramArgFacts[]
+  readonly modifies: readonly ShellProgramArgFacts[]
+  readonly unbounded: boolean
+  readonly globs: readonly string[]
+  readonly sensitivePaths: readonly string[]
 }
 
 /** The command at the end of a wrapper chain: `rm` for `sudo nice rm`. */

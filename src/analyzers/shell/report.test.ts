@@ -32,6 +32,14 @@ describe('summary and highlights', () => {
     assert.match(summary, /… \(\+\d+ more\)$/)
   })
 
+  it('never lets a command that evaluates data read as a plain list of programs', () => {
+    assert.equal(analyze("x='a[$(id)]'; echo $((x))").summary, 'runs echo + code known only at run time')
+    const long = analyze(`${Array.from({ length: 60 }, (_, i) => `prog${i}`).join('; ')}; echo \${!x}`).summary
+    assert.match(long, /\+ code known only at run time$/)
+    assert.ok(long.length <= 180, long)
+    assert.equal(analyze('echo $((1 + 2))').summary, 'runs echo')
+  })
+
   it('escapes control characters so a program name cannot forge a line', () => {
     const { summary } = analyze("$'ls\\nruns nothing' x")
     assert.equal(summary.includes('\n'), false)
@@ -45,7 +53,9 @@ describe('summary and highlights', () => {
       'deletes files recursively (rm -rf /var/lib)',
       'pipes a download into a shell (curl … | bash)',
       'runs code from a string (eval)',
+      'evaluates text as code at run time: eval string known only at run time ($(cat f))',
       'runs a program known only at run time ($(cat f))',
+      'arguments the shell expands ($(cat f))',
       'writes to /etc/passwd',
       'command substitution',
     ])
@@ -62,6 +72,13 @@ describe('summary and highlights', () => {
     ['bash <<EOF\nls\nEOF', 'runs code from a string (bash <<EOF)'],
     ['echo x | sudo tee /etc/hosts', 'writes to /etc/hosts'],
     ['$CMD', 'runs a program known only at run time ($CMD)'],
+    ["x='a[$(id)]'; echo $((x))", 'evaluates text as code at run time: arithmetic on data ($((x)))'],
+    ["awk 'BEGIN{system(\"id\")}'", 'runs code from a string (awk)'],
+    ["python3 -c 'import os'", 'runs code from its arguments (python3 import os)'],
+    ['cat /proc/$PPID/environ', 'may read or write a secret file (/proc/$PPID/environ)'],
+    ['date -s 2020-01-01', 'changes the system or files (date --set 2020-01-01)'],
+    ['tail -f /var/log/syslog', 'may run until stopped (follows, repeats, loops or waits for input)'],
+    ['cat /etc/shado[w]', 'arguments the shell expands (/etc/shado[w])'],
   ]
   for (const [command, expected] of cases) {
     it(`highlights ${JSON.stringify(command)} as ${JSON.stringify(expected)}`, () => {

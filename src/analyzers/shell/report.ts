@@ -5,6 +5,8 @@ const SUMMARY_MAX = 160
 const QUOTE_MAX = 60
 /** Files written that get a highlight each; the rest are counted. */
 const WRITES_LISTED = 3
+/** Constructs, code arguments, secret paths and changes that get a highlight each. */
+const LISTED = 3
 
 const DOWNLOADERS: ReadonlySet<string> = new Set(['curl', 'wget', 'fetch'])
 const INTERPRETERS: ReadonlySet<string> = new Set(['python', 'python3', 'perl', 'ruby', 'node', 'php'])
@@ -13,11 +15,22 @@ const PARTITIONERS: ReadonlySet<string> = new Set(['fdisk', 'sfdisk', 'gdisk', '
 /** Redirect targets that are not files anyone would mind being written. */
 const HARMLESS_TARGETS = /^\/dev\/(null|stdout|stderr|tty|fd\/\d+)$/
 
+/** Said at the end of the summary when bash evaluates text as code, so that it never reads as harmless. */
+const DYNAMIC_NOTE = ' + code known only at run time'
+
 /**
  * One line for approvers naming what runs, pipelines joined by `|`, elevation marked:
  * `runs rm (as root), curl | sh`. Wrappers that only hand over (`sudo`, `nohup`) are left out.
+ * When bash may evaluate text as code (`echo $((x))`) the line ends with
+ * `+ code known only at run time`, never cut off.
  */
 export function summarize(collected: Collected): string {
+  const dynamic = collected.evaluations.length > 0 || collected.commands.some((found) => found.dynamic)
+  if (!dynamic) return listPrograms(collected, SUMMARY_MAX)
+  return listPrograms(collected, SUMMARY_MAX - DYNAMIC_NOTE.length) + DYNAMIC_NOTE
+}
+
+function listPrograms(collected: Collected, max: number): string {
   const items: string[] = []
   const pipesSeen = new Set<number>()
   for (const found of collected.commands) {
@@ -32,10 +45,10 @@ export function summarize(collected: Collected): string {
   const distinct = [...new Set(items)]
   if (distinct.length === 0) return 'runs no commands'
   let line = `runs ${distinct[0] as string}`
-  if (line.length > SUMMARY_MAX) return printable(`${line.slice(0, SUMMARY_MAX - 1)}…`)
+  if (line.length > max) return printable(`${line.slice(0, max - 1)}…`)
   for (let i = 1; i < distinct.length; i++) {
     const next = `${line}, ${distinct[i] as string}`
-    if (next.length > SUMMARY_MAX) return printable(`${line}, … (+${distinct.length - i} more)`)
+    if (next.length > max) return printable(`${line}, … (+${distinct.length - i} more)`)
     line = next
   }
   return printable(line)
@@ -62,8 +75,16 @@ export function highlight(collected: Collected): string[] {
   for (const download of pipedDownloads(collected)) add(`pipes a download into a shell (${download})`)
   for (const download of collected.downloadsRun) add(`runs a download as code (${download})`)
   if (collected.codeVia.length > 0) add(`runs code from a string (${collected.codeVia.join(', ')})`)
+  for (const construct of collected.evaluations.slice(0, LISTED)) add(`evaluates text as code at run time: ${quote(construct)}`)
+  if (collected.evaluations.length > LISTED) add(`evaluates text as code in ${collected.evaluations.length - LISTED} more places`)
   const dynamic = [...new Set(collected.commands.filter((c) => c.dynamic).map((c) => c.fact.path))]
   if (dynamic.length > 0) add(`runs a program known only at run time (${quote(dynamic.join(', '))})`)
+  const followed = new Set(collected.codeVia.map((via) => via.split(' ')[0]))
+  for (const { program, arg } of collected.runsCode.filter((item) => !followed.has(item.program)).slice(0, LISTED)) add(`runs code from its arguments (${quote(arg === '' ? program : `${program} ${arg}`)})`)
+  for (const path of collected.sensitivePaths.slice(0, LISTED)) add(`may read or write a secret file (${quote(path)})`)
+  for (const { program, arg } of collected.modifies.slice(0, LISTED)) add(`changes the system or files (${quote(`${program} ${arg}`)})`)
+  if (collected.unbounded) add('may run until stopped (follows, repeats, loops or waits for input)')
+  if (collected.globs.length > 0) add(`arguments the shell expands (${quote(collected.globs.join(' '))})`)
   const written = [...new Set(writtenFiles(collected))]
   for (const file of written.slice(0, WRITES_LISTED)) add(`writes to ${file}`)
   if (written.length > WRITES_LISTED) add(`writes to ${written.length - WRITES_LISTED} more files`)

@@ -3,7 +3,7 @@ import type { Analysis, Analyzer, FactTypes } from '../analyzer.js'
 import { loadBashParser } from './bash-parser.js'
 import { CommandCollector } from './collector.js'
 import type { Collected } from './found-command.js'
-import type { ShellFacts } from './facts.js'
+import type { ShellFacts, ShellProgramArgFacts } from './facts.js'
 import { highlight, summarize } from './report.js'
 
 /** CEL declarations of every shell fact. */
@@ -14,9 +14,15 @@ const SHELL_FACT_TYPES: FactTypes = {
     redirects: 'list<ShellRedirect>',
     has_substitution: 'bool',
     dynamic: 'bool',
+    runs_code: 'list<ShellProgramArg>',
+    globs: 'list<string>',
+    sensitive_paths: 'list<string>',
+    modifies: 'list<ShellProgramArg>',
+    unbounded: 'bool',
     parse_error: 'string',
   },
   ShellCommand: { program: 'string', path: 'string', args: 'list<string>', sudo: 'bool' },
+  ShellProgramArg: { program: 'string', arg: 'string' },
   ShellRedirect: { op: 'string', target: 'string' },
 }
 
@@ -67,8 +73,24 @@ function analyzePayload(parser: Parser, payload: Readonly<Record<string, unknown
     programs: [...new Set(commands.map((command) => command.program))],
     redirects: collected.redirects,
     has_substitution: collected.hasSubstitution,
-    dynamic: collected.commands.some((found) => found.dynamic),
+    dynamic: collected.commands.some((found) => found.dynamic) || collected.evaluations.length > 0,
+    runs_code: dedupe(collected.runsCode),
+    globs: collected.globs,
+    sensitive_paths: collected.sensitivePaths,
+    modifies: dedupe(collected.modifies),
+    unbounded: collected.unbounded,
     parse_error: collected.parseError,
   }
   return { facts, summary: summarize(collected), highlights: highlight(collected) }
+}
+
+/** Each `{program, arg}` once, in first-seen order (a wrapper and what it wraps see the same words). */
+function dedupe(items: readonly ShellProgramArgFacts[]): ShellProgramArgFacts[] {
+  const seen = new Set<string>()
+  return items.filter((item) => {
+    const key = JSON.stringify([item.program, item.arg])
+    if (seen.has(key)) return false
+    seen.add(key)
+    return true
+  })
 }

@@ -1,5 +1,5 @@
 import { scanOptions } from './options.js'
-import { NOTHING, texts } from './unwrap.js'
+import { joined, NOTHING, texts } from './unwrap.js'
 import type { Unwrap } from './unwrap.js'
 import type { Word } from './words.js'
 
@@ -24,7 +24,7 @@ export function unwrapShell(program: string, args: readonly Word[]): Unwrap {
   let i = 0
   let command = false
   let stdin = false
-  let commandValue: string | undefined
+  let commandValue: Word | undefined
   while (i < args.length) {
     const arg = (args[i] as Word).text
     if (arg === '--' || arg === '-') {
@@ -33,8 +33,8 @@ export function unwrapShell(program: string, args: readonly Word[]): Unwrap {
     }
     if (arg.startsWith('--')) {
       // fish spells -c as --command=STRING or --command STRING.
-      if (arg.startsWith('--command=')) commandValue = arg.slice('--command='.length)
-      else if (arg === '--command') commandValue = args[++i]?.text ?? ''
+      if (arg.startsWith('--command=')) commandValue = { text: arg.slice('--command='.length), dynamic: (args[i] as Word).dynamic }
+      else if (arg === '--command') commandValue = args[++i] ?? { text: '', dynamic: false }
       else if (LONG_WITH_VALUE.has(arg)) i++
       i++
       continue
@@ -51,7 +51,7 @@ export function unwrapShell(program: string, args: readonly Word[]): Unwrap {
   if (commandValue !== undefined) return { ...NOTHING, code: [commandValue], via: `${program} -c` }
   if (command) {
     const code = args[i]
-    return code === undefined ? NOTHING : { ...NOTHING, code: [code.text], via: `${program} -c` }
+    return code === undefined ? NOTHING : { ...NOTHING, code: [code], via: `${program} -c` }
   }
   // A script operand of /dev/stdin reads the program from standard input just like no operand.
   return { ...NOTHING, readsStdin: stdin || i >= args.length || STDIN_PATHS.has(args[i]?.text ?? '') }
@@ -60,7 +60,7 @@ export function unwrapShell(program: string, args: readonly Word[]): Unwrap {
 /** `eval ARGS…` joins its arguments with spaces and runs them as shell code. */
 function evalArgs(args: readonly Word[]): Unwrap {
   if (args.length === 0) return NOTHING
-  return { ...NOTHING, code: [texts(args).join(' ')], via: 'eval' }
+  return { ...NOTHING, code: [joined(args)], via: 'eval' }
 }
 
 /** `watch CMD…` hands the joined words to `sh -c`, unless `-x` asks it to run them directly. */
@@ -69,7 +69,7 @@ function watch(args: readonly Word[]): Unwrap {
   const rest = args.slice(options.operand)
   if (rest.length === 0) return NOTHING
   if (options.seen.has('x') || options.seen.has('exec')) return { ...NOTHING, run: [rest] }
-  return { ...NOTHING, code: [texts(rest).join(' ')], via: 'watch' }
+  return { ...NOTHING, code: [joined(rest)], via: 'watch' }
 }
 
 /** GNU parallel: the words before `:::` form a command line run by a shell for each input. */
@@ -101,13 +101,13 @@ function parallel(args: readonly Word[]): Unwrap {
       'colsep',
     ],
   })
-  const words: string[] = []
+  const words: Word[] = []
   for (const arg of args.slice(options.operand)) {
     if (/^::::?\+?$/.test(arg.text)) break
-    words.push(arg.text)
+    words.push(arg)
   }
   if (words.length === 0) return NOTHING
-  return { ...NOTHING, code: [words.join(' ')], via: 'parallel' }
+  return { ...NOTHING, code: [joined(words)], via: 'parallel' }
 }
 
 /** `trap [--] 'code' SIGNAL…` runs the code when a signal or `EXIT` comes. */
@@ -116,7 +116,7 @@ function trap(args: readonly Word[]): Unwrap {
   const code = args[start]
   // `trap -p`, `trap -l` and `trap - SIG` (reset) run nothing; one operand alone resets too.
   if (code === undefined || code.text.startsWith('-') || args.length - start < 2) return NOTHING
-  return { ...NOTHING, code: [code.text], via: 'trap' }
+  return { ...NOTHING, code: [code], via: 'trap' }
 }
 
 /** Programs, besides the shells, that run a string as shell code. */

@@ -4,8 +4,8 @@ import type { Word } from './words.js'
 export interface Unwrap {
   /** Argument vectors it runs, in order (`sudo rm -rf /` → one: `rm -rf /`). */
   readonly run: readonly (readonly Word[])[]
-  /** Texts it runs as shell code (`bash -c '…'`, `eval …`, `watch '…'`). */
-  readonly code: readonly string[]
+  /** Texts it runs as shell code (`bash -c '…'`, `eval …`, `watch '…'`); a dynamic one is only known at run time. */
+  readonly code: readonly Word[]
   /** How the code runs, for approvers (`bash -c`, `eval`). */
   readonly via: string
   /** Reads shell code from standard input (`bash`, `sh -s`, `sudo -s`): a here-document or pipe into it is code. */
@@ -32,6 +32,11 @@ export function skipAssignments(args: readonly Word[], from: number): number {
   let i = from
   while (i < args.length && ASSIGNMENT.test((args[i] as Word).text)) i++
   return i
+}
+
+/** Words joined with spaces, as `eval` and `ssh` join their arguments: dynamic when any is. */
+export function joined(args: readonly Word[]): Word {
+  return { text: texts(args).join(' '), dynamic: args.some((arg) => arg.dynamic) }
 }
 
 /** The texts of words, for option scanning. */

@@ -6,6 +6,8 @@ export interface Word {
   readonly text: string
   /** Part of it is only known at run time: a variable, a substitution, a glob or a brace expansion. */
   readonly dynamic: boolean
+  /** It starts with an unquoted `~`, which bash replaces with a home directory. */
+  readonly tilde?: boolean
 }
 
 /** Node types whose value the shell computes at run time. */
@@ -38,7 +40,7 @@ export function literal(text: string): Word {
 export function evaluateWord(node: Node): Word {
   const state = { dynamic: false }
   const text = evaluate(node, state)
-  return { text, dynamic: state.dynamic }
+  return node.text.startsWith('~') ? { text, dynamic: state.dynamic, tilde: true } : { text, dynamic: state.dynamic }
 }
 
 interface State {

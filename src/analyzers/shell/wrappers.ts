@@ -1,7 +1,8 @@
+import { LAUNCHERS } from './launchers.js'
 import { sawAny, scanOptions } from './options.js'
 import type { OptionSpec } from './options.js'
 import { CODE_RUNNERS, isShell, unwrapShell } from './shells.js'
-import { handOver, NOTHING, skipAssignments, texts } from './unwrap.js'
+import { handOver, joined, NOTHING, skipAssignments, texts } from './unwrap.js'
 import type { Unwrap } from './unwrap.js'
 import type { Word } from './words.js'
 
@@ -37,7 +38,7 @@ function doas(args: readonly Word[]): Unwrap {
 /** `su [opts] [-] [user [shell args]]`: `-c` may come before or after the user. */
 function su(args: readonly Word[]): Unwrap {
   const withValue = new Set(['-c', '--command', '--session-command', '-s', '--shell', '-g', '--group', '-G', '--supp-group', '-w', '--whitelist-environment'])
-  const code: string[] = []
+  const code: Word[] = []
   let user = ''
   for (let i = 0; i < args.length; i++) {
     const arg = (args[i] as Word).text
@@ -45,9 +46,10 @@ function su(args: readonly Word[]): Unwrap {
     const name = eq === -1 ? arg : arg.slice(0, eq)
     const value = eq === -1 ? undefined : arg.slice(eq + 1)
     if (withValue.has(name)) {
-      const v = value ?? args[++i]?.text ?? ''
+      const word = args[i] as Word
+      const v = value !== undefined ? { text: value, dynamic: word.dynamic } : (args[++i] ?? { text: '', dynamic: false })
       if (name === '-c' || name === '--command' || name === '--session-command') code.push(v)
-    } else if (/^-c./.test(arg)) code.push(arg.slice(2))
+    } else if (/^-c./.test(arg)) code.push({ text: arg.slice(2), dynamic: (args[i] as Word).dynamic })
     else if (!arg.startsWith('-') && user === '') user = arg
   }
   const runsAs = user || 'root'
@@ -69,7 +71,7 @@ function flock(args: readonly Word[]): Unwrap {
   const next = args[start]?.text
   if (next === '-c' || next === '--command') {
     const code = args[start + 1]
-    return code === undefined ? NOTHING : { ...NOTHING, code: [code.text], via: 'flock -c', transparent: true }
+    return code === undefined ? NOTHING : { ...NOTHING, code: [code], via: 'flock -c', transparent: true }
   }
   return handOver(args, start)
 }
@@ -101,7 +103,7 @@ function env(args: readonly Word[]): Unwrap {
   const split = options.seen.get('S') ?? options.seen.get('split-string')
   if (split !== undefined) {
     // The split string is close enough to shell words that parsing it as bash finds its program.
-    const code = [split, ...texts(args.slice(start))].join(' ')
+    const code = joined([{ text: split, dynamic: args.some((arg) => arg.dynamic && arg.text.includes(split)) }, ...args.slice(start)])
     return { ...NOTHING, code: [code], via: 'env -S', transparent: true }
   }
   return handOver(args, start)
@@ -189,6 +191,7 @@ const WRAPPERS: ReadonlyMap<string, Unwrapper> = new Map<string, Unwrapper>([
   ['coproc', optionsThenCommand({})],
   ['busybox', optionsThenCommand({})],
   ...CODE_RUNNERS,
+  ...LAUNCHERS,
 ])
 
 /**
