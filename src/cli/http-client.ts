@@ -84,6 +84,8 @@ function parseBaseUrl(url: string): URL {
   if (parsed.username || parsed.password) throw new CountersignError('INVALID', 'the gateway URL (--url or COUNTERSIGN_URL) must not contain a user name or password (give the token with COUNTERSIGN_TOKEN or --token)')
   // A base URL of https://host/prefix must keep its prefix when paths are resolved against it.
   if (!parsed.pathname.endsWith('/')) parsed.pathname += '/'
+  // The API's own prefix, as in the quickstart's "API http://…/v1": every path below already has it.
+  parsed.pathname = parsed.pathname.replace(/\/v1\/$/, '/')
   parsed.search = ''
   parsed.hash = ''
   return parsed

@@ -243,6 +243,7 @@ for (const store of testStores()) {
         assert.equal(response.headers.get('content-type'), 'application/problem+json', name)
         assert.equal(response.body.status, status, name)
         assert.ok(response.body.detail, name)
+        if (status === 415) assert.equal(response.body.detail, 'the body must be JSON: send it with the header content-type: application/json')
       }
       assert.equal((await gw.call('GET', '/v1/actions/act_00000000000000000000000000', { as: 'alice' })).status, 404)
       assert.equal((await gw.call('GET', '/v1/actions/not-an-id', { as: 'alice' })).status, 400)

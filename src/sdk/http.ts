@@ -58,6 +58,8 @@ export class Http {
     if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new TypeError(`the gateway URL must be http(s), not ${base.protocol}`)
     // A base of https://host/prefix keeps its prefix when paths are resolved against it.
     if (!base.pathname.endsWith('/')) base.pathname += '/'
+    // The API's own prefix (https://host/v1): every path the client sends already has it.
+    base.pathname = base.pathname.replace(/\/v1\/$/, '/')
     base.search = ''
     base.hash = ''
     this.#base = base
