@@ -76,7 +76,7 @@ async function decide(client: ApiClient, action: Record<string, unknown>, waitUn
     // No hold on the submission: the request's id and what it needs are shown before any wait.
     current = await client.request<ActionView>('POST', '/v1/actions', { body: action, signal: interrupt.signal })
     let shown = ''
-    while (!settled(current) && Date.now() < waitUntil) {
+    while (!settled(current) && performance.now() < waitUntil) {
       const line = progressLine(current)
       if (line !== shown) {
         if (spinner) spinner.start(line)

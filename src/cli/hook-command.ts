@@ -118,13 +118,13 @@ async function preToolUse(event: HookEvent, flags: ClaudeCodeFlags, budget: numb
   if (event.hook_event_name !== undefined && event.hook_event_name !== 'PreToolUse') throw new Error(`expected a PreToolUse event, got ${String(event.hook_event_name)} (use --post for PostToolUse)`)
   const action = actionOf(event, flags)
   if (!action) return undefined
-  const deadline = Date.now() + budget * 1000
+  const deadline = performance.now() + budget * 1000
   const digest = await actionDigest(action)
   const session = typeof event.session_id === 'string' ? event.session_id : ''
   const pendingKey = `pending\0${session}\0${digest}`
   let current = await remembered(client, state, pendingKey, digest, signal)
-  current ??= await client.submit(action, { wait: Math.min(60, Math.max(0, (deadline - Date.now()) / 1000)), signal })
-  if (!isSettled(current) && Date.now() < deadline) current = await client.waitFor(current.id, { timeoutMs: Math.max(0, deadline - Date.now()), signal })
+  current ??= await client.submit(action, { wait: Math.min(60, Math.max(0, (deadline - performance.now()) / 1000)), signal })
+  if (!isSettled(current) && performance.now() < deadline) current = await client.waitFor(current.id, { timeoutMs: Math.max(0, deadline - performance.now()), signal })
 
   const request = `Countersign request ${current.id}`
   if (!isSettled(current)) {

@@ -9,6 +9,7 @@ import { durationOption, SecretOption, sizeOption } from './options.js'
 import { Redactor } from './redact.js'
 import { commandResult, failure, reasonOf, refusal } from './results.js'
 import { quote, shellJoin } from './shell-quote.js'
+import { timerDelay } from '../time/index.js'
 
 /** How long a remote command has between TERM and KILL, and then the channel before it is dropped. */
 const KILL_GRACE_MS = 3000
@@ -141,7 +142,7 @@ class SshConnector implements Connector {
           }
           channel = opened
           if (problem !== undefined) terminate(opened)
-          else timer = setTimeout(() => stop(`the command did not finish within ${options.timeout / 1000}s; it was sent TERM, then KILL, and the session was closed`), options.timeout)
+          else timer = setTimeout(() => stop(`the command did not finish within ${options.timeout / 1000}s; it was sent TERM, then KILL, and the session was closed`), timerDelay(options.timeout))
           opened.on('data', (chunk: Buffer) => stdout.push(chunk))
           opened.stderr.on('data', (chunk: Buffer) => stderr.push(chunk))
           opened.on('exit', (code: number | null, signal?: string) => {

@@ -172,10 +172,11 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       clearTimeout(timer)
       reject(signal!.reason)
     }
+    // Clamped to what setTimeout takes: a delay computed from a clock that was set can be anything.
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort)
       resolve()
-    }, ms)
+    }, Number.isNaN(ms) ? 0 : Math.min(2 ** 31 - 1, Math.max(0, ms)))
     signal?.addEventListener('abort', onAbort, { once: true })
   })
 }
