@@ -20,12 +20,13 @@ Examples:
     .action(async (options: { config?: string; port?: number }) => {
       // Loaded here: the other verbs start without the store, the HTTP server and their WASM.
       const { loadConfig } = await import('../config/index.js')
-      const { quickstartBanner, quickstartConfig, startGateway } = await import('../server/index.js')
+      const { quickstartBanner, quickstartConfig, seedDemoDatabase, startGateway } = await import('../server/index.js')
       const file = options.config ?? io.env['COUNTERSIGN_CONFIG']
       const quickstart = file ? undefined : quickstartConfig({ dataDir: resolve(io.cwd, '.countersign'), port: options.port })
       const config = quickstart?.config ?? loadConfig(resolve(io.cwd, file!))
       // `npm start` builds the web console's assets when missing (or older than their sources); a
       // deployment builds them beforehand (npm run build:console). The API does not need them.
+      if (quickstart && config.store.kind === 'embedded') await seedDemoDatabase(config.store.data_dir)
       if (quickstart) {
         const { ensureConsoleBuilt } = await import('../console/index.js')
         await ensureConsoleBuilt({ onBuild: () => io.stderr('Building the web console (once)…\n') }).catch((error: unknown) =>

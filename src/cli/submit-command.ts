@@ -41,6 +41,7 @@ interface SubmitFlags extends ClientFlags {
   readonly session?: string
   readonly model?: string
   readonly wait?: string | true
+  readonly idOnly?: boolean
 }
 
 /** `countersign submit`: send an action for a decision; with `--wait`, hold until it is decided. */
@@ -60,6 +61,7 @@ export function submitCommand(io: CliIo): Command {
     .option('--session <id>', 'the agent session, shown to reviewers')
     .option('--model <name>', 'the model acting, shown to reviewers')
     .option('--wait [seconds]', 'wait until the action is decided, and when Countersign runs it, until it ran (no value: as long as it takes)')
+    .option('--id-only', 'print only the action\'s id, for ID=$(countersign submit …); nothing on stdout when it fails')
     .addHelpText(
       'after',
       `
@@ -75,7 +77,8 @@ Exit codes:
       const client = clientOf(flags, io)
       let action = await client.request<ActionView>('POST', '/v1/actions', { query: { wait: holdSeconds(waitUntil) }, body })
       if (!settled(action) && waitUntil !== undefined) action = await waitUntilSettled(client, action, waitUntil, io)
-      if (flags.json) printJson(io, action)
+      if (flags.idOnly) io.stdout(`${action.id}\n`)
+      else if (flags.json) printJson(io, action)
       else io.stdout(renderActionBrief(action, new Date()))
       io.setExitCode?.(STATUS_EXIT_CODES[action.status] ?? 1)
     })
