@@ -20,7 +20,7 @@ export function renderActionBrief(action: ActionView, now: Date): string {
     for (const requirement of action.decision.requirements) lines.push(`  requires: ${requirementText(requirement)}`)
     if (action.expires_at) lines.push(`  expires:  ${timeText(action.expires_at, now)}`)
   }
-  if (action.status === 'approved' && action.execute_by) lines.push(`  run by:   ${timeText(action.execute_by, now)}`)
+  if ((action.status === 'approved' || action.status === 'allowed') && action.execute_by) lines.push(`  run by:   ${timeText(action.execute_by, now)}`)
   const review = action.reviews.at(-1)
   if (review) lines.push(`  last review: ${reviewText(review)}`)
   if (action.result) lines.push(...renderResult(action.result))
@@ -39,7 +39,7 @@ export function renderActionDetail(action: ActionView, now: Date): string {
   out.push(`${action.id}  ${action.status}  ${escapeInline(action.kind)} on ${escapeInline(action.target)}`)
   out.push(`created ${timeText(action.created_at, now)}, updated ${timeText(action.updated_at, now)}`)
   if (action.status === 'pending' && action.expires_at) out.push(`expires ${timeText(action.expires_at, now)} unless decided`)
-  if (action.status === 'approved' && action.execute_by) out.push(`must run by ${timeText(action.execute_by, now)}`)
+  if ((action.status === 'approved' || action.status === 'allowed') && action.execute_by) out.push(`must run by ${timeText(action.execute_by, now)}`)
   out.push(`digest ${action.digest}`)
 
   out.push('', 'origin')

@@ -266,6 +266,18 @@ for (const store of testStores()) {
       assert.equal((await gw.call('GET', `/v1/actions/${pending.id}`, { as: 'alice' })).body.status, 'expired')
     })
 
+    it('expires an allowed action its agent never ran, at the policy\'s execute_within', async () => {
+      const allowed = await submit(readOnly)
+      assert.equal(allowed.status, 'allowed')
+      assert.equal(allowed.brokered, false)
+      assert.ok(allowed.execute_by)
+      gw.advance(Date.parse(allowed.execute_by) - Date.parse(allowed.created_at) + 1)
+      assert.ok((await gw.gateway.expireDue()).expired >= 1)
+      const expired = await gw.call('GET', `/v1/actions/${allowed.id}`, { as: 'alice' })
+      assert.equal(expired.body.status, 'expired')
+      assert.equal(expired.body.timeline.at(-1).data.reason, 'it was allowed but not executed in time')
+    })
+
     it('lists newest first with a cursor, for humans only', async () => {
       const first = await submit(readOnly)
       const second = await submit(readOnly)
