@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Command, Option } from 'commander'
 import { actionDigest, Countersign, denialReason, isSettled, type Action, type ActionInput } from '../sdk/index.js'
-import { gatewayOptions, helpAndOutput, type ClientFlags } from './client-command.js'
+import { gatewayOptions, helpAndOutput, tokenOf, type ClientFlags } from './client-command.js'
 import { DEFAULT_URL } from './http-client.js'
 import type { CliIo } from './io.js'
 
@@ -78,7 +78,7 @@ Other tools, and MCP servers without --mcp-target, get no decision: Claude Code 
     )
     .action(async (flags: ClaudeCodeFlags) => {
       const state = new HookState(flags.stateDir ?? defaultStateDir(io.env))
-      const client = new Countersign({ url: flags.url || io.env['COUNTERSIGN_URL'] || DEFAULT_URL, token: flags.token || io.env['COUNTERSIGN_TOKEN'], headers: { 'x-countersign-client': 'cli' } })
+      const client = new Countersign({ url: flags.url || io.env['COUNTERSIGN_URL'] || DEFAULT_URL, token: tokenOf(flags, io), headers: { 'x-countersign-client': 'cli' } })
       if (flags.post) {
         try {
           await reportOutcome(parseEvent(await readInput()), client, state)

@@ -2,6 +2,7 @@ import { ApiError, outcomeError } from './errors.js'
 import { backoff, Http, sleep } from './http.js'
 import { ReceiptError, verifyReceipt, type VerifyReceiptOptions } from './receipts.js'
 import { parseSse } from './sse.js'
+import type { TokenSource } from './token-source.js'
 import {
   FINAL_STATUSES,
   isSettled,
@@ -28,8 +29,8 @@ import {
 export interface CountersignOptions {
   /** The gateway's base URL, e.g. `https://countersign.example.com`. */
   readonly url: string
-  /** A bearer token: `cs_agent_…`, `cs_user_…`, or a workload identity JWT. */
-  readonly token?: string | undefined
+  /** A bearer token: `cs_agent_…`, `cs_user_…`, or a workload identity JWT; or a {@link TokenSource} of fresh ones. */
+  readonly token?: string | TokenSource | undefined
   /** The fetch to use (default: the platform's). */
   readonly fetch?: typeof fetch
   /** How many times a failed request may be sent again where that is safe (default 3). */
