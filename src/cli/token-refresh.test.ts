@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
 import { once } from 'node:events'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -8,6 +12,8 @@ import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'j
 import { Countersign, commandTokenSource } from '../sdk/index.js'
 import { servedGateway, type ServedGateway } from '../sdk/test-served-gateway.js'
 import { cliAgainst } from './test-api-stand-in.js'
+
+const ROOT = resolve(import.meta.dirname, '../..')
 
 /** Seconds each token lives, as a CI system's short-lived OIDC tokens do (GitHub's: about 300). */
 const LIFETIME_S = 15
@@ -22,17 +28,20 @@ class LocalIssuer {
     const json = (body: unknown) => response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body))
     if (request.url === '/.well-known/openid-configuration') return json({ issuer: this.url, jwks_uri: `${this.url}/jwks` })
     if (request.url === '/jwks') return json({ keys: [this.jwk] })
-    if (request.url === '/mint') {
+    const url = new URL(request.url ?? '/', this.url)
+    // /mint: the token itself; /github: as GitHub's runtime token endpoint answers, for its bearer only.
+    if (url.pathname === '/mint' || url.pathname === '/github') {
+      if (url.pathname === '/github' && request.headers.authorization !== 'bearer runtime-request-token') return response.writeHead(401).end()
       this.minted++
       const now = Math.floor(this.gatewayNow() / 1000)
       void new SignJWT({ repository: 'acme/infra' })
         .setProtectedHeader({ alg: 'ES256', kid: 'k1', typ: 'JWT' })
         .setIssuer(this.url)
-        .setAudience('countersign')
+        .setAudience(url.searchParams.get('audience') ?? 'countersign')
         .setIssuedAt(now)
         .setExpirationTime(now + LIFETIME_S)
         .sign(this.key)
-        .then((token) => response.end(token))
+        .then((token) => (url.pathname === '/mint' ? response.end(token) : json({ value: token })))
       return
     }
     response.writeHead(404).end()
@@ -89,6 +98,45 @@ describe('short-lived workload tokens are fetched again while waiting', () => {
     const done = await alice.get(pending.id)
     assert.equal(done.status, 'succeeded')
     assert.equal(done.agent, 'deploy-bot')
+  })
+
+  it('action.yml\'s script: the request and its link in the step summary, the job\'s token fetched again, the step run once approved', async () => {
+    const alice = served.client('alice')
+    const summary = join(mkdtempSync(join(tmpdir(), 'gha-')), 'summary.md')
+    const env = {
+      ...process.env,
+      COUNTERSIGN_URL: served.url,
+      CS_TARGET: 'build-host',
+      CS_RUN: 'echo "from the action"',
+      CS_AUDIENCE: 'countersign',
+      CS_REASON: 'deploy from CI',
+      CS_CLI: `${process.execPath} ${join(ROOT, 'bin/countersign.js')}`,
+      ACTIONS_ID_TOKEN_REQUEST_URL: `${issuer.url}/github?api-version=2.0`,
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'runtime-request-token',
+      GITHUB_STEP_SUMMARY: summary,
+    }
+    const minted = issuer.minted
+    const child = spawn('bash', [join(ROOT, 'scripts/github-action.sh')], { env })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    const closed = once(child, 'close')
+    let pending
+    while (!(pending = (await alice.list({ status: 'pending', target: 'build-host', limit: 1 })).actions[0])) await sleep(20)
+    // The summary names the request once exec printed it: waited for, by its content.
+    while (!existsSync(summary) || !readFileSync(summary, 'utf8').includes(pending.id)) await sleep(50)
+    expireTokens()
+    await alice.review(pending.id, 'approve', 'ship it')
+    const [code] = (await closed) as [number]
+    assert.equal(code, 0, stderr)
+    assert.match(stdout, /^from the action$/m)
+    assert.match(stdout, new RegExp(`::notice title=Countersign::request ${pending.id} — approve it at https://countersign\\.test/actions/${pending.id}`))
+    const written = readFileSync(summary, 'utf8')
+    assert.match(written, new RegExp(`### Countersign request ${pending.id}\n\n\`echo "from the action"\` on \`build-host\`: https://countersign\\.test/actions/${pending.id}`))
+    assert.match(written, /\*\*Outcome:\*\* approved and run: exit code 0/)
+    assert.ok(issuer.minted - minted >= 2, `fetched ${issuer.minted - minted} tokens`)
+    assert.equal((await alice.get(pending.id)).status, 'succeeded')
   })
 
   it('the SDK with a token source: a 401 fetches a fresh token and the request goes through once', async () => {
