@@ -128,7 +128,7 @@ export function quickstartBanner(url: string, dataDir: string, tokens: DemoToken
     `  ${as(tokens.humans[bob])} npx countersign show "$ID"      # succeeded, with the row count`,
     '',
     `Carol owns ${DEMO.agent}, so she may not approve its requests: try her token on approve (refused).`,
-    'Without the demo database (PROD_DB_URL unset and no demo), the agent runs approved SQL itself: countersign exec, or a receipt from GET /v1/actions/ID/receipt.',
+    'With PROD_DB_URL set, prod-db is that database instead. A target without a connector is run by its agent: countersign exec, or a receipt (GET /v1/actions/ID/receipt, then POST /v1/receipts/redeem).',
     'Ctrl-C stops the gateway; starting it again keeps the data.',
     '',
   ].join('\n')
