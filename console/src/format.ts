@@ -17,6 +17,8 @@ export function relative(iso: string, now: number): string {
 
 /** Milliseconds as a latency: "0 ms", "240 ms", "1.2 s", "3m 5s". */
 export function latency(ms: number): string {
+  // Two wall-clock times across a clock set back: no latency to show, rather than a negative one.
+  if (!(ms >= 0)) return '—'
   if (ms < 1000) return `${Math.round(ms)} ms`
   if (ms < 10_000) return `${(ms / 1000).toFixed(1)} s`
   return span(ms)

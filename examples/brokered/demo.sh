@@ -50,13 +50,14 @@ step "The gateway, with APP_DB_URL in its environment only"
 APP_DB_URL="postgres://${db}_app:${password}@${PGHOST:-127.0.0.1}:5432/$db" LOG_LEVEL=info \
   node "$root/bin/countersign.js" serve --config "$work/countersign.yaml" --port "${DEMO_PORT:-0}" >"$work/gateway.log" 2>&1 &
 gateway_pid=$!
-for _ in $(seq 1 100); do
-  url=$(grep -o '"url":"http://[^"]*"' "$work/gateway.log" | head -1 | cut -d'"' -f4 || true)
+# Until the gateway says where it listens, or stops (a loaded machine may take long to start it).
+url=
+while [ -z "$url" ]; do
+  url=$(grep -o '"url":"http://[^"]*"' "$work/gateway.log" 2>/dev/null | head -1 | cut -d'"' -f4 || true)
   [ -n "$url" ] && break
-  kill -0 "$gateway_pid" 2>/dev/null || { cat "$work/gateway.log"; exit 1; }
+  kill -0 "$gateway_pid" 2>/dev/null || { echo "the gateway did not start"; cat "$work/gateway.log"; exit 1; }
   sleep 0.2
 done
-[ -n "$url" ] || { echo "the gateway did not start"; cat "$work/gateway.log"; exit 1; }
 echo "serving at $url"
 
 # The agent's environment: the gateway's URL and its own token. No database URL, no password.

@@ -80,11 +80,11 @@ describe('verifying an intact chain', () => {
   it('verifies a chain of events and reports its head', async () => {
     const rows = sampleChain(50)
     const report = await verify(rows, checkpointsFor([at(rows, 20), at(rows, 50)], key))
-    assert.deepEqual(report, { ok: true, events: 50, head: { seq: 50, hash: at(rows, 50).hash }, checkpoints: 2, problems: [] })
+    assert.deepEqual(report, { ok: true, events: 50, head: { seq: 50, hash: at(rows, 50).hash }, checkpoints: 2, problems: [], warnings: [] })
   })
 
   it('verifies an empty log', async () => {
-    assert.deepEqual(await verify([]), { ok: true, events: 0, head: null, checkpoints: 0, problems: [] })
+    assert.deepEqual(await verify([]), { ok: true, events: 0, head: null, checkpoints: 0, problems: [], warnings: [] })
   })
 
   it('reads rows from an async stream', async () => {
@@ -310,5 +310,22 @@ describe('verification properties', () => {
       }),
       { numRuns: 200 },
     )
+  })
+})
+
+describe('time going backwards in the audit log', () => {
+  it('is a warning, once per step back, and leaves the chain ok', async () => {
+    const bodies = [1, 2, 3, 4, 5].map((seq) => sampleBody(seq))
+    // The clock was set back three years before event 3, and forward again before event 5.
+    const back = (body: AuditEventBody, at: string): AuditEventBody => ({ ...body, at })
+    bodies[2] = back(bodies[2]!, '2023-01-01T00:00:00.000Z')
+    bodies[3] = back(bodies[3]!, '2023-01-01T00:00:01.000Z')
+    const rows = sealEvents(GENESIS_HASH, bodies)
+    const report = await verifyChain(rows)
+    assert.equal(report.ok, true)
+    assert.deepEqual(report.problems, [])
+    assert.deepEqual(report.warnings.map((warning) => [warning.seq, warning.kind]), [[3, 'time_backwards']])
+    assert.match(report.warnings[0]!.message, /^event 3 is at 2023-01-01T00:00:00\.000Z, 3 years before event 2 \(.+\) stored ahead of it: the gateway's clock went back/)
+    assert.deepEqual((await verifyChain(sampleChain(20))).warnings, [])
   })
 })

@@ -28,6 +28,20 @@ export interface VerifyReport {
   readonly checkpoints: number
   /** What is wrong, by seq; at most `maxProblems`. */
   readonly problems: readonly AuditProblem[]
+  /**
+   * What is odd but not tampering, by seq; at most `maxProblems`. `time_backwards`: an event's
+   * `at` is earlier than the one stored before it (the gateway's clock was set back, or replicas'
+   * clocks disagree). The chain's order is its seq and hashes, not its times, so this does not
+   * make `ok` false; but the times of the events around it are not to be trusted.
+   */
+  readonly warnings: readonly AuditWarning[]
+}
+
+/** Something verification noticed that does not break the chain (see {@link VerifyReport.warnings}). */
+export interface AuditWarning {
+  readonly seq: number
+  readonly kind: 'time_backwards'
+  readonly message: string
 }
 
 /**
@@ -74,7 +88,11 @@ export async function verifyChain(
       }
     }
   })
-  for await (const row of events) walker.push(row)
+  const clock = new ClockWatch(maxProblems)
+  for await (const row of events) {
+    walker.push(row)
+    clock.push(row)
+  }
   const head = walker.finish()
 
   const last = authentic.reduce<Checkpoint | undefined>((highest, checkpoint) => (highest === undefined || checkpoint.seq > highest.seq ? checkpoint : highest), undefined)
@@ -83,7 +101,49 @@ export async function verifyChain(
     const what = headSeq + 1 === last.seq ? `event ${last.seq} is` : `events ${headSeq + 1}–${last.seq} are`
     problems.add(headSeq + 1, 'truncated', `${what} missing from the end of the log: the checkpoint of ${last.at} covers up to event ${last.seq}`)
   }
-  return { ok: problems.count === 0, events: walker.rows, head, checkpoints: matched.size, problems: problems.list() }
+  return { ok: problems.count === 0, events: walker.rows, head, checkpoints: matched.size, problems: problems.list(), warnings: clock.warnings }
+}
+
+/** Notes each event whose `at` is earlier than the event stored before it. */
+class ClockWatch {
+  readonly warnings: AuditWarning[] = []
+  readonly #max: number
+  #previous: { seq: number; at: string; ms: number } | undefined
+
+  constructor(max: number) {
+    this.#max = max
+  }
+
+  push(row: StoredAuditEvent): void {
+    let at: unknown
+    try {
+      at = (JSON.parse(row.event) as { at?: unknown }).at
+    } catch {
+      return // malformed: the chain walker reports it
+    }
+    const ms = typeof at === 'string' ? Date.parse(at) : Number.NaN
+    if (Number.isNaN(ms)) return
+    const previous = this.#previous
+    this.#previous = { seq: row.seq, at: at as string, ms }
+    if (!previous || ms >= previous.ms || this.warnings.length >= this.#max) return
+    this.warnings.push({
+      seq: row.seq,
+      kind: 'time_backwards',
+      message: `event ${row.seq} is at ${at as string}, ${formatGap(previous.ms - ms)} before event ${previous.seq} (${previous.at}) stored ahead of it: the gateway's clock went back (or replicas' clocks disagree); the chain itself is intact`,
+    })
+  }
+}
+
+function formatGap(ms: number): string {
+  const units = [
+    [365 * 86_400_000, 'year'],
+    [86_400_000, 'day'],
+    [3_600_000, 'hour'],
+    [60_000, 'minute'],
+    [1000, 'second'],
+  ] as const
+  for (const [size, unit] of units) if (ms >= size) return `${Math.floor(ms / size)} ${unit}${Math.floor(ms / size) === 1 ? '' : 's'}`
+  return `${ms} ms`
 }
 
 /** Checks each checkpoint's shape, key, signature and link to the one before; returns the authentic ones. */

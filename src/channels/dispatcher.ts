@@ -7,6 +7,7 @@ import type { Gateway } from '../service/index.js'
 import { ACTIONS_CHANNEL, type AnnouncedAction, type OutboxEvent, type OutboxMessage, type OutboxStore } from '../store/index.js'
 import type { Channel } from './channel.js'
 import { messageContent } from './message.js'
+import { timerDelay } from '../time/index.js'
 
 /** Audit events read per transaction while catching up. */
 const EVENT_BATCH = 500
@@ -75,7 +76,7 @@ export class OutboxDispatcher {
         this.#again = false
         this.wake()
       } else if (!this.#stopped) {
-        this.#timer = setTimeout(() => this.wake(), this.#o.pollMs)
+        this.#timer = setTimeout(() => this.wake(), timerDelay(this.#o.pollMs))
         this.#timer.unref()
       }
     })

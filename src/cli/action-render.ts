@@ -15,12 +15,12 @@ export function renderActionBrief(action: ActionView, now: Date): string {
   if (action.impact.summary) lines.push(`  impact:   ${escapeInline(action.impact.summary)}`)
   for (const highlight of action.impact.highlights) lines.push(`            ! ${escapeInline(highlight)}`)
   lines.push(`  decision: ${action.decision.effect}: ${escapeInline(action.decision.explanation)}`)
-  for (const message of action.decision.messages) lines.push(`            ${escapeInline(message)}`)
+  for (const message of unsaid(action.decision)) lines.push(`            ${escapeInline(message)}`)
   if (action.status === 'pending') {
     for (const requirement of action.decision.requirements) lines.push(`  requires: ${requirementText(requirement)}`)
     if (action.expires_at) lines.push(`  expires:  ${timeText(action.expires_at, now)}`)
   }
-  if (action.status === 'approved' && action.execute_by) lines.push(`  run by:   ${timeText(action.execute_by, now)}`)
+  if ((action.status === 'approved' || action.status === 'allowed') && action.execute_by) lines.push(`  run by:   ${timeText(action.execute_by, now)}`)
   const review = action.reviews.at(-1)
   if (review) lines.push(`  last review: ${reviewText(review)}`)
   if (action.result) lines.push(...renderResult(action.result))
@@ -39,7 +39,7 @@ export function renderActionDetail(action: ActionView, now: Date): string {
   out.push(`${action.id}  ${action.status}  ${escapeInline(action.kind)} on ${escapeInline(action.target)}`)
   out.push(`created ${timeText(action.created_at, now)}, updated ${timeText(action.updated_at, now)}`)
   if (action.status === 'pending' && action.expires_at) out.push(`expires ${timeText(action.expires_at, now)} unless decided`)
-  if (action.status === 'approved' && action.execute_by) out.push(`must run by ${timeText(action.execute_by, now)}`)
+  if ((action.status === 'approved' || action.status === 'allowed') && action.execute_by) out.push(`must run by ${timeText(action.execute_by, now)}`)
   out.push(`digest ${action.digest}`)
 
   out.push('', 'origin')
@@ -63,7 +63,7 @@ export function renderActionDetail(action: ActionView, now: Date): string {
   out.push('', `decision: ${decision.effect}`)
   out.push(`  ${escapeInline(decision.explanation)}`)
   field(out, 'matched rules', decision.matched_rules.length > 0 ? decision.matched_rules.map(escapeInline).join(', ') : '(none: the default applied)')
-  for (const message of decision.messages) field(out, 'message', escapeInline(message))
+  for (const message of unsaid(decision)) field(out, 'message', escapeInline(message))
   if (decision.policy_version) field(out, 'policy', decision.policy_version.slice(0, 12))
   for (const requirement of decision.requirements) out.push(`  ${requirement.met ? '[x]' : '[ ]'} ${requirementText(requirement)}`)
 
@@ -82,6 +82,11 @@ export function renderActionDetail(action: ActionView, now: Date): string {
   }
   if (action.links.console) out.push('', `console: ${escapeInline(action.links.console)}`)
   return `${out.join('\n')}\n`
+}
+
+/** The policy's messages the explanation does not already say (a deny's explanation quotes them). */
+function unsaid(decision: ActionView['decision']): readonly string[] {
+  return decision.messages.filter((message) => !decision.explanation.includes(message))
 }
 
 /** `1 of 2 approvals from group:dba (rule); approved by …; reason required; …` */

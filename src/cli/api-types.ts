@@ -96,6 +96,8 @@ export interface VerifyReport {
   readonly head: { readonly seq: number; readonly hash: string } | null
   readonly checkpoints: number
   readonly problems: readonly { readonly seq: number; readonly kind: string; readonly message: string }[]
+  /** What is odd but not tampering (`time_backwards`: the clock was set back); absent from older gateways. */
+  readonly warnings?: readonly { readonly seq: number; readonly kind: string; readonly message: string }[]
 }
 
 /** The answer of `POST /v1/tokens`: the token (shown once) and its record. */

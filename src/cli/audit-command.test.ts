@@ -14,6 +14,16 @@ describe('countersign audit verify', () => {
     assert.equal(result.stdout, 'audit chain OK: 42 events, 3 checkpoints, head seq 42 hash c0ffeec0ffeec0ff…\n')
   })
 
+  it('warns, without failing, when time went backwards between events (also in --json)', async () => {
+    const warning = { seq: 7, kind: 'time_backwards', message: 'event 7 is at 2023-01-01T00:00:00.000Z, 3 years before event 6 (2026-01-05T12:00:06.000Z) stored ahead of it: the gateway\'s clock went back' }
+    standIn.verifyReport = { ok: true, events: 9, head: { seq: 9, hash: 'a'.repeat(64) }, checkpoints: 0, problems: [], warnings: [warning] }
+    const result = await cliAgainst(standIn, ['audit', 'verify'])
+    assert.equal(result.code, 0, result.stderr)
+    assert.equal(result.stdout, `audit chain OK: 9 events, 0 checkpoints, head seq 9 hash aaaaaaaaaaaaaaaa… (1 warning)\nwarning: seq 7: time_backwards: ${warning.message}\n`)
+    const json = await cliAgainst(standIn, ['audit', 'verify', '--json'])
+    assert.deepEqual(JSON.parse(json.stdout).warnings, [warning])
+  })
+
   it('lists each problem and exits 1 when the chain does not verify', async () => {
     standIn.verifyReport = {
       ok: false,

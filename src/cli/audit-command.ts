@@ -20,13 +20,14 @@ export const CSV_COLUMNS = ['seq', 'at', 'type', 'action_id', 'actor', 'channel'
 export function printVerifyReport(report: VerifyReport, io: CliIo): boolean {
   const counts = `${report.events} event${report.events === 1 ? '' : 's'}, ${report.checkpoints} checkpoint${report.checkpoints === 1 ? '' : 's'}`
   const head = report.head ? `head seq ${report.head.seq} hash ${report.head.hash.slice(0, 16)}…` : 'empty log'
-  if (report.ok) {
-    io.stdout(`audit chain OK: ${counts}, ${head}\n`)
-    return true
-  }
-  io.stdout(`audit chain NOT OK: ${report.problems.length} problem${report.problems.length === 1 ? '' : 's'} in ${counts}, ${head}\n`)
+  const warnings = report.warnings ?? []
+  const noted = warnings.length > 0 ? ` (${warnings.length} warning${warnings.length === 1 ? '' : 's'})` : ''
+  if (report.ok) io.stdout(`audit chain OK: ${counts}, ${head}${noted}\n`)
+  else io.stdout(`audit chain NOT OK: ${report.problems.length} problem${report.problems.length === 1 ? '' : 's'} in ${counts}, ${head}${noted}\n`)
   for (const problem of report.problems) io.stdout(`seq ${problem.seq}: ${escapeInline(problem.kind)}: ${escapeInline(problem.message)}\n`)
-  return false
+  // Not tampering, so not a failure: but the times around it are not to be trusted.
+  for (const warning of warnings) io.stdout(`warning: seq ${warning.seq}: ${escapeInline(warning.kind)}: ${escapeInline(warning.message)}\n`)
+  return report.ok
 }
 
 interface ExportFlags extends ClientFlags {

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander'
 import { CountersignError } from '../errors/index.js'
+import { commandTokenSource, type TokenSource } from '../sdk/token-source.js'
 import { ApiClient, DEFAULT_URL } from './http-client.js'
 import type { CliIo } from './io.js'
 
@@ -20,6 +21,7 @@ export type ClientIo = CliIo & { readonly terminal?: Terminal }
 export interface ClientFlags {
   readonly url?: string
   readonly token?: string
+  readonly tokenCommand?: string
   readonly json?: boolean
 }
 
@@ -27,7 +29,9 @@ const ENVIRONMENT_HELP = `
 Environment:
   COUNTERSIGN_URL    the gateway (default ${DEFAULT_URL}); --url overrides it
   COUNTERSIGN_TOKEN  your bearer token (cs_user_… or cs_agent_…); prefer it to --token,
-                     which other users of this machine can see in the process list`
+                     which other users of this machine can see in the process list
+  COUNTERSIGN_TOKEN_COMMAND  a command (sh -c) printing a fresh token, run again before a
+                     JWT expires and after a 401: short-lived workload tokens (CI OIDC)`
 
 /**
  * A client verb: output through `io`, errors thrown to `runCli` instead of exiting, examples and
@@ -42,6 +46,7 @@ export function gatewayOptions(command: Command, options: { json?: boolean } = {
   command
     .addOption(new Option('--url <url>', `the gateway's base URL (default: COUNTERSIGN_URL or ${DEFAULT_URL})`).helpGroup('Gateway options:'))
     .addOption(new Option('--token <token>', 'bearer token (default: COUNTERSIGN_TOKEN)').helpGroup('Gateway options:'))
+    .addOption(new Option('--token-command <cmd>', 'a command printing a fresh token, run again before it expires and after a 401 (default: COUNTERSIGN_TOKEN_COMMAND)').helpGroup('Gateway options:'))
   if (options.json !== false) command.addOption(new Option('--json', 'print the API response as JSON instead of text').helpGroup('Gateway options:'))
   return command
 }
@@ -57,7 +62,15 @@ export function helpAndOutput(command: Command, io: CliIo, examples: readonly st
 
 /** The API client for a verb's flags: `--url`/COUNTERSIGN_URL, `--token`/COUNTERSIGN_TOKEN. */
 export function clientOf(flags: ClientFlags, io: CliIo): ApiClient {
-  return new ApiClient(flags.url || io.env['COUNTERSIGN_URL'] || DEFAULT_URL, flags.token || io.env['COUNTERSIGN_TOKEN'])
+  return new ApiClient(flags.url || io.env['COUNTERSIGN_URL'] || DEFAULT_URL, tokenOf(flags, io))
+}
+
+/** The token of a verb: `--token`/COUNTERSIGN_TOKEN, or else a source running `--token-command`/COUNTERSIGN_TOKEN_COMMAND. */
+export function tokenOf(flags: ClientFlags, io: CliIo): string | TokenSource | undefined {
+  const token = flags.token || io.env['COUNTERSIGN_TOKEN']
+  if (token) return token
+  const command = flags.tokenCommand || io.env['COUNTERSIGN_TOKEN_COMMAND']
+  return command ? commandTokenSource(command, { env: { ...io.env } }) : undefined
 }
 
 /** The terminal stdout writes to. */

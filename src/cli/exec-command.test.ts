@@ -47,6 +47,22 @@ describe('countersign exec against a real gateway', () => {
     assert.equal(actions[0].result.exit_code, 0)
   })
 
+  it('cancels the action when it cannot redeem the receipt (a human who is not an admin), so nothing is left allowed', async () => {
+    const run = await cliAgainst({ url: gateway.url, token: config.tokens.bob }, ['exec', '--target', 'build-host', '--', 'echo', 'bob was here'])
+    assert.notEqual(run.code, 0)
+    assert.equal(run.stdout, '')
+    const { actions } = await api(config.tokens.alice, 'GET', '/v1/actions?target=build-host&limit=1')
+    assert.deepEqual(actions[0].payload, { argv: ['echo', 'bob was here'] })
+    assert.equal(actions[0].status, 'cancelled')
+  })
+
+  it('gives an allowed action an execute_by, as an approved one has', async () => {
+    const submitted = await api(config.tokens.agent, 'POST', '/v1/actions', { kind: 'shell', target: 'build-host', payload: { argv: ['echo', 'later'] } })
+    assert.equal(submitted.status, 'allowed')
+    assert.ok(submitted.execute_by, JSON.stringify(submitted))
+    assert.equal(Date.parse(submitted.execute_by) - Date.parse(submitted.created_at), 15 * 60_000)
+  })
+
   it('waits for an approval, then runs the command and exits with its code', async () => {
     const marker = join(work, 'approved-ran')
     const [run, reviewed] = await Promise.all([exec(['--reason', 'needs a human', '--', 'sh', '-c', `touch ${marker}; exit 3`]), reviewNext('approve', 'fine')])

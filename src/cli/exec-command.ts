@@ -76,7 +76,7 @@ async function decide(client: ApiClient, action: Record<string, unknown>, waitUn
     // No hold on the submission: the request's id and what it needs are shown before any wait.
     current = await client.request<ActionView>('POST', '/v1/actions', { body: action, signal: interrupt.signal })
     let shown = ''
-    while (!settled(current) && Date.now() < waitUntil) {
+    while (!settled(current) && performance.now() < waitUntil) {
       const line = progressLine(current)
       if (line !== shown) {
         if (spinner) spinner.start(line)
@@ -120,8 +120,15 @@ async function finish(client: ApiClient, action: ActionView | 'interrupted', sub
     io.stderr(`countersign: ${action.id} is ${action.status}${why ? `: ${escapeInline(why)}` : ''}; the command was not run\n`)
     return STATUS_EXIT_CODES[action.status] ?? 1
   }
-  const { receipt } = await client.request<{ receipt: string }>('GET', `/v1/actions/${action.id}/receipt`)
-  await client.request('POST', '/v1/receipts/redeem', { body: { receipt, target: action.target, action: { kind: submitted['kind'], target: submitted['target'], payload: submitted['payload'] } } })
+  try {
+    const { receipt } = await client.request<{ receipt: string }>('GET', `/v1/actions/${action.id}/receipt`)
+    await client.request('POST', '/v1/receipts/redeem', { body: { receipt, target: action.target, action: { kind: submitted['kind'], target: submitted['target'], payload: submitted['payload'] } } })
+  } catch (error) {
+    // Not run, and never to be run by this exec: cancelled, so it does not stay allowed or approved.
+    const reason = `countersign exec could not redeem its receipt: ${error instanceof Error ? error.message : String(error)}`.slice(0, 1000)
+    await client.request('POST', `/v1/actions/${action.id}/cancel`, { body: { reason } }).catch(() => undefined)
+    throw error
+  }
   const outcome = await run((submitted['payload'] as { argv: string[] }).argv, io)
   await client.request('POST', `/v1/actions/${action.id}/outcome`, {
     body: { status: outcome.code === 0 ? 'succeeded' : 'failed', ...(outcome.code !== null && { exit_code: outcome.code }), output: outcome.output, ...(outcome.error && { error: outcome.error }) },

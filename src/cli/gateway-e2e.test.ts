@@ -75,4 +75,13 @@ describe('the CLI against a real gateway', () => {
     assert.equal(outcome.code, 11, outcome.stderr)
     assert.equal(JSON.parse(outcome.stdout).status, 'denied')
   })
+
+  it('says a deny\'s policy message once', async () => {
+    const denied = await as(config.tokens.agent, ['submit', '--target', 'prod-db', '--sql', 'DROP TABLE users'])
+    assert.equal(denied.code, 11, denied.stderr)
+    assert.equal(denied.stdout.split('Dropping is never allowed.').length - 1, 1, denied.stdout)
+    const id = /^(act_\w+)/.exec(denied.stdout)![1]!
+    const shown = await as(config.tokens.alice, ['show', id])
+    assert.equal(shown.stdout.split('Dropping is never allowed.').length - 1, 1, shown.stdout)
+  })
 })

@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Command } from 'commander'
 import type { Action } from '../sdk/index.js'
 import { servedGateway, type ServedGateway } from '../sdk/test-served-gateway.js'
-import { hookCommand } from './hook-command.js'
+import { HOOK_GRACE_SECONDS, hookCommand } from './hook-command.js'
 import type { CliIo } from './io.js'
 
 const POLICY = `
@@ -176,7 +176,7 @@ describe('countersign hook claude-code against a real gateway', () => {
     assert.match(pre.decision!.permissionDecisionReason, /Countersign ran this on target runner itself \(succeeded\); it must not run here too\. Its result:\nexit code 0\nfrom the target\n$/)
   })
 
-  it('fails closed: an unreachable gateway, a bad token, a bad event or a missing target all deny', async () => {
+  it('fails closed: an unreachable gateway, a bad token, a bad event or a missing target all block (exit 2, reason on stderr)', async () => {
     const closed = createServer().listen(0, '127.0.0.1')
     await once(closed, 'listening')
     const port = (closed.address() as AddressInfo).port
@@ -184,12 +184,35 @@ describe('countersign hook claude-code against a real gateway', () => {
     const unreachable = await hook(['--target', 'build-host', '--url', `http://127.0.0.1:${port}`], bash('echo hi'))
     assert.equal(unreachable.decision?.permissionDecision, 'deny')
     assert.equal(unreachable.decision!.permissionDecisionReason, `Countersign could not decide, so this is denied to be safe: cannot reach Countersign at http://127.0.0.1:${port}: ECONNREFUSED`)
+    assert.equal(unreachable.code, 2)
+    assert.equal(unreachable.stderr, `${unreachable.decision!.permissionDecisionReason}\n`)
     const forged = await hook(['--target', 'build-host'], bash('echo hi'), { COUNTERSIGN_TOKEN: 'cs_agent_forged-forged-forged-forged-forged' })
     assert.match(forged.decision!.permissionDecisionReason, /denied to be safe: a valid bearer token is required/)
-    assert.equal((await hook(['--target', 'build-host'], '{"tool_name": "Bash", ')).decision?.permissionDecision, 'deny')
+    assert.equal(forged.code, 2)
+    const garbled = await hook(['--target', 'build-host'], '{"tool_name": "Bash", ')
+    assert.equal(garbled.decision?.permissionDecision, 'deny')
+    assert.equal(garbled.code, 2)
+    assert.match(garbled.stderr, /not JSON/)
     const untargeted = await hook([], bash('echo hi'))
     assert.match(untargeted.decision!.permissionDecisionReason, /no --target for Bash/)
-    assert.equal((await hook(['--target', 'build-host'], bash(''))).decision?.permissionDecision, 'deny')
+    assert.equal(untargeted.code, 2)
+    assert.equal((await hook(['--target', 'build-host'], bash(''))).code, 2)
+    assert.equal((await hook(['--target', 'build-host', '--wait', 'soon'], bash('echo hi'))).code, 2)
+  })
+
+  it('fails closed on a gateway that accepts the connection and never answers: blocked at --wait plus the grace', async (t) => {
+    const hung = createServer(() => undefined).listen(0, '127.0.0.1')
+    await once(hung, 'listening')
+    t.after(() => hung.close())
+    hung.on('connection', (socket) => t.after(() => socket.destroy()))
+    // The clock the deadline is measured on is faked: the hook gives up at once, by the timer's event.
+    t.mock.timers.enable({ apis: ['setTimeout'] })
+    const running = hook(['--target', 'build-host', '--wait', '0', '--url', `http://127.0.0.1:${(hung.address() as AddressInfo).port}`], bash('echo hi'))
+    await once(hung, 'request')
+    t.mock.timers.tick(HOOK_GRACE_SECONDS * 1000)
+    const result = await running
+    assert.equal(result.code, 2)
+    assert.match(result.stderr, /denied to be safe: no answer from Countersign within --wait plus 10 s/)
   })
 
   it('runs as a process, as Claude Code starts it: the event on stdin, the decision on stdout', async () => {

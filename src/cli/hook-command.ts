@@ -3,12 +3,20 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Command, Option } from 'commander'
 import { actionDigest, Countersign, denialReason, isSettled, type Action, type ActionInput } from '../sdk/index.js'
-import { gatewayOptions, helpAndOutput, type ClientFlags } from './client-command.js'
+import { gatewayOptions, helpAndOutput, tokenOf, type ClientFlags } from './client-command.js'
 import { DEFAULT_URL } from './http-client.js'
 import type { CliIo } from './io.js'
 
 /** How long a PreToolUse call waits for a decision by default: under Claude Code's default hook timeout (60 s). */
 const DEFAULT_WAIT_SECONDS = 50
+/**
+ * How long past `--wait` the hook may take for its other requests before it gives up and blocks:
+ * Claude Code lets the tool call run when a hook outlives its `timeout`, so the hook must answer
+ * first (keep the hook's timeout above --wait plus this).
+ */
+export const HOOK_GRACE_SECONDS = 10
+/** The exit code with which Claude Code blocks a PreToolUse call and shows stderr to the model. */
+export const BLOCKING_EXIT = 2
 /** How much of a brokered result is shown to the model, and of a tool's output reported as the outcome. */
 const SHOWN_RESULT = 8 * 1024
 const REPORTED_OUTPUT = 64 * 1024
@@ -63,12 +71,14 @@ Reads the hook event on stdin and prints the decision on stdout (exit 0):
   pending when --wait ends   deny, with the request id and its console link; once it is
                              approved, the identical call is allowed without a new request
   Countersign ran it itself  deny, with the output (a target with a connector)
-  any error                  deny, with a one-line reason (fail closed)
+  any error                  exit 2 (Claude Code blocks the call) with a one-line reason on
+                             stderr, also printed as a deny on stdout (fail closed); so is no
+                             answer within --wait plus ${HOOK_GRACE_SECONDS} s
 Other tools, and MCP servers without --mcp-target, get no decision: Claude Code decides.`,
     )
     .action(async (flags: ClaudeCodeFlags) => {
       const state = new HookState(flags.stateDir ?? defaultStateDir(io.env))
-      const client = new Countersign({ url: flags.url || io.env['COUNTERSIGN_URL'] || DEFAULT_URL, token: flags.token || io.env['COUNTERSIGN_TOKEN'], headers: { 'x-countersign-client': 'cli' } })
+      const client = new Countersign({ url: flags.url || io.env['COUNTERSIGN_URL'] || DEFAULT_URL, token: tokenOf(flags, io), headers: { 'x-countersign-client': 'cli' } })
       if (flags.post) {
         try {
           await reportOutcome(parseEvent(await readInput()), client, state)
@@ -79,32 +89,42 @@ Other tools, and MCP servers without --mcp-target, get no decision: Claude Code 
         }
         return
       }
-      let output: PreToolUseOutput | undefined
+      // Fail closed: Claude Code runs the tool when a hook exits with anything but 0 or 2, or outlives
+      // its timeout. So every failure seen here (bad input, an unreachable or hung gateway, a bad
+      // token, a bug) blocks with exit 2 and the reason on stderr, and the whole run has a deadline.
+      const deadline = new AbortController()
+      let timer: NodeJS.Timeout | undefined
       try {
-        output = await preToolUse(parseEvent(await readInput()), flags, client, state)
+        const budget = waitSeconds(flags.wait)
+        timer = setTimeout(() => deadline.abort(new Error(`no answer from Countersign within --wait plus ${HOOK_GRACE_SECONDS} s`)), (budget + HOOK_GRACE_SECONDS) * 1000)
+        const output = await abortable(preToolUse(parseEvent(await readInput()), flags, budget, client, state, deadline.signal), deadline.signal)
+        if (output) io.stdout(`${JSON.stringify(output)}\n`)
       } catch (error) {
-        output = decision('deny', `Countersign could not decide, so this is denied to be safe: ${oneLine(error)}`)
+        const reason = `Countersign could not decide, so this is denied to be safe: ${oneLine(error)}`
+        // The JSON deny too, for a Claude Code that reads stdout whatever the exit code.
+        io.stdout(`${JSON.stringify(decision('deny', reason))}\n`)
+        io.stderr(`${reason}\n`)
+        io.setExitCode?.(BLOCKING_EXIT)
+      } finally {
+        clearTimeout(timer)
       }
-      if (output) io.stdout(`${JSON.stringify(output)}\n`)
     })
   const command = gatewayOptions(claudeCode, { json: false })
   return new Command('hook').description('agent-side hooks that put Countersign in front of a coding assistant\'s tools').addCommand(command).configureOutput({ writeOut: io.stdout, writeErr: io.stderr }).exitOverride()
 }
 
 /** The decision for a PreToolUse event, or `undefined` when Claude Code should decide itself. */
-async function preToolUse(event: HookEvent, flags: ClaudeCodeFlags, client: Countersign, state: HookState): Promise<PreToolUseOutput | undefined> {
+async function preToolUse(event: HookEvent, flags: ClaudeCodeFlags, budget: number, client: Countersign, state: HookState, signal: AbortSignal): Promise<PreToolUseOutput | undefined> {
   if (event.hook_event_name !== undefined && event.hook_event_name !== 'PreToolUse') throw new Error(`expected a PreToolUse event, got ${String(event.hook_event_name)} (use --post for PostToolUse)`)
   const action = actionOf(event, flags)
   if (!action) return undefined
-  const budget = Number(flags.wait)
-  if (!/^\d+(\.\d+)?$/.test(flags.wait) || budget > 3600) throw new Error(`--wait: expected seconds from 0 to 3600, got ${JSON.stringify(flags.wait)}`)
-  const deadline = Date.now() + budget * 1000
+  const deadline = performance.now() + budget * 1000
   const digest = await actionDigest(action)
   const session = typeof event.session_id === 'string' ? event.session_id : ''
   const pendingKey = `pending\0${session}\0${digest}`
-  let current = await remembered(client, state, pendingKey, digest)
-  current ??= await client.submit(action, { wait: Math.min(60, Math.max(0, (deadline - Date.now()) / 1000)) })
-  if (!isSettled(current) && Date.now() < deadline) current = await client.waitFor(current.id, { timeoutMs: Math.max(0, deadline - Date.now()) })
+  let current = await remembered(client, state, pendingKey, digest, signal)
+  current ??= await client.submit(action, { wait: Math.min(60, Math.max(0, (deadline - performance.now()) / 1000)), signal })
+  if (!isSettled(current) && performance.now() < deadline) current = await client.waitFor(current.id, { timeoutMs: Math.max(0, deadline - performance.now()), signal })
 
   const request = `Countersign request ${current.id}`
   if (!isSettled(current)) {
@@ -121,8 +141,8 @@ async function preToolUse(event: HookEvent, flags: ClaudeCodeFlags, client: Coun
   if (current.status === 'expired' || current.status === 'cancelled') return decision('deny', `${request} ${current.status === 'expired' ? 'expired' : 'was cancelled'} before it ran; it was not run.`)
   if (current.brokered) return decision('deny', `${request}: Countersign ran this on target ${current.target} itself (${current.status}); it must not run here too. Its result:\n${resultText(current)}`)
   // Allowed or approved, and Claude Code runs it: redeem the single-use receipt now, so the audit log shows it executing.
-  const { receipt } = await client.receipt(current.id)
-  await client.redeem({ receipt, target: current.target, action })
+  const { receipt } = await client.receipt(current.id, { signal })
+  await client.redeem({ receipt, target: current.target, action }, { signal })
   if (typeof event.tool_use_id === 'string') state.write(runningKey(session, event.tool_use_id), current.id)
   const by = current.status === 'approved' ? `approved by ${current.reviews.filter((review) => review.decision === 'approve').map((review) => review.reviewer).join(', ')}` : `allowed by ${current.decision.matched_rules.join(', ') || 'the default policy'}`
   return decision('allow', `${request} ${by}.`)
@@ -147,6 +167,23 @@ function actionOf(event: HookEvent, flags: ClaudeCodeFlags): ActionInput | undef
   return { kind: 'mcp', target, payload: { server, tool, arguments: input }, context: session }
 }
 
+/** `--wait` in seconds, from 0 to 3600. */
+function waitSeconds(wait: string): number {
+  const budget = Number(wait)
+  if (!/^\d+(\.\d+)?$/.test(wait) || budget > 3600) throw new Error(`--wait: expected seconds from 0 to 3600, got ${JSON.stringify(wait)}`)
+  return budget
+}
+
+/** `work`, or a rejection once `signal` aborts (a request that ignores the signal cannot hold the hook past its deadline). */
+function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason)
+    if (signal.aborted) onAbort()
+    signal.addEventListener('abort', onAbort, { once: true })
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+  })
+}
+
 function mcpTargets(pairs: readonly string[]): Map<string, string> {
   const targets = new Map<string, string>()
   for (const pair of pairs) {
@@ -158,10 +195,13 @@ function mcpTargets(pairs: readonly string[]): Map<string, string> {
 }
 
 /** A request remembered for this call that can still decide it; forgotten when it cannot. */
-async function remembered(client: Countersign, state: HookState, key: string, digest: string): Promise<Action | undefined> {
+async function remembered(client: Countersign, state: HookState, key: string, digest: string, signal: AbortSignal): Promise<Action | undefined> {
   const id = state.read(key)
   if (!id) return undefined
-  const action = await client.get(id).catch(() => undefined)
+  const action = await client.get(id, { signal }).catch((error: unknown) => {
+    if (signal.aborted) throw error
+    return undefined
+  })
   // A changed payload, a lapsed request, or one already run here: the call is asked about anew.
   const usable = action && action.digest === digest && action.status !== 'expired' && action.status !== 'cancelled' && (action.brokered || !['executing', 'succeeded', 'failed'].includes(action.status))
   if (usable) return action

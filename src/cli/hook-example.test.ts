@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { execFile, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { promisify } from 'node:util'
 import { servedGateway, type ServedGateway } from '../sdk/test-served-gateway.js'
+import { HOOK_GRACE_SECONDS } from './hook-command.js'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 
@@ -36,8 +40,46 @@ describe('examples/claude-code', () => {
 
   it('settings.json wires the hook for Bash and MCP tools, before and after they run', () => {
     const settings = JSON.parse(readFileSync(join(ROOT, 'examples/claude-code/settings.json'), 'utf8'))
-    assert.match(settings.hooks.PreToolUse[0].hooks[0].command, /^npx countersign hook claude-code --target \S+/)
-    assert.ok(settings.hooks.PreToolUse[0].hooks[0].timeout > 100, 'the hook timeout exceeds --wait')
-    for (const event of ['PostToolUse', 'PostToolUseFailure']) assert.match(settings.hooks[event][0].hooks[0].command, /hook claude-code --post$/)
+    assert.match(settings.hooks.PreToolUse[0].hooks[0].command, /^\/usr\/local\/bin\/countersign hook claude-code --target \S+/)
+    assert.ok(settings.hooks.PreToolUse[0].hooks[0].timeout > 100 + HOOK_GRACE_SECONDS, 'the hook timeout exceeds --wait plus the hook\'s grace')
+    for (const event of ['PostToolUse', 'PostToolUseFailure']) assert.match(settings.hooks[event][0].hooks[0].command, /^\/usr\/local\/bin\/countersign hook claude-code --post$/)
+  })
+
+  describe('the PreToolUse command of settings.json, run with sh -c as Claude Code runs it, blocks when it cannot decide', () => {
+    const settings = JSON.parse(readFileSync(join(ROOT, 'examples/claude-code/settings.json'), 'utf8'))
+    const configured: string = settings.hooks.PreToolUse[0].hooks[0].command
+    const event = JSON.stringify({ session_id: 's', hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: { command: 'rm -rf /srv/app' }, tool_use_id: 'toolu_x' })
+    /** Runs the configured command line with `cli` in place of /usr/local/bin/countersign, the event on stdin. */
+    async function run(cli: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+      const child = spawn('sh', ['-c', configured.replace('/usr/local/bin/countersign', cli)], { env: { ...process.env, ...env, XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'hook-state-')) } })
+      let stdout = ''
+      let stderr = ''
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+      child.stdin.end(event)
+      const [code] = (await once(child, 'close')) as [number | null]
+      return { code, stdout, stderr }
+    }
+
+    it('a missing binary: exit 2 (blocking) with the reason on stderr', async () => {
+      const result = await run('/nonexistent/countersign', { COUNTERSIGN_URL: served.url })
+      assert.equal(result.code, 2, result.stderr)
+      assert.match(result.stderr, /the Countersign hook failed \(exit 127\), so this call is blocked/)
+    })
+
+    it('an unreachable gateway: exit 2 (blocking), the reason on stderr and a deny on stdout', async () => {
+      const closed = createServer().listen(0, '127.0.0.1')
+      await once(closed, 'listening')
+      const port = (closed.address() as AddressInfo).port
+      await new Promise((done) => closed.close(done))
+      // The installed CLI: this checkout's, at an absolute path as the example wants it.
+      const bin = join(mkdtempSync(join(tmpdir(), 'hook-bin-')), 'countersign')
+      writeFileSync(bin, `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(join(ROOT, 'bin/countersign.js'))} "$@"\n`)
+      chmodSync(bin, 0o755)
+      const result = await run(bin, { COUNTERSIGN_URL: `http://127.0.0.1:${port}`, COUNTERSIGN_TOKEN: served.gw.tokens.deployBot })
+      assert.equal(result.code, 2, result.stderr)
+      assert.match(result.stderr, new RegExp(`^Countersign could not decide, so this is denied to be safe: cannot reach Countersign at http://127\\.0\\.0\\.1:${port}: ECONNREFUSED\n`))
+      assert.equal(JSON.parse(result.stdout).hookSpecificOutput.permissionDecision, 'deny')
+    })
   })
 })

@@ -52,11 +52,16 @@ describe('ApiClient', () => {
     await assert.rejects(new ApiClient(standIn.url, undefined).request('GET', '/v1/actions'), /no token given: set COUNTERSIGN_TOKEN or --token/)
   })
 
-  it('keeps a path prefix of the base URL', async () => {
-    const client = new ApiClient(`${standIn.url}/v1/`, standIn.token)
-    const page = await client.request<{ actions: unknown[] }>('GET', '/actions')
-    assert.ok(Array.isArray(page.actions))
-    assert.equal(standIn.requests.at(-1)?.path, '/v1/actions')
+  it('keeps a path prefix of the base URL, and takes a base URL ending in the API\'s own /v1 (as the quickstart prints it)', async () => {
+    for (const base of [`${standIn.url}/v1`, `${standIn.url}/v1/`, standIn.url]) {
+      const client = new ApiClient(base, standIn.token)
+      const page = await client.request<{ actions: unknown[] }>('GET', '/v1/actions')
+      assert.ok(Array.isArray(page.actions))
+      assert.equal(standIn.requests.at(-1)?.path, '/v1/actions', base)
+      assert.equal(client.url, standIn.url)
+    }
+    assert.equal(new ApiClient('https://example.com/countersign/v1', undefined).url, 'https://example.com/countersign')
+    assert.equal(new ApiClient('https://example.com/countersign/', undefined).url, 'https://example.com/countersign')
   })
 
   it('refuses a URL that is not http(s)', () => {

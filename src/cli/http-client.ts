@@ -1,5 +1,6 @@
 import { CountersignError, ERROR_CODES, type ErrorCode, type ErrorDetail } from '../errors/index.js'
 import { escapeInline } from '../action/index.js'
+import type { TokenSource } from '../sdk/token-source.js'
 
 /** Where the client verbs find the gateway when neither `--url` nor COUNTERSIGN_URL says. */
 export const DEFAULT_URL = 'http://127.0.0.1:8470'
@@ -24,9 +25,10 @@ export class ApiClient {
   /** The base URL, as shown in messages. */
   readonly url: string
   readonly #base: URL
-  readonly #token: string | undefined
+  readonly #token: string | TokenSource | undefined
 
-  constructor(url: string, token: string | undefined) {
+  /** `token`: a bearer token, or a source of fresh ones (asked before each request, and again after a 401). */
+  constructor(url: string, token: string | TokenSource | undefined) {
     this.#base = parseBaseUrl(url)
     this.#token = token || undefined
     this.url = this.#base.href.replace(/\/$/, '')
@@ -36,8 +38,21 @@ export class ApiClient {
   async request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, options: RequestOptions = {}): Promise<T> {
     const url = new URL(path.replace(/^\//, ''), this.#base)
     for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined && value !== '') url.searchParams.set(key, String(value))
+    const response = await this.#send(method, url, options, false)
+    const text = await response.text()
+    if (!response.ok) throw this.#refusal(response, text)
+    if (response.status === 204 || text === '') return undefined as T
+    try {
+      return JSON.parse(text) as T
+    } catch {
+      throw new CountersignError('INTERNAL', `${this.url} answered ${method} ${url.pathname} with something other than JSON: is it a Countersign gateway?`)
+    }
+  }
+
+  async #send(method: string, url: URL, options: RequestOptions, fresh: boolean): Promise<Response> {
     const headers: Record<string, string> = { accept: 'application/json, application/problem+json', 'x-countersign-client': 'cli' }
-    if (this.#token) headers['authorization'] = `Bearer ${this.#token}`
+    const token = typeof this.#token === 'object' ? await this.#bearer(fresh) : this.#token
+    if (token) headers['authorization'] = `Bearer ${token}`
     if (options.body !== undefined) headers['content-type'] = 'application/json'
     let response: Response
     try {
@@ -51,13 +66,19 @@ export class ApiClient {
       if (options.signal?.aborted) throw error
       throw new CountersignError('INTERNAL', `cannot reach Countersign at ${this.url}: ${networkReason(error)}`, { cause: error })
     }
-    const text = await response.text()
-    if (!response.ok) throw this.#refusal(response, text)
-    if (response.status === 204 || text === '') return undefined as T
+    // A refused token was not acted upon: with a token source, once more with a fresh token.
+    if (response.status === 401 && typeof this.#token === 'object' && !fresh) {
+      await response.body?.cancel().catch(() => undefined)
+      return this.#send(method, url, options, true)
+    }
+    return response
+  }
+
+  async #bearer(fresh: boolean): Promise<string> {
     try {
-      return JSON.parse(text) as T
-    } catch {
-      throw new CountersignError('INTERNAL', `${this.url} answered ${method} ${url.pathname} with something other than JSON: is it a Countersign gateway?`)
+      return await (this.#token as TokenSource).token({ fresh })
+    } catch (error) {
+      throw new CountersignError('UNAUTHENTICATED', `no token: ${error instanceof Error ? error.message : String(error)}`)
     }
   }
 
@@ -84,6 +105,8 @@ function parseBaseUrl(url: string): URL {
   if (parsed.username || parsed.password) throw new CountersignError('INVALID', 'the gateway URL (--url or COUNTERSIGN_URL) must not contain a user name or password (give the token with COUNTERSIGN_TOKEN or --token)')
   // A base URL of https://host/prefix must keep its prefix when paths are resolved against it.
   if (!parsed.pathname.endsWith('/')) parsed.pathname += '/'
+  // The API's own prefix, as in the quickstart's "API http://…/v1": every path below already has it.
+  parsed.pathname = parsed.pathname.replace(/\/v1\/$/, '/')
   parsed.search = ''
   parsed.hash = ''
   return parsed

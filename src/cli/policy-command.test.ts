@@ -41,6 +41,21 @@ describe('countersign policy check', () => {
     assert.equal(result.stdout, '')
   })
 
+  it('exits 2 (a usage error, as documented) when a required option or argument is missing', async () => {
+    const explain = await cli('policy', 'explain', 'examples/policy.yaml')
+    assert.equal(explain.code, 2)
+    assert.match(explain.stderr, /required option '--action <json>' not specified/)
+    assert.equal((await cli('policy', 'check')).code, 2)
+    assert.equal((await cli('policy', 'test', 'examples/policy.yaml', '--nope')).code, 2)
+  })
+
+  it('lists the action kinds when a rule names one that does not exist', async () => {
+    const file = tempFile('policy.yaml', 'version: 1\nrules:\n  - { id: a, effect: allow, match: { kind: sqll } }\n')
+    const result = await cli('policy', 'check', file)
+    assert.equal(result.code, 2)
+    assert.match(result.stderr, /policy\.yaml:3:44: expected an action kind or a list of them; the kinds are sql, shell, terraform, kubernetes, http, mcp, custom \(rules\[0\]\.match\.kind\)/)
+  })
+
   it('says in one line that a file is missing', async () => {
     const result = await cli('policy', 'check', 'no-such-policy.yaml')
     assert.equal(result.code, 2)

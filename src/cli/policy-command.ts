@@ -20,7 +20,8 @@ import { readJsonArgument, readText, type CliIo } from './io.js'
 
 /** `countersign policy …`: check, test and explain policies without a running gateway. */
 export function policyCommand(io: CliIo): Command {
-  const policy = new Command('policy').description('validate a policy, run its cases, explain a decision')
+  // Set before the verbs are added, so they inherit it: a usage error is exit 2, as documented, not commander's exit 1.
+  const policy = new Command('policy').description('validate a policy, run its cases, explain a decision').configureOutput({ writeOut: io.stdout, writeErr: io.stderr }).exitOverride()
 
   policy
     .command('check')

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path'
 import { Command, InvalidArgumentError } from 'commander'
+import type { Config } from '../config/index.js'
 import type { CliIo } from './io.js'
 
 /** `countersign serve`: run the gateway until SIGINT/SIGTERM; SIGHUP reloads the policy. */
@@ -19,12 +20,13 @@ Examples:
     .action(async (options: { config?: string; port?: number }) => {
       // Loaded here: the other verbs start without the store, the HTTP server and their WASM.
       const { loadConfig } = await import('../config/index.js')
-      const { quickstartBanner, quickstartConfig, startGateway } = await import('../server/index.js')
+      const { quickstartBanner, quickstartConfig, seedDemoDatabase, startGateway } = await import('../server/index.js')
       const file = options.config ?? io.env['COUNTERSIGN_CONFIG']
       const quickstart = file ? undefined : quickstartConfig({ dataDir: resolve(io.cwd, '.countersign'), port: options.port })
       const config = quickstart?.config ?? loadConfig(resolve(io.cwd, file!))
       // `npm start` builds the web console's assets when missing (or older than their sources); a
       // deployment builds them beforehand (npm run build:console). The API does not need them.
+      if (quickstart && config.store.kind === 'embedded') await seedDemoDatabase(config.store.data_dir)
       if (quickstart) {
         const { ensureConsoleBuilt } = await import('../console/index.js')
         await ensureConsoleBuilt({ onBuild: () => io.stderr('Building the web console (once)…\n') }).catch((error: unknown) =>
@@ -33,6 +35,8 @@ Examples:
       }
       const running = await startGateway(config, { port: options.port })
       if (quickstart && config.store.kind === 'embedded') io.stdout(quickstartBanner(running.url, config.store.data_dir, quickstart.tokens))
+      const hint = quickstart ? undefined : noTokensHint(config)
+      if (hint) io.stderr(hint)
       await new Promise<void>((done) => {
         const stop = (): void => {
           process.off('SIGHUP', reload)
@@ -44,6 +48,21 @@ Examples:
         process.on('SIGHUP', reload)
       })
     })
+}
+
+/**
+ * What to do when no agent or human of the config has a token (nobody could call the API): the
+ * `countersign token create` lines for the first agent and human. `undefined` when one has.
+ */
+export function noTokensHint(config: Pick<Config, 'identities'>): string | undefined {
+  const { agents, humans } = config.identities
+  if ([...agents, ...humans].some((identity) => identity.token_sha256.length > 0)) return undefined
+  const lines = ['No agent or human in the config has a token yet, so no one can call the API. Create one:']
+  if (agents[0]) lines.push(`  countersign token create --agent ${agents[0].id}     # then add line 2 to identities.agents[id=${agents[0].id}].token_sha256`)
+  if (humans[0]) lines.push(`  countersign token create --user ${humans[0].email}     # then add line 2 to identities.humans[email=${humans[0].email}].token_sha256`)
+  if (!agents[0] && !humans[0]) lines.push('  add an agent under identities.agents (or a human under identities.humans), then: countersign token create --agent ID')
+  lines.push('and restart the gateway. Agents with workload identity (identities.workload) need no stored token.')
+  return `${lines.join('\n')}\n`
 }
 
 function parsePort(value: string): number {

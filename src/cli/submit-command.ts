@@ -41,6 +41,7 @@ interface SubmitFlags extends ClientFlags {
   readonly session?: string
   readonly model?: string
   readonly wait?: string | true
+  readonly idOnly?: boolean
 }
 
 /** `countersign submit`: send an action for a decision; with `--wait`, hold until it is decided. */
@@ -60,6 +61,7 @@ export function submitCommand(io: CliIo): Command {
     .option('--session <id>', 'the agent session, shown to reviewers')
     .option('--model <name>', 'the model acting, shown to reviewers')
     .option('--wait [seconds]', 'wait until the action is decided, and when Countersign runs it, until it ran (no value: as long as it takes)')
+    .option('--id-only', 'print only the action\'s id, for ID=$(countersign submit …); nothing on stdout when it fails')
     .addHelpText(
       'after',
       `
@@ -75,7 +77,8 @@ Exit codes:
       const client = clientOf(flags, io)
       let action = await client.request<ActionView>('POST', '/v1/actions', { query: { wait: holdSeconds(waitUntil) }, body })
       if (!settled(action) && waitUntil !== undefined) action = await waitUntilSettled(client, action, waitUntil, io)
-      if (flags.json) printJson(io, action)
+      if (flags.idOnly) io.stdout(`${action.id}\n`)
+      else if (flags.json) printJson(io, action)
       else io.stdout(renderActionBrief(action, new Date()))
       io.setExitCode?.(STATUS_EXIT_CODES[action.status] ?? 1)
     })
@@ -94,15 +97,15 @@ export function settled(action: ActionView): boolean {
 /** Polls with `?wait` until the action is settled or the deadline passes. */
 export async function waitUntilSettled(client: ApiClient, first: ActionView, waitUntil: number, io: CliIo, signal?: AbortSignal): Promise<ActionView> {
   if (first.status === 'pending') {
-    io.stderr(`${first.id} is pending; waiting for review${Number.isFinite(waitUntil) ? ` (up to ${Math.ceil((waitUntil - Date.now()) / 1000)}s)` : ''}:\n`)
+    io.stderr(`${first.id} is pending; waiting for review${Number.isFinite(waitUntil) ? ` (up to ${Math.ceil((waitUntil - performance.now()) / 1000)}s)` : ''}:\n`)
     for (const requirement of first.decision.requirements) io.stderr(`  ${requirementText(requirement)}\n`)
   }
   let action = first
-  while (!settled(action) && Date.now() < waitUntil && !signal?.aborted) {
-    const asked = Date.now()
+  while (!settled(action) && performance.now() < waitUntil && !signal?.aborted) {
+    const asked = performance.now()
     const next = await client.request<ActionView>('GET', `/v1/actions/${action.id}`, { query: { wait: holdSeconds(waitUntil) }, signal })
     // A gateway that answers at once without a change is not holding the request: poll gently instead of spinning.
-    if (next.updated_at === action.updated_at && Date.now() - asked < POLL_MS) await sleep(Math.min(POLL_MS, Math.max(0, waitUntil - Date.now())))
+    if (next.updated_at === action.updated_at && performance.now() - asked < POLL_MS) await sleep(Math.min(POLL_MS, Math.max(0, waitUntil - performance.now())))
     action = next
   }
   return action
@@ -132,16 +135,16 @@ function submission(flags: SubmitFlags): Record<string, unknown> {
   return { kind, target: flags.target, payload, ...(Object.keys(context).length > 0 && { context }) }
 }
 
-/** When `--wait` ends, in epoch ms: Infinity for a bare `--wait`, undefined without it. */
+/** When `--wait` ends, on the monotonic clock (`performance.now()` ms): Infinity for a bare `--wait`, undefined without it. */
 export function deadline(wait: string | true | undefined): number | undefined {
   if (wait === undefined) return undefined
   if (wait === true) return Infinity
   const seconds = Number(wait)
   if (!/^\d+(\.\d+)?$/.test(wait) || seconds <= 0) throw new CountersignError('INVALID', `--wait: expected a number of seconds, got ${JSON.stringify(wait)}`)
-  return Date.now() + seconds * 1000
+  return performance.now() + seconds * 1000
 }
 
 export function holdSeconds(waitUntil: number | undefined): number | undefined {
   if (waitUntil === undefined) return undefined
-  return Math.max(1, Math.min(MAX_WAIT_SECONDS, Math.ceil((waitUntil - Date.now()) / 1000)))
+  return Math.max(1, Math.min(MAX_WAIT_SECONDS, Math.ceil((waitUntil - performance.now()) / 1000)))
 }

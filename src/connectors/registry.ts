@@ -7,12 +7,13 @@ import { http } from './http.js'
 import { mcp } from './mcp.js'
 import { mysql } from './mysql.js'
 import { parseOptions } from './options.js'
+import { pglite } from './pglite.js'
 import { postgres } from './postgres.js'
 import { Redactor } from './redact.js'
 import { shell } from './shell.js'
 import { ssh } from './ssh.js'
 
-const TYPES: readonly ConnectorType[] = [postgres, mysql, shell, ssh, http, mcp]
+const TYPES: readonly ConnectorType[] = [postgres, mysql, pglite, shell, ssh, http, mcp]
 
 /** The connector types a target can name in `connector.type`. */
 export const CONNECTOR_TYPES: readonly string[] = TYPES.map((type) => type.type)

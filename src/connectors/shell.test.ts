@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
@@ -107,11 +107,15 @@ describe('shell connector', () => {
 
   it('kills the whole process group at the timeout', async () => {
     const marker = join(dir, 'survivor')
-    const result = await run({ command: `(sleep 2; touch ${marker}) & sleep 30` }, { timeout: '300ms' }, undefined, { reviewed: true })
+    const pidFile = join(dir, 'survivor.pid')
+    // The background process would outlive any wait; that it is gone is checked on the process itself, not by sleeping.
+    const result = await run({ command: `(echo $BASHPID > ${pidFile}; sleep 300; touch ${marker}) & sleep 300` }, { timeout: '300ms' }, undefined, { reviewed: true })
     assert.equal(result.status, 'failed')
     assert.equal(result.signal, 'SIGTERM')
     assert.match(result.error ?? '', /did not finish within 0.3s; its process group was killed/)
-    await new Promise((resolve) => setTimeout(resolve, 2500))
+    // No pid file: the group was killed before the subshell got that far.
+    const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : 0
+    while (pid > 0 && alive(pid)) await new Promise((resolve) => setTimeout(resolve, 10))
     assert.equal(existsSync(marker), false, 'a process of the group survived the timeout')
   })
 
@@ -163,3 +167,12 @@ describe('shell connector account', () => {
     assert.doesNotThrow(() => createConnector(testTarget('shell', { type: 'shell', run_as_gateway_user: true }, 'build-host')))
   })
 })
+
+/** Whether a process exists (and is not a zombie waiting to be reaped). */
+function alive(pid: number): boolean {
+  try {
+    return !/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return false
+  }
+}

@@ -12,6 +12,7 @@ import { durationOption, sizeOption, ValueOrSecret } from './options.js'
 import { Redactor } from './redact.js'
 import { commandResult, failure, reasonOf, refusal } from './results.js'
 import { feedFilter, findBwrap, SANDBOX_MODES, sandboxArguments, sandboxProblem } from './sandbox.js'
+import { timerDelay } from '../time/index.js'
 
 /** How long a process group has between SIGTERM and SIGKILL. */
 const KILL_GRACE_MS = 3000
@@ -153,7 +154,7 @@ class ShellConnector implements Connector {
         killGroup(child, 'SIGTERM')
         killTimer ??= setTimeout(() => killGroup(child, 'SIGKILL'), KILL_GRACE_MS)
       }
-      const timer = setTimeout(() => stop(`the command did not finish within ${this.#options.timeout / 1000}s; its process group was killed`), this.#options.timeout)
+      const timer = setTimeout(() => stop(`the command did not finish within ${this.#options.timeout / 1000}s; its process group was killed`), timerDelay(this.#options.timeout))
       const halt = (why: string) => stop(`stopped: ${why}; its process group was killed`)
       const onAbort = () => halt(reasonOf(request.signal))
       request.signal.addEventListener('abort', onAbort, { once: true })

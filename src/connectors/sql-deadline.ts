@@ -1,4 +1,5 @@
 import { reasonOf } from './results.js'
+import { timerDelay } from '../time/index.js'
 
 /** How long a cancelled statement has to end before its connection is dropped. */
 const DROP_AFTER_MS = 5000
@@ -23,7 +24,7 @@ export class SqlDeadline {
       this.#dropTimer = setTimeout(stop.drop, DROP_AFTER_MS)
     }
     this.#signal = signal
-    this.#timer = setTimeout(() => halt(`the SQL did not finish within ${timeoutMs / 1000}s`), timeoutMs)
+    this.#timer = setTimeout(() => halt(`the SQL did not finish within ${timeoutMs / 1000}s`), timerDelay(timeoutMs))
     this.#onAbort = () => halt(`stopped: ${reasonOf(signal)}`)
     signal.addEventListener('abort', this.#onAbort, { once: true })
   }

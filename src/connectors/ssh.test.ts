@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { timingSafeEqual } from 'node:crypto'
+import { EventEmitter } from 'node:events'
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -23,6 +24,21 @@ writeFileSync(join(dir, 'id_ed25519'), clientKey.private, { mode: 0o600 })
 writeFileSync(join(dir, 'other'), otherKey.private, { mode: 0o600 })
 const passphraseVar = testSecret('correct horse')
 
+/** What the server's commands do, as events: `exec` (command) when one starts, `exit` (command, code, signal) when it ended. */
+const remote = new EventEmitter()
+
+/** The next `event` of the command `command` on the server. */
+function remoteEvent(event: 'exec' | 'exit', command: string): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  return new Promise((resolve) => {
+    const listener = (ran: string, code: number | null = null, signal: NodeJS.Signals | null = null) => {
+      if (!ran.includes(command)) return
+      remote.off(event, listener)
+      resolve({ code, signal })
+    }
+    remote.on(event, listener)
+  })
+}
+
 /** A real SSH server: public-key authentication of one key; exec runs `bash -c` locally; signals reach the process group. */
 const server = new Server({ hostKeys: [hostKey.private] }, (client) => {
   client.on('authentication', (ctx) => {
@@ -43,9 +59,11 @@ const server = new Server({ hostKeys: [hostKey.private] }, (client) => {
         const stream = acceptExec()
         const child = spawn('/bin/bash', ['-c', info.command], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
         pid = child.pid
+        remote.emit('exec', info.command)
         child.stdout.pipe(stream, { end: false })
         child.stderr.pipe(stream.stderr, { end: false })
         child.on('close', (code, signal) => {
+          remote.emit('exit', info.command, code, signal)
           if (signal) stream.exit(signal.replace(/^SIG/, ''), false, '')
           else stream.exit(code ?? 0)
           stream.end()
@@ -110,21 +128,28 @@ describe('ssh connector', () => {
   })
 
   it('ends the remote command at the timeout', async () => {
+    // The command would run for minutes; it is known to have ended by the server's exit event, not by waiting.
     const marker = join(dir, 'late')
-    const result = await run({ command: `sleep 2; touch ${marker}` }, { timeout: '500ms' }, undefined, { reviewed: true })
+    const command = `sleep 300; touch ${marker}`
+    const exited = remoteEvent('exit', command)
+    const result = await run({ command }, { timeout: '500ms' }, undefined, { reviewed: true })
     assert.equal(result.status, 'failed')
     assert.match(result.error ?? '', /did not finish within 0.5s/)
     assert.equal(result.signal, 'SIGTERM')
-    await new Promise((resolve) => setTimeout(resolve, 2500))
+    assert.equal((await exited).signal, 'SIGTERM')
     assert.equal(existsSync(marker), false)
   })
 
   it('stops the remote command when the signal aborts', async () => {
     const controller = new AbortController()
-    setTimeout(() => controller.abort(new Error('the gateway is shutting down')), 300)
-    const result = await run({ command: 'sleep 30' }, {}, controller.signal)
+    const command = 'sleep 301'
+    // Aborted once the command runs on the host, however long connecting took.
+    void remoteEvent('exec', command).then(() => controller.abort(new Error('the gateway is shutting down')))
+    const exited = remoteEvent('exit', command)
+    const result = await run({ command }, {}, controller.signal)
     assert.equal(result.status, 'failed')
     assert.match(result.error ?? '', /stopped: the gateway is shutting down/)
+    assert.notEqual((await exited).signal, null)
   })
 
   it('cuts output at max_output and says how much there was', async () => {

@@ -11,6 +11,7 @@ import { Redactor } from './redact.js'
 import { commandResult, failure, reasonOf, refusal } from './results.js'
 import { REMOTE_UNAVAILABLE, remoteSandboxScript, SANDBOX_MODES } from './sandbox.js'
 import { quote, shellJoin } from './shell-quote.js'
+import { timerDelay } from '../time/index.js'
 
 /** How long a remote command has between TERM and KILL, and then the channel before it is dropped. */
 const KILL_GRACE_MS = 3000
@@ -108,17 +109,23 @@ class SshConnector implements Connector {
         this.#clients.delete(client)
         resolve({ ...exit, ...(problem !== undefined && { problem }) })
       }
-      const stop = (why: string) => {
-        if (problem !== undefined) return
-        problem = why
-        if (!channel) return finish()
-        channel.signal('TERM')
+      let execSent = false
+      const terminate = (opened: ClientChannel) => {
+        opened.signal('TERM')
         graceTimer = setTimeout(() => {
-          channel?.signal('KILL')
+          opened.signal('KILL')
           graceTimer = setTimeout(finish, KILL_GRACE_MS)
         }, KILL_GRACE_MS)
       }
-      const timer = setTimeout(() => stop(`the command did not finish within ${options.timeout / 1000}s; it was sent TERM, then KILL, and the session was closed`), options.timeout)
+      const stop = (why: string) => {
+        if (problem !== undefined) return
+        problem = why
+        if (channel) return terminate(channel)
+        // The exec request is on its way: the command may be starting; it is signalled once its channel opens.
+        if (!execSent) finish()
+      }
+      // The command's time runs from when it starts (connecting has its own limit, readyTimeout).
+      let timer: NodeJS.Timeout | undefined
       const onAbort = () => stop(`stopped: ${reasonOf(request.signal)}; the command was sent TERM, then KILL, and the session was closed`)
       request.signal.addEventListener('abort', onAbort, { once: true })
 
@@ -140,12 +147,15 @@ class SshConnector implements Connector {
       })
       client.on('ready', () => {
         if (problem !== undefined) return finish()
+        execSent = true
         client.exec(command, (error, opened) => {
           if (error) {
             problem ??= `the host refused to run the command: ${error.message}`
             return finish()
           }
           channel = opened
+          if (problem !== undefined) terminate(opened)
+          else timer = setTimeout(() => stop(`the command did not finish within ${options.timeout / 1000}s; it was sent TERM, then KILL, and the session was closed`), timerDelay(options.timeout))
           opened.on('data', (chunk: Buffer) => stdout.push(chunk))
           opened.stderr.on('data', (chunk: Buffer) => stderr.push(chunk))
           opened.on('exit', (code: number | null, signal?: string) => {

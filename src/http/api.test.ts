@@ -243,6 +243,7 @@ for (const store of testStores()) {
         assert.equal(response.headers.get('content-type'), 'application/problem+json', name)
         assert.equal(response.body.status, status, name)
         assert.ok(response.body.detail, name)
+        if (status === 415) assert.equal(response.body.detail, 'the body must be JSON: send it with the header content-type: application/json')
       }
       assert.equal((await gw.call('GET', '/v1/actions/act_00000000000000000000000000', { as: 'alice' })).status, 404)
       assert.equal((await gw.call('GET', '/v1/actions/not-an-id', { as: 'alice' })).status, 400)
@@ -263,6 +264,18 @@ for (const store of testStores()) {
       const late = await review(pending.id, 'bob', 'approve')
       assert.equal(late.status, 409)
       assert.equal((await gw.call('GET', `/v1/actions/${pending.id}`, { as: 'alice' })).body.status, 'expired')
+    })
+
+    it('expires an allowed action its agent never ran, at the policy\'s execute_within', async () => {
+      const allowed = await submit(readOnly)
+      assert.equal(allowed.status, 'allowed')
+      assert.equal(allowed.brokered, false)
+      assert.ok(allowed.execute_by)
+      gw.advance(Date.parse(allowed.execute_by) - Date.parse(allowed.created_at) + 1)
+      assert.ok((await gw.gateway.expireDue()).expired >= 1)
+      const expired = await gw.call('GET', `/v1/actions/${allowed.id}`, { as: 'alice' })
+      assert.equal(expired.body.status, 'expired')
+      assert.equal(expired.body.timeline.at(-1).data.reason, 'it was allowed but not executed in time')
     })
 
     it('lists newest first with a cursor, for humans only', async () => {

@@ -37,7 +37,9 @@ export function problemOf(error: unknown): Problem {
   }
   if (error instanceof HTTPException) {
     const code: ErrorCode = error.status === 401 ? 'UNAUTHENTICATED' : error.status === 403 ? 'FORBIDDEN' : error.status === 404 ? 'NOT_FOUND' : error.status >= 500 ? 'INTERNAL' : 'INVALID'
-    return { type: `urn:countersign:problem:${code.toLowerCase()}`, title: TITLES[code], status: error.status, detail: error.message || TITLES[code], code }
+    // The validator's bare "Unsupported Media Type" does not say what to send instead.
+    const detail = error.status === 415 ? 'the body must be JSON: send it with the header content-type: application/json' : error.message || TITLES[code]
+    return { type: `urn:countersign:problem:${code.toLowerCase()}`, title: TITLES[code], status: error.status, detail, code }
   }
   return problemOf(new CountersignError('INTERNAL', 'unexpected error'))
 }

@@ -13,8 +13,10 @@ const NEXT: Readonly<Record<ActionStatus, readonly ActionStatus[]>> = Object.fre
   pending: Object.freeze(['approved', 'denied', 'expired', 'cancelled'] as const),
   // An approval not executed within `execute_within` expires too (invariant 6). An agent that
   // executes an approved action itself reports the outcome without an `executing` step.
-  approved: Object.freeze(['executing', 'succeeded', 'failed', 'expired'] as const),
-  allowed: Object.freeze(['executing', 'succeeded', 'failed'] as const),
+  // Allowed actions an agent runs itself expire the same way, and either may be cancelled by its
+  // submitter before it runs (an `exec` that cannot redeem its receipt leaves nothing dangling).
+  approved: Object.freeze(['executing', 'succeeded', 'failed', 'expired', 'cancelled'] as const),
+  allowed: Object.freeze(['executing', 'succeeded', 'failed', 'expired', 'cancelled'] as const),
   executing: Object.freeze(['succeeded', 'failed'] as const),
   denied: Object.freeze([]),
   expired: Object.freeze([]),

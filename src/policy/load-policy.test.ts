@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { CountersignError, type ErrorDetail } from '../errors/index.js'
+import { loadAnalyzers } from '../analyzers/index.js'
+import { compilePolicy } from './load-policy.js'
 import { policyFrom } from './test-support.js'
 
 async function problems(text: string): Promise<readonly ErrorDetail[]> {
@@ -24,7 +26,8 @@ const BROKEN = [
   { name: 'an unknown top-level key', text: 'version: 1\nrulez: []\n', line: 2, column: 1, message: /unknown key "rulez" \(expected one of: version, default/ },
   { name: 'an unknown rule key', text: 'version: 1\nrules:\n  - id: a\n    efect: allow\n    effect: allow\n', line: 4, column: 5, message: /unknown key "efect" \(expected one of: id, description, match, when, effect/ },
   { name: 'an unknown match key', text: 'version: 1\nrules:\n  - { id: a, effect: allow, match: { knd: sql } }\n', line: 3, column: 38, message: /unknown key "knd" \(expected one of: kind, target, env, agent\)/ },
-  { name: 'an unknown kind', text: 'version: 1\nrules:\n  - { id: a, effect: allow, match: { kind: sequel } }\n', line: 3, column: 44, message: /sql.*shell|Invalid/ },
+  { name: 'an unknown kind', text: 'version: 1\nrules:\n  - { id: a, effect: allow, match: { kind: sequel } }\n', line: 3, column: 44, message: /^expected an action kind or a list of them; the kinds are sql, shell, terraform, kubernetes, http, mcp, custom$/ },
+  { name: 'an unknown kind in a list', text: 'version: 1\nrules:\n  - { id: a, effect: allow, match: { kind: [sql, shel] } }\n', line: 3, column: 44, message: /^expected an action kind or a list of them; the kinds are sql, shell/ },
   { name: 'a missing effect', text: 'version: 1\nrules:\n  - id: a\n', line: 3, column: 5, message: /missing required key "effect"/ },
   { name: 'a bad effect', text: 'version: 1\nrules:\n  - id: a\n    effect: permit\n', line: 4, column: 13, message: /allow.*deny.*review/ },
   { name: 'a bad rule id', text: 'version: 1\nrules:\n  - id: "a b"\n    effect: allow\n', line: 3, column: 9, message: /expected an id/ },
@@ -99,5 +102,16 @@ rules:
     assert.equal(policy.rules.length, 3)
     assert.equal(policy.rules[1]?.review?.timeout_ms, 1_800_000)
     assert.match(policy.version, /^[0-9a-f]{64}$/)
+  })
+
+  it('keeps only the review channels of the types the gateway has, so none says it asked where nothing is sent', async () => {
+    const text = 'version: 1\ndefault: review\ndefault_review: { channels: [slack:#db-approvals, teams:dba-team, console] }\nrules:\n  - { id: r, effect: review, review: { channels: [slack:#ops] } }\n'
+    const analyzers = await loadAnalyzers()
+    const offline = compilePolicy(text, { factKinds: analyzers.factKinds })
+    assert.deepEqual(offline.defaultReview.channels, ['slack:#db-approvals', 'teams:dba-team', 'console'])
+    const withoutSlack = compilePolicy(text, { factKinds: analyzers.factKinds, channelTypes: ['console', 'teams'] })
+    assert.deepEqual(withoutSlack.defaultReview.channels, ['teams:dba-team', 'console'])
+    assert.deepEqual(withoutSlack.rules[0]?.review?.channels, [])
+    assert.equal(withoutSlack.version, offline.version)
   })
 })

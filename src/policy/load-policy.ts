@@ -38,6 +38,18 @@ const ANY_HUMAN_REVIEW: ReviewSpec = {
   channels: [],
 }
 
+/** How a policy is compiled: its file (for located errors), the facts its conditions may read, and the channels the gateway has. */
+export interface CompileOptions {
+  readonly file?: string
+  readonly factKinds: readonly FactKindDeclaration[]
+  /**
+   * The channel types this gateway can ask in (`slack` when `channels.slack` is configured…).
+   * A review's channels of other types are left out of its requirements, so that no view says a
+   * request was "asked in slack:#…" when nothing was sent there. Absent: all are kept (offline checks).
+   */
+  readonly channelTypes?: readonly string[]
+}
+
 /**
  * Validates and compiles a policy file's text. All problems are collected and thrown together
  * as one `INVALID` error whose details carry file, line and column; nothing is half-loaded.
@@ -45,7 +57,7 @@ const ANY_HUMAN_REVIEW: ReviewSpec = {
  * @example
  * const policy = compilePolicy(readFileSync('policy.yaml', 'utf8'), { file: 'policy.yaml', factKinds: analyzers.factKinds })
  */
-export function compilePolicy(text: string, options: { file?: string; factKinds: readonly FactKindDeclaration[] }): CompiledPolicy {
+export function compilePolicy(text: string, options: CompileOptions): CompiledPolicy {
   const source = new YamlSource(text, options.file)
   const fail = (details: ErrorDetail[]): never => {
     const where = options.file ?? 'policy'
@@ -78,7 +90,7 @@ export function compilePolicy(text: string, options: { file?: string; factKinds:
   const spec = parsed.data!
 
   const problems: ErrorDetail[] = []
-  const rules = spec.rules.map((rule, index) => compileRule(rule, index, spec.default_review, cel, source, problems))
+  const rules = spec.rules.map((rule, index) => compileRule(rule, index, spec.default_review, cel, source, problems, options.channelTypes))
   if (problems.length > 0) fail(problems)
 
   const reads = (name: string) => rules.some((rule) => rule.reads.has(name))
@@ -86,7 +98,7 @@ export function compilePolicy(text: string, options: { file?: string; factKinds:
     version: createHash('sha256').update(text, 'utf8').digest('hex'),
     file: options.file,
     default: spec.default,
-    defaultReview: requirement('default', spec.default_review ?? ANY_HUMAN_REVIEW),
+    defaultReview: requirement('default', spec.default_review ?? ANY_HUMAN_REVIEW, options.channelTypes),
     timezone: spec.timezone,
     rules: Object.freeze(rules),
     cel,
@@ -102,6 +114,7 @@ function compileRule(
   cel: CelEnvironment,
   source: YamlSource,
   problems: ErrorDetail[],
+  channelTypes: readonly string[] | undefined,
 ): CompiledRule & { readonly reads: ReadonlySet<string> } {
   const condition = rule.when === undefined ? undefined : compileCondition(['rules', index, 'when'], cel, source, problems)
   const reads = condition?.reads ?? new Set<string>()
@@ -114,7 +127,7 @@ function compileRule(
     match: deepFreeze(rule.match),
     when: rule.when,
     message: rule.message,
-    review: rule.effect === 'review' ? requirement(rule.id, rule.review ?? defaultReview ?? ANY_HUMAN_REVIEW) : undefined,
+    review: rule.effect === 'review' ? requirement(rule.id, rule.review ?? defaultReview ?? ANY_HUMAN_REVIEW, channelTypes) : undefined,
     condition: condition?.run,
     mismatch: compileMatch(rule.match, factKinds),
     outcomes: {
@@ -204,7 +217,8 @@ function re2Problem(pattern: string): string | undefined {
   }
 }
 
-function requirement(rule: string, spec: ReviewSpec): ReviewRequirement {
+function requirement(rule: string, spec: ReviewSpec, channelTypes: readonly string[] | undefined): ReviewRequirement {
+  const asked = channelTypes ? spec.channels.filter((channel) => channelTypes.includes(channel.split(':', 1)[0]!)) : spec.channels
   return Object.freeze({
     rule,
     approvers: Object.freeze([...spec.approvers]),
@@ -212,7 +226,7 @@ function requirement(rule: string, spec: ReviewSpec): ReviewRequirement {
     timeout_ms: spec.timeout,
     execute_within_ms: spec.execute_within,
     reason_required: spec.reason_required,
-    channels: Object.freeze([...spec.channels]),
+    channels: Object.freeze([...asked]),
   })
 }
 

@@ -47,7 +47,7 @@ export type ReviewSpec = z.output<typeof Review>
 
 const OneOrMany = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).transform((value) => (typeof value === 'string' ? [value] : value))
 const Kinds = z
-  .union([z.enum(ACTION_KINDS), z.array(z.enum(ACTION_KINDS)).min(1)])
+  .union([z.enum(ACTION_KINDS), z.array(z.enum(ACTION_KINDS)).min(1)], { error: () => `expected an action kind or a list of them; the kinds are ${ACTION_KINDS.join(', ')}` })
   .transform((value) => (typeof value === 'string' ? [value] : value))
 
 const Match = z.strictObject({ kind: Kinds.optional(), target: OneOrMany.optional(), env: OneOrMany.optional(), agent: OneOrMany.optional() })

@@ -156,6 +156,14 @@ describe('the SDK client against a real gateway', () => {
     assert.equal(done.status, 'succeeded')
   })
 
+  it('takes a gateway URL that ends in the API\'s own /v1', async () => {
+    for (const url of [`${served.url}/v1`, `${served.url}/v1/`]) {
+      const client = new Countersign({ url, token: served.gw.tokens.deployBot })
+      assert.equal(client.url, served.url)
+      assert.equal((await client.me()).id, 'deploy-bot')
+    }
+  })
+
   it('carries the problem code of every refusal', async () => {
     const missing = await agent.get('act_00000000000000000000000000').catch((error: unknown) => error)
     assert.ok(missing instanceof ApiError && missing.code === 'NOT_FOUND' && missing.status === 404, String(missing))

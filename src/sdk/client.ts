@@ -2,6 +2,7 @@ import { ApiError, outcomeError } from './errors.js'
 import { backoff, Http, sleep } from './http.js'
 import { ReceiptError, verifyReceipt, type VerifyReceiptOptions } from './receipts.js'
 import { parseSse } from './sse.js'
+import type { TokenSource } from './token-source.js'
 import {
   FINAL_STATUSES,
   isSettled,
@@ -28,8 +29,8 @@ import {
 export interface CountersignOptions {
   /** The gateway's base URL, e.g. `https://countersign.example.com`. */
   readonly url: string
-  /** A bearer token: `cs_agent_…`, `cs_user_…`, or a workload identity JWT. */
-  readonly token?: string | undefined
+  /** A bearer token: `cs_agent_…`, `cs_user_…`, or a workload identity JWT; or a {@link TokenSource} of fresh ones. */
+  readonly token?: string | TokenSource | undefined
   /** The fetch to use (default: the platform's). */
   readonly fetch?: typeof fetch
   /** How many times a failed request may be sent again where that is safe (default 3). */
@@ -98,14 +99,14 @@ export class Countersign {
    * timeout is returned, not thrown).
    */
   async waitFor(id: string, options: WaitOptions = {}): Promise<Action> {
-    const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs
+    const deadline = options.timeoutMs === undefined ? Infinity : performance.now() + options.timeoutMs
     let previous: Action | undefined
     for (;;) {
-      const left = deadline - Date.now()
-      const asked = Date.now()
+      const left = deadline - performance.now()
+      const asked = performance.now()
       const action = await this.get(id, { ...(left > 0 && { wait: holdSeconds(left) }), ...(options.signal && { signal: options.signal }) })
-      if (isSettled(action) || Date.now() >= deadline) return action
-      if (action.updated_at === previous?.updated_at && Date.now() - asked < POLL_MS) await sleep(Math.min(POLL_MS, deadline - Date.now()), options.signal)
+      if (isSettled(action) || performance.now() >= deadline) return action
+      if (action.updated_at === previous?.updated_at && performance.now() - asked < POLL_MS) await sleep(Math.min(POLL_MS, deadline - performance.now()), options.signal)
       previous = action
     }
   }
@@ -117,10 +118,10 @@ export class Countersign {
    * `Cancelled`, `Failed`, or `StillPending` when `timeoutMs` ended first; each carries the action.
    */
   async run(action: ActionInput, options: WaitOptions = {}): Promise<Action> {
-    const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs
+    const deadline = options.timeoutMs === undefined ? Infinity : performance.now() + options.timeoutMs
     const signal = options.signal && { signal: options.signal }
-    let current = await this.submit(action, { wait: holdSeconds(deadline - Date.now()), ...signal })
-    if (!isSettled(current) && Date.now() < deadline) current = await this.waitFor(current.id, { ...signal, ...(Number.isFinite(deadline) && { timeoutMs: Math.max(0, deadline - Date.now()) }) })
+    let current = await this.submit(action, { wait: holdSeconds(deadline - performance.now()), ...signal })
+    if (!isSettled(current) && performance.now() < deadline) current = await this.waitFor(current.id, { ...signal, ...(Number.isFinite(deadline) && { timeoutMs: Math.max(0, deadline - performance.now()) }) })
     if (current.status === 'succeeded' || (isSettled(current) && !FINAL_STATUSES.includes(current.status))) return current
     throw outcomeError(current)
   }
@@ -210,9 +211,9 @@ export class Countersign {
 
   /** The gateway's receipt keys (`/.well-known/jwks.json`), kept for five minutes. */
   async jwks(options: { refresh?: boolean } = {}): Promise<Jwks> {
-    if (!options.refresh && this.#jwks && this.#jwks.until > Date.now()) return this.#jwks.keys
+    if (!options.refresh && this.#jwks && this.#jwks.until > performance.now()) return this.#jwks.keys
     const keys = await this.#http.json<Jwks>('GET', '/.well-known/jwks.json', { retry: 'idempotent' })
-    this.#jwks = { keys, until: Date.now() + JWKS_TTL_MS }
+    this.#jwks = { keys, until: performance.now() + JWKS_TTL_MS }
     return keys
   }
 

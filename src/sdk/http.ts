@@ -1,4 +1,5 @@
 import { ApiError, type ProblemDetail } from './errors.js'
+import type { TokenSource } from './token-source.js'
 
 /**
  * When a failed request may be sent again:
@@ -22,7 +23,8 @@ export interface HttpRequest {
 /** How the client reaches the gateway. */
 export interface HttpOptions {
   readonly url: string
-  readonly token?: string | undefined
+  /** A bearer token, or where to get a fresh one (short-lived workload tokens: see {@link TokenSource}). */
+  readonly token?: string | TokenSource | undefined
   readonly fetch?: typeof fetch | undefined
   /** How many times a request may be sent again (default 3). */
   readonly retries?: number | undefined
@@ -44,7 +46,7 @@ export class Http {
   /** How many times a request may be sent again. */
   readonly retries: number
   readonly #base: URL
-  readonly #token: string | undefined
+  readonly #token: string | TokenSource | undefined
   readonly #fetch: typeof fetch
   readonly #headers: Readonly<Record<string, string>>
 
@@ -58,6 +60,8 @@ export class Http {
     if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new TypeError(`the gateway URL must be http(s), not ${base.protocol}`)
     // A base of https://host/prefix keeps its prefix when paths are resolved against it.
     if (!base.pathname.endsWith('/')) base.pathname += '/'
+    // The API's own prefix (https://host/v1): every path the client sends already has it.
+    base.pathname = base.pathname.replace(/\/v1\/$/, '/')
     base.search = ''
     base.hash = ''
     this.#base = base
@@ -85,10 +89,12 @@ export class Http {
     const url = new URL(path.replace(/^\//, ''), this.#base)
     for (const [key, value] of Object.entries(request.query ?? {})) if (value !== undefined && value !== '') url.searchParams.set(key, String(value))
     const headers: Record<string, string> = { accept: request.accept ?? 'application/json, application/problem+json', ...this.#headers }
-    if (this.#token) headers['authorization'] = `Bearer ${this.#token}`
     if (request.body !== undefined) headers['content-type'] = 'application/json'
     const body = request.body === undefined ? undefined : JSON.stringify(request.body)
+    let refreshed = false
     for (let attempt = 0; ; attempt++) {
+      const token = typeof this.#token === 'string' ? this.#token : await this.#token?.token({ fresh: refreshed })
+      if (token) headers['authorization'] = `Bearer ${token}`
       let response: Response
       try {
         response = await this.#fetch(url, { method, headers, ...(body !== undefined && { body }), ...(request.signal && { signal: request.signal }) })
@@ -101,6 +107,13 @@ export class Http {
         continue
       }
       if (response.ok) return response
+      // A refused token was not acted upon: with a token source, once more with a fresh token.
+      if (response.status === 401 && typeof this.#token === 'object' && !refreshed) {
+        refreshed = true
+        attempt--
+        await response.body?.cancel().catch(() => undefined)
+        continue
+      }
       const again = response.status === 429 || (request.retry === 'idempotent' && TRANSIENT_STATUS.has(response.status))
       const wait = again && attempt < this.retries ? retryAfter(response) ?? backoff(attempt) : undefined
       if (wait === undefined || wait > MAX_RETRY_AFTER_MS) throw await this.#refusal(response)
@@ -170,10 +183,11 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       clearTimeout(timer)
       reject(signal!.reason)
     }
+    // Clamped to what setTimeout takes: a delay computed from a clock that was set can be anything.
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort)
       resolve()
-    }, ms)
+    }, Number.isNaN(ms) ? 0 : Math.min(2 ** 31 - 1, Math.max(0, ms)))
     signal?.addEventListener('abort', onAbort, { once: true })
   })
 }

@@ -14,6 +14,8 @@ export { RECEIPT_PROBLEMS, RECEIPT_TYPE, ReceiptError, verifyReceipt } from './r
 export type { ReceiptProblem, VerifyReceiptOptions } from './receipts.js'
 export { parseSse } from './sse.js'
 export type { SseMessage } from './sse.js'
+export { commandTokenSource } from './token-source.js'
+export type { TokenSource } from './token-source.js'
 export { ACTION_KINDS, ACTION_STATUSES, FINAL_STATUSES, isSettled } from './types.js'
 export type {
   Action,

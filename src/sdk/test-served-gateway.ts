@@ -44,11 +44,12 @@ export interface ServedGateway {
  * Starts the test gateway (with {@link SDK_TEST_POLICY} unless `policy` is given, a brokered
  * shell target `runner`, and `targets`) and serves it on a free port of 127.0.0.1.
  */
-export async function servedGateway(options: { policy?: string; sweepMs?: number; targets?: readonly Record<string, unknown>[] } = {}): Promise<ServedGateway> {
+export async function servedGateway(options: { policy?: string; sweepMs?: number; targets?: readonly Record<string, unknown>[]; workload?: readonly Record<string, unknown>[] } = {}): Promise<ServedGateway> {
   const connection = await testStores()[0]!.open()
   const gw = await testGateway(connection, {
     policy: options.policy ?? SDK_TEST_POLICY,
     sweepMs: options.sweepMs ?? 60_000,
+    ...(options.workload && { workload: options.workload }),
     targets: [{ name: 'runner', kind: 'shell', labels: { env: 'staging' }, connector: { type: 'shell', run_as_gateway_user: true } }, ...(options.targets ?? [])],
   })
   const server = await new Promise<ServerType>((resolve) => {

@@ -201,6 +201,8 @@ export interface AuditVerification {
   readonly head: { readonly seq: number; readonly hash: string } | null
   readonly checkpoints: number
   readonly problems: readonly { readonly seq: number; readonly kind: string; readonly message: string }[]
+  /** What is odd but not tampering (`time_backwards`: the clock was set back); absent from older gateways. */
+  readonly warnings?: readonly { readonly seq: number; readonly kind: string; readonly message: string }[]
 }
 
 /** A run-time token's record (`GET /v1/tokens`); the token itself only in {@link IssuedToken}. */

@@ -65,7 +65,7 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
     // The tools the MCP gateway lists from its upstreams: where the mcp analyzer reads their annotations.
     const tools = new ToolCatalog({ logger })
     const analyzers = await loadAnalyzers({ tools })
-    const policy = new PolicyHolder(config.policy, analyzers)
+    const policy = new PolicyHolder(config.policy, analyzers, channelTypesOf(config))
     store = await Store.open(connection, options.clock ? { clock: options.clock } : {})
     const key = signingKeyFor(config)
     const waiters = await Waiters.start(store)
@@ -173,3 +173,7 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
   }
 }
 
+/** The channel types this gateway asks humans in: the console always, the others once configured. */
+export function channelTypesOf(config: Config): readonly string[] {
+  return ['console', ...(config.channels.slack ? ['slack'] : []), ...(config.channels.teams ? ['teams'] : []), ...(config.channels.webhooks.length > 0 ? ['webhook'] : [])]
+}

@@ -1,7 +1,7 @@
 export { assembleGateway } from './assemble.js'
 export type { AssembledGateway, AssembleOptions } from './assemble.js'
 export { PolicyHolder } from './policy-holder.js'
-export { DEMO, EXAMPLES_DIR, quickstartBanner, quickstartConfig } from './quickstart.js'
+export { DEMO, DEMO_TARGET, EXAMPLES_DIR, demoDatabaseDir, quickstartBanner, quickstartConfig, seedDemoDatabase } from './quickstart.js'
 export type { DemoTokens } from './quickstart.js'
 export { GENERATED_KEY_FILE, previousKeysFor, signingKeyFor } from './signing-key.js'
 export { startGateway } from './start-gateway.js'

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import type { Analyzers } from '../analyzers/index.js'
 import { CountersignError } from '../errors/index.js'
-import { compilePolicy, type CompiledPolicy } from '../policy/index.js'
+import { compilePolicy, type CompiledPolicy, type CompileOptions } from '../policy/index.js'
 
 /**
  * The policy in force. Loaded whole or not at all: at start an invalid policy stops the gateway;
@@ -11,11 +11,14 @@ import { compilePolicy, type CompiledPolicy } from '../policy/index.js'
 export class PolicyHolder {
   readonly file: string
   readonly #analyzers: Analyzers
+  readonly #channelTypes: readonly string[] | undefined
   #current: CompiledPolicy
 
-  constructor(file: string, analyzers: Analyzers) {
+  /** `channelTypes`: the channel types the gateway asks in (see {@link CompileOptions.channelTypes}). */
+  constructor(file: string, analyzers: Analyzers, channelTypes?: readonly string[]) {
     this.file = file
     this.#analyzers = analyzers
+    this.#channelTypes = channelTypes
     this.#current = this.#load()
   }
 
@@ -40,6 +43,6 @@ export class PolicyHolder {
     } catch (error) {
       throw new CountersignError('INVALID', `cannot read policy ${this.file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
     }
-    return compilePolicy(text, { file: this.file, factKinds: this.#analyzers.factKinds })
+    return compilePolicy(text, { file: this.file, factKinds: this.#analyzers.factKinds, ...(this.#channelTypes && { channelTypes: this.#channelTypes }) })
   }
 }

@@ -70,7 +70,7 @@ export interface TestGateway extends AssembledGateway {
  */
 export async function testGateway(
   connection: StoreConnection<Database>,
-  options: { policy?: string; now?: Date; sweepMs?: number; targets?: readonly Record<string, unknown>[]; channels?: Record<string, unknown>; assemble?: Partial<AssembleOptions> } = {},
+  options: { policy?: string; now?: Date; sweepMs?: number; targets?: readonly Record<string, unknown>[]; channels?: Record<string, unknown>; workload?: readonly Record<string, unknown>[]; assemble?: Partial<AssembleOptions> } = {},
 ): Promise<TestGateway> {
   const dir = mkdtempSync(join(tmpdir(), 'countersign-test-'))
   writeFileSync(join(dir, 'policy.yaml'), options.policy ?? TEST_POLICY)
@@ -95,6 +95,7 @@ export async function testGateway(
         ],
         admins: [PEOPLE.carol],
         auditors: [PEOPLE.alice, PEOPLE.dave],
+        ...(options.workload && { workload: options.workload }),
       },
       targets: [
         { name: 'prod-db', kind: 'sql', labels: { env: 'prod' } },

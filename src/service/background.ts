@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import type { AuditLog } from './audit-log.js'
 import type { Gateway } from './gateway.js'
+import { timerDelay } from '../time/index.js'
 
 /**
  * Work no request triggers: expiring pending requests and unexecuted approvals at their deadline,
@@ -39,7 +40,7 @@ export class Background {
     clearTimeout(this.#sweepTimer)
     this.#sweepTimer = setTimeout(() => {
       this.#running = this.#sweep()
-    }, Math.max(0, Math.min(delayMs, this.#sweepMs)))
+    }, timerDelay(Math.min(delayMs, this.#sweepMs)))
     this.#sweepTimer.unref()
   }
 

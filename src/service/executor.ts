@@ -7,6 +7,7 @@ import type { Connector, ExecutionResult } from '../connectors/index.js'
 import { CountersignError } from '../errors/index.js'
 import type { ActionRecord } from '../store/index.js'
 import type { Gateway } from './gateway.js'
+import { timerDelay } from '../time/index.js'
 
 /** Where the executor gets the connector of a target (built once, reused). */
 export interface ConnectorSource {
@@ -68,7 +69,7 @@ export class Executor {
         void this.scan().finally(() => {
           if (!this.#stopped) scan()
         })
-      }, this.#scanMs)
+      }, timerDelay(this.#scanMs))
       this.#scanTimer.unref()
     }
     scan()
@@ -132,7 +133,7 @@ export class Executor {
         },
         (error: unknown) => this.#logger?.warn({ err: error, action_id: id }, 'renewing an execution lease failed'),
       )
-    }, Math.max(10, Math.floor(this.#leaseMs / 3)))
+    }, timerDelay(Math.max(10, Math.floor(this.#leaseMs / 3))))
     const result = await this.#run(record, controller.signal).finally(() => clearInterval(heartbeat))
     await this.#record(id, result)
   }

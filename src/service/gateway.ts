@@ -106,6 +106,10 @@ export class Gateway {
     const { decision, impact, digest, actionJson } = this.#decide(principal, action, now, known)
     const status: ActionStatus = decision.effect === 'allow' ? 'allowed' : decision.effect === 'deny' ? 'denied' : 'pending'
     const expiresAt = status === 'pending' ? new Date(now.getTime() + Math.min(...decision.requirements.map((r) => r.timeout_ms))) : null
+    const brokered = this.directory.target(action.target)?.connector !== undefined
+    // An allowed action its agent runs itself must run within the policy's default execute_within,
+    // as an approved one must: never run, it expires instead of staying allowed forever.
+    const executeBy = status === 'allowed' && !brokered ? new Date(now.getTime() + this.#policy().defaultReview.execute_within_ms) : null
     const agent = principal.type === 'agent' ? principal : undefined
     const actor = actorOf(principal)
     const onBehalfOf = action.context.on_behalf_of ? canonicalEmail(action.context.on_behalf_of) : null
@@ -129,10 +133,10 @@ export class Gateway {
       impact,
       policyVersion: decision.policy_version,
       expiresAt,
-      executeBy: null,
-      deadline: expiresAt,
+      executeBy,
+      deadline: expiresAt ?? executeBy,
       result: null,
-      brokered: this.directory.target(action.target)?.connector !== undefined,
+      brokered,
     }
     const base = { action_id: id, actor, channel: options.channel, digest, policy_version: decision.policy_version }
     const events: AuditDraft[] = [
@@ -145,7 +149,7 @@ export class Gateway {
         ...base,
         type: `action.${status}` as AuditDraft['type'],
         actor: 'system',
-        data: { effect: decision.effect, matched_rules: decision.matched_rules, explanation: decision.explanation, ...(expiresAt && { expires_at: expiresAt.toISOString() }) },
+        data: { effect: decision.effect, matched_rules: decision.matched_rules, explanation: decision.explanation, ...(expiresAt && { expires_at: expiresAt.toISOString() }), ...(executeBy && { execute_by: executeBy.toISOString() }) },
       },
     ]
     await this.store.createAction({ record, events })
@@ -283,7 +287,7 @@ export class Gateway {
     return { record: outcome.record, reviews: outcome.reviews }
   }
 
-  /** Cancels a pending action: its own agent, the human who submitted it, or an admin. */
+  /** Cancels a pending action, or an allowed or approved one not yet run: its own agent, the human who submitted it, or an admin. */
   async cancel(principal: Principal, id: string, reason: string | undefined, channel: string): Promise<ActionState> {
     const outcome = await this.store.mutateAction(id, (current, _reviews, now) => {
       if (!mayView(principal, current)) throw new CountersignError('NOT_FOUND', `no action ${id}`)
@@ -440,7 +444,7 @@ export class Gateway {
       return { status: 'failed', deadline: null, leaseOwner: null, result: { status: 'failed', error: reason, finished_at: now.toISOString() }, events: [event] }
     }
     const pendingOver = current.status === 'pending' && current.expiresAt && now >= current.expiresAt
-    const approvalOver = current.status === 'approved' && current.executeBy && now >= current.executeBy
+    const approvalOver = (current.status === 'approved' || current.status === 'allowed') && current.executeBy && now >= current.executeBy
     if (!pendingOver && !approvalOver) return undefined
     const event: AuditDraft = {
       type: 'action.expired',
@@ -449,7 +453,7 @@ export class Gateway {
       channel: 'system',
       digest: current.digest,
       policy_version: current.policyVersion,
-      data: pendingOver ? { reason: 'no decision before the request timed out', expires_at: current.expiresAt!.toISOString() } : { reason: 'the approval was not executed in time', execute_by: current.executeBy!.toISOString() },
+      data: pendingOver ? { reason: 'no decision before the request timed out', expires_at: current.expiresAt!.toISOString() } : { reason: current.status === 'allowed' ? 'it was allowed but not executed in time' : 'the approval was not executed in time', execute_by: current.executeBy!.toISOString() },
     }
     return { status: 'expired', deadline: null, events: [event] }
   }

@@ -56,7 +56,8 @@ export class Receipts {
       throw new CountersignError('CONFLICT', `action ${record.id} is ${record.status}: only an allowed or approved action has a receipt`)
     }
     if (record.brokered) throw new CountersignError('CONFLICT', `target ${record.target} has a connector: Countersign executes action ${record.id} itself, so it has no receipt`)
-    const expires = record.status === 'approved' && record.executeBy ? record.executeBy : new Date(now.getTime() + ALLOWED_RECEIPT_MS)
+    // Never past the action's own execute_by (approved, and allowed ones its agent runs).
+    const expires = record.status === 'approved' && record.executeBy ? record.executeBy : new Date(Math.min(now.getTime() + ALLOWED_RECEIPT_MS, record.executeBy?.getTime() ?? Number.POSITIVE_INFINITY))
     const claims: ReceiptClaims = {
       iss: this.#issuer,
       sub: record.id,

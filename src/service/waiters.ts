@@ -42,14 +42,15 @@ export class Waiters {
     const set = this.#byId.get(id) ?? new Set<Listener>()
     this.#byId.set(id, set)
     set.add(listener)
-    const deadline = Date.now() + timeoutMs
+    // Monotonic: a clock set back or forward during a hold neither ends it nor makes it last for years.
+    const deadline = performance.now() + timeoutMs
     try {
       // Subscribed before the first read: a change between the read and the wait still wakes us.
       let value = await read()
-      while (!done(value) && Date.now() < deadline && !signal?.aborted) {
+      while (!done(value) && performance.now() < deadline && !signal?.aborted) {
         if (!dirty) {
           await new Promise<void>((resolve) => {
-            const timer = setTimeout(finish, Math.min(this.#pollMs, Math.max(0, deadline - Date.now())))
+            const timer = setTimeout(finish, Math.min(this.#pollMs, Math.max(0, deadline - performance.now())))
             signal?.addEventListener('abort', finish, { once: true })
             wake = finish
             function finish(): void {

@@ -84,7 +84,8 @@ export function MonitorPage() {
   }, [actions, now, range])
 
   const decided = actions.filter((action) => action.decision.effect === 'review' && action.status !== 'pending')
-  const waits = decided.map((action) => new Date(action.updated_at).getTime() - new Date(action.created_at).getTime()).sort((a, b) => a - b)
+  // A wait that ends before it began was timed across a clock set back: not a wait at all.
+  const waits = decided.map((action) => new Date(action.updated_at).getTime() - new Date(action.created_at).getTime()).filter((ms) => ms >= 0).sort((a, b) => a - b)
   const median = waits.length > 0 ? waits[Math.floor(waits.length / 2)]! : undefined
 
   const setFilter = (key: string, value: string) => {

@@ -5,6 +5,7 @@ import { Webhook } from 'standardwebhooks'
 import { resolveSecret, type WebhookConfig } from '../../config/index.js'
 import { CountersignError } from '../../errors/index.js'
 import type { Store, WebhookCursorStore } from '../../store/index.js'
+import { timerDelay } from '../../time/index.js'
 
 /** What a sender is made of; the periods have defaults that suit production. */
 export interface WebhookSenderOptions {
@@ -72,7 +73,7 @@ export class WebhookSender {
     if (this.#stopped) return
     this.#timer = setTimeout(() => {
       this.#running = this.#pass().finally(() => this.#schedule(this.#o.pollMs))
-    }, delayMs)
+    }, timerDelay(delayMs))
     this.#timer.unref()
   }
 

@@ -37,6 +37,6 @@ export function auditRoutes(app: OpenAPIHono<AppEnv>, auditLog: AuditLog): void 
 
   app.openapi(verifyRoute, async (c) => {
     const report = await auditLog.verify(c.get('principal'))
-    return c.json({ ...report, problems: [...report.problems] }, 200)
+    return c.json({ ...report, problems: [...report.problems], warnings: [...report.warnings] }, 200)
   })
 }

@@ -1,6 +1,7 @@
 import pg from 'pg'
 import { CountersignError } from '../../errors/index.js'
 import { quoteChannel } from './store-connection.js'
+import { timerDelay } from '../../time/index.js'
 
 const MAX_BACKOFF_MS = 5_000
 
@@ -127,7 +128,7 @@ export class PostgresListener {
 
   async #sleep(ms: number): Promise<void> {
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms)
+      const timer = setTimeout(resolve, timerDelay(ms))
       this.#wakeSleeper = () => {
         clearTimeout(timer)
         resolve()

@@ -1,0 +1,1 @@
+export { MAX_TIMER_MS, elapsedMs, timerDelay } from './timer-delay.js'
