@@ -12,19 +12,34 @@ import { looksLikeSecretRef, parseSecretRef, SECRET_RULE, type SecretRef } from 
 /** Room for a payload at the largest accepted text (1,000,000 characters) plus its envelope. */
 const DEFAULT_BODY_LIMIT = 1_048_576 + 65_536
 
-const Server = z
-  .strictObject({
-    listen: Listen.prefault('127.0.0.1:8470'),
-    public_url: httpUrl({ trailingSlash: 'strip' }).optional(),
-    body_limit: ByteSize.prefault(DEFAULT_BODY_LIMIT),
-    trust_proxy: z.boolean().default(false),
-  })
-  .transform(({ listen, public_url, body_limit, trust_proxy }) => ({
-    ...listen,
-    public_url: public_url ?? urlOfListen(listen.host, listen.port),
-    body_limit,
-    trust_proxy,
-  }))
+/** `server.postgres`: the PostgreSQL wire gateway (PRODUCT.md §8); absent means off. */
+function postgresListener(baseDir: string) {
+  return z
+    .strictObject({
+      listen: Listen,
+      tls: z.strictObject({ cert: path(baseDir), key: path(baseDir) }).optional(),
+      hold: duration({ min: 0, max: 600_000, minText: '0s', maxText: '10m' }).prefault('50s'),
+    })
+    .transform(({ listen, tls, hold }) => ({ host: listen.host, port: listen.port, tls, hold_ms: hold }))
+}
+
+function serverSchema(baseDir: string) {
+  return z
+    .strictObject({
+      listen: Listen.prefault('127.0.0.1:8470'),
+      public_url: httpUrl({ trailingSlash: 'strip' }).optional(),
+      body_limit: ByteSize.prefault(DEFAULT_BODY_LIMIT),
+      trust_proxy: z.boolean().default(false),
+      postgres: postgresListener(baseDir).optional(),
+    })
+    .transform(({ listen, public_url, body_limit, trust_proxy, postgres }) => ({
+      ...listen,
+      public_url: public_url ?? urlOfListen(listen.host, listen.port),
+      body_limit,
+      trust_proxy,
+      ...(postgres && { postgres }),
+    }))
+}
 
 function databaseUrl(baseDir: string) {
   return z.string('expected env:NAME, file:PATH or a postgres:// URL without a password').transform((text, ctx): SecretRef | string => {
@@ -138,7 +153,7 @@ export function configSchema(baseDir: string, defaultPolicy?: string) {
   const policy = path(baseDir)
   return z.strictObject(
     {
-      server: Server.prefault({}),
+      server: serverSchema(baseDir).prefault({}),
       store: storeSchema(baseDir).prefault({}),
       policy: defaultPolicy === undefined ? policy : policy.prefault(defaultPolicy),
       identities: IdentitiesSchema.prefault({}),

@@ -16,6 +16,18 @@ export interface ServerConfig {
   readonly body_limit: number
   /** Whether `X-Forwarded-For`/`-Proto` from a reverse proxy are believed. */
   readonly trust_proxy: boolean
+  /** `server.postgres`: the PostgreSQL wire gateway; absent means off. */
+  readonly postgres?: PostgresListenerConfig | undefined
+}
+
+/** `server.postgres`: where the PostgreSQL wire gateway listens, its TLS, and how long a statement under review is held. */
+export interface PostgresListenerConfig {
+  readonly host: string
+  readonly port: number
+  /** Absolute paths of the PEM certificate chain and key; without them SSLRequest is answered `N`. */
+  readonly tls?: { readonly cert: string; readonly key: string } | undefined
+  /** `hold`, in ms (default 50 s). */
+  readonly hold_ms: number
 }
 
 /** `store`: the embedded store in a data directory, or PostgreSQL. */
