@@ -5,7 +5,7 @@ import pg from 'pg'
 import type { Logger } from 'pino'
 import { ActionSchema, actionDigest } from '../action/index.js'
 import { findReissuedAction } from '../store/index.js'
-import { resolveSecret, type TargetConfig } from '../config/index.js'
+import { resolveSecret, type Directory, type TargetConfig } from '../config/index.js'
 import { sqlOptionsSchema } from '../connectors/options.js'
 import { CountersignError } from '../errors/index.js'
 import type { Principal } from '../lifecycle/index.js'
@@ -18,6 +18,8 @@ import { splitStatements } from './statements.js'
 export interface SessionOptions {
   /** The service, as the wire gateway submits to it (see `wireGateway`). */
   readonly gateway: Gateway
+  /** The configuration's directory, where targets are seen with their connector. */
+  readonly directory: Directory
   readonly authenticator: Authenticator
   /** Base of console links in notices. */
   readonly publicUrl: string
@@ -185,7 +187,7 @@ export class PgSession {
     if (code !== PROTOCOL_V3) throw new ProtocolError(`unsupported frontend protocol ${code >> 16}.${code & 0xffff}: the gateway speaks 3.0`)
     this.#parameters = startupParameters(body)
     const database = this.#parameters.get('database') ?? this.#parameters.get('user') ?? ''
-    const target = this.#options.gateway.directory.target(database)
+    const target = this.#options.directory.target(database)
     if (!target || target.connector?.type !== 'postgres') throw new StatementError('3D000', `database "${database}" is not a Countersign target with a postgres connector`)
     // The password is a bearer token: never in clear over the network.
     if (!this.#encrypted && !isLoopback(this.#socket.remoteAddress)) throw new StatementError('28000', 'a cleartext password is refused off loopback without TLS: configure server.postgres.tls and connect with sslmode=require')
