@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { connect } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import { promisify } from 'node:util'
@@ -192,5 +195,58 @@ describe('postgres wire gateway', () => {
     }
     const after = await psql(listener.address.port, 'SELECT 42 AS answer')
     assert.match(after.stdout, /42/)
+  })
+})
+
+describe('postgres wire gateway: transactions and TLS', () => {
+  it('an explicit transaction holds the session connection and commits; a denial inside one aborts it', async () => {
+    const c = client()
+    await c.connect()
+    try {
+      await c.query('BEGIN')
+      assert.deepEqual((await c.query(`SELECT name FROM accounts WHERE id = 2`)).rows, [{ name: 'grace' }])
+      assert.deepEqual((await c.query(`SELECT current_setting('transaction_read_only') AS ro`)).rows, [{ ro: 'off' }])
+      await c.query('COMMIT')
+      await c.query('BEGIN')
+      await c.query(`SELECT 1`)
+      await assert.rejects(c.query('DROP TABLE accounts'), (error: { code?: string }) => error.code === '42501')
+      await assert.rejects(c.query('SELECT 1'), (error: { code?: string }) => error.code === '25P02')
+      await c.query('ROLLBACK')
+      assert.deepEqual((await c.query('SELECT 1 AS one')).rows, [{ one: 1 }])
+    } finally {
+      await c.end()
+    }
+  })
+
+  it('a read-only statement outside a transaction runs in a READ ONLY one', async () => {
+    const c = client()
+    await c.connect()
+    try {
+      assert.deepEqual((await c.query(`SELECT current_setting('transaction_read_only') AS ro`)).rows, [{ ro: 'on' }])
+    } finally {
+      await c.end()
+    }
+  })
+
+  it('with server.postgres.tls, SSLRequest is answered S and the session runs over TLS', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pgwire-tls-'))
+    await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')])
+    const secure = await startPgListener({ config: gw.config, listen: { host: '127.0.0.1', port: 0, hold_ms: 1000, tls: { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') } }, gateway: gw.gateway, publicUrl: 'https://countersign.test' })
+    try {
+      const c = new pg.Client({ host: '127.0.0.1', port: secure.address.port, database: 'app-db', user: 'deploy-bot', password: gw.tokens.deployBot, ssl: { rejectUnauthorized: false } })
+      await c.connect()
+      try {
+        assert.deepEqual((await c.query('SELECT 7 AS seven')).rows, [{ seven: 7 }])
+      } finally {
+        await c.end()
+      }
+      const plain = await psql(listener.address.port, 'SELECT 1').then(() => run('/usr/bin/psql', ['-X', `host=127.0.0.1 port=${listener.address.port} dbname=app-db user=deploy-bot sslmode=require`, '-c', 'SELECT 1'], { env: { ...process.env, PGPASSWORD: gw.tokens.deployBot } })).then(
+        () => 'connected',
+        (error: { stderr: string }) => error.stderr,
+      )
+      assert.match(plain, /does not support SSL|server does not support/i)
+    } finally {
+      await secure.close()
+    }
   })
 })

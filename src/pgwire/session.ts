@@ -110,7 +110,12 @@ export class PgSession {
         const { type, body } = message
         // Messages are handled one after another, in order, however long a statement is held.
         this.#work = this.#work.then(() => this.#handle(type, body)).catch((error: unknown) => this.#fatal(error))
-        if (type === '' && this.#phase === 'startup') break
+        // What follows a startup packet is read once it is handled: after an SSLRequest it may be
+        // another startup packet, or (with TLS) bytes of the encrypted stream, not of this one.
+        if (type === '') {
+          this.#work = this.#work.then(() => this.#received(Buffer.alloc(0)))
+          break
+        }
       }
     } catch (error) {
       this.#fatal(error)
@@ -260,6 +265,12 @@ export class PgSession {
 
   #statementFailed(error: unknown): void {
     if (!(error instanceof StatementError)) throw error
+    // A statement refused inside a transaction aborts it, as an error in PostgreSQL does: what
+    // the client commits is all it asked for or nothing.
+    if (this.#txStatus === 'T') {
+      this.#txStatus = 'E'
+      void this.#client?.query(`DO $$ BEGIN RAISE EXCEPTION 'statement refused by Countersign'; END $$`).catch(() => {})
+    }
     this.#send(backend.error({ severity: 'ERROR', code: error.code, message: error.message, detail: error.detail }))
   }
 
