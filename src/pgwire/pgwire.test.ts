@@ -11,7 +11,7 @@ import pg from 'pg'
 import { testSecret } from '../connectors/test-support.js'
 import { testGateway, type TestGateway } from '../server/test-gateway.js'
 import { TEST_POSTGRES_URL, testStores, type TestStore } from '../store/connection/index.js'
-import { startPgListener, type PgListener } from './index.js'
+import { lexingSettingChange, startPgListener, type PgListener } from './index.js'
 
 const run = promisify(execFile)
 const database = `cs_pgwire_${randomBytes(5).toString('hex')}`
@@ -248,5 +248,16 @@ describe('postgres wire gateway: transactions and TLS', () => {
     } finally {
       await secure.close()
     }
+  })
+})
+
+describe('postgres wire gateway: session settings', () => {
+  it('changing a setting the analysis depends on is refused (SET, set_config); RESET is fine', async () => {
+    for (const sql of ['SET standard_conforming_strings = off', "SET LOCAL backslash_quote = 'on'", "SELECT set_config('standard_conforming_strings', 'off', false)", 'SELECT set_config(current_user, $$x$$, false)']) {
+      const result = await psql(listener.address.port, sql)
+      assert.match(result.stderr, /42501.*refused by the Countersign wire gateway/, sql)
+    }
+    assert.equal(lexingSettingChange('RESET standard_conforming_strings'), undefined)
+    assert.equal(lexingSettingChange("SELECT set_config('app.x', 'y', true)"), undefined)
   })
 })

@@ -12,7 +12,7 @@ import type { Principal } from '../lifecycle/index.js'
 import { consoleLink, waitingFor } from '../mcp/tool-results.js'
 import { type ActionState, type Authenticator, type Gateway } from '../service/index.js'
 import { backend, BodyReader, CANCEL_REQUEST, FrameReader, GSSENC_REQUEST, ProtocolError, PROTOCOL_V3, SSL_REQUEST, startupParameters, type ColumnDescription, type ErrorFields } from './codec.js'
-import { splitStatements } from './statements.js'
+import { lexingSettingChange, splitStatements } from './statements.js'
 
 /** What every session of one listener shares. */
 export interface SessionOptions {
@@ -351,6 +351,8 @@ export class PgSession {
     const { gateway } = this.#options
     const agent = this.#agent!
     const target = this.#target!
+    const change = lexingSettingChange(sql)
+    if (change) throw new StatementError('42501', `${change} is refused by the Countersign wire gateway: statements are analyzed with standard_conforming_strings=on and backslash_quote=off, and the target reads them with the same settings`)
     const action = { kind: 'sql', target: target.name, payload: params ? { sql, params } : { sql } }
     let state: ActionState
     try {
