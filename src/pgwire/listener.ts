@@ -7,6 +7,9 @@ import { CountersignError } from '../errors/index.js'
 import { Authenticator, Gateway, WorkloadIdentity } from '../service/index.js'
 import { PgSession } from './session.js'
 
+/** Sessions one agent may hold at once on one listener (each holds a connection to the target). */
+export const MAX_SESSIONS_PER_AGENT = 32
+
 /** A listening PostgreSQL wire gateway. */
 export interface PgListener {
   /** `host:port` it listens on (the real port when 0 was configured). */
@@ -51,7 +54,21 @@ export async function startPgListener(options: PgListenerOptions): Promise<PgLis
   const tls = listen.tls ? createSecureContext({ cert: readFileSync(listen.tls.cert), key: readFileSync(listen.tls.key) }) : undefined
   const workload = config.identities.workload?.length ? new WorkloadIdentity(config.identities.workload, { ...(logger && { logger }) }) : undefined
   const authenticator = new Authenticator(gateway.directory, gateway.store, () => gateway.now(), workload)
-  const sessionOptions = { gateway: wireGateway(gateway), directory: gateway.directory, authenticator, publicUrl: options.publicUrl, holdMs: listen.hold_ms, reissueWindowMs: config.mcp.reissue_window_ms, progressMs: options.progressMs ?? 10_000, tls, logger }
+  const perAgent = new Map<string, number>()
+  const admit = (agent: string): (() => void) | undefined => {
+    const count = perAgent.get(agent) ?? 0
+    if (count >= MAX_SESSIONS_PER_AGENT) return undefined
+    perAgent.set(agent, count + 1)
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      const left = (perAgent.get(agent) ?? 1) - 1
+      if (left === 0) perAgent.delete(agent)
+      else perAgent.set(agent, left)
+    }
+  }
+  const sessionOptions = { gateway: wireGateway(gateway), directory: gateway.directory, authenticator, publicUrl: options.publicUrl, holdMs: listen.hold_ms, reissueWindowMs: config.mcp.reissue_window_ms, progressMs: options.progressMs ?? 10_000, tls, logger, admit }
   const sessions = new Set<PgSession>()
   const sockets = new Set<Socket>()
   const server: Server = createServer((socket) => {

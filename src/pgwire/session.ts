@@ -29,6 +29,8 @@ export interface SessionOptions {
   /** How often a held statement says it is still waiting (10 s). */
   readonly progressMs: number
   readonly tls?: SecureContext | undefined
+  /** Takes one of the agent's session slots; returns its release, or `undefined` when the agent has none left. */
+  readonly admit: (agent: string) => (() => void) | undefined
   readonly logger?: Logger | undefined
 }
 
@@ -80,6 +82,7 @@ export class PgSession {
   readonly #prepared = new Map<string, Prepared>()
   readonly #portals = new Map<string, Portal>()
   readonly #abort = new AbortController()
+  #release: (() => void) | undefined
 
   constructor(socket: Socket, options: SessionOptions) {
     this.#socket = socket
@@ -98,6 +101,7 @@ export class PgSession {
     if (this.#phase === 'closed') return
     this.#phase = 'closed'
     this.#abort.abort()
+    this.#release?.()
     this.#socket.destroy()
     void this.#client?.end().catch(() => {})
   }
@@ -209,6 +213,9 @@ export class PgSession {
       throw new StatementError('28P01', `password authentication failed for user "${this.#parameters.get('user') ?? ''}": the password is an agent token or a workload JWT`)
     }
     if (principal.type !== 'agent') throw new StatementError('28000', 'the wire gateway is for agents: connect with an agent token or a workload JWT')
+    const release = this.#options.admit(principal.id)
+    if (!release) throw new StatementError('53300', `too many wire gateway sessions for agent ${principal.id}`)
+    this.#release = release
     this.#agent = principal
     const options = sqlOptionsSchema('postgres').parse(this.#target!.connector)
     const client = new pg.Client({
