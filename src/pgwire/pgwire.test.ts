@@ -8,6 +8,7 @@ import { connect } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import { promisify } from 'node:util'
 import pg from 'pg'
+import { configSchema } from '../config/config-schema.js'
 import { testSecret } from '../connectors/test-support.js'
 import { testGateway, type TestGateway } from '../server/test-gateway.js'
 import { TEST_POSTGRES_URL, testStores, type TestStore } from '../store/connection/index.js'
@@ -259,5 +260,25 @@ describe('postgres wire gateway: session settings', () => {
     }
     assert.equal(lexingSettingChange('RESET standard_conforming_strings'), undefined)
     assert.equal(lexingSettingChange("SELECT set_config('app.x', 'y', true)"), undefined)
+  })
+})
+
+describe('postgres wire gateway: extended protocol and config', () => {
+  it('a prepared statement holds one statement, as in PostgreSQL (no unwrapped BEGIN…; smuggling)', async () => {
+    const c = client()
+    await c.connect()
+    try {
+      await assert.rejects(c.query({ text: 'BEGIN; SELECT 1', name: 'two' }), (error: { code?: string }) => error.code === '42601')
+      assert.deepEqual((await c.query({ text: 'SELECT $1::int + 1 AS n', values: [41], name: 'one' })).rows, [{ n: 42 }])
+    } finally {
+      await c.end()
+    }
+  })
+
+  it('server.postgres: listen, tls, hold (50 s by default)', () => {
+    const parsed = configSchema('/etc/countersign').parse({ policy: 'p', server: { postgres: { listen: '127.0.0.1:6432', tls: { cert: 'pg.crt', key: '/k/pg.key' } } } })
+    assert.deepEqual(parsed.server.postgres, { host: '127.0.0.1', port: 6432, tls: { cert: '/etc/countersign/pg.crt', key: '/k/pg.key' }, hold_ms: 50_000 })
+    assert.equal(configSchema('/x').parse({ policy: 'p' }).server.postgres, undefined)
+    assert.equal(configSchema('/x').safeParse({ policy: 'p', server: { postgres: { listen: '127.0.0.1:6432', hold: '11m' } } }).success, false)
   })
 })

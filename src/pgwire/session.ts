@@ -286,6 +286,9 @@ export class PgSession {
     const sql = reader.cstring()
     const declared = reader.int16()
     for (let i = 0; i < declared; i++) reader.int32()
+    // As PostgreSQL: one statement per prepared statement. (Otherwise a text starting with BEGIN
+    // or COMMIT would run unwrapped, and its other statements outside any READ ONLY transaction.)
+    if (splitStatements(sql).length > 1) return this.#extendedFailed(new StatementError('42601', 'cannot insert multiple commands into a prepared statement'))
     if (name !== '' && this.#prepared.has(name)) return this.#extendedFailed(new StatementError('42P05', `prepared statement "${name}" already exists`))
     this.#prepared.set(name, { sql, paramCount: paramCount(sql) })
     this.#send(backend.parseComplete())
