@@ -22,7 +22,11 @@ const jsonObject = z.record(z.string(), z.unknown())
 
 /** Payload schemas per kind. Strict: a key the connector would ignore must not ride along with an approval. */
 export const PAYLOAD_SCHEMAS = {
-  sql: z.strictObject({ sql: nonEmpty.max(MAX_SQL, `must be at most ${MAX_SQL} characters (split longer migrations)`) }),
+  sql: z.strictObject({
+    sql: nonEmpty.max(MAX_SQL, `must be at most ${MAX_SQL} characters (split longer migrations)`),
+    /** Bound parameters (`$1`…) as text, `null` for SQL NULL: part of the digest (the PostgreSQL wire gateway's extended protocol). */
+    params: z.array(z.string().max(MAX_SQL).nullable()).max(65_535).optional(),
+  }),
   shell: z
     .strictObject({
       command: nonEmpty.max(MAX_SHELL, `must be at most ${MAX_SHELL} characters`).optional(),

@@ -21,23 +21,38 @@ const ProxyAddress = z.string().refine((text) => {
   return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128))
 }, 'expected an IP address or CIDR block of a proxy (10.0.0.7, 10.0.0.0/8, ::1, fd00::/8)')
 
-const Server = z
-  .strictObject({
-    listen: Listen.prefault('127.0.0.1:8470'),
-    public_url: httpUrl({ trailingSlash: 'strip' }).optional(),
-    body_limit: ByteSize.prefault(DEFAULT_BODY_LIMIT),
-    // true: a proxy on this host (loopback); a list: proxies at those addresses. Forwarded headers
-    // from any other peer are ignored.
-    trust_proxy: z
-      .union([z.boolean(), z.array(ProxyAddress).min(1)], 'expected a boolean (true: a proxy on this host) or a list of proxy addresses and CIDR blocks')
-      .default(false),
-  })
-  .transform(({ listen, public_url, body_limit, trust_proxy }) => ({
-    ...listen,
-    public_url: public_url ?? urlOfListen(listen.host, listen.port),
-    body_limit,
-    trust_proxy,
-  }))
+/** `server.postgres`: the PostgreSQL wire gateway (PRODUCT.md §8); absent means off. */
+function postgresListener(baseDir: string) {
+  return z
+    .strictObject({
+      listen: Listen,
+      tls: z.strictObject({ cert: path(baseDir), key: path(baseDir) }).optional(),
+      hold: duration({ min: 0, max: 600_000, minText: '0s', maxText: '10m' }).prefault('50s'),
+    })
+    .transform(({ listen, tls, hold }) => ({ host: listen.host, port: listen.port, tls, hold_ms: hold }))
+}
+
+function serverSchema(baseDir: string) {
+  return z
+    .strictObject({
+      listen: Listen.prefault('127.0.0.1:8470'),
+      public_url: httpUrl({ trailingSlash: 'strip' }).optional(),
+      body_limit: ByteSize.prefault(DEFAULT_BODY_LIMIT),
+      // true: a proxy on this host (loopback); a list: proxies at those addresses. Forwarded headers
+      // from any other peer are ignored.
+      trust_proxy: z
+        .union([z.boolean(), z.array(ProxyAddress).min(1)], 'expected a boolean (true: a proxy on this host) or a list of proxy addresses and CIDR blocks')
+        .default(false),
+      postgres: postgresListener(baseDir).optional(),
+    })
+    .transform(({ listen, public_url, body_limit, trust_proxy, postgres }) => ({
+      ...listen,
+      public_url: public_url ?? urlOfListen(listen.host, listen.port),
+      body_limit,
+      trust_proxy,
+      ...(postgres && { postgres }),
+    }))
+}
 
 function databaseUrl(baseDir: string) {
   return z.string('expected env:NAME, file:PATH or a postgres:// URL without a password').transform((text, ctx): SecretRef | string => {
@@ -154,7 +169,7 @@ export function configSchema(baseDir: string, defaultPolicy?: string) {
   const policy = path(baseDir)
   return z.strictObject(
     {
-      server: Server.prefault({}),
+      server: serverSchema(baseDir).prefault({}),
       store: storeSchema(baseDir).prefault({}),
       policy: defaultPolicy === undefined ? policy : policy.prefault(defaultPolicy),
       identities: IdentitiesSchema.prefault({}),

@@ -19,6 +19,18 @@ export interface ServerConfig {
    * believed: `false` none, `true` a proxy on this host (loopback), or their addresses and CIDR blocks.
    */
   readonly trust_proxy: boolean | readonly string[]
+  /** `server.postgres`: the PostgreSQL wire gateway; absent means off. */
+  readonly postgres?: PostgresListenerConfig | undefined
+}
+
+/** `server.postgres`: where the PostgreSQL wire gateway listens, its TLS, and how long a statement under review is held. */
+export interface PostgresListenerConfig {
+  readonly host: string
+  readonly port: number
+  /** Absolute paths of the PEM certificate chain and key; without them SSLRequest is answered `N`. */
+  readonly tls?: { readonly cert: string; readonly key: string } | undefined
+  /** `hold`, in ms (default 50 s). */
+  readonly hold_ms: number
 }
 
 /** `store`: the embedded store in a data directory, or PostgreSQL. */

@@ -11,6 +11,7 @@ export type {
   IdentitiesConfig,
   OidcConfig,
   ServerConfig,
+  PostgresListenerConfig,
   SlackConfig,
   StoreConfig,
   TargetConfig,

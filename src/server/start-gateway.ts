@@ -4,12 +4,15 @@ import { pino } from 'pino'
 import { resolveSecret, urlOfListen, type Config } from '../config/index.js'
 import { CountersignError } from '../errors/index.js'
 import { openEmbedded, openPostgres, type Database, type StoreConnection } from '../store/index.js'
+import { startPgListener, type PgListener } from '../pgwire/index.js'
 import { assembleGateway, type AssembledGateway, type AssembleOptions } from './assemble.js'
 
 /** A gateway serving HTTP. */
 export interface RunningGateway extends Omit<AssembledGateway, 'app'> {
   /** Base URL of the API, e.g. `http://127.0.0.1:8470`. */
   readonly url: string
+  /** Where `server.postgres` listens (the real port), when configured. */
+  readonly postgres?: { readonly host: string; readonly port: number } | undefined
 }
 
 /** Options of a serving gateway that are not part of the config file. */
@@ -46,14 +49,25 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     throw error
   }
   fetch = assembled.app.fetch
+  let pgListener: PgListener | undefined
+  if (config.server.postgres) {
+    const publicUrl = derived ? url : config.server.public_url
+    pgListener = await startPgListener({ config, listen: config.server.postgres, gateway: assembled.gateway, publicUrl, logger }).catch(async (error: unknown) => {
+      server.close()
+      await assembled.close()
+      throw error
+    })
+  }
   logger.info({ url, store: config.store.kind, policy_version: assembled.policy.current.version }, 'countersign is serving')
   const { app: _app, ...parts } = assembled
   let closing: Promise<void> | undefined
   return {
     ...parts,
     url,
+    ...(pgListener && { postgres: pgListener.address }),
     close: () =>
       (closing ??= (async () => {
+        await pgListener?.close()
         await new Promise<void>((resolve) => {
           server.close(() => resolve())
           // Long-polls and event streams would hold close() for up to a minute: end them now.

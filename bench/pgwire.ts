@@ -1,0 +1,99 @@
+/**
+ * The PostgreSQL wire gateway against PostgreSQL directly, in one run: `SELECT 1` and a
+ * parameterised point SELECT, at 1 and at 16 connections, latency p50/p99 and throughput, with
+ * the gateway/direct ratios. Every statement through the gateway is decided (allowed), recorded
+ * and audited before it runs. The clients run in this process, next to the gateway (in-process
+ * store: the embedded one), so the ratios are an upper bound of the gateway's cost.
+ *
+ *   npm run bench -- pgwire        BENCH_SECONDS=5 by default per cell
+ */
+import { randomBytes } from 'node:crypto'
+import { performance } from 'node:perf_hooks'
+import pg from 'pg'
+import { testSecret } from '../src/connectors/test-support.js'
+import { startPgListener } from '../src/pgwire/index.js'
+import { testGateway } from '../src/server/test-gateway.js'
+import { TEST_POSTGRES_URL, testStores } from '../src/store/connection/index.js'
+
+export const name = 'pgwire: SELECT 1 and a point SELECT, direct vs through the wire gateway'
+
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5)
+const POLICY = `
+version: 1
+default: deny
+rules:
+  - id: reads
+    match: { kind: sql }
+    when: sql.read_only
+    effect: allow
+`
+
+interface Cell {
+  readonly p50: number
+  readonly p99: number
+  readonly rps: number
+}
+
+async function measure(clients: readonly pg.Client[], query: () => [string, unknown[]?]): Promise<Cell> {
+  const latencies: number[] = []
+  const until = performance.now() + SECONDS * 1000
+  const started = performance.now()
+  await Promise.all(
+    clients.map(async (client) => {
+      while (performance.now() < until) {
+        const [text, values] = query()
+        const t0 = performance.now()
+        await client.query(text, values)
+        latencies.push(performance.now() - t0)
+      }
+    }),
+  )
+  const elapsed = (performance.now() - started) / 1000
+  latencies.sort((a, b) => a - b)
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN
+  return { p50: at(0.5), p99: at(0.99), rps: latencies.length / elapsed }
+}
+
+/** Runs the comparison and prints one line per query and connection count. */
+export async function run(): Promise<void> {
+  const database = `cs_bench_pgwire_${randomBytes(4).toString('hex')}`
+  const url = new URL(TEST_POSTGRES_URL)
+  url.pathname = `/${database}`
+  const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL })
+  await admin.connect()
+  await admin.query(`CREATE DATABASE ${database}`)
+  const setup = new pg.Client({ connectionString: url.href })
+  await setup.connect()
+  await setup.query('CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL); INSERT INTO items SELECT g, md5(g::text) FROM generate_series(1, 10000) g')
+  await setup.end()
+  const store = await testStores()[0]!.open()
+  const gw = await testGateway(store, { policy: POLICY, targets: [{ name: 'bench-db', kind: 'sql', connector: { type: 'postgres', url: `env:${testSecret(url.href)}` } }] })
+  const listener = await startPgListener({ config: gw.config, listen: { host: '127.0.0.1', port: 0, hold_ms: 1000 }, gateway: gw.gateway, publicUrl: 'https://countersign.test' })
+  const queries: Record<string, () => [string, unknown[]?]> = {
+    'SELECT 1': () => ['SELECT 1'],
+    'point SELECT ($1)': () => ['SELECT id, name FROM items WHERE id = $1', [1 + Math.floor(Math.random() * 10_000)]],
+  }
+  try {
+    for (const connections of [1, 16]) {
+      const direct = Array.from({ length: connections }, () => new pg.Client({ connectionString: url.href }))
+      const through = Array.from({ length: connections }, () => new pg.Client({ host: '127.0.0.1', port: listener.address.port, database: 'bench-db', user: 'deploy-bot', password: gw.tokens.deployBot }))
+      await Promise.all([...direct, ...through].map((client) => client.connect()))
+      for (const [label, query] of Object.entries(queries)) {
+        const a = await measure(direct, query)
+        const b = await measure(through, query)
+        console.log(
+          `${label.padEnd(18)} ${String(connections).padStart(2)} conn  direct p50 ${a.p50.toFixed(2)} ms p99 ${a.p99.toFixed(2)} ms ${Math.round(a.rps)}/s` +
+            `  | gateway p50 ${b.p50.toFixed(2)} ms p99 ${b.p99.toFixed(2)} ms ${Math.round(b.rps)}/s` +
+            `  | p50 ×${(b.p50 / a.p50).toFixed(1)}, throughput ${((100 * b.rps) / a.rps).toFixed(0)}% of direct`,
+        )
+      }
+      await Promise.all([...direct, ...through].map((client) => client.end()))
+    }
+  } finally {
+    await listener.close()
+    await gw.close()
+    await store.drop()
+    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
+    await admin.end()
+  }
+}

@@ -1,0 +1,99 @@
+import { readFileSync } from 'node:fs'
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
+import { createSecureContext } from 'node:tls'
+import type { Logger } from 'pino'
+import type { Config, Directory, PostgresListenerConfig, TargetConfig } from '../config/index.js'
+import { CountersignError } from '../errors/index.js'
+import { Authenticator, Gateway, WorkloadIdentity } from '../service/index.js'
+import { PgSession } from './session.js'
+
+/** Sessions one agent may hold at once on one listener (each holds a connection to the target). */
+export const MAX_SESSIONS_PER_AGENT = 32
+
+/** A listening PostgreSQL wire gateway. */
+export interface PgListener {
+  /** `host:port` it listens on (the real port when 0 was configured). */
+  readonly address: { readonly host: string; readonly port: number }
+  /** Stops listening and ends every session. */
+  close(): Promise<void>
+}
+
+/** What the wire gateway is started with. */
+export interface PgListenerOptions {
+  readonly config: Config
+  readonly listen: PostgresListenerConfig
+  /** The service the HTTP API uses. */
+  readonly gateway: Gateway
+  readonly publicUrl: string
+  readonly logger?: Logger | undefined
+  /** How often a held statement sends a progress notice (default 10 s; tests shorten it). */
+  readonly progressMs?: number
+}
+
+/**
+ * The service as the wire gateway submits to it: the same store, policy, analyzers and waiters
+ * (so every statement is decided, audited and shown like any other), with its `postgres` targets
+ * seen without their connector. The wire gateway runs each statement itself, on the client's own
+ * session connection, so its actions take the receipt path (redeemed once, outcome reported)
+ * instead of the executor's: the executor never runs them a second time.
+ */
+export function wireGateway(gateway: Gateway): Gateway {
+  const base = gateway.directory
+  const directory: Directory = Object.create(base, {
+    target: { value: (name: string): TargetConfig | undefined => {
+      const target = base.target(name)
+      return target && ({ ...target, connector: undefined } as TargetConfig)
+    } },
+  }) as Directory
+  return new Gateway({ store: gateway.store, directory, analyzers: gateway.analyzers, policy: () => gateway.policy, waiters: gateway.waiters, clock: () => gateway.now() })
+}
+
+/** Starts the PostgreSQL wire gateway (`server.postgres`). */
+export async function startPgListener(options: PgListenerOptions): Promise<PgListener> {
+  const { listen, gateway, config, logger } = options
+  const tls = listen.tls ? createSecureContext({ cert: readFileSync(listen.tls.cert), key: readFileSync(listen.tls.key) }) : undefined
+  const workload = config.identities.workload?.length ? new WorkloadIdentity(config.identities.workload, { ...(logger && { logger }) }) : undefined
+  const authenticator = new Authenticator(gateway.directory, gateway.store, () => gateway.now(), workload)
+  const perAgent = new Map<string, number>()
+  const admit = (agent: string): (() => void) | undefined => {
+    const count = perAgent.get(agent) ?? 0
+    if (count >= MAX_SESSIONS_PER_AGENT) return undefined
+    perAgent.set(agent, count + 1)
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      const left = (perAgent.get(agent) ?? 1) - 1
+      if (left === 0) perAgent.delete(agent)
+      else perAgent.set(agent, left)
+    }
+  }
+  const sessionOptions = { gateway: wireGateway(gateway), directory: gateway.directory, authenticator, publicUrl: options.publicUrl, holdMs: listen.hold_ms, reissueWindowMs: config.mcp.reissue_window_ms, progressMs: options.progressMs ?? 10_000, tls, logger, admit }
+  const sessions = new Set<PgSession>()
+  const sockets = new Set<Socket>()
+  const server: Server = createServer((socket) => {
+    socket.setNoDelay(true)
+    sockets.add(socket)
+    const session = new PgSession(socket, sessionOptions)
+    sessions.add(session)
+    socket.once('close', () => {
+      sessions.delete(session)
+      sockets.delete(socket)
+    })
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => reject(new CountersignError('CONFLICT', `cannot listen on ${listen.host}:${listen.port} for server.postgres: ${error.code === 'EADDRINUSE' ? 'the address is in use' : error.message}`)))
+    server.listen(listen.port, listen.host, () => resolve())
+  })
+  const address = server.address() as AddressInfo
+  logger?.info({ postgres: `${address.address}:${address.port}`, tls: tls !== undefined }, 'postgres wire gateway listening')
+  return {
+    address: { host: address.address, port: address.port },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        for (const session of sessions) session.close()
+        for (const socket of sockets) socket.destroy()
+      }),
+  }
+}

@@ -1,0 +1,284 @@
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { connect } from 'node:net'
+import { after, before, describe, it } from 'node:test'
+import { promisify } from 'node:util'
+import pg from 'pg'
+import { configSchema } from '../config/config-schema.js'
+import { testSecret } from '../connectors/test-support.js'
+import { testGateway, type TestGateway } from '../server/test-gateway.js'
+import { TEST_POSTGRES_URL, testStores, type TestStore } from '../store/connection/index.js'
+import { lexingSettingChange, startPgListener, type PgListener } from './index.js'
+
+const run = promisify(execFile)
+const database = `cs_pgwire_${randomBytes(5).toString('hex')}`
+const urlOf = (db: string) => {
+  const url = new URL(TEST_POSTGRES_URL)
+  url.pathname = `/${db}`
+  return url.href
+}
+const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL })
+let db: pg.Client
+let store: TestStore
+let gw: TestGateway
+let listener: PgListener
+let shortHold: PgListener
+
+before(async () => {
+  await admin.connect()
+  await admin.query(`CREATE DATABASE ${database}`)
+  db = new pg.Client({ connectionString: urlOf(database) })
+  await db.connect()
+  await db.query(`CREATE TABLE accounts (id int PRIMARY KEY, name text NOT NULL, balance numeric(10,2) NOT NULL, opened date)`)
+  await db.query(`INSERT INTO accounts VALUES (1, 'ada', 10.50, '2024-01-02'), (2, 'grace', -3.25, NULL)`)
+  await db.query(`CREATE TABLE identity_log (request_id text, agent text, on_behalf_of text, approvers text, app text)`)
+  await db.query(`CREATE FUNCTION record_identity() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+      INSERT INTO identity_log VALUES (current_setting('countersign.request_id', true), current_setting('countersign.agent', true),
+        current_setting('countersign.on_behalf_of', true), current_setting('countersign.approvers', true), current_setting('application_name'));
+      RETURN NEW; END $$`)
+  await db.query(`CREATE TRIGGER accounts_identity AFTER INSERT ON accounts FOR EACH ROW EXECUTE FUNCTION record_identity()`)
+  store = await testStores()[0]!.open()
+  gw = await testGateway(store, { targets: [{ name: 'app-db', kind: 'sql', labels: { env: 'prod' }, connector: { type: 'postgres', url: `env:${testSecret(urlOf(database))}` } }] })
+  listener = await startPgListener({ config: gw.config, listen: { host: '127.0.0.1', port: 0, hold_ms: 60_000 }, gateway: gw.gateway, publicUrl: 'https://countersign.test' })
+  shortHold = await startPgListener({ config: gw.config, listen: { host: '127.0.0.1', port: 0, hold_ms: 50 }, gateway: gw.gateway, publicUrl: 'https://countersign.test' })
+})
+
+after(async () => {
+  await listener?.close()
+  await shortHold?.close()
+  await gw?.close()
+  await store?.drop()
+  await db?.end()
+  await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
+  await admin.end()
+})
+
+function psql(port: number, sql: string, password = gw.tokens.deployBot): Promise<{ stdout: string; stderr: string; code: number }> {
+  const args = ['-X', '-v', 'VERBOSITY=verbose', `host=127.0.0.1 port=${port} dbname=app-db user=deploy-bot sslmode=disable`, '-c', sql]
+  return run('/usr/bin/psql', args, { env: { ...process.env, PGPASSWORD: password, PGCONNECT_TIMEOUT: '10' } }).then(
+    ({ stdout, stderr }) => ({ stdout, stderr, code: 0 }),
+    (error: { stdout: string; stderr: string; code: number }) => ({ stdout: error.stdout, stderr: error.stderr, code: error.code }),
+  )
+}
+
+function client(port = listener.address.port, password = gw.tokens.deployBot): pg.Client {
+  return new pg.Client({ host: '127.0.0.1', port, database: 'app-db', user: 'deploy-bot', password })
+}
+
+describe('postgres wire gateway', () => {
+  it('psql reads through the gateway and prints exactly what it prints directly', async () => {
+    const query = 'SELECT id, name, balance, opened FROM accounts ORDER BY id'
+    const through = await psql(listener.address.port, query)
+    const direct = await run('/usr/bin/psql', ['-X', urlOf(database), '-c', query])
+    assert.equal(through.code, 0, through.stderr)
+    assert.equal(through.stdout, direct.stdout)
+    const actions = await gw.store.listActions({ limit: 5 })
+    const action = actions.find((record) => record.actionJson.includes('SELECT id, name, balance'))!
+    assert.equal(action.status, 'succeeded')
+    assert.equal(action.brokered, false)
+  })
+
+  it('several statements in one message are each an action', async () => {
+    const result = await psql(listener.address.port, 'SELECT 1 AS a; SELECT 2 AS b')
+    assert.equal(result.code, 0, result.stderr)
+    assert.match(result.stdout, /a\s*\n-+\n\s*1\n/)
+    assert.match(result.stdout, /b\s*\n-+\n\s*2\n/)
+    const texts = (await gw.store.listActions({ limit: 5 })).map((record) => JSON.parse(record.actionJson).payload.sql)
+    assert.ok(texts.includes('SELECT 1 AS a') && texts.includes('SELECT 2 AS b'), texts.join(' | '))
+  })
+
+  it('a denied statement is SQLSTATE 42501 with the policy message and the action id; nothing runs', async () => {
+    const result = await psql(listener.address.port, 'DROP TABLE accounts')
+    assert.notEqual(result.code, 0)
+    assert.match(result.stderr, /42501/)
+    assert.match(result.stderr, /Dropping is never allowed\. \(action [0-9a-z_]+\)/i)
+    assert.equal((await db.query(`SELECT to_regclass('accounts') IS NOT NULL AS present`)).rows[0].present, true)
+  })
+
+  it('node-postgres: a parameterised query (extended protocol) carries its params in the action', async () => {
+    const c = client()
+    await c.connect()
+    try {
+      const result = await c.query('SELECT name, balance FROM accounts WHERE id = $1', [2])
+      assert.deepEqual(result.rows, [{ name: 'grace', balance: '-3.25' }])
+      assert.equal(result.fields[1]!.dataTypeID, 1700)
+    } finally {
+      await c.end()
+    }
+    const action = (await gw.store.listActions({ limit: 5 })).find((record) => record.actionJson.includes('WHERE id = $1'))!
+    assert.deepEqual(JSON.parse(action.actionJson).payload.params, ['2'])
+  })
+
+  it('a held parameterised write is approved by a human through the API, then runs once with the identity settings', async () => {
+    const c = client()
+    await c.connect()
+    try {
+      const notices: string[] = []
+      let approved: Promise<unknown> | undefined
+      c.on('notice', (notice) => {
+        notices.push(notice.message ?? '')
+        const id = /request (\S+)\)/.exec(notice.message ?? '')?.[1]
+        if (id && !approved) approved = gw.call('POST', `/v1/actions/${id}/reviews`, { as: 'alice', body: { decision: 'approve' } })
+      })
+      const result = await c.query('INSERT INTO accounts (id, name, balance) VALUES ($1, $2, $3)', [3, 'linus', '7.00'])
+      assert.equal(result.rowCount, 1)
+      assert.match(notices[0]!, /held for approval by .*oncall.*https:\/\/countersign\.test\/actions\//)
+      const review = (await approved) as { status: number }
+      assert.equal(review.status, 200)
+    } finally {
+      await c.end()
+    }
+    const action = (await gw.store.listActions({ limit: 5 })).find((record) => record.actionJson.includes('INSERT INTO accounts (id, name, balance)'))!
+    assert.equal(action.status, 'succeeded')
+    const log = (await db.query('SELECT * FROM identity_log')).rows
+    assert.deepEqual(log, [{ request_id: action.id, agent: 'deploy-bot', on_behalf_of: '', approvers: 'alice@example.com', app: 'countersign/deploy-bot' }])
+  })
+
+  it('a statement still pending when the hold ends fails with "pending approval: <id>"; re-issued after approval it runs once', async () => {
+    const sql = `UPDATE accounts SET name = 'ada2' WHERE id = 1`
+    const first = await psql(shortHold.address.port, sql)
+    assert.notEqual(first.code, 0)
+    const id = /pending approval: (\S+)/.exec(first.stderr)?.[1]
+    assert.ok(id, first.stderr)
+    assert.match(first.stderr, /57014/)
+    assert.equal((await db.query('SELECT name FROM accounts WHERE id = 1')).rows[0].name, 'ada')
+    assert.equal((await gw.call('POST', `/v1/actions/${id}/reviews`, { as: 'bob', body: { decision: 'approve' } })).status, 200)
+    const again = await psql(shortHold.address.port, sql)
+    assert.equal(again.code, 0, again.stderr)
+    assert.match(again.stdout, /UPDATE 1/)
+    assert.equal((await gw.gateway.get({ type: 'human', email: 'carol@example.com', groups: [], roles: [], admin: true } as never, id)).record.status, 'succeeded')
+    // A third time is a new request, not a second run of the approved one.
+    const third = await psql(shortHold.address.port, sql)
+    assert.match(third.stderr, /pending approval: /)
+    assert.doesNotMatch(third.stderr, new RegExp(id))
+  })
+
+  it('a wrong token is an authentication error (28P01)', async () => {
+    const c = client(listener.address.port, `cs_agent_${'x'.repeat(40)}`)
+    await assert.rejects(c.connect(), (error: { code?: string }) => error.code === '28P01')
+    const human = client(listener.address.port, gw.tokens.alice)
+    await assert.rejects(human.connect(), (error: { code?: string }) => error.code === '28000')
+  })
+
+  it('malformed protocol input is an ErrorResponse and a closed connection, never a crash', async () => {
+    const startup = (parameters: string): Buffer => {
+      const body = Buffer.concat([Buffer.from([0, 3, 0, 0]), Buffer.from(parameters, 'utf8'), Buffer.from([0])])
+      const length = Buffer.alloc(4)
+      length.writeInt32BE(body.length + 4)
+      return Buffer.concat([length, body])
+    }
+    const inputs: Buffer[] = [
+      Buffer.from([0, 0, 0, 2]),
+      Buffer.from([0xff, 0xff, 0xff, 0xff, 1, 2, 3]),
+      Buffer.concat([Buffer.from([0, 0, 0, 8]), Buffer.from([0, 9, 0, 0])]),
+      startup('user\0deploy-bot\0database\0app-db\0'),
+      Buffer.concat([startup('user\0deploy-bot\0database\0app-db\0'), Buffer.from('p\0\0\0\x02')]),
+      Buffer.concat([startup('user\0deploy-bot\0database\0app-db\0'), Buffer.from('Z\x7f\xff\xff\xff')]),
+      startup('user\0deploy-bot\0database\0no-such-db\0'),
+      startup('unterminated'),
+    ]
+    for (let i = 0; i < 40; i++) inputs.push(randomBytes(1 + (i * 37) % 200))
+    for (const input of inputs) {
+      const received = await new Promise<Buffer>((resolve) => {
+        const socket = connect(listener.address.port, '127.0.0.1')
+        const chunks: Buffer[] = []
+        socket.on('data', (chunk) => chunks.push(chunk))
+        socket.on('error', () => {})
+        socket.on('close', () => resolve(Buffer.concat(chunks)))
+        socket.write(input, () => socket.end())
+      })
+      // Either nothing yet (a partial message, then the client went away), a password request, or an error.
+      if (received.length > 0) assert.ok([0x45, 0x52].includes(received[0]!), `unexpected reply ${received.subarray(0, 8).toString('hex')}`)
+    }
+    const after = await psql(listener.address.port, 'SELECT 42 AS answer')
+    assert.match(after.stdout, /42/)
+  })
+})
+
+describe('postgres wire gateway: transactions and TLS', () => {
+  it('an explicit transaction holds the session connection and commits; a denial inside one aborts it', async () => {
+    const c = client()
+    await c.connect()
+    try {
+      await c.query('BEGIN')
+      assert.deepEqual((await c.query(`SELECT name FROM accounts WHERE id = 2`)).rows, [{ name: 'grace' }])
+      assert.deepEqual((await c.query(`SELECT current_setting('transaction_read_only') AS ro`)).rows, [{ ro: 'off' }])
+      await c.query('COMMIT')
+      await c.query('BEGIN')
+      await c.query(`SELECT 1`)
+      await assert.rejects(c.query('DROP TABLE accounts'), (error: { code?: string }) => error.code === '42501')
+      await assert.rejects(c.query('SELECT 1'), (error: { code?: string }) => error.code === '25P02')
+      await c.query('ROLLBACK')
+      assert.deepEqual((await c.query('SELECT 1 AS one')).rows, [{ one: 1 }])
+    } finally {
+      await c.end()
+    }
+  })
+
+  it('a read-only statement outside a transaction runs in a READ ONLY one', async () => {
+    const c = client()
+    await c.connect()
+    try {
+      assert.deepEqual((await c.query(`SELECT current_setting('transaction_read_only') AS ro`)).rows, [{ ro: 'on' }])
+    } finally {
+      await c.end()
+    }
+  })
+
+  it('with server.postgres.tls, SSLRequest is answered S and the session runs over TLS', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pgwire-tls-'))
+    await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')])
+    const secure = await startPgListener({ config: gw.config, listen: { host: '127.0.0.1', port: 0, hold_ms: 1000, tls: { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') } }, gateway: gw.gateway, publicUrl: 'https://countersign.test' })
+    try {
+      const c = new pg.Client({ host: '127.0.0.1', port: secure.address.port, database: 'app-db', user: 'deploy-bot', password: gw.tokens.deployBot, ssl: { rejectUnauthorized: false } })
+      await c.connect()
+      try {
+        assert.deepEqual((await c.query('SELECT 7 AS seven')).rows, [{ seven: 7 }])
+      } finally {
+        await c.end()
+      }
+      const plain = await psql(listener.address.port, 'SELECT 1').then(() => run('/usr/bin/psql', ['-X', `host=127.0.0.1 port=${listener.address.port} dbname=app-db user=deploy-bot sslmode=require`, '-c', 'SELECT 1'], { env: { ...process.env, PGPASSWORD: gw.tokens.deployBot } })).then(
+        () => 'connected',
+        (error: { stderr: string }) => error.stderr,
+      )
+      assert.match(plain, /does not support SSL|server does not support/i)
+    } finally {
+      await secure.close()
+    }
+  })
+})
+
+describe('postgres wire gateway: session settings', () => {
+  it('changing a setting the analysis depends on is refused (SET, set_config); RESET is fine', async () => {
+    for (const sql of ['SET standard_conforming_strings = off', "SET LOCAL backslash_quote = 'on'", "SELECT set_config('standard_conforming_strings', 'off', false)", 'SELECT set_config(current_user, $$x$$, false)']) {
+      const result = await psql(listener.address.port, sql)
+      assert.match(result.stderr, /42501.*refused by the Countersign wire gateway/, sql)
+    }
+    assert.equal(lexingSettingChange('RESET standard_conforming_strings'), undefined)
+    assert.equal(lexingSettingChange("SELECT set_config('app.x', 'y', true)"), undefined)
+  })
+})
+
+describe('postgres wire gateway: extended protocol and config', () => {
+  it('a prepared statement holds one statement, as in PostgreSQL (no unwrapped BEGIN…; smuggling)', async () => {
+    const c = client()
+    await c.connect()
+    try {
+      await assert.rejects(c.query({ text: 'BEGIN; SELECT 1', name: 'two' }), (error: { code?: string }) => error.code === '42601')
+      assert.deepEqual((await c.query({ text: 'SELECT $1::int + 1 AS n', values: [41], name: 'one' })).rows, [{ n: 42 }])
+    } finally {
+      await c.end()
+    }
+  })
+
+  it('server.postgres: listen, tls, hold (50 s by default)', () => {
+    const parsed = configSchema('/etc/countersign').parse({ policy: 'p', server: { postgres: { listen: '127.0.0.1:6432', tls: { cert: 'pg.crt', key: '/k/pg.key' } } } })
+    assert.deepEqual(parsed.server.postgres, { host: '127.0.0.1', port: 6432, tls: { cert: '/etc/countersign/pg.crt', key: '/k/pg.key' }, hold_ms: 50_000 })
+    assert.equal(configSchema('/x').parse({ policy: 'p' }).server.postgres, undefined)
+    assert.equal(configSchema('/x').safeParse({ policy: 'p', server: { postgres: { listen: '127.0.0.1:6432', hold: '11m' } } }).success, false)
+  })
+})

@@ -1,0 +1,491 @@
+import { randomInt, randomUUID } from 'node:crypto'
+import type { Socket } from 'node:net'
+import { TLSSocket, type SecureContext } from 'node:tls'
+import pg from 'pg'
+import type { Logger } from 'pino'
+import { ActionSchema, actionDigest } from '../action/index.js'
+import { findReissuedAction } from '../store/index.js'
+import { resolveSecret, type Directory, type TargetConfig } from '../config/index.js'
+import { sqlOptionsSchema } from '../connectors/options.js'
+import { CountersignError } from '../errors/index.js'
+import type { Principal } from '../lifecycle/index.js'
+import { consoleLink, waitingFor } from '../mcp/tool-results.js'
+import { type ActionState, type Authenticator, type Gateway } from '../service/index.js'
+import { backend, BodyReader, CANCEL_REQUEST, FrameReader, GSSENC_REQUEST, ProtocolError, PROTOCOL_V3, SSL_REQUEST, startupParameters, type ColumnDescription, type ErrorFields } from './codec.js'
+import { lexingSettingChange, splitStatements } from './statements.js'
+
+/** What every session of one listener shares. */
+export interface SessionOptions {
+  /** The service, as the wire gateway submits to it (see `wireGateway`). */
+  readonly gateway: Gateway
+  /** The configuration's directory, where targets are seen with their connector. */
+  readonly directory: Directory
+  readonly authenticator: Authenticator
+  /** Base of console links in notices. */
+  readonly publicUrl: string
+  readonly holdMs: number
+  /** How long after its review a re-issued identical statement still finds its action (`mcp.reissue_window`). */
+  readonly reissueWindowMs: number
+  /** How often a held statement says it is still waiting (10 s). */
+  readonly progressMs: number
+  readonly tls?: SecureContext | undefined
+  /** Takes one of the agent's session slots; returns its release, or `undefined` when the agent has none left. */
+  readonly admit: (agent: string) => (() => void) | undefined
+  readonly logger?: Logger | undefined
+}
+
+type Agent = Extract<Principal, { type: 'agent' }>
+
+/** A statement the client cannot run: an ErrorResponse with this SQLSTATE. */
+class StatementError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly detail?: string,
+  ) {
+    super(message)
+  }
+}
+
+interface Prepared {
+  readonly sql: string
+  readonly paramCount: number
+}
+
+interface Portal {
+  readonly sql: string
+  readonly params: readonly (string | null)[] | undefined
+}
+
+// Every value as the exact text the target sent: what the client gets is what the server wrote.
+const RAW_TEXT: pg.CustomTypesConfig = { getTypeParser: (() => (text: string) => text) as unknown as pg.CustomTypesConfig['getTypeParser'] }
+
+/**
+ * One client connection of the PostgreSQL wire gateway: protocol v3 startup (SSL negotiation,
+ * cleartext password = agent token or workload JWT, database = a `postgres` target), then every
+ * statement submitted as an action of kind `sql` and, when allowed or approved, run on this
+ * session's own connection to the target with the connector's enforcement.
+ */
+export class PgSession {
+  #socket: Socket
+  readonly #options: SessionOptions
+  readonly #reader = new FrameReader()
+  #phase: 'startup' | 'password' | 'ready' | 'closed' = 'startup'
+  #encrypted = false
+  #parameters = new Map<string, string>()
+  #agent: Agent | undefined
+  #target: TargetConfig | undefined
+  #client: pg.Client | undefined
+  #txStatus: 'I' | 'T' | 'E' = 'I'
+  #work: Promise<void> = Promise.resolve()
+  #skipToSync = false
+  readonly #prepared = new Map<string, Prepared>()
+  readonly #portals = new Map<string, Portal>()
+  readonly #abort = new AbortController()
+  #release: (() => void) | undefined
+
+  constructor(socket: Socket, options: SessionOptions) {
+    this.#socket = socket
+    this.#options = options
+    this.#attach(socket)
+  }
+
+  #attach(socket: Socket): void {
+    socket.on('data', (chunk: Buffer) => this.#received(chunk))
+    socket.on('error', () => this.close())
+    socket.on('close', () => this.close())
+  }
+
+  /** Ends the session: the client socket and the target connection. */
+  close(): void {
+    if (this.#phase === 'closed') return
+    this.#phase = 'closed'
+    this.#abort.abort()
+    this.#release?.()
+    this.#socket.destroy()
+    void this.#client?.end().catch(() => {})
+  }
+
+  #received(chunk: Buffer): void {
+    if (this.#phase === 'closed') return
+    try {
+      this.#reader.push(chunk)
+      for (let message = this.#reader.next(); message; message = this.#reader.next()) {
+        const { type, body } = message
+        // Messages are handled one after another, in order, however long a statement is held.
+        this.#work = this.#work.then(() => this.#handle(type, body)).catch((error: unknown) => this.#fatal(error))
+        // What follows a startup packet is read once it is handled: after an SSLRequest it may be
+        // another startup packet, or (with TLS) bytes of the encrypted stream, not of this one.
+        if (type === '') {
+          this.#work = this.#work.then(() => this.#received(Buffer.alloc(0)))
+          break
+        }
+      }
+    } catch (error) {
+      this.#fatal(error)
+    }
+  }
+
+  #fatal(error: unknown): void {
+    if (this.#phase === 'closed') return
+    const known = error instanceof ProtocolError || error instanceof StatementError
+    if (!known) this.#options.logger?.error({ err: error }, 'postgres wire session failed')
+    const code = error instanceof StatementError ? error.code : error instanceof ProtocolError ? '08P01' : 'XX000'
+    const message = known ? (error as Error).message : 'internal error in the Countersign wire gateway'
+    this.#send(backend.error({ severity: 'FATAL', code, message }))
+    this.#socket.end()
+    this.close()
+  }
+
+  #send(...messages: Buffer[]): void {
+    if (this.#phase !== 'closed' && messages.length > 0) this.#socket.write(messages.length === 1 ? messages[0]! : Buffer.concat(messages))
+  }
+
+  async #handle(type: string, body: Buffer): Promise<void> {
+    if (this.#phase === 'closed') return
+    if (this.#phase === 'startup') return this.#startup(body)
+    if (this.#phase === 'password') {
+      if (type !== 'p') throw new ProtocolError('expected a password message')
+      return this.#password(new BodyReader(body).cstring())
+    }
+    if (this.#skipToSync && type !== 'S' && type !== 'X') return
+    switch (type) {
+      case 'Q':
+        return this.#simpleQuery(new BodyReader(body).cstring())
+      case 'P':
+        return this.#parse(new BodyReader(body))
+      case 'B':
+        return this.#bind(new BodyReader(body))
+      case 'D':
+        return this.#describe(new BodyReader(body))
+      case 'E':
+        return this.#execute(new BodyReader(body))
+      case 'C':
+        return this.#closeObject(new BodyReader(body))
+      case 'H':
+        return
+      case 'S':
+        this.#skipToSync = false
+        return this.#send(backend.readyForQuery(this.#txStatus))
+      case 'X':
+        this.#socket.end()
+        return this.close()
+      default:
+        throw new ProtocolError(`unsupported message type ${JSON.stringify(type)}`)
+    }
+  }
+
+  async #startup(body: Buffer): Promise<void> {
+    const code = body.readInt32BE(0)
+    if (code === SSL_REQUEST || code === GSSENC_REQUEST) {
+      if (this.#encrypted) throw new ProtocolError('SSL negotiation repeated')
+      this.#reader.expectStartup()
+      if (code === SSL_REQUEST && this.#options.tls) {
+        this.#socket.write('S')
+        this.#socket.removeAllListeners('data')
+        const secure = new TLSSocket(this.#socket, { isServer: true, secureContext: this.#options.tls })
+        this.#socket = secure
+        this.#encrypted = true
+        this.#attach(secure)
+        return
+      }
+      this.#socket.write('N')
+      return
+    }
+    if (code === CANCEL_REQUEST) throw new ProtocolError('cancel requests are not supported by the Countersign wire gateway')
+    if (code !== PROTOCOL_V3) throw new ProtocolError(`unsupported frontend protocol ${code >> 16}.${code & 0xffff}: the gateway speaks 3.0`)
+    this.#parameters = startupParameters(body)
+    const database = this.#parameters.get('database') ?? this.#parameters.get('user') ?? ''
+    const target = this.#options.directory.target(database)
+    if (!target || target.connector?.type !== 'postgres') throw new StatementError('3D000', `database "${database}" is not a Countersign target with a postgres connector`)
+    // The password is a bearer token: never in clear over the network.
+    if (!this.#encrypted && !isLoopback(this.#socket.remoteAddress)) throw new StatementError('28000', 'a cleartext password is refused off loopback without TLS: configure server.postgres.tls and connect with sslmode=require')
+    this.#target = target
+    this.#phase = 'password'
+    this.#send(backend.authenticationCleartextPassword())
+  }
+
+  async #password(password: string): Promise<void> {
+    let principal: Principal
+    try {
+      principal = await this.#options.authenticator.authenticate(password)
+    } catch {
+      throw new StatementError('28P01', `password authentication failed for user "${this.#parameters.get('user') ?? ''}": the password is an agent token or a workload JWT`)
+    }
+    if (principal.type !== 'agent') throw new StatementError('28000', 'the wire gateway is for agents: connect with an agent token or a workload JWT')
+    const release = this.#options.admit(principal.id)
+    if (!release) throw new StatementError('53300', `too many wire gateway sessions for agent ${principal.id}`)
+    this.#release = release
+    this.#agent = principal
+    const options = sqlOptionsSchema('postgres').parse(this.#target!.connector)
+    const client = new pg.Client({
+      connectionString: resolveSecret(options.url),
+      application_name: `countersign/${principal.id}`,
+      // The analysis read the text with these settings; the target reads it the same way.
+      options: '-c standard_conforming_strings=on -c backslash_quote=off',
+      types: RAW_TEXT,
+    })
+    client.on('error', () => this.close())
+    try {
+      await client.connect()
+    } catch {
+      throw new StatementError('08006', `cannot connect to target ${this.#target!.name}`)
+    }
+    this.#client = client
+    const connection = (client as unknown as { connection: { on(event: 'readyForQuery', listener: (message: { status: string }) => void): void } }).connection
+    connection.on('readyForQuery', (message) => {
+      this.#txStatus = message.status === 'T' ? 'T' : message.status === 'E' ? 'E' : 'I'
+    })
+    const settings = await client.query<{ server_version: string; timezone: string; datestyle: string; intervalstyle: string }>(
+      `SELECT current_setting('server_version') AS server_version, current_setting('TimeZone') AS timezone, current_setting('DateStyle') AS datestyle, current_setting('IntervalStyle') AS intervalstyle`,
+    )
+    const row = settings.rows[0]!
+    this.#phase = 'ready'
+    this.#send(
+      backend.authenticationOk(),
+      backend.parameterStatus('server_version', row.server_version),
+      backend.parameterStatus('server_encoding', 'UTF8'),
+      backend.parameterStatus('client_encoding', 'UTF8'),
+      backend.parameterStatus('DateStyle', row.datestyle),
+      backend.parameterStatus('IntervalStyle', row.intervalstyle),
+      backend.parameterStatus('TimeZone', row.timezone),
+      backend.parameterStatus('integer_datetimes', 'on'),
+      backend.parameterStatus('standard_conforming_strings', 'on'),
+      backend.parameterStatus('is_superuser', 'off'),
+      backend.parameterStatus('session_authorization', principal.id),
+      backend.parameterStatus('application_name', this.#parameters.get('application_name') ?? ''),
+      backend.backendKeyData(process.pid, randomInt(1, 2 ** 31 - 1)),
+      backend.readyForQuery('I'),
+    )
+  }
+
+  async #simpleQuery(sql: string): Promise<void> {
+    const statements = splitStatements(sql)
+    if (statements.length === 0) return this.#send(backend.emptyQueryResponse(), backend.readyForQuery(this.#txStatus))
+    try {
+      for (const statement of statements) await this.#statement(statement, undefined, true)
+    } catch (error) {
+      this.#statementFailed(error)
+    }
+    this.#send(backend.readyForQuery(this.#txStatus))
+  }
+
+  #statementFailed(error: unknown): void {
+    if (!(error instanceof StatementError)) throw error
+    // A statement refused inside a transaction aborts it, as an error in PostgreSQL does: what
+    // the client commits is all it asked for or nothing.
+    if (this.#txStatus === 'T') {
+      this.#txStatus = 'E'
+      void this.#client?.query(`DO $$ BEGIN RAISE EXCEPTION 'statement refused by Countersign'; END $$`).catch(() => {})
+    }
+    this.#send(backend.error({ severity: 'ERROR', code: error.code, message: error.message, detail: error.detail }))
+  }
+
+  #parse(reader: BodyReader): void {
+    const name = reader.cstring()
+    const sql = reader.cstring()
+    const declared = reader.int16()
+    for (let i = 0; i < declared; i++) reader.int32()
+    // As PostgreSQL: one statement per prepared statement. (Otherwise a text starting with BEGIN
+    // or COMMIT would run unwrapped, and its other statements outside any READ ONLY transaction.)
+    if (splitStatements(sql).length > 1) return this.#extendedFailed(new StatementError('42601', 'cannot insert multiple commands into a prepared statement'))
+    if (name !== '' && this.#prepared.has(name)) return this.#extendedFailed(new StatementError('42P05', `prepared statement "${name}" already exists`))
+    this.#prepared.set(name, { sql, paramCount: paramCount(sql) })
+    this.#send(backend.parseComplete())
+  }
+
+  #bind(reader: BodyReader): void {
+    const portal = reader.cstring()
+    const name = reader.cstring()
+    const formats = Array.from({ length: reader.int16() }, () => reader.int16())
+    const count = reader.int16()
+    const params: (string | null)[] = []
+    for (let i = 0; i < count; i++) {
+      const length = reader.int32()
+      params.push(length === -1 ? null : reader.bytes(length).toString('utf8'))
+    }
+    const resultFormats = Array.from({ length: reader.int16() }, () => reader.int16())
+    const prepared = this.#prepared.get(name)
+    if (!prepared) return this.#extendedFailed(new StatementError('26000', `prepared statement "${name}" does not exist`))
+    // Parameters are part of the action (and its digest) as text: binary ones are not read here.
+    if (formats.some((format) => format !== 0) || resultFormats.some((format) => format !== 0)) {
+      return this.#extendedFailed(new StatementError('0A000', 'the Countersign wire gateway takes and returns text format only'))
+    }
+    this.#portals.set(portal, { sql: prepared.sql, params: count > 0 ? params : undefined })
+    this.#send(backend.bindComplete())
+  }
+
+  #describe(reader: BodyReader): void {
+    const kind = reader.byte()
+    const name = reader.cstring()
+    if (kind === 'S') {
+      const prepared = this.#prepared.get(name)
+      if (!prepared) return this.#extendedFailed(new StatementError('26000', `prepared statement "${name}" does not exist`))
+      // Parameters are taken as text (type unknown); the row description comes with Execute's rows.
+      this.#send(backend.parameterDescription(Array.from({ length: prepared.paramCount }, () => 0)), backend.noData())
+      return
+    }
+    if (!this.#portals.has(name)) return this.#extendedFailed(new StatementError('34000', `portal "${name}" does not exist`))
+    // A portal's RowDescription is sent by Execute, just before its rows: the statement is only
+    // decided (and run) then, and the client reads the same messages in the same order.
+  }
+
+  async #execute(reader: BodyReader): Promise<void> {
+    const name = reader.cstring()
+    reader.int32()
+    const portal = this.#portals.get(name)
+    if (!portal) return this.#extendedFailed(new StatementError('34000', `portal "${name}" does not exist`))
+    try {
+      await this.#statement(portal.sql, portal.params, true)
+    } catch (error) {
+      this.#extendedFailed(error)
+    }
+  }
+
+  #closeObject(reader: BodyReader): void {
+    const kind = reader.byte()
+    const name = reader.cstring()
+    if (kind === 'S') this.#prepared.delete(name)
+    else this.#portals.delete(name)
+    this.#send(backend.closeComplete())
+  }
+
+  /** An error in an extended-query sequence: reported, then everything up to Sync is skipped. */
+  #extendedFailed(error: unknown): void {
+    this.#statementFailed(error)
+    this.#skipToSync = true
+  }
+
+  /** Submits one statement as an action, holds it while it is reviewed, and runs it when it may run. */
+  async #statement(sql: string, params: readonly (string | null)[] | undefined, describe: boolean): Promise<void> {
+    const { gateway } = this.#options
+    const agent = this.#agent!
+    const target = this.#target!
+    const change = lexingSettingChange(sql)
+    if (change) throw new StatementError('42501', `${change} is refused by the Countersign wire gateway: statements are analyzed with standard_conforming_strings=on and backslash_quote=off, and the target reads them with the same settings`)
+    const action = { kind: 'sql', target: target.name, payload: params ? { sql, params } : { sql } }
+    let state: ActionState
+    try {
+      state = (await this.#reissued(action)) ?? (await gateway.submit(agent, action, { channel: 'postgres', signal: this.#abort.signal }))
+    } catch (error) {
+      if (error instanceof CountersignError && error.code !== 'INTERNAL') throw new StatementError('42501', `Countersign refused the statement: ${error.message}`, error.details.map((d) => `${d.path}: ${d.message}`).join('; '))
+      throw error
+    }
+    state = await this.#hold(state)
+    const { record } = state
+    const decision = record.decision as { messages?: readonly string[]; explanation?: string }
+    if (record.status === 'denied') {
+      const why = decision.messages?.length ? decision.messages.join('; ') : (decision.explanation ?? 'denied by policy')
+      throw new StatementError('42501', `${why} (action ${record.id})`, decision.explanation)
+    }
+    if (record.status === 'pending') throw new StatementError('57014', `pending approval: ${record.id}`, `waiting for ${waitingFor(state)}; re-issue the same statement once it is approved: ${consoleLink(this.#options.publicUrl, record.id)}`)
+    if (record.status !== 'allowed' && record.status !== 'approved') throw new StatementError('42501', `action ${record.id} is ${record.status}; it was not run`)
+    await this.#run(state, sql, params, describe)
+  }
+
+  /**
+   * The reviewed action an identical statement (same digest) of this agent submitted before and
+   * that is still pending or approved: re-issuing a statement after its approval runs it, once.
+   */
+  async #reissued(action: { kind: string; target: string; payload: Record<string, unknown> }): Promise<ActionState | undefined> {
+    const { gateway, reissueWindowMs } = this.#options
+    const parsed = ActionSchema.safeParse(action)
+    if (!parsed.success) return undefined
+    const endedSince = new Date(gateway.now().getTime() - reissueWindowMs)
+    const earlier = await findReissuedAction(gateway.store.db, { agent: this.#agent!.id, digest: actionDigest(parsed.data), endedSince })
+    if (!earlier) return undefined
+    const state = await gateway.get(this.#agent!, earlier)
+    return state.record.status === 'pending' || state.record.status === 'approved' ? state : undefined
+  }
+
+  /** Holds a pending statement up to `hold`, with a notice at once and every `progressMs`. */
+  async #hold(first: ActionState): Promise<ActionState> {
+    const { gateway, holdMs, progressMs, publicUrl } = this.#options
+    let state = first
+    if (state.record.status !== 'pending') return state
+    const until = performance.now() + holdMs
+    for (;;) {
+      const { id } = state.record
+      this.#send(backend.notice({ severity: 'NOTICE', code: '00000', message: `Countersign: statement held for approval by ${waitingFor(state)} (request ${id}): ${consoleLink(publicUrl, id)}` }))
+      const left = until - performance.now()
+      if (left <= 0 || this.#abort.signal.aborted) return state
+      state = await gateway.waitForChange(this.#agent!, id, 'pending', Math.min(left, progressMs), this.#abort.signal)
+      if (state.record.status !== 'pending') return state
+    }
+  }
+
+  /**
+   * Runs an allowed or approved statement once, on this session's connection: the action is
+   * redeemed (allowed/approved → executing, once), run with the identity settings in its
+   * transaction (a read-only-judged statement outside a transaction in a READ ONLY one), and its
+   * outcome recorded.
+   */
+  async #run(state: ActionState, sql: string, params: readonly (string | null)[] | undefined, describe: boolean): Promise<void> {
+    const { gateway } = this.#options
+    const agent = this.#agent!
+    const { record, reviews } = state
+    const claims = { iss: 'countersign-pgwire', sub: record.id, jti: `pgwire-${randomUUID()}`, iat: 0, exp: 0, digest: record.digest, target: record.target, kind: 'sql', agent: agent.id, status: record.status as 'allowed' | 'approved', approvers: [] }
+    try {
+      await gateway.redeemReceipt(agent, claims, { target: record.target, digest: record.digest }, 'postgres')
+    } catch (error) {
+      if (error instanceof CountersignError) throw new StatementError('42501', `action ${record.id} cannot run: ${error.message}`)
+      throw error
+    }
+    const client = this.#client!
+    const facts = (record.impact as { facts?: { read_only?: unknown } | null }).facts
+    const readOnly = facts?.read_only === true
+    const approvers = reviews.filter((review) => review.decision === 'approve').map((review) => review.reviewer.replace(/^human:/, ''))
+    // Transaction control runs as written; any other statement outside a transaction gets its own.
+    const control = TRANSACTION_CONTROL.test(sql)
+    const ownTransaction = this.#txStatus === 'I' && !control
+    let outcome: { status: 'succeeded' | 'failed'; output: string; error?: string }
+    try {
+      if (ownTransaction) await client.query(readOnly ? 'BEGIN READ ONLY' : 'BEGIN')
+      if (!control && this.#txStatus !== 'E') {
+        await client.query(
+          `SELECT set_config('countersign.request_id', $1, true), set_config('countersign.agent', $2, true), set_config('countersign.on_behalf_of', $3, true), set_config('countersign.approvers', $4, true)`,
+          [record.id, agent.id, record.onBehalfOf ?? '', approvers.join(',')],
+        )
+      }
+      const result = await client.query({ text: sql, values: params ? [...params] : undefined, rowMode: 'array' } as pg.QueryConfig)
+      if (ownTransaction) await client.query('COMMIT')
+      const tag = commandTag(result)
+      const messages: Buffer[] = []
+      if (describe && result.fields.length > 0) messages.push(backend.rowDescription(result.fields as unknown as ColumnDescription[]))
+      for (const row of result.rows as unknown as (string | null)[][]) messages.push(backend.dataRow(row))
+      messages.push(backend.commandComplete(tag))
+      this.#send(...messages)
+      outcome = { status: 'succeeded', output: `${tag}${result.fields.length > 0 ? ` (${result.rows.length} rows sent to the client)` : ''}` }
+    } catch (error) {
+      if (ownTransaction && this.#txStatus !== 'I') await client.query('ROLLBACK').catch(() => {})
+      const db = error as { code?: string; message?: string }
+      outcome = { status: 'failed', output: '', error: db.message ?? String(error) }
+      await gateway.reportOutcome(agent, record.id, outcome, 'postgres').catch(() => {})
+      throw new StatementError(typeof db.code === 'string' && /^[0-9A-Z]{5}$/.test(db.code) ? db.code : 'XX000', db.message ?? 'the statement failed on the target')
+    }
+    await gateway.reportOutcome(agent, record.id, outcome, 'postgres')
+  }
+}
+
+/** Statements that open or end a transaction (or a savepoint): run as they are, never wrapped. */
+const TRANSACTION_CONTROL = /^\s*(begin|start\s+transaction|commit|end|rollback|abort|savepoint|release)\b/i
+
+/** The command tag PostgreSQL would send for a result (`SELECT 3`, `INSERT 0 1`, `CREATE`). */
+function commandTag(result: pg.QueryResult): string {
+  const command = result.command ?? ''
+  if (command === 'INSERT') return `INSERT 0 ${result.rowCount ?? 0}`
+  if (['SELECT', 'UPDATE', 'DELETE', 'MERGE', 'MOVE', 'FETCH', 'COPY'].includes(command)) return `${command} ${result.rowCount ?? 0}`
+  return command
+}
+
+/** The number of `$n` parameters a statement uses (the highest n), read roughly from its text. */
+function paramCount(sql: string): number {
+  let highest = 0
+  for (const match of sql.matchAll(/\$(\d+)/g)) highest = Math.max(highest, Number(match[1]))
+  return Math.min(highest, 65_535)
+}
+
+function isLoopback(address: string | undefined): boolean {
+  return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1' || (address?.startsWith('127.') ?? false)
+}
+
