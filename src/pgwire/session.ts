@@ -417,8 +417,8 @@ export class PgSession {
   /**
    * Runs an allowed or approved statement once, on this session's connection: the action is
    * redeemed (allowed/approved → executing, once), run with the identity settings in its
-   * transaction (a read-only-judged statement outside a transaction in a READ ONLY one), and its
-   * outcome recorded.
+   * transaction (a read-only-judged statement in a READ ONLY transaction, or inside the client's
+   * transaction in a read-only savepoint), and its outcome recorded.
    */
   async #run(state: ActionState, sql: string, params: readonly (string | null)[] | undefined, describe: boolean): Promise<void> {
     const { gateway } = this.#options
@@ -438,9 +438,15 @@ export class PgSession {
     // Transaction control runs as written; any other statement outside a transaction gets its own.
     const control = TRANSACTION_CONTROL.test(sql)
     const ownTransaction = this.#txStatus === 'I' && !control
+    // Inside the client's own transaction, a read-only-judged statement runs in a savepoint made
+    // read-only and is rolled back to it afterwards (a read-only statement has nothing to keep), so
+    // a write the analysis missed fails there too. A failure leaves the transaction aborted, as
+    // PostgreSQL would.
+    const readOnlySavepoint = readOnly && !ownTransaction && !control && this.#txStatus === 'T'
     let outcome: { status: 'succeeded' | 'failed'; output: string; error?: string }
     try {
       if (ownTransaction) await client.query(readOnly ? 'BEGIN READ ONLY' : 'BEGIN')
+      if (readOnlySavepoint) await client.query('SAVEPOINT countersign_read_only; SET TRANSACTION READ ONLY')
       if (!control && this.#txStatus !== 'E') {
         await client.query(
           `SELECT set_config('countersign.request_id', $1, true), set_config('countersign.agent', $2, true), set_config('countersign.on_behalf_of', $3, true), set_config('countersign.approvers', $4, true)`,
@@ -449,6 +455,7 @@ export class PgSession {
       }
       const result = await client.query({ text: sql, values: params ? [...params] : undefined, rowMode: 'array' } as pg.QueryConfig)
       if (ownTransaction) await client.query('COMMIT')
+      if (readOnlySavepoint) await client.query('ROLLBACK TO SAVEPOINT countersign_read_only; RELEASE SAVEPOINT countersign_read_only')
       const tag = commandTag(result)
       const messages: Buffer[] = []
       if (describe && result.fields.length > 0) messages.push(backend.rowDescription(result.fields as unknown as ColumnDescription[]))
