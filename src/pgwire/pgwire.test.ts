@@ -209,7 +209,7 @@ describe('postgres wire gateway: transactions and TLS', () => {
       // A read-only-judged statement inside the client's transaction runs in a read-only savepoint…
       assert.deepEqual((await c.query(`SELECT current_setting('transaction_read_only') AS ro`)).rows, [{ ro: 'on' }])
       // …which is gone afterwards: the transaction goes on, read-write, and commits.
-      assert.deepEqual((await c.query(`SELECT name FROM accounts WHERE id = 1`)).rows, [{ name: 'ada' }])
+      assert.deepEqual((await c.query(`SELECT name FROM accounts WHERE id = 2`)).rows, [{ name: 'grace' }])
       await c.query('COMMIT')
       await c.query('BEGIN')
       await c.query(`SELECT 1`)
