@@ -13,8 +13,8 @@ const OPEN_UPPER = 2_147_483_647
  * but 0). A condition limits when it is, or is ANDed with, an atom that compares a bare column
  * with a value not taken from the row: `col = v` / `col <=> v` (v not 0 nor a boolean),
  * `col IN (v, …)`, `col IS NULL`, `col LIKE 'x%'` with a literal character, `col > v` /
- * `col >= v` / `col BETWEEN v AND w` with a lower bound above 1, `col IN (SELECT …)` whose own
- * WHERE limits; an OR limits when every branch does by equality, IN, LIKE or IS NULL. Nothing
+ * `col >= v` / `col BETWEEN v AND w` with a lower bound above 1, `col IN (SELECT t.c FROM t …)`
+ * (a column of its own FROM) whose own WHERE limits; an OR limits when every branch does by equality, IN, LIKE or IS NULL. Nothing
  * else counts: a column alone, NOT, IS TRUE/FALSE, `IS NOT NULL`, `<>`, upper bounds, EXISTS,
  * expressions of the row (`id * 0 = 0`), function calls. With several tables (`DELETE u FROM
  * users u JOIN …`, `UPDATE a JOIN b …`), the column must be qualified by a written table.
@@ -55,9 +55,37 @@ function restricts(node: unknown, written: readonly string[] | undefined, strict
   if (isObj(sub)) {
     const query = sub['subquery']
     const body = isObj(query) && isObj(query['body']) ? query['body']['Select'] : undefined
-    return sub['negated'] === false && isColumn(sub['expr'], written) && isObj(body) && restricts(body['selection'], undefined, false)
+    return sub['negated'] === false && isColumn(sub['expr'], written) && isObj(body) && selectsOwnColumn(body) && restricts(body['selection'], undefined, false)
   }
   return false
+}
+
+/**
+ * Whether a subquery returns one column qualified by a table of its own FROM (`SELECT b.uid FROM
+ * bans b`): an unqualified `id` is the outer row's id when the inner table has no such column.
+ */
+function selectsOwnColumn(select: Obj): boolean {
+  const projection = select['projection']
+  if (!Array.isArray(projection) || projection.length !== 1 || !isObj(projection[0])) return false
+  const expr = projection[0]['UnnamedExpr'] ?? (isObj(projection[0]['ExprWithAlias']) ? projection[0]['ExprWithAlias']['expr'] : undefined)
+  const parts = isObj(expr) ? expr['CompoundIdentifier'] : undefined
+  if (!Array.isArray(parts) || parts.length < 2) return false
+  const qualifier = parts[parts.length - 2]
+  const names: string[] = []
+  const collect = (relation: unknown): void => {
+    const table = isObj(relation) ? relation['Table'] : undefined
+    if (!isObj(table)) return
+    const alias = isObj(table['alias']) && isObj(table['alias']['name']) ? table['alias']['name']['value'] : undefined
+    const name = Array.isArray(table['name']) ? table['name'].at(-1) : undefined
+    const own = typeof alias === 'string' ? alias : isObj(name) && isObj(name['Identifier']) ? name['Identifier']['value'] : undefined
+    if (typeof own === 'string') names.push(own.toLowerCase())
+  }
+  for (const from of Array.isArray(select['from']) ? select['from'] : []) {
+    if (!isObj(from)) continue
+    collect(from['relation'])
+    for (const join of Array.isArray(from['joins']) ? from['joins'] : []) if (isObj(join)) collect(join['relation'])
+  }
+  return isObj(qualifier) && typeof qualifier['value'] === 'string' && names.includes(qualifier['value'].toLowerCase())
 }
 
 /** `col = v` with a value that is not 0 or a boolean (MySQL reads a non-numeric string as 0). */
