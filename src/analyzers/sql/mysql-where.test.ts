@@ -71,3 +71,49 @@ describe('MySQL has_where against MariaDB: a WHERE that keeps every row is no WH
     })
   }
 })
+
+describe('MySQL read-only functions against MariaDB: only names the server has built in', () => {
+  const database = `cs_fn_${randomBytes(5).toString('hex')}`
+  let db: mysql2.Connection
+  before(async () => {
+    await loadMysqlParser()
+    db = await mysql2.createConnection({ uri: SERVER, multipleStatements: true })
+    await db.query(`CREATE DATABASE ${database}; USE ${database}`)
+    await db.query("CREATE TABLE users (id int PRIMARY KEY) ENGINE=InnoDB; INSERT INTO users VALUES (1), (2)")
+  })
+  after(async () => {
+    await db.query(`DROP DATABASE IF EXISTS ${database}`)
+    await db.end()
+  })
+
+  it('never calls read-only a name MariaDB resolves to a stored function (REGEXP_LIKE, ANY_VALUE, MEMBER_OF… are MySQL-only)', async () => {
+    for (const name of ['regexp_like', 'any_value', 'grouping', 'is_uuid', 'uuid_to_bin', 'bin_to_uuid', 'months_between', 'json_storage_size', 'member_of']) {
+      await db.query(`CREATE FUNCTION ${name}(x int) RETURNS int MODIFIES SQL DATA BEGIN DELETE FROM users; RETURN 0; END`)
+      try {
+        await db.query('START TRANSACTION')
+        await db.query(`SELECT ${name}(1)`)
+        const [rows] = await db.query('SELECT count(*) AS n FROM users')
+        await db.query('ROLLBACK')
+        assert.equal((rows as { n: number }[])[0]!.n, 0, `${name}(1) ran the stored function on MariaDB`)
+        assert.equal(analyzeMysql(`SELECT ${name}(1)`).facts.read_only, false, name)
+      } finally {
+        await db.query(`DROP FUNCTION ${name}`)
+      }
+    }
+  })
+
+  it('every allow-listed name called with no arguments is a built-in of this server, not a missing stored function', async () => {
+    const source = (await import('node:fs')).readFileSync(new URL('./mysql-read-only-functions.ts', import.meta.url), 'utf8')
+    const list = source.slice(source.indexOf('new Set(['), source.indexOf('])'))
+    const names = [...list.matchAll(/'([a-z_0-9]+)'/g)].map((m) => m[1]!)
+    assert.ok(names.length > 150, `${names.length} names`)
+    for (const name of names) {
+      const error = await db.query(`SELECT ${name}()`).then(() => undefined, (e: Error) => e.message)
+      assert.doesNotMatch(error ?? '', /does not exist/, name)
+    }
+  })
+
+  it('UUID_SHORT advances a server-wide counter, which a read-only transaction does not stop', () => {
+    assert.equal(analyzeMysql('SELECT uuid_short()').facts.read_only, false)
+  })
+})
