@@ -56,6 +56,19 @@ describe('has_where against PostgreSQL: expressions of the row and outer referen
     })
   }
 
+  for (const source of ['users s', 'public.users s', '(SELECT id FROM users) s', '(SELECT generate_series(1, 3) AS id) s']) {
+    it(`is false for MERGE … USING ${source} ON t.id = s.id (the source is every row)`, async () => {
+      const text = `MERGE INTO users t USING ${source} ON t.id = s.id WHEN MATCHED THEN DELETE`
+      assert.equal(await deleted(text), 3, 'PostgreSQL deletes every row')
+      assert.equal(hasWhere(text), false)
+    })
+  }
+  it('is true for MERGE with a staging table, a VALUES list or a limited query as source', () => {
+    for (const source of ['flags s', '(VALUES (1)) s(id)', "(SELECT f.k AS id FROM flags f WHERE f.k = 1) s", '(SELECT 1 AS id) s']) {
+      assert.equal(hasWhere(`MERGE INTO users t USING ${source} ON t.id = s.id WHEN MATCHED THEN DELETE`), true, source)
+    }
+  })
+
   for (const where of ["WHERE lower(name) = 'ada'", 'WHERE id::text = \'2\'', 'WHERE id IN (SELECT f.k FROM flags f WHERE f.k = 1)', 'WHERE id >= 2', "WHERE created < '2000-01-01'"]) {
     it(`is true for DELETE … ${where}`, () => {
       assert.equal(hasWhere(`DELETE FROM users ${where}`), true)

@@ -55,6 +55,8 @@ function mergeLimitsRows(stmt: Obj): boolean {
   const target = targetNames(stmt.relation)
   const source = sourceNames(stmt.sourceRelation)
   if (restricts(condition, target)) return true
+  // The source must be a limit itself: not the target table again, nor a query of every row.
+  if (!sourceIsLimit(stmt.sourceRelation, stmt.relation)) return false
   // Any conjunct `t.x = s.y` ties each written row to a row of the source.
   const conjuncts = (node: unknown): unknown[] => {
     const bool = isObject(node) ? node.BoolExpr : undefined
@@ -67,6 +69,25 @@ function mergeLimitsRows(stmt: Obj): boolean {
     const only = (names: Set<string> | undefined, allowed: readonly string[]) => names !== undefined && names.size > 0 && [...names].every((n) => allowed.includes(n))
     return (only(l, target) && only(r, source)) || (only(l, source) && only(r, target))
   })
+}
+
+/**
+ * Whether a MERGE source limits the rows it matches: another table (a staging table's rows are
+ * the limit), a VALUES list, a query of constants without a set-returning call, or a query whose
+ * own WHERE restricts. Not the target table itself (`USING users s ON t.id = s.id` is every row),
+ * nor `(SELECT id FROM users)`, nor `(SELECT generate_series(1, 100000) AS id)`.
+ */
+function sourceIsLimit(source: unknown, target: Obj): boolean {
+  if (!isObject(source)) return false
+  const range = source.RangeVar
+  if (isObject(range)) return range.relname !== target.relname
+  const sub = source.RangeSubselect
+  const select = isObject(sub) && isObject(sub.subquery) && isObject(sub.subquery.SelectStmt) ? sub.subquery.SelectStmt : undefined
+  if (select === undefined || (select.op !== undefined && select.op !== 'SETOP_NONE')) return false
+  if (Array.isArray(select.valuesLists) && select.valuesLists.length > 0) return true
+  const calls = JSON.stringify(select.targetList ?? []).includes('"FuncCall"')
+  if (!Array.isArray(select.fromClause) || select.fromClause.length === 0) return !calls
+  return restricts(select.whereClause, undefined)
 }
 
 /** The names a source relation's columns are qualified with: its alias, else its name. */
