@@ -146,6 +146,25 @@ describe('mysql connector', () => {
     assert.equal((await sql("UPDATE accounts SET name = name WHERE id = 1")).read_only_enforced, undefined)
   })
 
+  it('refuses a read-only action that reads a view: its stored functions may SET GLOBAL or take locks, which a read-only transaction allows', async () => {
+    const waitTimeout = async () => ((await admin.query('SELECT @@global.wait_timeout AS w')) as unknown as [{ w: number }[]])[0][0]!.w
+    const before = await waitTimeout()
+    await admin.query(`CREATE FUNCTION ${database}.tweak() RETURNS int BEGIN SET GLOBAL wait_timeout = 12345; RETURN 1; END`)
+    await admin.query(`CREATE VIEW ${database}.Harmless AS SELECT ${database}.tweak() AS x`)
+    try {
+      for (const text of ['SELECT * FROM Harmless', 'SELECT * FROM harmless', `SELECT x FROM ${database}.harmless`, 'SELECT 1 FROM accounts WHERE id IN (SELECT x FROM harmless)']) {
+        const result = await readOnlySql(text)
+        assert.equal(result.status, 'failed', text)
+        assert.match(result.error ?? '', /^refused: the action was judged read-only, but it reads the view\(s\) /, text)
+        assert.equal(await waitTimeout(), before, `${text} changed a global setting`)
+      }
+      assert.equal((await readOnlySql('SELECT count(*) FROM accounts')).status, 'succeeded')
+    } finally {
+      await admin.query(`SET GLOBAL wait_timeout = ${Number(before)}`)
+      await admin.query(`DROP VIEW ${database}.Harmless; DROP FUNCTION ${database}.tweak`)
+    }
+  })
+
   it('sends the statements one by one, split as the server splits them, never as one text', async () => {
     // `--1` is minus minus one, `#` a comment, `@$q$` a variable: the server sees each statement the analysis saw.
     const result = await sql("SELECT 1 --1 AS two; SELECT @$q$ AS v # ; SELECT 'hidden'\n; SELECT 'a''b' AS s")

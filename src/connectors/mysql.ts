@@ -1,5 +1,6 @@
 import mysql2, { type Pool, type PoolConnection, type PoolOptions, type TypeCast } from 'mysql2'
 import { z } from 'zod'
+import { analyzeMysql, loadMysqlParser } from '../analyzers/sql/analyze-mysql.js'
 import { MYSQL_SESSION_SQL_MODE, MysqlSyntaxError, splitMysql, type MysqlStatementText } from '../analyzers/sql/mysql-lexer.js'
 import { resolveSecret, type TargetConfig } from '../config/index.js'
 import type { Connector, ExecutionRequest, ExecutionResult } from './connector.js'
@@ -90,7 +91,12 @@ class MysqlConnector implements Connector {
       // The lexing the analysis assumed: backslash escapes, "…" strings, || as OR, utf8mb4 (no multi-byte charset whose bytes hide a backslash).
       await run(connection, `SET NAMES utf8mb4, SESSION sql_mode = '${MYSQL_SESSION_SQL_MODE}'`)
       // Session-wide, not only this transaction: DDL commits implicitly and would start a read-write one.
-      if (readOnly) await run(connection, 'SET SESSION TRANSACTION READ ONLY')
+      if (readOnly) {
+        // A view runs its body, stored functions included, and what those do beyond table writes (SET GLOBAL, GET_LOCK) a read-only transaction does not stop.
+        const views = await viewsNamed(connection, await tablesOf(String(request.action.payload.sql)))
+        if (views.length > 0) return failure(started, `refused: the action was judged read-only, but it reads the view(s) ${views.join(', ')}, whose body the analysis did not see (stored functions in a view may change server settings or take locks); read the tables, or have it reviewed as a write`, redactor)
+        await run(connection, 'SET SESSION TRANSACTION READ ONLY')
+      }
       await run(connection, readOnly ? 'START TRANSACTION READ ONLY' : 'START TRANSACTION')
       let lastCount: number | undefined
       for (const statement of statements) {
@@ -154,6 +160,36 @@ class MysqlConnector implements Connector {
     this.#pool = undefined
     if (pool) await new Promise<void>((resolve) => pool.end(() => resolve()))
   }
+}
+
+/** The tables and views `sql` names (`db.name` or `name`), as the MySQL analysis reads them. */
+async function tablesOf(sql: string): Promise<readonly string[]> {
+  await loadMysqlParser()
+  const { facts } = analyzeMysql(sql)
+  if (facts.parse_error !== '') throw new Error(`the SQL could not be analyzed again before it ran: ${facts.parse_error}`)
+  return facts.tables
+}
+
+/**
+ * The names among `tables` that are views on the server, compared without case (a view `V` is
+ * `v` to the analysis); unqualified names are looked up in the session's database.
+ */
+async function viewsNamed(connection: PoolConnection, tables: readonly string[]): Promise<string[]> {
+  const views: string[] = []
+  for (const table of tables) {
+    const dot = table.lastIndexOf('.')
+    const schema = dot < 0 ? null : table.slice(0, dot)
+    const name = dot < 0 ? table : table.slice(dot + 1)
+    const rows = await new Promise<unknown[]>((resolve, reject) =>
+      connection.query(
+        'SELECT 1 FROM information_schema.VIEWS WHERE LOWER(TABLE_SCHEMA) = LOWER(COALESCE(?, DATABASE())) AND LOWER(TABLE_NAME) = LOWER(?) LIMIT 1',
+        [schema, name],
+        (error, result) => (error ? reject(error) : resolve(result as unknown[])),
+      ),
+    )
+    if (rows.length > 0) views.push(table)
+  }
+  return views
 }
 
 function run(connection: PoolConnection, sql: string): Promise<void> {

@@ -72,6 +72,10 @@ function analyzeStatements(statements: readonly { statement: Statement; piece: M
       const risks = spaced.map((name) => `calls ${name} with a space before "(", which MySQL may resolve to a stored function of that name`)
       classified = { ...classified, facts: { ...classified.facts, read_only: false }, risks }
     }
+    if (classified.facts.has_where && precedenceDiffers(piece)) {
+      // sqlparser-rs binds `||` (as concatenation), `&&` and XOR tighter than `=`; MySQL binds them looser (`id = 1 || 1` is `(id = 1) OR 1`).
+      classified = { ...classified, facts: { ...classified.facts, has_where: false } }
+    }
     facts.push(classified.facts)
     for (const t of classified.facts.tables) if (!tables.includes(t)) tables.push(t)
     for (const f of classified.facts.functions) if (!functions.includes(f)) functions.push(f)
@@ -101,6 +105,19 @@ function spacedCalls(piece: MysqlStatementText): string[] {
     if (isReadOnlyMysqlFunction(name) && !names.includes(name)) names.push(name)
   })
   return names
+}
+
+/**
+ * Whether a statement uses an operator whose precedence the parser reads differently from MySQL:
+ * `||`, `&&` (two adjacent punctuation tokens) or `XOR`. Its WHERE is then not trusted to limit rows.
+ */
+function precedenceDiffers(piece: MysqlStatementText): boolean {
+  return piece.tokens.some((token, index) => {
+    const text = piece.text.slice(token.start, token.end)
+    if (token.kind === 'word') return text.toLowerCase() === 'xor'
+    const next = piece.tokens[index + 1]
+    return token.kind === 'punctuation' && (text === '|' || text === '&') && next !== undefined && next.start === token.end && piece.text.slice(next.start, next.end) === text
+  })
 }
 
 /** The risky points of one statement, most serious first. */

@@ -9,7 +9,11 @@
  * server's disk), `MASTER_POS_WAIT`/`SOURCE_POS_WAIT`/`WAIT_FOR_EXECUTED_GTID_SET` (wait),
  * `LAST_INSERT_ID` (sets a session value when given an argument), `NEXTVAL`/`SETVAL`/`LASTVAL`
  * (sequences), `NAME_CONST`, `VALUES`, and every encryption and compression function that takes
- * a key or reads session state. Only unqualified names written without quotes are looked up here:
+ * a key or reads session state, and `UUID_SHORT` (advances a server-wide counter that a read-only
+ * transaction does not stop). Only names that are built-in on both MySQL 8 and MariaDB 10.6 or later:
+ * a name built into one only (`REGEXP_LIKE`, `ANY_VALUE`, `MEMBER_OF` on MariaDB; `NVL`,
+ * `SFORMAT`, `JSON_EQUALS`, `TO_CHAR` on MySQL) calls the current database's stored function of
+ * that name on the other, written exactly like the built-in. Only unqualified names written without quotes are looked up here:
  * `db.lower()` and `` `lower`() `` name a stored function, whatever the name.
  */
 const READ_ONLY_FUNCTIONS: ReadonlySet<string> = new Set([
@@ -17,19 +21,18 @@ const READ_ONLY_FUNCTIONS: ReadonlySet<string> = new Set([
   'count', 'sum', 'avg', 'min', 'max', 'group_concat', 'bit_and', 'bit_or', 'bit_xor', 'std', 'stddev',
   'stddev_pop', 'stddev_samp', 'variance', 'var_pop', 'var_samp', 'json_arrayagg', 'json_objectagg',
   'row_number', 'rank', 'dense_rank', 'percent_rank', 'cume_dist', 'ntile', 'lag', 'lead',
-  'first_value', 'last_value', 'nth_value', 'any_value', 'grouping', 'median', 'percentile_cont', 'percentile_disc',
+  'first_value', 'last_value', 'nth_value',
   // control flow and comparison
-  'if', 'ifnull', 'nullif', 'coalesce', 'greatest', 'least', 'isnull', 'interval', 'strcmp', 'nvl', 'nvl2',
+  'if', 'ifnull', 'nullif', 'coalesce', 'greatest', 'least', 'isnull', 'interval', 'strcmp',
   // strings
   'ascii', 'bin', 'bit_length', 'char', 'char_length', 'character_length', 'concat', 'concat_ws', 'elt',
   'export_set', 'field', 'find_in_set', 'format', 'from_base64', 'to_base64', 'hex', 'unhex', 'insert',
   'instr', 'lcase', 'left', 'length', 'octet_length', 'locate', 'lower', 'lpad', 'ltrim', 'make_set', 'mid',
   'oct', 'ord', 'position', 'quote', 'repeat', 'replace', 'reverse', 'right', 'rpad', 'rtrim', 'soundex',
   'space', 'substr', 'substring', 'substring_index', 'trim', 'ucase', 'upper', 'weight_string',
-  'regexp_instr', 'regexp_like', 'regexp_replace', 'regexp_substr', 'char_length', 'collation', 'charset',
-  'coercibility', 'md5', 'sha', 'sha1', 'sha2', 'crc32', 'crc32c', 'uuid', 'uuid_short', 'sys_guid',
-  'inet_aton', 'inet_ntoa', 'inet6_aton', 'inet6_ntoa', 'is_ipv4', 'is_ipv6', 'is_uuid', 'uuid_to_bin',
-  'bin_to_uuid', 'natural_sort_key', 'sformat',
+  'regexp_instr', 'regexp_replace', 'regexp_substr', 'char_length', 'collation', 'charset',
+  'coercibility', 'md5', 'sha', 'sha1', 'sha2', 'crc32', 'uuid',
+  'inet_aton', 'inet_ntoa', 'inet6_aton', 'inet6_ntoa', 'is_ipv4', 'is_ipv6',
   // numbers
   'abs', 'acos', 'asin', 'atan', 'atan2', 'ceil', 'ceiling', 'conv', 'cos', 'cot', 'degrees', 'div', 'exp',
   'floor', 'ln', 'log', 'log10', 'log2', 'mod', 'pi', 'pow', 'power', 'radians', 'rand', 'round', 'sign',
@@ -42,14 +45,13 @@ const READ_ONLY_FUNCTIONS: ReadonlySet<string> = new Set([
   'now', 'period_add', 'period_diff', 'quarter', 'sec_to_time', 'second', 'str_to_date', 'subdate',
   'subtime', 'sysdate', 'time', 'time_format', 'time_to_sec', 'timediff', 'timestamp', 'timestampadd',
   'timestampdiff', 'to_days', 'to_seconds', 'unix_timestamp', 'utc_date', 'utc_time', 'utc_timestamp',
-  'week', 'weekday', 'weekofyear', 'year', 'yearweek', 'add_months', 'months_between', 'to_char',
+  'week', 'weekday', 'weekofyear', 'year', 'yearweek',
   // JSON
   'json_array', 'json_array_append', 'json_array_insert', 'json_contains', 'json_contains_path',
   'json_depth', 'json_extract', 'json_insert', 'json_keys', 'json_length', 'json_merge',
-  'json_merge_patch', 'json_merge_preserve', 'json_object', 'json_overlaps', 'json_pretty', 'json_quote',
+  'json_merge_patch', 'json_merge_preserve', 'json_object', 'json_quote',
   'json_remove', 'json_replace', 'json_search', 'json_set', 'json_type', 'json_unquote', 'json_valid',
-  'json_value', 'json_compact', 'json_detailed', 'json_loose', 'json_exists', 'json_query',
-  'json_normalize', 'json_equals', 'json_storage_size', 'member_of',
+  'json_value',
   // casts and session facts that change nothing
   'cast', 'convert', 'binary', 'database', 'schema', 'user', 'current_user', 'session_user', 'system_user',
   'version', 'connection_id', 'found_rows', 'row_count', 'current_role',

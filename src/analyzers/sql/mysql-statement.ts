@@ -1,5 +1,6 @@
 import type { SqlStatementFacts, SqlStatementType } from './facts.js'
 import { isReadOnlyMysqlFunction } from './mysql-read-only-functions.js'
+import { mysqlLimitsRows } from './mysql-where.js'
 
 type Obj = Readonly<Record<string, unknown>>
 
@@ -106,18 +107,42 @@ function aliasesOf(value: unknown, out = new Map<string, string>(), depth = 0): 
   return out
 }
 
-/** A WHERE that limits rows: present and not a constant (`WHERE 1`, `WHERE true`, `WHERE 1 = 1`). */
-function limitsRows(selection: unknown): boolean {
-  if (!isObj(selection)) return false
-  const constant = (e: unknown): boolean => isObj(e) && (isObj(e['Value']) || (isObj(e['Nested']) ? constant(e['Nested']) : false))
-  if (constant(selection)) return false
-  const op = selection['BinaryOp']
-  if (isObj(op)) {
-    const strip = (v: unknown) => JSON.stringify(v, (k, x: unknown) => (k === 'span' ? undefined : x))
-    if (constant(op['left']) && constant(op['right'])) return false
-    if (op['op'] === 'Eq' && strip(op['left']) === strip(op['right'])) return false
+/**
+ * The tables an UPDATE writes: with one table, that one; with several (`UPDATE a JOIN b SET a.x = …`),
+ * those whose alias or name qualifies an assigned column. None when a column is unqualified (which table has it is unknown here).
+ */
+function assignedTables(assignments: unknown, relations: unknown, tables: readonly string[]): string[] {
+  if (tables.length <= 1) return [...tables]
+  const aliases = aliasesOf(relations)
+  const written: string[] = []
+  for (const assignment of Array.isArray(assignments) ? assignments : []) {
+    const target = isObj(assignment) && isObj(assignment['target']) ? assignment['target']['ColumnName'] : undefined
+    const parts = mysqlName(target).split('.')
+    if (parts.length < 2) return []
+    const qualifier = parts[parts.length - 2] ?? ''
+    add(written, aliases.get(qualifier) ?? qualifier)
   }
-  return true
+  return written
+}
+
+/** The relations of a DELETE's FROM (`{WithFromKeyword: […]}` or `{WithoutKeyword: […]}`). */
+function fromList(from: unknown): unknown[] {
+  if (!isObj(from)) return []
+  const list = from['WithFromKeyword'] ?? from['WithoutKeyword']
+  return Array.isArray(list) ? list : []
+}
+
+/**
+ * Whether the WHERE limits the rows written (`mysql-where.ts`). With several tables in the
+ * statement, only a condition on a written table counts, named by its alias or name.
+ */
+function limitsRows(selection: unknown, relations: unknown, targets: readonly string[]): boolean {
+  const list = Array.isArray(relations) ? relations : [relations]
+  const several = list.length > 1 || list.some((r) => isObj(r) && Array.isArray(r['joins']) && r['joins'].length > 0)
+  if (!several) return mysqlLimitsRows(selection)
+  const written = [...targets]
+  for (const [alias, table] of aliasesOf(relations)) if (targets.includes(table)) written.push(alias)
+  return mysqlLimitsRows(selection, written)
 }
 
 /**
@@ -170,7 +195,7 @@ export function classifyMysqlStatement(statement: unknown): ClassifiedMysqlState
     case 'Update':
       type = 'update'
       targets = relationTables(node['table'])
-      hasWhere = limitsRows(node['selection'])
+      hasWhere = limitsRows(node['selection'], node['table'], assignedTables(node['assignments'], node['table'], targets))
       break
     case 'Delete': {
       type = 'delete'
@@ -178,7 +203,7 @@ export function classifyMysqlStatement(statement: unknown): ClassifiedMysqlState
       const aliases = aliasesOf(node['from'])
       const named = Array.isArray(node['tables']) ? node['tables'].map(mysqlName).filter((n) => n !== '').map((n) => aliases.get(n) ?? n) : []
       targets = named.length > 0 ? named : relationTables(node['from'])
-      hasWhere = limitsRows(node['selection'])
+      hasWhere = limitsRows(node['selection'], [...fromList(node['from']), ...(Array.isArray(node['using']) ? node['using'] : [])], targets)
       break
     }
     case 'Truncate':

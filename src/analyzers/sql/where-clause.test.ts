@@ -84,7 +84,7 @@ describe('has_where reads only clearly restricting conditions as a WHERE', () =>
     'WHERE id > 1000',
     'WHERE id BETWEEN 10 AND 20',
     "WHERE email LIKE '%@example.com'",
-    "WHERE id IN (SELECT user_id FROM bans WHERE reason = 'spam')",
+    "WHERE id IN (SELECT b.user_id FROM bans b WHERE reason = 'spam')",
     'WHERE id = 1 AND true',
     'WHERE id IS NOT NULL AND id = 7',
     'WHERE id = 1 OR id = 2',

@@ -9,12 +9,15 @@ type Obj = Readonly<Record<string, unknown>>
  * clearly restricts rows, read conservatively (PostgreSQL's grammar, not the data, is all there
  * is here). A condition restricts when it is, or is ANDed with, an *atom* that compares a column
  * with a value not taken from the row:
+ * Here a column is a bare column, a cast of one, `lower(col)`/`upper(col)`/`btrim(col)`, or a row of them
+ * (never `id * 0`, `nullif(id, id)`, `(id IS NULL)`).
  * - `col = v`, `col IS NOT DISTINCT FROM v`, `col IN (v, …)`, `col = ANY (v)`, `col IS NULL`,
  *   `col IS TRUE/FALSE/UNKNOWN`, a boolean column alone or negated (`WHERE active`, `NOT done`),
  *   `col LIKE 'x%'` with some literal character in the pattern, `WHERE CURRENT OF cursor`;
  * - `col < v`, `col >= v`, `col BETWEEN v AND w`, except the open bounds that hold for every id
- *   (`id > 0`, `id >= -1`, `id < 2147483647`, `BETWEEN 0 AND 2147483647`);
- * - `col IN (SELECT …)` / `col = ANY (SELECT …)` whose subquery's own WHERE restricts.
+ *   (`id > 0`, `id >= 1`, `id > 0.5`, `id < 2147483647`, `BETWEEN 1 AND 2147483647`, `name >= ''`, `created > '-infinity'`);
+ * - `col IN (SELECT t.c FROM t …)` / `col = ANY (SELECT …)` whose subquery returns a column qualified by
+ *   its own FROM and whose own WHERE restricts.
  * An OR restricts only when every branch does, by equality, `IN`, `LIKE` or `IS NULL` alone
  * (branches may complement each other: `flag OR NOT flag`, `id < 5 OR id >= 5`). Nothing else counts: always-true forms (`true`,
  * `1 = 1`, `id = id`, `NOT false`, `1 < 2`), `IS NOT NULL`, `<>`/`NOT IN`/`NOT LIKE`, `EXISTS (…)`
@@ -52,6 +55,8 @@ function mergeLimitsRows(stmt: Obj): boolean {
   const target = targetNames(stmt.relation)
   const source = sourceNames(stmt.sourceRelation)
   if (restricts(condition, target)) return true
+  // The source must be a limit itself: not the target table again, nor a query of every row.
+  if (!sourceIsLimit(stmt.sourceRelation, stmt.relation)) return false
   // Any conjunct `t.x = s.y` ties each written row to a row of the source.
   const conjuncts = (node: unknown): unknown[] => {
     const bool = isObject(node) ? node.BoolExpr : undefined
@@ -64,6 +69,25 @@ function mergeLimitsRows(stmt: Obj): boolean {
     const only = (names: Set<string> | undefined, allowed: readonly string[]) => names !== undefined && names.size > 0 && [...names].every((n) => allowed.includes(n))
     return (only(l, target) && only(r, source)) || (only(l, source) && only(r, target))
   })
+}
+
+/**
+ * Whether a MERGE source limits the rows it matches: another table (a staging table's rows are
+ * the limit), a VALUES list, a query of constants without a set-returning call, or a query whose
+ * own WHERE restricts. Not the target table itself (`USING users s ON t.id = s.id` is every row),
+ * nor `(SELECT id FROM users)`, nor `(SELECT generate_series(1, 100000) AS id)`.
+ */
+function sourceIsLimit(source: unknown, target: Obj): boolean {
+  if (!isObject(source)) return false
+  const range = source.RangeVar
+  if (isObject(range)) return range.relname !== target.relname
+  const sub = source.RangeSubselect
+  const select = isObject(sub) && isObject(sub.subquery) && isObject(sub.subquery.SelectStmt) ? sub.subquery.SelectStmt : undefined
+  if (select === undefined || (select.op !== undefined && select.op !== 'SETOP_NONE')) return false
+  if (Array.isArray(select.valuesLists) && select.valuesLists.length > 0) return true
+  const calls = JSON.stringify(select.targetList ?? []).includes('"FuncCall"')
+  if (!Array.isArray(select.fromClause) || select.fromClause.length === 0) return !calls
+  return restricts(select.whereClause, undefined)
 }
 
 /** The names a source relation's columns are qualified with: its alias, else its name. */
@@ -142,11 +166,40 @@ function restricts(node: unknown, target: readonly string[] | undefined, strict 
     const op = stringsOf(sub.operName)
     if (sub.subLinkType !== 'ANY_SUBLINK' || !(op.length === 0 || (op.length === 1 && op[0] === '='))) return false
     const select = isObject(sub.subselect) && isObject(sub.subselect.SelectStmt) ? sub.subselect.SelectStmt : undefined
-    return onColumn(sub.testexpr, target) && select !== undefined && restricts(select.whereClause, undefined)
+    return onColumn(sub.testexpr, target) && select !== undefined && selectsOwnColumn(select) && restricts(select.whereClause, undefined)
   }
   const expr = node.A_Expr
   if (isObject(expr)) return comparisonRestricts(expr, target, strict)
   return false
+}
+
+/**
+ * Whether a subquery returns one column qualified by a relation of its own FROM (`SELECT b.user_id
+ * FROM bans b …`). An unqualified `id` is the outer row's own id when the subquery's table has no
+ * such column, and `id IN (SELECT id FROM flags WHERE k = 1)` then keeps every row.
+ */
+function selectsOwnColumn(select: Obj): boolean {
+  const targets = select.targetList
+  if (!Array.isArray(targets) || targets.length !== 1) return false
+  const target = isObject(targets[0]) && isObject(targets[0].ResTarget) ? targets[0].ResTarget.val : undefined
+  const fields = isObject(target) && isObject(target.ColumnRef) ? stringsOf(target.ColumnRef.fields) : []
+  if (fields.length < 2 || fields.includes('')) return false
+  const names: string[] = []
+  const collect = (node: unknown, depth: number): void => {
+    if (!isObject(node) || depth > 50) return
+    for (const kind of ['RangeVar', 'RangeSubselect', 'RangeFunction'] as const) {
+      const range = node[kind]
+      if (!isObject(range)) continue
+      const alias = isObject(range.alias) && typeof range.alias.aliasname === 'string' ? range.alias.aliasname : range.relname
+      if (typeof alias === 'string') names.push(alias)
+    }
+    if (isObject(node.JoinExpr)) {
+      collect(node.JoinExpr.larg, depth + 1)
+      collect(node.JoinExpr.rarg, depth + 1)
+    }
+  }
+  for (const item of Array.isArray(select.fromClause) ? select.fromClause : []) collect(item, 0)
+  return names.includes(fields[fields.length - 2] ?? '')
 }
 
 function comparisonRestricts(expr: Obj, target: readonly string[] | undefined, strict: boolean): boolean {
@@ -172,7 +225,7 @@ function comparisonRestricts(expr: Obj, target: readonly string[] | undefined, s
       const bounds = isObject(rexpr) && isObject(rexpr.List) && Array.isArray(rexpr.List.items) ? rexpr.List.items : []
       if (!onColumn(lexpr, target) || bounds.length !== 2 || !bounds.every(isValue)) return false
       const [low, high] = bounds.map(numberOf)
-      return !(low !== undefined && high !== undefined && low <= 0 && high >= OPEN_UPPER)
+      return !(low !== undefined && high !== undefined && low <= 1 && high >= OPEN_UPPER)
     }
     default:
       return false
@@ -207,8 +260,14 @@ function rangeRestricts(op: string, left: unknown, right: unknown, target: reado
     return false
   }
   const n = numberOf(bound)
-  if (n === undefined) return true
-  return lower ? n > 0 : n < OPEN_UPPER
+  if (n === undefined) {
+    // Text bounds every value meets: `name >= ''`, `created > '-infinity'`, `created < 'infinity'`.
+    const text = constantText(bound)?.trim().toLowerCase()
+    return text === undefined || (lower ? text !== '' && text !== '-infinity' : text !== 'infinity' && text !== '+infinity')
+  }
+  // The least (greatest) integer the bound admits: `id > 0.5` and `id >= 1` keep every id from 1.
+  const strictly = op === '>' || op === '<'
+  return lower ? (strictly ? Math.floor(n) + 1 : Math.ceil(n)) > 1 : (strictly ? Math.ceil(n) - 1 : Math.floor(n)) < OPEN_UPPER - 1
 }
 
 /** A LIKE pattern with at least one character that is not a wildcard (`'%'`, `'_%'` match everything non-empty). */
@@ -254,33 +313,34 @@ function isColumn(node: unknown, target: readonly string[] | undefined): boolean
   return parts.length >= 2 && target.includes(parts[parts.length - 2] ?? '')
 }
 
+/** Functions of one column that keep its values apart: `lower(email) = 'x'` still limits rows. */
+const SEPARATING_FUNCTIONS: ReadonlySet<string> = new Set(['lower', 'upper', 'btrim', 'ltrim', 'rtrim'])
+
 /**
- * An expression over the row (`email`, `lower(email)`, `(a, b)`) without subqueries: it holds a
- * column reference, and with a target list one qualified by it.
+ * The row side of an atom: a column (`email`, `u.email`), a cast of one (not to boolean:
+ * `id::bool = true` is every id but 0), `lower(email)` and the like, or a row of them (`(a, b)`).
+ * No other expression of the row: `id * 0 = 0`, `nullif(id, id) IS NULL`, `left(name, 0) = ''`,
+ * `(id IS NULL) = false`, `greatest(id, 1) >= 1` hold for every row. With a target list, its
+ * columns are qualified by it.
  */
-function onColumn(node: unknown, target: readonly string[] | undefined): boolean {
-  let column = false
-  let clean = true
-  const visit = (value: unknown): void => {
-    if (!clean || typeof value !== 'object' || value === null) return
-    if (Array.isArray(value)) {
-      for (const item of value) visit(item)
-      return
-    }
-    const obj = value as Obj
-    if (isObject(obj.SubLink)) {
-      clean = false
-      return
-    }
-    if (isObject(obj.ColumnRef)) {
-      if (isColumn(obj, target)) column = true
-      else if (target === undefined) clean = false // `t.*`
-      return
-    }
-    for (const key in obj) visit(obj[key])
+function onColumn(node: unknown, target: readonly string[] | undefined, depth = 0): boolean {
+  if (!isObject(node) || depth > 50) return false
+  if (isColumn(node, target)) return true
+  const cast = node.TypeCast
+  if (isObject(cast)) {
+    const type = isObject(cast.typeName) ? stringsOf(cast.typeName.names).at(-1) : undefined
+    return type !== 'bool' && type !== 'boolean' && onColumn(cast.arg, target, depth + 1)
   }
-  visit(node)
-  return clean && column
+  const call = node.FuncCall
+  if (isObject(call)) {
+    const name = stringsOf(call.funcname)
+    const plain = name.length === 2 && name[0] === 'pg_catalog' ? name[1] : name.length === 1 ? name[0] : undefined
+    const plainCall = call.agg_star !== true && call.agg_distinct !== true && call.func_variadic !== true && call.over === undefined && call.agg_filter === undefined
+    return plainCall && SEPARATING_FUNCTIONS.has(plain ?? '') && Array.isArray(call.args) && call.args.length === 1 && onColumn(call.args[0], target, depth + 1)
+  }
+  const row = node.RowExpr
+  if (isObject(row)) return Array.isArray(row.args) && row.args.length > 0 && row.args.every((arg) => onColumn(arg, target, depth + 1))
+  return false
 }
 
 /** A value not taken from the row: constants, parameters, and expressions of them (`now() - interval '1 day'`), no subqueries. */
