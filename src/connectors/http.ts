@@ -4,7 +4,7 @@ import { BoundedOutput } from './bounded-output.js'
 import type { Connector, ExecutionRequest, ExecutionResult } from './connector.js'
 import { connectorType } from './connector-type.js'
 import { HTTP_METHODS, isHeaderName, isTextType, pathProblem, requestBody, requestHeaders, resolveRequestUrl, safeHeaders } from './http-request.js'
-import { durationOption, SecretOption, sizeOption } from './options.js'
+import { durationOption, IdentityOption, SecretOption, sizeOption } from './options.js'
 import { Redactor } from './redact.js'
 import { elapsed, failure, reasonOf, refusal } from './results.js'
 
@@ -56,6 +56,7 @@ const HttpOptionsSchema = z.strictObject({
     .array(z.string().transform((method) => method.toUpperCase()).pipe(z.enum(HTTP_METHODS, `expected methods among ${HTTP_METHODS.join(', ')}`)))
     .min(1)
     .optional(),
+  identity: IdentityOption,
 })
 type HttpOptions = z.output<typeof HttpOptionsSchema>
 

@@ -9,7 +9,7 @@ import type { Connector, ExecutionRequest, ExecutionResult } from './connector.j
 import { connectorType } from './connector-type.js'
 import { isHeaderName } from './http-request.js'
 import { UpstreamSession, type UpstreamTransport } from './mcp-session.js'
-import { durationOption, SecretOption, sizeOption, ValueOrSecret } from './options.js'
+import { durationOption, IdentityOption, SecretOption, sizeOption, ValueOrSecret } from './options.js'
 import { Redactor } from './redact.js'
 import { elapsed, failure, reasonOf, refusal } from './results.js'
 
@@ -63,6 +63,7 @@ const McpOptionsSchema = z
     auth: Auth.optional(),
     timeout: durationOption('60s', { min: 100, max: 3_600_000 }),
     max_result: sizeOption('1MiB', { min: 1024, max: 64 * 1_048_576 }),
+    identity: IdentityOption,
   })
   .superRefine((options, ctx) => {
     const ways = [options.command && 'command', options.endpoint && 'endpoint', options.url && 'url'].filter(Boolean)

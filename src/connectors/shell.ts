@@ -8,7 +8,7 @@ import type { Connector, ExecutionRequest, ExecutionResult } from './connector.j
 import { connectorType } from './connector-type.js'
 import type { GatewaySecrets } from './gateway-secrets.js'
 import { lookupUser, type LocalUser } from './local-user.js'
-import { durationOption, sizeOption, ValueOrSecret } from './options.js'
+import { durationOption, IdentityOption, sizeOption, ValueOrSecret } from './options.js'
 import { Redactor } from './redact.js'
 import { commandResult, failure, reasonOf, refusal } from './results.js'
 import { feedFilter, findBwrap, SANDBOX_MODES, sandboxArguments, sandboxProblem } from './sandbox.js'
@@ -46,6 +46,7 @@ const ShellOptionsSchema = z.strictObject({
   run_as_gateway_user: z.boolean('expected true or false').default(false),
   /** `required`: commands the policy allowed without review run in the read-only sandbox, or not at all; `off`: unsandboxed. */
   sandbox: z.enum(SANDBOX_MODES, `expected one of ${SANDBOX_MODES.join(', ')}`).default('required'),
+  identity: IdentityOption,
 })
 type ShellOptions = z.output<typeof ShellOptionsSchema>
 

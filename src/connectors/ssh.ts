@@ -6,7 +6,7 @@ import { BoundedOutput } from './bounded-output.js'
 import type { Connector, ExecutionRequest, ExecutionResult } from './connector.js'
 import { connectorType } from './connector-type.js'
 import type { GatewaySecrets } from './gateway-secrets.js'
-import { durationOption, SecretOption, sizeOption } from './options.js'
+import { durationOption, IdentityOption, SecretOption, sizeOption } from './options.js'
 import { Redactor } from './redact.js'
 import { commandResult, failure, reasonOf, refusal } from './results.js'
 import { REMOTE_UNAVAILABLE, remoteSandboxScript, SANDBOX_MODES } from './sandbox.js'
@@ -34,6 +34,7 @@ const SshOptionsSchema = z
     max_output: sizeOption('1MiB', { min: 1024, max: 64 * 1_048_576 }),
     /** `required`: commands the policy allowed without review run in the host's bubblewrap sandbox, or not at all; `off`: unsandboxed. */
     sandbox: z.enum(SANDBOX_MODES, `expected one of ${SANDBOX_MODES.join(', ')}`).default('required'),
+    identity: IdentityOption,
   })
   .refine((options) => options.private_key !== undefined || options.password !== undefined, { message: 'expected private_key (or password)', path: ['private_key'] })
   .refine((options) => options.passphrase === undefined || options.private_key !== undefined, { message: 'a passphrase needs a private_key', path: ['passphrase'] })
