@@ -92,6 +92,9 @@ export interface IdentityValues {
   readonly on_behalf_of: string
   /** The approvers' emails, comma-separated (a comma inside one is encoded). */
   readonly approvers: string
+  readonly policy_version: string
+  /** The matched rules' ids, comma-separated. */
+  readonly matched_rules: string
 }
 
 /** The encoded values of a context, as PostgreSQL settings, headers and environment variables carry them. */
@@ -101,6 +104,8 @@ export function identityValues(context: ExecutionContext): IdentityValues {
     agent: identityText(context.agent),
     on_behalf_of: identityText(context.on_behalf_of ?? ''),
     approvers: context.approvers.map((approver) => identityText(approver.email, ',')).join(','),
+    policy_version: identityText(context.policy_version),
+    matched_rules: context.matched_rules.map((id) => identityText(id, ',')).join(','),
   }
 }
 
