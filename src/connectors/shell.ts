@@ -5,6 +5,7 @@ import { resolveSecret, type TargetConfig } from '../config/index.js'
 import { CountersignError } from '../errors/index.js'
 import { BoundedOutput } from './bounded-output.js'
 import type { Connector, ExecutionRequest, ExecutionResult } from './connector.js'
+import { identityEnvironment, type ExecutionContext } from './execution-context.js'
 import { connectorType } from './connector-type.js'
 import type { GatewaySecrets } from './gateway-secrets.js'
 import { lookupUser, type LocalUser } from './local-user.js'
@@ -119,7 +120,7 @@ class ShellConnector implements Connector {
         )
       }
     }
-    const { env, secrets } = this.#environment()
+    const { env, secrets } = this.#environment(request.context)
     const redactor = new Redactor([...secrets, ...this.#gateway.values()])
     const payload = request.action.payload as { command?: string; argv?: readonly string[] }
     const [program, programArgs] = payload.argv ? [payload.argv[0]!, payload.argv.slice(1)] : ['/bin/bash', ['-c', payload.command ?? '']]
@@ -196,10 +197,12 @@ class ShellConnector implements Connector {
   }
 
   /**
-   * The allow-listed variables of the gateway, the account's identity, then the configured ones
-   * (secret references read now); and the secret values, to mask in the output.
+   * The allow-listed variables of the gateway, the account's identity, the configured ones
+   * (secret references read now), then the execution's `COUNTERSIGN_*` identity (unless the
+   * option `identity` is false; set last, so nothing configured can pose as it); and the secret
+   * values, to mask in the output.
    */
-  #environment(): { env: Record<string, string>; secrets: string[] } {
+  #environment(context: ExecutionContext): { env: Record<string, string>; secrets: string[] } {
     const env: Record<string, string> = {}
     const secrets: string[] = []
     for (const name of this.#options.env_allow) {
@@ -211,6 +214,7 @@ class ShellConnector implements Connector {
       if (typeof value === 'string') env[name] = value
       else secrets.push((env[name] = resolveSecret(value)))
     }
+    if (this.#options.identity) Object.assign(env, identityEnvironment(context))
     return { env, secrets }
   }
 
