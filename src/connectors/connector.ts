@@ -1,5 +1,6 @@
 import type { Action } from '../action/index.js'
 import type { TargetConfig } from '../config/index.js'
+import type { ExecutionContext } from './execution-context.js'
 
 /** How a brokered execution ended. */
 export const EXECUTION_STATUSES = ['succeeded', 'failed'] as const
@@ -27,6 +28,11 @@ export interface ExecutionRequest {
    * target enforces the analysis (a shell command in the read-only sandbox); absent never relaxes.
    */
   readonly reviewed?: boolean | undefined
+  /**
+   * Who and what the execution runs for, built once by the executor; the connector passes it to
+   * the target (PRODUCT.md §8, "Identity at execution") unless its option `identity` is false.
+   */
+  readonly context: ExecutionContext
   /** Aborted when the gateway shuts down or the execution must stop; the connector stops its work. */
   readonly signal: AbortSignal
 }
@@ -70,6 +76,8 @@ export interface ExecutionResult {
   /** `shell`: the bytes each stream produced, when either was cut. */
   readonly stdout_bytes_total?: number | undefined
   readonly stderr_bytes_total?: number | undefined
+  /** The W3C trace id the execution carried (the action's `context.trace_id`, or a new one); set by the executor. */
+  readonly trace_id?: string | undefined
 }
 
 /**

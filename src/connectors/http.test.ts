@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import { resolveRequestUrl } from './http-request.js'
 import { connectorProblems, createConnector } from './index.js'
-import { assertNoSecret, testRequest, testSecret, testTarget } from './test-support.js'
+import { assertNoSecret, testContext, testRequest, testSecret, testTarget } from './test-support.js'
 
 const TOKEN = 'ghp_test_7f6e5d4c3b2a1908'
 const tokenVar = testSecret(TOKEN)
@@ -208,5 +208,32 @@ describe('http connector', () => {
       'target github: connector option auth.type: expected auth with type bearer (token), basic (username, password) or header (name, secret)',
       'target github: connector option max_response: expected a size from 1024 bytes to 64MiB, such as 1MiB or 512KiB',
     ])
+  })
+
+  it('sends the Countersign-* identity headers and a traceparent; a hostile value cannot add a header; the payload cannot pose as them', async () => {
+    const target = apiTarget()
+    const connector = createConnector(target)
+    const context = testContext({ agent: 'bot\r\nX-Evil: 1' })
+    try {
+      seen.length = 0
+      const result = await connector.execute(testRequest(target, { method: 'GET', url: '/repos' }, undefined, null, context))
+      assert.equal(result.status, 'succeeded', result.error)
+      const headers = seen[0]!.headers
+      assert.equal(headers['countersign-request-id'], context.request_id)
+      assert.equal(headers['countersign-agent'], 'bot%0D%0AX-Evil:%201')
+      assert.equal(headers['x-evil'], undefined)
+      assert.equal(headers['countersign-on-behalf-of'], 'dev@example.com')
+      assert.equal(headers['countersign-approvers'], 'alice@example.com,bob@example.com')
+      assert.equal(headers['countersign-digest'], context.digest)
+      assert.match(String(headers['traceparent']), new RegExp(`^00-${context.trace_id}-[0-9a-f]{16}-01$`))
+      const posing = await connector.execute(testRequest(target, { method: 'GET', url: '/repos', headers: { 'Countersign-Approvers': 'ceo@example.com' } }))
+      assert.equal(posing.status, 'failed')
+      assert.match(posing.error ?? '', /may not set the countersign-approvers header: the connector sets it/)
+    } finally {
+      await connector.close()
+    }
+    seen.length = 0
+    assert.equal((await send({ method: 'GET', url: '/repos' }, { identity: false })).status, 'succeeded')
+    assert.deepEqual(Object.keys(seen[0]!.headers).filter((name) => name.startsWith('countersign-') || name === 'traceparent'), [])
   })
 })

@@ -2,9 +2,10 @@ import { z } from 'zod'
 import { resolveSecret } from '../config/index.js'
 import { BoundedOutput } from './bounded-output.js'
 import type { Connector, ExecutionRequest, ExecutionResult } from './connector.js'
+import { identityValues, newSpanId, type ExecutionContext } from './execution-context.js'
 import { connectorType } from './connector-type.js'
 import { HTTP_METHODS, isHeaderName, isTextType, pathProblem, requestBody, requestHeaders, resolveRequestUrl, safeHeaders } from './http-request.js'
-import { durationOption, SecretOption, sizeOption } from './options.js'
+import { durationOption, IdentityOption, SecretOption, sizeOption } from './options.js'
 import { Redactor } from './redact.js'
 import { elapsed, failure, reasonOf, refusal } from './results.js'
 
@@ -56,6 +57,7 @@ const HttpOptionsSchema = z.strictObject({
     .array(z.string().transform((method) => method.toUpperCase()).pipe(z.enum(HTTP_METHODS, `expected methods among ${HTTP_METHODS.join(', ')}`)))
     .min(1)
     .optional(),
+  identity: IdentityOption,
 })
 type HttpOptions = z.output<typeof HttpOptionsSchema>
 
@@ -98,6 +100,11 @@ class HttpConnector implements Connector {
     const auth = this.#credential()
     const headers = requestHeaders(payload.headers, auth?.name)
     if ('problem' in headers) return failure(started, `${headers.problem}; nothing was sent`)
+    if (this.#options.identity) {
+      const posing = Object.keys(headers).find(isIdentityHeader)
+      if (posing !== undefined) return failure(started, `the payload may not set the ${posing} header: the connector sets it (identity at execution); nothing was sent`)
+      Object.assign(headers, identityHeaders(request.context))
+    }
     const redactor = new Redactor(auth?.secrets ?? [])
     const body = requestBody(payload.body, headers)
     // Injected last: nothing in the payload can replace or read it.
@@ -169,6 +176,32 @@ class HttpConnector implements Connector {
   async close(): Promise<void> {
     this.#closing.abort(new Error('the connector was closed'))
   }
+}
+
+/** A header the connector sets from the execution's context: `Countersign-*` and `traceparent`. */
+function isIdentityHeader(lowerName: string): boolean {
+  return lowerName.startsWith('countersign-') || lowerName === 'traceparent'
+}
+
+/**
+ * The identity headers of an execution (PRODUCT.md §8): `Countersign-Request-Id`,
+ * `Countersign-Agent`, `Countersign-On-Behalf-Of` and `Countersign-Approvers` (comma-separated
+ * emails; each absent when empty), values printable ASCII with anything else percent-encoded (no
+ * CR, LF or NUL can end a header); `Countersign-Digest`, `Countersign-Policy-Version`; and a W3C
+ * `traceparent` in the execution's trace with a new span id.
+ */
+function identityHeaders(context: ExecutionContext): Record<string, string> {
+  const values = identityValues(context)
+  const headers: Record<string, string> = {
+    'countersign-request-id': values.request_id,
+    'countersign-agent': values.agent,
+    'countersign-on-behalf-of': values.on_behalf_of,
+    'countersign-approvers': values.approvers,
+    'countersign-digest': context.digest,
+    'countersign-policy-version': values.policy_version,
+    traceparent: `00-${context.trace_id}-${newSpanId()}-01`,
+  }
+  return Object.fromEntries(Object.entries(headers).filter(([, value]) => value !== ''))
 }
 
 function isUtf8(bytes: Buffer): boolean {

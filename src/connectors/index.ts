@@ -5,6 +5,8 @@
  */
 export { EXECUTION_STATUSES } from './connector.js'
 export type { Connector, ExecutionRequest, ExecutionResult, ExecutionStatus } from './connector.js'
+export { identityText, traceIdOf } from './execution-context.js'
+export type { ExecutionApprover, ExecutionContext } from './execution-context.js'
 export { ConnectorSet } from './connector-set.js'
 export { gatewaySecretsOf, NO_GATEWAY_SECRETS } from './gateway-secrets.js'
 export type { GatewaySecrets } from './gateway-secrets.js'

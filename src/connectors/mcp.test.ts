@@ -3,9 +3,14 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import type { AddressInfo } from 'node:net'
+import { serve } from '@hono/node-server'
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'
+import { Hono } from 'hono'
 import { serveHttpUpstream } from '../mcp/test-upstream.js'
 import { connectorProblems, createConnector, toolSourceOf, type Connector } from './index.js'
-import { assertNoSecret, testRequest, testSecret, testTarget } from './test-support.js'
+import { assertNoSecret, testContext, testRequest, testSecret, testTarget } from './test-support.js'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 const UPSTREAM = join(ROOT, 'src/mcp/test-upstream.ts')
@@ -150,5 +155,53 @@ describe('mcp connector options', () => {
       () => testTarget('mcp', { type: 'mcp', url: 'https://mcp.example.com/mcp?key=abc' }),
       (error: { details?: { message: string }[] }) => error.details?.some((detail) => /"url" holds a credential/.test(detail.message)) === true,
     )
+  })
+})
+
+describe('mcp connector identity', () => {
+  /** An upstream whose one tool answers with the `_meta` its call carried. */
+  async function serveMetaUpstream(): Promise<{ url: string; close(): Promise<void> }> {
+    const app = new Hono()
+    app.post('/mcp', async (c) => {
+      const server = new McpServer({ name: 'meta-upstream', version: '1.0.0' })
+      server.registerTool('whoami', { description: 'Returns the _meta of the call' }, async (extra) => ({ content: [{ type: 'text', text: JSON.stringify(extra._meta ?? null) }] }))
+      const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true })
+      await server.connect(transport)
+      return transport.handleRequest(c.req.raw)
+    })
+    const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+      const started = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(started))
+    })
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`, close: () => new Promise((resolve) => server.close(() => resolve())) }
+  }
+
+  it('sends the execution context in the _meta of tools/call, and none where identity: false', async () => {
+    const upstream = await serveMetaUpstream()
+    try {
+      for (const identity of [true, false]) {
+        const target = testTarget('mcp', { type: 'mcp', endpoint: upstream.url, identity }, 'tools')
+        const connector = createConnector(target)
+        const context = testContext()
+        try {
+          const result = await connector.execute(testRequest(target, call('whoami'), undefined, null, context))
+          assert.equal(result.status, 'succeeded', result.error)
+          const meta = JSON.parse(JSON.parse(result.body!).content[0].text)
+          if (!identity) {
+            assert.equal(Object.keys(meta ?? {}).filter((key) => key.startsWith('countersign/') || key === 'traceparent').length, 0)
+            continue
+          }
+          assert.equal(meta['countersign/request_id'], context.request_id)
+          assert.equal(meta['countersign/agent'], 'deploy-bot')
+          assert.equal(meta['countersign/on_behalf_of'], 'dev@example.com')
+          assert.deepEqual(meta['countersign/approvers'], context.approvers)
+          assert.deepEqual(meta['countersign/matched_rules'], context.matched_rules)
+          assert.match(meta.traceparent, new RegExp(`^00-${context.trace_id}-[0-9a-f]{16}-01$`))
+        } finally {
+          await connector.close()
+        }
+      }
+    } finally {
+      await upstream.close()
+    }
   })
 })

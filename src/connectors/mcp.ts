@@ -9,7 +9,8 @@ import type { Connector, ExecutionRequest, ExecutionResult } from './connector.j
 import { connectorType } from './connector-type.js'
 import { isHeaderName } from './http-request.js'
 import { UpstreamSession, type UpstreamTransport } from './mcp-session.js'
-import { durationOption, SecretOption, sizeOption, ValueOrSecret } from './options.js'
+import { newSpanId, type ExecutionContext } from './execution-context.js'
+import { durationOption, IdentityOption, SecretOption, sizeOption, ValueOrSecret } from './options.js'
 import { Redactor } from './redact.js'
 import { elapsed, failure, reasonOf, refusal } from './results.js'
 
@@ -63,6 +64,7 @@ const McpOptionsSchema = z
     auth: Auth.optional(),
     timeout: durationOption('60s', { min: 100, max: 3_600_000 }),
     max_result: sizeOption('1MiB', { min: 1024, max: 64 * 1_048_576 }),
+    identity: IdentityOption,
   })
   .superRefine((options, ctx) => {
     const ways = [options.command && 'command', options.endpoint && 'endpoint', options.url && 'url'].filter(Boolean)
@@ -90,6 +92,29 @@ export interface McpToolSource {
 /** The tool source of a connector, if it is an MCP upstream's. */
 export function toolSourceOf(connector: Connector): McpToolSource | undefined {
   return connector instanceof McpConnector ? connector : undefined
+}
+
+/**
+ * The identity of an execution in the `_meta` of its `tools/call` (PRODUCT.md §8; MCP allows
+ * `_meta` on every request, its keys under a prefix of one's own): `countersign/request_id`,
+ * `digest`, `agent`, `agent_owner`, `on_behalf_of`, `submitter`, `approvers` (`[{email, channel,
+ * at}]`), `matched_rules`, `policy_version`, `trace_id`, and a W3C `traceparent` in the
+ * execution's trace. JSON carries the values as they are; nothing needs encoding.
+ */
+export function identityMeta(context: ExecutionContext): Record<string, unknown> {
+  return {
+    'countersign/request_id': context.request_id,
+    'countersign/digest': context.digest,
+    'countersign/agent': context.agent,
+    'countersign/agent_owner': context.agent_owner,
+    'countersign/on_behalf_of': context.on_behalf_of,
+    'countersign/submitter': context.submitter,
+    'countersign/approvers': context.approvers.map((approver) => ({ ...approver })),
+    'countersign/matched_rules': [...context.matched_rules],
+    'countersign/policy_version': context.policy_version,
+    'countersign/trace_id': context.trace_id,
+    traceparent: `00-${context.trace_id}-${newSpanId()}-01`,
+  }
 }
 
 /** `mcp`: runs `tools/call` on the target's upstream MCP server with exactly the approved tool and arguments. */
@@ -156,7 +181,8 @@ class McpConnector implements Connector, McpToolSource {
         const client = await this.#session.client().catch((error: unknown) => {
           throw new NotSent(error)
         })
-        result = (await client.callTool({ name: payload.tool, arguments: { ...payload.arguments } }, undefined, { signal: request.signal, timeout: this.#options.timeout })) as CallToolResult
+        const meta = this.#options.identity ? { _meta: identityMeta(request.context) } : {}
+        result = (await client.callTool({ name: payload.tool, arguments: { ...payload.arguments }, ...meta }, undefined, { signal: request.signal, timeout: this.#options.timeout })) as CallToolResult
       } catch (error) {
         const cause = error instanceof NotSent ? error.cause : error
         // A server's JSON-RPC error leaves the connection usable; anything else may have broken it.

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import mysql2 from 'mysql2/promise'
 import { connectorProblems, createConnector, type Connector } from './index.js'
-import { assertNoSecret, testRequest, testSecret, testTarget } from './test-support.js'
+import { assertNoSecret, testContext, testRequest, testSecret, testTarget } from './test-support.js'
 
 const SERVER = process.env['COUNTERSIGN_TEST_MYSQL_URL'] ?? 'mysql://root@127.0.0.1:3306'
 const database = `cs_conn_${randomBytes(5).toString('hex')}`
@@ -191,5 +191,23 @@ describe('mysql connector', () => {
       'target shop-db: connector option pool_size: expected a whole number from 1 to 100',
       'target shop-db: connector option extra: unknown option',
     ])
+  })
+
+  it('a MariaDB trigger on the written table records the @countersign_* identity; the SQL may not set it', async () => {
+    await admin.query(`CREATE TABLE ${database}.identity_audit (request_id text, agent text, on_behalf_of text, approvers text)`)
+    await admin.query(
+      `CREATE TRIGGER ${database}.accounts_identity AFTER UPDATE ON ${database}.accounts FOR EACH ROW INSERT INTO ${database}.identity_audit VALUES (@countersign_request_id, @countersign_agent, @countersign_on_behalf_of, @countersign_approvers)`,
+    )
+    await admin.query(`INSERT INTO ${database}.accounts VALUES (900, 'audited', 1)`)
+    const context = testContext({ agent: "bot'; DROP TABLE accounts; --" })
+    const result = await connector.execute(testRequest(target, { sql: 'UPDATE accounts SET balance = 2 WHERE id = 900; UPDATE accounts SET balance = 3 WHERE id = 900' }, undefined, null, context))
+    assert.equal(result.status, 'succeeded', result.error)
+    const [rows] = (await admin.query(`SELECT * FROM ${database}.identity_audit`)) as unknown as [Record<string, unknown>[]]
+    const expected = { request_id: context.request_id, agent: "bot';%20DROP%20TABLE%20accounts;%20--", on_behalf_of: 'dev@example.com', approvers: 'alice@example.com,bob@example.com' }
+    assert.deepEqual(rows.map((row) => ({ ...row })), [expected, expected])
+    const spoof = await connector.execute(testRequest(target, { sql: "SET @`COUNTERSIGN_agent` = 'alice'; UPDATE accounts SET balance = 4 WHERE id = 900" }))
+    assert.equal(spoof.status, 'failed')
+    assert.match(spoof.error ?? '', /names a @countersign_… variable, which the connector sets/)
+    await admin.query(`DROP TRIGGER ${database}.accounts_identity`)
   })
 })

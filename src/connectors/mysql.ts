@@ -4,6 +4,7 @@ import { analyzeMysql, loadMysqlParser } from '../analyzers/sql/analyze-mysql.js
 import { MYSQL_SESSION_SQL_MODE, MysqlSyntaxError, splitMysql, type MysqlStatementText } from '../analyzers/sql/mysql-lexer.js'
 import { resolveSecret, type TargetConfig } from '../config/index.js'
 import type { Connector, ExecutionRequest, ExecutionResult } from './connector.js'
+import { identityValues, type ExecutionContext } from './execution-context.js'
 import { connectorType } from './connector-type.js'
 import { sqlOptionsSchema } from './options.js'
 import { Redactor } from './redact.js'
@@ -66,6 +67,10 @@ class MysqlConnector implements Connector {
       return failure(started, `refused: the SQL cannot be split into statements as the server would read it (${why})`)
     }
     if (statements.length === 0) return failure(started, 'refused: the SQL holds no statement')
+    const identity = this.#options.identity ? identityVariables(request.context) : undefined
+    if (identity && statements.some((statement) => IDENTITY_VARIABLE.test(statement.text))) {
+      return failure(started, 'refused: the SQL names a @countersign_… variable, which the connector sets (identity at execution); nothing was run')
+    }
     // What the action was decided on: facts that say read-only are held to it by the database.
     const readOnly = request.facts?.['read_only'] === true
     const url = resolveSecret(this.#options.url)
@@ -100,6 +105,8 @@ class MysqlConnector implements Connector {
       await run(connection, readOnly ? 'START TRANSACTION READ ONLY' : 'START TRANSACTION')
       let lastCount: number | undefined
       for (const statement of statements) {
+        // Set again before each statement, so what a trigger reads is the connector's.
+        if (identity) await execute(connection, identity.sql, identity.values)
         const count = await stream(connection, statement.text, sets)
         if (count !== undefined) lastCount = count
       }
@@ -190,6 +197,34 @@ async function viewsNamed(connection: PoolConnection, tables: readonly string[])
     if (rows.length > 0) views.push(table)
   }
   return views
+}
+
+/** A user variable of identity at execution, as a statement may write it (`@countersign_x`, `` @`countersign_x` ``, any case). */
+const IDENTITY_VARIABLE = /@\s*[`'"]?countersign_/i
+
+/**
+ * The identity session variables of an execution (MySQL's closest equivalent of PostgreSQL's
+ * `countersign.*` settings): `@countersign_request_id`, `@countersign_agent`,
+ * `@countersign_on_behalf_of`, `@countersign_approvers` (comma-separated emails),
+ * `@countersign_digest`, `@countersign_policy_version`, `@countersign_trace_id`, set by a
+ * server-side prepared `SET` with the values as parameters (never text built into SQL).
+ */
+function identityVariables(context: ExecutionContext): { sql: string; values: string[] } {
+  const values = identityValues(context)
+  const variables: Readonly<Record<string, string>> = {
+    countersign_request_id: values.request_id,
+    countersign_agent: values.agent,
+    countersign_on_behalf_of: values.on_behalf_of,
+    countersign_approvers: values.approvers,
+    countersign_digest: context.digest,
+    countersign_policy_version: values.policy_version,
+    countersign_trace_id: context.trace_id,
+  }
+  return { sql: `SET ${Object.keys(variables).map((name) => `@${name} = ?`).join(', ')}`, values: Object.values(variables) }
+}
+
+function execute(connection: PoolConnection, sql: string, values: readonly string[]): Promise<void> {
+  return new Promise((resolve, reject) => connection.execute(sql, [...values], (error) => (error ? reject(error) : resolve())))
 }
 
 function run(connection: PoolConnection, sql: string): Promise<void> {

@@ -106,6 +106,12 @@ export function parseOptions<Schema extends z.ZodType>(target: TargetConfig, sch
   throw new CountersignError('INVALID', problems.join('; '), { details: problems.map((message) => ({ message, path: `targets.${target.name}.connector` })) })
 }
 
+/**
+ * The per-target switch of identity at execution (PRODUCT.md §8): `true` (the default) passes
+ * the execution's context to the target (settings, headers, environment, `_meta`); `false` does not.
+ */
+export const IdentityOption = z.boolean('expected true or false').default(true)
+
 /** Options of the SQL connectors (`postgres`, `mysql`): the same keys, with `type` naming which. */
 export function sqlOptionsSchema<T extends string>(type: T) {
   return z.strictObject({
@@ -117,5 +123,6 @@ export function sqlOptionsSchema<T extends string>(type: T) {
     pool_size: countOption(4, 100),
     /** postgres: how old the target's catalog snapshot (functions, operators, casts, views the analysis resolves names in) may grow before it is read again. */
     catalog_refresh: durationOption('5m', { min: 1000, max: 86_400_000 }),
+    identity: IdentityOption,
   })
 }

@@ -42,7 +42,16 @@ export interface PostgresStatement {
   readonly text: string
   /** Where that text starts in the stored SQL, in characters (code points, as the server counts error positions). */
   readonly offset: number
+  /**
+   * It sets the transaction's characteristics (`SET TRANSACTION …`, `SET transaction_isolation`),
+   * which PostgreSQL accepts only before the transaction's first query: nothing that takes a
+   * snapshot (such as the identity settings' `SELECT set_config(…)`) may run before it.
+   */
+  readonly setsTransaction: boolean
 }
+
+/** The prefix of the identity settings (PRODUCT.md §8): only the connector sets them, an action may not. */
+export const IDENTITY_SETTING_PREFIX = 'countersign.'
 
 /** The statements to run, or why the SQL is refused before anything runs. */
 export type PostgresPlan = { readonly statements: readonly PostgresStatement[] } | { readonly refused: string }
@@ -53,7 +62,7 @@ export type PostgresPlan = { readonly statements: readonly PostgresStatement[] }
  * split the text its own way. Refuses, with the reason, SQL that does not parse, that splits into
  * another number of statements than `facts.count` says the analysis saw, that copies from the
  * client (`COPY … FROM STDIN`: an action has no data stream), that changes a pinned
- * setting or the transaction's access mode, or that controls the transaction itself: the
+ * setting, an identity setting (`countersign.*`, which the connector sets) or the transaction's access mode, or that controls the transaction itself: the
  * connector runs each action in one transaction of its own, which the action may not end. A
  * plain `BEGIN`/`START TRANSACTION` first and `COMMIT`/`END` last are accepted and left out,
  * since they only say what the connector does anyway; savepoints are allowed.
@@ -98,7 +107,7 @@ export async function planPostgres(sql: unknown, facts: Readonly<Record<string, 
     if (changed !== undefined) {
       return { refused: `statement ${index + 1} changes ${changed}, which the connector pins for the whole action; nothing was run` }
     }
-    statements.push({ text, offset })
+    statements.push({ text, offset, setsTransaction: setsTransaction(stmt) })
   }
   if (statements.length === 0) return { refused: 'the SQL holds only transaction control; nothing was run' }
   return { statements }
@@ -111,6 +120,11 @@ function transactionKind(stmt: unknown): { kind: string; options: boolean; chain
   const node = isObject(stmt) && isObject(stmt.TransactionStmt) ? stmt.TransactionStmt : undefined
   if (node === undefined) return undefined
   return { kind: String(node.kind), options: Array.isArray(node.options) && node.options.length > 0, chain: node.chain === true }
+}
+
+function setsTransaction(stmt: unknown): boolean {
+  const set = isObject(stmt) && isObject(stmt.VariableSetStmt) ? stmt.VariableSetStmt : undefined
+  return set !== undefined && String(set.name ?? '').toLowerCase().startsWith('transaction')
 }
 
 function copiesFromClient(stmt: unknown): boolean {
@@ -132,7 +146,7 @@ function guardedChange(stmt: unknown): string | undefined {
   if (set !== undefined) {
     if (set.kind === 'VAR_RESET_ALL') return 'every setting (RESET ALL)'
     const name = String(set.name ?? '').toLowerCase()
-    if (GUARDED_SETTINGS.has(name)) return name
+    if (GUARDED_SETTINGS.has(name) || name.startsWith(IDENTITY_SETTING_PREFIX)) return name
     if ((name === 'transaction' || name === 'session characteristics') && Array.isArray(set.args)) {
       const modes = set.args.some((arg) => isObject(arg) && isObject(arg.DefElem) && arg.DefElem.defname === 'transaction_read_only')
       if (modes) return "the transaction's access mode (READ ONLY/READ WRITE)"
@@ -154,7 +168,8 @@ function setConfigChange(node: unknown): string | undefined {
   if (call !== undefined && isSetConfig(call.funcname)) {
     const name = Array.isArray(call.args) ? literalText(call.args[0]) : undefined
     if (name === undefined) return 'a setting named by an expression (set_config)'
-    if (GUARDED_SETTINGS.has(name.trim().toLowerCase())) return `${name.trim().toLowerCase()} (set_config)`
+    const setting = name.trim().toLowerCase()
+    if (GUARDED_SETTINGS.has(setting) || setting.startsWith(IDENTITY_SETTING_PREFIX)) return `${setting} (set_config)`
   }
   for (const key in node) {
     const found = setConfigChange(node[key])

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test'
 import pg from 'pg'
 import { TEST_POSTGRES_URL } from '../store/connection/index.js'
 import { connectorProblems, createConnector, type Connector } from './index.js'
-import { assertNoSecret, testRequest, testSecret, testTarget } from './test-support.js'
+import { assertNoSecret, testContext, testRequest, testSecret, testTarget } from './test-support.js'
 
 const database = `cs_conn_${randomBytes(5).toString('hex')}`
 const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL })
@@ -172,5 +172,22 @@ describe('postgres connector', () => {
     assert.deepEqual(connectorProblems({ ...target, kind: 'shell' }), [
       'target prod-db: a postgres connector runs sql actions, but the target is of kind shell (its connectors: shell, ssh)',
     ])
+  })
+
+  it('sets the identity in the transaction after a leading SET TRANSACTION, which must come before any query', async () => {
+    const context = testContext({ agent: 'deploy bot\n' })
+    const result = await connector.execute(
+      testRequest(target, { sql: "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE; SELECT current_setting('transaction_isolation'), current_setting('countersign.agent'), current_setting('application_name'), current_setting('countersign.approvers')" }, undefined, null, context),
+    )
+    assert.equal(result.status, 'succeeded', result.error)
+    assert.deepEqual(result.rows, [['serializable', 'deploy%20bot%0A', 'countersign/deploy%20bot%0A', 'alice@example.com,bob@example.com']])
+  })
+
+  it('refuses SQL that sets an identity setting itself, in any form', async () => {
+    for (const text of ["SET LOCAL countersign.agent = 'alice'", "SELECT set_config('Countersign.Approvers', 'ceo@example.com', true)", 'RESET countersign.request_id']) {
+      const result = await sql(text)
+      assert.equal(result.status, 'failed', text)
+      assert.match(result.error ?? '', /countersign\.\w+( \(set_config\))?, which the connector pins/, text)
+    }
   })
 })

@@ -5,6 +5,7 @@ import type { Connector, ExecutionRequest, ExecutionResult } from './connector.j
 import { connectorType } from './connector-type.js'
 import { sqlOptionsSchema } from './options.js'
 import { Redactor } from './redact.js'
+import { identityValues, type ExecutionContext } from './execution-context.js'
 import { PIN_QUERY, PIN_SQL, planPostgres, type PostgresStatement } from './postgres-statements.js'
 import { elapsed, failure, refusal } from './results.js'
 import { ResultSets } from './sql-rows.js'
@@ -87,8 +88,11 @@ class PostgresConnector implements Connector {
       // read-only transaction takes its snapshot here, after which it can no longer be made read-write.
       await client.query(`${readOnly ? 'BEGIN READ ONLY' : 'BEGIN'}; SET LOCAL statement_timeout = ${timeout}; ${readOnly ? PIN_QUERY : PIN_SQL}`)
       let lastCount: number | null = null
+      const identity = this.#options.identity ? identityQuery(request.context) : undefined
       for (const [index, statement] of plan.statements.entries()) {
         if (index > 0) await client.query(PIN_SQL)
+        // Set again before each statement (as the pins are), so what a trigger reads is the connector's.
+        if (identity && !statement.setsTransaction) await client.query(identity)
         current = statement
         lastCount = await stream(client, statement.text, sets)
       }
@@ -138,6 +142,30 @@ class PostgresConnector implements Connector {
     await this.#pool?.pool.end().catch(() => {})
     this.#pool = undefined
   }
+}
+
+/**
+ * The identity settings of an execution (PRODUCT.md §8) for the rest of the transaction, as
+ * parameters of `set_config(name, value, true)` (never text built into SQL): `application_name`
+ * `countersign/<agent>`, and `countersign.request_id`, `.agent`, `.on_behalf_of`, `.approvers`
+ * (comma-separated emails), `.digest`, `.policy_version`, `.trace_id`, `.matched_rules`
+ * (comma-separated). The values are {@link identityValues}: printable ASCII, anything else percent-encoded.
+ */
+function identityQuery(context: ExecutionContext): pg.QueryConfig {
+  const values = identityValues(context)
+  const settings: readonly (readonly [string, string])[] = [
+    ['application_name', `countersign/${values.agent}`],
+    ['countersign.request_id', values.request_id],
+    ['countersign.agent', values.agent],
+    ['countersign.on_behalf_of', values.on_behalf_of],
+    ['countersign.approvers', values.approvers],
+    ['countersign.digest', context.digest],
+    ['countersign.policy_version', values.policy_version],
+    ['countersign.trace_id', context.trace_id],
+    ['countersign.matched_rules', values.matched_rules],
+  ]
+  const text = `SELECT ${settings.map((_, index) => `set_config($${2 * index + 1}, $${2 * index + 2}, true)`).join(', ')}`
+  return { text, values: settings.flat() }
 }
 
 /**

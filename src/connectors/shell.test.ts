@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { connectorProblems, createConnector, NO_GATEWAY_SECRETS } from './index.js'
-import { assertNoSecret, testRequest, testSecret, testTarget } from './test-support.js'
+import { assertNoSecret, testContext, testRequest, testSecret, testTarget } from './test-support.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'cs-shell-'))
 after(() => rmSync(dir, { recursive: true, force: true }))
@@ -165,6 +165,25 @@ describe('shell connector account', () => {
   it("refuses to run commands as the gateway's own user unless told to, since they could read its environment", () => {
     assert.throws(() => createConnector(testTarget('shell', { type: 'shell' }, 'build-host')), /set an account of its own for the commands .* or run_as_gateway_user: true/)
     assert.doesNotThrow(() => createConnector(testTarget('shell', { type: 'shell', run_as_gateway_user: true }, 'build-host')))
+  })
+
+  it('puts the COUNTERSIGN_* identity in the environment, hostile characters percent-encoded, and none where identity: false', async () => {
+    const target = shellTarget()
+    const connector = createConnector(target)
+    const context = testContext({ agent: "bot\0\nEVIL=1 'x'%", on_behalf_of: null, approvers: [{ email: 'a,b@example.com', channel: 'api', at: '2026-01-01T00:00:00.000Z' }] })
+    try {
+      const result = await connector.execute({ ...testRequest(target, { command: 'env | grep ^COUNTERSIGN_ | sort' }, undefined, null, context), reviewed: true })
+      assert.equal(result.status, 'succeeded', result.error)
+      assert.equal(
+        result.stdout,
+        `COUNTERSIGN_AGENT=bot%00%0AEVIL=1%20'x'%25\nCOUNTERSIGN_APPROVERS=a%2Cb@example.com\nCOUNTERSIGN_ON_BEHALF_OF=\nCOUNTERSIGN_REQUEST_ID=${context.request_id}\n`,
+      )
+      assert.equal(decodeURIComponent('bot%00%0AEVIL=1%20\'x\'%25'), context.agent, 'the encoding gives the value back')
+    } finally {
+      await connector.close()
+    }
+    const off = await run({ command: 'env | grep -c ^COUNTERSIGN_ || true' }, { identity: false }, undefined, { reviewed: true })
+    assert.equal(off.stdout, '0\n')
   })
 })
 

@@ -5,10 +5,11 @@ import { resolveSecret, type TargetConfig } from '../config/index.js'
 import { CountersignError } from '../errors/index.js'
 import { BoundedOutput } from './bounded-output.js'
 import type { Connector, ExecutionRequest, ExecutionResult } from './connector.js'
+import { identityEnvironment, type ExecutionContext } from './execution-context.js'
 import { connectorType } from './connector-type.js'
 import type { GatewaySecrets } from './gateway-secrets.js'
 import { lookupUser, type LocalUser } from './local-user.js'
-import { durationOption, sizeOption, ValueOrSecret } from './options.js'
+import { durationOption, IdentityOption, sizeOption, ValueOrSecret } from './options.js'
 import { Redactor } from './redact.js'
 import { commandResult, failure, reasonOf, refusal } from './results.js'
 import { feedFilter, findBwrap, SANDBOX_MODES, sandboxArguments, sandboxProblem } from './sandbox.js'
@@ -47,6 +48,7 @@ const ShellOptionsSchema = z.strictObject({
   run_as_gateway_user: z.boolean('expected true or false').default(false),
   /** `required`: commands the policy allowed without review run in the read-only sandbox, or not at all; `off`: unsandboxed. */
   sandbox: z.enum(SANDBOX_MODES, `expected one of ${SANDBOX_MODES.join(', ')}`).default('required'),
+  identity: IdentityOption,
 })
 type ShellOptions = z.output<typeof ShellOptionsSchema>
 
@@ -119,7 +121,7 @@ class ShellConnector implements Connector {
         )
       }
     }
-    const { env, secrets } = this.#environment()
+    const { env, secrets } = this.#environment(request.context)
     const redactor = new Redactor([...secrets, ...this.#gateway.values()])
     const payload = request.action.payload as { command?: string; argv?: readonly string[] }
     const [program, programArgs] = payload.argv ? [payload.argv[0]!, payload.argv.slice(1)] : ['/bin/bash', ['-c', payload.command ?? '']]
@@ -196,10 +198,12 @@ class ShellConnector implements Connector {
   }
 
   /**
-   * The allow-listed variables of the gateway, the account's identity, then the configured ones
-   * (secret references read now); and the secret values, to mask in the output.
+   * The allow-listed variables of the gateway, the account's identity, the configured ones
+   * (secret references read now), then the execution's `COUNTERSIGN_*` identity (unless the
+   * option `identity` is false; set last, so nothing configured can pose as it); and the secret
+   * values, to mask in the output.
    */
-  #environment(): { env: Record<string, string>; secrets: string[] } {
+  #environment(context: ExecutionContext): { env: Record<string, string>; secrets: string[] } {
     const env: Record<string, string> = {}
     const secrets: string[] = []
     for (const name of this.#options.env_allow) {
@@ -211,6 +215,7 @@ class ShellConnector implements Connector {
       if (typeof value === 'string') env[name] = value
       else secrets.push((env[name] = resolveSecret(value)))
     }
+    if (this.#options.identity) Object.assign(env, identityEnvironment(context))
     return { env, secrets }
   }
 

@@ -11,7 +11,8 @@ import ssh2, { type ParsedKey } from 'ssh2'
 import { connectorProblems, createConnector } from './index.js'
 import { findBwrap, REMOTE_UNAVAILABLE, remoteSandboxScript, sandboxProblem } from './sandbox.js'
 import { remoteCommand, sshFingerprint } from './ssh.js'
-import { assertNoSecret, testRequest, testSecret, testTarget } from './test-support.js'
+import { assertNoSecret, testContext, testRequest, testSecret, testTarget } from './test-support.js'
+import { identityText } from './execution-context.js'
 
 const { Server, utils } = ssh2
 const dir = mkdtempSync(join(tmpdir(), 'cs-ssh-'))
@@ -253,5 +254,24 @@ describe('ssh connector sandbox', () => {
     assert.equal(code, REMOTE_UNAVAILABLE.exitCode)
     assert.equal(stderr, `${REMOTE_UNAVAILABLE.marker} bubblewrap (bwrap) is not installed\n`)
     assert.equal(existsSync(join(dir, 'never')), false)
+  })
+
+  it('exports the COUNTERSIGN_* identity in the remote command, quoted so no value runs as code', async () => {
+    const target = sshTarget()
+    const connector = createConnector(target)
+    const context = testContext({ agent: `x'; touch ${join(dir, 'pwned-by-agent')}; echo '` })
+    try {
+      const result = await connector.execute({ ...testRequest(target, { command: 'env | grep ^COUNTERSIGN_ | sort' }, undefined, null, context), reviewed: true })
+      assert.equal(result.status, 'succeeded', result.error)
+      assert.equal(
+        result.stdout,
+        `COUNTERSIGN_AGENT=${identityText(context.agent)}\nCOUNTERSIGN_APPROVERS=alice@example.com,bob@example.com\nCOUNTERSIGN_ON_BEHALF_OF=dev@example.com\nCOUNTERSIGN_REQUEST_ID=${context.request_id}\n`,
+      )
+      assert.equal(existsSync(join(dir, 'pwned-by-agent')), false)
+    } finally {
+      await connector.close()
+    }
+    const off = await run({ command: 'env | grep -c ^COUNTERSIGN_ || true' }, { identity: false }, undefined, { reviewed: true })
+    assert.equal(off.stdout, '0\n')
   })
 })

@@ -4,9 +4,10 @@ import { z } from 'zod'
 import { resolveSecret } from '../config/index.js'
 import { BoundedOutput } from './bounded-output.js'
 import type { Connector, ExecutionRequest, ExecutionResult } from './connector.js'
+import { identityEnvironment, type ExecutionContext } from './execution-context.js'
 import { connectorType } from './connector-type.js'
 import type { GatewaySecrets } from './gateway-secrets.js'
-import { durationOption, SecretOption, sizeOption } from './options.js'
+import { durationOption, IdentityOption, SecretOption, sizeOption } from './options.js'
 import { Redactor } from './redact.js'
 import { commandResult, failure, reasonOf, refusal } from './results.js'
 import { REMOTE_UNAVAILABLE, remoteSandboxScript, SANDBOX_MODES } from './sandbox.js'
@@ -35,6 +36,7 @@ const SshOptionsSchema = z
     max_output: sizeOption('1MiB', { min: 1024, max: 64 * 1_048_576 }),
     /** `required`: commands the policy allowed without review run in the host's bubblewrap sandbox, or not at all; `off`: unsandboxed. */
     sandbox: z.enum(SANDBOX_MODES, `expected one of ${SANDBOX_MODES.join(', ')}`).default('required'),
+    identity: IdentityOption,
   })
   .refine((options) => options.private_key !== undefined || options.password !== undefined, { message: 'expected private_key (or password)', path: ['private_key'] })
   .refine((options) => options.passphrase === undefined || options.private_key !== undefined, { message: 'a passphrase needs a private_key', path: ['passphrase'] })
@@ -63,6 +65,18 @@ export function remoteCommand(payload: { readonly command?: string; readonly arg
   return cwd === undefined ? command : `cd ${quote(cwd)} || exit 1\n${command}`
 }
 
+/**
+ * The line the remote shell runs first to put the execution's `COUNTERSIGN_*` identity in the
+ * command's environment (and a sandbox's: bubblewrap passes the environment on): one POSIX
+ * `export` with every value single-quoted, values already printable ASCII ({@link identityEnvironment}).
+ *
+ * @example
+ * identityExports(context) // "export COUNTERSIGN_REQUEST_ID='act_…' COUNTERSIGN_AGENT='deploy-bot' …"
+ */
+export function identityExports(context: ExecutionContext): string {
+  return `export ${Object.entries(identityEnvironment(context)).map(([name, value]) => `${name}=${quote(value)}`).join(' ')}`
+}
+
 class SshConnector implements Connector {
   readonly type = 'ssh'
   readonly #options: SshOptions
@@ -88,7 +102,9 @@ class SshConnector implements Connector {
     const payload = request.action.payload as { command?: string; argv?: string[] }
     // The analysis alone let it through: the host's sandbox makes its claim true, or nothing runs.
     const sandboxed = options.sandbox === 'required' && request.reviewed !== true
-    const command = sandboxed ? remoteSandboxScript(remoteCommand(payload, undefined), options.cwd) : remoteCommand(payload, options.cwd)
+    const approved = sandboxed ? remoteSandboxScript(remoteCommand(payload, undefined), options.cwd) : remoteCommand(payload, options.cwd)
+    // Exported by the remote shell itself, not sent as SSH env requests: sshd drops those unless its AcceptEnv lists them.
+    const command = options.identity ? `${identityExports(request.context)}\n${approved}` : approved
     const stdout = new BoundedOutput(options.max_output)
     const stderr = new BoundedOutput(options.max_output)
     const where = `${options.username}@${options.host}:${options.port}`

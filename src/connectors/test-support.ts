@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { ActionSchema } from '../action/index.js'
 import { configFromObject, type TargetConfig } from '../config/index.js'
 import type { ExecutionRequest } from './connector.js'
+import type { ExecutionContext } from './execution-context.js'
 
 /**
  * A target as the config loader makes it from `connector` written as in countersign.yaml
@@ -12,10 +13,37 @@ export function testTarget(kind: string, connector: Record<string, unknown>, nam
   return configFromObject({ policy: 'policy.yaml', targets: [{ name, kind, connector }] }, { baseDir: '/tmp' }).targets[0]!
 }
 
-/** A request to run `payload` on `target`, as the executor makes it. */
-export function testRequest(target: TargetConfig, payload: Record<string, unknown>, signal: AbortSignal = new AbortController().signal, facts: Record<string, unknown> | null = null): ExecutionRequest {
+/** A request to run `payload` on `target`, as the executor makes it (with {@link testContext} unless `context` is given). */
+export function testRequest(
+  target: TargetConfig,
+  payload: Record<string, unknown>,
+  signal: AbortSignal = new AbortController().signal,
+  facts: Record<string, unknown> | null = null,
+  context?: ExecutionContext,
+): ExecutionRequest {
   const action = ActionSchema.parse({ kind: target.kind, target: target.name, payload })
-  return { actionId: `act_${randomBytes(6).toString('hex')}`, action, target, facts, signal }
+  const actionId = `act_${randomBytes(6).toString('hex')}`
+  return { actionId, action, target, facts, context: context ?? testContext({ request_id: actionId }), signal }
+}
+
+/** An execution context as the executor builds it for an approved action; `overrides` replace fields. */
+export function testContext(overrides: Partial<ExecutionContext> = {}): ExecutionContext {
+  return {
+    request_id: `act_${randomBytes(6).toString('hex')}`,
+    digest: randomBytes(32).toString('hex'),
+    agent: 'deploy-bot',
+    agent_owner: 'owner@example.com',
+    on_behalf_of: 'dev@example.com',
+    submitter: 'agent:deploy-bot',
+    approvers: [
+      { email: 'alice@example.com', channel: 'api', at: '2026-01-01T00:00:00.000Z' },
+      { email: 'bob@example.com', channel: 'slack', at: '2026-01-01T00:01:00.000Z' },
+    ],
+    matched_rules: ['prod-writes-need-review'],
+    policy_version: 'v-test',
+    trace_id: randomBytes(16).toString('hex'),
+    ...overrides,
+  }
 }
 
 /** A fresh environment variable holding `value`, for `env:` references; returns its name. */

@@ -3,9 +3,10 @@ import { hostname } from 'node:os'
 import type { Logger } from 'pino'
 import { ActionSchema } from '../action/index.js'
 import type { TargetConfig } from '../config/index.js'
-import type { Connector, ExecutionResult } from '../connectors/index.js'
+import { traceIdOf, type Connector, type ExecutionContext, type ExecutionResult } from '../connectors/index.js'
+import { newTraceId } from '../connectors/execution-context.js'
 import { CountersignError } from '../errors/index.js'
-import type { ActionRecord } from '../store/index.js'
+import type { ActionRecord, ReviewRecord } from '../store/index.js'
 import type { Gateway } from './gateway.js'
 import { timerDelay } from '../time/index.js'
 
@@ -141,7 +142,9 @@ export class Executor {
   /** Runs the stored action; every failure becomes a `failed` result, never an exception. */
   async #run(record: ActionRecord, signal: AbortSignal): Promise<ExecutionResult> {
     const started = performance.now()
-    const failed = (error: string): ExecutionResult => ({ status: 'failed', duration_ms: Math.round(performance.now() - started), truncated: false, error })
+    // One trace id for the whole execution, recorded with its result whatever happens.
+    const traceId = traceIdOf(record.context['trace_id']) ?? newTraceId()
+    const failed = (error: string): ExecutionResult => ({ status: 'failed', duration_ms: Math.round(performance.now() - started), truncated: false, error, trace_id: traceId })
     try {
       // What runs is the stored text whose digest was decided and approved (invariant 5): checked again here.
       if (createHash('sha256').update(record.actionJson, 'utf8').digest('hex') !== record.digest) {
@@ -151,7 +154,9 @@ export class Executor {
       const target = this.#gateway.directory.target(record.target)
       if (!target?.connector) return failed(`target ${record.target} no longer has a connector in the configuration; the action was not run`)
       if (target.kind !== action.kind) return failed(`target ${record.target} is now of kind ${target.kind}, not ${action.kind}; the action was not run`)
-      return await this.#connectors.get(target).execute({ actionId: record.id, action, target, facts: storedFacts(record), reviewed: record.decision['effect'] === 'review', signal })
+      const context = executionContext(record, await this.#gateway.store.getReviews(record.id), traceId)
+      const result = await this.#connectors.get(target).execute({ actionId: record.id, action, target, facts: storedFacts(record), reviewed: record.decision['effect'] === 'review', context, signal })
+      return { ...result, trace_id: traceId }
     } catch (error) {
       if (error instanceof CountersignError) return failed(error.message)
       // Unknown errors may quote connection details: the log gets the error, the result only its kind.
@@ -181,4 +186,25 @@ export class Executor {
 function storedFacts(record: ActionRecord): Readonly<Record<string, unknown>> | null {
   const facts = record.impact['facts']
   return facts && typeof facts === 'object' && !Array.isArray(facts) ? (facts as Record<string, unknown>) : null
+}
+
+/**
+ * The identity context of one execution (PRODUCT.md §8, "Identity at execution"): built once from
+ * the stored record and its reviews, handed to the connector. `traceId` is the action's own W3C
+ * trace id when its `context.trace_id` names one, else a new one the result records.
+ */
+export function executionContext(record: ActionRecord, reviews: readonly ReviewRecord[], traceId: string): ExecutionContext {
+  const matched = record.decision['matched_rules']
+  return {
+    request_id: record.id,
+    digest: record.digest,
+    agent: record.agentId ?? record.submittedBy,
+    agent_owner: record.owner,
+    on_behalf_of: record.onBehalfOf,
+    submitter: record.submittedBy,
+    approvers: reviews.filter((review) => review.decision === 'approve').map((review) => ({ email: review.reviewer, channel: review.channel, at: review.at.toISOString() })),
+    matched_rules: Array.isArray(matched) ? matched.filter((id): id is string => typeof id === 'string') : [],
+    policy_version: record.policyVersion,
+    trace_id: traceId,
+  }
 }
