@@ -7,7 +7,7 @@
  */
 import { writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { renderApiDocsFile } from '../src/http/api-docs.js'
+import { renderApiDocsFile } from '../src/http/test-openapi-document.js'
 
 const PATH = resolve(import.meta.dirname, '../docs/api.md')
 writeFileSync(PATH, await renderApiDocsFile(PATH))

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { test } from 'node:test'
-import { API_DOCS_MARKER, renderApiDocsFile } from './api-docs.js'
+import { API_DOCS_MARKER } from './api-docs.js'
+import { renderApiDocsFile } from './test-openapi-document.js'
 
 const PATH = resolve(import.meta.dirname, '../../docs/api.md')
 
