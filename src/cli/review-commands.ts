@@ -33,7 +33,7 @@ export function denyCommand(io: CliIo): Command {
 
 /** `countersign cancel ID`: withdraw a pending action (its agent, its submitter or an admin). */
 export function cancelCommand(io: CliIo): Command {
-  const command = clientCommand('cancel', 'cancel a pending action (its agent, whoever submitted it, or an admin)', io, ['countersign cancel act_01hzyx3k5e8qk2j4m6n8p0r2t4 --reason "submitted the wrong statement"'])
+  const command = clientCommand('cancel', 'cancel a pending action, or an allowed or approved one not yet run (its agent, whoever submitted it, or an admin)', io, ['countersign cancel act_01hzyx3k5e8qk2j4m6n8p0r2t4 --reason "submitted the wrong statement"'])
     .argument('<id>', 'the action id (act_…)')
     .option('--reason <text>', 'why, for the record')
     .action(async (id: string, flags: ReasonFlags) => {

@@ -82,7 +82,7 @@ const cancelRoute = createRoute({
   path: '/v1/actions/{id}/cancel',
   operationId: 'cancelAction',
   tags: ['actions'],
-  summary: 'Cancel a pending action (its agent, its submitter, an admin)',
+  summary: 'Cancel a pending action, or an allowed or approved one not yet run (its agent, its submitter, an admin)',
   security,
   request: { params: ActionIdParam, body: { content: { 'application/json': { schema: CancelInput } }, required: false } },
   responses: { 200: json(ActionView, 'The cancelled action'), ...problems },
