@@ -88,19 +88,18 @@ export interface SqlCatalog {
 
 const BUILT_IN_SCHEMAS: ReadonlySet<string> = new Set(['pg_catalog', 'information_schema'])
 
-/** Built-in functions that are not volatile yet run queries given as text or over whole schemas. */
-const BUILT_IN_QUERY_RUNNERS = /^(query|cursor|table|schema|database)_to_xml|^ts_(stat|rewrite)$/
-
 /**
  * Whether a function a view, policy, rule, default or domain check depends on is known to be
- * harmless: a built-in on the read-only allow-list, or a built-in that is not volatile and runs
- * no query (cast and comparison functions such as `int4eq`, `textcat`). Every function of the
+ * harmless: a built-in on the read-only allow-list, which is generated from PostgreSQL's own
+ * catalog (every non-volatile built-in, cast and comparison functions such as `int4eq` and
+ * `textcat` included) less those that assign a transaction id, run SQL given as text, or run a
+ * domain's CHECK (`txid_current`, `query_to_xml`, `array_in`…). Every function of the
  * database's own counts as harmful whatever its declared volatility: `IMMUTABLE` is a promise
  * the server does not check for C or PL/Python code, and a `STABLE` SQL function may call a volatile one.
  */
 export function isHarmlessBuiltIn(schema: string, name: string, volatility: Volatility): boolean {
   if (!BUILT_IN_SCHEMAS.has(schema)) return false
-  return isReadOnlyFunction(name) || (volatility !== 'v' && !BUILT_IN_QUERY_RUNNERS.test(name))
+  return isReadOnlyFunction(name)
 }
 
 /**
