@@ -226,6 +226,16 @@ export function commandEvaluates(program: string, args: readonly Word[]): string
       return texts.some((text) => /^-[a-zA-Z]*[CFW]/.test(text)) ? `runs completion code (${line})` : null
     case 'shopt':
       return texts.includes('expand_aliases') || texts.includes('extdebug') ? `changes how commands are read (${line})` : null
+    case 'declare':
+    case 'typeset':
+    case 'local':
+    case 'readonly':
+    case 'export': {
+      // Every argument is read again as an assignment: a subscript or compound value in it is evaluated.
+      const flags = texts.filter((text) => text.startsWith('-'))
+      const evaluated = texts.find((text) => !text.startsWith('-') && declarationArgumentEvaluates(text))
+      return evaluated === undefined ? declarationEvaluates(program, flags, []) : `declaration parsed from data (${program} ${evaluated})`
+    }
   }
   if (program === 'mapfile' || program === 'readarray') {
     const options = scanOptions(texts, { short: 'dnOsuCc' })
@@ -263,7 +273,9 @@ function namesEvaluated(program: string, args: readonly Word[], line: string): s
 /**
  * `declare`/`typeset`/`local` with `-i` (assignments become arithmetic) or `-n` (a nameref, whose
  * target name may carry a subscript), or given a word from an expansion that is not a plain
- * assignment (`declare "$x"`, `declare -a "a=($x)"`, which bash parses again).
+ * assignment (`declare "$x"`, `declare -a "a=($x)"`, which bash parses again), or quoted text
+ * bash parses again as a subscripted or compound assignment (`reparsed`: the quoted arguments and
+ * quoted values of the declaration).
  */
 export function declarationEvaluates(keyword: string, flags: readonly string[], unparsedDynamic: readonly string[]): string | null {
   const attributes = keyword === 'declare' || keyword === 'typeset' || keyword === 'local'
@@ -272,4 +284,23 @@ export function declarationEvaluates(keyword: string, flags: readonly string[], 
   const word = unparsedDynamic[0]
   if (word !== undefined) return `declaration parsed from data (${keyword} ${word})`
   return null
+}
+
+/**
+ * Whether bash, reading a declaration's argument (as written, quotes included) again as an
+ * assignment, evaluates part of it: a subscript that is not a constant (`declare 'a[$(cmd)]=1'`
+ * is arithmetic on data), or a compound value with expansions or subscripts (`declare -a
+ * a='([$(cmd)]=1)'`, `declare -a a='($(cmd))'`). Quoting hides these from the parse, not from
+ * bash. A value that opens with `(` counts as compound with or without -a, as the variable may
+ * already be an array.
+ */
+function declarationArgumentEvaluates(text: string): boolean {
+  const unquoted = text.replace(/['"]/g, '')
+  const equals = unquoted.indexOf('=')
+  const name = equals < 0 ? unquoted : unquoted.slice(0, equals)
+  const subscript = /\[(.*)\]/s.exec(name)
+  if (subscript && arithmeticReadsData(subscript[1]!)) return true
+  if (equals < 0) return false
+  const value = unquoted.slice(equals + 1).trimStart()
+  return value.startsWith('(') && /[$`\[]/.test(value)
 }
