@@ -27,11 +27,10 @@ describe('channels.teams', () => {
     )
   })
 
-  it('accepts the configuration the README shows', () => {
-    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8')
-    const section = readme.slice(readme.indexOf('## Microsoft Teams'))
-    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1]
-    assert.ok(yaml, 'the README shows a Teams configuration')
+  it('accepts the configuration docs/teams.md shows', () => {
+    const page = readFileSync(new URL('../../../docs/teams.md', import.meta.url), 'utf8')
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(page)?.[1]
+    assert.ok(yaml, 'docs/teams.md shows a Teams configuration')
     const config = configFromObject({ policy: 'p', ...(parseYaml(yaml) as Record<string, unknown>) }, { baseDir: '/srv/countersign' })
     assert.equal(config.channels.teams?.default_channel, 'approvals')
   })
