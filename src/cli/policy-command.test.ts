@@ -28,7 +28,7 @@ describe('countersign policy check', () => {
   it('accepts the example policy', async () => {
     const result = await cli('policy', 'check', join(examples, 'policy.yaml'))
     assert.equal(result.code, 0)
-    assert.match(result.stdout, /policy\.yaml: ok, 25 rules, default review/)
+    assert.match(result.stdout, /policy\.yaml: ok, 26 rules, default review/)
   })
 
   it('exits 2 with every located problem of an invalid policy', async () => {
