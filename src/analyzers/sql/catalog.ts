@@ -97,7 +97,7 @@ const BUILT_IN_SCHEMAS: ReadonlySet<string> = new Set(['pg_catalog', 'informatio
  * database's own counts as harmful whatever its declared volatility: `IMMUTABLE` is a promise
  * the server does not check for C or PL/Python code, and a `STABLE` SQL function may call a volatile one.
  */
-export function isHarmlessBuiltIn(schema: string, name: string, volatility: Volatility): boolean {
+export function isHarmlessBuiltIn(schema: string, name: string): boolean {
   if (!BUILT_IN_SCHEMAS.has(schema)) return false
   return isReadOnlyFunction(name)
 }
@@ -193,6 +193,6 @@ function plannedCallReason(d: CatalogDependency): string[] {
 /** `calls public.f` when a function (or an operator's function) dependency is not known harmless. */
 function callReason(d: CatalogDependency): string[] {
   if (d.ref !== 'function' && d.ref !== 'operator') return []
-  if (isHarmlessBuiltIn(d.schema, d.name, d.volatility)) return []
+  if (isHarmlessBuiltIn(d.schema, d.name)) return []
   return [d.ref === 'function' ? `calls ${d.schema}.${d.name}` : `uses an operator that calls ${d.schema}.${d.name}`]
 }

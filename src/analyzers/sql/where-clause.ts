@@ -103,28 +103,30 @@ function sourceNames(relation: unknown): readonly string[] {
 /** The qualifiers of every column an expression references (`t` of `t.id`); `undefined` when one is unqualified or it holds a subquery. */
 function qualifiers(node: unknown): Set<string> | undefined {
   const out = new Set<string>()
-  let clean = true
-  const visit = (value: unknown): void => {
-    if (!clean || typeof value !== 'object' || value === null) return
-    if (Array.isArray(value)) {
-      for (const item of value) visit(item)
-      return
-    }
-    const obj = value as Obj
-    if (isObject(obj.SubLink)) {
-      clean = false
-      return
-    }
-    if (isObject(obj.ColumnRef)) {
-      const parts = stringsOf(obj.ColumnRef.fields)
-      if (parts.length < 2) clean = false
-      else out.add(parts[parts.length - 2] ?? '')
-      return
-    }
-    for (const key in obj) visit(obj[key])
-  }
-  visit(node)
+  const clean = everyNode(node, (obj) => {
+    if (isObject(obj.SubLink)) return false
+    if (!isObject(obj.ColumnRef)) return true
+    const parts = stringsOf(obj.ColumnRef.fields)
+    if (parts.length < 2) return false
+    out.add(parts[parts.length - 2] ?? '')
+    return 'skip'
+  })
   return clean ? out : undefined
+}
+
+/**
+ * Visits every parse-tree object under `node` (arrays followed), depth first: `check` returns
+ * false to stop the walk (then the result is false), `'skip'` to leave the object's children out,
+ * true to go on.
+ */
+function everyNode(node: unknown, check: (obj: Obj) => boolean | 'skip'): boolean {
+  if (typeof node !== 'object' || node === null) return true
+  if (Array.isArray(node)) return node.every((item) => everyNode(item, check))
+  const verdict = check(node as Obj)
+  if (verdict === false) return false
+  if (verdict === 'skip') return true
+  for (const key in node) if (!everyNode((node as Obj)[key], check)) return false
+  return true
 }
 
 /** The names a column of the written table may be qualified with: its alias, else its name and schema-qualified name. */
@@ -345,23 +347,7 @@ function onColumn(node: unknown, target: readonly string[] | undefined, depth = 
 
 /** A value not taken from the row: constants, parameters, and expressions of them (`now() - interval '1 day'`), no subqueries. */
 function isValue(node: unknown): boolean {
-  if (!isObject(node)) return false
-  let clean = true
-  const visit = (value: unknown): void => {
-    if (!clean || typeof value !== 'object' || value === null) return
-    if (Array.isArray(value)) {
-      for (const item of value) visit(item)
-      return
-    }
-    const obj = value as Obj
-    if (isObject(obj.ColumnRef) || isObject(obj.SubLink)) {
-      clean = false
-      return
-    }
-    for (const key in obj) visit(obj[key])
-  }
-  visit(node)
-  return clean
+  return isObject(node) && everyNode(node, (obj) => !isObject(obj.ColumnRef) && !isObject(obj.SubLink))
 }
 
 const TRUE_STRINGS: ReadonlySet<string> = new Set(['t', 'true', 'y', 'yes', 'on', '1'])
