@@ -16,9 +16,21 @@ import { identityText } from './execution-context.js'
 
 const { Server, utils } = ssh2
 const dir = mkdtempSync(join(tmpdir(), 'cs-ssh-'))
-const hostKey = utils.generateKeyPairSync('ed25519')
-const clientKey = utils.generateKeyPairSync('ed25519', { passphrase: 'correct horse', cipher: 'aes256-cbc', rounds: 16 })
-const otherKey = utils.generateKeyPairSync('ed25519')
+
+/**
+ * An Ed25519 key pair that ssh2 can read back. ssh2's generator drops a public key's leading zero byte, so one key
+ * in 256 comes out malformed (31 bytes); such a pair is drawn again.
+ */
+function keyPair(options?: { passphrase: string; cipher: string; rounds: number }) {
+  for (;;) {
+    const pair = options ? utils.generateKeyPairSync('ed25519', options) : utils.generateKeyPairSync('ed25519')
+    if (!(utils.parseKey(pair.public) instanceof Error)) return pair
+  }
+}
+
+const hostKey = keyPair()
+const clientKey = keyPair({ passphrase: 'correct horse', cipher: 'aes256-cbc', rounds: 16 })
+const otherKey = keyPair()
 const allowed = utils.parseKey(clientKey.public) as ParsedKey
 const hostFingerprint = sshFingerprint((utils.parseKey(hostKey.public) as ParsedKey).getPublicSSH())
 writeFileSync(join(dir, 'id_ed25519'), clientKey.private, { mode: 0o600 })
