@@ -4,27 +4,63 @@ type Listener = () => void
 
 /**
  * Wakes whoever waits on an action (a long-poll, an SSE stream) when it changes, on any replica:
- * the store NOTIFYs the action's id on commit and every replica LISTENs. A slow poll backs the
- * notifications up, so a lost one (a reconnecting listener) delays a waiter, never strands it.
+ * the store NOTIFYs the action's id on commit and every replica LISTENs. A lost notification (a
+ * reconnecting listener) delays a waiter, never strands it: one sweep reads the versions of every
+ * waited action in a single query and wakes those that changed, so ten thousand waiters cost one
+ * query per sweep, not ten thousand.
  */
 export class Waiters {
   readonly #byId = new Map<string, Set<Listener>>()
+  /** The version each waited action had at the last sweep. */
+  readonly #swept = new Map<string, number>()
+  readonly #store: Store
   readonly #pollMs: number
   #unlisten: (() => Promise<void>) | undefined
+  #timer: NodeJS.Timeout | undefined
+  #stopped = false
 
-  private constructor(pollMs: number) {
+  private constructor(store: Store, pollMs: number) {
+    this.#store = store
     this.#pollMs = pollMs
   }
 
-  /** Starts listening on the store's notification channel. */
+  /** Starts listening on the store's notification channel, and sweeping every `pollMs` (2 s). */
   static async start(store: Store, options: { pollMs?: number } = {}): Promise<Waiters> {
-    const waiters = new Waiters(options.pollMs ?? 2000)
+    const waiters = new Waiters(store, options.pollMs ?? 2000)
     waiters.#unlisten = await store.connection.listen(ACTIONS_CHANNEL, (payload) => waiters.#notify(payload))
+    waiters.#schedule()
     return waiters
   }
 
   #notify(id: string): void {
     for (const listener of this.#byId.get(id) ?? []) listener()
+  }
+
+  #schedule(): void {
+    if (this.#stopped) return
+    this.#timer = setTimeout(() => void this.#sweep().finally(() => this.#schedule()), this.#pollMs)
+    this.#timer.unref()
+  }
+
+  /**
+   * Wakes the waiters of every action whose version moved since the last sweep, and those of
+   * actions this sweep sees for the first time (their change may have come between their first
+   * read and now, its notification lost).
+   */
+  async #sweep(): Promise<void> {
+    for (const id of this.#swept.keys()) if (!this.#byId.has(id)) this.#swept.delete(id)
+    if (this.#byId.size === 0) return
+    let versions: Map<string, number>
+    try {
+      versions = await this.#store.actionVersions([...this.#byId.keys()])
+    } catch {
+      return // the store is away: the next sweep tries again, and notifications still wake
+    }
+    for (const [id, version] of versions) {
+      if (this.#swept.get(id) === version) continue
+      this.#swept.set(id, version)
+      this.#notify(id)
+    }
   }
 
   /**
@@ -50,7 +86,7 @@ export class Waiters {
       while (!done(value) && performance.now() < deadline && !signal?.aborted) {
         if (!dirty) {
           await new Promise<void>((resolve) => {
-            const timer = setTimeout(finish, Math.min(this.#pollMs, Math.max(0, deadline - performance.now())))
+            const timer = setTimeout(finish, Math.max(0, deadline - performance.now()))
             signal?.addEventListener('abort', finish, { once: true })
             wake = finish
             function finish(): void {
@@ -72,6 +108,8 @@ export class Waiters {
   }
 
   async stop(): Promise<void> {
+    this.#stopped = true
+    clearTimeout(this.#timer)
     await this.#unlisten?.()
   }
 }

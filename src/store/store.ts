@@ -162,6 +162,13 @@ export class Store {
     return row && actionRecord(row)
   }
 
+  /** The current version of each of these actions that exists: one query, however many ids. */
+  async actionVersions(ids: readonly string[]): Promise<Map<string, number>> {
+    if (ids.length === 0) return new Map()
+    const rows = await this.db.selectFrom('actions').select(['id', 'version']).where(sql<boolean>`id = any(${ids})`).execute()
+    return new Map(rows.map((row) => [row.id, row.version]))
+  }
+
   /** The reviews of an action, oldest first. */
   getReviews(id: string): Promise<readonly ReviewRecord[]> {
     return selectReviews(this.db, id)
