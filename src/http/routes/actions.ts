@@ -114,6 +114,15 @@ const decideRoute = createRoute({
 export function actionRoutes(app: OpenAPIHono<AppEnv>, gateway: Gateway, metrics: Metrics, publicUrl: string | undefined): void {
   const view = (state: ActionState, timeline?: readonly StoredAuditEvent[]) => actionView(state, { publicUrl, ...(timeline && { timeline }) })
   const brief = (state: ActionState) => actionView(state, { publicUrl, brief: true })
+  /** A long-poll, counted in the waiters gauge while it holds. */
+  const waiting = async <T>(hold: () => Promise<T>): Promise<T> => {
+    metrics.waiters.inc()
+    try {
+      return await hold()
+    } finally {
+      metrics.waiters.dec()
+    }
+  }
 
   app.openapi(submitRoute, async (c) => {
     const { wait } = c.req.valid('query')
@@ -128,7 +137,7 @@ export function actionRoutes(app: OpenAPIHono<AppEnv>, gateway: Gateway, metrics
     const { id } = c.req.valid('param')
     const { wait, from } = c.req.valid('query')
     const principal = c.get('principal')
-    const state = wait ? await gateway.waitForChange(principal, id, from, wait * 1000, c.req.raw.signal) : await gateway.get(principal, id)
+    const state = wait ? await waiting(() => gateway.waitForChange(principal, id, from, wait * 1000, c.req.raw.signal)) : await gateway.get(principal, id)
     return c.json(view(state, await gateway.store.actionEvents(id)), 200)
   })
 
