@@ -156,9 +156,13 @@ for (const store of testStores()) {
 
     it('holds GET ?wait until the status changes', async () => {
       const action = await submit(scopedUpdate)
+      const waiters = async () => Number(/^countersign_waiters (\d+)/m.exec((await gw.call('GET', '/metrics')).body)![1])
       const waiting = gw.call('GET', `/v1/actions/${action.id}?wait=30`, { as: 'deployBot' })
+      // The held request counts in the waiters gauge (as a stream does) until it answers.
+      while ((await waiters()) === 0) await new Promise((resolve) => setImmediate(resolve))
       await review(action.id, 'bob', 'approve')
       assert.equal((await waiting).body.status, 'approved')
+      assert.equal(await waiters(), 0)
       // Arriving after the decision, a wait answers at once (it holds while pending, or while ?from= holds).
       const hang = new Promise((resolve) => setTimeout(resolve, 20_000, 'still waiting').unref())
       const late = await Promise.race([gw.call('GET', `/v1/actions/${action.id}?wait=60`, { as: 'deployBot' }), hang])
