@@ -35,6 +35,8 @@ export interface ExecutionContext {
   readonly policy_version: string
   /** A W3C trace id (32 lowercase hex): the action's `context.trace_id` when it is one, else a new one. */
   readonly trace_id: string
+  /** The execution's span id when traces are exported (`telemetry.otlp_endpoint`): the parent id in the `traceparent` sent to the target; absent, a new span id is sent. */
+  readonly span_id?: string | undefined
 }
 
 const TRACE_ID = /^[0-9a-f]{32}$/
