@@ -1,10 +1,13 @@
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, trace, type Attributes, type Context, type Tracer } from '@opentelemetry/api'
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api'
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http'
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import { BasicTracerProvider, BatchSpanProcessor, RandomIdGenerator, type IdGenerator } from '@opentelemetry/sdk-trace-base'
 import { resolveSecret, type TelemetryConfig } from '../config/index.js'
 import type { ActionSpanFacts, ExecutionSpan, SubmitTiming, Telemetry } from './telemetry.js'
 import { submitSpanId, traceOrigin } from './trace-ids.js'
+
+/** How long stopping waits for the last spans to reach the collector. */
+const SHUTDOWN_MS = 3000
 
 /**
  * Ids the next span gets when they must be ones every replica can compute (the submission's span
@@ -53,6 +56,10 @@ export class OtlpTelemetry implements Telemetry {
   }
 
   submitted(action: ActionSpanFacts, decision: { effect: string; status: string; matchedRules: readonly string[]; policyVersion: string; agent: string | null }, timing: SubmitTiming): void {
+    safely(() => this.#submitted(action, decision, timing))
+  }
+
+  #submitted(action: ActionSpanFacts, decision: { effect: string; status: string; matchedRules: readonly string[]; policyVersion: string; agent: string | null }, timing: SubmitTiming): void {
     const origin = traceOrigin(action.id, action.traceContext)
     // The agent's span when it sent a traceparent; otherwise the submission is the trace's root, with the action's trace id.
     const parent = origin.parentSpanId === undefined ? ROOT_CONTEXT : remote(origin.traceId, origin.parentSpanId)
@@ -79,39 +86,56 @@ export class OtlpTelemetry implements Telemetry {
   }
 
   reviewed(action: ActionSpanFacts, review: { decision: string; channel: string; status: string; started: number; at: number }): void {
-    this.#tracer
-      .startSpan(
-        'countersign.review',
-        { startTime: review.started, attributes: { ...actionAttributes(action), 'countersign.review.decision': review.decision, 'countersign.review.channel': review.channel, 'countersign.status': review.status } },
-        this.#underSubmit(action),
-      )
-      .end(review.at)
+    const attributes = { ...actionAttributes(action), 'countersign.review.decision': review.decision, 'countersign.review.channel': review.channel, 'countersign.status': review.status }
+    safely(() => this.#tracer.startSpan('countersign.review', { startTime: review.started, attributes }, this.#underSubmit(action)).end(review.at))
   }
 
   waitEnded(action: ActionSpanFacts, wait: { since: number; at: number; status: string }): void {
-    this.#tracer.startSpan('countersign.wait', { startTime: wait.since, attributes: { ...actionAttributes(action), 'countersign.status': wait.status } }, this.#underSubmit(action)).end(wait.at)
+    safely(() => this.#tracer.startSpan('countersign.wait', { startTime: wait.since, attributes: { ...actionAttributes(action), 'countersign.status': wait.status } }, this.#underSubmit(action)).end(wait.at))
   }
 
   execution(action: ActionSpanFacts): ExecutionSpan {
-    const span = this.#tracer.startSpan('countersign.execute', { kind: SpanKind.CLIENT, attributes: actionAttributes(action) }, this.#underSubmit(action))
+    let span: Span
+    try {
+      span = this.#tracer.startSpan('countersign.execute', { kind: SpanKind.CLIENT, attributes: actionAttributes(action) }, this.#underSubmit(action))
+    } catch {
+      return { spanId: undefined, end() {} }
+    }
     return {
       spanId: span.spanContext().spanId,
-      end(outcome) {
-        span.setAttributes({ 'countersign.status': outcome.status, 'countersign.connector': outcome.connector, 'countersign.result.truncated': outcome.truncated })
-        // The error text can quote the target's answer (values from the payload): only the status goes out.
-        if (outcome.status !== 'succeeded') span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.status })
-        span.end()
-      },
+      end: (outcome) =>
+        safely(() => {
+          span.setAttributes({ 'countersign.status': outcome.status, 'countersign.connector': outcome.connector, 'countersign.result.truncated': outcome.truncated })
+          // The error text can quote the target's answer (values from the payload): only the status goes out.
+          if (outcome.status !== 'succeeded') span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.status })
+          span.end()
+        }),
     }
   }
 
   async shutdown(): Promise<void> {
-    await this.#provider.shutdown()
+    // A collector that is down must not keep the gateway from stopping: what cannot be sent in time is dropped.
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, SHUTDOWN_MS)
+      timer.unref()
+    })
+    await Promise.race([this.#provider.shutdown().catch(() => undefined), late])
+    clearTimeout(timer)
   }
 
   /** The context whose parent is the action's submission span, wherever it was made. */
   #underSubmit(action: ActionSpanFacts): Context {
     return remote(traceOrigin(action.id, action.traceContext).traceId, submitSpanId(action.id))
+  }
+}
+
+/** Traces are never worth a failed request: a fault in making a span loses that span only. */
+function safely(make: () => void): void {
+  try {
+    make()
+  } catch {
+    // The span is lost; the action is not.
   }
 }
 

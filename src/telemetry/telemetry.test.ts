@@ -27,6 +27,7 @@ interface ReceivedSpan {
 class OtlpReceiver {
   readonly bodies: string[] = []
   readonly paths: string[] = []
+  #waiting: { count: number; resolve: () => void } | undefined
   readonly server: Server = createServer((request, response) => {
     const chunks: Buffer[] = []
     request.on('data', (chunk: Buffer) => chunks.push(chunk))
@@ -34,12 +35,19 @@ class OtlpReceiver {
       this.paths.push(`${request.method} ${request.url} ${request.headers['content-type']} ${request.headers['x-api-key'] ?? ''}`)
       this.bodies.push(Buffer.concat(chunks).toString('utf8'))
       response.writeHead(200, { 'content-type': 'application/json' }).end('{}')
+      if (this.#waiting && this.spans().length >= this.#waiting.count) this.#waiting.resolve()
     })
   })
 
   async start(): Promise<string> {
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve))
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`
+  }
+
+  /** Resolves once `count` spans have arrived (the exporter sends a batch about every second). */
+  arrived(count: number): Promise<void> {
+    if (this.spans().length >= count) return Promise.resolve()
+    return new Promise((resolve) => (this.#waiting = { count, resolve }))
   }
 
   spans(): ReceivedSpan[] {
@@ -105,6 +113,8 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
       assert.equal((await gw.call('POST', `/v1/actions/${submitted.id}/reviews`, { as: 'alice', body: { decision: 'approve', reason: 'ok' } })).status, 200)
       const done = (await gw.call('GET', `/v1/actions/${submitted.id}?wait=20`, { as: 'deployBot' })).body
       assert.equal(done.status, 'succeeded', JSON.stringify(done.result))
+      // Every span has ended once the result is recorded: submit, analysis, decision, review, wait, execute.
+      await receiver.arrived(6)
       await gw.close()
       gw = undefined
       return { receiver, done }
@@ -157,6 +167,23 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
     for (const span of spans) assert.equal(span.traceId, traceId)
     assert.equal(spans.find((span) => span.name === 'countersign.submit')!.parentSpanId, '')
     assert.equal(seen.at(-1)!['traceparent'], `00-${traceId}-${spans.find((span) => span.name === 'countersign.execute')!.spanId}-01`)
+  })
+
+  it('keeps working when the collector is down: spans are lost, actions are not', async () => {
+    const closed = createServer()
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
+    const endpoint = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`
+    await new Promise<void>((resolve) => closed.close(() => resolve()))
+    const connection = await store.open()
+    const gw = await testGateway(connection, { policy: POLICY, telemetry: { otlp_endpoint: endpoint } })
+    try {
+      const submitted = await gw.call('POST', '/v1/actions', { as: 'deployBot', body: { kind: 'sql', target: 'prod-db', payload: { sql: 'UPDATE t SET a = 1 WHERE id = 1' } } })
+      assert.equal(submitted.status, 201)
+      assert.equal((await gw.call('POST', `/v1/actions/${submitted.body.id}/reviews`, { as: 'bob', body: { decision: 'deny', reason: 'no' } })).body.status, 'denied')
+    } finally {
+      await gw.close()
+      await connection.drop()
+    }
   })
 
   it('makes nothing and loads no SDK when no endpoint is configured', async () => {
