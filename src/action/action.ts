@@ -15,6 +15,8 @@ export const MAX_TEXT = 1_000_000
 export const MAX_SQL = 256 * 1024
 export const MAX_SHELL = 64 * 1024
 export const MAX_KUBERNETES = 256 * 1024
+/** Longest `saved_plan` (base64 of a binary Terraform plan file): 8 MiB of text, 6 MiB of plan. */
+export const MAX_SAVED_PLAN = 8 * 1_048_576
 
 const text = z.string().max(MAX_TEXT)
 const nonEmpty = text.min(1, 'must not be empty')
@@ -41,6 +43,13 @@ export const PAYLOAD_SCHEMAS = {
   terraform: z.strictObject({
     plan: jsonObject,
     plan_sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits').optional(),
+    /** The binary plan file `terraform plan -out` wrote, base64: what the `terraform` connector applies once it matches `plan`. */
+    saved_plan: z
+      .string()
+      .min(1, 'must not be empty')
+      .max(MAX_SAVED_PLAN, `must be at most ${MAX_SAVED_PLAN} characters of base64`)
+      .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'must be standard base64 (A-Z a-z 0-9 + /, = padding, no line breaks)')
+      .optional(),
   }),
   kubernetes: z.union([
     z.strictObject({ command: nonEmpty.max(MAX_SHELL, `must be at most ${MAX_SHELL} characters`), manifest: text.max(MAX_KUBERNETES, `must be at most ${MAX_KUBERNETES} characters`).optional() }),

@@ -76,6 +76,20 @@ describe('countersign exec against a real gateway', () => {
     assert.deepEqual(action.timeline.map((event: { type: string }) => event.type), ['action.submitted', 'action.pending', 'review.approve', 'action.approved', 'action.executing', 'action.failed'])
   })
 
+  it('runs an approved command with the identity context a brokered target gets, and the redeemed receipt', async () => {
+    const script = 'printf "%s|%s|%s|%s|%s" "$COUNTERSIGN_REQUEST_ID" "$COUNTERSIGN_AGENT" "$COUNTERSIGN_APPROVERS" "$COUNTERSIGN_ON_BEHALF_OF" "$TRACEPARENT"; printf "\\n%s" "$COUNTERSIGN_RECEIPT"'
+    const [run, reviewed] = await Promise.all([exec(['--reason', 'needs a human', '--on-behalf-of', 'Dave@Example.com', '--', 'sh', '-c', script]), reviewNext('approve', 'fine')])
+    assert.equal(run.code, 0, run.stderr)
+    const [line, receipt] = run.stdout.split('\n')
+    const trace = /^00-([0-9a-f]{32})-[0-9a-f]{16}-01$/.exec(line!.split('|')[4]!)
+    assert.ok(trace, line)
+    assert.equal(line!.split('|').slice(0, 4).join('|'), `${reviewed.id}|deploy-bot|alice@example.com|dave@example.com`)
+    // The receipt is the signed approval itself: its claims name the action and its approvers.
+    const claims = JSON.parse(Buffer.from(receipt!.split('.')[1]!, 'base64url').toString('utf8'))
+    assert.equal(claims.sub, reviewed.id)
+    assert.deepEqual(claims.approvers, ['alice@example.com'])
+  })
+
   it('never runs a denied command, and says why with its own exit code', async () => {
     const marker = join(work, 'denied-ran')
     const [run] = await Promise.all([exec(['--', 'touch', marker]), reviewNext('deny', 'not today')])

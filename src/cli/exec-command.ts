@@ -4,6 +4,7 @@ import { StringDecoder } from 'node:string_decoder'
 import type { Command } from 'commander'
 import ora from 'ora'
 import { escapeInline } from '../action/index.js'
+import { identityEnvironment, newSpanId, type ExecutionContext } from '../connectors/execution-context.js'
 import { CountersignError } from '../errors/index.js'
 import { requirementText } from './action-render.js'
 import type { ActionView } from './api-types.js'
@@ -11,6 +12,7 @@ import { clientCommand, clientOf, gatewayOptions, type ClientFlags } from './cli
 import type { ApiClient } from './http-client.js'
 import type { CliIo } from './io.js'
 import { renderResult } from './result-render.js'
+import { traceOrigin } from '../telemetry/trace-ids.js'
 import { deadline, holdSeconds, settled, STATUS_EXIT_CODES } from './submit-command.js'
 
 /** How much of the command's output is kept for the outcome report (the terminal gets all of it). */
@@ -120,31 +122,57 @@ async function finish(client: ApiClient, action: ActionView | 'interrupted', sub
     io.stderr(`countersign: ${action.id} is ${action.status}${why ? `: ${escapeInline(why)}` : ''}; the command was not run\n`)
     return STATUS_EXIT_CODES[action.status] ?? 1
   }
+  let env: Record<string, string>
   try {
     const { receipt } = await client.request<{ receipt: string }>('GET', `/v1/actions/${action.id}/receipt`)
-    await client.request('POST', '/v1/receipts/redeem', { body: { receipt, target: action.target, action: { kind: submitted['kind'], target: submitted['target'], payload: submitted['payload'] } } })
+    const redeemed = await client.request<ActionView>('POST', '/v1/receipts/redeem', { body: { receipt, target: action.target, action: { kind: submitted['kind'], target: submitted['target'], payload: submitted['payload'] } } })
+    env = localEnvironment(redeemed, receipt)
   } catch (error) {
     // Not run, and never to be run by this exec: cancelled, so it does not stay allowed or approved.
     const reason = `countersign exec could not redeem its receipt: ${error instanceof Error ? error.message : String(error)}`.slice(0, 1000)
     await client.request('POST', `/v1/actions/${action.id}/cancel`, { body: { reason } }).catch(() => undefined)
     throw error
   }
-  const outcome = await run((submitted['payload'] as { argv: string[] }).argv, io)
+  const outcome = await run((submitted['payload'] as { argv: string[] }).argv, io, env)
   await client.request('POST', `/v1/actions/${action.id}/outcome`, {
     body: { status: outcome.code === 0 ? 'succeeded' : 'failed', ...(outcome.code !== null && { exit_code: outcome.code }), output: outcome.output, ...(outcome.error && { error: outcome.error }) },
   })
   return outcome.code ?? STATUS_EXIT_CODES.failed
 }
 
+/**
+ * The environment the approved command runs in here: this process's, plus the identity context a
+ * brokered shell target gets (`COUNTERSIGN_REQUEST_ID`, `_AGENT`, `_ON_BEHALF_OF`, `_APPROVERS`,
+ * from the action as redeemed), `TRACEPARENT` in the action's trace, and `COUNTERSIGN_RECEIPT`,
+ * the redeemed receipt (signed; checkable offline against the gateway's JWKS). Set last, so an
+ * inherited variable cannot pose as them.
+ */
+export function localEnvironment(action: ActionView, receipt: string): Record<string, string> {
+  const context: ExecutionContext = {
+    request_id: action.id,
+    digest: action.digest,
+    agent: action.agent ?? action.submitted_by,
+    agent_owner: action.owner,
+    on_behalf_of: action.on_behalf_of,
+    submitter: action.submitted_by,
+    approvers: action.reviews.filter((review) => review.decision === 'approve').map((review) => ({ email: review.reviewer, channel: review.channel, at: review.at })),
+    matched_rules: action.decision.matched_rules,
+    policy_version: action.decision.policy_version ?? '',
+    trace_id: traceOrigin(action.id, action.context['trace_id']).traceId,
+  }
+  const inherited = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined))
+  return { ...inherited, ...identityEnvironment(context), TRACEPARENT: `00-${context.trace_id}-${newSpanId()}-01`, COUNTERSIGN_RECEIPT: receipt }
+}
+
 /** Runs the approved argv here, streaming its output and keeping its tail for the report. */
-function run(argv: readonly string[], io: CliIo): Promise<{ code: number | null; output: string; error?: string }> {
+function run(argv: readonly string[], io: CliIo, env: Readonly<Record<string, string>>): Promise<{ code: number | null; output: string; error?: string }> {
   if (argv.length === 0) throw new CountersignError('INVALID', 'no command to run')
   return new Promise((resolve) => {
     let output = ''
     const keep = (text: string) => {
       output = (output + text).slice(-REPORTED_OUTPUT)
     }
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['inherit', 'pipe', 'pipe'], cwd: io.cwd })
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['inherit', 'pipe', 'pipe'], cwd: io.cwd, env })
     for (const [stream, write] of [[child.stdout, io.stdout], [child.stderr, io.stderr]] as const) {
       const decoder = new StringDecoder('utf8')
       stream.on('data', (chunk: Buffer) => {

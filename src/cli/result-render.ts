@@ -18,6 +18,10 @@ export function renderResult(result: Readonly<Record<string, unknown>>): string[
   if (typeof result['row_count'] === 'number') head.push(`${result['row_count']} row(s)`)
   lines.push(`  result:   ${head.join(', ')}`)
   if (typeof result['error'] === 'string') lines.push(`  error:    ${escapeInline(result['error'])}`)
+  if ('state_serial_after' in result) {
+    const serial = (value: unknown) => (typeof value === 'number' ? String(value) : 'none')
+    lines.push(`  state:    serial ${serial(result['state_serial_before'])} -> ${serial(result['state_serial_after'])}`)
+  }
   if (Array.isArray(result['columns']) && Array.isArray(result['rows'])) lines.push(...table(result['columns'] as unknown[], result['rows'] as unknown[][]))
   for (const stream of ['stdout', 'stderr', 'body', 'output'] as const) {
     const text = result[stream]

@@ -161,6 +161,15 @@ const Mcp = z
   })
   .transform(({ hold, reissue_window }) => ({ hold_ms: hold, reissue_window_ms: reissue_window }))
 
+/** `telemetry`: OpenTelemetry traces over OTLP/HTTP; off without `otlp_endpoint`. */
+function telemetrySchema(baseDir: string) {
+  return z.strictObject({
+    otlp_endpoint: httpUrl({ trailingSlash: 'strip' }).optional(),
+    service_name: z.string('expected a name').min(1).max(200).default('countersign'),
+    headers: z.record(z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'expected a header name'), secret(baseDir)).default({}),
+  })
+}
+
 /**
  * The schema of `countersign.yaml` (PRODUCT.md §5) for a config whose relative paths are
  * relative to `baseDir`. `defaultPolicy` makes `policy` optional.
@@ -179,6 +188,7 @@ export function configSchema(baseDir: string, defaultPolicy?: string) {
       execution: Execution.prefault({}),
       console: consoleSchema(baseDir),
       mcp: Mcp.prefault({}),
+      telemetry: telemetrySchema(baseDir).prefault({}),
     },
     'expected a mapping with the sections server, store, policy, identities, targets, audit, channels, execution, console, mcp',
   )

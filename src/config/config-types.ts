@@ -144,6 +144,16 @@ export interface McpConfig {
   readonly reissue_window_ms: number
 }
 
+/** `telemetry`: OpenTelemetry traces (PRODUCT.md §8); without `otlp_endpoint`, none are made. */
+export interface TelemetryConfig {
+  /** The OTLP/HTTP endpoint of a collector (`http://collector:4318`); traces go to its `/v1/traces`. */
+  readonly otlp_endpoint?: string | undefined
+  /** `service.name` of the spans. */
+  readonly service_name: string
+  /** Headers sent with every export (a backend's API key), as secret references. */
+  readonly headers: Readonly<Record<string, SecretRef>>
+}
+
 /** `audit`: the signed checkpoints of the audit chain. */
 export interface AuditConfig {
   /** The Ed25519 key; when absent the gateway generates one in the data directory. */
@@ -249,4 +259,6 @@ export interface Config {
   readonly execution: ExecutionConfig
   readonly console: ConsoleConfig
   readonly mcp: McpConfig
+  /** Absent in configs built in code; the loader always sets it. */
+  readonly telemetry?: TelemetryConfig
 }

@@ -15,6 +15,7 @@ export type {
   SlackConfig,
   StoreConfig,
   TargetConfig,
+  TelemetryConfig,
   TeamsConfig,
   WebhookConfig,
   WorkloadAgentRule,

@@ -25,10 +25,13 @@ describe('connector set', () => {
 
 describe('connector problems', () => {
   it('names unknown types, missing connectors and kinds no connector runs', () => {
-    assert.deepEqual(CONNECTOR_TYPES, ['postgres', 'mysql', 'pglite', 'shell', 'ssh', 'http', 'mcp'])
-    assert.deepEqual(connectorProblems(testTarget('sql', { type: 'oracle' }, 'db')), ['target db: connector type "oracle" is unknown; expected one of postgres, mysql, pglite, shell, ssh, http, mcp'])
+    assert.deepEqual(CONNECTOR_TYPES, ['postgres', 'mysql', 'pglite', 'shell', 'ssh', 'http', 'mcp', 'terraform'])
+    assert.deepEqual(connectorProblems(testTarget('sql', { type: 'oracle' }, 'db')), ['target db: connector type "oracle" is unknown; expected one of postgres, mysql, pglite, shell, ssh, http, mcp, terraform'])
     assert.deepEqual(connectorProblems(testTarget('terraform', { type: 'shell' }, 'infra')), [
-      'target infra: a shell connector runs shell actions, but the target is of kind terraform (no connector runs them yet)',
+      'target infra: a shell connector runs shell actions, but the target is of kind terraform (its connectors: terraform)',
+    ])
+    assert.deepEqual(connectorProblems(testTarget('kubernetes', { type: 'shell' }, 'k8s')), [
+      'target k8s: a shell connector runs shell actions, but the target is of kind kubernetes (no connector runs them yet)',
     ])
     const { connector: _none, ...plain } = testTarget('sql', { type: 'postgres', url: 'env:X' }, 'db')
     assert.deepEqual(connectorProblems(plain), [])

@@ -76,6 +76,13 @@ export interface ExecutionResult {
   /** `shell`: the bytes each stream produced, when either was cut. */
   readonly stdout_bytes_total?: number | undefined
   readonly stderr_bytes_total?: number | undefined
+  /** `terraform`: the canonical digest of the approved plan JSON, which `terraform show -json` of the saved plan matched. */
+  readonly plan_digest?: string | undefined
+  /** `terraform`: the SHA-256 of the saved plan file that was applied. */
+  readonly saved_plan_sha256?: string | undefined
+  /** `terraform`: the state's serial before and after the apply (`terraform state pull`), null when there was none or it could not be read. */
+  readonly state_serial_before?: number | null | undefined
+  readonly state_serial_after?: number | null | undefined
   /** The W3C trace id the execution carried (the action's `context.trace_id`, or a new one); set by the executor. */
   readonly trace_id?: string | undefined
 }

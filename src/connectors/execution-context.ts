@@ -33,8 +33,10 @@ export interface ExecutionContext {
   readonly matched_rules: readonly string[]
   /** The version of the policy that decided it. */
   readonly policy_version: string
-  /** A W3C trace id (32 lowercase hex): the action's `context.trace_id` when it is one, else a new one. */
+  /** A W3C trace id (32 lowercase hex): the action's `context.trace_id` when it is one, else one derived from the action's id (telemetry's traceOrigin). */
   readonly trace_id: string
+  /** The execution's span id when traces are exported (`telemetry.otlp_endpoint`): the parent id in the `traceparent` sent to the target; absent, a new span id is sent. */
+  readonly span_id?: string | undefined
 }
 
 const TRACE_ID = /^[0-9a-f]{32}$/

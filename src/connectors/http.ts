@@ -199,7 +199,7 @@ function identityHeaders(context: ExecutionContext): Record<string, string> {
     'countersign-approvers': values.approvers,
     'countersign-digest': context.digest,
     'countersign-policy-version': values.policy_version,
-    traceparent: `00-${context.trace_id}-${newSpanId()}-01`,
+    traceparent: `00-${context.trace_id}-${context.span_id ?? newSpanId()}-01`,
   }
   return Object.fromEntries(Object.entries(headers).filter(([, value]) => value !== ''))
 }

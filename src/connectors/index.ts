@@ -1,7 +1,7 @@
 /**
  * Brokered execution (ARCHITECTURE.md): one connector per target runs its stored, approved actions
  * with credentials read from secret references when they are used, and returns a bounded,
- * redacted result. Types: `postgres`, `mysql`, `pglite` (sql), `shell`, `ssh` (shell), `http` (http), `mcp` (mcp).
+ * redacted result. Types: `postgres`, `mysql`, `pglite` (sql), `shell`, `ssh` (shell), `http` (http), `mcp` (mcp), `terraform` (terraform).
  */
 export { EXECUTION_STATUSES } from './connector.js'
 export type { Connector, ExecutionRequest, ExecutionResult, ExecutionStatus } from './connector.js'

@@ -113,7 +113,7 @@ export function identityMeta(context: ExecutionContext): Record<string, unknown>
     'countersign/matched_rules': [...context.matched_rules],
     'countersign/policy_version': context.policy_version,
     'countersign/trace_id': context.trace_id,
-    traceparent: `00-${context.trace_id}-${newSpanId()}-01`,
+    traceparent: `00-${context.trace_id}-${context.span_id ?? newSpanId()}-01`,
   }
 }
 

@@ -12,8 +12,9 @@ import { postgres } from './postgres.js'
 import { Redactor } from './redact.js'
 import { shell } from './shell.js'
 import { ssh } from './ssh.js'
+import { terraform } from './terraform.js'
 
-const TYPES: readonly ConnectorType[] = [postgres, mysql, pglite, shell, ssh, http, mcp]
+const TYPES: readonly ConnectorType[] = [postgres, mysql, pglite, shell, ssh, http, mcp, terraform]
 
 /** The connector types a target can name in `connector.type`. */
 export const CONNECTOR_TYPES: readonly string[] = TYPES.map((type) => type.type)

@@ -19,11 +19,13 @@ import { timerDelay } from '../time/index.js'
 const KILL_GRACE_MS = 3000
 /** How long output pipes may stay open after the command exits (held by processes it left behind). */
 const LINGER_MS = 500
-const DEFAULT_ENV_ALLOW = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ'] as const
+/** The gateway's variables a command gets unless `env_allow` says otherwise (shared by the connectors that run local programs). */
+export const DEFAULT_ENV_ALLOW = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ'] as const
 /** Names of variables that hold credentials: the gateway's own are never passed on by name. */
-const CREDENTIAL_NAME = /PASSWORD|PASSWD|PASSPHRASE|TOKEN|SECRET|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL|DSN|DATABASE_URL|CONNECTION_STRING/i
+export const CREDENTIAL_NAME = /PASSWORD|PASSWD|PASSPHRASE|TOKEN|SECRET|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL|DSN|DATABASE_URL|CONNECTION_STRING/i
 
-const EnvName = z.string('expected an environment variable name').regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name (letters, digits, _)')
+/** An environment variable's name. */
+export const EnvName = z.string('expected an environment variable name').regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name (letters, digits, _)')
 
 /** Options of the `shell` connector (commands on the gateway's host). */
 const ShellOptionsSchema = z.strictObject({
@@ -76,7 +78,7 @@ export const shell = connectorType({
 })
 
 /** The account commands run as; refuses (fails closed) a user this process cannot become. */
-function accountFor(target: TargetConfig, user: string | undefined): LocalUser | undefined {
+export function accountFor(target: TargetConfig, user: string | undefined): LocalUser | undefined {
   if (user === undefined) return undefined
   const account = lookupUser(user)
   if (!account) throw new CountersignError('INVALID', `target ${target.name}: connector option user: there is no user "${user}" on this host`)

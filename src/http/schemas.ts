@@ -19,7 +19,7 @@ export const ActionInput = z
   .object({
     kind: z.enum(ACTION_KINDS),
     target: z.string().min(1).max(200),
-    payload: z.record(z.string(), z.unknown()).openapi({ description: 'Per kind: sql {sql}; shell {command} or {argv}; terraform {plan, plan_sha256?}; kubernetes {command, manifest?} | {request} | {manifest}; http {method, url, headers?, body?}; mcp {server, tool, arguments}; custom: any object.' }),
+    payload: z.record(z.string(), z.unknown()).openapi({ description: 'Per kind: sql {sql}; shell {command} or {argv}; terraform {plan, plan_sha256?, saved_plan?} (saved_plan: the binary plan file, base64, which the terraform connector applies); kubernetes {command, manifest?} | {request} | {manifest}; http {method, url, headers?, body?}; mcp {server, tool, arguments}; custom: any object.' }),
     context: ActionContextSchema.optional(),
   })
   .strict()

@@ -14,6 +14,7 @@ import { mountMcp, ToolCatalog } from '../mcp/index.js'
 import type { AppEnv } from '../http/env.js'
 import { AuditLog, Authenticator, Background, Executor, Gateway, Receipts, SqlCatalogs, Waiters, WorkloadIdentity, type ConnectorSource } from '../service/index.js'
 import { Store, type Database, type StoreConnection } from '../store/index.js'
+import { startTelemetry } from '../telemetry/index.js'
 import { PolicyHolder } from './policy-holder.js'
 import { GENERATED_KEY_FILE, previousKeysFor, signingKeyFor } from './signing-key.js'
 
@@ -77,7 +78,9 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
       ...(clock && { clock: () => clock().getTime() }),
       onError: (target, message) => logger.warn({ target, err: message }, 'target catalog unavailable: its SQL is judged by name only (catalog_checked false)'),
     })
-    const gateway = new Gateway({ store, directory, analyzers, policy: () => policy.current, waiters, sqlCatalogs, ...(options.clock && { clock: options.clock }) })
+    // Traces only when telemetry.otlp_endpoint is set; otherwise the OpenTelemetry SDK is not loaded.
+    const telemetry = await startTelemetry(config.telemetry)
+    const gateway = new Gateway({ store, directory, analyzers, policy: () => policy.current, waiters, sqlCatalogs, telemetry, ...(options.clock && { clock: options.clock }) })
     const previousKeys = previousKeysFor(config)
     const auditLog = new AuditLog(store, key, options.clock, previousKeys)
     // Workload identity: CI jobs and agents with an OIDC token from a configured issuer instead of a stored token.
@@ -164,6 +167,7 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
           await sqlCatalogs.close()
           await background.stop()
           await waiters.stop()
+          await telemetry.shutdown()
           await opened.close()
         })()),
     }

@@ -3,11 +3,11 @@ import { hostname } from 'node:os'
 import type { Logger } from 'pino'
 import { ActionSchema } from '../action/index.js'
 import type { TargetConfig } from '../config/index.js'
-import { traceIdOf, type Connector, type ExecutionContext, type ExecutionResult } from '../connectors/index.js'
-import { newTraceId } from '../connectors/execution-context.js'
+import type { Connector, ExecutionContext, ExecutionResult } from '../connectors/index.js'
+import { traceOrigin } from '../telemetry/index.js'
 import { CountersignError } from '../errors/index.js'
 import type { ActionRecord, ReviewRecord } from '../store/index.js'
-import type { Gateway } from './gateway.js'
+import { spanFacts, type Gateway } from './gateway.js'
 import { timerDelay } from '../time/index.js'
 
 /** Where the executor gets the connector of a target (built once, reused). */
@@ -142,8 +142,16 @@ export class Executor {
   /** Runs the stored action; every failure becomes a `failed` result, never an exception. */
   async #run(record: ActionRecord, signal: AbortSignal): Promise<ExecutionResult> {
     const started = performance.now()
-    // One trace id for the whole execution, recorded with its result whatever happens.
-    const traceId = traceIdOf(record.context['trace_id']) ?? newTraceId()
+    // One trace id for the whole execution, recorded with its result whatever happens: the action's own, or one derived from its id.
+    const traceId = traceOrigin(record.id, record.context['trace_id']).traceId
+    const span = this.#gateway.telemetry.execution(spanFacts(record))
+    let connectorType = 'none'
+    const result = await this.#runIn(record, signal, traceId, span.spanId, started, (type) => (connectorType = type))
+    span.end({ status: result.status, connector: connectorType, truncated: result.truncated })
+    return result
+  }
+
+  async #runIn(record: ActionRecord, signal: AbortSignal, traceId: string, spanId: string | undefined, started: number, using: (type: string) => void): Promise<ExecutionResult> {
     const failed = (error: string): ExecutionResult => ({ status: 'failed', duration_ms: Math.round(performance.now() - started), truncated: false, error, trace_id: traceId })
     try {
       // What runs is the stored text whose digest was decided and approved (invariant 5): checked again here.
@@ -154,8 +162,10 @@ export class Executor {
       const target = this.#gateway.directory.target(record.target)
       if (!target?.connector) return failed(`target ${record.target} no longer has a connector in the configuration; the action was not run`)
       if (target.kind !== action.kind) return failed(`target ${record.target} is now of kind ${target.kind}, not ${action.kind}; the action was not run`)
-      const context = executionContext(record, await this.#gateway.store.getReviews(record.id), traceId)
-      const result = await this.#connectors.get(target).execute({ actionId: record.id, action, target, facts: storedFacts(record), reviewed: record.decision['effect'] === 'review', context, signal })
+      const context = executionContext(record, await this.#gateway.store.getReviews(record.id), traceId, spanId)
+      const connector = this.#connectors.get(target)
+      using(connector.type)
+      const result = await connector.execute({ actionId: record.id, action, target, facts: storedFacts(record), reviewed: record.decision['effect'] === 'review', context, signal })
       return { ...result, trace_id: traceId }
     } catch (error) {
       if (error instanceof CountersignError) return failed(error.message)
@@ -191,9 +201,10 @@ function storedFacts(record: ActionRecord): Readonly<Record<string, unknown>> | 
 /**
  * The identity context of one execution (PRODUCT.md §8, "Identity at execution"): built once from
  * the stored record and its reviews, handed to the connector. `traceId` is the action's own W3C
- * trace id when its `context.trace_id` names one, else a new one the result records.
+ * trace id when its `context.trace_id` names one, else one derived from its id (traceOrigin), which
+ * the result records; `spanId`: the execution's span when traces are exported.
  */
-export function executionContext(record: ActionRecord, reviews: readonly ReviewRecord[], traceId: string): ExecutionContext {
+export function executionContext(record: ActionRecord, reviews: readonly ReviewRecord[], traceId: string, spanId?: string): ExecutionContext {
   const matched = record.decision['matched_rules']
   return {
     request_id: record.id,
@@ -206,5 +217,6 @@ export function executionContext(record: ActionRecord, reviews: readonly ReviewR
     matched_rules: Array.isArray(matched) ? matched.filter((id): id is string => typeof id === 'string') : [],
     policy_version: record.policyVersion,
     trace_id: traceId,
+    ...(spanId !== undefined && { span_id: spanId }),
   }
 }

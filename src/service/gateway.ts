@@ -22,6 +22,7 @@ import type { ExecutionResult } from '../connectors/index.js'
 import type { ReceiptClaims } from './receipts.js'
 import type { SqlCatalogs } from './sql-catalogs.js'
 import type { Waiters } from './waiters.js'
+import { NO_TELEMETRY, type ActionSpanFacts, type Telemetry } from '../telemetry/index.js'
 
 /** Longest wait a caller may ask for (PRODUCT.md §6: `wait` ≤ 60 s). */
 export const MAX_WAIT_MS = 60_000
@@ -55,6 +56,8 @@ export interface GatewayParts {
   readonly clock?: () => Date
   /** The catalogs of `postgres` targets: without it, SQL is judged by name alone (`catalog_checked: false`). */
   readonly sqlCatalogs?: SqlCatalogs | undefined
+  /** Traces of submissions, reviews and waits (`telemetry.otlp_endpoint`); none by default. */
+  readonly telemetry?: Telemetry | undefined
 }
 
 /**
@@ -71,6 +74,7 @@ export class Gateway {
   readonly #clock: () => Date
   readonly #sqlCatalogs: SqlCatalogs | undefined
   readonly #runnableListeners: ((id: string) => void)[] = []
+  readonly telemetry: Telemetry
 
   constructor(parts: GatewayParts) {
     this.store = parts.store
@@ -80,6 +84,7 @@ export class Gateway {
     this.#policy = parts.policy
     this.#clock = parts.clock ?? (() => new Date())
     this.#sqlCatalogs = parts.sqlCatalogs
+    this.telemetry = parts.telemetry ?? NO_TELEMETRY
   }
 
   /** The gateway's clock: server time for every record. */
@@ -97,13 +102,15 @@ export class Gateway {
    * its audit events. With `waitMs`, a pending action is held until it leaves `pending`.
    */
   async submit(principal: Principal, input: unknown, options: { channel: string; waitMs?: number; signal?: AbortSignal }): Promise<ActionState> {
+    const started = epochMs()
     const action = parseAction(input)
     // The context goes into an audit event: refuse here what canonical JSON cannot carry (a lone
     // surrogate), not inside a group commit where it would fail other agents' submissions too.
     canonicalJson(action.context)
     const known = await this.#prepare(action)
     const now = this.#clock()
-    const { decision, impact, digest, actionJson } = this.#decide(principal, action, now, known)
+    const { decision, impact, digest, actionJson, analyzed } = this.#decide(principal, action, now, known)
+    const decided = epochMs()
     const status: ActionStatus = decision.effect === 'allow' ? 'allowed' : decision.effect === 'deny' ? 'denied' : 'pending'
     const expiresAt = status === 'pending' ? new Date(now.getTime() + Math.min(...decision.requirements.map((r) => r.timeout_ms))) : null
     const brokered = this.directory.target(action.target)?.connector !== undefined
@@ -153,6 +160,11 @@ export class Gateway {
       },
     ]
     await this.store.createAction({ record, events })
+    this.telemetry.submitted(
+      spanFacts(record),
+      { effect: decision.effect, status, matchedRules: decision.matched_rules, policyVersion: decision.policy_version, agent: record.agentId },
+      { started, analyzed, decided, ended: epochMs() },
+    )
     const state: ActionState = { record: { ...record, updatedAt: now, version: 1, leaseOwner: null }, reviews: [] }
     if (record.brokered && status === 'allowed') this.#runnable(id)
     if (isSettled(state.record) || !options.waitMs) return state
@@ -162,6 +174,11 @@ export class Gateway {
   /** Calls `listener` with the id of every brokered action this replica made runnable (allowed or approved). */
   whenRunnable(listener: (id: string) => void): void {
     this.#runnableListeners.push(listener)
+  }
+
+  /** The wait for reviews of `record` ended (it left pending): its span, from the submission. */
+  #waitEnded(record: ActionRecord): void {
+    this.telemetry.waitEnded(spanFacts(record), { since: record.createdAt.getTime(), at: this.#clock().getTime(), status: record.status })
   }
 
   #runnable(id: string): void {
@@ -202,13 +219,14 @@ export class Gateway {
     if (!target) throw new CountersignError('INVALID', `unknown target "${action.target}"`, { details: [{ path: 'target', message: 'no target with this name in the configuration' }] })
     // The same analysis as the CLI's policy tools: SQL read in the target's dialect (analyzeAction).
     const analysis = analyzeAction(this.analyzers, action, target, known)
+    const analyzed = epochMs()
     // The digest is the SHA-256 of exactly the canonical text that is stored and shown (actionDigest).
     const actionJson = canonicalJson({ kind: action.kind, target: action.target, payload: action.payload })
     const digest = createHash('sha256').update(actionJson, 'utf8').digest('hex')
     const impact = { summary: analysis?.summary ?? '', highlights: analysis?.highlights ?? [], facts: analysis?.facts ?? null }
     const agent = principal.type === 'agent' ? principal : undefined
     const decision = decide(this.#policy(), { action, target, agent, facts: analysis?.facts, digest, now })
-    return { decision, impact, digest, actionJson }
+    return { decision, impact, digest, actionJson, analyzed }
   }
 
   /** An action, if the principal may see it (agents see their own; humans see all). */
@@ -247,6 +265,7 @@ export class Gateway {
    */
   async review(principal: Principal, id: string, input: { decision: ReviewDecision; reason?: string | undefined }, channel: string): Promise<ActionState> {
     if (principal.type !== 'human') throw new CountersignError('FORBIDDEN', 'only humans review; agent credentials can never approve or deny')
+    const started = epochMs()
     const outcome = await this.store.mutateAction(id, (current, reviews, now) => {
       const expired = this.#expiry(current, now)
       if (expired) return { change: expired, value: new CountersignError('ALREADY_DECIDED', `action ${id} expired before this review`) }
@@ -283,12 +302,17 @@ export class Gateway {
       return { change, value: undefined }
     })
     if (outcome.value) throw outcome.value
+    if (outcome.changed) {
+      this.telemetry.reviewed(spanFacts(outcome.record), { decision: input.decision, channel, status: outcome.record.status, started, at: epochMs() })
+      if (outcome.record.status !== 'pending') this.#waitEnded(outcome.record)
+    }
     if (outcome.changed && outcome.record.status === 'approved' && outcome.record.brokered) this.#runnable(id)
     return { record: outcome.record, reviews: outcome.reviews }
   }
 
   /** Cancels a pending action, or an allowed or approved one not yet run: its own agent, the human who submitted it, or an admin. */
   async cancel(principal: Principal, id: string, reason: string | undefined, channel: string): Promise<ActionState> {
+    let waited = false
     const outcome = await this.store.mutateAction(id, (current, _reviews, now) => {
       if (!mayView(principal, current)) throw new CountersignError('NOT_FOUND', `no action ${id}`)
       const own = current.submittedBy === actorOf(principal)
@@ -296,10 +320,12 @@ export class Gateway {
       const expired = this.#expiry(current, now)
       if (expired) return { change: expired, value: new CountersignError('ALREADY_DECIDED', `action ${id} expired`) }
       assertTransition(current.status as ActionStatus, 'cancelled')
+      waited = current.status === 'pending'
       const event: AuditDraft = { type: 'action.cancelled', action_id: id, actor: actorOf(principal), channel, digest: current.digest, policy_version: current.policyVersion, data: { reason: reason ?? '' } }
       return { change: { status: 'cancelled', deadline: null, events: [event] }, value: undefined }
     })
     if (outcome.value) throw outcome.value
+    if (waited && outcome.changed) this.#waitEnded(outcome.record)
     return { record: outcome.record, reviews: outcome.reviews }
   }
 
@@ -413,7 +439,12 @@ export class Gateway {
 
   /** Expires the action when its deadline has passed; returns whether it did. Safe on every replica. */
   async expire(id: string): Promise<boolean> {
-    const outcome = await this.store.mutateAction(id, (current, _reviews, now) => ({ change: this.#expiry(current, now), value: undefined }))
+    let waited = false
+    const outcome = await this.store.mutateAction(id, (current, _reviews, now) => {
+      waited = current.status === 'pending'
+      return { change: this.#expiry(current, now), value: undefined }
+    })
+    if (waited && outcome.changed) this.#waitEnded(outcome.record)
     return outcome.changed
   }
 
@@ -467,6 +498,16 @@ function parseAction(input: unknown): Action {
     })
   }
   return parsed.data
+}
+
+/** Now, in epoch milliseconds with the fraction the monotonic clock gives: span times. */
+function epochMs(): number {
+  return performance.timeOrigin + performance.now()
+}
+
+/** What a span may say of an action: ids and kinds, never its payload. */
+export function spanFacts(record: Pick<ActionRecord, 'id' | 'kind' | 'target' | 'context'>): ActionSpanFacts {
+  return { id: record.id, kind: record.kind, target: record.target, traceContext: record.context['trace_id'] }
 }
 
 /** The audit/actor name of a principal: `agent:ID` or `human:EMAIL`. */

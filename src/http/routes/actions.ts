@@ -8,6 +8,7 @@ import { actionView } from '../action-view.js'
 import type { AppEnv } from '../env.js'
 import type { Metrics } from '../metrics.js'
 import { channelOf } from './channel.js'
+import { isTraceparent } from '../../telemetry/index.js'
 import {
   ActionIdParam,
   ActionInput,
@@ -110,6 +111,16 @@ const decideRoute = createRoute({
   responses: { 200: json(DecisionView, 'The decision and the impact'), ...problems },
 })
 
+/**
+ * The action as submitted, with the agent's W3C `traceparent` header as its `context.trace_id`
+ * when it names no trace itself: the action's trace then continues the agent's (its spans, the
+ * execution's identity, the `traceparent` sent to the target). An invalid header is ignored.
+ */
+function withTraceparent<T extends { context?: { trace_id?: string | undefined } | undefined }>(input: T, traceparent: string | undefined): T {
+  if (traceparent === undefined || input.context?.trace_id !== undefined || !isTraceparent(traceparent)) return input
+  return { ...input, context: { ...input.context, trace_id: traceparent.trim().toLowerCase() } }
+}
+
 /** The action routes of PRODUCT.md §6. */
 export function actionRoutes(app: OpenAPIHono<AppEnv>, gateway: Gateway, metrics: Metrics, publicUrl: string | undefined): void {
   const view = (state: ActionState, timeline?: readonly StoredAuditEvent[]) => actionView(state, { publicUrl, ...(timeline && { timeline }) })
@@ -126,7 +137,7 @@ export function actionRoutes(app: OpenAPIHono<AppEnv>, gateway: Gateway, metrics
 
   app.openapi(submitRoute, async (c) => {
     const { wait } = c.req.valid('query')
-    const input = c.req.valid('json')
+    const input = withTraceparent(c.req.valid('json'), c.req.header('traceparent'))
     const principal = c.get('principal')
     const state = await gateway.submit(principal, input, { channel: channelOf(c), waitMs: (wait ?? 0) * 1000, signal: c.req.raw.signal })
     metrics.decisions.inc({ effect: String(state.record.decision['effect']), kind: state.record.kind })
