@@ -45,7 +45,7 @@ export function wireGateway(gateway: Gateway): Gateway {
       return target && ({ ...target, connector: undefined } as TargetConfig)
     } },
   }) as Directory
-  return new Gateway({ store: gateway.store, directory, analyzers: gateway.analyzers, policy: () => gateway.policy, waiters: gateway.waiters, clock: () => gateway.now() })
+  return new Gateway({ store: gateway.store, directory, analyzers: gateway.analyzers, policy: () => gateway.policy, waiters: gateway.waiters, sqlCatalogs: gateway.sqlCatalogs, clock: () => gateway.now() })
 }
 
 /** Starts the PostgreSQL wire gateway (`server.postgres`). */

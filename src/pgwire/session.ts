@@ -3,16 +3,16 @@ import type { Socket } from 'node:net'
 import { TLSSocket, type SecureContext } from 'node:tls'
 import pg from 'pg'
 import type { Logger } from 'pino'
-import { ActionSchema, actionDigest } from '../action/index.js'
-import { findReissuedAction } from '../store/index.js'
+import { findReissuedAction, type ActionRecord } from '../store/index.js'
 import { resolveSecret, type Directory, type TargetConfig } from '../config/index.js'
 import { sqlOptionsSchema } from '../connectors/options.js'
 import { CountersignError } from '../errors/index.js'
 import type { Principal } from '../lifecycle/index.js'
 import { consoleLink, waitingFor } from '../mcp/tool-results.js'
-import { type ActionState, type Authenticator, type Gateway } from '../service/index.js'
+import { type ActionState, type Authenticator, type Gateway, type OutcomeReport } from '../service/index.js'
 import { backend, BodyReader, CANCEL_REQUEST, FrameReader, GSSENC_REQUEST, ProtocolError, PROTOCOL_V3, SSL_REQUEST, startupParameters, type ColumnDescription, type ErrorFields } from './codec.js'
 import { lexingSettingChange, splitStatements } from './statements.js'
+import { runSteps, type Step, type TargetError } from './target.js'
 
 /** What every session of one listener shares. */
 export interface SessionOptions {
@@ -42,6 +42,8 @@ class StatementError extends Error {
     readonly code: string,
     message: string,
     readonly detail?: string,
+    /** The target's own error, when it is one: its other fields go to the client as they came. */
+    readonly target?: TargetError,
   ) {
     super(message)
   }
@@ -83,6 +85,8 @@ export class PgSession {
   readonly #portals = new Map<string, Portal>()
   readonly #abort = new AbortController()
   #release: (() => void) | undefined
+  /** NoticeResponses the target sends while a statement runs, passed on with its result. */
+  #notices: Buffer[] | undefined
 
   constructor(socket: Socket, options: SessionOptions) {
     this.#socket = socket
@@ -226,6 +230,9 @@ export class PgSession {
       types: RAW_TEXT,
     })
     client.on('error', () => this.close())
+    client.on('notice', (notice) => {
+      this.#notices?.push(backend.notice({ ...(notice as TargetError), severity: notice.severity === 'WARNING' ? 'WARNING' : 'NOTICE', code: notice.code ?? '00000', message: notice.message ?? '' }))
+    })
     try {
       await client.connect()
     } catch {
@@ -278,7 +285,7 @@ export class PgSession {
       this.#txStatus = 'E'
       void this.#client?.query(`DO $$ BEGIN RAISE EXCEPTION 'statement refused by Countersign'; END $$`).catch(() => {})
     }
-    this.#send(backend.error({ severity: 'ERROR', code: error.code, message: error.message, detail: error.detail }))
+    this.#send(backend.error({ ...error.target, severity: 'ERROR', code: error.code, message: error.message, detail: error.detail }))
   }
 
   #parse(reader: BodyReader): void {
@@ -364,35 +371,48 @@ export class PgSession {
     const change = lexingSettingChange(sql)
     if (change) throw new StatementError('42501', `${change} is refused by the Countersign wire gateway: statements are analyzed with standard_conforming_strings=on and backslash_quote=off, and the target reads them with the same settings`)
     const action = { kind: 'sql', target: target.name, payload: params ? { sql, params } : { sql } }
+    // A statement the policy allows at once and judged read-only runs at once, in a READ ONLY
+    // transaction (or read-only savepoint), and is recorded with its outcome in one write before
+    // the client sees anything of it; everything else is recorded first.
+    let ranAtOnce: Ran | undefined
+    const runAllowed = (record: ActionRecord): Promise<OutcomeReport> | undefined => {
+      if (!isReadOnly(record) || TRANSACTION_CONTROL.test(sql) || this.#txStatus === 'E') return undefined
+      return this.#runOnTarget(record, sql, params, describe, []).then((ran) => {
+        ranAtOnce = ran
+        return ran.outcome
+      })
+    }
     let state: ActionState
     try {
-      state = (await this.#reissued(action)) ?? (await gateway.submit(agent, action, { channel: 'postgres', signal: this.#abort.signal }))
+      state = await gateway.submit(agent, action, { channel: 'postgres', signal: this.#abort.signal, reuse: (digest) => this.#reissued(digest), runAllowed })
     } catch (error) {
       if (error instanceof CountersignError && error.code !== 'INTERNAL') throw new StatementError('42501', `Countersign refused the statement: ${error.message}`, error.details.map((d) => `${d.path}: ${d.message}`).join('; '))
       throw error
     }
-    state = await this.#hold(state)
+    if (ranAtOnce) return this.#deliver(ranAtOnce)
     const { record } = state
-    const decision = record.decision as { messages?: readonly string[]; explanation?: string }
-    if (record.status === 'denied') {
+    if (record.status === 'failed') throw new StatementError('XX000', `action ${record.id} failed: ${(record.result as { error?: string } | null)?.error ?? 'unknown error'}`)
+    state = await this.#hold(state)
+    const decision = state.record.decision as { messages?: readonly string[]; explanation?: string }
+    const { status, id } = state.record
+    if (status === 'denied') {
       const why = decision.messages?.length ? decision.messages.join('; ') : (decision.explanation ?? 'denied by policy')
-      throw new StatementError('42501', `${why} (action ${record.id})`, decision.explanation)
+      throw new StatementError('42501', `${why} (action ${id})`, decision.explanation)
     }
-    if (record.status === 'pending') throw new StatementError('57014', `pending approval: ${record.id}`, `waiting for ${waitingFor(state)}; re-issue the same statement once it is approved: ${consoleLink(this.#options.publicUrl, record.id)}`)
-    if (record.status !== 'allowed' && record.status !== 'approved') throw new StatementError('42501', `action ${record.id} is ${record.status}; it was not run`)
+    if (status === 'pending') throw new StatementError('57014', `pending approval: ${id}`, `waiting for ${waitingFor(state)}; re-issue the same statement once it is approved: ${consoleLink(this.#options.publicUrl, id)}`)
+    if (status !== 'allowed' && status !== 'approved') throw new StatementError('42501', `action ${id} is ${status}; it was not run`)
     await this.#run(state, sql, params, describe)
   }
 
   /**
    * The reviewed action an identical statement (same digest) of this agent submitted before and
    * that is still pending or approved: re-issuing a statement after its approval runs it, once.
+   * Asked only for statements the policy does not allow at once.
    */
-  async #reissued(action: { kind: string; target: string; payload: Record<string, unknown> }): Promise<ActionState | undefined> {
+  async #reissued(digest: string): Promise<ActionState | undefined> {
     const { gateway, reissueWindowMs } = this.#options
-    const parsed = ActionSchema.safeParse(action)
-    if (!parsed.success) return undefined
     const endedSince = new Date(gateway.now().getTime() - reissueWindowMs)
-    const earlier = await findReissuedAction(gateway.store.db, { agent: this.#agent!.id, digest: actionDigest(parsed.data), endedSince })
+    const earlier = await findReissuedAction(gateway.store.db, { agent: this.#agent!.id, digest, endedSince })
     if (!earlier) return undefined
     const state = await gateway.get(this.#agent!, earlier)
     return state.record.status === 'pending' || state.record.status === 'approved' ? state : undefined
@@ -415,10 +435,9 @@ export class PgSession {
   }
 
   /**
-   * Runs an allowed or approved statement once, on this session's connection: the action is
-   * redeemed (allowed/approved → executing, once), run with the identity settings in its
-   * transaction (a read-only-judged statement in a READ ONLY transaction, or inside the client's
-   * transaction in a read-only savepoint), and its outcome recorded.
+   * Runs an allowed or approved statement recorded before it runs: the action is redeemed
+   * (allowed/approved → executing, once), run, and its outcome recorded before the client gets
+   * its result.
    */
   async #run(state: ActionState, sql: string, params: readonly (string | null)[] | undefined, describe: boolean): Promise<void> {
     const { gateway } = this.#options
@@ -431,59 +450,94 @@ export class PgSession {
       if (error instanceof CountersignError) throw new StatementError('42501', `action ${record.id} cannot run: ${error.message}`)
       throw error
     }
-    const client = this.#client!
-    const facts = (record.impact as { facts?: { read_only?: unknown } | null }).facts
-    const readOnly = facts?.read_only === true
     const approvers = reviews.filter((review) => review.decision === 'approve').map((review) => review.reviewer.replace(/^human:/, ''))
-    // Transaction control runs as written; any other statement outside a transaction gets its own.
+    let ran: Ran
+    try {
+      ran = await this.#runOnTarget(record, sql, params, describe, approvers)
+    } catch (error) {
+      await gateway.reportOutcome(agent, record.id, { status: 'failed', error: error instanceof Error ? error.message : String(error) }, 'postgres').catch(() => {})
+      throw error
+    }
+    await gateway.reportOutcome(agent, record.id, ran.outcome, 'postgres')
+    this.#deliver(ran)
+  }
+
+  /**
+   * Runs a decided statement on this session's connection, in one round trip with its wrapping:
+   * the identity settings in its transaction, a read-only-judged statement in a READ ONLY
+   * transaction (or, inside the client's transaction, a savepoint made read-only and rolled back
+   * to afterwards: a read-only statement has nothing to keep, and a write the analysis missed
+   * fails there too). Transaction control runs as written. The result is held, not sent: the
+   * caller records the outcome first.
+   */
+  async #runOnTarget(record: ActionRecord, sql: string, params: readonly (string | null)[] | undefined, describe: boolean, approvers: readonly string[]): Promise<Ran> {
+    const client = this.#client!
+    const agent = this.#agent!
+    const readOnly = isReadOnly(record)
     const control = TRANSACTION_CONTROL.test(sql)
     const ownTransaction = this.#txStatus === 'I' && !control
-    // Inside the client's own transaction, a read-only-judged statement runs in a savepoint made
-    // read-only and is rolled back to it afterwards (a read-only statement has nothing to keep), so
-    // a write the analysis missed fails there too. A failure leaves the transaction aborted, as
-    // PostgreSQL would.
-    const readOnlySavepoint = readOnly && !ownTransaction && !control && this.#txStatus === 'T'
-    let outcome: { status: 'succeeded' | 'failed'; output: string; error?: string }
-    try {
-      if (ownTransaction) await client.query(readOnly ? 'BEGIN READ ONLY' : 'BEGIN')
-      if (readOnlySavepoint) await client.query('SAVEPOINT countersign_read_only; SET TRANSACTION READ ONLY')
-      if (!control && this.#txStatus !== 'E') {
-        await client.query(
-          `SELECT set_config('countersign.request_id', $1, true), set_config('countersign.agent', $2, true), set_config('countersign.on_behalf_of', $3, true), set_config('countersign.approvers', $4, true)`,
-          [record.id, agent.id, record.onBehalfOf ?? '', approvers.join(',')],
-        )
-      }
-      const result = await client.query({ text: sql, values: params ? [...params] : undefined, rowMode: 'array' } as pg.QueryConfig)
-      if (ownTransaction) await client.query('COMMIT')
-      if (readOnlySavepoint) await client.query('ROLLBACK TO SAVEPOINT countersign_read_only; RELEASE SAVEPOINT countersign_read_only')
-      const tag = commandTag(result)
-      const messages: Buffer[] = []
-      if (describe && result.fields.length > 0) messages.push(backend.rowDescription(result.fields as unknown as ColumnDescription[]))
-      for (const row of result.rows as unknown as (string | null)[][]) messages.push(backend.dataRow(row))
-      messages.push(backend.commandComplete(tag))
-      this.#send(...messages)
-      outcome = { status: 'succeeded', output: `${tag}${result.fields.length > 0 ? ` (${result.rows.length} rows sent to the client)` : ''}` }
-    } catch (error) {
+    const readOnlySavepoint = readOnly && !control && this.#txStatus === 'T'
+    const identity: Step = { text: IDENTITY_SQL, values: [record.id, agent.id, record.onBehalfOf ?? '', approvers.join(',')] }
+    const statement: Step = { text: sql, values: params, describe }
+    const steps: Step[] = control || this.#txStatus === 'E'
+      ? [statement]
+      : ownTransaction
+        ? [{ text: readOnly ? 'BEGIN READ ONLY' : 'BEGIN' }, identity, statement, { text: 'COMMIT' }]
+        : readOnlySavepoint
+          ? [{ text: 'SAVEPOINT countersign_read_only' }, { text: 'SET TRANSACTION READ ONLY' }, identity, statement, { text: 'ROLLBACK TO SAVEPOINT countersign_read_only' }, { text: 'RELEASE SAVEPOINT countersign_read_only' }]
+          : [identity, statement]
+    const at = steps.indexOf(statement)
+    this.#notices = []
+    const { results, error } = await runSteps(client, steps)
+    const notices = this.#notices
+    this.#notices = undefined
+    if (error) {
       if (ownTransaction && this.#txStatus !== 'I') await client.query('ROLLBACK').catch(() => {})
-      const db = error as { code?: string; message?: string }
-      outcome = { status: 'failed', output: '', error: db.message ?? String(error) }
-      await gateway.reportOutcome(agent, record.id, outcome, 'postgres').catch(() => {})
-      throw new StatementError(typeof db.code === 'string' && /^[0-9A-Z]{5}$/.test(db.code) ? db.code : 'XX000', db.message ?? 'the statement failed on the target')
+      const failure = new StatementError(typeof error.code === 'string' && /^[0-9A-Z]{5}$/.test(error.code) ? error.code : 'XX000', error.message ?? 'the statement failed on the target', error.detail, error)
+      return { messages: notices, error: failure, outcome: { status: 'failed', output: '', error: error.message ?? 'failed' } }
     }
-    await gateway.reportOutcome(agent, record.id, outcome, 'postgres')
+    const result = results[at]!
+    const messages: Buffer[] = notices
+    let output: string
+    if (result.copyOut) {
+      messages.push(backend.copyOutResponse(result.copyOut.binary, result.copyOut.columnFormats), ...result.copyOut.chunks.map((chunk) => backend.copyData(chunk)), backend.copyDone())
+      output = `${result.tag ?? 'COPY'} (${result.copyOut.chunks.reduce((n, chunk) => n + chunk.length, 0)} bytes sent to the client)`
+    } else {
+      if (describe && result.fields && result.fields.length > 0) messages.push(backend.rowDescription(result.fields))
+      for (const row of result.rows) messages.push(backend.dataRow(row))
+      output = `${result.tag ?? ''}${result.fields ? ` (${result.rows.length} rows sent to the client)` : ''}`
+    }
+    messages.push(result.empty ? backend.emptyQueryResponse() : backend.commandComplete(result.tag ?? ''))
+    return { messages, error: undefined, outcome: { status: 'succeeded', output } }
   }
+
+  /** Sends a recorded statement's result to the client, or its error. */
+  #deliver(ran: Ran): void {
+    if (ran.error) {
+      this.#send(...ran.messages)
+      throw ran.error
+    }
+    this.#send(...ran.messages)
+  }
+}
+
+/** A statement run on the target, its result held until its outcome is recorded. */
+interface Ran {
+  readonly messages: Buffer[]
+  readonly error: StatementError | undefined
+  readonly outcome: OutcomeReport
+}
+
+/** The identity settings of a statement's transaction (PRODUCT.md §8, "Identity at execution"). */
+const IDENTITY_SQL = `SELECT set_config('countersign.request_id', $1, true), set_config('countersign.agent', $2, true), set_config('countersign.on_behalf_of', $3, true), set_config('countersign.approvers', $4, true)`
+
+/** Whether the analysis judged the action read-only (then it runs where the target refuses writes). */
+function isReadOnly(record: ActionRecord): boolean {
+  return (record.impact as { facts?: { read_only?: unknown } | null }).facts?.read_only === true
 }
 
 /** Statements that open or end a transaction (or a savepoint): run as they are, never wrapped. */
 const TRANSACTION_CONTROL = /^\s*(begin|start\s+transaction|commit|end|rollback|abort|savepoint|release)\b/i
-
-/** The command tag PostgreSQL would send for a result (`SELECT 3`, `INSERT 0 1`, `CREATE`). */
-function commandTag(result: pg.QueryResult): string {
-  const command = result.command ?? ''
-  if (command === 'INSERT') return `INSERT 0 ${result.rowCount ?? 0}`
-  if (['SELECT', 'UPDATE', 'DELETE', 'MERGE', 'MOVE', 'FETCH', 'COPY'].includes(command)) return `${command} ${result.rowCount ?? 0}`
-  return command
-}
 
 /** The number of `$n` parameters a statement uses (the highest n), read roughly from its text. */
 function paramCount(sql: string): number {
