@@ -202,7 +202,6 @@ export class PostgresCatalogReader {
   /** Runs `work` in a READ ONLY transaction that is always rolled back; errors come out with credentials masked. */
   async #readOnly<T>(timeoutMs: number, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const url = resolveSecret(this.#url)
-    const redactor = new Redactor([url])
     let client: pg.PoolClient | undefined
     let clean = false
     try {
@@ -218,7 +217,7 @@ export class PostgresCatalogReader {
       clean = true
       return value
     } catch (error) {
-      throw new Error(`catalog of target ${this.#target.name}: ${redactor.text(error instanceof Error ? error.message : String(error))}`)
+      throw new Error(`catalog of target ${this.#target.name}: ${new Redactor([url]).text(error instanceof Error ? error.message : String(error))}`)
     } finally {
       // A session whose transaction did not end cleanly is not handed to the next reader.
       client?.release(!clean)

@@ -211,7 +211,10 @@ export class Gateway {
     try {
       const sqlCatalog = await catalogs.catalogFor(action.target)
       if (sqlCatalog === undefined) return {}
-      const estimatedRows = await catalogs.estimate(action.target, plannableStatements(sql, sqlCatalog))
+      // EXPLAIN cannot plan a statement whose parameters are not bound: its estimates are unknown (-1) without asking.
+      const params = (action.payload as { params?: unknown }).params
+      const plannable = plannableStatements(sql, sqlCatalog)
+      const estimatedRows = Array.isArray(params) && params.length > 0 ? plannable.map(() => -1) : await catalogs.estimate(action.target, plannable)
       return { sqlCatalog, estimatedRows }
     } catch {
       return {}
