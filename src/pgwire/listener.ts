@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
 import { createSecureContext } from 'node:tls'
@@ -68,7 +69,17 @@ export async function startPgListener(options: PgListenerOptions): Promise<PgLis
       else perAgent.set(agent, left)
     }
   }
-  const sessionOptions = { gateway: wireGateway(gateway), directory: gateway.directory, authenticator, publicUrl: options.publicUrl, holdMs: listen.hold_ms, reissueWindowMs: config.mcp.reissue_window_ms, progressMs: options.progressMs ?? 10_000, tls, logger, admit }
+  // BackendKeyData → session, for CancelRequests (which come on a connection of their own).
+  const keys = new Map<string, PgSession>()
+  let nextPid = randomInt(1000, 1 << 22)
+  const register = (session: PgSession) => {
+    const pid = nextPid++
+    const secret = randomInt(1, 2 ** 31 - 1)
+    keys.set(`${pid}:${secret}`, session)
+    return { pid, secret, release: () => keys.delete(`${pid}:${secret}`) }
+  }
+  const cancel = (pid: number, secret: number) => keys.get(`${pid}:${secret}`)?.cancel()
+  const sessionOptions = { gateway: wireGateway(gateway), directory: gateway.directory, authenticator, publicUrl: options.publicUrl, holdMs: listen.hold_ms, reissueWindowMs: config.mcp.reissue_window_ms, progressMs: options.progressMs ?? 10_000, tls, logger, admit, register, cancel }
   const sessions = new Set<PgSession>()
   const sockets = new Set<Socket>()
   const server: Server = createServer((socket) => {

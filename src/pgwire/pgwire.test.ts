@@ -285,3 +285,89 @@ describe('postgres wire gateway: extended protocol and config', () => {
     assert.equal(configSchema('/x').safeParse({ policy: 'p', server: { postgres: { listen: '127.0.0.1:6432', hold: '11m' } } }).success, false)
   })
 })
+
+/** Sends a CancelRequest with `client`'s BackendKeyData to the gateway, as libpq does, on a connection of its own. */
+function sendCancel(port: number, c: pg.Client): Promise<void> {
+  const { processID, secretKey } = c as unknown as { processID: number; secretKey: number }
+  const packet = Buffer.alloc(16)
+  packet.writeInt32BE(16, 0)
+  packet.writeInt32BE(80_877_102, 4)
+  packet.writeInt32BE(processID, 8)
+  packet.writeInt32BE(secretKey, 12)
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => socket.end(packet))
+    socket.on('error', () => resolve())
+    socket.on('close', () => resolve())
+  })
+}
+
+/** Polls `check` until it holds (each look is a real query; bounded). */
+async function until(check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (await check()) return
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+  throw new Error('condition never held')
+}
+
+describe('postgres wire gateway: cancel and COPY', () => {
+  it('a CancelRequest with the BackendKeyData the gateway gave cancels pg_sleep running on the target (57014); the session goes on', async () => {
+    const c = client()
+    await c.connect()
+    try {
+      // pg_sleep is not read-only (it holds a connection): held, approved, then it runs.
+      c.once('notice', (notice) => {
+        const id = /request (\S+)\)/.exec(notice.message ?? '')?.[1]
+        void gw.call('POST', `/v1/actions/${id}/reviews`, { as: 'alice', body: { decision: 'approve' } })
+      })
+      const running = c.query('SELECT pg_sleep(60) AS slept')
+      const settled = running.then(() => 'finished', (error: { code?: string }) => error.code)
+      await until(async () => (await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE '%pg_sleep(60)%' AND state = 'active' AND pid <> pg_backend_pid()`)).rows[0].n === 1)
+      await sendCancel(listener.address.port, c)
+      assert.equal(await settled, '57014')
+      assert.deepEqual((await c.query('SELECT 1 AS one')).rows, [{ one: 1 }])
+    } finally {
+      await c.end()
+    }
+    const action = (await gw.store.listActions({ limit: 5 })).find((record) => record.actionJson.includes('pg_sleep(60)'))!
+    assert.equal(action.status, 'failed')
+  })
+
+  it('a CancelRequest stops a statement held for approval (57014); its request stays open; a wrong key cancels nothing', async () => {
+    const c = client()
+    await c.connect()
+    try {
+      let id: string | undefined
+      const held = new Promise<void>((resolve) =>
+        c.on('notice', (notice) => {
+          id ??= /request (\S+)\)/.exec(notice.message ?? '')?.[1]
+          resolve()
+        }),
+      )
+      const running = c.query(`UPDATE accounts SET name = 'cancelled' WHERE id = 2`).then(() => 'finished', (error: { code?: string }) => error.code)
+      await held
+      const other = client()
+      await other.connect()
+      await sendCancel(listener.address.port, other)
+      await other.end()
+      await sendCancel(listener.address.port, c)
+      assert.equal(await running, '57014')
+      assert.equal((await gw.gateway.get({ type: 'human', email: 'carol@example.com', groups: [], roles: [], admin: true } as never, id!)).record.status, 'pending')
+      assert.equal((await db.query('SELECT name FROM accounts WHERE id = 2')).rows[0].name, 'grace')
+    } finally {
+      await c.end()
+    }
+  })
+
+  it('COPY … TO STDOUT streams CopyOutResponse/CopyData/CopyDone: psql prints what it prints directly', async () => {
+    const sql = 'COPY (SELECT id, name, balance FROM accounts WHERE id <= 2 ORDER BY id) TO STDOUT WITH (FORMAT csv, HEADER)'
+    const through = await psql(listener.address.port, sql)
+    const direct = await run('/usr/bin/psql', ['-X', urlOf(database), '-c', sql])
+    assert.equal(through.code, 0, through.stderr)
+    assert.equal(through.stdout, direct.stdout)
+    assert.match(through.stdout, /^id,name,balance\n1,ada/)
+    const action = (await gw.store.listActions({ limit: 5 })).find((record) => record.actionJson.includes('TO STDOUT'))!
+    assert.equal(action.status, 'succeeded')
+    assert.equal((action.impact as { facts: { read_only: boolean } }).facts.read_only, true)
+  })
+})

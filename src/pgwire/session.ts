@@ -1,4 +1,4 @@
-import { randomInt, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import type { Socket } from 'node:net'
 import { TLSSocket, type SecureContext } from 'node:tls'
 import pg from 'pg'
@@ -12,7 +12,7 @@ import { consoleLink, waitingFor } from '../mcp/tool-results.js'
 import { type ActionState, type Authenticator, type Gateway, type OutcomeReport } from '../service/index.js'
 import { backend, BodyReader, CANCEL_REQUEST, FrameReader, GSSENC_REQUEST, ProtocolError, PROTOCOL_V3, SSL_REQUEST, startupParameters, type ColumnDescription, type ErrorFields } from './codec.js'
 import { lexingSettingChange, splitStatements } from './statements.js'
-import { runSteps, type Step, type TargetError } from './target.js'
+import { cancelOnTarget, runSteps, type PipelineResult, type Step, type TargetError } from './target.js'
 
 /** What every session of one listener shares. */
 export interface SessionOptions {
@@ -31,6 +31,10 @@ export interface SessionOptions {
   readonly tls?: SecureContext | undefined
   /** Takes one of the agent's session slots; returns its release, or `undefined` when the agent has none left. */
   readonly admit: (agent: string) => (() => void) | undefined
+  /** Gives a session its BackendKeyData, under which a CancelRequest finds it; `release` forgets it. */
+  readonly register: (session: PgSession) => { readonly pid: number; readonly secret: number; readonly release: () => void }
+  /** A CancelRequest: cancels what the session with this key runs now, if there is one. */
+  readonly cancel: (pid: number, secret: number) => void
   readonly logger?: Logger | undefined
 }
 
@@ -87,6 +91,10 @@ export class PgSession {
   #release: (() => void) | undefined
   /** NoticeResponses the target sends while a statement runs, passed on with its result. */
   #notices: Buffer[] | undefined
+  /** Cancels the statement in hand (a CancelRequest with this session's key). */
+  #cancel: AbortController | undefined
+  #onTarget = false
+  #key: { readonly release: () => void } | undefined
 
   constructor(socket: Socket, options: SessionOptions) {
     this.#socket = socket
@@ -106,8 +114,18 @@ export class PgSession {
     this.#phase = 'closed'
     this.#abort.abort()
     this.#release?.()
+    this.#key?.release()
     this.#socket.destroy()
     void this.#client?.end().catch(() => {})
+  }
+
+  /**
+   * A CancelRequest for this session: a held statement stops holding (57014, as PostgreSQL's
+   * cancel; its request stays open for review), a statement running on the target is cancelled there.
+   */
+  cancel(): void {
+    this.#cancel?.abort()
+    if (this.#onTarget && this.#client) cancelOnTarget(this.#client)
   }
 
   #received(chunk: Buffer): void {
@@ -196,7 +214,12 @@ export class PgSession {
       this.#socket.write('N')
       return
     }
-    if (code === CANCEL_REQUEST) throw new ProtocolError('cancel requests are not supported by the Countersign wire gateway')
+    if (code === CANCEL_REQUEST) {
+      // As PostgreSQL: no answer; the connection is closed.
+      if (body.length >= 12) this.#options.cancel(body.readInt32BE(4), body.readInt32BE(8))
+      this.#socket.end()
+      return this.close()
+    }
     if (code !== PROTOCOL_V3) throw new ProtocolError(`unsupported frontend protocol ${code >> 16}.${code & 0xffff}: the gateway speaks 3.0`)
     this.#parameters = startupParameters(body)
     const database = this.#parameters.get('database') ?? this.#parameters.get('user') ?? ''
@@ -247,6 +270,8 @@ export class PgSession {
       `SELECT current_setting('server_version') AS server_version, current_setting('TimeZone') AS timezone, current_setting('DateStyle') AS datestyle, current_setting('IntervalStyle') AS intervalstyle`,
     )
     const row = settings.rows[0]!
+    const key = this.#options.register(this)
+    this.#key = key
     this.#phase = 'ready'
     this.#send(
       backend.authenticationOk(),
@@ -261,7 +286,7 @@ export class PgSession {
       backend.parameterStatus('is_superuser', 'off'),
       backend.parameterStatus('session_authorization', principal.id),
       backend.parameterStatus('application_name', this.#parameters.get('application_name') ?? ''),
-      backend.backendKeyData(process.pid, randomInt(1, 2 ** 31 - 1)),
+      backend.backendKeyData(key.pid, key.secret),
       backend.readyForQuery('I'),
     )
   }
@@ -371,6 +396,7 @@ export class PgSession {
     const change = lexingSettingChange(sql)
     if (change) throw new StatementError('42501', `${change} is refused by the Countersign wire gateway: statements are analyzed with standard_conforming_strings=on and backslash_quote=off, and the target reads them with the same settings`)
     const action = { kind: 'sql', target: target.name, payload: params ? { sql, params } : { sql } }
+    this.#cancel = new AbortController()
     // A statement the policy allows at once and judged read-only runs at once, in a READ ONLY
     // transaction (or read-only savepoint), and is recorded with its outcome in one write before
     // the client sees anything of it; everything else is recorded first.
@@ -429,7 +455,9 @@ export class PgSession {
       this.#send(backend.notice({ severity: 'NOTICE', code: '00000', message: `Countersign: statement held for approval by ${waitingFor(state)} (request ${id}): ${consoleLink(publicUrl, id)}` }))
       const left = until - performance.now()
       if (left <= 0 || this.#abort.signal.aborted) return state
-      state = await gateway.waitForChange(this.#agent!, id, 'pending', Math.min(left, progressMs), this.#abort.signal)
+      const cancelled = this.#cancel?.signal
+      state = await gateway.waitForChange(this.#agent!, id, 'pending', Math.min(left, progressMs), cancelled ? AbortSignal.any([this.#abort.signal, cancelled]) : this.#abort.signal)
+      if (cancelled?.aborted) throw new StatementError('57014', `canceling statement due to user request (request ${id} stays open for review)`)
       if (state.record.status !== 'pending') return state
     }
   }
@@ -488,7 +516,14 @@ export class PgSession {
           : [identity, statement]
     const at = steps.indexOf(statement)
     this.#notices = []
-    const { results, error } = await runSteps(client, steps)
+    this.#onTarget = true
+    let ran: PipelineResult
+    try {
+      ran = await runSteps(client, steps)
+    } finally {
+      this.#onTarget = false
+    }
+    const { results, error } = ran
     const notices = this.#notices
     this.#notices = undefined
     if (error) {

@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events'
-import type { Socket } from 'node:net'
+import { connect, type Socket } from 'node:net'
 import type pg from 'pg'
 import { DatabaseError, serialize } from 'pg-protocol'
 import type { ColumnDescription } from './codec.js'
@@ -177,4 +177,16 @@ class Pipeline {
     this.#connection?.removeListener('copyInResponse', this.#copyIn)
     this.#resolve(result)
   }
+}
+
+/**
+ * Cancels what the target runs on `client`'s connection now: a CancelRequest with the key the
+ * target gave it, on a connection of its own (the target answers by closing it).
+ */
+export function cancelOnTarget(client: pg.Client): void {
+  const { processID, secretKey, host, port } = client as unknown as { processID: number | null; secretKey: number | null; host: string; port: number }
+  if (processID === null || secretKey === null) return
+  const socket = host.startsWith('/') ? connect(`${host}/.s.PGSQL.${port}`) : connect(port, host)
+  socket.on('error', () => {})
+  socket.end(serialize.cancel(processID, secretKey))
 }
