@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -369,5 +369,31 @@ describe('postgres wire gateway: cancel and COPY', () => {
     const action = (await gw.store.listActions({ limit: 5 })).find((record) => record.actionJson.includes('TO STDOUT'))!
     assert.equal(action.status, 'succeeded')
     assert.equal((action.impact as { facts: { read_only: boolean } }).facts.read_only, true)
+  })
+})
+
+describe('postgres wire gateway: COPY FROM STDIN', () => {
+  it('is a write decided before any data flows: held, approved, then the data goes to the target with the identity settings', async () => {
+    const child = spawn('/usr/bin/psql', ['-X', `host=127.0.0.1 port=${listener.address.port} dbname=app-db user=deploy-bot sslmode=disable`, '-c', 'COPY accounts (id, name, balance) FROM STDIN'], { env: { ...process.env, PGPASSWORD: gw.tokens.deployBot } })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
+    child.stdin.end('40\tcopied-1\t1.00\n41\tcopied-2\t2.00\n')
+    let id: string | undefined
+    await until(async () => {
+      id = (await gw.store.listActions({ limit: 5, status: ['pending'] })).find((record) => record.actionJson.includes('FROM STDIN'))?.id
+      return id !== undefined
+    })
+    // Held: nothing was copied yet, whatever psql has sent.
+    assert.equal((await db.query('SELECT count(*)::int AS n FROM accounts WHERE id >= 40')).rows[0].n, 0)
+    assert.equal((await gw.call('POST', `/v1/actions/${id}/reviews`, { as: 'alice', body: { decision: 'approve' } })).status, 200)
+    assert.equal(await exited, 0, stderr)
+    assert.match(stdout, /COPY 2/)
+    assert.deepEqual((await db.query('SELECT name FROM accounts WHERE id >= 40 ORDER BY id')).rows, [{ name: 'copied-1' }, { name: 'copied-2' }])
+    const log = (await db.query(`SELECT DISTINCT request_id, approvers FROM identity_log WHERE request_id = $1`, [id])).rows
+    assert.deepEqual(log, [{ request_id: id, approvers: 'alice@example.com' }])
+    assert.equal((await gw.gateway.get({ type: 'human', email: 'carol@example.com', groups: [], roles: [], admin: true } as never, id!)).record.status, 'succeeded')
   })
 })

@@ -12,7 +12,7 @@ import { consoleLink, waitingFor } from '../mcp/tool-results.js'
 import { type ActionState, type Authenticator, type Gateway, type OutcomeReport } from '../service/index.js'
 import { backend, BodyReader, CANCEL_REQUEST, FrameReader, GSSENC_REQUEST, ProtocolError, PROTOCOL_V3, SSL_REQUEST, startupParameters, type ColumnDescription, type ErrorFields } from './codec.js'
 import { lexingSettingChange, splitStatements } from './statements.js'
-import { cancelOnTarget, runSteps, type PipelineResult, type Step, type TargetError } from './target.js'
+import { cancelOnTarget, runCopyIn, runSteps, type CopyIn, type PipelineResult, type Step, type TargetError } from './target.js'
 
 /** What every session of one listener shares. */
 export interface SessionOptions {
@@ -95,6 +95,8 @@ export class PgSession {
   #cancel: AbortController | undefined
   #onTarget = false
   #key: { readonly release: () => void } | undefined
+  /** While a COPY FROM STDIN runs: where the client's CopyData/CopyDone/CopyFail go. */
+  #copyIn: CopyIn | undefined
 
   constructor(socket: Socket, options: SessionOptions) {
     this.#socket = socket
@@ -134,6 +136,8 @@ export class PgSession {
       this.#reader.push(chunk)
       for (let message = this.#reader.next(); message; message = this.#reader.next()) {
         const { type, body } = message
+        // Copy-in data goes to the target as it comes (the statement that started it is still in hand).
+        if (this.#copyIn && this.#copyInMessage(this.#copyIn, type, body)) continue
         // Messages are handled one after another, in order, however long a statement is held.
         this.#work = this.#work.then(() => this.#handle(type, body)).catch((error: unknown) => this.#fatal(error))
         // What follows a startup packet is read once it is handled: after an SSLRequest it may be
@@ -146,6 +150,21 @@ export class PgSession {
     } catch (error) {
       this.#fatal(error)
     }
+  }
+
+  /** A message received in copy-in mode; `false` when it is not part of the copy (which then fails, as in PostgreSQL). */
+  #copyInMessage(copy: CopyIn, type: string, body: Buffer): boolean {
+    if (type === 'd') copy.data(body)
+    else if (type === 'c') copy.done()
+    else if (type === 'f') copy.fail(new BodyReader(body).cstring())
+    else if (type === 'H' || type === 'S') return true
+    else {
+      copy.fail(`unexpected message type ${JSON.stringify(type)} during COPY from stdin`)
+      this.#copyIn = undefined
+      return false
+    }
+    if (type !== 'd') this.#copyIn = undefined
+    return true
   }
 
   #fatal(error: unknown): void {
@@ -519,7 +538,20 @@ export class PgSession {
     this.#onTarget = true
     let ran: PipelineResult
     try {
-      ran = await runSteps(client, steps)
+      if (isCopyIn(record, sql)) {
+        // COPY … FROM STDIN: the wrapping before it, the copy itself (the client's data flows to the
+        // target as it comes), then the wrapping after it, each in its own round trip.
+        const before = await runSteps(client, steps.slice(0, at))
+        ran = before.error ? before : await runCopyIn(client, sql, (copy) => this.#startCopyIn(copy))
+        this.#copyIn = undefined
+        if (!ran.error && at < steps.length - 1) {
+          const after = await runSteps(client, steps.slice(at + 1))
+          ran = { results: [...ran.results, ...after.results], error: after.error }
+        }
+        ran = { results: [...steps.slice(0, at).map(() => ran.results[0]!), ...ran.results], error: ran.error }
+      } else {
+        ran = await runSteps(client, steps)
+      }
     } finally {
       this.#onTarget = false
     }
@@ -546,6 +578,12 @@ export class PgSession {
     return { messages, error: undefined, outcome: { status: 'succeeded', output } }
   }
 
+  /** The target is in COPY FROM STDIN: the client is told to send its data, which goes straight through. */
+  #startCopyIn(copy: CopyIn): void {
+    this.#copyIn = copy
+    this.#send(backend.copyInResponse(copy.binary, copy.columnFormats))
+  }
+
   /** Sends a recorded statement's result to the client, or its error. */
   #deliver(ran: Ran): void {
     if (ran.error) {
@@ -565,6 +603,12 @@ interface Ran {
 
 /** The identity settings of a statement's transaction (PRODUCT.md §8, "Identity at execution"). */
 const IDENTITY_SQL = `SELECT set_config('countersign.request_id', $1, true), set_config('countersign.agent', $2, true), set_config('countersign.on_behalf_of', $3, true), set_config('countersign.approvers', $4, true)`
+
+/** `COPY … FROM STDIN`, parsed as one statement (it runs with the simple query protocol). */
+function isCopyIn(record: ActionRecord, sql: string): boolean {
+  const facts = (record.impact as { facts?: { count?: unknown; parse_error?: unknown } | null }).facts
+  return facts?.count === 1 && facts.parse_error === '' && /^\s*copy\b[\s\S]*\bfrom\s+stdin\b/i.test(sql)
+}
 
 /** Whether the analysis judged the action read-only (then it runs where the target refuses writes). */
 function isReadOnly(record: ActionRecord): boolean {

@@ -67,9 +67,20 @@ interface Connection extends EventEmitter {
  * @example
  * const { results, error } = await runSteps(client, [{ text: 'BEGIN READ ONLY' }, { text: 'SELECT $1::int', values: ['1'], describe: true }, { text: 'COMMIT' }])
  */
-export function runSteps(client: pg.Client, steps: readonly Step[], onCopyIn?: (copy: CopyIn) => void): Promise<PipelineResult> {
+export function runSteps(client: pg.Client, steps: readonly Step[]): Promise<PipelineResult> {
   return new Promise<PipelineResult>((resolve) => {
-    void client.query(new Pipeline(steps, resolve, onCopyIn) as unknown as pg.QueryConfig)
+    void client.query(new Pipeline(steps, resolve, undefined, false) as unknown as pg.QueryConfig)
+  })
+}
+
+/**
+ * Runs one statement with the simple query protocol: for `COPY … FROM STDIN`, whose data the
+ * client sends while it runs (in the extended protocol the steps after it would already be on the
+ * wire, and the target would take them for an end of the copy). The text must be ONE statement.
+ */
+export function runCopyIn(client: pg.Client, text: string, onCopyIn: (copy: CopyIn) => void): Promise<PipelineResult> {
+  return new Promise<PipelineResult>((resolve) => {
+    void client.query(new Pipeline([{ text }], resolve, onCopyIn, true) as unknown as pg.QueryConfig)
   })
 }
 
@@ -90,7 +101,10 @@ class Pipeline {
     this.#copyInResponse = message
   }
 
-  constructor(steps: readonly Step[], resolve: (result: PipelineResult) => void, onCopyIn: ((copy: CopyIn) => void) | undefined) {
+  readonly #simple: boolean
+
+  constructor(steps: readonly Step[], resolve: (result: PipelineResult) => void, onCopyIn: ((copy: CopyIn) => void) | undefined, simple: boolean) {
+    this.#simple = simple
     this.#steps = steps
     this.#resolve = resolve
     this.#onCopyIn = onCopyIn
@@ -106,6 +120,10 @@ class Pipeline {
     // Before the client's own listeners: the formats are read here, the client only signals.
     connection.prependListener('copyOutResponse', this.#copyOut)
     connection.prependListener('copyInResponse', this.#copyIn)
+    if (this.#simple) {
+      connection.stream.write(serialize.query(this.#steps[0]!.text))
+      return
+    }
     const buffers: Buffer[] = []
     for (const step of this.#steps) {
       buffers.push(serialize.parse({ text: step.text }), serialize.bind({ values: step.values ? [...step.values] : [] }))
@@ -151,7 +169,6 @@ class Pipeline {
       binary: response.binary,
       columnFormats: response.columnTypes,
       data: (chunk) => send(serialize.copyData(chunk)),
-      // After CopyDone/CopyFail in the extended protocol, the Sync sent with the steps ends it.
       done: () => send(serialize.copyDone()),
       fail: (message) => send(serialize.copyFail(message)),
     })
