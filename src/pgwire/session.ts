@@ -12,7 +12,7 @@ import { consoleLink, waitingFor } from '../mcp/tool-results.js'
 import { type ActionState, type Authenticator, type Gateway, type OutcomeReport } from '../service/index.js'
 import { backend, BodyReader, CANCEL_REQUEST, FrameReader, GSSENC_REQUEST, ProtocolError, PROTOCOL_V3, SSL_REQUEST, startupParameters, type ColumnDescription, type ErrorFields } from './codec.js'
 import { lexingSettingChange, splitStatements } from './statements.js'
-import { cancelOnTarget, runCopyIn, runSteps, type CopyIn, type PipelineResult, type Step, type TargetError } from './target.js'
+import { cancelOnTarget, describeOnTarget, runCopyIn, runSteps, type Description, type CopyIn, type PipelineResult, type Step, type TargetError } from './target.js'
 
 /** What every session of one listener shares. */
 export interface SessionOptions {
@@ -55,12 +55,17 @@ class StatementError extends Error {
 
 interface Prepared {
   readonly sql: string
-  readonly paramCount: number
+  /** The parameter types the client declared (0 = unspecified). */
+  readonly types: readonly number[]
+  /** What the target said of it when it was first described (it is parsed there, never run for it). */
+  description?: Description
 }
 
 interface Portal {
-  readonly sql: string
+  readonly prepared: Prepared
   readonly params: readonly (string | null)[] | undefined
+  /** Rows not yet sent (an Execute with a row limit was answered with PortalSuspended), and what ends them. */
+  rest?: { readonly rows: Buffer[]; readonly tail: Buffer[] }
 }
 
 // Every value as the exact text the target sent: what the client gets is what the server wrote.
@@ -97,6 +102,8 @@ export class PgSession {
   #key: { readonly release: () => void } | undefined
   /** While a COPY FROM STDIN runs: where the client's CopyData/CopyDone/CopyFail go. */
   #copyIn: CopyIn | undefined
+  /** A portal described by the client whose description goes with its Execute (see #describe). */
+  #describeOwed: string | undefined
 
   constructor(socket: Socket, options: SessionOptions) {
     this.#socket = socket
@@ -190,6 +197,13 @@ export class PgSession {
       return this.#password(new BodyReader(body).cstring())
     }
     if (this.#skipToSync && type !== 'S' && type !== 'X') return
+    // A Describe of a portal not followed by its Execute is answered on its own, before what follows.
+    if (this.#describeOwed !== undefined && type !== 'E') {
+      const prepared = this.#portals.get(this.#describeOwed)?.prepared
+      this.#describeOwed = undefined
+      if (prepared) await this.#describeNow('P', prepared)
+      if (this.#skipToSync && type !== 'S' && type !== 'X') return
+    }
     switch (type) {
       case 'Q':
         return this.#simpleQuery(new BodyReader(body).cstring())
@@ -335,13 +349,12 @@ export class PgSession {
   #parse(reader: BodyReader): void {
     const name = reader.cstring()
     const sql = reader.cstring()
-    const declared = reader.int16()
-    for (let i = 0; i < declared; i++) reader.int32()
+    const types = Array.from({ length: reader.int16() }, () => reader.int32())
     // As PostgreSQL: one statement per prepared statement. (Otherwise a text starting with BEGIN
     // or COMMIT would run unwrapped, and its other statements outside any READ ONLY transaction.)
     if (splitStatements(sql).length > 1) return this.#extendedFailed(new StatementError('42601', 'cannot insert multiple commands into a prepared statement'))
     if (name !== '' && this.#prepared.has(name)) return this.#extendedFailed(new StatementError('42P05', `prepared statement "${name}" already exists`))
-    this.#prepared.set(name, { sql, paramCount: paramCount(sql) })
+    this.#prepared.set(name, { sql, types })
     this.#send(backend.parseComplete())
   }
 
@@ -362,35 +375,72 @@ export class PgSession {
     if (formats.some((format) => format !== 0) || resultFormats.some((format) => format !== 0)) {
       return this.#extendedFailed(new StatementError('0A000', 'the Countersign wire gateway takes and returns text format only'))
     }
-    this.#portals.set(portal, { sql: prepared.sql, params: count > 0 ? params : undefined })
+    this.#portals.set(portal, { prepared, params: count > 0 ? params : undefined })
     this.#send(backend.bindComplete())
   }
 
-  #describe(reader: BodyReader): void {
+  /**
+   * Describe: the target parses the statement and describes it (parameter types, row description),
+   * nothing is run for it: drivers that describe before they bind (postgres.js, JDBC…) get the
+   * target's own answer. A portal is described as its statement (results are text).
+   */
+  async #describe(reader: BodyReader): Promise<void> {
     const kind = reader.byte()
     const name = reader.cstring()
-    if (kind === 'S') {
-      const prepared = this.#prepared.get(name)
-      if (!prepared) return this.#extendedFailed(new StatementError('26000', `prepared statement "${name}" does not exist`))
-      // Parameters are taken as text (type unknown); the row description comes with Execute's rows.
-      this.#send(backend.parameterDescription(Array.from({ length: prepared.paramCount }, () => 0)), backend.noData())
+    const prepared = kind === 'S' ? this.#prepared.get(name) : this.#portals.get(name)?.prepared
+    if (!prepared) return this.#extendedFailed(kind === 'S' ? new StatementError('26000', `prepared statement "${name}" does not exist`) : new StatementError('34000', `portal "${name}" does not exist`))
+    // Describe portal, then Execute of it (what drivers send together): the description comes
+    // from the run, in the same round trip to the target, just before the rows: the same bytes.
+    if (kind === 'P' && !prepared.description) {
+      this.#describeOwed = name
       return
     }
-    if (!this.#portals.has(name)) return this.#extendedFailed(new StatementError('34000', `portal "${name}" does not exist`))
-    // A portal's RowDescription is sent by Execute, just before its rows: the statement is only
-    // decided (and run) then, and the client reads the same messages in the same order.
+    await this.#describeNow(kind, prepared)
   }
 
+  async #describeNow(kind: string, prepared: Prepared): Promise<void> {
+    if (!prepared.description) {
+      const described = await describeOnTarget(this.#client!, { text: prepared.sql, types: prepared.types })
+      if (!('params' in described)) return this.#extendedFailed(targetFailure(described))
+      prepared.description = described
+    }
+    const { params, fields } = prepared.description
+    const rows = fields && fields.length > 0 ? backend.rowDescription(fields) : backend.noData()
+    if (kind === 'S') this.#send(backend.parameterDescription(params), rows)
+    else this.#send(rows)
+  }
+
+  /**
+   * Execute: the portal's statement is decided and run whole the first time; with a row limit,
+   * its rows go out that many at a time (PortalSuspended between), as the client asks.
+   */
   async #execute(reader: BodyReader): Promise<void> {
     const name = reader.cstring()
-    reader.int32()
+    const maxRows = reader.int32()
     const portal = this.#portals.get(name)
     if (!portal) return this.#extendedFailed(new StatementError('34000', `portal "${name}" does not exist`))
+    if (portal.rest) return this.#sendRows(portal, portal.rest.rows, portal.rest.tail, maxRows)
+    const owed = this.#describeOwed
+    this.#describeOwed = undefined
+    const describe = owed === name ? 'portal' : false
+    const other = owed !== undefined && owed !== name ? this.#portals.get(owed)?.prepared : undefined
+    if (other) await this.#describeNow('P', other)
     try {
-      await this.#statement(portal.sql, portal.params, true)
+      await this.#statement(portal.prepared.sql, portal.params, describe, { portal, maxRows }, portal.prepared.types)
     } catch (error) {
       this.#extendedFailed(error)
     }
+  }
+
+  /** Sends up to `maxRows` rows of a portal (all when 0); what is left waits for the next Execute. */
+  #sendRows(portal: Portal | undefined, rows: Buffer[], tail: Buffer[], maxRows: number): void {
+    if (portal && maxRows > 0 && rows.length > maxRows) {
+      portal.rest = { rows: rows.slice(maxRows), tail }
+      this.#send(...rows.slice(0, maxRows), backend.portalSuspended())
+      return
+    }
+    if (portal) portal.rest = undefined
+    this.#send(...rows, ...tail)
   }
 
   #closeObject(reader: BodyReader): void {
@@ -408,7 +458,7 @@ export class PgSession {
   }
 
   /** Submits one statement as an action, holds it while it is reviewed, and runs it when it may run. */
-  async #statement(sql: string, params: readonly (string | null)[] | undefined, describe: boolean): Promise<void> {
+  async #statement(sql: string, params: readonly (string | null)[] | undefined, describe: Describe, into?: { portal: Portal; maxRows: number }, types?: readonly number[]): Promise<void> {
     const { gateway } = this.#options
     const agent = this.#agent!
     const target = this.#target!
@@ -422,7 +472,7 @@ export class PgSession {
     let ranAtOnce: Ran | undefined
     const runAllowed = (record: ActionRecord): Promise<OutcomeReport> | undefined => {
       if (!isReadOnly(record) || TRANSACTION_CONTROL.test(sql) || this.#txStatus === 'E') return undefined
-      return this.#runOnTarget(record, sql, params, describe, []).then((ran) => {
+      return this.#runOnTarget(record, sql, params, describe, [], types).then((ran) => {
         ranAtOnce = ran
         return ran.outcome
       })
@@ -434,7 +484,7 @@ export class PgSession {
       if (error instanceof CountersignError && error.code !== 'INTERNAL') throw new StatementError('42501', `Countersign refused the statement: ${error.message}`, error.details.map((d) => `${d.path}: ${d.message}`).join('; '))
       throw error
     }
-    if (ranAtOnce) return this.#deliver(ranAtOnce)
+    if (ranAtOnce) return this.#deliver(ranAtOnce, into)
     const { record } = state
     if (record.status === 'failed') throw new StatementError('XX000', `action ${record.id} failed: ${(record.result as { error?: string } | null)?.error ?? 'unknown error'}`)
     state = await this.#hold(state)
@@ -446,7 +496,7 @@ export class PgSession {
     }
     if (status === 'pending') throw new StatementError('57014', `pending approval: ${id}`, `waiting for ${waitingFor(state)}; re-issue the same statement once it is approved: ${consoleLink(this.#options.publicUrl, id)}`)
     if (status !== 'allowed' && status !== 'approved') throw new StatementError('42501', `action ${id} is ${status}; it was not run`)
-    await this.#run(state, sql, params, describe)
+    await this.#run(state, sql, params, describe, into, types)
   }
 
   /**
@@ -486,7 +536,7 @@ export class PgSession {
    * (allowed/approved → executing, once), run, and its outcome recorded before the client gets
    * its result.
    */
-  async #run(state: ActionState, sql: string, params: readonly (string | null)[] | undefined, describe: boolean): Promise<void> {
+  async #run(state: ActionState, sql: string, params: readonly (string | null)[] | undefined, describe: Describe, into: { portal: Portal; maxRows: number } | undefined, types: readonly number[] | undefined): Promise<void> {
     const { gateway } = this.#options
     const agent = this.#agent!
     const { record, reviews } = state
@@ -500,13 +550,13 @@ export class PgSession {
     const approvers = reviews.filter((review) => review.decision === 'approve').map((review) => review.reviewer.replace(/^human:/, ''))
     let ran: Ran
     try {
-      ran = await this.#runOnTarget(record, sql, params, describe, approvers)
+      ran = await this.#runOnTarget(record, sql, params, describe, approvers, types)
     } catch (error) {
       await gateway.reportOutcome(agent, record.id, { status: 'failed', error: error instanceof Error ? error.message : String(error) }, 'postgres').catch(() => {})
       throw error
     }
     await gateway.reportOutcome(agent, record.id, ran.outcome, 'postgres')
-    this.#deliver(ran)
+    this.#deliver(ran, into)
   }
 
   /**
@@ -517,7 +567,7 @@ export class PgSession {
    * fails there too). Transaction control runs as written. The result is held, not sent: the
    * caller records the outcome first.
    */
-  async #runOnTarget(record: ActionRecord, sql: string, params: readonly (string | null)[] | undefined, describe: boolean, approvers: readonly string[]): Promise<Ran> {
+  async #runOnTarget(record: ActionRecord, sql: string, params: readonly (string | null)[] | undefined, describe: Describe, approvers: readonly string[], types?: readonly number[]): Promise<Ran> {
     const client = this.#client!
     const agent = this.#agent!
     const readOnly = isReadOnly(record)
@@ -525,7 +575,7 @@ export class PgSession {
     const ownTransaction = this.#txStatus === 'I' && !control
     const readOnlySavepoint = readOnly && !control && this.#txStatus === 'T'
     const identity: Step = { text: IDENTITY_SQL, values: [record.id, agent.id, record.onBehalfOf ?? '', approvers.join(',')] }
-    const statement: Step = { text: sql, values: params, describe }
+    const statement: Step = { text: sql, values: params, describe: describe !== false, types }
     const steps: Step[] = control || this.#txStatus === 'E'
       ? [statement]
       : ownTransaction
@@ -560,22 +610,23 @@ export class PgSession {
     this.#notices = undefined
     if (error) {
       if (ownTransaction && this.#txStatus !== 'I') await client.query('ROLLBACK').catch(() => {})
-      const failure = new StatementError(typeof error.code === 'string' && /^[0-9A-Z]{5}$/.test(error.code) ? error.code : 'XX000', error.message ?? 'the statement failed on the target', error.detail, error)
-      return { messages: notices, error: failure, outcome: { status: 'failed', output: '', error: error.message ?? 'failed' } }
+      return { head: notices, rows: [], tail: [], error: targetFailure(error), outcome: { status: 'failed', output: '', error: error.message ?? 'failed' } }
     }
     const result = results[at]!
-    const messages: Buffer[] = notices
+    const head: Buffer[] = notices
+    const rows: Buffer[] = []
     let output: string
     if (result.copyOut) {
-      messages.push(backend.copyOutResponse(result.copyOut.binary, result.copyOut.columnFormats), ...result.copyOut.chunks.map((chunk) => backend.copyData(chunk)), backend.copyDone())
+      head.push(backend.copyOutResponse(result.copyOut.binary, result.copyOut.columnFormats), ...result.copyOut.chunks.map((chunk) => backend.copyData(chunk)), backend.copyDone())
       output = `${result.tag ?? 'COPY'} (${result.copyOut.chunks.reduce((n, chunk) => n + chunk.length, 0)} bytes sent to the client)`
     } else {
-      if (describe && result.fields && result.fields.length > 0) messages.push(backend.rowDescription(result.fields))
-      for (const row of result.rows) messages.push(backend.dataRow(row))
-      output = `${result.tag ?? ''}${result.fields ? ` (${result.rows.length} rows sent to the client)` : ''}`
+      if (describe !== false && result.fields && result.fields.length > 0) head.push(backend.rowDescription(result.fields))
+      else if (describe === 'portal') head.push(backend.noData())
+      for (const row of result.rows) rows.push(backend.dataRow(row))
+      output = `${result.tag ?? ''}${result.fields || result.rows.length > 0 ? ` (${result.rows.length} rows sent to the client)` : ''}`
     }
-    messages.push(result.empty ? backend.emptyQueryResponse() : backend.commandComplete(result.tag ?? ''))
-    return { messages, error: undefined, outcome: { status: 'succeeded', output } }
+    const tail = [result.empty ? backend.emptyQueryResponse() : backend.commandComplete(result.tag ?? '')]
+    return { head, rows, tail, error: undefined, outcome: { status: 'succeeded', output } }
   }
 
   /** The target is in COPY FROM STDIN: the client is told to send its data, which goes straight through. */
@@ -584,19 +635,28 @@ export class PgSession {
     this.#send(backend.copyInResponse(copy.binary, copy.columnFormats))
   }
 
-  /** Sends a recorded statement's result to the client, or its error. */
-  #deliver(ran: Ran): void {
-    if (ran.error) {
-      this.#send(...ran.messages)
-      throw ran.error
-    }
-    this.#send(...ran.messages)
+  /** Sends a recorded statement's result to the client (a portal's rows as its Execute's limit says), or its error. */
+  #deliver(ran: Ran, into?: { portal: Portal; maxRows: number }): void {
+    this.#send(...ran.head)
+    if (ran.error) throw ran.error
+    this.#sendRows(into?.portal, ran.rows, ran.tail, into?.maxRows ?? 0)
   }
 }
 
+/**
+ * Whether a statement's result starts with its description: `true` in the simple protocol
+ * (RowDescription when it returns rows), `'portal'` for a Describe of a portal answered with its
+ * Execute (RowDescription or NoData), `false` when the client did not ask.
+ */
+type Describe = boolean | 'portal'
+
 /** A statement run on the target, its result held until its outcome is recorded. */
 interface Ran {
-  readonly messages: Buffer[]
+  /** Notices, RowDescription or the whole COPY out: sent first. */
+  readonly head: Buffer[]
+  readonly rows: Buffer[]
+  /** CommandComplete (or EmptyQueryResponse). */
+  readonly tail: Buffer[]
   readonly error: StatementError | undefined
   readonly outcome: OutcomeReport
 }
@@ -610,6 +670,11 @@ function isCopyIn(record: ActionRecord, sql: string): boolean {
   return facts?.count === 1 && facts.parse_error === '' && /^\s*copy\b[\s\S]*\bfrom\s+stdin\b/i.test(sql)
 }
 
+/** The target's error as the client's: its SQLSTATE and every field it came with. */
+function targetFailure(error: TargetError): StatementError {
+  return new StatementError(typeof error.code === 'string' && /^[0-9A-Z]{5}$/.test(error.code) ? error.code : 'XX000', error.message ?? 'the statement failed on the target', error.detail, error)
+}
+
 /** Whether the analysis judged the action read-only (then it runs where the target refuses writes). */
 function isReadOnly(record: ActionRecord): boolean {
   return (record.impact as { facts?: { read_only?: unknown } | null }).facts?.read_only === true
@@ -617,13 +682,6 @@ function isReadOnly(record: ActionRecord): boolean {
 
 /** Statements that open or end a transaction (or a savepoint): run as they are, never wrapped. */
 const TRANSACTION_CONTROL = /^\s*(begin|start\s+transaction|commit|end|rollback|abort|savepoint|release)\b/i
-
-/** The number of `$n` parameters a statement uses (the highest n), read roughly from its text. */
-function paramCount(sql: string): number {
-  let highest = 0
-  for (const match of sql.matchAll(/\$(\d+)/g)) highest = Math.max(highest, Number(match[1]))
-  return Math.min(highest, 65_535)
-}
 
 function isLoopback(address: string | undefined): boolean {
   return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1' || (address?.startsWith('127.') ?? false)

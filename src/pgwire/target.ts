@@ -8,6 +8,8 @@ import type { ColumnDescription } from './codec.js'
 export interface Step {
   readonly text: string
   readonly values?: readonly (string | null)[] | undefined
+  /** Parameter types the client declared in its Parse (0: let the target infer). */
+  readonly types?: readonly number[] | undefined
   /** Send Describe (portal): the step's RowDescription is wanted (the client's statement; not the wrapping ones). */
   readonly describe?: boolean
 }
@@ -69,7 +71,7 @@ interface Connection extends EventEmitter {
  */
 export function runSteps(client: pg.Client, steps: readonly Step[]): Promise<PipelineResult> {
   return new Promise<PipelineResult>((resolve) => {
-    void client.query(new Pipeline(steps, resolve, undefined, false) as unknown as pg.QueryConfig)
+    void client.query(new Pipeline(steps, resolve, undefined, 'steps') as unknown as pg.QueryConfig)
   })
 }
 
@@ -80,15 +82,32 @@ export function runSteps(client: pg.Client, steps: readonly Step[]): Promise<Pip
  */
 export function runCopyIn(client: pg.Client, text: string, onCopyIn: (copy: CopyIn) => void): Promise<PipelineResult> {
   return new Promise<PipelineResult>((resolve) => {
-    void client.query(new Pipeline([{ text }], resolve, onCopyIn, true) as unknown as pg.QueryConfig)
+    void client.query(new Pipeline([{ text }], resolve, onCopyIn, 'simple') as unknown as pg.QueryConfig)
   })
+}
+
+/** What the target says of a statement it parsed (Parse + Describe statement, nothing run). */
+export interface Description {
+  readonly params: readonly number[]
+  readonly fields: readonly ColumnDescription[] | undefined
+}
+
+/**
+ * Has the target parse and describe a statement without running it (as a driver's Describe
+ * does): its parameter types and its row description, or the target's error (a bad statement).
+ */
+export async function describeOnTarget(client: pg.Client, step: Step): Promise<Description | TargetError> {
+  const ran = await new Promise<PipelineResult & { params?: number[] }>((resolve) => {
+    void client.query(new Pipeline([step], resolve, undefined, 'describe') as unknown as pg.QueryConfig)
+  })
+  return ran.error ?? { params: ran.params ?? [], fields: ran.results[0]?.fields }
 }
 
 const newResult = (): StepResult => ({ fields: undefined, rows: [], tag: undefined, empty: false, copyOut: undefined })
 
 class Pipeline {
   readonly #steps: readonly Step[]
-  readonly #resolve: (result: PipelineResult) => void
+  readonly #resolve: (result: PipelineResult & { params?: number[] }) => void
   readonly #onCopyIn: ((copy: CopyIn) => void) | undefined
   readonly #results: StepResult[] = [newResult()]
   #connection: Connection | undefined
@@ -101,10 +120,14 @@ class Pipeline {
     this.#copyInResponse = message
   }
 
-  readonly #simple: boolean
+  readonly #mode: 'steps' | 'simple' | 'describe'
+  #params: number[] | undefined
+  readonly #parameterDescription = (message: { dataTypeIDs: number[] }) => {
+    this.#params = message.dataTypeIDs
+  }
 
-  constructor(steps: readonly Step[], resolve: (result: PipelineResult) => void, onCopyIn: ((copy: CopyIn) => void) | undefined, simple: boolean) {
-    this.#simple = simple
+  constructor(steps: readonly Step[], resolve: (result: PipelineResult & { params?: number[] }) => void, onCopyIn: ((copy: CopyIn) => void) | undefined, mode: 'steps' | 'simple' | 'describe') {
+    this.#mode = mode
     this.#steps = steps
     this.#resolve = resolve
     this.#onCopyIn = onCopyIn
@@ -120,13 +143,19 @@ class Pipeline {
     // Before the client's own listeners: the formats are read here, the client only signals.
     connection.prependListener('copyOutResponse', this.#copyOut)
     connection.prependListener('copyInResponse', this.#copyIn)
-    if (this.#simple) {
+    if (this.#mode === 'simple') {
       connection.stream.write(serialize.query(this.#steps[0]!.text))
+      return
+    }
+    if (this.#mode === 'describe') {
+      const step = this.#steps[0]!
+      connection.prependListener('parameterDescription', this.#parameterDescription)
+      connection.stream.write(Buffer.concat([serialize.parse({ text: step.text, types: [...(step.types ?? [])] }), serialize.describe({ type: 'S' }), serialize.sync()]))
       return
     }
     const buffers: Buffer[] = []
     for (const step of this.#steps) {
-      buffers.push(serialize.parse({ text: step.text }), serialize.bind({ values: step.values ? [...step.values] : [] }))
+      buffers.push(serialize.parse({ text: step.text, types: [...(step.types ?? [])] }), serialize.bind({ values: step.values ? [...step.values] : [] }))
       if (step.describe) buffers.push(serialize.describe({ type: 'P' }))
       buffers.push(serialize.execute({ rows: 0 }))
     }
@@ -184,15 +213,17 @@ class Pipeline {
   }
 
   handleReadyForQuery(): void {
-    this.#finish({ results: this.#results.slice(0, -1), error: undefined })
+    // Describe answers a row description but no CommandComplete: its one result is the current one.
+    this.#finish({ results: this.#mode === 'describe' ? this.#results : this.#results.slice(0, -1), error: undefined })
   }
 
   #finish(result: PipelineResult): void {
     if (this.#settled) return
     this.#settled = true
+    this.#connection?.removeListener('parameterDescription', this.#parameterDescription)
     this.#connection?.removeListener('copyOutResponse', this.#copyOut)
     this.#connection?.removeListener('copyInResponse', this.#copyIn)
-    this.#resolve(result)
+    this.#resolve({ ...result, ...(this.#params && { params: this.#params }) })
   }
 }
 
