@@ -130,4 +130,17 @@ describe('postgres wire gateway with postgres.js', () => {
       await sql.end()
     }
   })
+
+  it('a cursor reads through Execute row limits (PortalSuspended between batches); the statement is one action', async () => {
+    const sql = sqlClient()
+    const batches: number[][] = []
+    try {
+      for await (const rows of sql`SELECT g AS n FROM generate_series(1, 5) g ORDER BY g`.cursor(2)) batches.push(rows.map((row) => row['n'] as number))
+    } finally {
+      await sql.end()
+    }
+    assert.deepEqual(batches, [[1, 2], [3, 4], [5]])
+    const actions = (await gw.store.listActions({ limit: 10 })).filter((record) => record.actionJson.includes('generate_series(1, 5)'))
+    assert.equal(actions.length, 1)
+  })
 })
