@@ -397,3 +397,105 @@ describe('postgres wire gateway: COPY FROM STDIN', () => {
     assert.equal((await gw.gateway.get({ type: 'human', email: 'carol@example.com', groups: [], roles: [], admin: true } as never, id!)).record.status, 'succeeded')
   })
 })
+
+describe('postgres wire gateway: limits and bad input', () => {
+  let limited: PgListener
+  let idle: PgListener
+  before(async () => {
+    limited = await startPgListener({ config: gw.config, listen: { host: '127.0.0.1', port: 0, hold_ms: 60_000 }, gateway: gw.gateway, publicUrl: 'https://countersign.test', limits: { sessionsPerAgent: 2, heldPerAgent: 1, statementBytes: 1000 } })
+    idle = await startPgListener({ config: gw.config, listen: { host: '127.0.0.1', port: 0, hold_ms: 60_000 }, gateway: gw.gateway, publicUrl: 'https://countersign.test', limits: { idleMs: 300 } })
+  })
+  after(async () => {
+    await limited?.close()
+    await idle?.close()
+  })
+
+  it('a statement over the size limit is refused (54000); the session goes on', async () => {
+    const c = client(limited.address.port)
+    await c.connect()
+    try {
+      await assert.rejects(c.query(`SELECT '${'x'.repeat(2000)}' AS long`), (error: { code?: string }) => error.code === '54000')
+      assert.deepEqual((await c.query('SELECT 1 AS one')).rows, [{ one: 1 }])
+    } finally {
+      await c.end()
+    }
+  })
+
+  it('sessions per agent and statements held per agent are limited', async () => {
+    const a = client(limited.address.port)
+    const b = client(limited.address.port)
+    await a.connect()
+    await b.connect()
+    try {
+      await assert.rejects(client(limited.address.port).connect(), (error: { code?: string }) => error.code === '53300')
+      const held = new Promise<void>((resolve) => a.once('notice', () => resolve()))
+      const first = a.query(`UPDATE accounts SET name = 'held' WHERE id = 2`).then(() => 'finished', (error: { code?: string }) => error.code)
+      await held
+      // The agent's one hold slot is taken: the next statement needing review is not held.
+      const notices: string[] = []
+      b.on('notice', (notice) => notices.push(notice.message ?? ''))
+      await assert.rejects(b.query(`UPDATE accounts SET name = 'second' WHERE id = 2`), (error: { code?: string; message?: string }) => error.code === '57014' && /pending approval/.test(error.message ?? ''))
+      assert.match(notices[0]!, /not held: this agent has too many statements held/)
+      await sendCancel(limited.address.port, a)
+      assert.equal(await first, '57014')
+    } finally {
+      await a.end()
+      await b.end()
+    }
+  })
+
+  it('an idle session is closed with 57P05', async () => {
+    const c = client(idle.address.port)
+    const ended = new Promise<string | undefined>((resolve) => c.once('error', (error: { code?: string }) => resolve(error.code)))
+    await c.connect()
+    assert.equal(await ended, '57P05')
+    await c.end().catch(() => {})
+  })
+
+  it('malformed messages after authentication: an ErrorResponse, then the connection closes or goes on; never a crash', async () => {
+    const message = (type: string, body: Buffer): Buffer => {
+      const head = Buffer.alloc(5)
+      head.write(type, 0, 'latin1')
+      head.writeInt32BE(body.length + 4, 1)
+      return Buffer.concat([head, body])
+    }
+    const params = Buffer.from('user\0deploy-bot\0database\0app-db\0\0', 'utf8')
+    const startup = Buffer.concat([Buffer.alloc(4), Buffer.from([0, 3, 0, 0]), params])
+    startup.writeInt32BE(startup.length, 0)
+    const login = Buffer.concat([startup, message('p', Buffer.from(`${gw.tokens.deployBot}\0`))])
+    const int16 = (n: number) => Buffer.from([(n >> 8) & 0xff, n & 0xff])
+    const inputs = [
+      message('B', Buffer.concat([Buffer.from('\0\0'), int16(0), int16(-1 & 0xffff)])),
+      message('B', Buffer.concat([Buffer.from('\0\0'), int16(0), int16(1), Buffer.from([0x7f, 0xff, 0xff, 0xff])])),
+      message('P', Buffer.from('stmt\0SELECT 1')),
+      message('E', Buffer.from([0])),
+      message('D', Buffer.from('Z')),
+      message('q', Buffer.from('?')),
+      message('d', Buffer.from('copy data outside a copy')),
+      message('C', Buffer.alloc(0)),
+      message('Q', Buffer.from('SELECT 1')),
+      message('Q', Buffer.from('\0')),
+      Buffer.concat([message('P', Buffer.from('\0SELECT $1\0\0\0')), message('B', Buffer.from('\0\0\0\0\0\0\0\0')), message('E', Buffer.from('\0\0\0\0\0')), message('S', Buffer.alloc(0))]),
+    ]
+    for (let i = 0; i < 20; i++) inputs.push(message(String.fromCharCode(0x41 + (i % 26)), randomBytes(1 + ((i * 53) % 90))))
+    for (const input of inputs) {
+      const received = await new Promise<Buffer>((resolve) => {
+        const socket = connect(listener.address.port, '127.0.0.1')
+        const chunks: Buffer[] = []
+        socket.on('data', (chunk) => chunks.push(chunk))
+        socket.on('error', () => {})
+        socket.on('close', () => resolve(Buffer.concat(chunks)))
+        socket.write(Buffer.concat([login, input]), () => setTimeout(() => socket.end(), 50))
+      })
+      // Every backend message is well framed; the first is the password request.
+      const types: string[] = []
+      for (let at = 0; at < received.length; ) {
+        types.push(String.fromCharCode(received[at]!))
+        at += 1 + received.readInt32BE(at + 1)
+      }
+      assert.equal(types[0], 'R', input.toString('hex'))
+    }
+    const after = await psql(listener.address.port, 'SELECT 42 AS answer')
+    assert.match(after.stdout, /42/)
+  })
+})

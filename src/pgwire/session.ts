@@ -31,6 +31,12 @@ export interface SessionOptions {
   readonly tls?: SecureContext | undefined
   /** Takes one of the agent's session slots; returns its release, or `undefined` when the agent has none left. */
   readonly admit: (agent: string) => (() => void) | undefined
+  /** Takes one of the agent's held-statement slots, as `admit`. */
+  readonly hold: (agent: string) => (() => void) | undefined
+  /** Closes a session whose client sent nothing this long. */
+  readonly idleMs: number
+  /** Longest statement text accepted. */
+  readonly statementBytes: number
   /** Gives a session its BackendKeyData, under which a CancelRequest finds it; `release` forgets it. */
   readonly register: (session: PgSession) => { readonly pid: number; readonly secret: number; readonly release: () => void }
   /** A CancelRequest: cancels what the session with this key runs now, if there is one. */
@@ -109,6 +115,7 @@ export class PgSession {
     this.#socket = socket
     this.#options = options
     this.#attach(socket)
+    this.#awake()
   }
 
   #attach(socket: Socket): void {
@@ -122,6 +129,7 @@ export class PgSession {
     if (this.#phase === 'closed') return
     this.#phase = 'closed'
     this.#abort.abort()
+    clearTimeout(this.#idle)
     this.#release?.()
     this.#key?.release()
     this.#socket.destroy()
@@ -137,8 +145,25 @@ export class PgSession {
     if (this.#onTarget && this.#client) cancelOnTarget(this.#client)
   }
 
+  #idle: NodeJS.Timeout | undefined
+  #busy = false
+
+  /** (Re)starts the idle timer: no message from the client for `idleMs`, and the session ends. */
+  #awake(): void {
+    clearTimeout(this.#idle)
+    this.#idle = setTimeout(() => {
+      // A statement in hand (held, or running on the target) is not idleness.
+      if (this.#busy) return this.#awake()
+      this.#send(backend.error({ severity: 'FATAL', code: '57P05', message: `terminating connection due to idle-session timeout (${Math.round(this.#options.idleMs / 1000)} s without a message)` }))
+      this.#socket.end()
+      this.close()
+    }, this.#options.idleMs)
+    this.#idle.unref()
+  }
+
   #received(chunk: Buffer): void {
     if (this.#phase === 'closed') return
+    if (chunk.length > 0) this.#awake()
     try {
       this.#reader.push(chunk)
       for (let message = this.#reader.next(); message; message = this.#reader.next()) {
@@ -146,7 +171,15 @@ export class PgSession {
         // Copy-in data goes to the target as it comes (the statement that started it is still in hand).
         if (this.#copyIn && this.#copyInMessage(this.#copyIn, type, body)) continue
         // Messages are handled one after another, in order, however long a statement is held.
-        this.#work = this.#work.then(() => this.#handle(type, body)).catch((error: unknown) => this.#fatal(error))
+        this.#work = this.#work
+          .then(() => {
+            this.#busy = true
+            return this.#handle(type, body)
+          })
+          .catch((error: unknown) => this.#fatal(error))
+          .finally(() => {
+            this.#busy = false
+          })
         // What follows a startup packet is read once it is handled: after an SSLRequest it may be
         // another startup packet, or (with TLS) bytes of the encrypted stream, not of this one.
         if (type === '') {
@@ -462,6 +495,7 @@ export class PgSession {
     const { gateway } = this.#options
     const agent = this.#agent!
     const target = this.#target!
+    if (Buffer.byteLength(sql, 'utf8') > this.#options.statementBytes) throw new StatementError('54000', `statement too long: the Countersign wire gateway takes statements of at most ${this.#options.statementBytes} bytes`)
     const change = lexingSettingChange(sql)
     if (change) throw new StatementError('42501', `${change} is refused by the Countersign wire gateway: statements are analyzed with standard_conforming_strings=on and backslash_quote=off, and the target reads them with the same settings`)
     const action = { kind: 'sql', target: target.name, payload: params ? { sql, params } : { sql } }
@@ -518,6 +552,22 @@ export class PgSession {
     const { gateway, holdMs, progressMs, publicUrl } = this.#options
     let state = first
     if (state.record.status !== 'pending') return state
+    const slot = this.#options.hold(this.#agent!.id)
+    if (!slot) {
+      const { id } = state.record
+      this.#send(backend.notice({ severity: 'NOTICE', code: '00000', message: `Countersign: statement needs approval by ${waitingFor(state)} (request ${id}), not held: this agent has too many statements held already: ${consoleLink(publicUrl, id)}` }))
+      return state
+    }
+    try {
+      return await this.#holding(state)
+    } finally {
+      slot()
+    }
+  }
+
+  async #holding(first: ActionState): Promise<ActionState> {
+    const { gateway, holdMs, progressMs, publicUrl } = this.#options
+    let state = first
     const until = performance.now() + holdMs
     for (;;) {
       const { id } = state.record
