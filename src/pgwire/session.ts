@@ -290,7 +290,10 @@ export class PgSession {
     this.#parameters = startupParameters(body)
     const database = this.#parameters.get('database') ?? this.#parameters.get('user') ?? ''
     const target = this.#options.directory.target(database)
-    if (!target || target.connector?.type !== 'postgres') throw new StatementError('3D000', `database "${database}" is not a Countersign target with a postgres connector`)
+    if (!target || target.connector?.type !== 'postgres') {
+      const why = target?.connector?.type === 'pglite' ? `: target ${target.name} is an embedded PGlite database (one session, in the gateway's process); give it a postgres connector to reach it with a PostgreSQL client` : ''
+      throw new StatementError('3D000', `database "${database}" is not a Countersign target with a postgres connector${why}`)
+    }
     // The password is a bearer token: never in clear over the network.
     if (!this.#encrypted && !isLoopback(this.#socket.remoteAddress)) throw new StatementError('28000', 'a cleartext password is refused off loopback without TLS: configure server.postgres.tls and connect with sslmode=require')
     this.#target = target
