@@ -74,6 +74,22 @@ export async function run(): Promise<void> {
     'point SELECT ($1)': () => ['SELECT id, name FROM items WHERE id = $1', [1 + Math.floor(Math.random() * 10_000)]],
   }
   try {
+    // The decision alone (analysis with the target's catalog, policy), as POST /v1/decide makes it: the part of the target's "+ the decision".
+    const agent = { type: 'agent', id: 'deploy-bot', owner: 'carol@example.com', labels: {} } as never
+    const decisions: Record<string, number> = {}
+    for (const [label, query] of Object.entries(queries)) {
+      const times: number[] = []
+      const until = performance.now() + Math.min(SECONDS, 2) * 1000
+      while (performance.now() < until) {
+        const [sql, values] = query()
+        const t0 = performance.now()
+        await gw.gateway.dryRun(agent, { kind: 'sql', target: 'bench-db', payload: values ? { sql, params: values.map(String) } : { sql } })
+        times.push(performance.now() - t0)
+      }
+      times.sort((a, b) => a - b)
+      decisions[label] = times[Math.floor(times.length / 2)]!
+      console.log(`${label.padEnd(18)} decision alone (dryRun) p50 ${decisions[label]!.toFixed(2)} ms`)
+    }
     for (const connections of [1, 16]) {
       const direct = Array.from({ length: connections }, () => new pg.Client({ connectionString: url.href }))
       const through = Array.from({ length: connections }, () => new pg.Client({ host: '127.0.0.1', port: listener.address.port, database: 'bench-db', user: 'deploy-bot', password: gw.tokens.deployBot }))
@@ -84,7 +100,7 @@ export async function run(): Promise<void> {
         console.log(
           `${label.padEnd(18)} ${String(connections).padStart(2)} conn  direct p50 ${a.p50.toFixed(2)} ms p99 ${a.p99.toFixed(2)} ms ${Math.round(a.rps)}/s` +
             `  | gateway p50 ${b.p50.toFixed(2)} ms p99 ${b.p99.toFixed(2)} ms ${Math.round(b.rps)}/s` +
-            `  | p50 ×${(b.p50 / a.p50).toFixed(1)}, throughput ${((100 * b.rps) / a.rps).toFixed(0)}% of direct`,
+            `  | p50 ×${(b.p50 / a.p50).toFixed(1)} (target ≤ ${(1.5 * a.p50 + decisions[label]!).toFixed(2)} ms), throughput ${((100 * b.rps) / a.rps).toFixed(0)}% of direct`,
         )
       }
       await Promise.all([...direct, ...through].map((client) => client.end()))
