@@ -165,6 +165,7 @@ export const backend = {
   copyInResponse: (binary: boolean, columnFormats: readonly number[]): Buffer => copyResponse(0x47, binary, columnFormats),
   copyData: (chunk: Buffer): Buffer => new Writer().add(chunk).flush(0x64),
   copyDone: (): Buffer => new Writer().flush(0x63),
+  notification: (pid: number, channel: string, payload: string): Buffer => new Writer().addInt32(pid).addCString(channel).addCString(payload).flush(0x41),
   parameterDescription: (oids: readonly number[]): Buffer => {
     const writer = new Writer().addInt16(oids.length)
     for (const oid of oids) writer.addInt32(oid)

@@ -499,3 +499,22 @@ describe('postgres wire gateway: limits and bad input', () => {
     assert.match(after.stdout, /42/)
   })
 })
+
+describe('postgres wire gateway: LISTEN', () => {
+  it('LISTEN is a statement like any other; once it ran, the target notifications reach the client', async () => {
+    const c = client()
+    await c.connect()
+    try {
+      c.on('notice', (notice) => {
+        const id = /request (\S+)\)/.exec(notice.message ?? '')?.[1]
+        if (id) void gw.call('POST', `/v1/actions/${id}/reviews`, { as: 'alice', body: { decision: 'approve' } })
+      })
+      const received = new Promise<{ channel: string; payload?: string }>((resolve) => c.once('notification', resolve))
+      await c.query('LISTEN countersign_test')
+      await db.query(`NOTIFY countersign_test, 'hello'`)
+      assert.deepEqual(await received.then(({ channel, payload }) => ({ channel, payload })), { channel: 'countersign_test', payload: 'hello' })
+    } finally {
+      await c.end()
+    }
+  })
+})

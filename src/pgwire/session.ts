@@ -322,6 +322,8 @@ export class PgSession {
       types: RAW_TEXT,
     })
     client.on('error', () => this.close())
+    // LISTEN: the target's notifications go to the client as they come (asynchronous messages, allowed at any time).
+    client.on('notification', (message) => this.#send(backend.notification(message.processId, message.channel, message.payload ?? '')))
     client.on('notice', (notice) => {
       this.#notices?.push(backend.notice({ ...(notice as TargetError), severity: notice.severity === 'WARNING' ? 'WARNING' : 'NOTICE', code: notice.code ?? '00000', message: notice.message ?? '' }))
     })
