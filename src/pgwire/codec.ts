@@ -1,4 +1,7 @@
 import { Writer } from 'pg-protocol/dist/buffer-writer.js'
+import type { ColumnDescription } from '../connectors/pg-pipeline.js'
+
+export type { ColumnDescription }
 
 /** Largest frontend message accepted (statement text plus parameters); larger ones end the session. */
 export const MAX_MESSAGE_BYTES = 1024 * 1024 + 65_536
@@ -135,15 +138,6 @@ export interface ErrorFields {
   readonly constraint?: string | undefined
 }
 
-/** A field of RowDescription, as the target described it. */
-export interface ColumnDescription {
-  readonly name: string
-  readonly tableID: number
-  readonly columnID: number
-  readonly dataTypeID: number
-  readonly dataTypeSize: number
-  readonly dataTypeModifier: number
-}
 
 /** Backend messages, serialized with pg-protocol's Writer (which writes the type byte and length). */
 export const backend = {

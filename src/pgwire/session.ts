@@ -12,7 +12,7 @@ import { consoleLink, waitingFor } from '../mcp/tool-results.js'
 import { type ActionState, type Authenticator, type Gateway, type OutcomeReport } from '../service/index.js'
 import { backend, BodyReader, CANCEL_REQUEST, FrameReader, GSSENC_REQUEST, ProtocolError, PROTOCOL_V3, SSL_REQUEST, startupParameters, type ColumnDescription, type ErrorFields } from './codec.js'
 import { lexingSettingChange, splitStatements } from './statements.js'
-import { cancelOnTarget, describeOnTarget, runCopyIn, runSteps, type Description, type CopyIn, type PipelineResult, type Step, type TargetError } from './target.js'
+import { cancelOnTarget, describeOnTarget, runCopyIn, runSteps, type Description, type CopyIn, type PipelineResult, type Step, type TargetError } from '../connectors/pg-pipeline.js'
 
 /** What every session of one listener shares. */
 export interface SessionOptions {

@@ -2,7 +2,16 @@ import type { EventEmitter } from 'node:events'
 import { connect, type Socket } from 'node:net'
 import type pg from 'pg'
 import { DatabaseError, serialize } from 'pg-protocol'
-import type { ColumnDescription } from './codec.js'
+
+/** A field of RowDescription, as the target described it. */
+export interface ColumnDescription {
+  readonly name: string
+  readonly tableID: number
+  readonly columnID: number
+  readonly dataTypeID: number
+  readonly dataTypeSize: number
+  readonly dataTypeModifier: number
+}
 
 /** One statement of a pipeline: its text, its parameters (text format), whether its rows are described. */
 export interface Step {
