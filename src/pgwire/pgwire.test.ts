@@ -80,6 +80,12 @@ describe('postgres wire gateway', () => {
     const action = actions.find((record) => record.actionJson.includes('SELECT id, name, balance'))!
     assert.equal(action.status, 'succeeded')
     assert.equal(action.brokered, false)
+    // Allowed at once and read-only: recorded once, finished, in one write (before psql got a row).
+    const events = (await gw.store.actionEvents(action.id)).map((stored) => {
+      const event = (typeof stored.event === 'string' ? JSON.parse(stored.event) : stored.event) as { type: string; channel: string }
+      return `${event.type}/${event.channel}`
+    })
+    assert.deepEqual(events, ['action.submitted/postgres', 'action.allowed/postgres', 'action.succeeded/postgres'])
   })
 
   it('several statements in one message are each an action', async () => {
