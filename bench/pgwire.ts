@@ -5,9 +5,13 @@
  * and audited before it runs. The clients run in this process, next to the gateway (in-process
  * store: the embedded one), so the ratios are an upper bound of the gateway's cost.
  *
+ * Then `pgbench -S` both ways, when pgbench is installed.
+ *
  *   npm run bench -- pgwire        BENCH_SECONDS=5 by default per cell
  */
+import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { promisify } from 'node:util'
 import { performance } from 'node:perf_hooks'
 import pg from 'pg'
 import { testSecret } from '../src/connectors/test-support.js'
@@ -52,6 +56,38 @@ async function measure(clients: readonly pg.Client[], query: () => [string, unkn
   latencies.sort((a, b) => a - b)
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN
   return { p50: at(0.5), p99: at(0.99), rps: latencies.length / elapsed }
+}
+
+/**
+ * `pgbench -S` (select-only, simple protocol, a new literal each time) direct and through the
+ * gateway, with pgbench as its own process: the gateway's process runs only the gateway and its
+ * store here. Skipped when pgbench is not installed.
+ */
+async function pgbenchBothWays(directUrl: string, port: number, token: string, catalogChanged: () => Promise<void>): Promise<void> {
+  const run = promisify(execFile)
+  try {
+    await run('pgbench', ['--version'])
+  } catch {
+    console.log('pgbench -S: skipped (pgbench not installed)')
+    return
+  }
+  await run('pgbench', ['-i', '-s', '1', '-q', directUrl])
+  // New tables: the analysis knows them once the catalog is read again (unknown relations are not read-only).
+  await catalogChanged()
+  const seconds = String(Math.max(2, Math.min(SECONDS, 10)))
+  for (const clients of ['1', '16']) {
+    const figures: string[] = []
+    for (const [how, target, env] of [
+      ['direct', directUrl, {}],
+      ['gateway', `host=127.0.0.1 port=${port} dbname=bench-db user=deploy-bot sslmode=disable`, { PGPASSWORD: token }],
+    ] as const) {
+      const { stdout } = await run('pgbench', ['-n', '-S', '-T', seconds, '-c', clients, '-j', clients === '1' ? '1' : '2', target], { env: { ...process.env, ...env } })
+      const tps = /tps = ([\d.]+)/.exec(stdout)?.[1] ?? '?'
+      const latency = /latency average = ([\d.]+) ms/.exec(stdout)?.[1] ?? '?'
+      figures.push(`${how} ${Math.round(Number(tps))} tps, latency avg ${latency} ms`)
+    }
+    console.log(`pgbench -S         ${clients.padStart(2)} conn  ${figures.join('  | ')}`)
+  }
 }
 
 /** Runs the comparison and prints one line per query and connection count. */
@@ -105,6 +141,7 @@ export async function run(): Promise<void> {
       }
       await Promise.all([...direct, ...through].map((client) => client.end()))
     }
+    await pgbenchBothWays(url.href, listener.address.port, gw.tokens.deployBot, async () => void (await gw.gateway.sqlCatalogs?.refresh('bench-db')))
   } finally {
     await listener.close()
     await gw.close()
