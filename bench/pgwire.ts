@@ -5,9 +5,13 @@
  * and audited before it runs. The clients run in this process, next to the gateway (in-process
  * store: the embedded one), so the ratios are an upper bound of the gateway's cost.
  *
+ * Then `pgbench -S` both ways, when pgbench is installed.
+ *
  *   npm run bench -- pgwire        BENCH_SECONDS=5 by default per cell
  */
+import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { promisify } from 'node:util'
 import { performance } from 'node:perf_hooks'
 import pg from 'pg'
 import { testSecret } from '../src/connectors/test-support.js'
@@ -54,6 +58,38 @@ async function measure(clients: readonly pg.Client[], query: () => [string, unkn
   return { p50: at(0.5), p99: at(0.99), rps: latencies.length / elapsed }
 }
 
+/**
+ * `pgbench -S` (select-only, simple protocol, a new literal each time) direct and through the
+ * gateway, with pgbench as its own process: the gateway's process runs only the gateway and its
+ * store here. Skipped when pgbench is not installed.
+ */
+async function pgbenchBothWays(directUrl: string, port: number, token: string, catalogChanged: () => Promise<void>): Promise<void> {
+  const run = promisify(execFile)
+  try {
+    await run('pgbench', ['--version'])
+  } catch {
+    console.log('pgbench -S: skipped (pgbench not installed)')
+    return
+  }
+  await run('pgbench', ['-i', '-s', '1', '-q', directUrl])
+  // New tables: the analysis knows them once the catalog is read again (unknown relations are not read-only).
+  await catalogChanged()
+  const seconds = String(Math.max(2, Math.min(SECONDS, 10)))
+  for (const clients of ['1', '16']) {
+    const figures: string[] = []
+    for (const [how, target, env] of [
+      ['direct', directUrl, {}],
+      ['gateway', `host=127.0.0.1 port=${port} dbname=bench-db user=deploy-bot sslmode=disable`, { PGPASSWORD: token }],
+    ] as const) {
+      const { stdout } = await run('pgbench', ['-n', '-S', '-T', seconds, '-c', clients, '-j', clients === '1' ? '1' : '2', target], { env: { ...process.env, ...env } })
+      const tps = /tps = ([\d.]+)/.exec(stdout)?.[1] ?? '?'
+      const latency = /latency average = ([\d.]+) ms/.exec(stdout)?.[1] ?? '?'
+      figures.push(`${how} ${Math.round(Number(tps))} tps, latency avg ${latency} ms`)
+    }
+    console.log(`pgbench -S         ${clients.padStart(2)} conn  ${figures.join('  | ')}`)
+  }
+}
+
 /** Runs the comparison and prints one line per query and connection count. */
 export async function run(): Promise<void> {
   const database = `cs_bench_pgwire_${randomBytes(4).toString('hex')}`
@@ -74,6 +110,22 @@ export async function run(): Promise<void> {
     'point SELECT ($1)': () => ['SELECT id, name FROM items WHERE id = $1', [1 + Math.floor(Math.random() * 10_000)]],
   }
   try {
+    // The decision alone (analysis with the target's catalog, policy), as POST /v1/decide makes it: the part of the target's "+ the decision".
+    const agent = { type: 'agent', id: 'deploy-bot', owner: 'carol@example.com', labels: {} } as never
+    const decisions: Record<string, number> = {}
+    for (const [label, query] of Object.entries(queries)) {
+      const times: number[] = []
+      const until = performance.now() + Math.min(SECONDS, 2) * 1000
+      while (performance.now() < until) {
+        const [sql, values] = query()
+        const t0 = performance.now()
+        await gw.gateway.dryRun(agent, { kind: 'sql', target: 'bench-db', payload: values ? { sql, params: values.map(String) } : { sql } })
+        times.push(performance.now() - t0)
+      }
+      times.sort((a, b) => a - b)
+      decisions[label] = times[Math.floor(times.length / 2)]!
+      console.log(`${label.padEnd(18)} decision alone (dryRun) p50 ${decisions[label]!.toFixed(2)} ms`)
+    }
     for (const connections of [1, 16]) {
       const direct = Array.from({ length: connections }, () => new pg.Client({ connectionString: url.href }))
       const through = Array.from({ length: connections }, () => new pg.Client({ host: '127.0.0.1', port: listener.address.port, database: 'bench-db', user: 'deploy-bot', password: gw.tokens.deployBot }))
@@ -84,11 +136,12 @@ export async function run(): Promise<void> {
         console.log(
           `${label.padEnd(18)} ${String(connections).padStart(2)} conn  direct p50 ${a.p50.toFixed(2)} ms p99 ${a.p99.toFixed(2)} ms ${Math.round(a.rps)}/s` +
             `  | gateway p50 ${b.p50.toFixed(2)} ms p99 ${b.p99.toFixed(2)} ms ${Math.round(b.rps)}/s` +
-            `  | p50 ×${(b.p50 / a.p50).toFixed(1)}, throughput ${((100 * b.rps) / a.rps).toFixed(0)}% of direct`,
+            `  | p50 ×${(b.p50 / a.p50).toFixed(1)} (target ≤ ${(1.5 * a.p50 + decisions[label]!).toFixed(2)} ms), throughput ${((100 * b.rps) / a.rps).toFixed(0)}% of direct`,
         )
       }
       await Promise.all([...direct, ...through].map((client) => client.end()))
     }
+    await pgbenchBothWays(url.href, listener.address.port, gw.tokens.deployBot, async () => void (await gw.gateway.sqlCatalogs?.refresh('bench-db')))
   } finally {
     await listener.close()
     await gw.close()

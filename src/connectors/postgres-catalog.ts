@@ -2,6 +2,7 @@ import pg from 'pg'
 import { resolveSecret, type TargetConfig } from '../config/index.js'
 import type { CatalogDependency, CatalogRelation, RawCatalog, Volatility } from '../analyzers/index.js'
 import { parseOptions, sqlOptionsSchema } from './options.js'
+import { runSteps } from './pg-pipeline.js'
 import { Redactor } from './redact.js'
 
 /** How long one `EXPLAIN` may take before it is given up: estimates must not hold a submission. */
@@ -11,6 +12,15 @@ export const CATALOG_TIMEOUT_MS = 30_000
 
 /** At most this many statements of one input are explained; the others get `-1`. */
 export const MAX_EXPLAINED = 20
+
+/** The transaction an estimate runs in: read-only, bounded, with the settings the analysis assumes. */
+const SETUP = [
+  'BEGIN READ ONLY',
+  `SET LOCAL statement_timeout = ${EXPLAIN_TIMEOUT_MS}`,
+  `SET LOCAL lock_timeout = ${EXPLAIN_TIMEOUT_MS}`,
+  'SET LOCAL standard_conforming_strings = on',
+  'SET LOCAL backslash_quote = off',
+]
 
 const BUILT_IN = `('pg_catalog', 'information_schema')`
 
@@ -172,6 +182,11 @@ export class PostgresCatalogReader {
    */
   async estimate(statements: readonly (string | undefined)[]): Promise<number[]> {
     if (statements.every((text) => text === undefined)) return statements.map(() => -1)
+    const one = statements.filter((text) => text !== undefined).length === 1 ? statements.findIndex((text) => text !== undefined) : -1
+    if (one >= 0) {
+      const rows = await this.#explainOne(statements[one]!)
+      return statements.map((_, index) => (index === one ? rows : -1))
+    }
     return this.#readOnly(EXPLAIN_TIMEOUT_MS, async (client) => {
       const out: number[] = []
       // A failed EXPLAIN aborts the transaction: with more than one to run, each gets a savepoint.
@@ -199,10 +214,42 @@ export class PostgresCatalogReader {
     })
   }
 
+  /**
+   * One statement's estimate in ONE round trip (the common case: a submission is one statement):
+   * the READ ONLY transaction with its settings, the EXPLAIN and the ROLLBACK go as one pipeline
+   * (each step alone in the extended protocol, so the statement cannot smuggle a second one).
+   */
+  async #explainOne(text: string): Promise<number> {
+    const url = resolveSecret(this.#url)
+    let client: pg.PoolClient | undefined
+    let clean = false
+    try {
+      client = await this.#poolFor(url).connect()
+      const steps = [
+        ...SETUP.map((setup) => ({ text: setup })),
+        { text: `EXPLAIN (FORMAT JSON) ${text}` },
+        { text: 'ROLLBACK' },
+      ]
+      const { results, error } = await runSteps(client, steps)
+      if (error) {
+        // The EXPLAIN failed (say, unbound parameters): the transaction is aborted, end it.
+        await client.query('ROLLBACK')
+        clean = true
+        return -1
+      }
+      clean = true
+      const plan = results[SETUP.length]?.rows[0]?.[0]
+      return plan == null ? -1 : rowsOf(JSON.parse(plan))
+    } catch (error) {
+      throw new Error(`catalog of target ${this.#target.name}: ${new Redactor([url]).text(error instanceof Error ? error.message : String(error))}`)
+    } finally {
+      client?.release(!clean)
+    }
+  }
+
   /** Runs `work` in a READ ONLY transaction that is always rolled back; errors come out with credentials masked. */
   async #readOnly<T>(timeoutMs: number, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const url = resolveSecret(this.#url)
-    const redactor = new Redactor([url])
     let client: pg.PoolClient | undefined
     let clean = false
     try {
@@ -218,7 +265,7 @@ export class PostgresCatalogReader {
       clean = true
       return value
     } catch (error) {
-      throw new Error(`catalog of target ${this.#target.name}: ${redactor.text(error instanceof Error ? error.message : String(error))}`)
+      throw new Error(`catalog of target ${this.#target.name}: ${new Redactor([url]).text(error instanceof Error ? error.message : String(error))}`)
     } finally {
       // A session whose transaction did not end cleanly is not handed to the next reader.
       client?.release(!clean)

@@ -1,4 +1,7 @@
 import { Writer } from 'pg-protocol/dist/buffer-writer.js'
+import type { ColumnDescription } from '../connectors/pg-pipeline.js'
+
+export type { ColumnDescription }
 
 /** Largest frontend message accepted (statement text plus parameters); larger ones end the session. */
 export const MAX_MESSAGE_BYTES = 1024 * 1024 + 65_536
@@ -127,17 +130,14 @@ export interface ErrorFields {
   readonly message: string
   readonly detail?: string | undefined
   readonly hint?: string | undefined
+  readonly position?: string | undefined
+  readonly where?: string | undefined
+  readonly schema?: string | undefined
+  readonly table?: string | undefined
+  readonly column?: string | undefined
+  readonly constraint?: string | undefined
 }
 
-/** A field of RowDescription, as the target described it. */
-export interface ColumnDescription {
-  readonly name: string
-  readonly tableID: number
-  readonly columnID: number
-  readonly dataTypeID: number
-  readonly dataTypeSize: number
-  readonly dataTypeModifier: number
-}
 
 /** Backend messages, serialized with pg-protocol's Writer (which writes the type byte and length). */
 export const backend = {
@@ -155,6 +155,11 @@ export const backend = {
   closeComplete: (): Buffer => new Writer().flush(0x33),
   noData: (): Buffer => new Writer().flush(0x6e),
   portalSuspended: (): Buffer => new Writer().flush(0x73),
+  copyOutResponse: (binary: boolean, columnFormats: readonly number[]): Buffer => copyResponse(0x48, binary, columnFormats),
+  copyInResponse: (binary: boolean, columnFormats: readonly number[]): Buffer => copyResponse(0x47, binary, columnFormats),
+  copyData: (chunk: Buffer): Buffer => new Writer().add(chunk).flush(0x64),
+  copyDone: (): Buffer => new Writer().flush(0x63),
+  notification: (pid: number, channel: string, payload: string): Buffer => new Writer().addInt32(pid).addCString(channel).addCString(payload).flush(0x41),
   parameterDescription: (oids: readonly number[]): Buffer => {
     const writer = new Writer().addInt16(oids.length)
     for (const oid of oids) writer.addInt32(oid)
@@ -180,10 +185,19 @@ export const backend = {
   },
 }
 
+function copyResponse(code: number, binary: boolean, columnFormats: readonly number[]): Buffer {
+  const writer = new Writer().addString(binary ? '\x01' : '\0').addInt16(columnFormats.length)
+  for (const format of columnFormats) writer.addInt16(format)
+  return writer.flush(code)
+}
+
 function fieldsMessage(code: number, fields: ErrorFields): Buffer {
   const writer = new Writer().addString('S').addCString(fields.severity).addString('V').addCString(fields.severity).addString('C').addCString(fields.code).addString('M').addCString(clean(fields.message))
   if (fields.detail) writer.addString('D').addCString(clean(fields.detail))
   if (fields.hint) writer.addString('H').addCString(clean(fields.hint))
+  for (const [code, value] of [['P', fields.position], ['W', fields.where], ['s', fields.schema], ['t', fields.table], ['c', fields.column], ['n', fields.constraint]] as const) {
+    if (value) writer.addString(code).addCString(clean(value))
+  }
   return writer.addString('\0').flush(code)
 }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -80,6 +80,12 @@ describe('postgres wire gateway', () => {
     const action = actions.find((record) => record.actionJson.includes('SELECT id, name, balance'))!
     assert.equal(action.status, 'succeeded')
     assert.equal(action.brokered, false)
+    // Allowed at once and read-only: recorded once, finished, in one write (before psql got a row).
+    const events = (await gw.store.actionEvents(action.id)).map((stored) => {
+      const event = (typeof stored.event === 'string' ? JSON.parse(stored.event) : stored.event) as { type: string; channel: string }
+      return `${event.type}/${event.channel}`
+    })
+    assert.deepEqual(events, ['action.submitted/postgres', 'action.allowed/postgres', 'action.succeeded/postgres'])
   })
 
   it('several statements in one message are each an action', async () => {
@@ -283,5 +289,238 @@ describe('postgres wire gateway: extended protocol and config', () => {
     assert.deepEqual(parsed.server.postgres, { host: '127.0.0.1', port: 6432, tls: { cert: '/etc/countersign/pg.crt', key: '/k/pg.key' }, hold_ms: 50_000 })
     assert.equal(configSchema('/x').parse({ policy: 'p' }).server.postgres, undefined)
     assert.equal(configSchema('/x').safeParse({ policy: 'p', server: { postgres: { listen: '127.0.0.1:6432', hold: '11m' } } }).success, false)
+  })
+})
+
+/** Sends a CancelRequest with `client`'s BackendKeyData to the gateway, as libpq does, on a connection of its own. */
+function sendCancel(port: number, c: pg.Client): Promise<void> {
+  const { processID, secretKey } = c as unknown as { processID: number; secretKey: number }
+  const packet = Buffer.alloc(16)
+  packet.writeInt32BE(16, 0)
+  packet.writeInt32BE(80_877_102, 4)
+  packet.writeInt32BE(processID, 8)
+  packet.writeInt32BE(secretKey, 12)
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => socket.end(packet))
+    socket.on('error', () => resolve())
+    socket.on('close', () => resolve())
+  })
+}
+
+/** Polls `check` until it holds (each look is a real query; bounded). */
+async function until(check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (await check()) return
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+  throw new Error('condition never held')
+}
+
+describe('postgres wire gateway: cancel and COPY', () => {
+  it('a CancelRequest with the BackendKeyData the gateway gave cancels pg_sleep running on the target (57014); the session goes on', async () => {
+    const c = client()
+    await c.connect()
+    try {
+      // pg_sleep is not read-only (it holds a connection): held, approved, then it runs.
+      c.once('notice', (notice) => {
+        const id = /request (\S+)\)/.exec(notice.message ?? '')?.[1]
+        void gw.call('POST', `/v1/actions/${id}/reviews`, { as: 'alice', body: { decision: 'approve' } })
+      })
+      const running = c.query('SELECT pg_sleep(60) AS slept')
+      const settled = running.then(() => 'finished', (error: { code?: string }) => error.code)
+      await until(async () => (await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE '%pg_sleep(60)%' AND state = 'active' AND pid <> pg_backend_pid()`)).rows[0].n === 1)
+      await sendCancel(listener.address.port, c)
+      assert.equal(await settled, '57014')
+      assert.deepEqual((await c.query('SELECT 1 AS one')).rows, [{ one: 1 }])
+    } finally {
+      await c.end()
+    }
+    const action = (await gw.store.listActions({ limit: 5 })).find((record) => record.actionJson.includes('pg_sleep(60)'))!
+    assert.equal(action.status, 'failed')
+  })
+
+  it('a CancelRequest stops a statement held for approval (57014); its request stays open; a wrong key cancels nothing', async () => {
+    const c = client()
+    await c.connect()
+    try {
+      let id: string | undefined
+      const held = new Promise<void>((resolve) =>
+        c.on('notice', (notice) => {
+          id ??= /request (\S+)\)/.exec(notice.message ?? '')?.[1]
+          resolve()
+        }),
+      )
+      const running = c.query(`UPDATE accounts SET name = 'cancelled' WHERE id = 2`).then(() => 'finished', (error: { code?: string }) => error.code)
+      await held
+      const other = client()
+      await other.connect()
+      await sendCancel(listener.address.port, other)
+      await other.end()
+      await sendCancel(listener.address.port, c)
+      assert.equal(await running, '57014')
+      assert.equal((await gw.gateway.get({ type: 'human', email: 'carol@example.com', groups: [], roles: [], admin: true } as never, id!)).record.status, 'pending')
+      assert.equal((await db.query('SELECT name FROM accounts WHERE id = 2')).rows[0].name, 'grace')
+    } finally {
+      await c.end()
+    }
+  })
+
+  it('COPY … TO STDOUT streams CopyOutResponse/CopyData/CopyDone: psql prints what it prints directly', async () => {
+    const sql = 'COPY (SELECT id, name, balance FROM accounts WHERE id <= 2 ORDER BY id) TO STDOUT WITH (FORMAT csv, HEADER)'
+    const through = await psql(listener.address.port, sql)
+    const direct = await run('/usr/bin/psql', ['-X', urlOf(database), '-c', sql])
+    assert.equal(through.code, 0, through.stderr)
+    assert.equal(through.stdout, direct.stdout)
+    assert.match(through.stdout, /^id,name,balance\n1,ada/)
+    const action = (await gw.store.listActions({ limit: 5 })).find((record) => record.actionJson.includes('TO STDOUT'))!
+    assert.equal(action.status, 'succeeded')
+    assert.equal((action.impact as { facts: { read_only: boolean } }).facts.read_only, true)
+  })
+})
+
+describe('postgres wire gateway: COPY FROM STDIN', () => {
+  it('is a write decided before any data flows: held, approved, then the data goes to the target with the identity settings', async () => {
+    const child = spawn('/usr/bin/psql', ['-X', `host=127.0.0.1 port=${listener.address.port} dbname=app-db user=deploy-bot sslmode=disable`, '-c', 'COPY accounts (id, name, balance) FROM STDIN'], { env: { ...process.env, PGPASSWORD: gw.tokens.deployBot } })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
+    child.stdin.end('40\tcopied-1\t1.00\n41\tcopied-2\t2.00\n')
+    let id: string | undefined
+    await until(async () => {
+      id = (await gw.store.listActions({ limit: 5, status: ['pending'] })).find((record) => record.actionJson.includes('FROM STDIN'))?.id
+      return id !== undefined
+    })
+    // Held: nothing was copied yet, whatever psql has sent.
+    assert.equal((await db.query('SELECT count(*)::int AS n FROM accounts WHERE id >= 40')).rows[0].n, 0)
+    assert.equal((await gw.call('POST', `/v1/actions/${id}/reviews`, { as: 'alice', body: { decision: 'approve' } })).status, 200)
+    assert.equal(await exited, 0, stderr)
+    assert.match(stdout, /COPY 2/)
+    assert.deepEqual((await db.query('SELECT name FROM accounts WHERE id >= 40 ORDER BY id')).rows, [{ name: 'copied-1' }, { name: 'copied-2' }])
+    const log = (await db.query(`SELECT DISTINCT request_id, approvers FROM identity_log WHERE request_id = $1`, [id])).rows
+    assert.deepEqual(log, [{ request_id: id, approvers: 'alice@example.com' }])
+    assert.equal((await gw.gateway.get({ type: 'human', email: 'carol@example.com', groups: [], roles: [], admin: true } as never, id!)).record.status, 'succeeded')
+  })
+})
+
+describe('postgres wire gateway: limits and bad input', () => {
+  let limited: PgListener
+  let idle: PgListener
+  before(async () => {
+    limited = await startPgListener({ config: gw.config, listen: { host: '127.0.0.1', port: 0, hold_ms: 60_000 }, gateway: gw.gateway, publicUrl: 'https://countersign.test', limits: { sessionsPerAgent: 2, heldPerAgent: 1, statementBytes: 1000 } })
+    idle = await startPgListener({ config: gw.config, listen: { host: '127.0.0.1', port: 0, hold_ms: 60_000 }, gateway: gw.gateway, publicUrl: 'https://countersign.test', limits: { idleMs: 300 } })
+  })
+  after(async () => {
+    await limited?.close()
+    await idle?.close()
+  })
+
+  it('a statement over the size limit is refused (54000); the session goes on', async () => {
+    const c = client(limited.address.port)
+    await c.connect()
+    try {
+      await assert.rejects(c.query(`SELECT '${'x'.repeat(2000)}' AS long`), (error: { code?: string }) => error.code === '54000')
+      assert.deepEqual((await c.query('SELECT 1 AS one')).rows, [{ one: 1 }])
+    } finally {
+      await c.end()
+    }
+  })
+
+  it('sessions per agent and statements held per agent are limited', async () => {
+    const a = client(limited.address.port)
+    const b = client(limited.address.port)
+    await a.connect()
+    await b.connect()
+    try {
+      await assert.rejects(client(limited.address.port).connect(), (error: { code?: string }) => error.code === '53300')
+      const held = new Promise<void>((resolve) => a.once('notice', () => resolve()))
+      const first = a.query(`UPDATE accounts SET name = 'held' WHERE id = 2`).then(() => 'finished', (error: { code?: string }) => error.code)
+      await held
+      // The agent's one hold slot is taken: the next statement needing review is not held.
+      const notices: string[] = []
+      b.on('notice', (notice) => notices.push(notice.message ?? ''))
+      await assert.rejects(b.query(`UPDATE accounts SET name = 'second' WHERE id = 2`), (error: { code?: string; message?: string }) => error.code === '57014' && /pending approval/.test(error.message ?? ''))
+      assert.match(notices[0]!, /not held: this agent has too many statements held/)
+      await sendCancel(limited.address.port, a)
+      assert.equal(await first, '57014')
+    } finally {
+      await a.end()
+      await b.end()
+    }
+  })
+
+  it('an idle session is closed with 57P05', async () => {
+    const c = client(idle.address.port)
+    const ended = new Promise<string | undefined>((resolve) => c.once('error', (error: { code?: string }) => resolve(error.code)))
+    await c.connect()
+    assert.equal(await ended, '57P05')
+    await c.end().catch(() => {})
+  })
+
+  it('malformed messages after authentication: an ErrorResponse, then the connection closes or goes on; never a crash', async () => {
+    const message = (type: string, body: Buffer): Buffer => {
+      const head = Buffer.alloc(5)
+      head.write(type, 0, 'latin1')
+      head.writeInt32BE(body.length + 4, 1)
+      return Buffer.concat([head, body])
+    }
+    const params = Buffer.from('user\0deploy-bot\0database\0app-db\0\0', 'utf8')
+    const startup = Buffer.concat([Buffer.alloc(4), Buffer.from([0, 3, 0, 0]), params])
+    startup.writeInt32BE(startup.length, 0)
+    const login = Buffer.concat([startup, message('p', Buffer.from(`${gw.tokens.deployBot}\0`))])
+    const int16 = (n: number) => Buffer.from([(n >> 8) & 0xff, n & 0xff])
+    const inputs = [
+      message('B', Buffer.concat([Buffer.from('\0\0'), int16(0), int16(-1 & 0xffff)])),
+      message('B', Buffer.concat([Buffer.from('\0\0'), int16(0), int16(1), Buffer.from([0x7f, 0xff, 0xff, 0xff])])),
+      message('P', Buffer.from('stmt\0SELECT 1')),
+      message('E', Buffer.from([0])),
+      message('D', Buffer.from('Z')),
+      message('q', Buffer.from('?')),
+      message('d', Buffer.from('copy data outside a copy')),
+      message('C', Buffer.alloc(0)),
+      message('Q', Buffer.from('SELECT 1')),
+      message('Q', Buffer.from('\0')),
+      Buffer.concat([message('P', Buffer.from('\0SELECT $1\0\0\0')), message('B', Buffer.from('\0\0\0\0\0\0\0\0')), message('E', Buffer.from('\0\0\0\0\0')), message('S', Buffer.alloc(0))]),
+    ]
+    for (let i = 0; i < 20; i++) inputs.push(message(String.fromCharCode(0x41 + (i % 26)), randomBytes(1 + ((i * 53) % 90))))
+    for (const input of inputs) {
+      const received = await new Promise<Buffer>((resolve) => {
+        const socket = connect(listener.address.port, '127.0.0.1')
+        const chunks: Buffer[] = []
+        socket.on('data', (chunk) => chunks.push(chunk))
+        socket.on('error', () => {})
+        socket.on('close', () => resolve(Buffer.concat(chunks)))
+        socket.write(Buffer.concat([login, input]), () => setTimeout(() => socket.end(), 50))
+      })
+      // Every backend message is well framed; the first is the password request.
+      const types: string[] = []
+      for (let at = 0; at < received.length; ) {
+        types.push(String.fromCharCode(received[at]!))
+        at += 1 + received.readInt32BE(at + 1)
+      }
+      assert.equal(types[0], 'R', input.toString('hex'))
+    }
+    const after = await psql(listener.address.port, 'SELECT 42 AS answer')
+    assert.match(after.stdout, /42/)
+  })
+})
+
+describe('postgres wire gateway: LISTEN', () => {
+  it('LISTEN is a statement like any other; once it ran, the target notifications reach the client', async () => {
+    const c = client()
+    await c.connect()
+    try {
+      c.on('notice', (notice) => {
+        const id = /request (\S+)\)/.exec(notice.message ?? '')?.[1]
+        if (id) void gw.call('POST', `/v1/actions/${id}/reviews`, { as: 'alice', body: { decision: 'approve' } })
+      })
+      const received = new Promise<{ channel: string; payload?: string }>((resolve) => c.once('notification', resolve))
+      await c.query('LISTEN countersign_test')
+      await db.query(`NOTIFY countersign_test, 'hello'`)
+      assert.deepEqual(await received.then(({ channel, payload }) => ({ channel, payload })), { channel: 'countersign_test', payload: 'hello' })
+    } finally {
+      await c.end()
+    }
   })
 })

@@ -1,18 +1,18 @@
-import { randomInt, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import type { Socket } from 'node:net'
 import { TLSSocket, type SecureContext } from 'node:tls'
 import pg from 'pg'
 import type { Logger } from 'pino'
-import { ActionSchema, actionDigest } from '../action/index.js'
-import { findReissuedAction } from '../store/index.js'
+import { findReissuedAction, type ActionRecord } from '../store/index.js'
 import { resolveSecret, type Directory, type TargetConfig } from '../config/index.js'
 import { sqlOptionsSchema } from '../connectors/options.js'
 import { CountersignError } from '../errors/index.js'
 import type { Principal } from '../lifecycle/index.js'
 import { consoleLink, waitingFor } from '../mcp/tool-results.js'
-import { type ActionState, type Authenticator, type Gateway } from '../service/index.js'
+import { type ActionState, type Authenticator, type Gateway, type OutcomeReport } from '../service/index.js'
 import { backend, BodyReader, CANCEL_REQUEST, FrameReader, GSSENC_REQUEST, ProtocolError, PROTOCOL_V3, SSL_REQUEST, startupParameters, type ColumnDescription, type ErrorFields } from './codec.js'
 import { lexingSettingChange, splitStatements } from './statements.js'
+import { cancelOnTarget, describeOnTarget, runCopyIn, runSteps, type Description, type CopyIn, type PipelineResult, type Step, type TargetError } from '../connectors/pg-pipeline.js'
 
 /** What every session of one listener shares. */
 export interface SessionOptions {
@@ -31,6 +31,16 @@ export interface SessionOptions {
   readonly tls?: SecureContext | undefined
   /** Takes one of the agent's session slots; returns its release, or `undefined` when the agent has none left. */
   readonly admit: (agent: string) => (() => void) | undefined
+  /** Takes one of the agent's held-statement slots, as `admit`. */
+  readonly hold: (agent: string) => (() => void) | undefined
+  /** Closes a session whose client sent nothing this long. */
+  readonly idleMs: number
+  /** Longest statement text accepted. */
+  readonly statementBytes: number
+  /** Gives a session its BackendKeyData, under which a CancelRequest finds it; `release` forgets it. */
+  readonly register: (session: PgSession) => { readonly pid: number; readonly secret: number; readonly release: () => void }
+  /** A CancelRequest: cancels what the session with this key runs now, if there is one. */
+  readonly cancel: (pid: number, secret: number) => void
   readonly logger?: Logger | undefined
 }
 
@@ -42,6 +52,8 @@ class StatementError extends Error {
     readonly code: string,
     message: string,
     readonly detail?: string,
+    /** The target's own error, when it is one: its other fields go to the client as they came. */
+    readonly target?: TargetError,
   ) {
     super(message)
   }
@@ -49,12 +61,17 @@ class StatementError extends Error {
 
 interface Prepared {
   readonly sql: string
-  readonly paramCount: number
+  /** The parameter types the client declared (0 = unspecified). */
+  readonly types: readonly number[]
+  /** What the target said of it when it was first described (it is parsed there, never run for it). */
+  description?: Description
 }
 
 interface Portal {
-  readonly sql: string
+  readonly prepared: Prepared
   readonly params: readonly (string | null)[] | undefined
+  /** Rows not yet sent (an Execute with a row limit was answered with PortalSuspended), and what ends them. */
+  rest?: { readonly rows: Buffer[]; readonly tail: Buffer[] }
 }
 
 // Every value as the exact text the target sent: what the client gets is what the server wrote.
@@ -83,11 +100,22 @@ export class PgSession {
   readonly #portals = new Map<string, Portal>()
   readonly #abort = new AbortController()
   #release: (() => void) | undefined
+  /** NoticeResponses the target sends while a statement runs, passed on with its result. */
+  #notices: Buffer[] | undefined
+  /** Cancels the statement in hand (a CancelRequest with this session's key). */
+  #cancel: AbortController | undefined
+  #onTarget = false
+  #key: { readonly release: () => void } | undefined
+  /** While a COPY FROM STDIN runs: where the client's CopyData/CopyDone/CopyFail go. */
+  #copyIn: CopyIn | undefined
+  /** A portal described by the client whose description goes with its Execute (see #describe). */
+  #describeOwed: string | undefined
 
   constructor(socket: Socket, options: SessionOptions) {
     this.#socket = socket
     this.#options = options
     this.#attach(socket)
+    this.#awake()
   }
 
   #attach(socket: Socket): void {
@@ -101,19 +129,57 @@ export class PgSession {
     if (this.#phase === 'closed') return
     this.#phase = 'closed'
     this.#abort.abort()
+    clearTimeout(this.#idle)
     this.#release?.()
+    this.#key?.release()
     this.#socket.destroy()
     void this.#client?.end().catch(() => {})
   }
 
+  /**
+   * A CancelRequest for this session: a held statement stops holding (57014, as PostgreSQL's
+   * cancel; its request stays open for review), a statement running on the target is cancelled there.
+   */
+  cancel(): void {
+    this.#cancel?.abort()
+    if (this.#onTarget && this.#client) cancelOnTarget(this.#client)
+  }
+
+  #idle: NodeJS.Timeout | undefined
+  #busy = false
+
+  /** (Re)starts the idle timer: no message from the client for `idleMs`, and the session ends. */
+  #awake(): void {
+    clearTimeout(this.#idle)
+    this.#idle = setTimeout(() => {
+      // A statement in hand (held, or running on the target) is not idleness.
+      if (this.#busy) return this.#awake()
+      this.#send(backend.error({ severity: 'FATAL', code: '57P05', message: `terminating connection due to idle-session timeout (${Math.round(this.#options.idleMs / 1000)} s without a message)` }))
+      this.#socket.end()
+      this.close()
+    }, this.#options.idleMs)
+    this.#idle.unref()
+  }
+
   #received(chunk: Buffer): void {
     if (this.#phase === 'closed') return
+    if (chunk.length > 0) this.#awake()
     try {
       this.#reader.push(chunk)
       for (let message = this.#reader.next(); message; message = this.#reader.next()) {
         const { type, body } = message
+        // Copy-in data goes to the target as it comes (the statement that started it is still in hand).
+        if (this.#copyIn && this.#copyInMessage(this.#copyIn, type, body)) continue
         // Messages are handled one after another, in order, however long a statement is held.
-        this.#work = this.#work.then(() => this.#handle(type, body)).catch((error: unknown) => this.#fatal(error))
+        this.#work = this.#work
+          .then(() => {
+            this.#busy = true
+            return this.#handle(type, body)
+          })
+          .catch((error: unknown) => this.#fatal(error))
+          .finally(() => {
+            this.#busy = false
+          })
         // What follows a startup packet is read once it is handled: after an SSLRequest it may be
         // another startup packet, or (with TLS) bytes of the encrypted stream, not of this one.
         if (type === '') {
@@ -124,6 +190,21 @@ export class PgSession {
     } catch (error) {
       this.#fatal(error)
     }
+  }
+
+  /** A message received in copy-in mode; `false` when it is not part of the copy (which then fails, as in PostgreSQL). */
+  #copyInMessage(copy: CopyIn, type: string, body: Buffer): boolean {
+    if (type === 'd') copy.data(body)
+    else if (type === 'c') copy.done()
+    else if (type === 'f') copy.fail(new BodyReader(body).cstring())
+    else if (type === 'H' || type === 'S') return true
+    else {
+      copy.fail(`unexpected message type ${JSON.stringify(type)} during COPY from stdin`)
+      this.#copyIn = undefined
+      return false
+    }
+    if (type !== 'd') this.#copyIn = undefined
+    return true
   }
 
   #fatal(error: unknown): void {
@@ -149,6 +230,13 @@ export class PgSession {
       return this.#password(new BodyReader(body).cstring())
     }
     if (this.#skipToSync && type !== 'S' && type !== 'X') return
+    // A Describe of a portal not followed by its Execute is answered on its own, before what follows.
+    if (this.#describeOwed !== undefined && type !== 'E') {
+      const prepared = this.#portals.get(this.#describeOwed)?.prepared
+      this.#describeOwed = undefined
+      if (prepared) await this.#describeNow('P', prepared)
+      if (this.#skipToSync && type !== 'S' && type !== 'X') return
+    }
     switch (type) {
       case 'Q':
         return this.#simpleQuery(new BodyReader(body).cstring())
@@ -192,12 +280,20 @@ export class PgSession {
       this.#socket.write('N')
       return
     }
-    if (code === CANCEL_REQUEST) throw new ProtocolError('cancel requests are not supported by the Countersign wire gateway')
+    if (code === CANCEL_REQUEST) {
+      // As PostgreSQL: no answer; the connection is closed.
+      if (body.length >= 12) this.#options.cancel(body.readInt32BE(4), body.readInt32BE(8))
+      this.#socket.end()
+      return this.close()
+    }
     if (code !== PROTOCOL_V3) throw new ProtocolError(`unsupported frontend protocol ${code >> 16}.${code & 0xffff}: the gateway speaks 3.0`)
     this.#parameters = startupParameters(body)
     const database = this.#parameters.get('database') ?? this.#parameters.get('user') ?? ''
     const target = this.#options.directory.target(database)
-    if (!target || target.connector?.type !== 'postgres') throw new StatementError('3D000', `database "${database}" is not a Countersign target with a postgres connector`)
+    if (!target || target.connector?.type !== 'postgres') {
+      const why = target?.connector?.type === 'pglite' ? `: target ${target.name} is an embedded PGlite database (one session, in the gateway's process); give it a postgres connector to reach it with a PostgreSQL client` : ''
+      throw new StatementError('3D000', `database "${database}" is not a Countersign target with a postgres connector${why}`)
+    }
     // The password is a bearer token: never in clear over the network.
     if (!this.#encrypted && !isLoopback(this.#socket.remoteAddress)) throw new StatementError('28000', 'a cleartext password is refused off loopback without TLS: configure server.postgres.tls and connect with sslmode=require')
     this.#target = target
@@ -226,6 +322,11 @@ export class PgSession {
       types: RAW_TEXT,
     })
     client.on('error', () => this.close())
+    // LISTEN: the target's notifications go to the client as they come (asynchronous messages, allowed at any time).
+    client.on('notification', (message) => this.#send(backend.notification(message.processId, message.channel, message.payload ?? '')))
+    client.on('notice', (notice) => {
+      this.#notices?.push(backend.notice({ ...(notice as TargetError), severity: notice.severity === 'WARNING' ? 'WARNING' : 'NOTICE', code: notice.code ?? '00000', message: notice.message ?? '' }))
+    })
     try {
       await client.connect()
     } catch {
@@ -240,6 +341,8 @@ export class PgSession {
       `SELECT current_setting('server_version') AS server_version, current_setting('TimeZone') AS timezone, current_setting('DateStyle') AS datestyle, current_setting('IntervalStyle') AS intervalstyle`,
     )
     const row = settings.rows[0]!
+    const key = this.#options.register(this)
+    this.#key = key
     this.#phase = 'ready'
     this.#send(
       backend.authenticationOk(),
@@ -254,7 +357,7 @@ export class PgSession {
       backend.parameterStatus('is_superuser', 'off'),
       backend.parameterStatus('session_authorization', principal.id),
       backend.parameterStatus('application_name', this.#parameters.get('application_name') ?? ''),
-      backend.backendKeyData(process.pid, randomInt(1, 2 ** 31 - 1)),
+      backend.backendKeyData(key.pid, key.secret),
       backend.readyForQuery('I'),
     )
   }
@@ -278,19 +381,18 @@ export class PgSession {
       this.#txStatus = 'E'
       void this.#client?.query(`DO $$ BEGIN RAISE EXCEPTION 'statement refused by Countersign'; END $$`).catch(() => {})
     }
-    this.#send(backend.error({ severity: 'ERROR', code: error.code, message: error.message, detail: error.detail }))
+    this.#send(backend.error({ ...error.target, severity: 'ERROR', code: error.code, message: error.message, detail: error.detail }))
   }
 
   #parse(reader: BodyReader): void {
     const name = reader.cstring()
     const sql = reader.cstring()
-    const declared = reader.int16()
-    for (let i = 0; i < declared; i++) reader.int32()
+    const types = Array.from({ length: reader.int16() }, () => reader.int32())
     // As PostgreSQL: one statement per prepared statement. (Otherwise a text starting with BEGIN
     // or COMMIT would run unwrapped, and its other statements outside any READ ONLY transaction.)
     if (splitStatements(sql).length > 1) return this.#extendedFailed(new StatementError('42601', 'cannot insert multiple commands into a prepared statement'))
     if (name !== '' && this.#prepared.has(name)) return this.#extendedFailed(new StatementError('42P05', `prepared statement "${name}" already exists`))
-    this.#prepared.set(name, { sql, paramCount: paramCount(sql) })
+    this.#prepared.set(name, { sql, types })
     this.#send(backend.parseComplete())
   }
 
@@ -311,35 +413,72 @@ export class PgSession {
     if (formats.some((format) => format !== 0) || resultFormats.some((format) => format !== 0)) {
       return this.#extendedFailed(new StatementError('0A000', 'the Countersign wire gateway takes and returns text format only'))
     }
-    this.#portals.set(portal, { sql: prepared.sql, params: count > 0 ? params : undefined })
+    this.#portals.set(portal, { prepared, params: count > 0 ? params : undefined })
     this.#send(backend.bindComplete())
   }
 
-  #describe(reader: BodyReader): void {
+  /**
+   * Describe: the target parses the statement and describes it (parameter types, row description),
+   * nothing is run for it: drivers that describe before they bind (postgres.js, JDBC…) get the
+   * target's own answer. A portal is described as its statement (results are text).
+   */
+  async #describe(reader: BodyReader): Promise<void> {
     const kind = reader.byte()
     const name = reader.cstring()
-    if (kind === 'S') {
-      const prepared = this.#prepared.get(name)
-      if (!prepared) return this.#extendedFailed(new StatementError('26000', `prepared statement "${name}" does not exist`))
-      // Parameters are taken as text (type unknown); the row description comes with Execute's rows.
-      this.#send(backend.parameterDescription(Array.from({ length: prepared.paramCount }, () => 0)), backend.noData())
+    const prepared = kind === 'S' ? this.#prepared.get(name) : this.#portals.get(name)?.prepared
+    if (!prepared) return this.#extendedFailed(kind === 'S' ? new StatementError('26000', `prepared statement "${name}" does not exist`) : new StatementError('34000', `portal "${name}" does not exist`))
+    // Describe portal, then Execute of it (what drivers send together): the description comes
+    // from the run, in the same round trip to the target, just before the rows: the same bytes.
+    if (kind === 'P' && !prepared.description) {
+      this.#describeOwed = name
       return
     }
-    if (!this.#portals.has(name)) return this.#extendedFailed(new StatementError('34000', `portal "${name}" does not exist`))
-    // A portal's RowDescription is sent by Execute, just before its rows: the statement is only
-    // decided (and run) then, and the client reads the same messages in the same order.
+    await this.#describeNow(kind, prepared)
   }
 
+  async #describeNow(kind: string, prepared: Prepared): Promise<void> {
+    if (!prepared.description) {
+      const described = await describeOnTarget(this.#client!, { text: prepared.sql, types: prepared.types })
+      if (!('params' in described)) return this.#extendedFailed(targetFailure(described))
+      prepared.description = described
+    }
+    const { params, fields } = prepared.description
+    const rows = fields && fields.length > 0 ? backend.rowDescription(fields) : backend.noData()
+    if (kind === 'S') this.#send(backend.parameterDescription(params), rows)
+    else this.#send(rows)
+  }
+
+  /**
+   * Execute: the portal's statement is decided and run whole the first time; with a row limit,
+   * its rows go out that many at a time (PortalSuspended between), as the client asks.
+   */
   async #execute(reader: BodyReader): Promise<void> {
     const name = reader.cstring()
-    reader.int32()
+    const maxRows = reader.int32()
     const portal = this.#portals.get(name)
     if (!portal) return this.#extendedFailed(new StatementError('34000', `portal "${name}" does not exist`))
+    if (portal.rest) return this.#sendRows(portal, portal.rest.rows, portal.rest.tail, maxRows)
+    const owed = this.#describeOwed
+    this.#describeOwed = undefined
+    const describe = owed === name ? 'portal' : false
+    const other = owed !== undefined && owed !== name ? this.#portals.get(owed)?.prepared : undefined
+    if (other) await this.#describeNow('P', other)
     try {
-      await this.#statement(portal.sql, portal.params, true)
+      await this.#statement(portal.prepared.sql, portal.params, describe, { portal, maxRows }, portal.prepared.types)
     } catch (error) {
       this.#extendedFailed(error)
     }
+  }
+
+  /** Sends up to `maxRows` rows of a portal (all when 0); what is left waits for the next Execute. */
+  #sendRows(portal: Portal | undefined, rows: Buffer[], tail: Buffer[], maxRows: number): void {
+    if (portal && maxRows > 0 && rows.length > maxRows) {
+      portal.rest = { rows: rows.slice(maxRows), tail }
+      this.#send(...rows.slice(0, maxRows), backend.portalSuspended())
+      return
+    }
+    if (portal) portal.rest = undefined
+    this.#send(...rows, ...tail)
   }
 
   #closeObject(reader: BodyReader): void {
@@ -357,42 +496,57 @@ export class PgSession {
   }
 
   /** Submits one statement as an action, holds it while it is reviewed, and runs it when it may run. */
-  async #statement(sql: string, params: readonly (string | null)[] | undefined, describe: boolean): Promise<void> {
+  async #statement(sql: string, params: readonly (string | null)[] | undefined, describe: Describe, into?: { portal: Portal; maxRows: number }, types?: readonly number[]): Promise<void> {
     const { gateway } = this.#options
     const agent = this.#agent!
     const target = this.#target!
+    if (Buffer.byteLength(sql, 'utf8') > this.#options.statementBytes) throw new StatementError('54000', `statement too long: the Countersign wire gateway takes statements of at most ${this.#options.statementBytes} bytes`)
     const change = lexingSettingChange(sql)
     if (change) throw new StatementError('42501', `${change} is refused by the Countersign wire gateway: statements are analyzed with standard_conforming_strings=on and backslash_quote=off, and the target reads them with the same settings`)
     const action = { kind: 'sql', target: target.name, payload: params ? { sql, params } : { sql } }
+    this.#cancel = new AbortController()
+    // A statement the policy allows at once and judged read-only runs at once, in a READ ONLY
+    // transaction (or read-only savepoint), and is recorded with its outcome in one write before
+    // the client sees anything of it; everything else is recorded first.
+    let ranAtOnce: Ran | undefined
+    const runAllowed = (record: ActionRecord): Promise<OutcomeReport> | undefined => {
+      if (!isReadOnly(record) || TRANSACTION_CONTROL.test(sql) || this.#txStatus === 'E') return undefined
+      return this.#runOnTarget(record, sql, params, describe, [], types).then((ran) => {
+        ranAtOnce = ran
+        return ran.outcome
+      })
+    }
     let state: ActionState
     try {
-      state = (await this.#reissued(action)) ?? (await gateway.submit(agent, action, { channel: 'postgres', signal: this.#abort.signal }))
+      state = await gateway.submit(agent, action, { channel: 'postgres', signal: this.#abort.signal, reuse: (digest) => this.#reissued(digest), runAllowed })
     } catch (error) {
       if (error instanceof CountersignError && error.code !== 'INTERNAL') throw new StatementError('42501', `Countersign refused the statement: ${error.message}`, error.details.map((d) => `${d.path}: ${d.message}`).join('; '))
       throw error
     }
-    state = await this.#hold(state)
+    if (ranAtOnce) return this.#deliver(ranAtOnce, into)
     const { record } = state
-    const decision = record.decision as { messages?: readonly string[]; explanation?: string }
-    if (record.status === 'denied') {
+    if (record.status === 'failed') throw new StatementError('XX000', `action ${record.id} failed: ${(record.result as { error?: string } | null)?.error ?? 'unknown error'}`)
+    state = await this.#hold(state)
+    const decision = state.record.decision as { messages?: readonly string[]; explanation?: string }
+    const { status, id } = state.record
+    if (status === 'denied') {
       const why = decision.messages?.length ? decision.messages.join('; ') : (decision.explanation ?? 'denied by policy')
-      throw new StatementError('42501', `${why} (action ${record.id})`, decision.explanation)
+      throw new StatementError('42501', `${why} (action ${id})`, decision.explanation)
     }
-    if (record.status === 'pending') throw new StatementError('57014', `pending approval: ${record.id}`, `waiting for ${waitingFor(state)}; re-issue the same statement once it is approved: ${consoleLink(this.#options.publicUrl, record.id)}`)
-    if (record.status !== 'allowed' && record.status !== 'approved') throw new StatementError('42501', `action ${record.id} is ${record.status}; it was not run`)
-    await this.#run(state, sql, params, describe)
+    if (status === 'pending') throw new StatementError('57014', `pending approval: ${id}`, `waiting for ${waitingFor(state)}; re-issue the same statement once it is approved: ${consoleLink(this.#options.publicUrl, id)}`)
+    if (status !== 'allowed' && status !== 'approved') throw new StatementError('42501', `action ${id} is ${status}; it was not run`)
+    await this.#run(state, sql, params, describe, into, types)
   }
 
   /**
    * The reviewed action an identical statement (same digest) of this agent submitted before and
    * that is still pending or approved: re-issuing a statement after its approval runs it, once.
+   * Asked only for statements the policy does not allow at once.
    */
-  async #reissued(action: { kind: string; target: string; payload: Record<string, unknown> }): Promise<ActionState | undefined> {
+  async #reissued(digest: string): Promise<ActionState | undefined> {
     const { gateway, reissueWindowMs } = this.#options
-    const parsed = ActionSchema.safeParse(action)
-    if (!parsed.success) return undefined
     const endedSince = new Date(gateway.now().getTime() - reissueWindowMs)
-    const earlier = await findReissuedAction(gateway.store.db, { agent: this.#agent!.id, digest: actionDigest(parsed.data), endedSince })
+    const earlier = await findReissuedAction(gateway.store.db, { agent: this.#agent!.id, digest, endedSince })
     if (!earlier) return undefined
     const state = await gateway.get(this.#agent!, earlier)
     return state.record.status === 'pending' || state.record.status === 'approved' ? state : undefined
@@ -403,24 +557,41 @@ export class PgSession {
     const { gateway, holdMs, progressMs, publicUrl } = this.#options
     let state = first
     if (state.record.status !== 'pending') return state
+    const slot = this.#options.hold(this.#agent!.id)
+    if (!slot) {
+      const { id } = state.record
+      this.#send(backend.notice({ severity: 'NOTICE', code: '00000', message: `Countersign: statement needs approval by ${waitingFor(state)} (request ${id}), not held: this agent has too many statements held already: ${consoleLink(publicUrl, id)}` }))
+      return state
+    }
+    try {
+      return await this.#holding(state)
+    } finally {
+      slot()
+    }
+  }
+
+  async #holding(first: ActionState): Promise<ActionState> {
+    const { gateway, holdMs, progressMs, publicUrl } = this.#options
+    let state = first
     const until = performance.now() + holdMs
     for (;;) {
       const { id } = state.record
       this.#send(backend.notice({ severity: 'NOTICE', code: '00000', message: `Countersign: statement held for approval by ${waitingFor(state)} (request ${id}): ${consoleLink(publicUrl, id)}` }))
       const left = until - performance.now()
       if (left <= 0 || this.#abort.signal.aborted) return state
-      state = await gateway.waitForChange(this.#agent!, id, 'pending', Math.min(left, progressMs), this.#abort.signal)
+      const cancelled = this.#cancel?.signal
+      state = await gateway.waitForChange(this.#agent!, id, 'pending', Math.min(left, progressMs), cancelled ? AbortSignal.any([this.#abort.signal, cancelled]) : this.#abort.signal)
+      if (cancelled?.aborted) throw new StatementError('57014', `canceling statement due to user request (request ${id} stays open for review)`)
       if (state.record.status !== 'pending') return state
     }
   }
 
   /**
-   * Runs an allowed or approved statement once, on this session's connection: the action is
-   * redeemed (allowed/approved → executing, once), run with the identity settings in its
-   * transaction (a read-only-judged statement in a READ ONLY transaction, or inside the client's
-   * transaction in a read-only savepoint), and its outcome recorded.
+   * Runs an allowed or approved statement recorded before it runs: the action is redeemed
+   * (allowed/approved → executing, once), run, and its outcome recorded before the client gets
+   * its result.
    */
-  async #run(state: ActionState, sql: string, params: readonly (string | null)[] | undefined, describe: boolean): Promise<void> {
+  async #run(state: ActionState, sql: string, params: readonly (string | null)[] | undefined, describe: Describe, into: { portal: Portal; maxRows: number } | undefined, types: readonly number[] | undefined): Promise<void> {
     const { gateway } = this.#options
     const agent = this.#agent!
     const { record, reviews } = state
@@ -431,66 +602,141 @@ export class PgSession {
       if (error instanceof CountersignError) throw new StatementError('42501', `action ${record.id} cannot run: ${error.message}`)
       throw error
     }
-    const client = this.#client!
-    const facts = (record.impact as { facts?: { read_only?: unknown } | null }).facts
-    const readOnly = facts?.read_only === true
     const approvers = reviews.filter((review) => review.decision === 'approve').map((review) => review.reviewer.replace(/^human:/, ''))
-    // Transaction control runs as written; any other statement outside a transaction gets its own.
+    let ran: Ran
+    try {
+      ran = await this.#runOnTarget(record, sql, params, describe, approvers, types)
+    } catch (error) {
+      await gateway.reportOutcome(agent, record.id, { status: 'failed', error: error instanceof Error ? error.message : String(error) }, 'postgres').catch(() => {})
+      throw error
+    }
+    await gateway.reportOutcome(agent, record.id, ran.outcome, 'postgres')
+    this.#deliver(ran, into)
+  }
+
+  /**
+   * Runs a decided statement on this session's connection, in one round trip with its wrapping:
+   * the identity settings in its transaction, a read-only-judged statement in a READ ONLY
+   * transaction (or, inside the client's transaction, a savepoint made read-only and rolled back
+   * to afterwards: a read-only statement has nothing to keep, and a write the analysis missed
+   * fails there too). Transaction control runs as written. The result is held, not sent: the
+   * caller records the outcome first.
+   */
+  async #runOnTarget(record: ActionRecord, sql: string, params: readonly (string | null)[] | undefined, describe: Describe, approvers: readonly string[], types?: readonly number[]): Promise<Ran> {
+    const client = this.#client!
+    const agent = this.#agent!
+    const readOnly = isReadOnly(record)
     const control = TRANSACTION_CONTROL.test(sql)
     const ownTransaction = this.#txStatus === 'I' && !control
-    // Inside the client's own transaction, a read-only-judged statement runs in a savepoint made
-    // read-only and is rolled back to it afterwards (a read-only statement has nothing to keep), so
-    // a write the analysis missed fails there too. A failure leaves the transaction aborted, as
-    // PostgreSQL would.
-    const readOnlySavepoint = readOnly && !ownTransaction && !control && this.#txStatus === 'T'
-    let outcome: { status: 'succeeded' | 'failed'; output: string; error?: string }
+    const readOnlySavepoint = readOnly && !control && this.#txStatus === 'T'
+    const identity: Step = { text: IDENTITY_SQL, values: [record.id, agent.id, record.onBehalfOf ?? '', approvers.join(',')] }
+    const statement: Step = { text: sql, values: params, describe: describe !== false, types }
+    const steps: Step[] = control || this.#txStatus === 'E'
+      ? [statement]
+      : ownTransaction
+        ? [{ text: readOnly ? 'BEGIN READ ONLY' : 'BEGIN' }, identity, statement, { text: 'COMMIT' }]
+        : readOnlySavepoint
+          ? [{ text: 'SAVEPOINT countersign_read_only' }, { text: 'SET TRANSACTION READ ONLY' }, identity, statement, { text: 'ROLLBACK TO SAVEPOINT countersign_read_only' }, { text: 'RELEASE SAVEPOINT countersign_read_only' }]
+          : [identity, statement]
+    const at = steps.indexOf(statement)
+    this.#notices = []
+    this.#onTarget = true
+    let ran: PipelineResult
     try {
-      if (ownTransaction) await client.query(readOnly ? 'BEGIN READ ONLY' : 'BEGIN')
-      if (readOnlySavepoint) await client.query('SAVEPOINT countersign_read_only; SET TRANSACTION READ ONLY')
-      if (!control && this.#txStatus !== 'E') {
-        await client.query(
-          `SELECT set_config('countersign.request_id', $1, true), set_config('countersign.agent', $2, true), set_config('countersign.on_behalf_of', $3, true), set_config('countersign.approvers', $4, true)`,
-          [record.id, agent.id, record.onBehalfOf ?? '', approvers.join(',')],
-        )
+      if (isCopyIn(record, sql)) {
+        // COPY … FROM STDIN: the wrapping before it, the copy itself (the client's data flows to the
+        // target as it comes), then the wrapping after it, each in its own round trip.
+        const before = await runSteps(client, steps.slice(0, at))
+        ran = before.error ? before : await runCopyIn(client, sql, (copy) => this.#startCopyIn(copy))
+        this.#copyIn = undefined
+        if (!ran.error && at < steps.length - 1) {
+          const after = await runSteps(client, steps.slice(at + 1))
+          ran = { results: [...ran.results, ...after.results], error: after.error }
+        }
+        ran = { results: [...steps.slice(0, at).map(() => ran.results[0]!), ...ran.results], error: ran.error }
+      } else {
+        ran = await runSteps(client, steps)
       }
-      const result = await client.query({ text: sql, values: params ? [...params] : undefined, rowMode: 'array' } as pg.QueryConfig)
-      if (ownTransaction) await client.query('COMMIT')
-      if (readOnlySavepoint) await client.query('ROLLBACK TO SAVEPOINT countersign_read_only; RELEASE SAVEPOINT countersign_read_only')
-      const tag = commandTag(result)
-      const messages: Buffer[] = []
-      if (describe && result.fields.length > 0) messages.push(backend.rowDescription(result.fields as unknown as ColumnDescription[]))
-      for (const row of result.rows as unknown as (string | null)[][]) messages.push(backend.dataRow(row))
-      messages.push(backend.commandComplete(tag))
-      this.#send(...messages)
-      outcome = { status: 'succeeded', output: `${tag}${result.fields.length > 0 ? ` (${result.rows.length} rows sent to the client)` : ''}` }
-    } catch (error) {
-      if (ownTransaction && this.#txStatus !== 'I') await client.query('ROLLBACK').catch(() => {})
-      const db = error as { code?: string; message?: string }
-      outcome = { status: 'failed', output: '', error: db.message ?? String(error) }
-      await gateway.reportOutcome(agent, record.id, outcome, 'postgres').catch(() => {})
-      throw new StatementError(typeof db.code === 'string' && /^[0-9A-Z]{5}$/.test(db.code) ? db.code : 'XX000', db.message ?? 'the statement failed on the target')
+    } finally {
+      this.#onTarget = false
     }
-    await gateway.reportOutcome(agent, record.id, outcome, 'postgres')
+    const { results, error } = ran
+    const notices = this.#notices
+    this.#notices = undefined
+    if (error) {
+      if (ownTransaction && this.#txStatus !== 'I') await client.query('ROLLBACK').catch(() => {})
+      return { head: notices, rows: [], tail: [], error: targetFailure(error), outcome: { status: 'failed', output: '', error: error.message ?? 'failed' } }
+    }
+    const result = results[at]!
+    const head: Buffer[] = notices
+    const rows: Buffer[] = []
+    let output: string
+    if (result.copyOut) {
+      head.push(backend.copyOutResponse(result.copyOut.binary, result.copyOut.columnFormats), ...result.copyOut.chunks.map((chunk) => backend.copyData(chunk)), backend.copyDone())
+      output = `${result.tag ?? 'COPY'} (${result.copyOut.chunks.reduce((n, chunk) => n + chunk.length, 0)} bytes sent to the client)`
+    } else {
+      if (describe !== false && result.fields && result.fields.length > 0) head.push(backend.rowDescription(result.fields))
+      else if (describe === 'portal') head.push(backend.noData())
+      for (const row of result.rows) rows.push(backend.dataRow(row))
+      output = `${result.tag ?? ''}${result.fields || result.rows.length > 0 ? ` (${result.rows.length} rows sent to the client)` : ''}`
+    }
+    const tail = [result.empty ? backend.emptyQueryResponse() : backend.commandComplete(result.tag ?? '')]
+    return { head, rows, tail, error: undefined, outcome: { status: 'succeeded', output } }
   }
+
+  /** The target is in COPY FROM STDIN: the client is told to send its data, which goes straight through. */
+  #startCopyIn(copy: CopyIn): void {
+    this.#copyIn = copy
+    this.#send(backend.copyInResponse(copy.binary, copy.columnFormats))
+  }
+
+  /** Sends a recorded statement's result to the client (a portal's rows as its Execute's limit says), or its error. */
+  #deliver(ran: Ran, into?: { portal: Portal; maxRows: number }): void {
+    this.#send(...ran.head)
+    if (ran.error) throw ran.error
+    this.#sendRows(into?.portal, ran.rows, ran.tail, into?.maxRows ?? 0)
+  }
+}
+
+/**
+ * Whether a statement's result starts with its description: `true` in the simple protocol
+ * (RowDescription when it returns rows), `'portal'` for a Describe of a portal answered with its
+ * Execute (RowDescription or NoData), `false` when the client did not ask.
+ */
+type Describe = boolean | 'portal'
+
+/** A statement run on the target, its result held until its outcome is recorded. */
+interface Ran {
+  /** Notices, RowDescription or the whole COPY out: sent first. */
+  readonly head: Buffer[]
+  readonly rows: Buffer[]
+  /** CommandComplete (or EmptyQueryResponse). */
+  readonly tail: Buffer[]
+  readonly error: StatementError | undefined
+  readonly outcome: OutcomeReport
+}
+
+/** The identity settings of a statement's transaction (PRODUCT.md §8, "Identity at execution"). */
+const IDENTITY_SQL = `SELECT set_config('countersign.request_id', $1, true), set_config('countersign.agent', $2, true), set_config('countersign.on_behalf_of', $3, true), set_config('countersign.approvers', $4, true)`
+
+/** `COPY … FROM STDIN`, parsed as one statement (it runs with the simple query protocol). */
+function isCopyIn(record: ActionRecord, sql: string): boolean {
+  const facts = (record.impact as { facts?: { count?: unknown; parse_error?: unknown } | null }).facts
+  return facts?.count === 1 && facts.parse_error === '' && /^\s*copy\b[\s\S]*\bfrom\s+stdin\b/i.test(sql)
+}
+
+/** The target's error as the client's: its SQLSTATE and every field it came with. */
+function targetFailure(error: TargetError): StatementError {
+  return new StatementError(typeof error.code === 'string' && /^[0-9A-Z]{5}$/.test(error.code) ? error.code : 'XX000', error.message ?? 'the statement failed on the target', error.detail, error)
+}
+
+/** Whether the analysis judged the action read-only (then it runs where the target refuses writes). */
+function isReadOnly(record: ActionRecord): boolean {
+  return (record.impact as { facts?: { read_only?: unknown } | null }).facts?.read_only === true
 }
 
 /** Statements that open or end a transaction (or a savepoint): run as they are, never wrapped. */
 const TRANSACTION_CONTROL = /^\s*(begin|start\s+transaction|commit|end|rollback|abort|savepoint|release)\b/i
-
-/** The command tag PostgreSQL would send for a result (`SELECT 3`, `INSERT 0 1`, `CREATE`). */
-function commandTag(result: pg.QueryResult): string {
-  const command = result.command ?? ''
-  if (command === 'INSERT') return `INSERT 0 ${result.rowCount ?? 0}`
-  if (['SELECT', 'UPDATE', 'DELETE', 'MERGE', 'MOVE', 'FETCH', 'COPY'].includes(command)) return `${command} ${result.rowCount ?? 0}`
-  return command
-}
-
-/** The number of `$n` parameters a statement uses (the highest n), read roughly from its text. */
-function paramCount(sql: string): number {
-  let highest = 0
-  for (const match of sql.matchAll(/\$(\d+)/g)) highest = Math.max(highest, Number(match[1]))
-  return Math.min(highest, 65_535)
-}
 
 function isLoopback(address: string | undefined): boolean {
   return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1' || (address?.startsWith('127.') ?? false)

@@ -10,6 +10,10 @@ import { parseSync } from 'libpg-query'
  * splitStatements('SELECT 1; SELECT 2') // ['SELECT 1', 'SELECT 2']
  */
 export function splitStatements(sql: string): string[] {
+  return remembered(splits, sql, cutStatements)
+}
+
+function cutStatements(sql: string): string[] {
   if (sql.trim() === '') return []
   let stmts: readonly { stmt_location?: number; stmt_len?: number }[]
   try {
@@ -41,6 +45,10 @@ const LEXING_SETTINGS = new Set(['standard_conforming_strings', 'backslash_quote
  * lexingSettingChange('SET standard_conforming_strings = off') // 'standard_conforming_strings …'
  */
 export function lexingSettingChange(sql: string): string | undefined {
+  return remembered(changes, sql, findSettingChange)
+}
+
+function findSettingChange(sql: string): string | undefined {
   let tree: unknown
   try {
     tree = parseSync(sql)
@@ -63,4 +71,22 @@ export function lexingSettingChange(sql: string): string | undefined {
   }
   visit(tree)
   return found
+}
+
+/**
+ * Drivers send the same few statement texts again and again (parameters apart): both functions
+ * above are pure, so their answers for recent texts are kept (short texts only, bounded).
+ */
+const REMEMBERED = 512
+const REMEMBERED_CHARS = 4096
+const splits = new Map<string, string[]>()
+const changes = new Map<string, string | undefined>()
+
+function remembered<T>(cache: Map<string, T>, sql: string, compute: (sql: string) => T): T {
+  if (sql.length > REMEMBERED_CHARS) return compute(sql)
+  if (cache.has(sql)) return cache.get(sql) as T
+  const value = compute(sql)
+  if (cache.size >= REMEMBERED) cache.delete(cache.keys().next().value!)
+  cache.set(sql, value)
+  return value
 }

@@ -118,3 +118,22 @@ describe('the quickstart (npm start)', () => {
     assert.doesNotMatch(pasted.stderr, /\n\s+at /, 'no stack trace')
   })
 })
+
+describe('the quickstart and the PostgreSQL wire gateway', () => {
+  it('listens on 127.0.0.1:6432 when prod-db is a real PostgreSQL (PROD_DB_URL), not for the embedded demo database', async () => {
+    const { quickstartConfig } = await import('./quickstart.js')
+    const saved = process.env['PROD_DB_URL']
+    try {
+      process.env['PROD_DB_URL'] = 'postgres://demo@127.0.0.1:5432/demo'
+      const real = quickstartConfig({ dataDir: mkdtempSync(join(tmpdir(), 'cs-quickstart-pg-')) }).config
+      assert.deepEqual({ ...real.server.postgres }, { host: '127.0.0.1', port: 6432, hold_ms: 50_000, tls: undefined })
+      process.env['PROD_DB_URL'] = ''
+      const demo = quickstartConfig({ dataDir: mkdtempSync(join(tmpdir(), 'cs-quickstart-pg-')) }).config
+      assert.equal(demo.server.postgres, undefined)
+      assert.equal(demo.targets.find((target) => target.name === 'prod-db')?.connector?.type, 'pglite')
+    } finally {
+      if (saved === undefined) delete process.env['PROD_DB_URL']
+      else process.env['PROD_DB_URL'] = saved
+    }
+  })
+})

@@ -13,6 +13,8 @@ export const DEMO = { agent: 'deploy-bot', humans: ['alice@example.com', 'bob@ex
 
 /** The target the quickstart's demo database stands in for. */
 export const DEMO_TARGET = 'prod-db'
+/** Where the quickstart's PostgreSQL wire gateway listens (when prod-db is a real PostgreSQL). */
+export const QUICKSTART_POSTGRES_LISTEN = '127.0.0.1:6432'
 
 /** The demo database's tables and rows: what the quickstart's example statements change and read. */
 const DEMO_SEED = `
@@ -60,6 +62,12 @@ export function quickstartConfig(options: { dataDir: string; port?: number | und
     if (!target.connector || !envReferences(target.connector).some((name) => !process.env[name])) continue
     if (target.name === DEMO_TARGET) target.connector = { type: 'pglite', data_dir: demoDatabaseDir(dataDir) }
     else delete target.connector
+  }
+  // The PostgreSQL wire gateway serves targets with a postgres connector: on when prod-db is a real
+  // database (PROD_DB_URL). The embedded demo database is one PGlite session in this process, which
+  // the executor already uses: it cannot give every client session a connection of its own.
+  if ((raw['targets'] ?? []).some((target: { name?: string; connector?: { type?: string } }) => target.name === DEMO_TARGET && target.connector?.type === 'postgres')) {
+    raw['server'].postgres = { listen: QUICKSTART_POSTGRES_LISTEN }
   }
   return { config: configFromObject(raw, { baseDir: EXAMPLES_DIR, file: join(EXAMPLES_DIR, 'countersign.yaml') }), tokens }
 }
@@ -128,6 +136,9 @@ export function quickstartBanner(url: string, dataDir: string, tokens: DemoToken
     `  ${as(tokens.humans[bob])} npx countersign show "$ID"      # succeeded, with the row count`,
     '',
     `Carol owns ${DEMO.agent}, so she may not approve its requests: try her token on approve (refused).`,
+    process.env['PROD_DB_URL']
+      ? `psql through the wire gateway (each statement decided, held or denied like any action): PGPASSWORD=${tokens.agent} psql 'postgres://${DEMO.agent}@${QUICKSTART_POSTGRES_LISTEN}/prod-db'`
+      : `With PROD_DB_URL set to a PostgreSQL database, prod-db is that database, and psql reaches it through the wire gateway on ${QUICKSTART_POSTGRES_LISTEN} (docs/pgwire.md).`,
     'With PROD_DB_URL set, prod-db is that database instead. A target without a connector is run by its agent: countersign exec, or a receipt (GET /v1/actions/ID/receipt, then POST /v1/receipts/redeem).',
     'Ctrl-C stops the gateway; starting it again keeps the data.',
     '',

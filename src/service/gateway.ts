@@ -92,6 +92,11 @@ export class Gateway {
     return this.#clock()
   }
 
+  /** The catalogs SQL for `postgres` targets is analyzed with (shared by another view of this service, such as the wire gateway's). */
+  get sqlCatalogs(): SqlCatalogs | undefined {
+    return this.#sqlCatalogs
+  }
+
   /** The policy in force. */
   get policy(): CompiledPolicy {
     return this.#policy()
@@ -101,7 +106,7 @@ export class Gateway {
    * Validates, analyzes and decides an action, then records it (allowed, denied or pending) with
    * its audit events. With `waitMs`, a pending action is held until it leaves `pending`.
    */
-  async submit(principal: Principal, input: unknown, options: { channel: string; waitMs?: number; signal?: AbortSignal }): Promise<ActionState> {
+  async submit(principal: Principal, input: unknown, options: SubmitOptions): Promise<ActionState> {
     const started = epochMs()
     const action = parseAction(input)
     // The context goes into an audit event: refuse here what canonical JSON cannot carry (a lone
@@ -111,6 +116,10 @@ export class Gateway {
     const now = this.#clock()
     const { decision, impact, digest, actionJson, analyzed } = this.#decide(principal, action, now, known)
     const decided = epochMs()
+    if (decision.effect !== 'allow' && options.reuse) {
+      const earlier = await options.reuse(digest)
+      if (earlier) return earlier
+    }
     const status: ActionStatus = decision.effect === 'allow' ? 'allowed' : decision.effect === 'deny' ? 'denied' : 'pending'
     const expiresAt = status === 'pending' ? new Date(now.getTime() + Math.min(...decision.requirements.map((r) => r.timeout_ms))) : null
     const brokered = this.directory.target(action.target)?.connector !== undefined
@@ -159,16 +168,34 @@ export class Gateway {
         data: { effect: decision.effect, matched_rules: decision.matched_rules, explanation: decision.explanation, ...(expiresAt && { expires_at: expiresAt.toISOString() }), ...(executeBy && { execute_by: executeBy.toISOString() }) },
       },
     ]
+    // An allowed action its caller runs at once (runAllowed): run now, recorded with its outcome
+    // in the same group-committed write, before the caller hands its result to anyone.
+    const run = status === 'allowed' && !brokered && options.runAllowed ? options.runAllowed({ ...record, updatedAt: now, version: 1, leaseOwner: null }) : undefined
+    if (run) {
+      const report: OutcomeReport = await run.catch((error: unknown) => ({ status: 'failed', error: error instanceof Error ? error.message : String(error) }))
+      const finished = this.#clock()
+      const result = outcomeResult(report, actor, finished)
+      const settled = { ...record, status: report.status, executeBy: null, deadline: null, result }
+      events.push({ ...base, type: `action.${report.status}`, data: { exit_code: report.exit_code ?? null, output_chars: result.output_chars, error: result.error ?? null, ran: 'at_once' } })
+      await this.store.createAction({ record: settled, events })
+      this.#submitted(record, decision, { started, analyzed, decided })
+      return { record: { ...settled, updatedAt: finished, version: 1, leaseOwner: null }, reviews: [] }
+    }
     await this.store.createAction({ record, events })
-    this.telemetry.submitted(
-      spanFacts(record),
-      { effect: decision.effect, status, matchedRules: decision.matched_rules, policyVersion: decision.policy_version, agent: record.agentId },
-      { started, analyzed, decided, ended: epochMs() },
-    )
+    this.#submitted(record, decision, { started, analyzed, decided })
     const state: ActionState = { record: { ...record, updatedAt: now, version: 1, leaseOwner: null }, reviews: [] }
     if (record.brokered && status === 'allowed') this.#runnable(id)
     if (isSettled(state.record) || !options.waitMs) return state
     return this.waitForChange(principal, id, undefined, options.waitMs, options.signal)
+  }
+
+  /** The submission's span, once it is recorded. */
+  #submitted(record: Omit<ActionRecord, 'version' | 'updatedAt' | 'leaseOwner'>, decision: Decision, times: { started: number; analyzed: number; decided: number }): void {
+    this.telemetry.submitted(
+      spanFacts(record),
+      { effect: decision.effect, status: record.status, matchedRules: decision.matched_rules, policyVersion: decision.policy_version, agent: record.agentId },
+      { ...times, ended: epochMs() },
+    )
   }
 
   /** Calls `listener` with the id of every brokered action this replica made runnable (allowed or approved). */
@@ -207,7 +234,10 @@ export class Gateway {
     try {
       const sqlCatalog = await catalogs.catalogFor(action.target)
       if (sqlCatalog === undefined) return {}
-      const estimatedRows = await catalogs.estimate(action.target, plannableStatements(sql, sqlCatalog))
+      // EXPLAIN cannot plan a statement whose parameters are not bound: its estimates are unknown (-1) without asking.
+      const params = (action.payload as { params?: unknown }).params
+      const plannable = plannableStatements(sql, sqlCatalog)
+      const estimatedRows = Array.isArray(params) && params.length > 0 ? plannable.map(() => -1) : await catalogs.estimate(action.target, plannable)
       return { sqlCatalog, estimatedRows }
     } catch {
       return {}
@@ -344,16 +374,7 @@ export class Gateway {
       if (expired) return { change: expired, value: new CountersignError('ALREADY_DECIDED', `the approval of action ${id} expired before it was executed`) }
       assertTransition(current.status as ActionStatus, report.status)
       const output = report.output ?? ''
-      const result = {
-        status: report.status,
-        reported_by: actorOf(principal),
-        finished_at: now.toISOString(),
-        ...(report.exit_code !== undefined && { exit_code: report.exit_code }),
-        ...(report.error !== undefined && { error: report.error.slice(0, 4096) }),
-        output: output.slice(0, MAX_OUTPUT_CHARS),
-        truncated: output.length > MAX_OUTPUT_CHARS,
-        output_chars: output.length,
-      }
+      const result = outcomeResult(report, actorOf(principal), now)
       const event: AuditDraft = {
         type: `action.${report.status}`,
         action_id: id,
@@ -487,6 +508,42 @@ export class Gateway {
       data: pendingOver ? { reason: 'no decision before the request timed out', expires_at: current.expiresAt!.toISOString() } : { reason: current.status === 'allowed' ? 'it was allowed but not executed in time' : 'the approval was not executed in time', execute_by: current.executeBy!.toISOString() },
     }
     return { status: 'expired', deadline: null, events: [event] }
+  }
+}
+
+/** How a transport submits (`channel`: where the request came from, e.g. `api`, `mcp`, `postgres`). */
+export interface SubmitOptions {
+  readonly channel: string
+  /** Hold a pending action up to this long for its decision. */
+  readonly waitMs?: number
+  readonly signal?: AbortSignal
+  /**
+   * For an action the policy does not allow at once: an earlier identical request (same digest)
+   * of the caller's to hold or run instead of recording a new one (a re-issued statement).
+   */
+  readonly reuse?: (digest: string) => Promise<ActionState | undefined>
+  /**
+   * For an action its caller runs itself (a target without a connector, as the caller sees it):
+   * when the policy allows it at once, `runAllowed` may return the running of it; the action is
+   * then recorded once, decided and finished (`succeeded`/`failed`), in one group-committed write.
+   * Only for work whose effects are nothing until that write is done (a read whose result is held
+   * back until then): `undefined` records it `allowed` first, as usual.
+   */
+  readonly runAllowed?: (record: ActionRecord) => Promise<OutcomeReport> | undefined
+}
+
+/** The stored result of an outcome the agent ran and reports (output cut at MAX_OUTPUT_CHARS). */
+function outcomeResult(report: OutcomeReport, reportedBy: string, now: Date) {
+  const output = report.output ?? ''
+  return {
+    status: report.status,
+    reported_by: reportedBy,
+    finished_at: now.toISOString(),
+    ...(report.exit_code !== undefined && { exit_code: report.exit_code }),
+    ...(report.error !== undefined && { error: report.error.slice(0, 4096) }),
+    output: output.slice(0, MAX_OUTPUT_CHARS),
+    truncated: output.length > MAX_OUTPUT_CHARS,
+    output_chars: output.length,
   }
 }
 
