@@ -276,7 +276,7 @@ export class PostgresCatalogReader {
     if (this.#closed) throw new Error('the catalog reader is closed')
     if (this.#pool?.url !== url) {
       this.#pool?.pool.end().catch(() => {})
-      const pool = new pg.Pool({ connectionString: url, max: 2, connectionTimeoutMillis: EXPLAIN_TIMEOUT_MS, idleTimeoutMillis: 30_000, application_name: 'countersign/catalog' })
+      const pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: EXPLAIN_TIMEOUT_MS, idleTimeoutMillis: 30_000, application_name: 'countersign/catalog' })
       pool.on('error', () => {})
       this.#pool = { url, pool }
     }
