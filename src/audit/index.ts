@@ -18,3 +18,5 @@ export type { AuditWarning, VerifyChainOptions, VerifyReport } from './verify-ch
 export { EMPTY_ROOT, leafHash, MerkleAccumulator, MerkleTree, nodeHash, verifyConsistency, verifyInclusion } from './merkle.js'
 export { checkpointBody, cosignNote, formatWitnessKey, noteKeyHash, parseCheckpoint, parseSignatureLines, parseWitnessKey, signNote, verifyCosignature, verifyNoteSignature } from './note.js'
 export type { NoteSignature, SignedCheckpoint, TreeHead, WitnessKey } from './note.js'
+export { judgeCheckpoint } from './witness.js'
+export type { WitnessVerdict } from './witness.js'

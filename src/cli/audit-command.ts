@@ -4,7 +4,11 @@ import { CountersignError } from '../errors/index.js'
 import type { AuditEventView, AuditPage, VerifyReport } from './api-types.js'
 import { clientCommand, clientOf, gatewayOptions, helpAndOutput, printJson, type ClientFlags } from './client-command.js'
 import { escapeInline } from '../action/index.js'
-import type { CliIo } from './io.js'
+import { readText, type CliIo } from './io.js'
+import { parseCheckpoint, verifyChain, type SignedCheckpoint } from '../audit/index.js'
+import { auditProofCommand } from './audit-proof-command.js'
+import { readAuditLog } from './audit-source.js'
+import { auditWitnessCommand } from './audit-witness-command.js'
 
 /** Events asked for per request while exporting (the API allows up to 5000). */
 const PAGE_SIZE = 1000
@@ -40,30 +44,55 @@ export function auditCommand(io: CliIo): Command {
   const audit = helpAndOutput(new Command('audit').description('verify and export the tamper-evident audit log (auditors and admins)'), io, [
     'countersign audit verify',
     'countersign audit export --format csv > audit.csv',
+    'countersign audit witness --log https://countersign.example.com --state ~/.countersign-witness',
   ])
 
   audit.addCommand(gatewayOptions(verifyCommand(io)))
   audit.addCommand(gatewayOptions(exportCommand(io), { json: false }))
+  audit.addCommand(auditWitnessCommand(io))
+  audit.addCommand(auditProofCommand(io))
   return audit
 }
 
+interface VerifyFlags extends ClientFlags {
+  readonly config?: string
+  readonly file?: string
+  readonly checkpoint?: string
+}
+
 function verifyCommand(io: CliIo): Command {
-  const description = 'verify the whole audit chain and its signed checkpoints, through the gateway or (--config) straight from its store; exit 1 when anything was modified, removed, inserted or reordered'
-  return clientCommand('verify', description, io, ['countersign audit verify', 'countersign audit verify --json', 'countersign audit verify --config /etc/countersign.yaml   # offline, from the store'])
+  const description = 'verify the whole audit chain and its signed checkpoints, through the gateway or (--config) straight from its store; with --checkpoint, also that the log still contains a checkpoint saved outside it; exit 1 when anything was modified, removed, inserted, reordered or rewritten'
+  return clientCommand('verify', description, io, [
+    'countersign audit verify',
+    'countersign audit verify --json',
+    'countersign audit verify --config /etc/countersign.yaml   # offline, from the store',
+    'countersign audit verify --checkpoint witness-state/checkpoint   # against a tree head kept elsewhere',
+    'countersign audit verify --checkpoint saved.checkpoint --file audit.jsonl',
+  ])
     .option('--config <file>', 'read the store of this config directly instead of asking the gateway (an embedded store must not be in use)')
-    .action(async (flags: ClientFlags & { config?: string }) => {
-      const report = flags.config ? await verifyOffline(flags.config, io) : await clientOf(flags, io).request<VerifyReport>('GET', '/v1/audit/verify')
+    .option('--checkpoint <file>', 'a signed checkpoint saved outside the log (a witness\'s, or one fetched from /v1/audit/checkpoints): the log must contain it')
+    .option('--file <export.jsonl>', 'with --checkpoint: check the events of an `audit export` file instead')
+    .action(async (flags: VerifyFlags) => {
+      const anchor = flags.checkpoint === undefined ? undefined : parseCheckpoint(readText(resolve(io.cwd, flags.checkpoint), 'the checkpoint'))
+      if (flags.file !== undefined && anchor === undefined) throw new CountersignError('INVALID', '--file needs --checkpoint (the gateway and the store verify their own checkpoints)')
+      let report: VerifyReport
+      if (flags.config !== undefined && flags.file === undefined) report = await verifyOffline(flags.config, io, anchor)
+      else if (anchor !== undefined) report = (await verifyChain(await readAuditLog(flags, io), { anchors: [anchor] })) as VerifyReport
+      else report = await clientOf(flags, io).request<VerifyReport>('GET', '/v1/audit/verify')
       if (flags.json) printJson(io, report)
-      else printVerifyReport(report, io)
+      else {
+        printVerifyReport(report, io)
+        if (anchor !== undefined && report.ok) io.stdout(`the log contains the checkpoint of ${anchor.size} events (root ${anchor.root.toString('base64')}) saved outside it\n`)
+      }
       if (!report.ok) io.setExitCode?.(1)
     })
 }
 
-async function verifyOffline(file: string, io: CliIo): Promise<VerifyReport> {
+async function verifyOffline(file: string, io: CliIo, anchor: SignedCheckpoint | undefined): Promise<VerifyReport> {
   // Loaded here: only this mode needs the store.
   const { loadConfig } = await import('../config/index.js')
   const { verifyAuditOffline } = await import('../server/index.js')
-  return verifyAuditOffline(loadConfig(resolve(io.cwd, file)))
+  return verifyAuditOffline(loadConfig(resolve(io.cwd, file)), anchor ? { anchors: [anchor] } : {})
 }
 
 function exportCommand(io: CliIo): Command {

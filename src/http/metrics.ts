@@ -21,11 +21,20 @@ export class Metrics {
     name: 'countersign_audit_checkpoint_tree_size',
     help: 'Tree size of the newest signed audit checkpoint',
     registers: [this.registry],
-    collect: async () => this.#collectAuditWitnesses(),
+    collect: () => this.#auditScrape(),
   })
-  readonly auditWitnessTreeSize = new Gauge({ name: 'countersign_audit_witness_tree_size', help: 'Largest audit tree size each configured witness cosigned (0: never)', labelNames: ['witness'] as const, registers: [this.registry] })
-  readonly auditWitnessLag = new Gauge({ name: 'countersign_audit_witness_lag_events', help: 'Events between the newest signed checkpoint and what each witness last cosigned', labelNames: ['witness'] as const, registers: [this.registry] })
-  readonly auditWitnessCosigned = new Gauge({ name: 'countersign_audit_witness_cosigned_timestamp_seconds', help: 'When each witness last cosigned (its own clock; 0: never)', labelNames: ['witness'] as const, registers: [this.registry] })
+  readonly auditWitnessTreeSize = new Gauge({ name: 'countersign_audit_witness_tree_size', help: 'Largest audit tree size each configured witness cosigned (0: never)', labelNames: ['witness'] as const, registers: [this.registry], collect: () => this.#auditScrape() })
+  readonly auditWitnessLag = new Gauge({ name: 'countersign_audit_witness_lag_events', help: 'Events between the newest signed checkpoint and what each witness last cosigned', labelNames: ['witness'] as const, registers: [this.registry], collect: () => this.#auditScrape() })
+  readonly auditWitnessCosigned = new Gauge({ name: 'countersign_audit_witness_cosigned_timestamp_seconds', help: 'When each witness last cosigned (its own clock; 0: never)', labelNames: ['witness'] as const, registers: [this.registry], collect: () => this.#auditScrape() })
+  #auditPending: Promise<void> | undefined
+
+  /** One read of the witness status per scrape, shared by the four gauges (collected concurrently). */
+  #auditScrape(): Promise<void> {
+    this.#auditPending ??= this.#collectAuditWitnesses().finally(() => {
+      this.#auditPending = undefined
+    })
+    return this.#auditPending
+  }
 
   async #collectAuditWitnesses(): Promise<void> {
     const status = await this.auditWitnesses?.().catch(() => undefined)

@@ -8,6 +8,7 @@ import {
   verifyCosignature,
   type Checkpoint,
   type SigningKey,
+  type VerifyChainOptions,
   type VerifyReport,
   type WitnessKey,
 } from '../audit/index.js'
@@ -87,7 +88,7 @@ export class AuditLog {
   async verify(principal?: Principal): Promise<VerifyReport> {
     if (principal) requireAuditor(principal)
     const freshness = this.#intervalMs === undefined ? undefined : { intervalMs: this.#intervalMs, now: this.#clock() }
-    return verifyStore(this.#store, [this.#key.publicKey, ...this.#previousKeys], freshness)
+    return verifyStore(this.#store, [this.#key.publicKey, ...this.#previousKeys], freshness ? { freshness } : {})
   }
 
   /**
@@ -175,8 +176,8 @@ export class AuditLog {
 }
 
 /** The chain, its checkpoints and the state tables against the events (also used offline). */
-export async function verifyStore(store: Store, publicKeys: readonly KeyObject[], freshness?: { readonly intervalMs: number; readonly now: Date }): Promise<VerifyReport> {
-  const report = await verifyChain(store.allAuditEvents(), { checkpoints: await store.checkpoints(), publicKeys: [...publicKeys], ...(freshness && { freshness }) })
+export async function verifyStore(store: Store, publicKeys: readonly KeyObject[], options: Pick<VerifyChainOptions, 'freshness' | 'anchors'> = {}): Promise<VerifyReport> {
+  const report = await verifyChain(store.allAuditEvents(), { ...options, checkpoints: await store.checkpoints(), publicKeys: [...publicKeys] })
   const mismatches = await store.stateMismatches()
   if (mismatches.length === 0) return report
   const problems = mismatches.map((mismatch) => ({ seq: 0, kind: 'state_mismatch' as const, message: `action ${mismatch.action_id}: ${mismatch.message}` }))

@@ -11,7 +11,7 @@ const PAGE = 5000
  */
 export class AuditTree {
   readonly #store: Store
-  readonly #tree = new MerkleTree()
+  #tree = new MerkleTree()
   /** The stored hash of the last event in the tree (the chain head the tree reaches). */
   #lastHash = ''
   #queue: Promise<unknown> = Promise.resolve()
@@ -32,6 +32,12 @@ export class AuditTree {
 
   async #catchUp(): Promise<{ tree: MerkleTree; lastHash: string }> {
     const head = await this.#store.auditHead()
+    if (this.#tree.size > 0) {
+      // The stored log is append-only; if its last event we read is no longer the same (rewritten
+      // or rolled back beneath us), the tree is read again, so what is signed is what is stored.
+      const [last] = await this.#store.auditEvents(this.#tree.size - 1, 1)
+      if (last?.seq !== this.#tree.size || last.hash !== this.#lastHash) this.#tree = new MerkleTree()
+    }
     while (this.#tree.size < head.seq) {
       const rows = await this.#store.auditEvents(this.#tree.size, Math.min(PAGE, head.seq - this.#tree.size))
       if (rows.length === 0) break
