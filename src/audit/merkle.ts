@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { createHash, hash } from 'node:crypto'
 import { CountersignError } from '../errors/index.js'
 
 /**
@@ -8,20 +8,27 @@ import { CountersignError } from '../errors/index.js'
  * `SHA-256()`. Hashes are raw 32-byte buffers here; the wire carries them in base64.
  */
 
-const LEAF_PREFIX = Buffer.from([0x00])
-const NODE_PREFIX = Buffer.from([0x01])
+/** One 65-byte buffer for inner nodes: `hash` reads it synchronously, so it is reused. */
+const NODE_INPUT = Buffer.alloc(65)
+NODE_INPUT[0] = 0x01
 
 /** The hash of the empty tree: SHA-256 of nothing. */
 export const EMPTY_ROOT: Buffer = createHash('sha256').digest()
 
-/** `SHA-256(0x00 ‖ data)`: the leaf hash of one event's text. */
+/** `SHA-256(0x00 ‖ data)`: the leaf hash of one event's text (UTF-8). */
 export function leafHash(data: string | Uint8Array): Buffer {
-  return createHash('sha256').update(LEAF_PREFIX).update(data).digest()
+  // One-shot hashing is about twice as fast as a Hash object on texts this short; "\0" is the
+  // single byte 0x00 in UTF-8.
+  if (typeof data === 'string') return hash('sha256', `\0${data}`, 'buffer')
+  return hash('sha256', Buffer.concat([Buffer.of(0x00), data]), 'buffer')
 }
 
-/** `SHA-256(0x01 ‖ left ‖ right)`. */
+/** `SHA-256(0x01 ‖ left ‖ right)`; both 32 bytes. */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
-  return createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest()
+  if (left.length !== 32 || right.length !== 32) return createHash('sha256').update(NODE_INPUT.subarray(0, 1)).update(left).update(right).digest()
+  NODE_INPUT.set(left, 1)
+  NODE_INPUT.set(right, 33)
+  return hash('sha256', NODE_INPUT, 'buffer')
 }
 
 /**

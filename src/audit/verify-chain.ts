@@ -200,11 +200,13 @@ class ClockWatch {
   }
 
   push(row: StoredAuditEvent): void {
-    let at: unknown
-    try {
-      at = (JSON.parse(row.event) as { at?: unknown }).at
-    } catch {
-      return // malformed: the chain walker reports it
+    let at: unknown = atOf((row as Partial<StoredAuditEvent> | null)?.event)
+    if (at === undefined) {
+      try {
+        at = (JSON.parse(row.event) as { at?: unknown }).at
+      } catch {
+        return // malformed: the chain walker reports it
+      }
     }
     const ms = typeof at === 'string' ? Date.parse(at) : Number.NaN
     if (Number.isNaN(ms)) return
@@ -218,6 +220,20 @@ class ClockWatch {
       message: `event ${row.seq} is at ${at as string}, ${formatGap(previous.ms - ms)} before event ${previous.seq} (${previous.at}) stored ahead of it: the gateway's clock went back (or replicas' clocks disagree); the chain itself is intact`,
     })
   }
+}
+
+/**
+ * The top-level `at` of an event's canonical text without parsing it: in RFC 8785 text the keys
+ * are sorted, so `"at":"` first occurs as the top-level member (only `action_id` and `actor`, whose
+ * string values cannot hold an unescaped quote, come before it; nested objects are in `data`,
+ * after it). `undefined` when the text does not look so; the caller then parses it.
+ */
+function atOf(text: unknown): string | undefined {
+  if (typeof text !== 'string') return undefined
+  const start = text.indexOf('"at":"')
+  if (start < 0 || start > 400) return undefined
+  const value = text.slice(start + 6, start + 30)
+  return value.length === 24 && text[start + 30] === '"' ? value : undefined
 }
 
 function formatGap(ms: number): string {
