@@ -143,6 +143,15 @@ export interface ReceiptClaims {
   readonly agent: string | null
   readonly status: 'allowed' | 'approved'
   readonly approvers: readonly string[]
+  /**
+   * The deciding audit events (`action.allowed`; or each `review.approve` and `action.approved`)
+   * as stored, each with its RFC 9162 inclusion proof (base64 hashes) in the tree of `checkpoint`,
+   * a signed tree head (C2SP signed note). Checked by `verifyReceipt`.
+   */
+  readonly audit?: {
+    readonly checkpoint: string
+    readonly events: readonly { readonly seq: number; readonly event: string; readonly proof: readonly string[] }[]
+  }
 }
 
 /** `POST /v1/receipts/redeem`: the action about to run, or its digest. */

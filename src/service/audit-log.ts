@@ -37,6 +37,14 @@ export interface ServedCheckpoint {
   readonly note: string
 }
 
+/** The audit claim of a receipt (see {@link AuditLog.receiptProof}). */
+export interface ReceiptAuditProof {
+  /** The signed tree head (C2SP signed note) the proofs are against. */
+  readonly checkpoint: string
+  /** Each deciding event: its seq, its canonical text as stored (the leaf data) and its RFC 9162 inclusion proof (base64 hashes). */
+  readonly events: readonly { readonly seq: number; readonly event: string; readonly proof: readonly string[] }[]
+}
+
 /** What each configured witness last cosigned, for `/metrics` and the console. */
 export interface WitnessStatus {
   /** The newest checkpoint's tree size (0 before the first). */
@@ -162,6 +170,33 @@ export class AuditLog {
     const cosignedAt = new Date(time * 1000)
     await this.#cosignatures.put({ seq: treeSize, witness: witness.name, line: signature.line, cosignedAt, receivedAt: this.#clock() })
     return { witness: witness.name, cosigned_at: cosignedAt.toISOString() }
+  }
+
+  /**
+   * What a receipt carries to prove its decision is in the log: the events that allowed or
+   * approved action `actionId` (`action.allowed`; or each `review.approve` and `action.approved`),
+   * each with its inclusion proof in the tree of a signed checkpoint that covers them, and that
+   * checkpoint (log signature only). Signs a checkpoint first when none covers them yet.
+   *
+   * @throws CountersignError CONFLICT when the action has no such event.
+   */
+  async receiptProof(actionId: string, status: 'allowed' | 'approved'): Promise<ReceiptAuditProof> {
+    const types = status === 'approved' ? ['review.approve', 'action.approved'] : ['action.allowed']
+    const events = (await this.#store.actionEvents(actionId)).filter((event) => types.includes((JSON.parse(event.event) as { type: string }).type))
+    const needed = events.at(-1)?.seq
+    if (needed === undefined) throw new CountersignError('CONFLICT', `action ${actionId} has no ${status} event in the audit log`)
+    let [latest] = await this.#store.latestCheckpoints(1)
+    if (latest?.note === undefined || latest.seq < needed) {
+      await this.checkpoint()
+      ;[latest] = await this.#store.latestCheckpoints(1)
+    }
+    if (latest?.note === undefined || latest.seq < needed) throw new CountersignError('INTERNAL', `no signed tree head covers event ${needed}`)
+    const { tree } = await this.#tree.current()
+    if (tree.size < latest.seq) throw new CountersignError('INTERNAL', `the audit tree has ${tree.size} events, the checkpoint ${latest.seq}`)
+    return {
+      checkpoint: latest.note,
+      events: events.map((event) => ({ seq: event.seq, event: event.event, proof: tree.inclusionProof(event.seq - 1, latest.seq).map((hash) => hash.toString('base64')) })),
+    }
   }
 
   /** What each configured witness last cosigned. */
