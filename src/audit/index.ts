@@ -20,3 +20,5 @@ export { checkpointBody, cosignNote, formatWitnessKey, noteKeyHash, parseCheckpo
 export type { NoteSignature, SignedCheckpoint, TreeHead, WitnessKey } from './note.js'
 export { judgeCheckpoint } from './witness.js'
 export type { WitnessVerdict } from './witness.js'
+export { OCSF_MAPPING, OCSF_VERSION, toCloudEvent, toOcsf } from './siem.js'
+export type { ExportedEvent } from './siem.js'

@@ -5,7 +5,7 @@ import type { AuditEventView, AuditPage, VerifyReport } from './api-types.js'
 import { clientCommand, clientOf, gatewayOptions, helpAndOutput, printJson, type ClientFlags } from './client-command.js'
 import { escapeInline } from '../action/index.js'
 import { readText, type CliIo } from './io.js'
-import { parseCheckpoint, verifyChain, type SignedCheckpoint } from '../audit/index.js'
+import { parseCheckpoint, toCloudEvent, toOcsf, verifyChain, type SignedCheckpoint } from '../audit/index.js'
 import { auditProofCommand } from './audit-proof-command.js'
 import { readAuditLog } from './audit-source.js'
 import { auditWitnessCommand } from './audit-witness-command.js'
@@ -36,7 +36,8 @@ export function printVerifyReport(report: VerifyReport, io: CliIo): boolean {
 
 interface ExportFlags extends ClientFlags {
   readonly since: string
-  readonly format: 'jsonl' | 'csv'
+  readonly format: 'jsonl' | 'csv' | 'ocsf' | 'cloudevents'
+  readonly origin?: string
 }
 
 /** `countersign audit verify` and `countersign audit export`. */
@@ -96,22 +97,41 @@ async function verifyOffline(file: string, io: CliIo, anchor: SignedCheckpoint |
 }
 
 function exportCommand(io: CliIo): Command {
-  return clientCommand('export', 'write audit events to stdout in order, page by page: JSON lines (as stored, with their hashes) or CSV', io, ['countersign audit export > audit.jsonl', 'countersign audit export --since 1200 --format csv > audit.csv'])
+  return clientCommand('export', 'write audit events to stdout in order, page by page: JSON lines (as stored, with their hashes), CSV, or for a SIEM one OCSF event or CloudEvents envelope per line', io, [
+    'countersign audit export > audit.jsonl',
+    'countersign audit export --since 1200 --format csv > audit.csv',
+    'countersign audit export --format ocsf > audit.ocsf.jsonl   # Splunk, Datadog, Elastic, Security Lake',
+    'countersign audit export --format cloudevents --since 5000',
+  ])
     .option('--since <seq>', 'only events after this sequence number', '0')
-    .addOption(new Option('--format <format>', 'jsonl: one {seq, prev_hash, hash, event} per line; csv: ' + CSV_COLUMNS.join(',')).choices(['jsonl', 'csv']).default('jsonl'))
+    .addOption(new Option('--format <format>', 'jsonl: one {seq, prev_hash, hash, event} per line; csv: ' + CSV_COLUMNS.join(',') + '; ocsf: OCSF 1.3.0 (API Activity, Account Change, Application Lifecycle); cloudevents: CloudEvents 1.0 JSON').choices(['jsonl', 'csv', 'ocsf', 'cloudevents']).default('jsonl'))
+    .option('--origin <origin>', 'the log\'s name in OCSF and CloudEvents ids (default: the origin of its newest signed checkpoint)')
     .action(async (flags: ExportFlags) => {
       if (!/^\d+$/.test(flags.since)) throw new CountersignError('INVALID', `--since: expected a sequence number, got ${JSON.stringify(flags.since)}`)
       const client = clientOf(flags, io)
+      const origin = flags.format === 'ocsf' || flags.format === 'cloudevents' ? (flags.origin ?? (await originOf(client))) : ''
+      const line = (stored: AuditEventView): string => {
+        if (flags.format === 'csv') return csvRow(stored)
+        if (flags.format === 'ocsf') return JSON.stringify(toOcsf(stored, origin))
+        if (flags.format === 'cloudevents') return JSON.stringify(toCloudEvent(stored, origin))
+        return JSON.stringify(stored)
+      }
       if (flags.format === 'csv') io.stdout(`${CSV_COLUMNS.join(',')}\n`)
       let since = Number(flags.since)
       for (;;) {
         const page = await client.request<AuditPage>('GET', '/v1/audit', { query: { since, limit: PAGE_SIZE } })
         if (page.events.length === 0) break
-        io.stdout(page.events.map((event) => (flags.format === 'csv' ? csvRow(event) : JSON.stringify(event))).join('\n') + '\n')
+        io.stdout(page.events.map(line).join('\n') + '\n')
         since = page.events.at(-1)?.seq ?? since
         if (since >= page.head.seq) break
       }
     })
+}
+
+/** The origin line of the log's newest signed checkpoint, or the default one. */
+async function originOf(client: ReturnType<typeof clientOf>): Promise<string> {
+  const { checkpoints } = await client.request<{ checkpoints: readonly { note: string }[] }>('GET', '/v1/audit/checkpoints', { query: { limit: 1 } })
+  return checkpoints.at(-1)?.note.split('\n')[0] || 'countersign/audit'
 }
 
 function csvRow(stored: AuditEventView): string {

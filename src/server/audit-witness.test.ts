@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { serve, type ServerType } from '@hono/node-server'
 import { sql } from 'kysely'
+import { z } from 'zod'
 import { canonicalJson } from '../action/index.js'
 import { formatWitnessKey } from '../audit/index.js'
 import { runCli } from '../cli/program.js'
@@ -146,6 +147,22 @@ for (const store of testStores()) {
       assert.equal((await gw.call('GET', `/v1/audit/proofs/inclusion?seq=1&tree_size=${second.size + 1}`, { as: 'deployBot' })).status, 400)
       assert.equal((await gw.call('GET', `/v1/audit/proofs/consistency?from=3&to=2`, { as: 'deployBot' })).status, 400)
       assert.equal((await gw.call('GET', '/v1/audit/checkpoints')).status, 401)
+    })
+
+    it('exports the log for a SIEM: OCSF events and CloudEvents envelopes, one per line, that validate', async () => {
+      const schema = (file: string) => z.fromJSONSchema(JSON.parse(readFileSync(new URL(`../audit/fixtures/${file}`, import.meta.url), 'utf8')))
+      const classes: Record<number, ReturnType<typeof schema>> = { 6003: schema('ocsf-api-activity.schema.json'), 3001: schema('ocsf-account-change.schema.json'), 6002: schema('ocsf-application-lifecycle.schema.json') }
+      const ocsf = await cli(['audit', 'export', '--format', 'ocsf'])
+      assert.equal(ocsf.code, 0, ocsf.stderr)
+      const lines = ocsf.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, any>)
+      assert.ok(lines.length >= 8)
+      for (const line of lines) assert.ok(classes[line['class_uid']]!.safeParse(line).success, JSON.stringify(line))
+      assert.equal(lines[0]!['metadata'].uid, 'countersign.test/audit/1')
+      assert.ok(lines.some((line) => line['unmapped'].countersign.type === 'review.approve' && line['actor'].user.email_addr === 'bob@example.com'))
+      const cloud = await cli(['audit', 'export', '--format', 'cloudevents', '--since', '2'])
+      const envelopes = cloud.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, any>)
+      assert.equal(envelopes[0]!['id'], 'countersign.test/audit/3')
+      assert.ok(envelopes.every((envelope) => schema('cloudevents-1.0.schema.json').safeParse(envelope).success))
     })
 
     it('is cosigned by a listed witness, whose status /metrics shows, and refuses cosignatures of anyone else', async () => {
