@@ -186,6 +186,13 @@ for (const store of testStores()) {
       assert.equal(forged.status, 403)
       assert.equal((await gw.call('POST', '/v1/audit/checkpoints/cosignatures', { as: 'deployBot', body: { tree_size: size, cosignature: 'hello' } })).status, 400)
 
+      // A witness the gateway does not list: it verified the log, but its cosignature is refused.
+      const unlisted = mkdtempSync(join(tmpdir(), 'countersign-witness-'))
+      const refused = await cli(['audit', 'witness', '--log', url, '--state', unlisted, '--name', 'unlisted.example'], 'deployBot')
+      assert.equal(refused.code, 3, refused.stdout + refused.stderr)
+      assert.match(refused.stderr, /new witness key; list it in the gateway's audit\.witnesses:\n  unlisted\.example\+[0-9a-f]{8}\+/)
+      assert.match(refused.stderr, /countersign: unlisted\.example is not a witness of this log \(audit\.witnesses\)\n$/)
+
       // More events, a new checkpoint: the witness checks it extends the one it cosigned.
       await submit('SELECT 3')
       assert.ok(await gw.auditLog.checkpoint())
