@@ -187,6 +187,9 @@ export const CheckpointList = z
         note: z.string().openapi({ description: 'The signed tree head as a C2SP signed note: origin, tree size, base64 root hash, a blank line, the log signature line, then the witnesses\' cosignature lines.' }),
       }),
     ),
+    witnesses: z
+      .array(z.object({ name: z.string(), tree_size: z.number().int(), lag: z.number().int(), cosigned_at: z.string().nullable() }))
+      .openapi({ description: 'Each witness of audit.witnesses: the largest tree size it cosigned (0: never), how many events the newest checkpoint is ahead of it, and when (its own clock).' }),
   })
   .openapi('AuditCheckpoints')
 

@@ -172,6 +172,8 @@ for (const store of testStores()) {
       const note = await newestNote()
       assert.match(note, new RegExp(`\n\u2014 ${WITNESS.replaceAll('.', '\\.')} [A-Za-z0-9+/]+=*\n$`))
       const { size } = headOf(note)
+      const status = (await gw.call('GET', '/v1/audit/checkpoints?limit=1', { as: 'deployBot' })).body.witnesses
+      assert.deepEqual(status.map((witness: Record<string, unknown>) => [witness['name'], witness['tree_size'], witness['lag']]), [[WITNESS, size, 0]])
       const metrics = await gw.call('GET', '/metrics')
       assert.match(metrics.body, new RegExp(`countersign_audit_witness_tree_size\\{witness="${WITNESS.replaceAll('.', '\\.')}"\\} ${size}\n`))
       assert.match(metrics.body, /countersign_audit_witness_lag_events\{witness="[^"]+"\} 0\n/)

@@ -94,7 +94,11 @@ const cosignRoute = createRoute({
 
 /** The transparency-log routes of PRODUCT.md §8: signed tree heads, proofs, cosignatures. */
 export function auditTreeRoutes(app: OpenAPIHono<AppEnv>, auditLog: AuditLog): void {
-  app.openapi(checkpointsRoute, async (c) => c.json({ checkpoints: await auditLog.checkpoints(c.req.valid('query').limit) }, 200))
+  app.openapi(checkpointsRoute, async (c) => {
+    const [checkpoints, status] = await Promise.all([auditLog.checkpoints(c.req.valid('query').limit), auditLog.witnessStatus()])
+    const witnesses = status.witnesses.map((witness) => ({ name: witness.name, tree_size: witness.treeSize, lag: Math.max(0, status.treeSize - witness.treeSize), cosigned_at: witness.cosignedAt?.toISOString() ?? null }))
+    return c.json({ checkpoints, witnesses }, 200)
+  })
   app.openapi(inclusionRoute, async (c) => {
     const { seq, tree_size } = c.req.valid('query')
     return c.json(await auditLog.inclusionProof(seq, tree_size), 200)
