@@ -53,6 +53,12 @@ describe('receipts that carry their approval\'s inclusion proof', () => {
     // The tree head is the one the gateway serves to witnesses.
     const served_ = await served.gw.call('GET', '/v1/audit/checkpoints', { as: 'deployBot' })
     assert.ok(served_.body.checkpoints.some((entry: { note: string }) => entry.note.startsWith(checkpoint.slice(0, checkpoint.indexOf('\n\n')))))
+    // The client asks the gateway for the same proof of the first event, against the same tree head.
+    const first = (events as { seq: number; event: string; proof: string[] }[])[0]!
+    const { checkpoints } = await served.client('deployBot').auditCheckpoints({ limit: 5 })
+    assert.ok(checkpoints.some((entry) => entry.tree_size === Number(size)))
+    const asked = await served.client('deployBot').auditInclusionProof(first.seq, Number(size))
+    assert.deepEqual(asked.proof, first.proof)
     const verified = await verifyReceipt(receipt, { jwks, target: 'prod-db', action: write, requireAuditProof: true })
     assert.deepEqual(verified.approvers, ['alice@example.com'])
   })

@@ -203,6 +203,32 @@ export interface AuditPage {
   readonly head: { readonly seq: number; readonly hash: string }
 }
 
+/** `GET /v1/audit/checkpoints`. */
+export interface AuditCheckpoints {
+  /** Oldest first; `note` is the C2SP signed note: origin, size, base64 root, blank line, signature lines. */
+  readonly checkpoints: readonly { readonly tree_size: number; readonly at: string; readonly note: string }[]
+  readonly witnesses: readonly { readonly name: string; readonly tree_size: number; readonly lag: number; readonly cosigned_at: string | null }[]
+}
+
+/** `GET /v1/audit/proofs/inclusion` (hashes in base64). */
+export interface AuditInclusionProof {
+  readonly seq: number
+  readonly leaf_index: number
+  readonly tree_size: number
+  readonly leaf_hash: string
+  readonly root_hash: string
+  readonly proof: readonly string[]
+}
+
+/** `GET /v1/audit/proofs/consistency` (hashes in base64). */
+export interface AuditConsistencyProof {
+  readonly from: number
+  readonly to: number
+  readonly from_root: string
+  readonly to_root: string
+  readonly proof: readonly string[]
+}
+
 /** `GET /v1/audit/verify`. */
 export interface AuditVerification {
   readonly ok: boolean
