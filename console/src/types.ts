@@ -139,6 +139,12 @@ export interface Verification {
   readonly problems: { readonly seq: number; readonly kind: string; readonly message: string }[]
 }
 
+/** `GET /v1/audit/checkpoints`: the newest signed tree heads and what each witness cosigned. */
+export interface Checkpoints {
+  readonly checkpoints: readonly { readonly tree_size: number; readonly at: string; readonly note: string }[]
+  readonly witnesses: readonly { readonly name: string; readonly tree_size: number; readonly lag: number; readonly cosigned_at: string | null }[]
+}
+
 export interface Problem {
   readonly status: number
   readonly code: string

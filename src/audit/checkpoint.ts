@@ -29,6 +29,13 @@ export interface CheckpointBody {
  */
 export interface Checkpoint extends CheckpointBody {
   readonly signature: string
+  /**
+   * The signed tree head of the same moment, as a C2SP signed note (see `note.ts`): the RFC 9162
+   * root of events 1..`seq`, signed by the same key, with witnesses' cosignatures appended when
+   * read from the gateway. Not covered by `signature`: it carries its own. Absent on checkpoints
+   * made before the log had a Merkle tree.
+   */
+  readonly note?: string
 }
 
 const BODY_FIELDS: readonly string[] = ['seq', 'hash', 'at', 'prev_signature', 'key_id']

@@ -9,11 +9,14 @@
  * - `reordered`: an event stored at another seq than its own (moved, swapped, renumbered).
  * - `truncated`: a signed checkpoint covers events the log no longer has, or a different
  *   history than the log now holds (rolled back and re-appended).
+ * - `rewritten`: the log's first N events are not the ones a signed tree head covers (one of the
+ *   log's own checkpoints, or one saved outside it: a witness's, `verify --checkpoint F`): its
+ *   Merkle root differs, so history was rewritten even if every hash was recomputed.
  * - `bad_checkpoint`: a checkpoint whose signature does not verify, whose key is unknown, or
  *   that breaks the checkpoint chain (`prev_signature`).
  * - `malformed`: a row or text that is not an audit event (not JSON, members missing…).
  */
-export const AUDIT_PROBLEM_KINDS = ['modified', 'missing', 'inserted', 'reordered', 'truncated', 'bad_checkpoint', 'malformed', 'state_mismatch'] as const
+export const AUDIT_PROBLEM_KINDS = ['modified', 'missing', 'inserted', 'reordered', 'truncated', 'rewritten', 'bad_checkpoint', 'malformed', 'state_mismatch'] as const
 export type AuditProblemKind = (typeof AUDIT_PROBLEM_KINDS)[number]
 
 /**

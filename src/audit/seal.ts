@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import { canonicalJson } from '../action/index.js'
 import { CountersignError } from '../errors/index.js'
 import { describeEventFault, HEX64, type AuditEventBody, type StoredAuditEvent } from './event.js'
@@ -8,7 +8,12 @@ import { describeEventFault, HEX64, type AuditEventBody, type StoredAuditEvent }
  * lower-case hex. `prevHash` must already be 64 lower-case hex digits.
  */
 export function chainHash(prevHash: string, text: string): string {
-  return createHash('sha256').update(Buffer.from(prevHash, 'hex')).update(text, 'utf8').digest('hex')
+  // One-shot hashing of one buffer: about twice as fast as a Hash object on texts this short.
+  const textBytes = Buffer.from(text, 'utf8')
+  const input = Buffer.allocUnsafe(32 + textBytes.length)
+  input.write(prevHash, 0, 32, 'hex')
+  textBytes.copy(input, 32)
+  return hash('sha256', input, 'hex')
 }
 
 /**

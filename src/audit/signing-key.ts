@@ -68,7 +68,8 @@ export function ed25519PublicKey(key: KeyObject): KeyObject {
   return key.type === 'public' ? key : createPublicKey(key)
 }
 
-function rawPublicKey(publicKey: KeyObject): Buffer {
+/** The raw 32 bytes of an Ed25519 public key. */
+export function rawPublicKey(publicKey: KeyObject): Buffer {
   const { x } = publicKey.export({ format: 'jwk' })
   if (typeof x !== 'string') throw new CountersignError('INTERNAL', 'an Ed25519 public key exported no x coordinate')
   return Buffer.from(x, 'base64url')

@@ -5,6 +5,8 @@ import { describeCheckpointFault, verifyCheckpointSignature, type Checkpoint } f
 import type { StoredAuditEvent } from './event.js'
 import { ProblemLog, type AuditProblem } from './problems.js'
 import { ed25519PublicKey, signingKeyId } from './signing-key.js'
+import { leafHash, MerkleAccumulator } from './merkle.js'
+import { parseCheckpoint, verifyNoteSignature, type SignedCheckpoint } from './note.js'
 
 /** What to verify the events against. */
 export interface VerifyChainOptions {
@@ -14,6 +16,16 @@ export interface VerifyChainOptions {
   readonly publicKeys?: readonly KeyObject[]
   /** Stop listing problems after this many (default 100); verification still reads every row. */
   readonly maxProblems?: number
+  /**
+   * Signed tree heads saved outside the log (a witness's last checkpoint, `verify --checkpoint
+   * F`): trusted as given, the log must contain each of them (be as long, with the same root).
+   */
+  readonly anchors?: readonly SignedCheckpoint[]
+  /**
+   * When set, a `stale_checkpoint` warning is given if an event has waited longer than
+   * `intervalMs` plus a margin (the interval again, at least a minute) for a checkpoint.
+   */
+  readonly freshness?: { readonly intervalMs: number; readonly now: Date }
 }
 
 /** The outcome of verifying an audit log. */
@@ -33,6 +45,8 @@ export interface VerifyReport {
    * `at` is earlier than the one stored before it (the gateway's clock was set back, or replicas'
    * clocks disagree). The chain's order is its seq and hashes, not its times, so this does not
    * make `ok` false; but the times of the events around it are not to be trusted.
+   * `stale_checkpoint`: events have waited longer than the checkpoint interval plus a margin for a
+   * signed checkpoint (checkpointing stopped, or the newest checkpoints were deleted).
    */
   readonly warnings: readonly AuditWarning[]
 }
@@ -40,7 +54,7 @@ export interface VerifyReport {
 /** Something verification noticed that does not break the chain (see {@link VerifyReport.warnings}). */
 export interface AuditWarning {
   readonly seq: number
-  readonly kind: 'time_backwards'
+  readonly kind: 'time_backwards' | 'stale_checkpoint'
   readonly message: string
 }
 
@@ -67,11 +81,12 @@ export async function verifyChain(
   events: Iterable<StoredAuditEvent> | AsyncIterable<StoredAuditEvent>,
   options: VerifyChainOptions = {},
 ): Promise<VerifyReport> {
-  const { checkpoints = [], publicKeys = [], maxProblems = 100 } = options
+  const { checkpoints = [], publicKeys = [], maxProblems = 100, anchors = [], freshness } = options
   if (!Number.isSafeInteger(maxProblems) || maxProblems < 1) throw new CountersignError('INVALID', 'maxProblems must be a positive integer')
   const keys = new Map(publicKeys.map((key) => [signingKeyId(key), ed25519PublicKey(key)]))
   const problems = new ProblemLog(maxProblems)
   const authentic = checkCheckpoints(checkpoints, keys, problems)
+  const treeHeads = treeHeadsOf(authentic, keys, anchors, problems)
 
   const bySeq = new Map<number, Checkpoint[]>()
   for (const checkpoint of authentic) bySeq.set(checkpoint.seq, [...(bySeq.get(checkpoint.seq) ?? []), checkpoint])
@@ -88,43 +103,116 @@ export async function verifyChain(
       }
     }
   })
-  const clock = new ClockWatch(maxProblems)
+  const last = authentic.reduce<Checkpoint | undefined>((highest, checkpoint) => (highest === undefined || checkpoint.seq > highest.seq ? checkpoint : highest), undefined)
+  const clock = new ClockWatch(maxProblems, (last?.seq ?? 0) + 1)
+  const tree = new MerkleAccumulator()
+  let rewritten: { size: number; what: string } | undefined
   for await (const row of events) {
     walker.push(row)
     clock.push(row)
+    // A malformed row (reported by the walker) still takes its leaf: the tree is over rows as stored.
+    const text: unknown = (row as Partial<StoredAuditEvent> | null)?.event
+    tree.push(leafHash(typeof text === 'string' ? text : String(JSON.stringify(text))))
+    const heads = treeHeads.get(tree.size)
+    if (heads === undefined || rewritten !== undefined) continue
+    const root = tree.root()
+    // Every later tree head differs too: one report says where history stops matching.
+    const differing = heads.find((expected) => !expected.root.equals(root))
+    if (differing !== undefined) rewritten = { size: tree.size, what: differing.what }
   }
   const head = walker.finish()
+  // A chain problem at or before that size already explains the different root; this one is
+  // for the history that was rewritten with every hash recomputed, where the chain is silent.
+  if (rewritten !== undefined && !problems.list().some((problem) => problem.kind !== 'bad_checkpoint' && problem.seq <= (rewritten as { size: number }).size)) {
+    problems.add(rewritten.size, 'rewritten', `the log's first ${rewritten.size} events are not the ones ${rewritten.what} covers (its Merkle root differs): history was rewritten, even if every hash after it was recomputed`)
+  }
 
-  const last = authentic.reduce<Checkpoint | undefined>((highest, checkpoint) => (highest === undefined || checkpoint.seq > highest.seq ? checkpoint : highest), undefined)
   const headSeq = head?.seq ?? 0
   if (last !== undefined && last.seq > headSeq) {
     const what = headSeq + 1 === last.seq ? `event ${last.seq} is` : `events ${headSeq + 1}–${last.seq} are`
     problems.add(headSeq + 1, 'truncated', `${what} missing from the end of the log: the checkpoint of ${last.at} covers up to event ${last.seq}`)
   }
-  return { ok: problems.count === 0, events: walker.rows, head, checkpoints: matched.size, problems: problems.list(), warnings: clock.warnings }
+  const longest = anchors.reduce<SignedCheckpoint | undefined>((top, anchor) => (top === undefined || anchor.size > top.size ? anchor : top), undefined)
+  if (longest !== undefined && longest.size > tree.size && (last === undefined || longest.size > last.seq)) {
+    problems.add(tree.size + 1, 'truncated', `the log has ${tree.size} events but the checkpoint saved outside it covers ${longest.size}: events ${tree.size + 1}–${longest.size} were removed (rolled back)`)
+  }
+  const warnings = [...clock.warnings]
+  if (freshness !== undefined && clock.firstUncovered !== undefined) {
+    const margin = Math.max(freshness.intervalMs, 60_000)
+    const waited = freshness.now.getTime() - clock.firstUncovered.ms
+    if (waited > freshness.intervalMs + margin) {
+      const newest = last ? `the newest signed checkpoint covers event ${last.seq} (${last.at})` : 'no event is covered by a signed checkpoint'
+      warnings.push({
+        seq: clock.firstUncovered.seq,
+        kind: 'stale_checkpoint',
+        message: `${newest}, but event ${clock.firstUncovered.seq} (${clock.firstUncovered.at}) has waited ${formatGap(waited)} for one, more than the checkpoint interval of ${formatGap(freshness.intervalMs)} plus ${formatGap(margin)}: checkpointing stopped, or newer checkpoints were removed`,
+      })
+    }
+  }
+  return { ok: problems.count === 0, events: walker.rows, head, checkpoints: matched.size, problems: problems.list(), warnings }
+}
+
+/** A tree head the log's first `size` events must hash to. */
+interface ExpectedRoot {
+  readonly root: Buffer
+  readonly what: string
+}
+
+/**
+ * The tree heads of the authentic checkpoints (their notes, signed by the checkpoint's key under
+ * the note's origin, for the checkpoint's size) and of the anchors, by tree size.
+ */
+function treeHeadsOf(checkpoints: readonly Checkpoint[], keys: ReadonlyMap<string, KeyObject>, anchors: readonly SignedCheckpoint[], problems: ProblemLog): Map<number, ExpectedRoot[]> {
+  const heads = new Map<number, ExpectedRoot[]>()
+  const add = (size: number, head: ExpectedRoot) => heads.set(size, [...(heads.get(size) ?? []), head])
+  for (const checkpoint of checkpoints) {
+    if (checkpoint.note === undefined || checkpoint.note === null) continue
+    const name = `the signed tree head of the checkpoint of ${checkpoint.at} (event ${checkpoint.seq})`
+    let note: SignedCheckpoint
+    try {
+      note = parseCheckpoint(checkpoint.note)
+    } catch (error) {
+      problems.add(checkpoint.seq, 'bad_checkpoint', `${name} is not a signed note: ${error instanceof Error ? error.message : String(error)}`)
+      continue
+    }
+    const key = keys.get(checkpoint.key_id)
+    const signed = key !== undefined && note.signatures.some((signature) => verifyNoteSignature(note.body, signature, note.origin, key))
+    if (!signed) problems.add(checkpoint.seq, 'bad_checkpoint', `${name} has no signature of key ${checkpoint.key_id} under ${note.origin}: it was altered or forged`)
+    else if (note.size !== checkpoint.seq) problems.add(checkpoint.seq, 'bad_checkpoint', `${name} is for a tree of ${note.size} events`)
+    else add(note.size, { root: note.root, what: `the signed tree head of ${checkpoint.at}` })
+  }
+  for (const anchor of anchors) if (anchor.size > 0) add(anchor.size, { root: anchor.root, what: `the checkpoint of ${anchor.size} events saved outside the log` })
+  return heads
 }
 
 /** Notes each event whose `at` is earlier than the event stored before it. */
 class ClockWatch {
   readonly warnings: AuditWarning[] = []
+  /** The first event no checkpoint covers, once seen. */
+  firstUncovered: { seq: number; at: string; ms: number } | undefined
   readonly #max: number
+  readonly #uncoveredFrom: number
   #previous: { seq: number; at: string; ms: number } | undefined
 
-  constructor(max: number) {
+  constructor(max: number, uncoveredFrom: number) {
     this.#max = max
+    this.#uncoveredFrom = uncoveredFrom
   }
 
   push(row: StoredAuditEvent): void {
-    let at: unknown
-    try {
-      at = (JSON.parse(row.event) as { at?: unknown }).at
-    } catch {
-      return // malformed: the chain walker reports it
+    let at: unknown = atOf((row as Partial<StoredAuditEvent> | null)?.event)
+    if (at === undefined) {
+      try {
+        at = (JSON.parse(row.event) as { at?: unknown }).at
+      } catch {
+        return // malformed: the chain walker reports it
+      }
     }
     const ms = typeof at === 'string' ? Date.parse(at) : Number.NaN
     if (Number.isNaN(ms)) return
     const previous = this.#previous
     this.#previous = { seq: row.seq, at: at as string, ms }
+    if (this.firstUncovered === undefined && row.seq >= this.#uncoveredFrom) this.firstUncovered = this.#previous
     if (!previous || ms >= previous.ms || this.warnings.length >= this.#max) return
     this.warnings.push({
       seq: row.seq,
@@ -132,6 +220,20 @@ class ClockWatch {
       message: `event ${row.seq} is at ${at as string}, ${formatGap(previous.ms - ms)} before event ${previous.seq} (${previous.at}) stored ahead of it: the gateway's clock went back (or replicas' clocks disagree); the chain itself is intact`,
     })
   }
+}
+
+/**
+ * The top-level `at` of an event's canonical text without parsing it: in RFC 8785 text the keys
+ * are sorted, so `"at":"` first occurs as the top-level member (only `action_id` and `actor`, whose
+ * string values cannot hold an unescaped quote, come before it; nested objects are in `data`,
+ * after it). `undefined` when the text does not look so; the caller then parses it.
+ */
+function atOf(text: unknown): string | undefined {
+  if (typeof text !== 'string') return undefined
+  const start = text.indexOf('"at":"')
+  if (start < 0 || start > 400) return undefined
+  const value = text.slice(start + 6, start + 30)
+  return value.length === 24 && text[start + 30] === '"' ? value : undefined
 }
 
 function formatGap(ms: number): string {

@@ -4,7 +4,11 @@ import { CountersignError } from '../errors/index.js'
 import type { AuditEventView, AuditPage, VerifyReport } from './api-types.js'
 import { clientCommand, clientOf, gatewayOptions, helpAndOutput, printJson, type ClientFlags } from './client-command.js'
 import { escapeInline } from '../action/index.js'
-import type { CliIo } from './io.js'
+import { readText, type CliIo } from './io.js'
+import { parseCheckpoint, toCloudEvent, toOcsf, verifyChain, type SignedCheckpoint } from '../audit/index.js'
+import { auditProofCommand } from './audit-proof-command.js'
+import { readAuditLog } from './audit-source.js'
+import { auditWitnessCommand } from './audit-witness-command.js'
 
 /** Events asked for per request while exporting (the API allows up to 5000). */
 const PAGE_SIZE = 1000
@@ -32,7 +36,8 @@ export function printVerifyReport(report: VerifyReport, io: CliIo): boolean {
 
 interface ExportFlags extends ClientFlags {
   readonly since: string
-  readonly format: 'jsonl' | 'csv'
+  readonly format: 'jsonl' | 'csv' | 'ocsf' | 'cloudevents'
+  readonly origin?: string
 }
 
 /** `countersign audit verify` and `countersign audit export`. */
@@ -40,49 +45,93 @@ export function auditCommand(io: CliIo): Command {
   const audit = helpAndOutput(new Command('audit').description('verify and export the tamper-evident audit log (auditors and admins)'), io, [
     'countersign audit verify',
     'countersign audit export --format csv > audit.csv',
+    'countersign audit witness --log https://countersign.example.com --state ~/.countersign-witness',
   ])
 
   audit.addCommand(gatewayOptions(verifyCommand(io)))
   audit.addCommand(gatewayOptions(exportCommand(io), { json: false }))
+  audit.addCommand(auditWitnessCommand(io))
+  audit.addCommand(auditProofCommand(io))
   return audit
 }
 
+interface VerifyFlags extends ClientFlags {
+  readonly config?: string
+  readonly file?: string
+  readonly checkpoint?: string
+}
+
 function verifyCommand(io: CliIo): Command {
-  const description = 'verify the whole audit chain and its signed checkpoints, through the gateway or (--config) straight from its store; exit 1 when anything was modified, removed, inserted or reordered'
-  return clientCommand('verify', description, io, ['countersign audit verify', 'countersign audit verify --json', 'countersign audit verify --config /etc/countersign.yaml   # offline, from the store'])
+  const description = 'verify the whole audit chain and its signed checkpoints, through the gateway or (--config) straight from its store; with --checkpoint, also that the log still contains a checkpoint saved outside it; exit 1 when anything was modified, removed, inserted, reordered or rewritten'
+  return clientCommand('verify', description, io, [
+    'countersign audit verify',
+    'countersign audit verify --json',
+    'countersign audit verify --config /etc/countersign.yaml   # offline, from the store',
+    'countersign audit verify --checkpoint witness-state/checkpoint   # against a tree head kept elsewhere',
+    'countersign audit verify --checkpoint saved.checkpoint --file audit.jsonl',
+  ])
     .option('--config <file>', 'read the store of this config directly instead of asking the gateway (an embedded store must not be in use)')
-    .action(async (flags: ClientFlags & { config?: string }) => {
-      const report = flags.config ? await verifyOffline(flags.config, io) : await clientOf(flags, io).request<VerifyReport>('GET', '/v1/audit/verify')
+    .option('--checkpoint <file>', 'a signed checkpoint saved outside the log (a witness\'s, or one fetched from /v1/audit/checkpoints): the log must contain it')
+    .option('--file <export.jsonl>', 'with --checkpoint: check the events of an `audit export` file instead')
+    .action(async (flags: VerifyFlags) => {
+      const anchor = flags.checkpoint === undefined ? undefined : parseCheckpoint(readText(resolve(io.cwd, flags.checkpoint), 'the checkpoint'))
+      if (flags.file !== undefined && anchor === undefined) throw new CountersignError('INVALID', '--file needs --checkpoint (the gateway and the store verify their own checkpoints)')
+      let report: VerifyReport
+      if (flags.config !== undefined && flags.file === undefined) report = await verifyOffline(flags.config, io, anchor)
+      else if (anchor !== undefined) report = (await verifyChain(await readAuditLog(flags, io), { anchors: [anchor] })) as VerifyReport
+      else report = await clientOf(flags, io).request<VerifyReport>('GET', '/v1/audit/verify')
       if (flags.json) printJson(io, report)
-      else printVerifyReport(report, io)
+      else {
+        printVerifyReport(report, io)
+        if (anchor !== undefined && report.ok) io.stdout(`the log contains the checkpoint of ${anchor.size} events (root ${anchor.root.toString('base64')}) saved outside it\n`)
+      }
       if (!report.ok) io.setExitCode?.(1)
     })
 }
 
-async function verifyOffline(file: string, io: CliIo): Promise<VerifyReport> {
+async function verifyOffline(file: string, io: CliIo, anchor: SignedCheckpoint | undefined): Promise<VerifyReport> {
   // Loaded here: only this mode needs the store.
   const { loadConfig } = await import('../config/index.js')
   const { verifyAuditOffline } = await import('../server/index.js')
-  return verifyAuditOffline(loadConfig(resolve(io.cwd, file)))
+  return verifyAuditOffline(loadConfig(resolve(io.cwd, file)), anchor ? { anchors: [anchor] } : {})
 }
 
 function exportCommand(io: CliIo): Command {
-  return clientCommand('export', 'write audit events to stdout in order, page by page: JSON lines (as stored, with their hashes) or CSV', io, ['countersign audit export > audit.jsonl', 'countersign audit export --since 1200 --format csv > audit.csv'])
+  return clientCommand('export', 'write audit events to stdout in order, page by page: JSON lines (as stored, with their hashes), CSV, or for a SIEM one OCSF event or CloudEvents envelope per line', io, [
+    'countersign audit export > audit.jsonl',
+    'countersign audit export --since 1200 --format csv > audit.csv',
+    'countersign audit export --format ocsf > audit.ocsf.jsonl   # Splunk, Datadog, Elastic, Security Lake',
+    'countersign audit export --format cloudevents --since 5000',
+  ])
     .option('--since <seq>', 'only events after this sequence number', '0')
-    .addOption(new Option('--format <format>', 'jsonl: one {seq, prev_hash, hash, event} per line; csv: ' + CSV_COLUMNS.join(',')).choices(['jsonl', 'csv']).default('jsonl'))
+    .addOption(new Option('--format <format>', 'jsonl: one {seq, prev_hash, hash, event} per line; csv: ' + CSV_COLUMNS.join(',') + '; ocsf: OCSF 1.3.0 (API Activity, Account Change, Application Lifecycle); cloudevents: CloudEvents 1.0 JSON').choices(['jsonl', 'csv', 'ocsf', 'cloudevents']).default('jsonl'))
+    .option('--origin <origin>', 'the log\'s name in OCSF and CloudEvents ids (default: the origin of its newest signed checkpoint)')
     .action(async (flags: ExportFlags) => {
       if (!/^\d+$/.test(flags.since)) throw new CountersignError('INVALID', `--since: expected a sequence number, got ${JSON.stringify(flags.since)}`)
       const client = clientOf(flags, io)
+      const origin = flags.format === 'ocsf' || flags.format === 'cloudevents' ? (flags.origin ?? (await originOf(client))) : ''
+      const line = (stored: AuditEventView): string => {
+        if (flags.format === 'csv') return csvRow(stored)
+        if (flags.format === 'ocsf') return JSON.stringify(toOcsf(stored, origin))
+        if (flags.format === 'cloudevents') return JSON.stringify(toCloudEvent(stored, origin))
+        return JSON.stringify(stored)
+      }
       if (flags.format === 'csv') io.stdout(`${CSV_COLUMNS.join(',')}\n`)
       let since = Number(flags.since)
       for (;;) {
         const page = await client.request<AuditPage>('GET', '/v1/audit', { query: { since, limit: PAGE_SIZE } })
         if (page.events.length === 0) break
-        io.stdout(page.events.map((event) => (flags.format === 'csv' ? csvRow(event) : JSON.stringify(event))).join('\n') + '\n')
+        io.stdout(page.events.map(line).join('\n') + '\n')
         since = page.events.at(-1)?.seq ?? since
         if (since >= page.head.seq) break
       }
     })
+}
+
+/** The origin line of the log's newest signed checkpoint, or the default one. */
+async function originOf(client: ReturnType<typeof clientOf>): Promise<string> {
+  const { checkpoints } = await client.request<{ checkpoints: readonly { note: string }[] }>('GET', '/v1/audit/checkpoints', { query: { limit: 1 } })
+  return checkpoints.at(-1)?.note.split('\n')[0] || 'countersign/audit'
 }
 
 function csvRow(stored: AuditEventView): string {

@@ -3,6 +3,7 @@ import { resolve } from 'node:path'
 import { z } from 'zod'
 import { ACTION_KINDS } from '../action/index.js'
 import { SQL_DIALECTS } from '../analyzers/analyzer.js'
+import { parseWitnessKey } from '../audit/note.js'
 import { channelsSchema } from './channels-schema.js'
 import { ByteSize, duration, httpUrl, Labels, Listen, path, secret, urlOfListen } from './config-values.js'
 import { connectorSchema } from './connector-schema.js'
@@ -131,6 +132,15 @@ function targetSchema(baseDir: string) {
     )
 }
 
+function isWitnessKey(text: string): boolean {
+  try {
+    parseWitnessKey(text)
+    return true
+  } catch {
+    return false
+  }
+}
+
 function auditSchema(baseDir: string) {
   return z
     .strictObject({
@@ -138,11 +148,17 @@ function auditSchema(baseDir: string) {
       // Keys signing_key replaced: their public halves still verify old checkpoints and receipts.
       previous_keys: z.array(secret(baseDir)).max(20).default([]),
       checkpoint_interval: duration({ min: 1000, max: 86_400_000, minText: '1s', maxText: '1d' }).prefault('1m'),
+      // The log's name on its signed tree heads (C2SP checkpoint origin line): keep it stable.
+      origin: z.string().regex(/^[\x21-\x7e][\x20-\x7e]*$/, 'expected one line of printable ASCII').max(200).optional(),
+      // Verifier keys of the witnesses whose cosignatures are accepted (as `audit witness` prints).
+      witnesses: z.array(z.string().refine(isWitnessKey, 'expected a witness key NAME+HEXHASH+BASE64, as `countersign audit witness` prints')).max(50).default([]),
     })
-    .transform(({ signing_key, previous_keys, checkpoint_interval }) => ({
+    .transform(({ signing_key, previous_keys, checkpoint_interval, origin, witnesses }) => ({
       ...(signing_key ? { signing_key } : {}),
       previous_keys,
       checkpoint_interval_ms: checkpoint_interval,
+      ...(origin !== undefined && { origin }),
+      witnesses,
     }))
 }
 

@@ -166,6 +166,10 @@ export interface AuditConfig {
    */
   readonly previous_keys: readonly SecretRef[]
   readonly checkpoint_interval_ms: number
+  /** The log's name on its signed tree heads; `countersign/audit` when absent. */
+  readonly origin?: string
+  /** Witness verifier keys (`NAME+HEXHASH+BASE64`) whose cosignatures the gateway accepts. */
+  readonly witnesses: readonly string[]
 }
 
 /** `channels.slack`. */

@@ -193,6 +193,8 @@ describe('the web console in a browser', { skip: existsSync(CHROMIUM) ? false : 
   it('shows the audit log verified, searchable, and exports it as the CLI does', async () => {
     await alice.goto(`${served.url}/audit`)
     await alice.locator('.verify-ok', { hasText: 'Chain verified' }).waitFor()
+    // No witness in this config: the page says what that leaves uncovered.
+    await alice.locator('.witnesses', { hasText: 'No witness is configured' }).waitFor()
     await alice.locator('#audit-search').fill(pendingId)
     await alice.locator('table.audit tbody tr', { hasText: 'review.approve' }).waitFor()
     const rows = await alice.locator('table.audit tbody tr').allTextContents()

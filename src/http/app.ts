@@ -122,7 +122,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   actionRoutes(app, gateway, metrics, options.publicUrl)
   auditRoutes(app, options.auditLog)
   inboxRoutes(app, gateway, options.publicUrl)
-  receiptRoutes(app, gateway, options.receipts, options.publicUrl)
+  receiptRoutes(app, gateway, options.receipts, options.publicUrl, options.auditLog)
   tokenRoutes(app, gateway, (sha256) => authenticator.forget(sha256))
   systemRoutes(app, metrics, options.ready ?? (async () => true))
 

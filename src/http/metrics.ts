@@ -15,7 +15,45 @@ export class Metrics {
   readonly refusals = new Counter({ name: 'countersign_refusals_total', help: 'Refused requests by error code', labelNames: ['code'] as const, registers: [this.registry] })
   readonly waiters = new Gauge({ name: 'countersign_waiters', help: 'Requests and streams waiting for an action to change', registers: [this.registry] })
 
+  /** Set by the gateway: what the audit log's witnesses last cosigned, read at each scrape. */
+  auditWitnesses: (() => Promise<AuditWitnessStatus>) | undefined
+  readonly auditTreeSize = new Gauge({
+    name: 'countersign_audit_checkpoint_tree_size',
+    help: 'Tree size of the newest signed audit checkpoint',
+    registers: [this.registry],
+    collect: () => this.#auditScrape(),
+  })
+  readonly auditWitnessTreeSize = new Gauge({ name: 'countersign_audit_witness_tree_size', help: 'Largest audit tree size each configured witness cosigned (0: never)', labelNames: ['witness'] as const, registers: [this.registry], collect: () => this.#auditScrape() })
+  readonly auditWitnessLag = new Gauge({ name: 'countersign_audit_witness_lag_events', help: 'Events between the newest signed checkpoint and what each witness last cosigned', labelNames: ['witness'] as const, registers: [this.registry], collect: () => this.#auditScrape() })
+  readonly auditWitnessCosigned = new Gauge({ name: 'countersign_audit_witness_cosigned_timestamp_seconds', help: 'When each witness last cosigned (its own clock; 0: never)', labelNames: ['witness'] as const, registers: [this.registry], collect: () => this.#auditScrape() })
+  #auditPending: Promise<void> | undefined
+
+  /** One read of the witness status per scrape, shared by the four gauges (collected concurrently). */
+  #auditScrape(): Promise<void> {
+    this.#auditPending ??= this.#collectAuditWitnesses().finally(() => {
+      this.#auditPending = undefined
+    })
+    return this.#auditPending
+  }
+
+  async #collectAuditWitnesses(): Promise<void> {
+    const status = await this.auditWitnesses?.().catch(() => undefined)
+    if (status === undefined) return
+    this.auditTreeSize.set(status.treeSize)
+    for (const witness of status.witnesses) {
+      this.auditWitnessTreeSize.set({ witness: witness.name }, witness.treeSize)
+      this.auditWitnessLag.set({ witness: witness.name }, Math.max(0, status.treeSize - witness.treeSize))
+      this.auditWitnessCosigned.set({ witness: witness.name }, witness.cosignedAt ? witness.cosignedAt.getTime() / 1000 : 0)
+    }
+  }
+
   constructor(options: { defaults?: boolean } = {}) {
     if (options.defaults) collectDefaultMetrics({ register: this.registry })
   }
+}
+
+/** The audit log's witness status as `/metrics` shows it. */
+export interface AuditWitnessStatus {
+  readonly treeSize: number
+  readonly witnesses: readonly { readonly name: string; readonly treeSize: number; readonly cosignedAt: Date | undefined }[]
 }

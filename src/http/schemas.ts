@@ -170,9 +170,56 @@ export const VerifyView = z
     head: z.object({ seq: z.number().int(), hash: z.string() }).nullable(),
     checkpoints: z.number().int(),
     problems: z.array(z.object({ seq: z.number().int(), kind: z.string(), message: z.string() })),
-    warnings: z.array(z.object({ seq: z.number().int(), kind: z.string(), message: z.string() })).openapi({ description: 'What is odd but not tampering: time_backwards, an event earlier than the one stored before it (the clock was set back).' }),
+    warnings: z.array(z.object({ seq: z.number().int(), kind: z.string(), message: z.string() })).openapi({ description: 'What is odd but not tampering: time_backwards, an event earlier than the one stored before it (the clock was set back); stale_checkpoint, events waiting longer than the checkpoint interval plus a margin for a signed checkpoint.' }),
   })
   .openapi('AuditVerification')
+
+const Base64Hash = z.string().openapi({ description: 'A SHA-256 hash, base64 (RFC 4648, padded)' })
+
+export const CheckpointsQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100).openapi({ description: 'How many of the newest checkpoints.' }) })
+
+export const CheckpointList = z
+  .object({
+    checkpoints: z.array(
+      z.object({
+        tree_size: z.number().int(),
+        at: z.string(),
+        note: z.string().openapi({ description: 'The signed tree head as a C2SP signed note: origin, tree size, base64 root hash, a blank line, the log signature line, then the witnesses\' cosignature lines.' }),
+      }),
+    ),
+    witnesses: z
+      .array(z.object({ name: z.string(), tree_size: z.number().int(), lag: z.number().int(), cosigned_at: z.string().nullable() }))
+      .openapi({ description: 'Each witness of audit.witnesses: the largest tree size it cosigned (0: never), how many events the newest checkpoint is ahead of it, and when (its own clock).' }),
+  })
+  .openapi('AuditCheckpoints')
+
+export const InclusionQuery = z.object({
+  seq: z.coerce.number().int().min(1).openapi({ description: 'The event (leaf index seq − 1).' }),
+  tree_size: z.coerce.number().int().min(1).openapi({ description: 'The size of the tree to prove inclusion in: a signed checkpoint\'s.' }),
+})
+
+export const InclusionProof = z
+  .object({ seq: z.number().int(), leaf_index: z.number().int(), tree_size: z.number().int(), leaf_hash: Base64Hash, root_hash: Base64Hash, proof: z.array(Base64Hash) })
+  .openapi('AuditInclusionProof', { description: 'RFC 9162 inclusion proof; verify it against the root of a signed checkpoint, not the root_hash given here.' })
+
+export const ConsistencyQuery = z.object({
+  from: z.coerce.number().int().min(1).openapi({ description: 'The smaller tree size.' }),
+  to: z.coerce.number().int().min(1).openapi({ description: 'The larger tree size.' }),
+})
+
+export const ConsistencyProof = z
+  .object({ from: z.number().int(), to: z.number().int(), from_root: Base64Hash, to_root: Base64Hash, proof: z.array(Base64Hash) })
+  .openapi('AuditConsistencyProof', { description: 'RFC 9162 consistency proof; verify it against the roots of two signed checkpoints, not the roots given here.' })
+
+export const CosignatureInput = z
+  .object({
+    tree_size: z.number().int().min(1),
+    cosignature: z.string().max(1000).openapi({ description: 'One c2sp.org/tlog-cosignature line: `— NAME base64(keyhash ‖ time ‖ signature)`.' }),
+  })
+  .strict()
+  .openapi('AuditCosignatureInput')
+
+export const CosignatureAccepted = z.object({ witness: z.string(), cosigned_at: z.string() }).openapi('AuditCosignatureAccepted')
 
 export const TokenInput = z
   .object({

@@ -13,6 +13,9 @@ import {
   type ActionStatus,
   type AuditPage,
   type AuditVerification,
+  type AuditCheckpoints,
+  type AuditConsistencyProof,
+  type AuditInclusionProof,
   type DryRun,
   type IssuedToken,
   type Jwks,
@@ -243,6 +246,21 @@ export class Countersign {
   /** The audit chain's verification report (auditors, admins). */
   verifyAudit(): Promise<AuditVerification> {
     return this.#http.json('GET', '/v1/audit/verify', { retry: 'idempotent' })
+  }
+
+  /** The newest signed tree heads of the audit log (C2SP checkpoints with cosignatures) and each witness's status (any token). */
+  auditCheckpoints(options: { limit?: number } = {}): Promise<AuditCheckpoints> {
+    return this.#http.json('GET', '/v1/audit/checkpoints', { query: { limit: options.limit }, retry: 'idempotent' })
+  }
+
+  /** The RFC 9162 inclusion proof of event `seq` in the tree of the first `treeSize` events (any token): check it against a signed checkpoint's root. */
+  auditInclusionProof(seq: number, treeSize: number): Promise<AuditInclusionProof> {
+    return this.#http.json('GET', '/v1/audit/proofs/inclusion', { query: { seq, tree_size: treeSize }, retry: 'idempotent' })
+  }
+
+  /** The RFC 9162 consistency proof between the trees of the first `from` and `to` events (any token). */
+  auditConsistencyProof(from: number, to: number): Promise<AuditConsistencyProof> {
+    return this.#http.json('GET', '/v1/audit/proofs/consistency', { query: { from, to }, retry: 'idempotent' })
   }
 
   /** Issues a run-time token (admins: for agents; anyone: for themselves); the token is in the answer only. */

@@ -1,11 +1,12 @@
 import { actionDigest } from './canonical.js'
+import { verifyReceiptAudit } from './receipt-audit.js'
 import type { ActionInput, Jwks, ReceiptClaims } from './types.js'
 
 /** The JOSE `typ` of a Countersign receipt. */
 export const RECEIPT_TYPE = 'countersign-receipt+jwt'
 
 /** Why a receipt was refused. */
-export const RECEIPT_PROBLEMS = ['MALFORMED', 'WRONG_TYPE', 'UNKNOWN_KEY', 'BAD_SIGNATURE', 'EXPIRED', 'WRONG_ISSUER', 'WRONG_TARGET', 'WRONG_DIGEST'] as const
+export const RECEIPT_PROBLEMS = ['MALFORMED', 'WRONG_TYPE', 'UNKNOWN_KEY', 'BAD_SIGNATURE', 'EXPIRED', 'WRONG_ISSUER', 'WRONG_TARGET', 'WRONG_DIGEST', 'BAD_AUDIT_PROOF'] as const
 export type ReceiptProblem = (typeof RECEIPT_PROBLEMS)[number]
 
 /** A receipt that does not prove what it was asked to prove; `code` says which check failed. */
@@ -33,6 +34,11 @@ export interface VerifyReceiptOptions {
   readonly digest?: string
   /** The gateway's `server.public_url`, when the issuer should be checked too. */
   readonly issuer?: string
+  /**
+   * Refuse a receipt without an audit proof (`BAD_AUDIT_PROOF`). A proof the receipt carries is
+   * always checked: its signed tree head, and each deciding event's inclusion in it.
+   */
+  readonly requireAuditProof?: boolean
   /** Checks expiry as of this time (default: now). */
   readonly now?: Date
   readonly fetch?: typeof fetch
@@ -42,7 +48,9 @@ export interface VerifyReceiptOptions {
  * Checks a receipt offline: its Ed25519 signature (WebCrypto) against the gateway's published
  * keys, its type, expiry, target and digest (and issuer, if given). It says the action was
  * allowed or approved; it cannot say the receipt was not used already: redeem it
- * (`Countersign.redeem`) to make it single-use.
+ * (`Countersign.redeem`) to make it single-use. When the receipt carries the deciding audit
+ * events with their inclusion proofs (`audit`), those are checked too: the approval is in the log
+ * under a tree head the gateway signed, which witnesses can be asked about.
  *
  * @example
  * const claims = await verifyReceipt(receipt, { jwks, target: 'build-host', action: { kind: 'shell', target: 'build-host', payload: { argv } } })
@@ -71,6 +79,7 @@ export async function verifyReceipt(receipt: string, options: VerifyReceiptOptio
   if (verified.target !== options.target) throw new ReceiptError('WRONG_TARGET', `the receipt is for target ${verified.target}, not ${options.target}`)
   const digest = options.digest ?? (await actionDigest(options.action!))
   if (digest !== verified.digest) throw new ReceiptError('WRONG_DIGEST', 'the action is not the one approved (its digest differs): a changed action is a new request')
+  if (verified.audit !== undefined || options.requireAuditProof) await verifyReceiptAudit(verified, jwks)
   return verified
 }
 

@@ -143,6 +143,15 @@ export interface ReceiptClaims {
   readonly agent: string | null
   readonly status: 'allowed' | 'approved'
   readonly approvers: readonly string[]
+  /**
+   * The deciding audit events (`action.allowed`; or each `review.approve` and `action.approved`)
+   * as stored, each with its RFC 9162 inclusion proof (base64 hashes) in the tree of `checkpoint`,
+   * a signed tree head (C2SP signed note). Checked by `verifyReceipt`.
+   */
+  readonly audit?: {
+    readonly checkpoint: string
+    readonly events: readonly { readonly seq: number; readonly event: string; readonly proof: readonly string[] }[]
+  }
 }
 
 /** `POST /v1/receipts/redeem`: the action about to run, or its digest. */
@@ -192,6 +201,32 @@ export interface AuditEvent {
 export interface AuditPage {
   readonly events: readonly AuditEvent[]
   readonly head: { readonly seq: number; readonly hash: string }
+}
+
+/** `GET /v1/audit/checkpoints`. */
+export interface AuditCheckpoints {
+  /** Oldest first; `note` is the C2SP signed note: origin, size, base64 root, blank line, signature lines. */
+  readonly checkpoints: readonly { readonly tree_size: number; readonly at: string; readonly note: string }[]
+  readonly witnesses: readonly { readonly name: string; readonly tree_size: number; readonly lag: number; readonly cosigned_at: string | null }[]
+}
+
+/** `GET /v1/audit/proofs/inclusion` (hashes in base64). */
+export interface AuditInclusionProof {
+  readonly seq: number
+  readonly leaf_index: number
+  readonly tree_size: number
+  readonly leaf_hash: string
+  readonly root_hash: string
+  readonly proof: readonly string[]
+}
+
+/** `GET /v1/audit/proofs/consistency` (hashes in base64). */
+export interface AuditConsistencyProof {
+  readonly from: number
+  readonly to: number
+  readonly from_root: string
+  readonly to_root: string
+  readonly proof: readonly string[]
 }
 
 /** `GET /v1/audit/verify`. */

@@ -12,6 +12,7 @@ import { directoryOf, type Config } from '../config/index.js'
 import { createApp, Metrics } from '../http/index.js'
 import { mountMcp, ToolCatalog } from '../mcp/index.js'
 import type { AppEnv } from '../http/env.js'
+import { parseWitnessKey } from '../audit/index.js'
 import { AuditLog, Authenticator, Background, Executor, Gateway, Receipts, SqlCatalogs, Waiters, WorkloadIdentity, type ConnectorSource } from '../service/index.js'
 import { Store, type Database, type StoreConnection } from '../store/index.js'
 import { startTelemetry } from '../telemetry/index.js'
@@ -82,7 +83,11 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
     const telemetry = await startTelemetry(config.telemetry)
     const gateway = new Gateway({ store, directory, analyzers, policy: () => policy.current, waiters, sqlCatalogs, telemetry, ...(options.clock && { clock: options.clock }) })
     const previousKeys = previousKeysFor(config)
-    const auditLog = new AuditLog(store, key, options.clock, previousKeys)
+    const auditLog = new AuditLog(store, key, options.clock, previousKeys, {
+      ...(config.audit.origin !== undefined && { origin: config.audit.origin }),
+      witnesses: config.audit.witnesses.map((text) => parseWitnessKey(text)),
+      checkpointIntervalMs: config.audit.checkpoint_interval_ms,
+    })
     // Workload identity: CI jobs and agents with an OIDC token from a configured issuer instead of a stored token.
     const workload = config.identities.workload?.length ? new WorkloadIdentity(config.identities.workload, { logger }) : undefined
     const authenticator = new Authenticator(directory, store, options.clock, workload)
@@ -93,6 +98,7 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
     const connectors: ConnectorSource & { close?(): Promise<void> } = options.connectors ?? new ConnectorSet(gatewaySecretsOf(config, config.store.kind === 'embedded' ? [join(config.store.data_dir, GENERATED_KEY_FILE)] : []))
     const executor = new Executor({ gateway, connectors, logger, leaseMs: options.leaseMs ?? config.execution.lease, concurrency: config.execution.concurrency })
     const metrics = new Metrics({ defaults: true })
+    metrics.auditWitnesses = () => auditLog.witnessStatus()
     const opened = store
     const recordPolicy = (compiled: CompiledPolicy) =>
       opened.appendEvents([{ type: 'policy.loaded', action_id: null, actor: 'system', channel: 'system', digest: null, policy_version: compiled.version, data: { file: policy.file, rules: compiled.rules.length } }])

@@ -70,7 +70,7 @@ export interface TestGateway extends AssembledGateway {
  */
 export async function testGateway(
   connection: StoreConnection<Database>,
-  options: { policy?: string; now?: Date; sweepMs?: number; targets?: readonly Record<string, unknown>[]; channels?: Record<string, unknown>; telemetry?: Record<string, unknown>; workload?: readonly Record<string, unknown>[]; assemble?: Partial<AssembleOptions> } = {},
+  options: { policy?: string; now?: Date; sweepMs?: number; targets?: readonly Record<string, unknown>[]; channels?: Record<string, unknown>; telemetry?: Record<string, unknown>; workload?: readonly Record<string, unknown>[]; assemble?: Partial<AssembleOptions>; audit?: Record<string, unknown> } = {},
 ): Promise<TestGateway> {
   const dir = mkdtempSync(join(tmpdir(), 'countersign-test-'))
   writeFileSync(join(dir, 'policy.yaml'), options.policy ?? TEST_POLICY)
@@ -103,7 +103,7 @@ export async function testGateway(
         { name: 'build-host', kind: 'shell', labels: { env: 'staging' } },
         ...(options.targets ?? []),
       ],
-      audit: { signing_key: 'file:./audit.pem' },
+      audit: { signing_key: 'file:./audit.pem', ...options.audit },
       ...(options.channels && { channels: options.channels }),
       ...(options.telemetry && { telemetry: options.telemetry }),
     },

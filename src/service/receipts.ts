@@ -23,6 +23,13 @@ export const ReceiptClaimsSchema = z.object({
   agent: z.string().nullable(),
   status: z.enum(['allowed', 'approved']),
   approvers: z.array(z.string()),
+  /** The deciding audit events with their inclusion proofs and the signed tree head they are in (see `AuditLog.receiptProof`). */
+  audit: z
+    .object({
+      checkpoint: z.string(),
+      events: z.array(z.object({ seq: z.number().int(), event: z.string(), proof: z.array(z.string()) })),
+    })
+    .optional(),
 })
 export type ReceiptClaims = z.infer<typeof ReceiptClaimsSchema>
 
@@ -51,7 +58,7 @@ export class Receipts {
   }
 
   /** A receipt for an action that may run now (allowed, or approved and within its execute window). */
-  async issue(record: ActionRecord, reviews: readonly ReviewRecord[], now: Date): Promise<{ receipt: string; claims: ReceiptClaims }> {
+  async issue(record: ActionRecord, reviews: readonly ReviewRecord[], now: Date, audit?: ReceiptClaims['audit']): Promise<{ receipt: string; claims: ReceiptClaims }> {
     if (record.status !== 'allowed' && record.status !== 'approved') {
       throw new CountersignError('CONFLICT', `action ${record.id} is ${record.status}: only an allowed or approved action has a receipt`)
     }
@@ -70,6 +77,7 @@ export class Receipts {
       agent: record.agentId,
       status: record.status,
       approvers: reviews.filter((review) => review.decision === 'approve').map((review) => review.reviewer),
+      ...(audit && { audit }),
     }
     const receipt = await new SignJWT({ ...claims }).setProtectedHeader({ alg: 'EdDSA', kid: this.#key.keyId, typ: RECEIPT_TYPE }).sign(this.#key.privateKey)
     return { receipt, claims }

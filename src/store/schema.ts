@@ -12,6 +12,7 @@ export interface Database {
   audit_events: AuditEventsTable
   audit_head: AuditHeadTable
   audit_checkpoints: AuditCheckpointsTable
+  audit_cosignatures: AuditCosignaturesTable
   tokens: TokensTable
   redeemed_receipts: RedeemedReceiptsTable
   webhook_cursors: WebhookCursorsTable
@@ -96,6 +97,19 @@ export interface AuditCheckpointsTable {
   key_id: string
   prev_signature: string | null
   signature: string
+  /** The signed tree head (C2SP signed note); null on checkpoints made before migration 0008. */
+  note: string | null
+}
+
+/** A witness's cosignature of the tree head of the checkpoint at `seq`. */
+export interface AuditCosignaturesTable {
+  seq: Int8
+  /** The witness's name, as `audit.witnesses` lists it. */
+  witness: string
+  /** The signature line, `— name base64`, without its newline. */
+  line: string
+  cosigned_at: Timestamp
+  received_at: Timestamp
 }
 
 export interface TokensTable {

@@ -290,6 +290,18 @@ export class Store {
     return rows.map(checkpointOf)
   }
 
+  /** The newest `limit` checkpoints, oldest first. */
+  async latestCheckpoints(limit: number): Promise<readonly Checkpoint[]> {
+    const rows = await this.db.selectFrom('audit_checkpoints').selectAll().orderBy('seq', 'desc').limit(limit).execute()
+    return rows.reverse().map(checkpointOf)
+  }
+
+  /** The checkpoint of the chain at `seq`, if one was signed there. */
+  async checkpointAt(seq: number): Promise<Checkpoint | undefined> {
+    const row = await this.db.selectFrom('audit_checkpoints').selectAll().where('seq', '=', seq).executeTakeFirst()
+    return row && checkpointOf(row)
+  }
+
   /**
    * Signs and stores a checkpoint of the chain's head, under the head's lock so that replicas
    * checkpointing at once cannot fork the chain of checkpoints (`sign` sees the head and the last
@@ -303,7 +315,7 @@ export class Store {
       if (!checkpoint) return undefined
       await tx
         .insertInto('audit_checkpoints')
-        .values({ seq: checkpoint.seq, hash: checkpoint.hash, at: checkpoint.at, key_id: checkpoint.key_id, prev_signature: checkpoint.prev_signature, signature: checkpoint.signature })
+        .values({ seq: checkpoint.seq, hash: checkpoint.hash, at: checkpoint.at, key_id: checkpoint.key_id, prev_signature: checkpoint.prev_signature, signature: checkpoint.signature, note: checkpoint.note ?? null })
         .execute()
       return checkpoint
     })
@@ -425,7 +437,7 @@ function actionRecord(row: Selectable<ActionsTable>): ActionRecord {
 }
 
 function checkpointOf(row: Selectable<AuditCheckpointsTable>): Checkpoint {
-  return { seq: Number(row.seq), hash: row.hash, at: row.at.toISOString(), key_id: row.key_id, prev_signature: row.prev_signature, signature: row.signature }
+  return { seq: Number(row.seq), hash: row.hash, at: row.at.toISOString(), key_id: row.key_id, prev_signature: row.prev_signature, signature: row.signature, ...(row.note !== null && { note: row.note }) }
 }
 
 function tokenRow(token: TokenRecord) {

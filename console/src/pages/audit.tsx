@@ -5,7 +5,7 @@ import { actorName, clock } from '../format'
 import { useKeys, usePoll, useRowKeys } from '../hooks'
 import { Link } from '../router'
 import { useConsole } from '../session'
-import type { AuditEvent, AuditPage as Page, Verification } from '../types'
+import type { AuditEvent, Checkpoints, AuditPage as Page, Verification } from '../types'
 
 /** Events loaded per page of the table, and per request while exporting (the API allows 5000). */
 const PAGE = 500
@@ -28,6 +28,7 @@ export function AuditPage() {
   const [exporting, setExporting] = useState<string | undefined>()
   const allowed = user.auditor || user.admin
   const verification = usePoll((signal) => (allowed ? api<Verification>('/v1/audit/verify', { signal }) : Promise.resolve(undefined)), 0, 'verify')
+  const tree = usePoll((signal) => (allowed ? api<Checkpoints>('/v1/audit/checkpoints?limit=1', { signal }) : Promise.resolve(undefined)), 60_000, 'checkpoints')
   useRowKeys()
   useKeys({ '/': () => document.getElementById('audit-search')?.focus() })
 
@@ -129,6 +130,8 @@ export function AuditPage() {
         </button>
       </div>
 
+      <Witnesses data={tree.data} />
+
       <form className="filters" onSubmit={(event) => event.preventDefault()} aria-label="Search the audit log">
         <label className="grow">
           <span>search</span>
@@ -229,4 +232,30 @@ function csvRow(stored: AuditEvent): string {
 function csvField(value: unknown): string {
   const text = value === null || value === undefined ? '' : String(value)
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text
+}
+
+/**
+ * What the log's outside witnesses cosigned: the newest signed tree head and, per witness of
+ * `audit.witnesses`, how far behind it is. Without witnesses a rewritten log is caught only by a
+ * checkpoint saved elsewhere.
+ */
+function Witnesses({ data }: { data: Checkpoints | undefined }) {
+  if (!data) return null
+  const newest = data.checkpoints[data.checkpoints.length - 1]
+  return (
+    <div className="witnesses" role="status" aria-label="Witnesses">
+      <strong>Signed tree head:</strong> {newest ? `${newest.tree_size} events at ${clock(newest.at)}` : 'none yet'}.{' '}
+      {data.witnesses.length === 0 && 'No witness is configured (audit.witnesses): nobody outside this gateway would notice a rewritten log.'}
+      {data.witnesses.length > 0 && (
+        <ul>
+          {data.witnesses.map((witness) => (
+            <li key={witness.name} className={witness.lag === 0 && witness.tree_size > 0 ? 'witness-ok' : 'witness-behind'}>
+              <span className="mono">{witness.name}</span>:{' '}
+              {witness.tree_size === 0 ? 'has never cosigned' : `cosigned ${witness.tree_size} events${witness.lag === 0 ? ' (up to date)' : `, ${witness.lag} behind`}${witness.cosigned_at ? ` at ${clock(witness.cosigned_at)}` : ''}`}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  )
 }

@@ -1,7 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi'
 import { ActionSchema, actionDigest } from '../../action/index.js'
 import { CountersignError } from '../../errors/index.js'
-import type { Gateway, Receipts } from '../../service/index.js'
+import type { AuditLog, Gateway, Receipts } from '../../service/index.js'
 import { actionView } from '../action-view.js'
 import type { AppEnv } from '../env.js'
 import { ActionIdParam, ActionView, ProblemSchema, ReceiptView, RedeemInput } from '../schemas.js'
@@ -44,7 +44,7 @@ const jwksRoute = createRoute({
 })
 
 /** Approval receipts: issue, redeem once, and the keys to check them with. */
-export function receiptRoutes(app: OpenAPIHono<AppEnv>, gateway: Gateway, receipts: Receipts, publicUrl: string | undefined): void {
+export function receiptRoutes(app: OpenAPIHono<AppEnv>, gateway: Gateway, receipts: Receipts, publicUrl: string | undefined, auditLog?: AuditLog): void {
   app.openapi(receiptRoute, async (c) => {
     const { id } = c.req.valid('param')
     const principal = c.get('principal')
@@ -52,7 +52,10 @@ export function receiptRoutes(app: OpenAPIHono<AppEnv>, gateway: Gateway, receip
     if (principal.type === 'agent' ? record.agentId !== principal.id : record.submittedBy !== `human:${principal.email}`) {
       throw new CountersignError('FORBIDDEN', 'only the submitter of an action gets its receipt')
     }
-    const { receipt, claims } = await receipts.issue(record, reviews, gateway.now())
+    // The deciding events' inclusion proofs ride along, so the receipt can be checked against the log offline.
+    const mayRun = (record.status === 'allowed' || record.status === 'approved') && !record.brokered
+    const audit = mayRun && auditLog ? await auditLog.receiptProof(record.id, record.status as 'allowed' | 'approved') : undefined
+    const { receipt, claims } = await receipts.issue(record, reviews, gateway.now(), audit && { checkpoint: audit.checkpoint, events: audit.events.map((event) => ({ ...event, proof: [...event.proof] })) })
     return c.json({ receipt, action_id: record.id, jti: claims.jti, digest: claims.digest, target: claims.target, expires_at: new Date(claims.exp * 1000).toISOString() }, 200)
   })
 

@@ -1,0 +1,264 @@
+import { createHash, hash } from 'node:crypto'
+import { CountersignError } from '../errors/index.js'
+
+/**
+ * The Merkle tree of the audit log, hashed as RFC 9162 §2.1 says: leaf `i` (0-based) is event
+ * `seq = i + 1`, its data the UTF-8 of the event's canonical text as stored; a leaf hashes to
+ * `SHA-256(0x00 ‖ data)`, an inner node to `SHA-256(0x01 ‖ left ‖ right)`, the empty tree to
+ * `SHA-256()`. Hashes are raw 32-byte buffers here; the wire carries them in base64.
+ */
+
+/** One 65-byte buffer for inner nodes: `hash` reads it synchronously, so it is reused. */
+const NODE_INPUT = Buffer.alloc(65)
+NODE_INPUT[0] = 0x01
+
+/** The hash of the empty tree: SHA-256 of nothing. */
+export const EMPTY_ROOT: Buffer = createHash('sha256').digest()
+
+/** `SHA-256(0x00 ‖ data)`: the leaf hash of one event's text (UTF-8). */
+export function leafHash(data: string | Uint8Array): Buffer {
+  // One-shot hashing is about twice as fast as a Hash object on texts this short; "\0" is the
+  // single byte 0x00 in UTF-8.
+  if (typeof data === 'string') return hash('sha256', `\0${data}`, 'buffer')
+  return hash('sha256', Buffer.concat([Buffer.of(0x00), data]), 'buffer')
+}
+
+/** `SHA-256(0x01 ‖ left ‖ right)`; both 32 bytes. */
+export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
+  if (left.length !== 32 || right.length !== 32) return createHash('sha256').update(NODE_INPUT.subarray(0, 1)).update(left).update(right).digest()
+  NODE_INPUT.set(left, 1)
+  NODE_INPUT.set(right, 33)
+  return hash('sha256', NODE_INPUT, 'buffer')
+}
+
+/**
+ * The root of a growing tree, one leaf at a time, in O(log n) memory: the roots of the perfect
+ * subtrees the leaves so far make (a compact range). What verification streams the log through.
+ *
+ * @example
+ * const tree = new MerkleAccumulator()
+ * for (const row of rows) tree.push(leafHash(row.event))
+ * tree.root() // equals the root_hash of a checkpoint of tree.size
+ */
+export class MerkleAccumulator {
+  readonly #hashes: Buffer[] = []
+  readonly #sizes: number[] = []
+  #size = 0
+
+  /** How many leaves were pushed. */
+  get size(): number {
+    return this.#size
+  }
+
+  /** Appends a leaf hash. */
+  push(leaf: Buffer): void {
+    let hash = leaf
+    let size = 1
+    while (this.#sizes.length > 0 && this.#sizes[this.#sizes.length - 1] === size) {
+      this.#sizes.pop()
+      hash = nodeHash(this.#hashes.pop() as Buffer, hash)
+      size *= 2
+    }
+    this.#hashes.push(hash)
+    this.#sizes.push(size)
+    this.#size += 1
+  }
+
+  /** The root of the tree of the leaves pushed so far. */
+  root(): Buffer {
+    const hashes = this.#hashes
+    if (hashes.length === 0) return EMPTY_ROOT
+    let root = hashes[hashes.length - 1] as Buffer
+    for (let index = hashes.length - 2; index >= 0; index -= 1) root = nodeHash(hashes[index] as Buffer, root)
+    return root
+  }
+}
+
+/**
+ * A tree over known leaf hashes that answers roots and proofs for any size up to its own. It
+ * keeps every level of perfect subtrees (about 2n hashes), so after an O(n) build each root or
+ * proof costs O(log² n) hashes.
+ */
+export class MerkleTree {
+  /** `levels[k][i]`: the hash of the perfect subtree of 2^k leaves starting at leaf i·2^k. */
+  readonly #levels: Buffer[][]
+
+  constructor(leaves: readonly Buffer[] = []) {
+    this.#levels = [[]]
+    for (const leaf of leaves) this.append(leaf)
+  }
+
+  /** Appends a leaf hash: O(1) amortized, so a tree kept in memory follows a growing log. */
+  append(leaf: Buffer): void {
+    let hash = leaf
+    for (let level = 0; ; level += 1) {
+      const hashes = this.#levels[level] ?? (this.#levels[level] = [])
+      hashes.push(hash)
+      if (hashes.length % 2 === 1) return
+      hash = nodeHash(hashes[hashes.length - 2] as Buffer, hash)
+    }
+  }
+
+  /** How many leaves the tree has. */
+  get size(): number {
+    return (this.#levels[0] as Buffer[]).length
+  }
+
+  /** The leaf hash at `index` (0-based). */
+  leaf(index: number): Buffer {
+    this.#check(index + 1, 'leaf index')
+    return (this.#levels[0] as Buffer[])[index] as Buffer
+  }
+
+  /** The root of the first `size` leaves (RFC 9162 MTH(D[0:size])). */
+  root(size: number = this.size): Buffer {
+    if (size === 0) return EMPTY_ROOT
+    this.#check(size, 'tree size')
+    return this.#subtree(0, size)
+  }
+
+  /**
+   * The inclusion proof of leaf `index` in the tree of the first `size` leaves (RFC 9162
+   * §2.1.3.1 PATH), nearest sibling first.
+   *
+   * @throws CountersignError INVALID unless `0 <= index < size <= this.size`.
+   */
+  inclusionProof(index: number, size: number): Buffer[] {
+    this.#check(size, 'tree size')
+    if (!Number.isSafeInteger(index) || index < 0 || index >= size) throw new CountersignError('INVALID', `leaf ${index} is not in a tree of ${size}`)
+    const proof: Buffer[] = []
+    this.#path(index, 0, size, proof)
+    return proof
+  }
+
+  /**
+   * The consistency proof between the trees of the first `from` and `to` leaves (RFC 9162
+   * §2.1.4.1 PROOF), empty when they are the same size.
+   *
+   * @throws CountersignError INVALID unless `1 <= from <= to <= this.size`.
+   */
+  consistencyProof(from: number, to: number): Buffer[] {
+    this.#check(to, 'tree size')
+    if (!Number.isSafeInteger(from) || from < 1 || from > to) throw new CountersignError('INVALID', `no consistency proof from a tree of ${from} to one of ${to}`)
+    const proof: Buffer[] = []
+    this.#subproof(from, 0, to, true, proof)
+    return proof
+  }
+
+  #check(size: number, what: string): void {
+    if (!Number.isSafeInteger(size) || size < 1 || size > this.size) throw new CountersignError('INVALID', `${what} ${size} is beyond the log's ${this.size} events`)
+  }
+
+  /** MTH(D[start:end]). */
+  #subtree(start: number, end: number): Buffer {
+    const count = end - start
+    if (isPowerOfTwo(count) && start % count === 0) {
+      const level = Math.log2(count)
+      return (this.#levels[level] as Buffer[])[start / count] as Buffer
+    }
+    const split = count === 1 ? 1 : largestPowerOfTwoBelow(count)
+    return nodeHash(this.#subtree(start, start + split), this.#subtree(start + split, end))
+  }
+
+  #path(index: number, start: number, end: number, proof: Buffer[]): void {
+    const count = end - start
+    if (count === 1) return
+    const split = largestPowerOfTwoBelow(count)
+    if (index < split) {
+      this.#path(index, start, start + split, proof)
+      proof.push(this.#subtree(start + split, end))
+    } else {
+      this.#path(index - split, start + split, end, proof)
+      proof.push(this.#subtree(start, start + split))
+    }
+  }
+
+  #subproof(from: number, start: number, end: number, whole: boolean, proof: Buffer[]): void {
+    const count = end - start
+    if (from === count) {
+      if (!whole) proof.push(this.#subtree(start, end))
+      return
+    }
+    const split = largestPowerOfTwoBelow(count)
+    if (from <= split) {
+      this.#subproof(from, start, start + split, whole, proof)
+      proof.push(this.#subtree(start + split, end))
+    } else {
+      this.#subproof(from - split, start + split, end, false, proof)
+      proof.push(this.#subtree(start, start + split))
+    }
+  }
+}
+
+/**
+ * True when `proof` shows leaf `leaf` at `index` in the tree of `size` leaves whose root is
+ * `root` (RFC 9162 §2.1.3.2).
+ */
+export function verifyInclusion(leaf: Uint8Array, index: number, size: number, proof: readonly Uint8Array[], root: Uint8Array): boolean {
+  if (!Number.isSafeInteger(index) || !Number.isSafeInteger(size) || index < 0 || index >= size) return false
+  let fn = index
+  let sn = size - 1
+  let hash: Uint8Array = leaf
+  for (const sibling of proof) {
+    if (sn === 0) return false
+    if (fn % 2 === 1 || fn === sn) {
+      hash = nodeHash(sibling, hash)
+      while (fn % 2 === 0 && fn !== 0) {
+        fn = Math.floor(fn / 2)
+        sn = Math.floor(sn / 2)
+      }
+    } else {
+      hash = nodeHash(hash, sibling)
+    }
+    fn = Math.floor(fn / 2)
+    sn = Math.floor(sn / 2)
+  }
+  return sn === 0 && Buffer.from(hash).equals(root)
+}
+
+/**
+ * True when `proof` shows that the tree of `from` leaves with root `fromRoot` is a prefix of the
+ * tree of `to` leaves with root `toRoot` (RFC 9162 §2.1.4.2). Equal sizes need an empty proof and
+ * equal roots.
+ */
+export function verifyConsistency(from: number, to: number, fromRoot: Uint8Array, toRoot: Uint8Array, proof: readonly Uint8Array[]): boolean {
+  if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || from < 1 || from > to) return false
+  if (from === to) return proof.length === 0 && Buffer.from(fromRoot).equals(toRoot)
+  const path = isPowerOfTwo(from) ? [fromRoot, ...proof] : [...proof]
+  if (path.length === 0) return false
+  let fn = from - 1
+  let sn = to - 1
+  while (fn % 2 === 1) {
+    fn = Math.floor(fn / 2)
+    sn = Math.floor(sn / 2)
+  }
+  let fr: Uint8Array = path[0] as Uint8Array
+  let sr: Uint8Array = fr
+  for (const node of path.slice(1)) {
+    if (sn === 0) return false
+    if (fn % 2 === 1 || fn === sn) {
+      fr = nodeHash(node, fr)
+      sr = nodeHash(node, sr)
+      while (fn % 2 === 0 && fn !== 0) {
+        fn = Math.floor(fn / 2)
+        sn = Math.floor(sn / 2)
+      }
+    } else {
+      sr = nodeHash(sr, node)
+    }
+    fn = Math.floor(fn / 2)
+    sn = Math.floor(sn / 2)
+  }
+  return sn === 0 && Buffer.from(fr).equals(fromRoot) && Buffer.from(sr).equals(toRoot)
+}
+
+function isPowerOfTwo(n: number): boolean {
+  return n >= 1 && 2 ** Math.round(Math.log2(n)) === n
+}
+
+/** The largest power of two strictly below `n` (n ≥ 2). */
+function largestPowerOfTwoBelow(n: number): number {
+  let k = 2 ** Math.floor(Math.log2(n))
+  if (k >= n) k /= 2
+  return k
+}
