@@ -15,6 +15,7 @@ import { inboxRoutes } from './routes/inbox.js'
 import { receiptRoutes } from './routes/receipts.js'
 import { systemRoutes } from './routes/system.js'
 import { tokenRoutes } from './routes/tokens.js'
+import { grantRoutes } from './routes/grants.js'
 import { WhoAmI } from './schemas.js'
 
 /** What the HTTP API is built from. */
@@ -124,6 +125,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   inboxRoutes(app, gateway, options.publicUrl)
   receiptRoutes(app, gateway, options.receipts, options.publicUrl)
   tokenRoutes(app, gateway, (sha256) => authenticator.forget(sha256))
+  grantRoutes(app, gateway)
   systemRoutes(app, metrics, options.ready ?? (async () => true))
 
   app.openapi(

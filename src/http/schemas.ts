@@ -40,7 +40,7 @@ export const RequirementView = z
   .openapi('Requirement')
 
 export const ReviewView = z
-  .object({ reviewer: z.string(), decision: z.enum(REVIEW_DECISIONS), reason: z.string(), channel: z.string(), at: z.string() })
+  .object({ reviewer: z.string(), decision: z.enum(REVIEW_DECISIONS), reason: z.string(), channel: z.string(), at: z.string(), grant: z.object({ ttl_ms: z.number().int(), max_uses: z.number().int() }).optional() })
   .openapi('Review')
 
 export const TimelineEntry = z
@@ -70,6 +70,7 @@ export const ActionView = z
       rules: z.array(z.record(z.string(), z.unknown())),
       default_applied: z.boolean(),
       policy_version: z.string(),
+      grant: z.record(z.string(), z.unknown()).optional().openapi({ description: 'Set when a narrowing grant allowed the action: the grant, its reviewers and its uses.' }),
     }),
     impact: z.object({ summary: z.string(), highlights: z.array(z.string()), facts: z.unknown() }),
     reviews: z.array(ReviewView),
@@ -102,13 +103,46 @@ export const ListQuery = z.object({
   cursor: z.string().regex(/^act_[0-9a-z]{26}$/, 'not a cursor from this API').optional(),
 })
 
+/** A grant asked for with an approval (`review.grants`): how long, and how many later actions. */
+export const GrantInput = z
+  .object({
+    ttl: z.string().regex(/^(?:\d+(?:ms|s|m|h|d))+$/, 'expected a duration such as 30m or 1h').openapi({ example: '30m' }),
+    max_uses: z.number().int().min(1).max(10_000).openapi({ example: 20 }),
+  })
+  .strict()
+  .openapi('GrantInput', { description: 'Approve this action and later ones of the same agent, target and shape, for this long and this many uses (within the rule\'s review.grants).' })
+
 export const ReviewInput = z
   .object({
     decision: z.enum(REVIEW_DECISIONS),
     reason: text(2000).optional(),
+    grant: GrantInput.optional(),
   })
   .strict()
   .openapi('ReviewInput', { example: { decision: 'approve', reason: 'checked the WHERE clause' } })
+
+export const GrantView = z
+  .object({
+    id: z.string(),
+    action_id: z.string().openapi({ description: 'The approved action the grant was made from.' }),
+    submitted_by: z.string(),
+    target: z.string(),
+    kind: z.string(),
+    shape: z.record(z.string(), z.unknown()).openapi({ description: 'What a later action must match (derived from the approved action\'s facts).' }),
+    rules: z.array(z.string()),
+    policy_version: z.string(),
+    reviewers: z.array(z.object({ email: z.string(), requirements: z.array(z.string()) })),
+    created_at: z.string(),
+    expires_at: z.string(),
+    max_uses: z.number().int(),
+    uses: z.number().int(),
+    revoked_at: z.string().nullable(),
+    revoked_by: z.string().nullable(),
+    live: z.boolean(),
+  })
+  .openapi('Grant')
+
+export const GrantIdParam = z.object({ id: z.string().regex(/^grt_[A-Za-z0-9_-]{22}$/, 'not a grant id').openapi({ param: { name: 'id', in: 'path' }, example: 'grt_3q2x0c6b5n4m8k1j7h9g2f' }) })
 
 export const CancelInput = z.object({ reason: text(2000).optional() }).strict().openapi('CancelInput')
 

@@ -20,6 +20,7 @@ export interface Database {
   channel_request_ids: ChannelRequestIdsTable
   console_sessions: ConsoleSessionsTable
   teams_conversations: TeamsConversationsTable
+  grants: GrantsTable
 }
 
 /** JSON text: written with `JSON.stringify`, parsed by the store when read. */
@@ -70,6 +71,8 @@ export interface ReviewsTable {
   channel: string
   requirements: Json
   created_at: Timestamp
+  /** The grant the reviewer asked for with an approval (`{ttl_ms, max_uses}`), or null. */
+  grant_request: Generated<Json | null>
 }
 
 export interface AuditEventsTable {
@@ -202,4 +205,28 @@ export interface TeamsConversationsTable {
   updated_at: Timestamp
   /** The bot was removed from the conversation. */
   removed_at: Timestamp | null
+}
+
+/** A narrowing grant (`review.grants`): the shape it admits and how long, how often. */
+export interface GrantsTable {
+  id: string
+  /** The approved action it was made from. */
+  action_id: string
+  /** `agent:ID` or `human:EMAIL`: whose later actions it covers. */
+  submitted_by: string
+  target: string
+  kind: string
+  /** The shape admitted (JSON, see `GrantShape`). */
+  shape: Json
+  /** Rule ids of the requirements met (JSON array). */
+  rules: Json
+  policy_version: string
+  /** `[{email, requirements}]` of the approvers who granted (JSON). */
+  reviewers: Json
+  created_at: Timestamp
+  expires_at: Timestamp
+  max_uses: number
+  uses: Generated<number>
+  revoked_at: Timestamp | null
+  revoked_by: string | null
 }
