@@ -152,6 +152,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
       { name: 'receipts', description: 'Approval receipts for actions the agent runs itself' },
       { name: 'audit', description: 'The hash-chained audit log' },
       { name: 'tokens', description: 'Agent and user tokens (admins)' },
+      { name: 'grants', description: 'Narrowing grants made with approvals (review.grants)' },
       { name: 'identity', description: 'Who a token belongs to' },
       { name: 'system', description: 'Health, readiness and metrics' },
     ],
