@@ -34,6 +34,7 @@ export const RequirementView = z
     execute_within_ms: z.number().int(),
     reason_required: z.boolean(),
     channels: z.array(z.string()),
+    grants: z.object({ max_ttl_ms: z.number().int(), max_uses: z.number().int() }).optional().openapi({ description: 'Set when a reviewer may approve with a narrowing grant (review.grants).' }),
     approved_by: z.array(z.string()),
     met: z.boolean(),
   })

@@ -150,6 +150,11 @@ export function RequestPage({ id }: { id: string }) {
             <p>
               <EffectBadge effect={action.decision.effect} /> <Visible text={action.decision.explanation} />
             </p>
+            {action.decision.grant && (
+              <p className="grant-cited" role="note">
+                Allowed by grant <Link to="/grants">{action.decision.grant.id}</Link> from <strong>{action.decision.grant.reviewers.map((reviewer) => reviewer.email).join(', ')}</strong>, made with <Link to={`/actions/${action.decision.grant.action_id}`}>{action.decision.grant.action_id}</Link>: use {action.decision.grant.uses} of {action.decision.grant.max_uses}, until {clock(action.decision.grant.expires_at)}.
+              </p>
+            )}
             {action.decision.messages.map((message, index) => (
               <p key={index} className="bad-text">
                 <Visible text={message} />
@@ -215,12 +220,22 @@ function ReviewPanel({ action, eligibility, onReviewed }: { action: Action; elig
   const reasonRef = useRef<HTMLTextAreaElement>(null)
   const eligible = eligibility?.eligible === true
   const reasonRequired = action.decision.requirements.some((requirement) => requirement.reason_required && eligibility?.requirements.includes(requirement.rule))
+  // A grant is offered only where every requirement allows one, within the smallest limits.
+  const grantable = action.decision.requirements.length > 0 && action.decision.requirements.every((requirement) => requirement.grants)
+  const maxTtl = grantable ? Math.min(...action.decision.requirements.map((requirement) => requirement.grants!.max_ttl_ms)) : 0
+  const maxUses = grantable ? Math.min(...action.decision.requirements.map((requirement) => requirement.grants!.max_uses)) : 0
+  const ttlChoices = [15 * 60_000, 30 * 60_000, 60 * 60_000, 4 * 60 * 60_000, 24 * 60 * 60_000].filter((ms) => ms <= maxTtl)
+  const [grant, setGrant] = useState(false)
+  const [grantTtl, setGrantTtl] = useState(0)
+  const [grantUses, setGrantUses] = useState(1)
+  const ttl = grantTtl || ttlChoices.at(-1) || maxTtl
 
   const submit = async (decision: 'approve' | 'deny') => {
     setBusy(true)
     setError(undefined)
     try {
-      await api(`/v1/actions/${action.id}/reviews`, { method: 'POST', body: { decision, ...(reason.trim() && { reason: reason.trim() }) } })
+      const grantBody = grant && decision === 'approve' ? { grant: { ttl: `${Math.round(ttl / 60_000)}m`, max_uses: grantUses } } : {}
+      await api(`/v1/actions/${action.id}/reviews`, { method: 'POST', body: { decision, ...(reason.trim() && { reason: reason.trim() }), ...grantBody } })
       setReason('')
       onReviewed()
     } catch (reason) {
@@ -254,6 +269,32 @@ function ReviewPanel({ action, eligibility, onReviewed }: { action: Action; elig
             Reason {reasonRequired ? <span className="muted">(required)</span> : <span className="muted">(required to deny)</span>}
           </label>
           <textarea id="reason" ref={reasonRef} value={reason} onChange={(event) => setReason(event.target.value)} rows={3} maxLength={2000} placeholder="What you checked, or why not" />
+          {grantable && (
+            <fieldset className="grant-ask">
+              <label className="check">
+                <input type="checkbox" checked={grant} onChange={(event) => setGrant(event.target.checked)} /> Also approve the same kind
+              </label>
+              {grant && (
+                <div className="grant-limits">
+                  <label>
+                    for{' '}
+                    <select value={ttl} onChange={(event) => setGrantTtl(Number(event.target.value))} aria-label="grant duration">
+                      {(ttlChoices.length > 0 ? ttlChoices : [maxTtl]).map((ms) => (
+                        <option key={ms} value={ms}>
+                          {policySpan(ms)}
+                        </option>
+                      ))}
+                    </select>
+                  </label>
+                  <label>
+                    up to{' '}
+                    <input type="number" min={1} max={maxUses} value={grantUses} onChange={(event) => setGrantUses(Math.max(1, Math.min(maxUses, Number(event.target.value) || 1)))} aria-label="grant uses" /> more
+                  </label>
+                  <p className="muted small">Later {action.kind} actions of {action.agent ?? action.submitted_by} on {action.target} of this shape run without review, citing you. Another rule's deny still wins.</p>
+                </div>
+              )}
+            </fieldset>
+          )}
           <div className="buttons">
             <button type="submit" name="decision" value="approve" className="approve" disabled={busy || (reasonRequired && !reason.trim())}>
               Approve
@@ -283,6 +324,7 @@ function ReviewPanel({ action, eligibility, onReviewed }: { action: Action; elig
               <span className={review.decision === 'approve' ? 'ok-text' : 'bad-text'}>{review.decision === 'approve' ? 'approved' : 'denied'}</span> by <strong>{review.reviewer}</strong>{' '}
               <span className="muted">
                 via {review.channel} · {clock(review.at)}
+                {review.grant && ` · granted the same kind for ${policySpan(review.grant.ttl_ms)}, ${review.grant.max_uses} use${review.grant.max_uses === 1 ? '' : 's'}`}
               </span>
               {review.reason && (
                 <div className="tl-reason">
