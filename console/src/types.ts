@@ -16,6 +16,8 @@ export interface Requirement {
   readonly met: boolean
   /** Set when a reviewer may approve with a narrowing grant (review.grants). */
   readonly grants?: { readonly max_ttl_ms: number; readonly max_uses: number }
+  /** `passkey`: an approval is signed with a passkey in this console. */
+  readonly assurance?: 'passkey'
 }
 
 export interface Review {
@@ -26,6 +28,8 @@ export interface Review {
   readonly at: string
   /** The grant the reviewer asked for with an approval. */
   readonly grant?: { readonly ttl_ms: number; readonly max_uses: number }
+  /** The credential id of the passkey that signed the approval. */
+  readonly passkey?: string
 }
 
 export interface TimelineEntry {

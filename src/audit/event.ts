@@ -20,6 +20,8 @@ export const AUDIT_EVENT_TYPES = [
   'policy.loaded',
   'grant.created',
   'grant.revoked',
+  'passkey.registered',
+  'passkey.revoked',
 ] as const
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number]
 

@@ -50,7 +50,7 @@ export function actionView(state: ActionState, options: { publicUrl?: string | u
       ...(decision['grant'] !== undefined && { grant: decision['grant'] as Record<string, unknown> }),
     },
     impact: options.brief ? { ...(record.impact as View['impact']), facts: null } : (record.impact as View['impact']),
-    reviews: reviews.map((review) => ({ reviewer: review.reviewer, decision: review.decision, reason: review.reason, channel: review.channel, at: review.at.toISOString(), ...(review.grant && { grant: { ...review.grant } }) })),
+    reviews: reviews.map((review) => ({ reviewer: review.reviewer, decision: review.decision, reason: review.reason, channel: review.channel, at: review.at.toISOString(), ...(review.grant && { grant: { ...review.grant } }), ...(review.passkey && { passkey: review.passkey.credential_id }) })),
     result: (record.result as Record<string, unknown> | null) ?? null,
     created_at: record.createdAt.toISOString(),
     updated_at: record.updatedAt.toISOString(),

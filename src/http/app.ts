@@ -16,6 +16,7 @@ import { receiptRoutes } from './routes/receipts.js'
 import { systemRoutes } from './routes/system.js'
 import { tokenRoutes } from './routes/tokens.js'
 import { grantRoutes } from './routes/grants.js'
+import { passkeyRoutes } from './routes/passkeys.js'
 import { WhoAmI } from './schemas.js'
 
 /** What the HTTP API is built from. */
@@ -126,6 +127,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   receiptRoutes(app, gateway, options.receipts, options.publicUrl)
   tokenRoutes(app, gateway, (sha256) => authenticator.forget(sha256))
   grantRoutes(app, gateway)
+  passkeyRoutes(app, gateway)
   systemRoutes(app, metrics, options.ready ?? (async () => true))
 
   app.openapi(
@@ -153,6 +155,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
       { name: 'audit', description: 'The hash-chained audit log' },
       { name: 'tokens', description: 'Agent and user tokens (admins)' },
       { name: 'grants', description: 'Narrowing grants made with approvals (review.grants)' },
+      { name: 'passkeys', description: 'Passkeys for approvals that need them (review.assurance: passkey)' },
       { name: 'identity', description: 'Who a token belongs to' },
       { name: 'system', description: 'Health, readiness and metrics' },
     ],

@@ -35,13 +35,14 @@ export const RequirementView = z
     reason_required: z.boolean(),
     channels: z.array(z.string()),
     grants: z.object({ max_ttl_ms: z.number().int(), max_uses: z.number().int() }).optional().openapi({ description: 'Set when a reviewer may approve with a narrowing grant (review.grants).' }),
+    assurance: z.enum(['passkey']).optional().openapi({ description: 'passkey: an approval counts only as a WebAuthn assertion over the digest, made in the console.' }),
     approved_by: z.array(z.string()),
     met: z.boolean(),
   })
   .openapi('Requirement')
 
 export const ReviewView = z
-  .object({ reviewer: z.string(), decision: z.enum(REVIEW_DECISIONS), reason: z.string(), channel: z.string(), at: z.string(), grant: z.object({ ttl_ms: z.number().int(), max_uses: z.number().int() }).optional() })
+  .object({ reviewer: z.string(), decision: z.enum(REVIEW_DECISIONS), reason: z.string(), channel: z.string(), at: z.string(), grant: z.object({ ttl_ms: z.number().int(), max_uses: z.number().int() }).optional(), passkey: z.string().optional().openapi({ description: 'The credential id of the passkey that signed this approval.' }) })
   .openapi('Review')
 
 export const TimelineEntry = z
@@ -118,6 +119,17 @@ export const ReviewInput = z
     decision: z.enum(REVIEW_DECISIONS),
     reason: text(2000).optional(),
     grant: GrantInput.optional(),
+    passkey: z
+      .object({
+        id: z.string().max(1024),
+        rawId: z.string().max(1024),
+        type: z.literal('public-key'),
+        response: z.object({ clientDataJSON: z.string().max(16_384), authenticatorData: z.string().max(16_384), signature: z.string().max(4096), userHandle: z.string().max(1024).optional() }),
+        clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
+        authenticatorAttachment: z.string().max(50).optional(),
+      })
+      .optional()
+      .openapi({ description: 'A WebAuthn assertion made with the options of POST /v1/actions/{id}/passkey-options: required where a requirement says assurance: passkey.' }),
   })
   .strict()
   .openapi('ReviewInput', { example: { decision: 'approve', reason: 'checked the WHERE clause' } })

@@ -228,6 +228,7 @@ function requirement(rule: string, spec: ReviewSpec, channelTypes: readonly stri
     reason_required: spec.reason_required,
     channels: Object.freeze([...asked]),
     ...(spec.grants && { grants: Object.freeze({ max_ttl_ms: spec.grants.max_ttl, max_uses: spec.grants.max_uses }) }),
+    ...(spec.assurance && { assurance: spec.assurance }),
   })
 }
 

@@ -1,3 +1,4 @@
+import { PasskeyService } from '../passkeys/index.js'
 import { join } from 'node:path'
 import type { OpenAPIHono } from '@hono/zod-openapi'
 import { pino, type Logger } from 'pino'
@@ -77,7 +78,8 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
       ...(clock && { clock: () => clock().getTime() }),
       onError: (target, message) => logger.warn({ target, err: message }, 'target catalog unavailable: its SQL is judged by name only (catalog_checked false)'),
     })
-    const gateway = new Gateway({ store, directory, analyzers, policy: () => policy.current, waiters, sqlCatalogs, ...(options.clock && { clock: options.clock }) })
+    const passkeys = new PasskeyService(store, options.publicUrl ?? config.server.public_url, options.clock)
+    const gateway = new Gateway({ store, directory, analyzers, policy: () => policy.current, waiters, sqlCatalogs, passkeys, ...(options.clock && { clock: options.clock }) })
     const previousKeys = previousKeysFor(config)
     const auditLog = new AuditLog(store, key, options.clock, previousKeys)
     // Workload identity: CI jobs and agents with an OIDC token from a configured issuer instead of a stored token.

@@ -3,6 +3,7 @@ import { signCheckpoint, verifyChain, type Checkpoint, type SigningKey, type Ver
 import { CountersignError } from '../errors/index.js'
 import type { Principal } from '../lifecycle/index.js'
 import type { Store } from '../store/index.js'
+import { passkeyProblems } from './passkey-audit.js'
 
 /**
  * The audit log as its readers see it: pages of events, verification of the whole chain with its
@@ -52,9 +53,10 @@ export class AuditLog {
 export async function verifyStore(store: Store, publicKeys: readonly KeyObject[]): Promise<VerifyReport> {
   const report = await verifyChain(store.allAuditEvents(), { checkpoints: await store.checkpoints(), publicKeys: [...publicKeys] })
   const mismatches = await store.stateMismatches()
-  if (mismatches.length === 0) return report
+  const passkeys = await passkeyProblems(store)
+  if (mismatches.length === 0 && passkeys.length === 0) return report
   const problems = mismatches.map((mismatch) => ({ seq: 0, kind: 'state_mismatch' as const, message: `action ${mismatch.action_id}: ${mismatch.message}` }))
-  return { ...report, ok: false, problems: [...report.problems, ...problems] }
+  return { ...report, ok: false, problems: [...report.problems, ...problems, ...passkeys] }
 }
 
 function requireAuditor(principal: Principal): void {

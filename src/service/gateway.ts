@@ -8,6 +8,7 @@ import {
   canonicalEmail,
   conflictedHumans,
   isTerminal,
+  reviewEligibility,
   type ActionStatus,
   type Principal,
   type Requesters,
@@ -20,6 +21,8 @@ import { analyzeAction } from '../analyzers/index.js'
 import { newActionId } from './ids.js'
 import { checkGrantRequest, type Grant, type GrantRequest } from '../grants/index.js'
 import { grantFromApproval, useCoveringGrant, type GrantCitation } from './grant-use.js'
+import { bindingOfChallenge, type PasskeyEvidence, type PasskeyService } from '../passkeys/index.js'
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server'
 import type { ExecutionResult } from '../connectors/index.js'
 import type { ReceiptClaims } from './receipts.js'
 import type { SqlCatalogs } from './sql-catalogs.js'
@@ -57,6 +60,8 @@ export interface GatewayParts {
   readonly clock?: () => Date
   /** The catalogs of `postgres` targets: without it, SQL is judged by name alone (`catalog_checked: false`). */
   readonly sqlCatalogs?: SqlCatalogs | undefined
+  /** Passkey approvals (`review.assurance: passkey`): without it, such requirements cannot be approved. */
+  readonly passkeys?: PasskeyService | undefined
 }
 
 /**
@@ -72,6 +77,8 @@ export class Gateway {
   readonly #policy: () => CompiledPolicy
   readonly #clock: () => Date
   readonly #sqlCatalogs: SqlCatalogs | undefined
+  /** Passkey approvals, when the gateway has them. */
+  readonly passkeys: PasskeyService | undefined
   readonly #runnableListeners: ((id: string) => void)[] = []
 
   constructor(parts: GatewayParts) {
@@ -82,6 +89,7 @@ export class Gateway {
     this.#policy = parts.policy
     this.#clock = parts.clock ?? (() => new Date())
     this.#sqlCatalogs = parts.sqlCatalogs
+    this.passkeys = parts.passkeys
   }
 
   /** The gateway's clock: server time for every record. */
@@ -267,9 +275,22 @@ export class Gateway {
    * self-approval, distinct-human quorum per requirement, one eligible deny ends it, decided
    * never changes) are applied to the locked current state; a racing review sees the result.
    */
-  async review(principal: Principal, id: string, input: { decision: ReviewDecision; reason?: string | undefined; grant?: GrantRequest | undefined }, channel: string): Promise<ActionState> {
+  async review(
+    principal: Principal,
+    id: string,
+    input: { decision: ReviewDecision; reason?: string | undefined; grant?: GrantRequest | undefined; passkey?: AuthenticationResponseJSON | undefined },
+    channel: string,
+  ): Promise<ActionState> {
     if (principal.type !== 'human') throw new CountersignError('FORBIDDEN', 'only humans review; agent credentials can never approve or deny')
     if (input.grant && input.decision !== 'approve') throw new CountersignError('INVALID', 'only an approval can come with a grant')
+    if (input.passkey && input.decision !== 'approve') throw new CountersignError('INVALID', 'only an approval is signed with a passkey')
+    let evidence: PasskeyEvidence | undefined
+    if (input.passkey) {
+      if (!this.passkeys) throw new CountersignError('INVALID', 'this gateway does not take passkey approvals')
+      const stored = await this.store.getAction(id)
+      if (!stored) throw new CountersignError('NOT_FOUND', `no action ${id}`)
+      evidence = await this.passkeys.verifyApproval(principal, { id, digest: stored.digest, policyVersion: stored.policyVersion }, input.passkey)
+    }
     const outcome = await this.store.mutateAction(id, (current, reviews, now) => {
       const expired = this.#expiry(current, now)
       if (expired) return { change: expired, value: new CountersignError('ALREADY_DECIDED', `action ${id} expired before this review`) }
@@ -289,10 +310,11 @@ export class Gateway {
       // Checked after the review rules, so that who may not review hears that first; only a
       // reviewer eligible for the original can grant.
       const asked = input.grant && checkGrantRequest(input.grant, requirementsOf(current), current.kind, (current.impact as { facts?: unknown }).facts)
-      const review = asked ? { ...applied.review, grant: asked } : applied.review
+      const signed = input.decision === 'approve' ? passkeyCheck(current, requirementsOf(current), applied.review.requirements, evidence) : undefined
+      const review = { ...applied.review, ...(asked && { grant: asked }), ...(signed && { passkey: signed }) }
       const base = { action_id: id, digest: current.digest, policy_version: current.policyVersion }
       const events: AuditDraft[] = [
-        { ...base, type: `review.${input.decision}`, actor: actorOf(principal), channel, data: { reason: review.reason, requirements: review.requirements, ...(asked && { grant: asked }) } },
+        { ...base, type: `review.${input.decision}`, actor: actorOf(principal), channel, data: { reason: review.reason, requirements: review.requirements, ...(asked && { grant: asked }), ...(signed && { passkey: signed }) } },
       ]
       let change: ActionChange = { review, events }
       let made: { grant: Grant; event: AuditDraft } | undefined
@@ -321,6 +343,22 @@ export class Gateway {
     if (outcome.value) throw outcome.value
     if (outcome.changed && outcome.record.status === 'approved' && outcome.record.brokered) this.#runnable(id)
     return { record: outcome.record, reviews: outcome.reviews }
+  }
+
+  /**
+   * WebAuthn options to approve action `id` with a passkey: its challenge binds the digest, the
+   * requirements this human counts for, the policy version and an expiry. Refused when the human
+   * may not review the action now (the review rules say why).
+   */
+  async passkeyOptions(principal: Principal, id: string) {
+    if (principal.type !== 'human') throw new CountersignError('FORBIDDEN', 'only humans review; agent credentials can never approve or deny')
+    if (!this.passkeys) throw new CountersignError('INVALID', 'this gateway does not take passkey approvals')
+    const record = await this.store.getAction(id)
+    if (!record) throw new CountersignError('NOT_FOUND', `no action ${id}`)
+    const reviews = await this.store.getReviews(id)
+    const verdict = reviewEligibility({ status: record.status as ActionStatus, expiresAt: record.expiresAt ?? new Date(0), requirements: requirementsOf(record), reviews, conflicted: conflictedOf(record), requesters: requestersOf(record) }, principal, this.#clock())
+    if (!verdict.eligible) throw new CountersignError(verdict.code, verdict.reason)
+    return this.passkeys.approvalOptions(principal, { id, digest: record.digest, policyVersion: record.policyVersion }, verdict.requirements)
   }
 
   /** Grants newest first (`GET /v1/grants`); humans only. With `live`, only those still usable now. */
@@ -553,6 +591,27 @@ export function conflictedOf(record: ActionRecord): readonly string[] {
 export function requestersOf(record: ActionRecord): Requesters {
   const submitter = record.submittedBy.startsWith('human:') ? record.submittedBy.slice('human:'.length) : undefined
   return { owner: record.owner ?? undefined, onBehalfOf: record.onBehalfOf ?? undefined, submitter, tokenIssuer: record.tokenIssuedBy ?? undefined }
+}
+
+/**
+ * The passkey evidence an approval must carry, checked against the locked action: where a
+ * requirement the reviewer counts for says `assurance: passkey`, the approval must come with an
+ * assertion (already verified against the reviewer's live passkey) whose binding names this
+ * action, its digest, its policy version and every such requirement. Returns the evidence to
+ * store, or throws FORBIDDEN saying where to approve instead (the console's page).
+ */
+function passkeyCheck(current: ActionRecord, requirements: readonly ReviewRequirement[], counted: readonly string[], evidence: PasskeyEvidence | undefined): PasskeyEvidence | undefined {
+  const needed = requirements.filter((requirement) => requirement.assurance === 'passkey' && counted.includes(requirement.rule)).map((requirement) => requirement.rule)
+  if (needed.length === 0) return evidence
+  if (!evidence) throw new CountersignError('FORBIDDEN', `this approval needs a passkey (rule ${needed.join(', ')}): confirm it in the console, on the page of action ${current.id}`)
+  const clientData = JSON.parse(Buffer.from(evidence.client_data_json, 'base64url').toString('utf8')) as { challenge?: string }
+  const binding = bindingOfChallenge(clientData.challenge ?? '')
+  if (!binding || binding.action_id !== current.id || binding.digest !== current.digest || binding.policy_version !== current.policyVersion) {
+    throw new CountersignError('FORBIDDEN', 'the passkey assertion is not for this action as it stands (its digest or policy version differs)')
+  }
+  const missing = needed.filter((rule) => !binding.requirements.includes(rule))
+  if (missing.length > 0) throw new CountersignError('FORBIDDEN', `the passkey assertion does not cover rule ${missing.join(', ')}`)
+  return evidence
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { AuditEventBody } from '../audit/index.js'
 import type { Grant, GrantRequest } from '../grants/index.js'
+import type { PasskeyEvidence } from '../passkeys/index.js'
 
 /** An action as stored. Dates are `Date`s; JSON columns are parsed. */
 export interface ActionRecord {
@@ -46,6 +47,8 @@ export interface ReviewRecord {
   readonly at: Date
   /** The grant the reviewer asked for with an approval (`review.grants`). */
   readonly grant?: GrantRequest | undefined
+  /** The passkey assertion that signed this approval (`review.assurance: passkey`). */
+  readonly passkey?: PasskeyEvidence | undefined
 }
 
 /** An audit event to append: the store gives it its sequence number and time. */

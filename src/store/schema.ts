@@ -21,6 +21,8 @@ export interface Database {
   console_sessions: ConsoleSessionsTable
   teams_conversations: TeamsConversationsTable
   grants: GrantsTable
+  passkeys: PasskeysTable
+  passkey_challenges: PasskeyChallengesTable
 }
 
 /** JSON text: written with `JSON.stringify`, parsed by the store when read. */
@@ -73,6 +75,8 @@ export interface ReviewsTable {
   created_at: Timestamp
   /** The grant the reviewer asked for with an approval (`{ttl_ms, max_uses}`), or null. */
   grant_request: Generated<Json | null>
+  /** The passkey assertion that signed an approval (`review.assurance: passkey`), or null. */
+  passkey: Generated<Json | null>
 }
 
 export interface AuditEventsTable {
@@ -229,4 +233,33 @@ export interface GrantsTable {
   uses: Generated<number>
   revoked_at: Timestamp | null
   revoked_by: string | null
+}
+
+/** A person's registered WebAuthn credential (a passkey). */
+export interface PasskeysTable {
+  /** base64url. */
+  credential_id: string
+  /** Canonical email of its owner. */
+  email: string
+  name: string
+  /** The COSE public key, base64url. */
+  public_key: string
+  counter: Int8
+  /** JSON array of transports. */
+  transports: Json
+  created_at: Timestamp
+  last_used_at: Timestamp | null
+  revoked_at: Timestamp | null
+}
+
+/** A WebAuthn challenge handed out, good once until it expires. */
+export interface PasskeyChallengesTable {
+  /** base64url, as the client data carries it. */
+  challenge: string
+  email: string
+  /** `register` or `approve`. */
+  purpose: string
+  action_id: string | null
+  expires_at: Timestamp
+  used_at: Timestamp | null
 }

@@ -119,7 +119,7 @@ export class Store {
         const review = change.review
         await tx
           .insertInto('reviews')
-          .values({ action_id: id, reviewer: review.reviewer, decision: review.decision, reason: review.reason, channel: review.channel, requirements: JSON.stringify(review.requirements), created_at: review.at, grant_request: review.grant ? JSON.stringify(review.grant) : null })
+          .values({ action_id: id, reviewer: review.reviewer, decision: review.decision, reason: review.reason, channel: review.channel, requirements: JSON.stringify(review.requirements), created_at: review.at, grant_request: review.grant ? JSON.stringify(review.grant) : null, passkey: review.passkey ? JSON.stringify(review.passkey) : null })
           .execute()
       }
       if (change.grant) await insertGrant(tx, change.grant)
@@ -359,6 +359,14 @@ export class Store {
     })
   }
 
+  /**
+   * Runs `work` in one transaction with a way to append audit events to the chain in it: for
+   * records outside actions (passkeys) whose change and audit event must commit together.
+   */
+  transact<T>(work: (tx: Transaction<Database>, append: (events: readonly AuditDraft[]) => Promise<void>) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((tx) => work(tx, (events) => this.#append(tx, events)))
+  }
+
   /** Waits for queued writes, then closes the connection. */
   async close(): Promise<void> {
     await this.#creates.settled()
@@ -382,6 +390,7 @@ function selectReviews(db: Kysely<Database>, id: string): Promise<ReviewRecord[]
         requirements: JSON.parse(row.requirements) as string[],
         at: row.created_at,
         ...(row.grant_request && { grant: JSON.parse(row.grant_request) as ReviewRecord['grant'] }),
+        ...(row.passkey && { passkey: JSON.parse(row.passkey) as ReviewRecord['passkey'] }),
       })),
     )
 }

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react'
+import { startAuthentication } from '@simplewebauthn/browser'
 import { api, ApiError } from '../api'
 import { Impact } from '../components/impact'
 import { Payload } from '../components/payload'
@@ -220,6 +221,7 @@ function ReviewPanel({ action, eligibility, onReviewed }: { action: Action; elig
   const reasonRef = useRef<HTMLTextAreaElement>(null)
   const eligible = eligibility?.eligible === true
   const reasonRequired = action.decision.requirements.some((requirement) => requirement.reason_required && eligibility?.requirements.includes(requirement.rule))
+  const needsPasskey = action.decision.requirements.some((requirement) => requirement.assurance === 'passkey' && eligibility?.requirements.includes(requirement.rule))
   // A grant is offered only where every requirement allows one, within the smallest limits.
   const grantable = action.decision.requirements.length > 0 && action.decision.requirements.every((requirement) => requirement.grants)
   const maxTtl = grantable ? Math.min(...action.decision.requirements.map((requirement) => requirement.grants!.max_ttl_ms)) : 0
@@ -235,7 +237,14 @@ function ReviewPanel({ action, eligibility, onReviewed }: { action: Action; elig
     setError(undefined)
     try {
       const grantBody = grant && decision === 'approve' ? { grant: { ttl: `${Math.round(ttl / 60_000)}m`, max_uses: grantUses } } : {}
-      await api(`/v1/actions/${action.id}/reviews`, { method: 'POST', body: { decision, ...(reason.trim() && { reason: reason.trim() }), ...grantBody } })
+      // Where a requirement says assurance: passkey, the approval is a WebAuthn assertion whose
+      // challenge binds this action's digest, the requirements and the policy version.
+      let passkey: unknown
+      if (decision === 'approve' && needsPasskey) {
+        const optionsJSON = await api<Parameters<typeof startAuthentication>[0]['optionsJSON']>(`/v1/actions/${action.id}/passkey-options`, { method: 'POST' })
+        passkey = await startAuthentication({ optionsJSON })
+      }
+      await api(`/v1/actions/${action.id}/reviews`, { method: 'POST', body: { decision, ...(reason.trim() && { reason: reason.trim() }), ...grantBody, ...(passkey !== undefined && { passkey }) } })
       setReason('')
       onReviewed()
     } catch (reason) {
@@ -297,12 +306,17 @@ function ReviewPanel({ action, eligibility, onReviewed }: { action: Action; elig
           )}
           <div className="buttons">
             <button type="submit" name="decision" value="approve" className="approve" disabled={busy || (reasonRequired && !reason.trim())}>
-              Approve
+              {needsPasskey ? 'Approve with passkey' : 'Approve'}
             </button>
             <button type="submit" name="decision" value="deny" className="deny" disabled={busy || !reason.trim()}>
               Deny
             </button>
           </div>
+          {needsPasskey && (
+            <p className="passkey-note small" role="note">
+              This approval is signed with your passkey, for exactly this action (digest {action.digest.slice(0, 12)}…). No passkey yet? <Link to="/passkeys">Register one</Link>.
+            </p>
+          )}
           <p className="muted small">Counts for {eligibility.requirements.join(', ')}. A review cannot be changed; one deny ends the request.</p>
         </form>
       ) : (
@@ -325,6 +339,7 @@ function ReviewPanel({ action, eligibility, onReviewed }: { action: Action; elig
               <span className="muted">
                 via {review.channel} · {clock(review.at)}
                 {review.grant && ` · granted the same kind for ${policySpan(review.grant.ttl_ms)}, ${review.grant.max_uses} use${review.grant.max_uses === 1 ? '' : 's'}`}
+                {review.passkey && ' · signed with a passkey'}
               </span>
               {review.reason && (
                 <div className="tl-reason">
