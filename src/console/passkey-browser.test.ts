@@ -91,7 +91,7 @@ describe('passkey-signed approvals in a browser', { skip: existsSync(CHROMIUM) ?
       [id, body] as const,
     )
 
-  let first = { id: '', digest: '' }
+  let first = { id: '', digest: '', status: '' }
   let signedBody: { passkey: unknown } | undefined
 
   it('registers a passkey on the Passkeys page', async () => {
@@ -130,7 +130,7 @@ describe('passkey-signed approvals in a browser', { skip: existsSync(CHROMIUM) ?
     const plain = await postReview(bob, other.id, { decision: 'approve', reason: 'no passkey' })
     assert.equal(plain.status, 403)
     assert.match(plain.body.detail ?? '', /needs a passkey/)
-    const state = await (await fetch(`${served.url}/v1/actions/${other.id}`, { headers: { authorization: `Bearer ${tokens.deployBot}` } })).json()
+    const state = (await (await fetch(`${served.url}/v1/actions/${other.id}`, { headers: { authorization: `Bearer ${tokens.deployBot}` } })).json()) as { reviews: unknown[] }
     assert.deepEqual(state.reviews, [])
   })
 
