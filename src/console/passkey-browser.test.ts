@@ -2,6 +2,8 @@ import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
 import { after, before, describe, it } from 'node:test'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { join, resolve } from 'node:path'
+import { assertionProblem, type PasskeyEvidence } from '../passkeys/index.js'
 import { testStores, type TestStore } from '../store/connection/index.js'
 import { ensureConsoleBuilt } from './index.js'
 import { consoleTestConfig, serveTestGateway, type AgentTokens, type ServedGateway } from './test-support.js'
@@ -12,6 +14,7 @@ import { consoleTestConfig, serveTestGateway, type AgentTokens, type ServedGatew
 // (an IP address is none) and a secure context (localhost is one).
 
 const CHROMIUM = process.env['CHROMIUM'] ?? '/usr/bin/chromium'
+const SCREENSHOTS = process.env['COUNTERSIGN_SCREENSHOTS'] === '1' ? resolve(import.meta.dirname, '../../docs') : undefined
 
 const POLICY = `
 version: 1
@@ -108,6 +111,11 @@ describe('passkey-signed approvals in a browser', { skip: existsSync(CHROMIUM) ?
     assert.equal(first.status, 'pending')
     await bob.goto(`${origin}/actions/${first.id}`)
     await bob.locator('#reason').fill('one account')
+    await bob.locator('.passkey-note').waitFor()
+    if (SCREENSHOTS) {
+      await bob.locator('.review').scrollIntoViewIfNeeded()
+      await bob.screenshot({ path: join(SCREENSHOTS, 'console-passkey-confirm.png') })
+    }
     const posted = bob.waitForRequest((request) => request.method() === 'POST' && request.url().endsWith(`/v1/actions/${first.id}/reviews`))
     await bob.getByRole('button', { name: 'Approve with passkey' }).click()
     signedBody = JSON.parse((await posted).postData() ?? '{}') as { passkey: unknown }
@@ -139,6 +147,20 @@ describe('passkey-signed approvals in a browser', { skip: existsSync(CHROMIUM) ?
     const human = served.gateway.gateway.directory.human('bob@example.com')!
     await assert.rejects(served.gateway.gateway.review(human, other.id, { decision: 'approve', reason: 'clicked in Slack' }, 'slack'), /needs a passkey .*confirm it in the console/)
     assert.deepEqual(await served.gateway.gateway.store.getReviews(other.id), [])
+  })
+
+  it('checks a stored assertion offline: it verifies for its own digest only, and only with its own key', async () => {
+    const db = served.gateway.gateway.store.db
+    const row = await db.selectFrom('reviews').select(['passkey']).where('action_id', '=', first.id).executeTakeFirstOrThrow()
+    const evidence = JSON.parse(row.passkey!) as PasskeyEvidence
+    const key = await db.selectFrom('passkeys').select(['public_key']).where('credential_id', '=', evidence.credential_id).executeTakeFirstOrThrow()
+    const expected = { digest: first.digest, policyVersion: (await served.gateway.gateway.store.getAction(first.id))!.policyVersion, origin }
+    assert.equal(await assertionProblem(evidence, key.public_key, expected), undefined)
+    assert.match((await assertionProblem(evidence, key.public_key, { ...expected, digest: 'f'.repeat(64) }))!, /another action/)
+    assert.match((await assertionProblem(evidence, key.public_key, { ...expected, origin: 'https://evil.example' }))!, /made on/)
+    const flipped = Buffer.from(evidence.signature, 'base64url')
+    flipped[flipped.length - 1] ^= 1
+    assert.ok(await assertionProblem({ ...evidence, signature: flipped.toString('base64url') }, key.public_key, expected))
   })
 
   it('fails audit verify when the stored assertion or public key is altered', async () => {
