@@ -127,6 +127,8 @@ export interface SessionInfo {
 export interface Directory {
   readonly targets: { readonly name: string; readonly kind: string; readonly labels: Record<string, string>; readonly description: string | null; readonly brokered: boolean }[]
   readonly agents: { readonly id: string; readonly owner: string; readonly labels: Record<string, string>; readonly description: string | null }[]
+  /** Members of each group, as the config names them. */
+  readonly groups?: Record<string, string[]>
 }
 
 export interface AuditEvent {

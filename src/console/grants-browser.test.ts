@@ -141,6 +141,41 @@ describe('grants in the console, on a phone and a desktop', { skip: existsSync(C
     assert.equal((await submit(update(1003))).status, 'pending')
   })
 
+  it('approves several similar requests from the inbox at once, each reviewed and audited on its own', async () => {
+    const a = await submit(update(2001))
+    const b = await submit(update(2002))
+    assert.equal(a.status, 'pending')
+    assert.equal(b.status, 'pending')
+    const bob = await open(PHONE)
+    await signIn(bob, 'bob@example.com', '/inbox')
+    await bob.getByLabel(`select ${a.id}`).check()
+    await bob.getByLabel(`select ${b.id}`).check()
+    await bob.locator('#bulk-reason').fill('same upgrade, one account each')
+    await assertNoSideScroll(bob, 'the inbox with two selected')
+    await shoot(bob, 'console-inbox-bulk-390.png')
+    await bob.getByRole('button', { name: 'Approve 2' }).click()
+    await bob.locator('.bulk-results li.ok-text', { hasText: a.id }).waitFor()
+    await bob.locator('.bulk-results li.ok-text', { hasText: b.id }).waitFor()
+    for (const id of [a.id, b.id]) {
+      const events = (await served.gateway.gateway.store.actionEvents(id)).map((row) => JSON.parse(row.event) as { type: string; actor: string; data: { reason?: string } })
+      const reviews = events.filter((event) => event.type === 'review.approve')
+      assert.deepEqual(reviews.map((event) => [event.actor, event.data.reason]), [['human:bob@example.com', 'same upgrade, one account each']])
+      assert.ok(events.some((event) => event.type === 'action.approved'))
+    }
+  })
+
+  it('shows on a request who may approve, where it was announced, dates, and who runs it', async () => {
+    const pending = await submit(update(3001))
+    const alice = await open(DESKTOP)
+    await signIn(alice, 'alice@example.com', `/actions/${pending.id}`)
+    await alice.locator('.members', { hasText: 'group:dba: alice@example.com, bob@example.com, erin@example.com' }).waitFor()
+    await alice.locator('#notified-title').waitFor()
+    await alice.locator('.runs-by', { hasText: 'deploy-bot runs it itself, with a single-use receipt' }).waitFor()
+    const year = String(new Date().getFullYear())
+    assert.match((await alice.locator('.head-facts').textContent())!, new RegExp(`submitted .*${year}.*expires .*${year}`))
+    assert.match((await alice.locator('.timeline time').first().textContent())!, new RegExp(year))
+  })
+
   for (const viewport of [PHONE, DESKTOP]) {
     it(`shows every page at ${viewport.width} px without sideways scrolling`, async () => {
       const alice = await open(viewport)

@@ -159,7 +159,7 @@ describe('passkey-signed approvals in a browser', { skip: existsSync(CHROMIUM) ?
     assert.match((await assertionProblem(evidence, key.public_key, { ...expected, digest: 'f'.repeat(64) }))!, /another action/)
     assert.match((await assertionProblem(evidence, key.public_key, { ...expected, origin: 'https://evil.example' }))!, /made on/)
     const flipped = Buffer.from(evidence.signature, 'base64url')
-    flipped[flipped.length - 1] ^= 1
+    flipped[flipped.length - 1] = flipped[flipped.length - 1]! ^ 1
     assert.ok(await assertionProblem({ ...evidence, signature: flipped.toString('base64url') }, key.public_key, expected))
   })
 

@@ -361,6 +361,13 @@ export class Gateway {
     return this.passkeys.approvalOptions(principal, { id, digest: record.digest, policyVersion: record.policyVersion }, verdict.requirements)
   }
 
+  /** Where the channels announced an action (`GET /v1/actions/{id}/notifications`): each channel and destination, and whether it was posted. */
+  async notifications(principal: Principal, id: string): Promise<readonly { channel: string; destination: string; posted: boolean; error: string | null }[]> {
+    requireHuman(principal, 'see where actions were announced')
+    const rows = await this.store.db.selectFrom('channel_messages').select(['channel', 'destination', 'sent_seq', 'last_error', 'dead_at']).where('action_id', '=', id).orderBy('channel').orderBy('destination').execute()
+    return rows.map((row) => ({ channel: row.channel, destination: row.destination, posted: Number(row.sent_seq) > 0, error: row.dead_at || Number(row.sent_seq) === 0 ? row.last_error : null }))
+  }
+
   /** Grants newest first (`GET /v1/grants`); humans only. With `live`, only those still usable now. */
   async grants(principal: Principal, options: { live?: boolean; limit?: number } = {}): Promise<readonly Grant[]> {
     requireHuman(principal, 'list grants')

@@ -8,7 +8,7 @@ import { EffectBadge, KindTag, StatusBadge } from '../components/status'
 import { Timeline } from '../components/timeline'
 import { Visible } from '../components/visible'
 import { clock, policySpan, relative } from '../format'
-import { useKeys, useNow } from '../hooks'
+import { useKeys, useNow, usePoll } from '../hooks'
 import { Link, navigate } from '../router'
 import { useConsole } from '../session'
 import type { Action, Eligibility } from '../types'
@@ -83,21 +83,21 @@ export function RequestPage({ id }: { id: string }) {
           <span>
             on <strong className="mono">{action.target}</strong>
             {env && <span className={`env env-${env === 'prod' || env === 'production' ? 'prod' : 'other'}`}>{env}</span>}
-            {target?.brokered && <span className="muted"> · run by Countersign</span>}
           </span>
-          <span className="muted" title={clock(action.created_at)}>
-            submitted {relative(action.created_at, now)}
+          <span className="muted">
+            submitted <time dateTime={action.created_at}>{clock(action.created_at)}</time> ({relative(action.created_at, now)})
           </span>
           {action.status === 'pending' && action.expires_at && (
-            <span className={new Date(action.expires_at).getTime() - now < 5 * 60_000 ? 'urgent' : 'muted'} title={clock(action.expires_at)}>
-              expires {relative(action.expires_at, now)}
+            <span className={new Date(action.expires_at).getTime() - now < 5 * 60_000 ? 'urgent' : 'muted'}>
+              expires <time dateTime={action.expires_at}>{clock(action.expires_at)}</time> ({relative(action.expires_at, now)})
             </span>
           )}
           {action.status === 'approved' && action.execute_by && (
-            <span className="muted" title={clock(action.execute_by)}>
-              must run {relative(action.execute_by, now)}
+            <span className="muted">
+              must run by <time dateTime={action.execute_by}>{clock(action.execute_by)}</time> ({relative(action.execute_by, now)})
             </span>
           )}
+          <span className="runs-by">{action.brokered ? 'Once approved, Countersign runs it with the target\'s connector' : `Once approved, ${action.agent ?? action.submitted_by} runs it itself, with a single-use receipt`}</span>
         </div>
         {error && (
           <p className="alert alert-warn" role="status">
@@ -133,6 +133,7 @@ export function RequestPage({ id }: { id: string }) {
 
         <aside className="column-side">
           <ReviewPanel action={action} eligibility={eligibility} onReviewed={() => (void load(), reloadInbox())} />
+          <Notified id={action.id} />
           <section aria-labelledby="origin-title" className="panel">
             <h2 id="origin-title">Origin</h2>
             <dl className="pairs">
@@ -171,7 +172,16 @@ export function RequestPage({ id }: { id: string }) {
                     </div>
                     <div className="muted">
                       {requirement.approved_by.length}/{requirement.min_approvals} approved{requirement.approved_by.length > 0 && `: ${requirement.approved_by.join(', ')}`} · times out after {policySpan(requirement.timeout_ms)}
+                      {requirement.assurance === 'passkey' && ' · passkey required'}
                     </div>
+                    <ul className="members">
+                      {requirement.approvers.map((approver) => (
+                        <li key={approver}>
+                          <span className="mono">{approver}</span>
+                          {approver.startsWith('group:') && `: ${(directory?.groups?.[approver.slice('group:'.length).toLowerCase()] ?? []).join(', ') || 'no members in the config'}`}
+                        </li>
+                      ))}
+                    </ul>
                   </li>
                 ))}
               </ul>
@@ -197,6 +207,25 @@ export function RequestPage({ id }: { id: string }) {
           </section>
         </aside>
       </div>
+    </section>
+  )
+}
+
+/** Where the channels announced the request: each channel and destination, posted or not. */
+function Notified({ id }: { id: string }) {
+  const notified = usePoll((signal) => api<{ notifications: { channel: string; destination: string; posted: boolean; error: string | null }[] }>(`/v1/actions/${id}/notifications`, { signal }), 10_000, `notified-${id}`)
+  const list = notified.data?.notifications ?? []
+  return (
+    <section aria-labelledby="notified-title" className="panel">
+      <h2 id="notified-title">Notified</h2>
+      {notified.data && list.length === 0 && <p className="muted">No channel announced it: reviewers find it in the console and the CLI.</p>}
+      <ul className="notified">
+        {list.map((entry) => (
+          <li key={`${entry.channel}:${entry.destination}`}>
+            <strong>{entry.channel}</strong> <span className="mono">{entry.destination}</span> <span className={entry.posted ? 'ok-text' : 'muted'}>{entry.posted ? 'posted' : entry.error ? `not posted: ${entry.error}` : 'sending'}</span>
+          </li>
+        ))}
+      </ul>
     </section>
   )
 }
