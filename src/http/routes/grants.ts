@@ -4,7 +4,7 @@ import type { Grant } from '../../grants/index.js'
 import type { Gateway } from '../../service/index.js'
 import type { AppEnv } from '../env.js'
 import { channelOf } from './channel.js'
-import { ActionIdParam, CancelInput, GrantIdParam, GrantView, ProblemSchema } from '../schemas.js'
+import { CancelInput, GrantIdParam, GrantView, ProblemSchema } from '../schemas.js'
 
 const problem = (description: string) => ({ content: { 'application/problem+json': { schema: ProblemSchema } }, description })
 const security = [{ bearer: [] }]
@@ -37,21 +37,6 @@ const revokeGrantRoute = createRoute({
   },
 })
 
-const notificationsRoute = createRoute({
-  method: 'get',
-  path: '/v1/actions/{id}/notifications',
-  operationId: 'actionNotifications',
-  tags: ['actions'],
-  summary: 'Where the channels announced an action (humans): each channel and destination, and whether it was posted',
-  security,
-  request: { params: ActionIdParam },
-  responses: {
-    200: { content: { 'application/json': { schema: z.object({ notifications: z.array(z.object({ channel: z.string(), destination: z.string(), posted: z.boolean(), error: z.string().nullable() })) }) } }, description: 'Notifications' },
-    401: problem('No valid token'),
-    403: problem('Not a human'),
-  },
-})
-
 /** The API's view of a grant. */
 export function grantView(grant: Grant, now: Date): z.infer<typeof GrantView> {
   return {
@@ -74,7 +59,7 @@ export function grantView(grant: Grant, now: Date): z.infer<typeof GrantView> {
   }
 }
 
-/** Narrowing grants (PRODUCT.md §8, `review.grants`): listed and revoked; and where an action was announced, for the request page. */
+/** Narrowing grants (PRODUCT.md §8, `review.grants`): listed and revoked. */
 export function grantRoutes(app: OpenAPIHono<AppEnv>, gateway: Gateway): void {
   app.openapi(listGrantsRoute, async (c) => {
     const query = c.req.valid('query')
@@ -82,8 +67,6 @@ export function grantRoutes(app: OpenAPIHono<AppEnv>, gateway: Gateway): void {
     const now = gateway.now()
     return c.json({ grants: grants.map((grant) => grantView(grant, now)) }, 200)
   })
-
-  app.openapi(notificationsRoute, async (c) => c.json({ notifications: [...(await gateway.notifications(c.get('principal'), c.req.valid('param').id))] }, 200))
 
   app.openapi(revokeGrantRoute, async (c) => {
     const { id } = c.req.valid('param')
