@@ -310,7 +310,7 @@ export class Gateway {
       // Checked after the review rules, so that who may not review hears that first; only a
       // reviewer eligible for the original can grant.
       const asked = input.grant && checkGrantRequest(input.grant, requirementsOf(current), current.kind, (current.impact as { facts?: unknown }).facts)
-      const signed = input.decision === 'approve' ? passkeyCheck(current, requirementsOf(current), applied.review.requirements, evidence) : undefined
+      const signed = input.decision === 'approve' ? passkeyCheck(current, requirementsOf(current), applied.review.requirements, evidence, this.passkeys?.origin) : undefined
       const review = { ...applied.review, ...(asked && { grant: asked }), ...(signed && { passkey: signed }) }
       const base = { action_id: id, digest: current.digest, policy_version: current.policyVersion }
       const events: AuditDraft[] = [
@@ -607,10 +607,11 @@ export function requestersOf(record: ActionRecord): Requesters {
  * action, its digest, its policy version and every such requirement. Returns the evidence to
  * store, or throws FORBIDDEN saying where to approve instead (the console's page).
  */
-function passkeyCheck(current: ActionRecord, requirements: readonly ReviewRequirement[], counted: readonly string[], evidence: PasskeyEvidence | undefined): PasskeyEvidence | undefined {
+function passkeyCheck(current: ActionRecord, requirements: readonly ReviewRequirement[], counted: readonly string[], evidence: PasskeyEvidence | undefined, consoleOrigin: string | undefined): PasskeyEvidence | undefined {
   const needed = requirements.filter((requirement) => requirement.assurance === 'passkey' && counted.includes(requirement.rule)).map((requirement) => requirement.rule)
   if (needed.length === 0) return evidence
-  if (!evidence) throw new CountersignError('FORBIDDEN', `this approval needs a passkey (rule ${needed.join(', ')}): confirm it in the console, on the page of action ${current.id}`)
+  const page = consoleOrigin ? `${consoleOrigin}/actions/${current.id}` : `the page of action ${current.id}`
+  if (!evidence) throw new CountersignError('FORBIDDEN', `this approval needs a passkey (rule ${needed.join(', ')}): confirm it in the console, at ${page}`)
   const clientData = JSON.parse(Buffer.from(evidence.client_data_json, 'base64url').toString('utf8')) as { challenge?: string }
   const binding = bindingOfChallenge(clientData.challenge ?? '')
   if (!binding || binding.action_id !== current.id || binding.digest !== current.digest || binding.policy_version !== current.policyVersion) {
