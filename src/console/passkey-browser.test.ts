@@ -163,6 +163,34 @@ describe('passkey-signed approvals in a browser', { skip: existsSync(CHROMIUM) ?
     assert.ok(await assertionProblem({ ...evidence, signature: flipped.toString('base64url') }, key.public_key, expected))
   })
 
+  it('registers a second passkey, and a revoked one no longer signs approvals', async () => {
+    // A second authenticator in the same browser stands for a second device of the same person.
+    const cdp = await bob.context().newCDPSession(bob)
+    await cdp.send('WebAuthn.enable')
+    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', { options: { protocol: 'ctap2', transport: 'usb', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true } })
+    await bob.goto(`${origin}/passkeys`)
+    await bob.locator('#passkey-name').fill('security key')
+    await bob.getByRole('button', { name: 'Register' }).click()
+    await bob.locator('.passkey', { hasText: 'security key' }).waitFor()
+    assert.equal(await bob.locator('.passkey').count(), 2)
+    for (const name of ['security key', 'test laptop']) {
+      await bob.locator('.passkey', { hasText: name }).getByRole('button', { name: 'Revoke' }).click()
+      await bob.locator('.passkey', { hasText: name }).locator('text=revoked').waitFor()
+    }
+    await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId })
+    const other = await submit(update(4))
+    const options = await bob.evaluate(async (id) => {
+      const { csrf_token } = (await (await fetch('/auth/session')).json()) as { csrf_token: string }
+      const response = await fetch(`/v1/actions/${id}/passkey-options`, { method: 'POST', headers: { 'x-csrf-token': csrf_token } })
+      return { status: response.status, body: (await response.json()) as { detail?: string } }
+    }, other.id)
+    assert.equal(options.status, 403)
+    assert.match(options.body.detail ?? '', /you have none/)
+    // Revocations are audit events; the chain and the signed approvals still verify.
+    const verify = await served.gateway.auditLog.verify()
+    assert.equal(verify.ok, true, JSON.stringify(verify.problems))
+  })
+
   it('fails audit verify when the stored assertion or public key is altered', async () => {
     const db = served.gateway.gateway.store.db
     const row = await db.selectFrom('reviews').select(['passkey']).where('action_id', '=', first.id).executeTakeFirstOrThrow()
