@@ -45,3 +45,9 @@ export function policySpan(ms: number): string {
 export function actorName(actor: string): string {
   return actor.replace(/^(agent|human):/, '')
 }
+
+/** Local date, for dense rows where the time is shown apart: "Dec 7, 2026". */
+export function dateOnly(iso: string): string {
+  const date = new Date(iso)
+  return Number.isNaN(date.getTime()) ? iso : date.toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' })
+}

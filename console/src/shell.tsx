@@ -2,6 +2,8 @@ import { useEffect, useMemo, useRef, useState } from 'react'
 import { api, setCsrfToken } from './api'
 import { isTyping, usePoll } from './hooks'
 import { AuditPage } from './pages/audit'
+import { GrantsPage } from './pages/grants'
+import { PasskeysPage } from './pages/passkeys'
 import { InboxPage } from './pages/inbox'
 import { MonitorPage } from './pages/monitor'
 import { RequestPage } from './pages/request'
@@ -63,7 +65,7 @@ export function Shell({ user, onSignedOut }: { user: User; onSignedOut: () => vo
   const auditor = user.auditor || user.admin
 
   useEffect(() => {
-    const page = path.startsWith('/actions/') ? 'Request' : path === '/monitor' ? 'Monitor' : path === '/audit' ? 'Audit log' : 'Inbox'
+    const page = path.startsWith('/actions/') ? 'Request' : path === '/monitor' ? 'Monitor' : path === '/audit' ? 'Audit log' : path === '/grants' ? 'Grants' : path === '/passkeys' ? 'Passkeys' : 'Inbox'
     document.title = `${reviewable > 0 ? `(${reviewable}) ` : ''}${page} · Countersign`
   }, [path, reviewable])
 
@@ -79,6 +81,8 @@ export function Shell({ user, onSignedOut }: { user: User; onSignedOut: () => vo
   if (match) page = <RequestPage key={match[1]} id={match[1]!} />
   else if (path === '/monitor') page = <MonitorPage />
   else if (path === '/audit') page = <AuditPage />
+  else if (path === '/grants') page = <GrantsPage />
+  else if (path === '/passkeys') page = <PasskeysPage />
   else if (path === '/inbox' || path === '/' || path === '/login') page = <InboxPage />
   else page = <NotFound />
 
@@ -110,6 +114,12 @@ export function Shell({ user, onSignedOut }: { user: User; onSignedOut: () => vo
           </Link>
           <Link to="/monitor" aria-current={path === '/monitor' ? 'page' : undefined}>
             Monitor
+          </Link>
+          <Link to="/grants" aria-current={path === '/grants' ? 'page' : undefined}>
+            Grants
+          </Link>
+          <Link to="/passkeys" aria-current={path === '/passkeys' ? 'page' : undefined}>
+            Passkeys
           </Link>
           {auditor && (
             <Link to="/audit" aria-current={path === '/audit' ? 'page' : undefined}>

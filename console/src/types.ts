@@ -14,6 +14,10 @@ export interface Requirement {
   readonly channels: string[]
   readonly approved_by: string[]
   readonly met: boolean
+  /** Set when a reviewer may approve with a narrowing grant (review.grants). */
+  readonly grants?: { readonly max_ttl_ms: number; readonly max_uses: number }
+  /** `passkey`: an approval is signed with a passkey in this console. */
+  readonly assurance?: 'passkey'
 }
 
 export interface Review {
@@ -22,6 +26,10 @@ export interface Review {
   readonly reason: string
   readonly channel: string
   readonly at: string
+  /** The grant the reviewer asked for with an approval. */
+  readonly grant?: { readonly ttl_ms: number; readonly max_uses: number }
+  /** The credential id of the passkey that signed the approval. */
+  readonly passkey?: string
 }
 
 export interface TimelineEntry {
@@ -63,6 +71,8 @@ export interface Action {
     readonly rules: RuleOutcome[]
     readonly default_applied: boolean
     readonly policy_version: string
+    /** Set when a narrowing grant allowed the action. */
+    readonly grant?: GrantCitation
   }
   readonly impact: { readonly summary: string; readonly highlights: string[]; readonly facts: unknown }
   readonly reviews: Review[]
@@ -117,6 +127,8 @@ export interface SessionInfo {
 export interface Directory {
   readonly targets: { readonly name: string; readonly kind: string; readonly labels: Record<string, string>; readonly description: string | null; readonly brokered: boolean }[]
   readonly agents: { readonly id: string; readonly owner: string; readonly labels: Record<string, string>; readonly description: string | null }[]
+  /** Members of each group, as the config names them. */
+  readonly groups?: Record<string, string[]>
 }
 
 export interface AuditEvent {
@@ -150,4 +162,34 @@ export interface Problem {
   readonly code: string
   readonly title: string
   readonly detail: string
+}
+
+/** What a decision says about the grant that allowed its action. */
+export interface GrantCitation {
+  readonly id: string
+  readonly action_id: string
+  readonly reviewers: { readonly email: string; readonly requirements: string[] }[]
+  readonly rules: string[]
+  readonly uses: number
+  readonly max_uses: number
+  readonly expires_at: string
+}
+
+/** A narrowing grant, as GET /v1/grants lists it. */
+export interface Grant {
+  readonly id: string
+  readonly action_id: string
+  readonly submitted_by: string
+  readonly target: string
+  readonly kind: string
+  readonly shape: Record<string, unknown>
+  readonly rules: string[]
+  readonly reviewers: { readonly email: string; readonly requirements: string[] }[]
+  readonly created_at: string
+  readonly expires_at: string
+  readonly max_uses: number
+  readonly uses: number
+  readonly revoked_at: string | null
+  readonly revoked_by: string | null
+  readonly live: boolean
 }

@@ -18,6 +18,10 @@ export const AUDIT_EVENT_TYPES = [
   'token.created',
   'token.revoked',
   'policy.loaded',
+  'grant.created',
+  'grant.revoked',
+  'passkey.registered',
+  'passkey.revoked',
 ] as const
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number]
 

@@ -15,8 +15,10 @@
  * - `bad_checkpoint`: a checkpoint whose signature does not verify, whose key is unknown, or
  *   that breaks the checkpoint chain (`prev_signature`).
  * - `malformed`: a row or text that is not an audit event (not JSON, members missing…).
+ * - `bad_passkey`: a passkey-signed approval whose assertion does not verify against the public
+ *   key its `passkey.registered` event recorded, or that is not for the event's digest.
  */
-export const AUDIT_PROBLEM_KINDS = ['modified', 'missing', 'inserted', 'reordered', 'truncated', 'rewritten', 'bad_checkpoint', 'malformed', 'state_mismatch'] as const
+export const AUDIT_PROBLEM_KINDS = ['modified', 'missing', 'inserted', 'reordered', 'truncated', 'rewritten', 'bad_checkpoint', 'malformed', 'state_mismatch', 'bad_passkey'] as const
 export type AuditProblemKind = (typeof AUDIT_PROBLEM_KINDS)[number]
 
 /**

@@ -10,7 +10,9 @@ import type { AuditEventType } from './event.js'
  *   operation being the event type: Create (1) for `action.submitted`, Update (3) for a decision
  *   or review, Other (99) for execution.
  * - Account Change (3001, Identity & Access Management): `token.created` Create (1),
- *   `token.revoked` Delete (6): credentials of an agent or a human.
+ *   `token.revoked` Delete (6): credentials of an agent or a human; `grant.created` Attach Policy
+ *   (7) and `grant.revoked` Detach Policy (8): a narrowing grant; `passkey.registered` MFA Factor
+ *   Enable (10) and `passkey.revoked` MFA Factor Disable (11).
  * - Application Lifecycle (6002, Application Activity): `policy.loaded` Update (8).
  */
 
@@ -45,6 +47,10 @@ export const OCSF_MAPPING: Readonly<Record<AuditEventType, { readonly of: OcsfCl
   'token.created': { of: ACCOUNT_CHANGE, activityId: 1, activityName: 'Create', outcome: 'success' },
   'token.revoked': { of: ACCOUNT_CHANGE, activityId: 6, activityName: 'Delete', outcome: 'success' },
   'policy.loaded': { of: APPLICATION_LIFECYCLE, activityId: 8, activityName: 'Update', outcome: 'success' },
+  'grant.created': { of: ACCOUNT_CHANGE, activityId: 7, activityName: 'Attach Policy', outcome: 'success' },
+  'grant.revoked': { of: ACCOUNT_CHANGE, activityId: 8, activityName: 'Detach Policy', outcome: 'success' },
+  'passkey.registered': { of: ACCOUNT_CHANGE, activityId: 10, activityName: 'MFA Factor Enable', outcome: 'success' },
+  'passkey.revoked': { of: ACCOUNT_CHANGE, activityId: 11, activityName: 'MFA Factor Disable', outcome: 'success' },
 }
 
 const STATUS = { success: [1, 'Success'], failure: [2, 'Failure'], unknown: [0, 'Unknown'] } as const

@@ -70,6 +70,11 @@ export interface MessageContent {
   readonly reviewable: boolean
   /** Whether an approval needs a reason too (some requirement says `reason_required`). */
   readonly approveNeedsReason: boolean
+  /**
+   * Whether an approval must be signed with a passkey (some requirement says `assurance:
+   * passkey`): chat cannot carry one, so Approve opens the console's confirm page instead.
+   */
+  readonly approveNeedsPasskey?: boolean | undefined
   /** The action in the web console: all of it, however long. */
   readonly link: string
 }
@@ -143,6 +148,7 @@ export function messageContent(state: ActionState, options: { readonly publicUrl
     result: record.result ? resultText(record.result) : undefined,
     reviewable: record.status === 'pending',
     approveNeedsReason: requirements.some((requirement) => requirement.reason_required),
+    approveNeedsPasskey: requirements.some((requirement) => requirement.assurance === 'passkey'),
     link: `${options.publicUrl}/actions/${encodeURIComponent(record.id)}`,
   }
 }

@@ -96,6 +96,8 @@ export function requirementText(requirement: RequirementView): string {
   if (requirement.approved_by.length > 0) parts.push(`approved by ${requirement.approved_by.map(escapeInline).join(', ')}`)
   if (requirement.met) parts.push('met')
   if (requirement.reason_required) parts.push('reason required')
+  if (requirement.assurance === 'passkey') parts.push('approve with a passkey in the console')
+  if (requirement.grants) parts.push(`may be granted for up to ${formatDuration(requirement.grants.max_ttl_ms)} and ${requirement.grants.max_uses} uses`)
   parts.push(`expires after ${formatDuration(requirement.timeout_ms)}`, `run within ${formatDuration(requirement.execute_within_ms)} of approval`)
   if (requirement.channels.length > 0) parts.push(`asked in ${requirement.channels.map(escapeInline).join(', ')}`)
   return parts.join('; ')

@@ -15,6 +15,10 @@ export interface RequirementView {
   readonly execute_within_ms: number
   readonly reason_required: boolean
   readonly channels: readonly string[]
+  /** Set when a reviewer may approve with a narrowing grant. */
+  readonly grants?: { readonly max_ttl_ms: number; readonly max_uses: number } | undefined
+  /** `passkey`: approvals are signed with a passkey in the console. */
+  readonly assurance?: 'passkey' | undefined
 }
 
 /** One human's review. */

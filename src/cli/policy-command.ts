@@ -149,6 +149,8 @@ function requirementText(requirement: ReviewRequirement): string {
     `run within ${formatDuration(requirement.execute_within_ms)} of approval`,
   ]
   if (requirement.reason_required) parts.push('reason required')
+  if (requirement.assurance === 'passkey') parts.push('passkey required')
+  if (requirement.grants) parts.push(`grants up to ${formatDuration(requirement.grants.max_ttl_ms)}, ${requirement.grants.max_uses} uses`)
   if (requirement.channels.length > 0) parts.push(`asked in ${requirement.channels.join(', ')}`)
   return parts.join('; ')
 }

@@ -16,6 +16,7 @@ export const CLI_VERBS: VerbTable = {
   watch: async () => (await import('./watch-command.js')).watchCommand,
   audit: async () => (await import('./audit-command.js')).auditCommand,
   token: async () => (await import('./token-command.js')).tokenCommand,
+  grants: async () => (await import('./grants-command.js')).grantsCommand,
   serve: async () => (await import('./serve-command.js')).serveCommand,
 }
 

@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib'
 import type { Context, Hono } from 'hono'
 
 /** The console's pages: each serves the single-page app, which routes in the browser. */
-export const CONSOLE_PAGES = ['/', '/login', '/inbox', '/monitor', '/audit', '/actions/:id'] as const
+export const CONSOLE_PAGES = ['/', '/login', '/inbox', '/monitor', '/audit', '/grants', '/passkeys', '/actions/:id'] as const
 
 /**
  * Everything the pages load comes from this origin, and nothing runs that the build did not

@@ -59,6 +59,8 @@ export function authRoutes(app: Hono<any>, options: AuthRoutesOptions): void {
       {
         targets: config.targets.map((target) => ({ name: target.name, kind: target.kind, labels: target.labels, description: target.description ?? null, brokered: target.connector !== undefined })),
         agents: config.identities.agents.map((agent) => ({ id: agent.id, owner: agent.owner, labels: agent.labels, description: agent.description ?? null })),
+        // Who is in each approver group, as the config says (an OIDC provider may add members at sign-in).
+        groups: groupMembers(config),
       },
       200,
       noStore,
@@ -157,3 +159,11 @@ function configuredHumans(config: Config, directory: Directory): { email: string
     })
 }
 
+
+/** The members of each group the config names, by group, emails sorted. */
+function groupMembers(config: Config): Record<string, string[]> {
+  const groups: Record<string, string[]> = {}
+  for (const human of config.identities.humans) for (const group of human.groups) (groups[group.toLowerCase()] ??= []).push(human.email)
+  for (const members of Object.values(groups)) members.sort()
+  return groups
+}

@@ -21,9 +21,9 @@ export interface AgentTokens {
  * The test organization of `testGateway` (alice: dba, oncall, auditor, owns analytics-agent;
  * bob: dba; erin: dba, oncall; carol: security, admin, owns deploy-bot) with a `console` section.
  */
-export function consoleTestConfig(options: { console: Record<string, unknown>; publicUrl: string; allowedDomains?: readonly string[] }): { config: Config; tokens: AgentTokens } {
+export function consoleTestConfig(options: { console: Record<string, unknown>; publicUrl: string; allowedDomains?: readonly string[]; policy?: string }): { config: Config; tokens: AgentTokens } {
   const dir = mkdtempSync(join(tmpdir(), 'countersign-console-'))
-  writeFileSync(join(dir, 'policy.yaml'), TEST_POLICY)
+  writeFileSync(join(dir, 'policy.yaml'), options.policy ?? TEST_POLICY)
   writeFileSync(join(dir, 'audit.pem'), generateSigningKey().privateKeyPem, { mode: 0o600 })
   const deployBot = generateToken('agent')
   const analyticsAgent = generateToken('agent')

@@ -15,6 +15,8 @@ import { inboxRoutes } from './routes/inbox.js'
 import { receiptRoutes } from './routes/receipts.js'
 import { systemRoutes } from './routes/system.js'
 import { tokenRoutes } from './routes/tokens.js'
+import { grantRoutes } from './routes/grants.js'
+import { passkeyRoutes } from './routes/passkeys.js'
 import { WhoAmI } from './schemas.js'
 
 /** What the HTTP API is built from. */
@@ -124,6 +126,8 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   inboxRoutes(app, gateway, options.publicUrl)
   receiptRoutes(app, gateway, options.receipts, options.publicUrl, options.auditLog)
   tokenRoutes(app, gateway, (sha256) => authenticator.forget(sha256))
+  grantRoutes(app, gateway)
+  passkeyRoutes(app, gateway)
   systemRoutes(app, metrics, options.ready ?? (async () => true))
 
   app.openapi(
@@ -150,6 +154,8 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
       { name: 'receipts', description: 'Approval receipts for actions the agent runs itself' },
       { name: 'audit', description: 'The hash-chained audit log' },
       { name: 'tokens', description: 'Agent and user tokens (admins)' },
+      { name: 'grants', description: 'Narrowing grants made with approvals (review.grants)' },
+      { name: 'passkeys', description: 'Passkeys for approvals that need them (review.assurance: passkey)' },
       { name: 'identity', description: 'Who a token belongs to' },
       { name: 'system', description: 'Health, readiness and metrics' },
     ],

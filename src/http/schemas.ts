@@ -34,13 +34,15 @@ export const RequirementView = z
     execute_within_ms: z.number().int(),
     reason_required: z.boolean(),
     channels: z.array(z.string()),
+    grants: z.object({ max_ttl_ms: z.number().int(), max_uses: z.number().int() }).optional().openapi({ description: 'Set when a reviewer may approve with a narrowing grant (review.grants).' }),
+    assurance: z.enum(['passkey']).optional().openapi({ description: 'passkey: an approval counts only as a WebAuthn assertion over the digest, made in the console.' }),
     approved_by: z.array(z.string()),
     met: z.boolean(),
   })
   .openapi('Requirement')
 
 export const ReviewView = z
-  .object({ reviewer: z.string(), decision: z.enum(REVIEW_DECISIONS), reason: z.string(), channel: z.string(), at: z.string() })
+  .object({ reviewer: z.string(), decision: z.enum(REVIEW_DECISIONS), reason: z.string(), channel: z.string(), at: z.string(), grant: z.object({ ttl_ms: z.number().int(), max_uses: z.number().int() }).optional(), passkey: z.string().optional().openapi({ description: 'The credential id of the passkey that signed this approval.' }) })
   .openapi('Review')
 
 export const TimelineEntry = z
@@ -70,6 +72,7 @@ export const ActionView = z
       rules: z.array(z.record(z.string(), z.unknown())),
       default_applied: z.boolean(),
       policy_version: z.string(),
+      grant: z.record(z.string(), z.unknown()).optional().openapi({ description: 'Set when a narrowing grant allowed the action: the grant, its reviewers and its uses.' }),
     }),
     impact: z.object({ summary: z.string(), highlights: z.array(z.string()), facts: z.unknown() }),
     reviews: z.array(ReviewView),
@@ -102,13 +105,57 @@ export const ListQuery = z.object({
   cursor: z.string().regex(/^act_[0-9a-z]{26}$/, 'not a cursor from this API').optional(),
 })
 
+/** A grant asked for with an approval (`review.grants`): how long, and how many later actions. */
+export const GrantInput = z
+  .object({
+    ttl: z.string().regex(/^(?:\d+(?:ms|s|m|h|d))+$/, 'expected a duration such as 30m or 1h').openapi({ example: '30m' }),
+    max_uses: z.number().int().min(1).max(10_000).openapi({ example: 20 }),
+  })
+  .strict()
+  .openapi('GrantInput', { description: 'Approve this action and later ones of the same agent, target and shape, for this long and this many uses (within the rule\'s review.grants).' })
+
 export const ReviewInput = z
   .object({
     decision: z.enum(REVIEW_DECISIONS),
     reason: text(2000).optional(),
+    grant: GrantInput.optional(),
+    passkey: z
+      .object({
+        id: z.string().max(1024),
+        rawId: z.string().max(1024),
+        type: z.literal('public-key'),
+        response: z.object({ clientDataJSON: z.string().max(16_384), authenticatorData: z.string().max(16_384), signature: z.string().max(4096), userHandle: z.string().max(1024).optional() }),
+        clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
+        authenticatorAttachment: z.string().max(50).optional(),
+      })
+      .optional()
+      .openapi({ description: 'A WebAuthn assertion made with the options of POST /v1/actions/{id}/passkey-options: required where a requirement says assurance: passkey.' }),
   })
   .strict()
   .openapi('ReviewInput', { example: { decision: 'approve', reason: 'checked the WHERE clause' } })
+
+export const GrantView = z
+  .object({
+    id: z.string(),
+    action_id: z.string().openapi({ description: 'The approved action the grant was made from.' }),
+    submitted_by: z.string(),
+    target: z.string(),
+    kind: z.string(),
+    shape: z.record(z.string(), z.unknown()).openapi({ description: 'What a later action must match (derived from the approved action\'s facts).' }),
+    rules: z.array(z.string()),
+    policy_version: z.string(),
+    reviewers: z.array(z.object({ email: z.string(), requirements: z.array(z.string()) })),
+    created_at: z.string(),
+    expires_at: z.string(),
+    max_uses: z.number().int(),
+    uses: z.number().int(),
+    revoked_at: z.string().nullable(),
+    revoked_by: z.string().nullable(),
+    live: z.boolean(),
+  })
+  .openapi('Grant')
+
+export const GrantIdParam = z.object({ id: z.string().regex(/^grt_[A-Za-z0-9_-]{22}$/, 'not a grant id').openapi({ param: { name: 'id', in: 'path' }, example: 'grt_3q2x0c6b5n4m8k1j7h9g2f' }) })
 
 export const CancelInput = z.object({ reason: text(2000).optional() }).strict().openapi('CancelInput')
 

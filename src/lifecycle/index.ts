@@ -1,7 +1,7 @@
 export { ACTION_STATUSES, REVIEW_DECISIONS } from './types.js'
 export type { ActionStatus, Agent, Human, Principal, Requesters, Review, ReviewDecision, ReviewSubject } from './types.js'
 export { INITIAL_STATUSES, TERMINAL_STATUSES, assertTransition, canTransition, isTerminal } from './transitions.js'
-export { canonicalEmail, conflictedHumans, eligibleRequirements, isConflicted, mailboxKey, sameHuman } from './reviewers.js'
+export { canonicalEmail, conflictedHumans, couldApproveFor, eligibleRequirements, isConflicted, mailboxKey, sameHuman } from './reviewers.js'
 export { requirementProgress } from './quorum.js'
 export type { RequirementProgress } from './quorum.js'
 export { MAX_REASON_LENGTH, applyReview, reviewEligibility } from './review-rules.js'

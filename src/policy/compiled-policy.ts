@@ -15,6 +15,10 @@ export interface ReviewRequirement {
   readonly execute_within_ms: number
   readonly reason_required: boolean
   readonly channels: readonly string[]
+  /** Set when a reviewer may approve with a narrowing grant: its longest life (ms) and most uses. */
+  readonly grants?: { readonly max_ttl_ms: number; readonly max_uses: number } | undefined
+  /** `passkey`: an approval counts only as a WebAuthn assertion over the digest (made in the console). */
+  readonly assurance?: 'passkey' | undefined
 }
 
 /** What the match keys of a rule are tested against. */

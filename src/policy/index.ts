@@ -1,7 +1,7 @@
 export type { CompiledPolicy, CompiledRule, MatchKey, ReviewRequirement } from './compiled-policy.js'
 export { decide, excludedRules } from './decide.js'
 export type { Decision, DecisionInput, PolicyAgent, PolicyTarget, RuleOutcome } from './decide.js'
-export { formatDuration } from './duration.js'
+export { formatDuration, parseDuration } from './duration.js'
 export { compilePolicy, type CompileOptions } from './load-policy.js'
 export { EFFECTS } from './policy-schema.js'
 export type { Effect, PolicySpec } from './policy-schema.js'

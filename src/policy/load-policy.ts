@@ -227,6 +227,8 @@ function requirement(rule: string, spec: ReviewSpec, channelTypes: readonly stri
     execute_within_ms: spec.execute_within,
     reason_required: spec.reason_required,
     channels: Object.freeze([...asked]),
+    ...(spec.grants && { grants: Object.freeze({ max_ttl_ms: spec.grants.max_ttl, max_uses: spec.grants.max_uses }) }),
+    ...(spec.assurance && { assurance: spec.assurance }),
   })
 }
 

@@ -41,6 +41,10 @@ const Review = z.strictObject({
   execute_within: Duration.prefault('15m'),
   reason_required: z.boolean().default(false),
   channels: z.array(Channel).default([]),
+  /** A reviewer may approve with a narrowing grant (PRODUCT.md §8): its longest life and most uses. */
+  grants: z.strictObject({ max_ttl: Duration, max_uses: z.int().min(1).max(10_000) }).optional(),
+  /** `passkey`: an approval is a WebAuthn assertion over the action digest, made in the console (PRODUCT.md §8). */
+  assurance: z.enum(['passkey']).optional(),
 })
 /** What one review requirement needs, durations in milliseconds. */
 export type ReviewSpec = z.output<typeof Review>

@@ -1,3 +1,4 @@
+import { PasskeyService } from '../passkeys/index.js'
 import { join } from 'node:path'
 import type { OpenAPIHono } from '@hono/zod-openapi'
 import { pino, type Logger } from 'pino'
@@ -81,7 +82,8 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
     })
     // Traces only when telemetry.otlp_endpoint is set; otherwise the OpenTelemetry SDK is not loaded.
     const telemetry = await startTelemetry(config.telemetry)
-    const gateway = new Gateway({ store, directory, analyzers, policy: () => policy.current, waiters, sqlCatalogs, telemetry, ...(options.clock && { clock: options.clock }) })
+    const passkeys = new PasskeyService(store, options.publicUrl ?? config.server.public_url, options.clock)
+    const gateway = new Gateway({ store, directory, analyzers, policy: () => policy.current, waiters, sqlCatalogs, telemetry, passkeys, ...(options.clock && { clock: options.clock }) })
     const previousKeys = previousKeysFor(config)
     const auditLog = new AuditLog(store, key, options.clock, previousKeys, {
       ...(config.audit.origin !== undefined && { origin: config.audit.origin }),

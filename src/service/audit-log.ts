@@ -16,6 +16,7 @@ import { CountersignError } from '../errors/index.js'
 import type { Principal } from '../lifecycle/index.js'
 import { AuditCosignatureStore, type Store } from '../store/index.js'
 import { AuditTree } from './audit-tree.js'
+import { passkeyProblems } from './passkey-audit.js'
 
 /** The origin line of the tree heads when `audit.origin` is not set. */
 export const DEFAULT_AUDIT_ORIGIN = 'countersign/audit'
@@ -214,9 +215,10 @@ export class AuditLog {
 export async function verifyStore(store: Store, publicKeys: readonly KeyObject[], options: Pick<VerifyChainOptions, 'freshness' | 'anchors'> = {}): Promise<VerifyReport> {
   const report = await verifyChain(store.allAuditEvents(), { ...options, checkpoints: await store.checkpoints(), publicKeys: [...publicKeys] })
   const mismatches = await store.stateMismatches()
-  if (mismatches.length === 0) return report
+  const passkeys = await passkeyProblems(store)
+  if (mismatches.length === 0 && passkeys.length === 0) return report
   const problems = mismatches.map((mismatch) => ({ seq: 0, kind: 'state_mismatch' as const, message: `action ${mismatch.action_id}: ${mismatch.message}` }))
-  return { ...report, ok: false, problems: [...report.problems, ...problems] }
+  return { ...report, ok: false, problems: [...report.problems, ...problems, ...passkeys] }
 }
 
 function requireAuditor(principal: Principal): void {

@@ -9,6 +9,7 @@ import { CountersignError } from '../errors/index.js'
 import type { ActionRecord, ReviewRecord } from '../store/index.js'
 import { spanFacts, type Gateway } from './gateway.js'
 import { timerDelay } from '../time/index.js'
+import { grantCitationOf } from './grant-use.js'
 
 /** Where the executor gets the connector of a target (built once, reused). */
 export interface ConnectorSource {
@@ -213,10 +214,16 @@ export function executionContext(record: ActionRecord, reviews: readonly ReviewR
     agent_owner: record.owner,
     on_behalf_of: record.onBehalfOf,
     submitter: record.submittedBy,
-    approvers: reviews.filter((review) => review.decision === 'approve').map((review) => ({ email: review.reviewer, channel: review.channel, at: review.at.toISOString() })),
+    approvers: grantApprovers(record) ?? reviews.filter((review) => review.decision === 'approve').map((review) => ({ email: review.reviewer, channel: review.channel, at: review.at.toISOString() })),
     matched_rules: Array.isArray(matched) ? matched.filter((id): id is string => typeof id === 'string') : [],
     policy_version: record.policyVersion,
     trace_id: traceId,
     ...(spanId !== undefined && { span_id: spanId }),
   }
+}
+
+/** For an action a narrowing grant allowed: the humans who granted it, as its approvers (channel `grant`). */
+function grantApprovers(record: ActionRecord): ExecutionContext['approvers'] | undefined {
+  const grant = grantCitationOf(record)
+  return grant?.reviewers.map((reviewer) => ({ email: reviewer.email, channel: 'grant', at: record.createdAt.toISOString() }))
 }

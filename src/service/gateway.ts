@@ -8,6 +8,7 @@ import {
   canonicalEmail,
   conflictedHumans,
   isTerminal,
+  reviewEligibility,
   type ActionStatus,
   type Principal,
   type Requesters,
@@ -18,6 +19,10 @@ import type { ActionChange, ActionRecord, AuditDraft, ReviewRecord, Store } from
 import type { Directory } from '../config/index.js'
 import { analyzeAction } from '../analyzers/index.js'
 import { newActionId } from './ids.js'
+import { checkGrantRequest, type Grant, type GrantRequest } from '../grants/index.js'
+import { grantFromApproval, useCoveringGrant, type GrantCitation } from './grant-use.js'
+import { bindingOfChallenge, type PasskeyEvidence, type PasskeyService } from '../passkeys/index.js'
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server'
 import type { ExecutionResult } from '../connectors/index.js'
 import type { ReceiptClaims } from './receipts.js'
 import type { SqlCatalogs } from './sql-catalogs.js'
@@ -58,6 +63,8 @@ export interface GatewayParts {
   readonly sqlCatalogs?: SqlCatalogs | undefined
   /** Traces of submissions, reviews and waits (`telemetry.otlp_endpoint`); none by default. */
   readonly telemetry?: Telemetry | undefined
+  /** Passkey approvals (`review.assurance: passkey`): without it, such requirements cannot be approved. */
+  readonly passkeys?: PasskeyService | undefined
 }
 
 /**
@@ -73,6 +80,8 @@ export class Gateway {
   readonly #policy: () => CompiledPolicy
   readonly #clock: () => Date
   readonly #sqlCatalogs: SqlCatalogs | undefined
+  /** Passkey approvals, when the gateway has them. */
+  readonly passkeys: PasskeyService | undefined
   readonly #runnableListeners: ((id: string) => void)[] = []
   readonly telemetry: Telemetry
 
@@ -85,6 +94,7 @@ export class Gateway {
     this.#clock = parts.clock ?? (() => new Date())
     this.#sqlCatalogs = parts.sqlCatalogs
     this.telemetry = parts.telemetry ?? NO_TELEMETRY
+    this.passkeys = parts.passkeys
   }
 
   /** The gateway's clock: server time for every record. */
@@ -120,17 +130,37 @@ export class Gateway {
       const earlier = await options.reuse(digest)
       if (earlier) return earlier
     }
-    const status: ActionStatus = decision.effect === 'allow' ? 'allowed' : decision.effect === 'deny' ? 'denied' : 'pending'
-    const expiresAt = status === 'pending' ? new Date(now.getTime() + Math.min(...decision.requirements.map((r) => r.timeout_ms))) : null
-    const brokered = this.directory.target(action.target)?.connector !== undefined
-    // An allowed action its agent runs itself must run within the policy's default execute_within,
-    // as an approved one must: never run, it expires instead of staying allowed forever.
-    const executeBy = status === 'allowed' && !brokered ? new Date(now.getTime() + this.#policy().defaultReview.execute_within_ms) : null
     const agent = principal.type === 'agent' ? principal : undefined
     const actor = actorOf(principal)
     const onBehalfOf = action.context.on_behalf_of ? canonicalEmail(action.context.on_behalf_of) : null
+    const tokenIssuedBy = agent?.issuedBy ? canonicalEmail(agent.issuedBy) : null
+    // Only an action that would otherwise need review can be covered by a grant: a deny stays a deny.
+    const grant =
+      decision.effect === 'review'
+        ? await useCoveringGrant(
+            this.store,
+            {
+              submittedBy: actor,
+              target: action.target,
+              kind: action.kind,
+              facts: impact.facts,
+              policyVersion: decision.policy_version,
+              requirements: decision.requirements,
+              conflicted: conflictedHumans({ owner: agent?.owner, onBehalfOf: onBehalfOf ?? undefined, submitter: principal.type === 'human' ? principal.email : undefined, tokenIssuer: tokenIssuedBy ?? undefined }),
+            },
+            now,
+          )
+        : undefined
+    const status: ActionStatus = decision.effect === 'allow' || grant ? 'allowed' : decision.effect === 'deny' ? 'denied' : 'pending'
+    const expiresAt = status === 'pending' ? new Date(now.getTime() + Math.min(...decision.requirements.map((r) => r.timeout_ms))) : null
+    const brokered = this.directory.target(action.target)?.connector !== undefined
+    // An allowed action its agent runs itself must run within the policy's default execute_within,
+    // as an approved one must: never run, it expires instead of staying allowed forever. One
+    // allowed by a grant runs within its rules' execute_within, as its approval would have.
+    const executeWithin = grant ? Math.min(...decision.requirements.map((r) => r.execute_within_ms)) : this.#policy().defaultReview.execute_within_ms
+    const executeBy = status === 'allowed' && !brokered ? new Date(now.getTime() + executeWithin) : null
     const id = newActionId(now)
-    const stored = storedDecision(decision)
+    const stored = grant ? grantedDecision(decision, grant) : storedDecision(decision)
     const record: Omit<ActionRecord, 'version' | 'updatedAt' | 'leaseOwner'> = {
       id,
       createdAt: now,
@@ -141,7 +171,7 @@ export class Gateway {
       agentId: agent?.id ?? null,
       owner: agent?.owner ?? null,
       onBehalfOf,
-      tokenIssuedBy: agent?.issuedBy ? canonicalEmail(agent.issuedBy) : null,
+      tokenIssuedBy,
       actionJson,
       context: action.context,
       digest,
@@ -165,7 +195,7 @@ export class Gateway {
         ...base,
         type: `action.${status}` as AuditDraft['type'],
         actor: 'system',
-        data: { effect: decision.effect, matched_rules: decision.matched_rules, explanation: decision.explanation, ...(expiresAt && { expires_at: expiresAt.toISOString() }), ...(executeBy && { execute_by: executeBy.toISOString() }) },
+        data: { effect: stored['effect'], matched_rules: decision.matched_rules, explanation: stored['explanation'], ...(grant && { grant }), ...(expiresAt && { expires_at: expiresAt.toISOString() }), ...(executeBy && { execute_by: executeBy.toISOString() }) },
       },
     ]
     // An allowed action its caller runs at once (runAllowed): run now, recorded with its outcome
@@ -293,8 +323,22 @@ export class Gateway {
    * self-approval, distinct-human quorum per requirement, one eligible deny ends it, decided
    * never changes) are applied to the locked current state; a racing review sees the result.
    */
-  async review(principal: Principal, id: string, input: { decision: ReviewDecision; reason?: string | undefined }, channel: string): Promise<ActionState> {
+  async review(
+    principal: Principal,
+    id: string,
+    input: { decision: ReviewDecision; reason?: string | undefined; grant?: GrantRequest | undefined; passkey?: AuthenticationResponseJSON | undefined },
+    channel: string,
+  ): Promise<ActionState> {
     if (principal.type !== 'human') throw new CountersignError('FORBIDDEN', 'only humans review; agent credentials can never approve or deny')
+    if (input.grant && input.decision !== 'approve') throw new CountersignError('INVALID', 'only an approval can come with a grant')
+    if (input.passkey && input.decision !== 'approve') throw new CountersignError('INVALID', 'only an approval is signed with a passkey')
+    let evidence: PasskeyEvidence | undefined
+    if (input.passkey) {
+      if (!this.passkeys) throw new CountersignError('INVALID', 'this gateway does not take passkey approvals')
+      const stored = await this.store.getAction(id)
+      if (!stored) throw new CountersignError('NOT_FOUND', `no action ${id}`)
+      evidence = await this.passkeys.verifyApproval(principal, { id, digest: stored.digest, policyVersion: stored.policyVersion }, input.passkey)
+    }
     const started = epochMs()
     const outcome = await this.store.mutateAction(id, (current, reviews, now) => {
       const expired = this.#expiry(current, now)
@@ -312,11 +356,24 @@ export class Gateway {
         { decision: input.decision, reason: input.reason ?? '', channel },
         now,
       )
+      // Checked after the review rules, so that who may not review hears that first; only a
+      // reviewer eligible for the original can grant.
+      const asked = input.grant && checkGrantRequest(input.grant, requirementsOf(current), current.kind, (current.impact as { facts?: unknown }).facts)
+      const signed = input.decision === 'approve' ? passkeyCheck(current, requirementsOf(current), applied.review.requirements, evidence, this.passkeys?.origin) : undefined
+      const review = { ...applied.review, ...(asked && { grant: asked }), ...(signed && { passkey: signed }) }
       const base = { action_id: id, digest: current.digest, policy_version: current.policyVersion }
       const events: AuditDraft[] = [
-        { ...base, type: `review.${input.decision}`, actor: actorOf(principal), channel, data: { reason: applied.review.reason, requirements: applied.review.requirements } },
+        { ...base, type: `review.${input.decision}`, actor: actorOf(principal), channel, data: { reason: review.reason, requirements: review.requirements, ...(asked && { grant: asked }), ...(signed && { passkey: signed }) } },
       ]
-      let change: ActionChange = { review: applied.review, events }
+      let change: ActionChange = { review, events }
+      let made: { grant: Grant; event: AuditDraft } | undefined
+      if (applied.status === 'approved') {
+        const granted = grantFromApproval(current, requirementsOf(current), [...reviews, review], now)
+        if (granted && 'grant' in granted) {
+          made = granted
+          change = { ...change, grant: granted.grant }
+        } else if (granted) events[0] = { ...events[0]!, data: { ...events[0]!.data, grant_declined: granted.declined } }
+      }
       if (applied.status !== 'pending') {
         assertTransition(current.status as ActionStatus, applied.status)
         const executeBy = applied.status === 'approved' ? new Date(now.getTime() + Math.min(...requirementsOf(current).map((r) => r.execute_within_ms))) : null
@@ -325,9 +382,10 @@ export class Gateway {
           type: `action.${applied.status}`,
           actor: 'system',
           channel,
-          data: { progress: applied.progress, ...(executeBy && { execute_by: executeBy.toISOString() }) },
+          data: { progress: applied.progress, ...(executeBy && { execute_by: executeBy.toISOString() }), ...(made && { grant: made.grant.id }) },
         })
-        change = { ...change, status: applied.status, executeBy, deadline: executeBy }
+        if (made) events.push(made.event)
+        change = { ...change, status: applied.status, executeBy, deadline: executeBy, events }
       }
       return { change, value: undefined }
     })
@@ -338,6 +396,50 @@ export class Gateway {
     }
     if (outcome.changed && outcome.record.status === 'approved' && outcome.record.brokered) this.#runnable(id)
     return { record: outcome.record, reviews: outcome.reviews }
+  }
+
+  /**
+   * WebAuthn options to approve action `id` with a passkey: its challenge binds the digest, the
+   * requirements this human counts for, the policy version and an expiry. Refused when the human
+   * may not review the action now (the review rules say why).
+   */
+  async passkeyOptions(principal: Principal, id: string) {
+    if (principal.type !== 'human') throw new CountersignError('FORBIDDEN', 'only humans review; agent credentials can never approve or deny')
+    if (!this.passkeys) throw new CountersignError('INVALID', 'this gateway does not take passkey approvals')
+    const record = await this.store.getAction(id)
+    if (!record) throw new CountersignError('NOT_FOUND', `no action ${id}`)
+    const reviews = await this.store.getReviews(id)
+    const verdict = reviewEligibility({ status: record.status as ActionStatus, expiresAt: record.expiresAt ?? new Date(0), requirements: requirementsOf(record), reviews, conflicted: conflictedOf(record), requesters: requestersOf(record) }, principal, this.#clock())
+    if (!verdict.eligible) throw new CountersignError(verdict.code, verdict.reason)
+    return this.passkeys.approvalOptions(principal, { id, digest: record.digest, policyVersion: record.policyVersion }, verdict.requirements)
+  }
+
+  /** Where the channels announced an action (`GET /v1/actions/{id}/notifications`): each channel and destination, and whether it was posted. */
+  async notifications(principal: Principal, id: string): Promise<readonly { channel: string; destination: string; posted: boolean; error: string | null }[]> {
+    requireHuman(principal, 'see where actions were announced')
+    const rows = await this.store.db.selectFrom('channel_messages').select(['channel', 'destination', 'sent_seq', 'last_error', 'dead_at']).where('action_id', '=', id).orderBy('channel').orderBy('destination').execute()
+    return rows.map((row) => ({ channel: row.channel, destination: row.destination, posted: Number(row.sent_seq) > 0, error: row.dead_at || Number(row.sent_seq) === 0 ? row.last_error : null }))
+  }
+
+  /** Grants newest first (`GET /v1/grants`); humans only. With `live`, only those still usable now. */
+  async grants(principal: Principal, options: { live?: boolean; limit?: number } = {}): Promise<readonly Grant[]> {
+    requireHuman(principal, 'list grants')
+    return this.store.listGrants({ liveAt: options.live ? this.#clock() : undefined, limit: options.limit ?? 100 })
+  }
+
+  /** Revokes a grant at once: an admin or one of the humans who granted it. */
+  async revokeGrant(principal: Principal, id: string, reason: string | undefined, channel: string): Promise<Grant> {
+    requireHuman(principal, 'revoke grants')
+    const grant = await this.store.getGrant(id)
+    if (!grant) throw new CountersignError('NOT_FOUND', `no grant ${id}`)
+    const email = principal.type === 'human' ? canonicalEmail(principal.email) : ''
+    const granter = grant.reviewers.some((reviewer) => reviewer.email === email)
+    if (!granter && !(principal.type === 'human' && principal.admin)) throw new CountersignError('FORBIDDEN', 'only an admin or a human who granted it can revoke a grant')
+    if (grant.revokedAt) throw new CountersignError('ALREADY_DECIDED', `grant ${id} was already revoked`)
+    const event: AuditDraft = { type: 'grant.revoked', action_id: grant.actionId, actor: actorOf(principal), channel, digest: null, policy_version: grant.policyVersion, data: { grant: id, reason: reason ?? '', uses: grant.uses } }
+    const revoked = await this.store.revokeGrant(id, actorOf(principal), event)
+    if (!revoked) throw new CountersignError('ALREADY_DECIDED', `grant ${id} was already revoked`)
+    return (await this.store.getGrant(id)) ?? revoked
   }
 
   /** Cancels a pending action, or an allowed or approved one not yet run: its own agent, the human who submitted it, or an admin. */
@@ -594,6 +696,44 @@ export function conflictedOf(record: ActionRecord): readonly string[] {
 export function requestersOf(record: ActionRecord): Requesters {
   const submitter = record.submittedBy.startsWith('human:') ? record.submittedBy.slice('human:'.length) : undefined
   return { owner: record.owner ?? undefined, onBehalfOf: record.onBehalfOf ?? undefined, submitter, tokenIssuer: record.tokenIssuedBy ?? undefined }
+}
+
+/**
+ * The passkey evidence an approval must carry, checked against the locked action: where a
+ * requirement the reviewer counts for says `assurance: passkey`, the approval must come with an
+ * assertion (already verified against the reviewer's live passkey) whose binding names this
+ * action, its digest, its policy version and every such requirement. Returns the evidence to
+ * store, or throws FORBIDDEN saying where to approve instead (the console's page).
+ */
+function passkeyCheck(current: ActionRecord, requirements: readonly ReviewRequirement[], counted: readonly string[], evidence: PasskeyEvidence | undefined, consoleOrigin: string | undefined): PasskeyEvidence | undefined {
+  const needed = requirements.filter((requirement) => requirement.assurance === 'passkey' && counted.includes(requirement.rule)).map((requirement) => requirement.rule)
+  if (needed.length === 0) return evidence
+  const page = consoleOrigin ? `${consoleOrigin}/actions/${current.id}` : `the page of action ${current.id}`
+  if (!evidence) throw new CountersignError('FORBIDDEN', `this approval needs a passkey (rule ${needed.join(', ')}): confirm it in the console, at ${page}`)
+  const clientData = JSON.parse(Buffer.from(evidence.client_data_json, 'base64url').toString('utf8')) as { challenge?: string }
+  const binding = bindingOfChallenge(clientData.challenge ?? '')
+  if (!binding || binding.action_id !== current.id || binding.digest !== current.digest || binding.policy_version !== current.policyVersion) {
+    throw new CountersignError('FORBIDDEN', 'the passkey assertion is not for this action as it stands (its digest or policy version differs)')
+  }
+  const missing = needed.filter((rule) => !binding.requirements.includes(rule))
+  if (missing.length > 0) throw new CountersignError('FORBIDDEN', `the passkey assertion does not cover rule ${missing.join(', ')}`)
+  return evidence
+}
+
+/**
+ * The decision of an action a grant covered: allowed, citing the grant and its reviewers; the
+ * review it would otherwise have needed is kept as `granted_effect` and in the explanation.
+ */
+function grantedDecision(decision: Decision, grant: GrantCitation): Record<string, unknown> {
+  const who = grant.reviewers.map((reviewer) => reviewer.email).join(', ')
+  return {
+    ...storedDecision(decision),
+    effect: 'allow',
+    requirements: [],
+    granted_requirements: decision.requirements,
+    grant,
+    explanation: `allowed by grant ${grant.id} from ${who} (approved with action ${grant.action_id}; use ${grant.uses} of ${grant.max_uses}), instead of: ${decision.explanation}`,
+  }
 }
 
 function storedDecision(decision: Decision): Record<string, unknown> {

@@ -4,6 +4,7 @@ import { z } from 'zod'
 import { signingKeyId, type SigningKey } from '../audit/index.js'
 import { CountersignError } from '../errors/index.js'
 import type { ActionRecord, ReviewRecord } from '../store/index.js'
+import { grantCitationOf } from './grant-use.js'
 
 /** The JOSE `typ` of a receipt: a receipt is never mistaken for another kind of token, nor the reverse. */
 export const RECEIPT_TYPE = 'countersign-receipt+jwt'
@@ -30,6 +31,8 @@ export const ReceiptClaimsSchema = z.object({
       events: z.array(z.object({ seq: z.number().int(), event: z.string(), proof: z.array(z.string()) })),
     })
     .optional(),
+  /** Set when a narrowing grant allowed the action: the grant's id (its reviewers are `approvers`). */
+  grant: z.string().optional(),
 })
 export type ReceiptClaims = z.infer<typeof ReceiptClaimsSchema>
 
@@ -65,6 +68,7 @@ export class Receipts {
     if (record.brokered) throw new CountersignError('CONFLICT', `target ${record.target} has a connector: Countersign executes action ${record.id} itself, so it has no receipt`)
     // Never past the action's own execute_by (approved, and allowed ones its agent runs).
     const expires = record.status === 'approved' && record.executeBy ? record.executeBy : new Date(Math.min(now.getTime() + ALLOWED_RECEIPT_MS, record.executeBy?.getTime() ?? Number.POSITIVE_INFINITY))
+    const grant = grantCitationOf(record)
     const claims: ReceiptClaims = {
       iss: this.#issuer,
       sub: record.id,
@@ -76,7 +80,8 @@ export class Receipts {
       kind: record.kind,
       agent: record.agentId,
       status: record.status,
-      approvers: reviews.filter((review) => review.decision === 'approve').map((review) => review.reviewer),
+      approvers: grant ? grant.reviewers.map((reviewer) => reviewer.email) : reviews.filter((review) => review.decision === 'approve').map((review) => review.reviewer),
+      ...(grant && { grant: grant.id }),
       ...(audit && { audit }),
     }
     const receipt = await new SignJWT({ ...claims }).setProtectedHeader({ alg: 'EdDSA', kid: this.#key.keyId, typ: RECEIPT_TYPE }).sign(this.#key.privateKey)

@@ -4,6 +4,7 @@ export type { ActionChange, ActionFilter, ActionRecord, AuditDraft, NewAction, R
 export type { Database } from './schema.js'
 export { ACTIONS_CHANNEL, LISTED_TEXT, Store } from './store.js'
 export type { TokenRecord } from './store.js'
+export type { GrantFilter } from './grants.js'
 export { SessionStore } from './sessions.js'
 export type { SessionRecord } from './sessions.js'
 export { OutboxStore } from './outbox.js'

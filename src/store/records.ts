@@ -1,4 +1,6 @@
 import type { AuditEventBody } from '../audit/index.js'
+import type { Grant, GrantRequest } from '../grants/index.js'
+import type { PasskeyEvidence } from '../passkeys/index.js'
 
 /** An action as stored. Dates are `Date`s; JSON columns are parsed. */
 export interface ActionRecord {
@@ -43,6 +45,10 @@ export interface ReviewRecord {
   readonly channel: string
   readonly requirements: readonly string[]
   readonly at: Date
+  /** The grant the reviewer asked for with an approval (`review.grants`). */
+  readonly grant?: GrantRequest | undefined
+  /** The passkey assertion that signed this approval (`review.assurance: passkey`). */
+  readonly passkey?: PasskeyEvidence | undefined
 }
 
 /** An audit event to append: the store gives it its sequence number and time. */
@@ -59,6 +65,8 @@ export interface ActionChange {
   readonly review?: ReviewRecord
   /** A redeemed receipt's single-use id, stored with the change (a replay violates its key). */
   readonly redeemed?: { readonly jti: string; readonly by: string }
+  /** A narrowing grant made by this change (the approval it comes from). */
+  readonly grant?: Grant
   /** At least one: every change is audited in the same transaction. */
   readonly events: readonly AuditDraft[]
 }

@@ -21,6 +21,9 @@ export interface Database {
   channel_request_ids: ChannelRequestIdsTable
   console_sessions: ConsoleSessionsTable
   teams_conversations: TeamsConversationsTable
+  grants: GrantsTable
+  passkeys: PasskeysTable
+  passkey_challenges: PasskeyChallengesTable
 }
 
 /** JSON text: written with `JSON.stringify`, parsed by the store when read. */
@@ -71,6 +74,10 @@ export interface ReviewsTable {
   channel: string
   requirements: Json
   created_at: Timestamp
+  /** The grant the reviewer asked for with an approval (`{ttl_ms, max_uses}`), or null. */
+  grant_request: Generated<Json | null>
+  /** The passkey assertion that signed an approval (`review.assurance: passkey`), or null. */
+  passkey: Generated<Json | null>
 }
 
 export interface AuditEventsTable {
@@ -216,4 +223,57 @@ export interface TeamsConversationsTable {
   updated_at: Timestamp
   /** The bot was removed from the conversation. */
   removed_at: Timestamp | null
+}
+
+/** A narrowing grant (`review.grants`): the shape it admits and how long, how often. */
+export interface GrantsTable {
+  id: string
+  /** The approved action it was made from. */
+  action_id: string
+  /** `agent:ID` or `human:EMAIL`: whose later actions it covers. */
+  submitted_by: string
+  target: string
+  kind: string
+  /** The shape admitted (JSON, see `GrantShape`). */
+  shape: Json
+  /** Rule ids of the requirements met (JSON array). */
+  rules: Json
+  policy_version: string
+  /** `[{email, requirements}]` of the approvers who granted (JSON). */
+  reviewers: Json
+  created_at: Timestamp
+  expires_at: Timestamp
+  max_uses: number
+  uses: Generated<number>
+  revoked_at: Timestamp | null
+  revoked_by: string | null
+}
+
+/** A person's registered WebAuthn credential (a passkey). */
+export interface PasskeysTable {
+  /** base64url. */
+  credential_id: string
+  /** Canonical email of its owner. */
+  email: string
+  name: string
+  /** The COSE public key, base64url. */
+  public_key: string
+  counter: Int8
+  /** JSON array of transports. */
+  transports: Json
+  created_at: Timestamp
+  last_used_at: Timestamp | null
+  revoked_at: Timestamp | null
+}
+
+/** A WebAuthn challenge handed out, good once until it expires. */
+export interface PasskeyChallengesTable {
+  /** base64url, as the client data carries it. */
+  challenge: string
+  email: string
+  /** `register` or `approve`. */
+  purpose: string
+  action_id: string | null
+  expires_at: Timestamp
+  used_at: Timestamp | null
 }

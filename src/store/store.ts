@@ -2,7 +2,9 @@ import { Migrator, sql, type Kysely, type Selectable, type Transaction } from 'k
 import { sealEvents, type Checkpoint, type StoredAuditEvent } from '../audit/index.js'
 import { CountersignError } from '../errors/index.js'
 import type { StoreConnection } from './connection/index.js'
+import type { Grant } from '../grants/index.js'
 import { GroupCommit } from './group-commit.js'
+import { insertGrant, markGrantRevoked, selectGrant, selectGrants, takeGrantUse, type GrantFilter } from './grants.js'
 import { migrationProvider } from './migrations/index.js'
 import type { ActionChange, ActionFilter, ActionRecord, AuditDraft, NewAction, ReviewRecord } from './records.js'
 import type { ActionsTable, AuditCheckpointsTable, Database, TokensTable } from './schema.js'
@@ -117,9 +119,10 @@ export class Store {
         const review = change.review
         await tx
           .insertInto('reviews')
-          .values({ action_id: id, reviewer: review.reviewer, decision: review.decision, reason: review.reason, channel: review.channel, requirements: JSON.stringify(review.requirements), created_at: review.at })
+          .values({ action_id: id, reviewer: review.reviewer, decision: review.decision, reason: review.reason, channel: review.channel, requirements: JSON.stringify(review.requirements), created_at: review.at, grant_request: review.grant ? JSON.stringify(review.grant) : null, passkey: review.passkey ? JSON.stringify(review.passkey) : null })
           .execute()
       }
+      if (change.grant) await insertGrant(tx, change.grant)
       if (change.redeemed) {
         await tx.insertInto('redeemed_receipts').values({ jti: change.redeemed.jti, action_id: id, redeemed_by: change.redeemed.by, redeemed_at: now }).execute()
       }
@@ -351,6 +354,38 @@ export class Store {
     return rows.map(tokenRecord)
   }
 
+  /** Grants newest first (`review.grants`); with `liveAt`, only those still usable then. */
+  listGrants(filter: GrantFilter): Promise<readonly Grant[]> {
+    return selectGrants(this.db, filter)
+  }
+
+  /** One grant, or `undefined`. */
+  getGrant(id: string): Promise<Grant | undefined> {
+    return selectGrant(this.db, id)
+  }
+
+  /** Takes one use of a live grant atomically (see `takeGrantUse`); `undefined` when none is left. */
+  useGrant(id: string, now: Date): Promise<Grant | undefined> {
+    return takeGrantUse(this.db, id, now)
+  }
+
+  /** Revokes a grant with its audit event; the grant as it was, or `undefined` when it is unknown or already revoked. */
+  async revokeGrant(id: string, by: string, event: AuditDraft): Promise<Grant | undefined> {
+    return this.db.transaction().execute(async (tx) => {
+      const grant = await markGrantRevoked(tx, id, by, this.#clock())
+      if (grant) await this.#append(tx, [event])
+      return grant
+    })
+  }
+
+  /**
+   * Runs `work` in one transaction with a way to append audit events to the chain in it: for
+   * records outside actions (passkeys) whose change and audit event must commit together.
+   */
+  transact<T>(work: (tx: Transaction<Database>, append: (events: readonly AuditDraft[]) => Promise<void>) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((tx) => work(tx, (events) => this.#append(tx, events)))
+  }
+
   /** Waits for queued writes, then closes the connection. */
   async close(): Promise<void> {
     await this.#creates.settled()
@@ -373,6 +408,8 @@ function selectReviews(db: Kysely<Database>, id: string): Promise<ReviewRecord[]
         channel: row.channel,
         requirements: JSON.parse(row.requirements) as string[],
         at: row.created_at,
+        ...(row.grant_request && { grant: JSON.parse(row.grant_request) as ReviewRecord['grant'] }),
+        ...(row.passkey && { passkey: JSON.parse(row.passkey) as ReviewRecord['passkey'] }),
       })),
     )
 }

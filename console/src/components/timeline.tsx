@@ -1,4 +1,4 @@
-import { actorName, clock, timeOfDay } from '../format'
+import { actorName, clock, dateOnly, timeOfDay } from '../format'
 import type { TimelineEntry } from '../types'
 import { Visible } from './visible'
 
@@ -15,6 +15,8 @@ const WORDS: Record<string, string> = {
   'action.executing': 'executing',
   'action.succeeded': 'succeeded',
   'action.failed': 'failed',
+  'grant.created': 'grant made',
+  'grant.revoked': 'grant revoked',
 }
 
 /** Every audit event of the action, oldest first: who did what, through which channel, when. */
@@ -26,7 +28,7 @@ export function Timeline({ entries }: { entries: readonly TimelineEntry[] }) {
         return (
           <li key={entry.seq} className={`tl tl-${entry.type.replace('.', '-')}`}>
             <time dateTime={entry.at} title={clock(entry.at)}>
-              {timeOfDay(entry.at)}
+              <span className="tl-date">{dateOnly(entry.at)}</span> {timeOfDay(entry.at)}
             </time>
             <div>
               <strong>{WORDS[entry.type] ?? entry.type}</strong>{' '}

@@ -1,6 +1,9 @@
+import { startAuthentication } from '@simplewebauthn/browser'
+import { useState } from 'react'
+import { api } from '../api'
 import { KindTag } from '../components/status'
 import { Visible } from '../components/visible'
-import { relative, span } from '../format'
+import { clock, relative, span } from '../format'
 import { useNow, useRowKeys } from '../hooks'
 import { Link } from '../router'
 import { useConsole } from '../session'
@@ -15,11 +18,20 @@ const URGENT_MS = 5 * 60_000
  * this, not the page). Refreshed every two seconds.
  */
 export function InboxPage() {
-  const { inbox, inboxError } = useConsole()
+  const { inbox, inboxError, reloadInbox } = useConsole()
   const now = useNow()
   useRowKeys()
   const reviewable = inbox?.actions.filter((action) => action.review.eligible) ?? []
   const waiting = inbox?.actions.filter((action) => !action.review.eligible) ?? []
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set())
+  const [results, setResults] = useState<readonly BulkResult[]>([])
+  const chosen = reviewable.filter((action) => selected.has(action.id))
+  const toggle = (id: string) => setSelected((current) => {
+    const next = new Set(current)
+    if (next.has(id)) next.delete(id)
+    else next.add(id)
+    return next
+  })
   return (
     <section className="page">
       <header className="page-head">
@@ -41,7 +53,23 @@ export function InboxPage() {
       {inbox && reviewable.length === 0 ? (
         <p className="empty">Nothing needs your review. New requests appear here as they arrive.</p>
       ) : (
-        <InboxTable actions={reviewable} now={now} labelledBy="mine" />
+        <>
+          <InboxTable actions={reviewable} now={now} labelledBy="mine" selected={selected} onToggle={toggle} />
+          {chosen.length > 0 && <BulkReview actions={chosen} onResults={setResults} onDone={() => (setSelected(new Set()), reloadInbox())} />}
+        </>
+      )}
+
+      {results.length > 0 && (
+        <ul className="bulk-results" aria-live="polite">
+          {results.map((result) => (
+            <li key={result.id} className={result.ok ? 'ok-text' : 'bad-text'}>
+              <Link to={`/actions/${result.id}`} className="mono">
+                {result.id}
+              </Link>
+              : {result.text}
+            </li>
+          ))}
+        </ul>
       )}
 
       <h2 id="others">
@@ -52,11 +80,71 @@ export function InboxPage() {
   )
 }
 
-function InboxTable({ actions, now, labelledBy }: { actions: readonly InboxEntry[]; now: number; labelledBy: string }) {
+/**
+ * Approve or deny several selected requests with one reason: each is still one review, sent and
+ * checked by the gateway one by one and audited on its own; a requirement that needs a passkey
+ * asks the passkey to sign each digest. Says how each one went.
+ */
+/** How one review of a bulk review went. */
+interface BulkResult {
+  readonly id: string
+  readonly ok: boolean
+  readonly text: string
+}
+
+function BulkReview({ actions, onResults, onDone }: { actions: readonly InboxEntry[]; onResults: (results: readonly BulkResult[]) => void; onDone: () => void }) {
+  const [reason, setReason] = useState('')
+  const [busy, setBusy] = useState(false)
+  const run = async (decision: 'approve' | 'deny') => {
+    setBusy(true)
+    const done: BulkResult[] = []
+    for (const action of actions) {
+      try {
+        let passkey: unknown
+        const needsPasskey = action.decision.requirements.some((requirement) => requirement.assurance === 'passkey' && action.review.requirements.includes(requirement.rule))
+        if (decision === 'approve' && needsPasskey) {
+          const optionsJSON = await api<Parameters<typeof startAuthentication>[0]['optionsJSON']>(`/v1/actions/${action.id}/passkey-options`, { method: 'POST' })
+          passkey = await startAuthentication({ optionsJSON })
+        }
+        const after = await api<{ status: string }>(`/v1/actions/${action.id}/reviews`, { method: 'POST', body: { decision, ...(reason.trim() && { reason: reason.trim() }), ...(passkey !== undefined && { passkey }) } })
+        done.push({ id: action.id, ok: true, text: `${decision === 'approve' ? 'approved' : 'denied'}: now ${after.status}` })
+      } catch (error) {
+        done.push({ id: action.id, ok: false, text: (error as Error).message })
+      }
+      onResults([...done])
+    }
+    setBusy(false)
+    setReason('')
+    onDone()
+  }
+  return (
+    <section className="panel bulk" aria-labelledby="bulk-title">
+      <h2 id="bulk-title">Review {actions.length} selected</h2>
+      <label htmlFor="bulk-reason">Reason, for each of them</label>
+      <textarea id="bulk-reason" value={reason} onChange={(event) => setReason(event.target.value)} rows={2} maxLength={2000} placeholder="What you checked, or why not" />
+      <div className="buttons">
+        <button type="button" className="approve" disabled={busy} onClick={() => void run('approve')}>
+          Approve {actions.length}
+        </button>
+        <button type="button" className="deny" disabled={busy || !reason.trim()} onClick={() => void run('deny')}>
+          Deny {actions.length}
+        </button>
+      </div>
+      <p className="muted small">Each is reviewed on its own: the gateway checks and audits every one, and may refuse some.</p>
+    </section>
+  )
+}
+
+function InboxTable({ actions, now, labelledBy, selected, onToggle }: { actions: readonly InboxEntry[]; now: number; labelledBy: string; selected?: ReadonlySet<string>; onToggle?: (id: string) => void }) {
   return (
     <table className="list" aria-labelledby={labelledBy}>
       <thead>
         <tr>
+          {onToggle && (
+            <th scope="col">
+              <span className="sr-only">select</span>
+            </th>
+          )}
           <th scope="col">expires</th>
           <th scope="col">kind</th>
           <th scope="col">target</th>
@@ -72,6 +160,11 @@ function InboxTable({ actions, now, labelledBy }: { actions: readonly InboxEntry
           const got = action.decision.requirements.reduce((sum, requirement) => sum + Math.min(requirement.min_approvals, requirement.approved_by.length), 0)
           return (
             <tr key={action.id} className={action.review.eligible ? undefined : 'inactive'}>
+              {onToggle && (
+                <td>
+                  <input type="checkbox" checked={selected?.has(action.id) ?? false} onChange={() => onToggle(action.id)} aria-label={`select ${action.id}`} />
+                </td>
+              )}
               <td className={left < URGENT_MS ? 'urgent' : undefined}>{action.expires_at ? (left > 0 ? span(left) : 'expired') : '—'}</td>
               <td>
                 <KindTag kind={action.kind} />
@@ -107,8 +200,8 @@ function InboxTable({ actions, now, labelledBy }: { actions: readonly InboxEntry
                     · <Visible text={action.owner} />
                   </span>
                 )}
-                <span className="muted sub" title={action.created_at}>
-                  {relative(action.created_at, now)}
+                <span className="muted sub" title={clock(action.created_at)}>
+                  {clock(action.created_at)} ({relative(action.created_at, now)})
                 </span>
               </td>
               <td className="num">

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react'
+import { startAuthentication } from '@simplewebauthn/browser'
 import { api, ApiError } from '../api'
 import { Impact } from '../components/impact'
 import { Payload } from '../components/payload'
@@ -7,7 +8,7 @@ import { EffectBadge, KindTag, StatusBadge } from '../components/status'
 import { Timeline } from '../components/timeline'
 import { Visible } from '../components/visible'
 import { clock, policySpan, relative } from '../format'
-import { useKeys, useNow } from '../hooks'
+import { useKeys, useNow, usePoll } from '../hooks'
 import { Link, navigate } from '../router'
 import { useConsole } from '../session'
 import type { Action, Eligibility } from '../types'
@@ -82,21 +83,21 @@ export function RequestPage({ id }: { id: string }) {
           <span>
             on <strong className="mono">{action.target}</strong>
             {env && <span className={`env env-${env === 'prod' || env === 'production' ? 'prod' : 'other'}`}>{env}</span>}
-            {target?.brokered && <span className="muted"> · run by Countersign</span>}
           </span>
-          <span className="muted" title={clock(action.created_at)}>
-            submitted {relative(action.created_at, now)}
+          <span className="muted">
+            submitted <time dateTime={action.created_at}>{clock(action.created_at)}</time> ({relative(action.created_at, now)})
           </span>
           {action.status === 'pending' && action.expires_at && (
-            <span className={new Date(action.expires_at).getTime() - now < 5 * 60_000 ? 'urgent' : 'muted'} title={clock(action.expires_at)}>
-              expires {relative(action.expires_at, now)}
+            <span className={new Date(action.expires_at).getTime() - now < 5 * 60_000 ? 'urgent' : 'muted'}>
+              expires <time dateTime={action.expires_at}>{clock(action.expires_at)}</time> ({relative(action.expires_at, now)})
             </span>
           )}
           {action.status === 'approved' && action.execute_by && (
-            <span className="muted" title={clock(action.execute_by)}>
-              must run {relative(action.execute_by, now)}
+            <span className="muted">
+              must run by <time dateTime={action.execute_by}>{clock(action.execute_by)}</time> ({relative(action.execute_by, now)})
             </span>
           )}
+          <span className="runs-by">{action.brokered ? 'Once approved, Countersign runs it with the target\'s connector' : `Once approved, ${action.agent ?? action.submitted_by} runs it itself, with a single-use receipt`}</span>
         </div>
         {error && (
           <p className="alert alert-warn" role="status">
@@ -132,6 +133,7 @@ export function RequestPage({ id }: { id: string }) {
 
         <aside className="column-side">
           <ReviewPanel action={action} eligibility={eligibility} onReviewed={() => (void load(), reloadInbox())} />
+          <Notified id={action.id} />
           <section aria-labelledby="origin-title" className="panel">
             <h2 id="origin-title">Origin</h2>
             <dl className="pairs">
@@ -150,6 +152,11 @@ export function RequestPage({ id }: { id: string }) {
             <p>
               <EffectBadge effect={action.decision.effect} /> <Visible text={action.decision.explanation} />
             </p>
+            {action.decision.grant && (
+              <p className="grant-cited" role="note">
+                Allowed by grant <Link to="/grants">{action.decision.grant.id}</Link> from <strong>{action.decision.grant.reviewers.map((reviewer) => reviewer.email).join(', ')}</strong>, made with <Link to={`/actions/${action.decision.grant.action_id}`}>{action.decision.grant.action_id}</Link>: use {action.decision.grant.uses} of {action.decision.grant.max_uses}, until {clock(action.decision.grant.expires_at)}.
+              </p>
+            )}
             {action.decision.messages.map((message, index) => (
               <p key={index} className="bad-text">
                 <Visible text={message} />
@@ -165,7 +172,16 @@ export function RequestPage({ id }: { id: string }) {
                     </div>
                     <div className="muted">
                       {requirement.approved_by.length}/{requirement.min_approvals} approved{requirement.approved_by.length > 0 && `: ${requirement.approved_by.join(', ')}`} · times out after {policySpan(requirement.timeout_ms)}
+                      {requirement.assurance === 'passkey' && ' · passkey required'}
                     </div>
+                    <ul className="members">
+                      {requirement.approvers.map((approver) => (
+                        <li key={approver}>
+                          <span className="mono">{approver}</span>
+                          {approver.startsWith('group:') && `: ${(directory?.groups?.[approver.slice('group:'.length).toLowerCase()] ?? []).join(', ') || 'no members in the config'}`}
+                        </li>
+                      ))}
+                    </ul>
                   </li>
                 ))}
               </ul>
@@ -195,6 +211,25 @@ export function RequestPage({ id }: { id: string }) {
   )
 }
 
+/** Where the channels announced the request: each channel and destination, posted or not. */
+function Notified({ id }: { id: string }) {
+  const notified = usePoll((signal) => api<{ notifications: { channel: string; destination: string; posted: boolean; error: string | null }[] }>(`/v1/actions/${id}/notifications`, { signal }), 10_000, `notified-${id}`)
+  const list = notified.data?.notifications ?? []
+  return (
+    <section aria-labelledby="notified-title" className="panel">
+      <h2 id="notified-title">Notified</h2>
+      {notified.data && list.length === 0 && <p className="muted">No channel announced it: reviewers find it in the console and the CLI.</p>}
+      <ul className="notified">
+        {list.map((entry) => (
+          <li key={`${entry.channel}:${entry.destination}`}>
+            <strong>{entry.channel}</strong> <span className="mono">{entry.destination}</span> <span className={entry.posted ? 'ok-text' : 'muted'}>{entry.posted ? 'posted' : entry.error ? `not posted: ${entry.error}` : 'sending'}</span>
+          </li>
+        ))}
+      </ul>
+    </section>
+  )
+}
+
 function Pair({ name, value, wide = false }: { name: string; value: unknown; wide?: boolean }) {
   if (value === undefined || value === null || value === '') return null
   return (
@@ -215,12 +250,30 @@ function ReviewPanel({ action, eligibility, onReviewed }: { action: Action; elig
   const reasonRef = useRef<HTMLTextAreaElement>(null)
   const eligible = eligibility?.eligible === true
   const reasonRequired = action.decision.requirements.some((requirement) => requirement.reason_required && eligibility?.requirements.includes(requirement.rule))
+  const needsPasskey = action.decision.requirements.some((requirement) => requirement.assurance === 'passkey' && eligibility?.requirements.includes(requirement.rule))
+  // A grant is offered only where every requirement allows one, within the smallest limits.
+  const grantable = action.decision.requirements.length > 0 && action.decision.requirements.every((requirement) => requirement.grants)
+  const maxTtl = grantable ? Math.min(...action.decision.requirements.map((requirement) => requirement.grants!.max_ttl_ms)) : 0
+  const maxUses = grantable ? Math.min(...action.decision.requirements.map((requirement) => requirement.grants!.max_uses)) : 0
+  const ttlChoices = [15 * 60_000, 30 * 60_000, 60 * 60_000, 4 * 60 * 60_000, 24 * 60 * 60_000].filter((ms) => ms <= maxTtl)
+  const [grant, setGrant] = useState(false)
+  const [grantTtl, setGrantTtl] = useState(0)
+  const [grantUses, setGrantUses] = useState(1)
+  const ttl = grantTtl || ttlChoices.at(-1) || maxTtl
 
   const submit = async (decision: 'approve' | 'deny') => {
     setBusy(true)
     setError(undefined)
     try {
-      await api(`/v1/actions/${action.id}/reviews`, { method: 'POST', body: { decision, ...(reason.trim() && { reason: reason.trim() }) } })
+      const grantBody = grant && decision === 'approve' ? { grant: { ttl: `${Math.round(ttl / 60_000)}m`, max_uses: grantUses } } : {}
+      // Where a requirement says assurance: passkey, the approval is a WebAuthn assertion whose
+      // challenge binds this action's digest, the requirements and the policy version.
+      let passkey: unknown
+      if (decision === 'approve' && needsPasskey) {
+        const optionsJSON = await api<Parameters<typeof startAuthentication>[0]['optionsJSON']>(`/v1/actions/${action.id}/passkey-options`, { method: 'POST' })
+        passkey = await startAuthentication({ optionsJSON })
+      }
+      await api(`/v1/actions/${action.id}/reviews`, { method: 'POST', body: { decision, ...(reason.trim() && { reason: reason.trim() }), ...grantBody, ...(passkey !== undefined && { passkey }) } })
       setReason('')
       onReviewed()
     } catch (reason) {
@@ -254,14 +307,45 @@ function ReviewPanel({ action, eligibility, onReviewed }: { action: Action; elig
             Reason {reasonRequired ? <span className="muted">(required)</span> : <span className="muted">(required to deny)</span>}
           </label>
           <textarea id="reason" ref={reasonRef} value={reason} onChange={(event) => setReason(event.target.value)} rows={3} maxLength={2000} placeholder="What you checked, or why not" />
+          {grantable && (
+            <fieldset className="grant-ask">
+              <label className="check">
+                <input type="checkbox" checked={grant} onChange={(event) => setGrant(event.target.checked)} /> Also approve the same kind
+              </label>
+              {grant && (
+                <div className="grant-limits">
+                  <label>
+                    for{' '}
+                    <select value={ttl} onChange={(event) => setGrantTtl(Number(event.target.value))} aria-label="grant duration">
+                      {(ttlChoices.length > 0 ? ttlChoices : [maxTtl]).map((ms) => (
+                        <option key={ms} value={ms}>
+                          {policySpan(ms)}
+                        </option>
+                      ))}
+                    </select>
+                  </label>
+                  <label>
+                    up to{' '}
+                    <input type="number" min={1} max={maxUses} value={grantUses} onChange={(event) => setGrantUses(Math.max(1, Math.min(maxUses, Number(event.target.value) || 1)))} aria-label="grant uses" /> more
+                  </label>
+                  <p className="muted small">Later {action.kind} actions of {action.agent ?? action.submitted_by} on {action.target} of this shape run without review, citing you. Another rule's deny still wins.</p>
+                </div>
+              )}
+            </fieldset>
+          )}
           <div className="buttons">
             <button type="submit" name="decision" value="approve" className="approve" disabled={busy || (reasonRequired && !reason.trim())}>
-              Approve
+              {needsPasskey ? 'Approve with passkey' : 'Approve'}
             </button>
             <button type="submit" name="decision" value="deny" className="deny" disabled={busy || !reason.trim()}>
               Deny
             </button>
           </div>
+          {needsPasskey && (
+            <p className="passkey-note small" role="note">
+              This approval is signed with your passkey, for exactly this action (digest {action.digest.slice(0, 12)}…). No passkey yet? <Link to="/passkeys">Register one</Link>.
+            </p>
+          )}
           <p className="muted small">Counts for {eligibility.requirements.join(', ')}. A review cannot be changed; one deny ends the request.</p>
         </form>
       ) : (
@@ -283,6 +367,8 @@ function ReviewPanel({ action, eligibility, onReviewed }: { action: Action; elig
               <span className={review.decision === 'approve' ? 'ok-text' : 'bad-text'}>{review.decision === 'approve' ? 'approved' : 'denied'}</span> by <strong>{review.reviewer}</strong>{' '}
               <span className="muted">
                 via {review.channel} · {clock(review.at)}
+                {review.grant && ` · granted the same kind for ${policySpan(review.grant.ttl_ms)}, ${review.grant.max_uses} use${review.grant.max_uses === 1 ? '' : 's'}`}
+                {review.passkey && ' · signed with a passkey'}
               </span>
               {review.reason && (
                 <div className="tl-reason">

@@ -7,6 +7,8 @@ export const SLACK_IDS = {
   approve: 'countersign_approve',
   deny: 'countersign_deny',
   open: 'countersign_open',
+  /** Approve where a passkey is needed: a link to the console's confirm page, never a review. */
+  confirm: 'countersign_confirm',
   reasonModal: 'countersign_reason',
   reasonBlock: 'reason',
   reasonInput: 'reason',
@@ -76,6 +78,7 @@ export function slackMessage(content: MessageContent): { text: string; blocks: t
       ...(content.policyMessages.length > 0 ? [list(content.policyMessages.map((message) => section(text(message))))] : []),
       ...(needs.length > 0 ? [section(bold('Needs')), list(needs)] : []),
       ...(reviews.length > 0 ? [section(bold('Reviews')), list(reviews)] : []),
+      ...(content.reviewable && content.approveNeedsPasskey ? [section(bold('Approving needs a passkey: '), text('Approve opens the console, where you confirm with your passkey for exactly this action. Deny works here.'))] : []),
     ),
     { type: 'actions', block_id: 'countersign_actions', elements: buttons(content) },
   ]
@@ -86,8 +89,12 @@ function buttons(content: MessageContent): types.Button[] {
   const open: types.Button = { type: 'button', action_id: SLACK_IDS.open, text: { type: 'plain_text', text: 'Open in console' }, url: content.link }
   if (!content.reviewable) return [open]
   const value = (reason: boolean) => JSON.stringify({ id: content.id, reason } satisfies ButtonValue)
+  // A passkey cannot be given in chat: Approve is a link to the console's confirm page.
+  const approve: types.Button = content.approveNeedsPasskey
+    ? { type: 'button', action_id: SLACK_IDS.confirm, style: 'primary', text: { type: 'plain_text', text: 'Approve with passkey' }, url: content.link }
+    : { type: 'button', action_id: SLACK_IDS.approve, style: 'primary', text: { type: 'plain_text', text: 'Approve' }, value: value(content.approveNeedsReason) }
   return [
-    { type: 'button', action_id: SLACK_IDS.approve, style: 'primary', text: { type: 'plain_text', text: 'Approve' }, value: value(content.approveNeedsReason) },
+    approve,
     { type: 'button', action_id: SLACK_IDS.deny, style: 'danger', text: { type: 'plain_text', text: 'Deny' }, value: value(true) },
     open,
   ]

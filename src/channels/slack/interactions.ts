@@ -53,6 +53,8 @@ export function registerInteractions(app: App, options: InteractionOptions): voi
 
   // The console link is a URL button: Slack still sends the click, which only needs an answer.
   app.action(SLACK_IDS.open, async ({ ack }) => ack())
+  // A link to the console's confirm page: opening it approves nothing.
+  app.action(SLACK_IDS.confirm, async ({ ack }) => ack())
 
   const clicked = (decision: ReviewDecision) =>
     async function reviewClicked({ ack, body, action }: { ack: () => Promise<void>; body: BlockAction; action: ButtonAction }): Promise<void> {

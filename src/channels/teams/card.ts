@@ -92,6 +92,9 @@ export function teamsCard(content: MessageContent, options: { readonly notice?: 
       ...(reviews.length > 0 ? [line(bold('Reviews')), ...reviews] : []),
     ]),
   ]
+  if (content.reviewable && content.approveNeedsPasskey) {
+    body.push({ type: 'TextBlock', wrap: true, spacing: 'Medium', text: '**Approving needs a passkey:** Approve opens the console, where you confirm with your passkey for exactly this action. Deny works here.' })
+  }
   if (content.reviewable) {
     body.push({
       type: 'Input.Text',
@@ -113,7 +116,12 @@ export function teamsCard(content: MessageContent, options: { readonly notice?: 
     fallbackText: `${content.statusLabel}: ${where} (${content.id}). Open ${content.link}`,
     msteams: { width: 'Full' },
     body,
-    actions: [...(content.reviewable ? [reviewButton(content.id, 'approve'), reviewButton(content.id, 'deny')] : []), { type: 'Action.OpenUrl', title: 'Open in console', url: content.link }],
+    actions: [
+      ...(content.reviewable
+        ? [content.approveNeedsPasskey ? { type: 'Action.OpenUrl', title: 'Approve with passkey', style: 'positive', url: content.link } : reviewButton(content.id, 'approve'), reviewButton(content.id, 'deny')]
+        : []),
+      { type: 'Action.OpenUrl', title: 'Open in console', url: content.link },
+    ],
   }
 }
 

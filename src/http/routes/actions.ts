@@ -2,6 +2,8 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi'
 import { streamSSE } from 'hono/streaming'
 import { CountersignError } from '../../errors/index.js'
 import { ACTION_STATUSES, isTerminal, type ActionStatus } from '../../lifecycle/index.js'
+import { parseDuration } from '../../policy/index.js'
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server'
 import type { StoredAuditEvent } from '../../audit/index.js'
 import type { ActionState, Gateway } from '../../service/index.js'
 import { actionView } from '../action-view.js'
@@ -165,7 +167,8 @@ export function actionRoutes(app: OpenAPIHono<AppEnv>, gateway: Gateway, metrics
     const { id } = c.req.valid('param')
     const input = c.req.valid('json')
     const channel = channelOf(c)
-    const state = await gateway.review(c.get('principal'), id, input, channel)
+    const grant = input.grant && { ttl_ms: parseDuration(input.grant.ttl) ?? 0, max_uses: input.grant.max_uses }
+    const state = await gateway.review(c.get('principal'), id, { decision: input.decision, reason: input.reason, grant, passkey: input.passkey as AuthenticationResponseJSON | undefined }, channel)
     metrics.reviews.inc({ decision: input.decision, channel })
     return c.json(view(state), 200)
   })

@@ -6,6 +6,21 @@ import { actionView } from '../action-view.js'
 import type { AppEnv } from '../env.js'
 import { ActionIdParam, ActionView, ProblemSchema } from '../schemas.js'
 
+const notificationsRoute = createRoute({
+  method: 'get',
+  path: '/v1/actions/{id}/notifications',
+  operationId: 'actionNotifications',
+  tags: ['actions'],
+  summary: 'Where the channels announced an action (humans): each channel and destination, and whether it was posted',
+  security: [{ bearer: [] }],
+  request: { params: ActionIdParam },
+  responses: {
+    200: { content: { 'application/json': { schema: z.object({ notifications: z.array(z.object({ channel: z.string(), destination: z.string(), posted: z.boolean(), error: z.string().nullable() })) }) } }, description: 'Notifications' },
+    401: { content: { 'application/problem+json': { schema: ProblemSchema } }, description: 'No valid token' },
+    403: { content: { 'application/problem+json': { schema: ProblemSchema } }, description: 'Not a human' },
+  },
+})
+
 /** Most pending actions an inbox lists: a queue longer than this needs a filter, not a longer page. */
 const MAX_INBOX = 500
 const PAGE = 200
@@ -67,6 +82,8 @@ export function inboxRoutes(app: OpenAPIHono<AppEnv>, gateway: Gateway, publicUr
     const reviewable = actions.filter((action) => action.review.eligible).length
     return c.json({ actions, counts: { reviewable, waiting: actions.length - reviewable }, truncated }, 200)
   })
+
+  app.openapi(notificationsRoute, async (c) => c.json({ notifications: [...(await gateway.notifications(c.get('principal'), c.req.valid('param').id))] }, 200))
 
   app.openapi(eligibilityRoute, async (c) => {
     const principal = c.get('principal')

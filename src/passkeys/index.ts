@@ -1,0 +1,6 @@
+export { bindingOfChallenge, challengeOf } from './approval-binding.js'
+export type { ApprovalBinding } from './approval-binding.js'
+export { assertionProblem } from './check-assertion.js'
+export type { ExpectedApproval, PasskeyEvidence } from './check-assertion.js'
+export { CHALLENGE_MS, PasskeyService } from './passkey-service.js'
+export type { PasskeyView } from './passkey-service.js'
