@@ -17,6 +17,7 @@ import {
   type ReviewRequirement,
 } from '../policy/index.js'
 import { readJsonArgument, readText, type CliIo } from './io.js'
+import { policyReplayCommand } from './policy-replay-command.js'
 
 /** `countersign policy …`: check, test and explain policies without a running gateway. */
 export function policyCommand(io: CliIo): Command {
@@ -98,6 +99,8 @@ export function policyCommand(io: CliIo): Command {
       }
       io.stdout(renderExplanation(compiled, input, decision, analysis))
     })
+
+  policy.addCommand(policyReplayCommand(io))
 
   return policy
 

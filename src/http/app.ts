@@ -12,6 +12,7 @@ import { problemOf, problemResponse, statusProblem } from './problem.js'
 import { actionRoutes } from './routes/actions.js'
 import { auditRoutes } from './routes/audit.js'
 import { inboxRoutes } from './routes/inbox.js'
+import { policyRoutes } from './routes/policy.js'
 import { receiptRoutes } from './routes/receipts.js'
 import { systemRoutes } from './routes/system.js'
 import { tokenRoutes } from './routes/tokens.js'
@@ -124,6 +125,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   inboxRoutes(app, gateway, options.publicUrl)
   receiptRoutes(app, gateway, options.receipts, options.publicUrl)
   tokenRoutes(app, gateway, (sha256) => authenticator.forget(sha256))
+  policyRoutes(app, gateway, options.publicUrl)
   systemRoutes(app, metrics, options.ready ?? (async () => true))
 
   app.openapi(
@@ -149,6 +151,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
       { name: 'reviews', description: 'What a human may review' },
       { name: 'receipts', description: 'Approval receipts for actions the agent runs itself' },
       { name: 'audit', description: 'The hash-chained audit log' },
+      { name: 'policy', description: 'Candidate policies replayed over the stored history' },
       { name: 'tokens', description: 'Agent and user tokens (admins)' },
       { name: 'identity', description: 'Who a token belongs to' },
       { name: 'system', description: 'Health, readiness and metrics' },

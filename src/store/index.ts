@@ -1,4 +1,6 @@
 export type { StoreConnection } from './connection/index.js'
+export { actionHistory } from './action-history.js'
+export type { HistoryRow, HistoryWindow } from './action-history.js'
 export { openEmbedded, openPostgres } from './connection/index.js'
 export type { ActionChange, ActionFilter, ActionRecord, AuditDraft, NewAction, ReviewRecord } from './records.js'
 export type { Database } from './schema.js'
