@@ -59,6 +59,7 @@ export class ReplayTally {
   readonly #pairs = new Map<string, number>()
   readonly #rules = new Map<string, number>()
   readonly #changes: ReplayChange[] = []
+  readonly #memo = new Map<string, Decision>()
   #replayed = 0
   #changed = 0
 
@@ -67,9 +68,23 @@ export class ReplayTally {
     this.#maxChanges = options.maxChanges ?? 1000
   }
 
-  /** Decides one stored action again; returns the candidate's decision. */
-  add(input: ReplayInput): Decision {
-    const decision = decide(this.policy, input)
+  /**
+   * Decides one stored action again; returns the candidate's decision. `sameAs`, when given, is a
+   * key equal for inputs that decide alike whatever the time (the same action, agent, context and
+   * facts): a history repeats itself, and a policy that does not read `time` decides a repeat
+   * the same way, so it is decided once.
+   */
+  add(input: ReplayInput, sameAs?: string): Decision {
+    let decision: Decision | undefined
+    const memoize = sameAs !== undefined && !this.policy.reads.time
+    if (memoize) decision = this.#memo.get(sameAs)
+    if (!decision) {
+      decision = decide(this.policy, input)
+      if (memoize) {
+        if (this.#memo.size >= MAX_MEMOIZED) this.#memo.clear()
+        this.#memo.set(sameAs, decision)
+      }
+    }
     this.#replayed++
     const from = input.recorded.effect
     const pair = `${from}>${decision.effect}`
@@ -104,6 +119,9 @@ export class ReplayTally {
     return { replayed: this.#replayed, changed: this.#changed, effects, rules, changes: [...this.#changes], truncated: this.#changed > this.#changes.length }
   }
 }
+
+/** Distinct decisions kept during one replay. */
+const MAX_MEMOIZED = 50_000
 
 /** The rules that apply under one policy and not the other; else the candidate's deciding rules. */
 function responsibleRules(recorded: RecordedDecision, decision: Decision): readonly string[] {

@@ -64,6 +64,10 @@ for (const store of testStores()) {
           assert.deepEqual(same.facts, facts === 'current' ? { analyzed: 8, recorded: 0 } : { analyzed: 0, recorded: 8 })
         }
 
+        // An action stored before `decided` existed, and one whose text holds the page's field separator, read all the same.
+        await gateway.store.db.updateTable('actions').set({ decided: null } as never).where('id', '=', ids['users-read']!).execute()
+        await gateway.store.db.updateTable('actions').set({ owner: 'odd\x1fowner' }).where('id', '=', ids['echo']!).execute()
+
         // Tightened: the two reads of users, and nothing else.
         const tightened = await replayPolicy(sources, compile(TIGHTENED), { since, publicUrl: 'https://countersign.test/' })
         assert.equal(tightened.changed, 2)

@@ -67,12 +67,13 @@ export async function replayPolicy(sources: ReplaySources, candidate: CompiledPo
   const tally = new ReplayTally(candidate, { maxChanges: options.maxChanges })
   const facts = new FactSource(sources.analyzers, options.facts ?? 'current')
   const agents = new Map<string, PolicyAgent>()
-  const window = { fromId: actionIdFloor(options.since), toId: options.until && actionIdFloor(options.until), targets: options.targets }
+  const window = { fromId: actionIdFloor(options.since), toId: options.until && actionIdFloor(options.until), targets: options.targets, impact: options.facts === 'recorded' || undefined }
+  const texts = new ParsedTexts()
   for await (const page of actionHistory(sources.store.db, window)) {
     for (const row of page) {
-      const action = actionOf(row)
+      const action = texts.action(row)
       const target = sources.directory.target(row.target)
-      tally.add({
+      const input = {
         id: row.id,
         action,
         target,
@@ -80,8 +81,10 @@ export async function replayPolicy(sources: ReplaySources, candidate: CompiledPo
         facts: facts.of(row, action, target),
         digest: row.digest,
         now: row.created_at,
-        recorded: recordedOf(row),
-      })
+        recorded: texts.recorded(row),
+      }
+      // Equal keys, equal inputs (time aside): the digest names kind, target and payload; recorded facts may differ per action.
+      tally.add(input, `${row.digest}\n${row.agent_id ?? ''}\n${row.context}${facts.recordedFor(row) ? `\n${row.impact ?? ''}` : ''}`)
     }
   }
   const totals = tally.totals()
@@ -101,14 +104,41 @@ export async function replayPolicy(sources: ReplaySources, candidate: CompiledPo
   }
 }
 
-function actionOf(row: HistoryRow): Action {
-  const stored = JSON.parse(row.action_json) as { kind: ActionKind; target: string; payload: Record<string, unknown> }
-  return { kind: stored.kind, target: stored.target, payload: stored.payload, context: JSON.parse(row.context) as Action['context'] }
+/**
+ * The stored texts parsed, each distinct text once: histories repeat the same actions, contexts
+ * and decisions, and parsing them again is most of what a replay would otherwise do. Parsed
+ * values are shared, never changed (the policy only reads them).
+ */
+class ParsedTexts {
+  readonly #actions = new Map<string, Action>()
+  readonly #decisions = new Map<string, RecordedDecision>()
+
+  action(row: HistoryRow): Action {
+    const key = `${row.digest}\n${row.context}`
+    let action = this.#actions.get(key)
+    if (!action) {
+      const stored = JSON.parse(row.action_json) as { kind: ActionKind; target: string; payload: Record<string, unknown> }
+      action = { kind: stored.kind, target: stored.target, payload: stored.payload, context: JSON.parse(row.context) as Action['context'] }
+      remember(this.#actions, key, action)
+    }
+    return action
+  }
+
+  recorded(row: HistoryRow): RecordedDecision {
+    let recorded = this.#decisions.get(row.decided)
+    if (!recorded) {
+      const decision = JSON.parse(row.decided) as Partial<RecordedDecision>
+      recorded = { effect: decision.effect ?? 'review', matched_rules: decision.matched_rules ?? [] }
+      // Older actions carry their whole decision here: not worth keeping as a key.
+      if (row.decided.length < 1024) remember(this.#decisions, row.decided, recorded)
+    }
+    return recorded
+  }
 }
 
-function recordedOf(row: HistoryRow): RecordedDecision {
-  const decision = JSON.parse(row.decision) as Partial<RecordedDecision>
-  return { effect: decision.effect ?? 'review', matched_rules: decision.matched_rules ?? [] }
+function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
+  if (map.size >= MAX_MEMOIZED) map.clear()
+  map.set(key, value)
 }
 
 /** The agent as the policy saw it: from config; an agent no longer there (or a workload identity) keeps its id and recorded owner. */
@@ -128,6 +158,7 @@ class FactSource {
   readonly #analyzers: Pick<Analyzers, 'analyze'>
   readonly #mode: 'current' | 'recorded'
   readonly #memo = new Map<string, object | undefined>()
+  readonly #recordedMemo = new Map<string, object | undefined>()
   analyzed = 0
   recorded = 0
 
@@ -136,25 +167,32 @@ class FactSource {
     this.#mode = mode
   }
 
+  /** Whether this row's facts are taken as recorded. */
+  recordedFor(row: HistoryRow): boolean {
+    return this.#mode === 'recorded' || dependsOnGateway(row)
+  }
+
   of(row: HistoryRow, action: Action, target: ReturnType<ReplaySources['directory']['target']>): object | undefined {
-    if (this.#mode === 'recorded' || dependsOnGateway(row)) {
+    if (this.recordedFor(row)) {
       this.recorded++
-      return (JSON.parse(row.impact) as { facts?: object | null }).facts ?? undefined
+      const text = row.impact ?? '{}'
+      if (this.#recordedMemo.has(text)) return this.#recordedMemo.get(text)
+      const facts = (JSON.parse(text) as { facts?: object | null }).facts ?? undefined
+      remember(this.#recordedMemo, text, facts)
+      return facts
     }
     this.analyzed++
     // The digest covers kind, target and payload: all the analysis reads besides the target's config.
     if (this.#memo.has(row.digest)) return this.#memo.get(row.digest)
     const facts = analyzeAction(this.#analyzers, action, target)?.facts
-    if (this.#memo.size >= MAX_MEMOIZED) this.#memo.clear()
-    this.#memo.set(row.digest, facts)
+    remember(this.#memo, row.digest, facts)
     return facts
   }
 }
 
 /** Whether the recorded facts needed what only the live gateway had: a SQL target's catalog, the MCP tools' annotations. */
 function dependsOnGateway(row: HistoryRow): boolean {
-  if (row.kind === 'mcp') return true
-  return row.kind === 'sql' && row.impact.includes('"catalog_checked":true')
+  return row.kind === 'mcp' || (row.kind === 'sql' && row.catalog_checked)
 }
 
 /**
