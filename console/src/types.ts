@@ -63,6 +63,8 @@ export interface Action {
     readonly rules: RuleOutcome[]
     readonly default_applied: boolean
     readonly policy_version: string
+    /** What the shadow rules (`mode: shadow`) that applied would have done; never enforced. */
+    readonly shadow?: { readonly effect: 'allow' | 'deny' | 'review'; readonly matched_rules: string[] }
   }
   readonly impact: { readonly summary: string; readonly highlights: string[]; readonly facts: unknown }
   readonly reviews: Review[]

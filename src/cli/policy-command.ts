@@ -141,6 +141,10 @@ function renderDecision(decision: Decision, excluded: readonly { id: string; eff
   for (const rule of excluded) lines.push(`  -  ${rule.id} (${rule.effect}): not selected: ${rule.reason}`)
   if (decision.rules.length === 0 && excluded.length === 0) lines.push('  (no rule was selected by its match keys)')
   for (const requirement of decision.requirements) lines.push(`requires: ${requirementText(requirement)}`)
+  if (decision.shadow) {
+    lines.push(`shadow (evaluated, not enforced): would be ${decision.shadow.effect}${decision.shadow.effect === decision.effect ? ' (no change)' : ''}`)
+    for (const rule of decision.shadow.rules) lines.push(`  ${rule.matched ? '✓' : '✗'}  ${rule.id} (${rule.effect}, shadow): ${rule.reason}${rule.error ? ` [${rule.error}]` : ''}`)
+  }
   return `${lines.join('\n')}\n`
 }
 

@@ -85,6 +85,10 @@ export function renderReplay(report: ReplayReport): string {
     }
     if (report.truncated) lines.push(`  … and ${count(report.changed - report.changes.length, 'more action')} (raise --limit to list them)`)
   }
+  if (report.shadow.length > 0) {
+    lines.push('shadow rules of the candidate (evaluated, not enforced):')
+    for (const rule of report.shadow) lines.push(`  ${rule.rule} (${rule.effect}): applied to ${count(rule.actions, 'action')}, would change ${rule.would_change.toLocaleString('en-US')}`)
+  }
   const same = report.effects.filter((effect) => effect.from === effect.to)
   if (same.length > 0) lines.push(`unchanged: ${same.map((effect) => `${effect.from} ${effect.actions.toLocaleString('en-US')}`).join(', ')}`)
   return `${lines.join('\n')}\n`

@@ -70,6 +70,10 @@ export const ActionView = z
       rules: z.array(z.record(z.string(), z.unknown())),
       default_applied: z.boolean(),
       policy_version: z.string(),
+      shadow: z
+        .object({ effect: z.enum(['allow', 'deny', 'review']), matched_rules: z.array(z.string()) })
+        .optional()
+        .openapi({ description: 'Present when the policy has shadow rules (`mode: shadow`) for this action: the ones that applied, and the effect had they been enforced. Never enforced.' }),
     }),
     impact: z.object({ summary: z.string(), highlights: z.array(z.string()), facts: z.unknown() }),
     reviews: z.array(ReviewView),

@@ -33,6 +33,8 @@ export interface CompiledRule {
   readonly match: MatchSpec
   readonly when: string | undefined
   readonly message: string | undefined
+  /** A shadow rule is evaluated and recorded with each decision, never enforced. */
+  readonly shadow: boolean
   /** Set for review rules. */
   readonly review: ReviewRequirement | undefined
   /** The compiled `when`; absent means always. */

@@ -40,6 +40,8 @@ export interface ReplayTotals {
   readonly changes: readonly ReplayChange[]
   /** Whether more actions changed than `changes` lists. */
   readonly truncated: boolean
+  /** The candidate's shadow rules that applied, with how many actions and how many of those they would have changed. */
+  readonly shadow: readonly { readonly rule: string; readonly effect: Effect; readonly actions: number; readonly would_change: number }[]
 }
 
 /**
@@ -60,6 +62,7 @@ export class ReplayTally {
   readonly #rules = new Map<string, number>()
   readonly #changes: ReplayChange[] = []
   readonly #memo = new Map<string, Decision>()
+  readonly #shadow = new Map<string, { rule: string; effect: Effect; actions: number; would_change: number }>()
   #replayed = 0
   #changed = 0
 
@@ -86,6 +89,7 @@ export class ReplayTally {
       }
     }
     this.#replayed++
+    if (decision.shadow) this.#countShadow(decision)
     const from = input.recorded.effect
     const pair = `${from}>${decision.effect}`
     this.#pairs.set(pair, (this.#pairs.get(pair) ?? 0) + 1)
@@ -108,6 +112,17 @@ export class ReplayTally {
     return decision
   }
 
+  #countShadow(decision: Decision): void {
+    const changes = decision.shadow!.effect !== decision.effect
+    for (const outcome of decision.shadow!.rules) {
+      if (!outcome.matched) continue
+      let tally = this.#shadow.get(outcome.id)
+      if (!tally) this.#shadow.set(outcome.id, (tally = { rule: outcome.id, effect: outcome.effect, actions: 0, would_change: 0 }))
+      tally.actions++
+      if (changes) tally.would_change++
+    }
+  }
+
   totals(): ReplayTotals {
     const effects = [...this.#pairs].map(([pair, actions]) => {
       const [from, to] = pair.split('>') as [Effect, Effect]
@@ -116,7 +131,8 @@ export class ReplayTally {
     const rank = (effect: Effect) => EFFECTS.indexOf(effect)
     effects.sort((a, b) => Number(a.from === a.to) - Number(b.from === b.to) || b.actions - a.actions || rank(a.from) - rank(b.from) || rank(a.to) - rank(b.to))
     const rules = [...this.#rules].map(([rule, actions]) => ({ rule, actions })).sort((a, b) => b.actions - a.actions || a.rule.localeCompare(b.rule))
-    return { replayed: this.#replayed, changed: this.#changed, effects, rules, changes: [...this.#changes], truncated: this.#changed > this.#changes.length }
+    const shadow = [...this.#shadow.values()].map((entry) => ({ ...entry })).sort((a, b) => b.actions - a.actions || a.rule.localeCompare(b.rule))
+    return { replayed: this.#replayed, changed: this.#changed, effects, rules, changes: [...this.#changes], truncated: this.#changed > this.#changes.length, shadow }
   }
 }
 

@@ -90,6 +90,10 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
     const connectors: ConnectorSource & { close?(): Promise<void> } = options.connectors ?? new ConnectorSet(gatewaySecretsOf(config, config.store.kind === 'embedded' ? [join(config.store.data_dir, GENERATED_KEY_FILE)] : []))
     const executor = new Executor({ gateway, connectors, logger, leaseMs: options.leaseMs ?? config.execution.lease, concurrency: config.execution.concurrency })
     const metrics = new Metrics({ defaults: true })
+    gateway.whenDecided((record) => {
+      const shadow = record.decision['shadow'] as { rules?: { id: string; effect: string; matched: boolean }[] } | undefined
+      for (const rule of shadow?.rules ?? []) if (rule.matched) metrics.shadowHits.inc({ rule: rule.id, effect: rule.effect })
+    })
     const opened = store
     const recordPolicy = (compiled: CompiledPolicy) =>
       opened.appendEvents([{ type: 'policy.loaded', action_id: null, actor: 'system', channel: 'system', digest: null, policy_version: compiled.version, data: { file: policy.file, rules: compiled.rules.length } }])

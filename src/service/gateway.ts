@@ -71,6 +71,7 @@ export class Gateway {
   readonly #clock: () => Date
   readonly #sqlCatalogs: SqlCatalogs | undefined
   readonly #runnableListeners: ((id: string) => void)[] = []
+  readonly #decidedListeners: ((record: ActionRecord) => void)[] = []
 
   constructor(parts: GatewayParts) {
     this.store = parts.store
@@ -149,14 +150,20 @@ export class Gateway {
         ...base,
         type: `action.${status}` as AuditDraft['type'],
         actor: 'system',
-        data: { effect: decision.effect, matched_rules: decision.matched_rules, explanation: decision.explanation, ...(expiresAt && { expires_at: expiresAt.toISOString() }), ...(executeBy && { execute_by: executeBy.toISOString() }) },
+        data: { effect: decision.effect, matched_rules: decision.matched_rules, explanation: decision.explanation, ...(decision.shadow && { shadow: { effect: decision.shadow.effect, matched_rules: decision.shadow.matched_rules } }), ...(expiresAt && { expires_at: expiresAt.toISOString() }), ...(executeBy && { execute_by: executeBy.toISOString() }) },
       },
     ]
     await this.store.createAction({ record, events })
     const state: ActionState = { record: { ...record, updatedAt: now, version: 1, leaseOwner: null }, reviews: [] }
+    for (const listener of this.#decidedListeners) listener(state.record)
     if (record.brokered && status === 'allowed') this.#runnable(id)
     if (isSettled(state.record) || !options.waitMs) return state
     return this.waitForChange(principal, id, undefined, options.waitMs, options.signal)
+  }
+
+  /** Calls `listener` with every action this replica decided and stored (for metrics). */
+  whenDecided(listener: (record: ActionRecord) => void): void {
+    this.#decidedListeners.push(listener)
   }
 
   /** Calls `listener` with the id of every brokered action this replica made runnable (allowed or approved). */
@@ -509,6 +516,7 @@ function storedDecision(decision: Decision): Record<string, unknown> {
     messages: decision.messages,
     explanation: decision.explanation,
     policy_version: decision.policy_version,
+    ...(decision.shadow && { shadow: decision.shadow }),
   }
 }
 

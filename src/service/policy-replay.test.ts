@@ -85,6 +85,12 @@ for (const store of testStores()) {
         assert.equal(first.at, new Date(START.getTime() + HOUR).toISOString())
         assert.equal(first.link, `https://countersign.test/actions/${ids['users-read']}`)
 
+        // The tightened rule in shadow: nothing changes, and the report says where it would have.
+        const shadowed = await replayPolicy(sources, compile(`${TIGHTENED}    mode: shadow\n`), { since })
+        assert.equal(shadowed.changed, 0)
+        assert.deepEqual(shadowed.shadow, [{ rule: 'users-reads-reviewed', effect: 'review', actions: 2, would_change: 2 }])
+        assert.deepEqual(tightened.shadow, [])
+
         // A window and a target narrow what is read.
         const late = await replayPolicy(sources, compile(TIGHTENED), { since: new Date(START.getTime() + 2 * HOUR) })
         assert.equal(late.replayed, 6)

@@ -101,6 +101,7 @@ export async function replayPolicy(sources: ReplaySources, candidate: CompiledPo
     facts: { analyzed: facts.analyzed, recorded: facts.recorded },
     changes: base ? totals.changes.map((change) => ({ ...change, link: `${base}/actions/${encodeURIComponent(change.id)}` })) : totals.changes,
     truncated: totals.truncated,
+    shadow: totals.shadow,
   }
 }
 

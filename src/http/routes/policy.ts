@@ -34,6 +34,9 @@ const ReplayView = z
       z.object({ id: z.string(), at: z.string(), kind: z.string(), target: z.string(), agent: z.string().nullable(), before: Side, after: Side, responsible: z.array(z.string()), link: z.string().optional() }),
     ),
     truncated: z.boolean(),
+    shadow: z
+      .array(z.object({ rule: z.string(), effect: Effect, actions: z.int(), would_change: z.int() }))
+      .openapi({ description: "The candidate's shadow rules (`mode: shadow`) that applied: on how many actions, and on how many they would have changed the effect." }),
   })
   .openapi('ReplayReport')
 
