@@ -10,6 +10,7 @@ import {
   decide,
   excludedRules,
   formatDuration,
+  lintPolicy,
   runPolicyCases,
   type CompiledPolicy,
   type Decision,
@@ -26,11 +27,17 @@ export function policyCommand(io: CliIo): Command {
 
   policy
     .command('check')
-    .description('validate a policy file: YAML, keys, values and every condition (exit 2 with located errors when invalid)')
+    .description('validate a policy file: YAML, keys, values and every condition (exit 2 with located errors when invalid); then warn about rules that can never match, allows that a deny or review always overrides, reviews nobody in the config can meet, allows that do not check parse_error/dynamic, and allows on kinds whose facts they do not read')
     .argument('<file>', 'policy file (YAML)')
-    .action(async (file: string) => {
+    .option('--config <file>', 'countersign.yaml whose targets, agents and humans the warnings check against; default: COUNTERSIGN_CONFIG, or countersign.yaml beside the policy')
+    .option('--strict', 'exit 1 when there is any warning')
+    .action(async (file: string, options: { config?: string; strict?: boolean }) => {
       const compiled = await loadPolicy(file)
       io.stdout(`${file}: ok, ${compiled.rules.length} rule${compiled.rules.length === 1 ? '' : 's'}, default ${compiled.default}, version ${compiled.version.slice(0, 12)}\n`)
+      const context = configFor(options.config, file, io)
+      const warnings = lintPolicy(compiled, context ? { targets: [...context.targets.values()], agents: [...context.agents.values()], humans: context.humans } : {})
+      for (const warning of warnings) io.stdout(`warning: ${warning.rule}: ${warning.message} [${warning.code}]\n`)
+      if (warnings.length > 0 && options.strict) io.setExitCode?.(1)
     })
 
   policy
@@ -109,6 +116,14 @@ export function policyCommand(io: CliIo): Command {
     const analyzers: Analyzers = await loadAnalyzers()
     return compilePolicy(text, { file, factKinds: analyzers.factKinds })
   }
+}
+
+/** The config `policy check` reads, if any (as {@link loadContext}, without a note when there is none). */
+function configFor(explicit: string | undefined, policyFile: string, io: CliIo): PolicyContext | undefined {
+  const file = explicit ?? io.env['COUNTERSIGN_CONFIG']
+  if (file) return readPolicyContext(resolve(io.cwd, file))
+  const beside = join(dirname(resolve(io.cwd, policyFile)), 'countersign.yaml')
+  return existsSync(beside) ? readPolicyContext(beside) : undefined
 }
 
 /** The config to read targets and agents from: `--config`, then COUNTERSIGN_CONFIG, then countersign.yaml beside the policy. */

@@ -37,6 +37,8 @@ export interface CompiledRule {
   readonly shadow: boolean
   /** Set for review rules. */
   readonly review: ReviewRequirement | undefined
+  /** What the condition reads: variable names (`sql`, `agent`…) and field names as `.name` (`.parse_error`). */
+  readonly reads: ReadonlySet<string>
   /** The compiled `when`; absent means always. */
   readonly condition: ((variables: Record<string, unknown>) => unknown) | undefined
   /** Why this rule's match keys exclude `key`, or `undefined` when they include it. */
