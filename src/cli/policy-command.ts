@@ -18,6 +18,7 @@ import {
   type ReviewRequirement,
 } from '../policy/index.js'
 import { readJsonArgument, readText, type CliIo } from './io.js'
+import { policyProposeCommand } from './policy-propose-command.js'
 import { policyReplayCommand } from './policy-replay-command.js'
 
 /** `countersign policy …`: check, test and explain policies without a running gateway. */
@@ -108,6 +109,7 @@ export function policyCommand(io: CliIo): Command {
     })
 
   policy.addCommand(policyReplayCommand(io))
+  policy.addCommand(policyProposeCommand(io))
 
   return policy
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { ActionDraftSchema, canonicalJson, type Action } from '../action/index.js'
-import { plannableStatements, type AnalysisContext, type Analyzers } from '../analyzers/index.js'
+import { plannableStatements, type Analysis, type AnalysisContext, type Analyzers } from '../analyzers/index.js'
 import { CountersignError } from '../errors/index.js'
 import {
   applyReview,
@@ -22,6 +22,7 @@ import type { ExecutionResult } from '../connectors/index.js'
 import type { ReceiptClaims } from './receipts.js'
 import type { SqlCatalogs } from './sql-catalogs.js'
 import type { Waiters } from './waiters.js'
+import type { PolicyChanges } from './policy-changes.js'
 
 /** Longest wait a caller may ask for (PRODUCT.md §6: `wait` ≤ 60 s). */
 export const MAX_WAIT_MS = 60_000
@@ -55,7 +56,12 @@ export interface GatewayParts {
   readonly clock?: () => Date
   /** The catalogs of `postgres` targets: without it, SQL is judged by name alone (`catalog_checked: false`). */
   readonly sqlCatalogs?: SqlCatalogs | undefined
+  /** With `policy.source: store`: the analysis of a proposed policy change (actions of kind `policy`); without it they are refused. */
+  readonly policyChanges?: Pick<PolicyChanges, 'analyze'> | undefined
 }
+
+/** What is learned before deciding: from a SQL target, or the whole analysis of a policy change. */
+type Known = Pick<AnalysisContext, 'sqlCatalog' | 'estimatedRows'> & { readonly analysis?: Analysis }
 
 /**
  * The use cases of the gateway: submit, review, cancel, report an outcome, expire, look. Every
@@ -70,6 +76,7 @@ export class Gateway {
   readonly #policy: () => CompiledPolicy
   readonly #clock: () => Date
   readonly #sqlCatalogs: SqlCatalogs | undefined
+  readonly #policyChanges: Pick<PolicyChanges, 'analyze'> | undefined
   readonly #runnableListeners: ((id: string) => void)[] = []
   readonly #decidedListeners: ((record: ActionRecord) => void)[] = []
 
@@ -81,6 +88,7 @@ export class Gateway {
     this.#policy = parts.policy
     this.#clock = parts.clock ?? (() => new Date())
     this.#sqlCatalogs = parts.sqlCatalogs
+    this.#policyChanges = parts.policyChanges
   }
 
   /** The gateway's clock: server time for every record. */
@@ -93,6 +101,11 @@ export class Gateway {
     return this.#policy()
   }
 
+  /** Where the policy in force comes from: the store (changed by approved `policy` actions) or its file. */
+  get policySource(): 'file' | 'store' {
+    return this.#policyChanges ? 'store' : 'file'
+  }
+
   /**
    * Validates, analyzes and decides an action, then records it (allowed, denied or pending) with
    * its audit events. With `waitMs`, a pending action is held until it leaves `pending`.
@@ -102,7 +115,7 @@ export class Gateway {
     // The context goes into an audit event: refuse here what canonical JSON cannot carry (a lone
     // surrogate), not inside a group commit where it would fail other agents' submissions too.
     canonicalJson(action.context)
-    const known = await this.#prepare(action)
+    const known = await this.#prepare(principal, action)
     const now = this.#clock()
     const { decision, impact, digest, actionJson } = this.#decide(principal, action, now, known)
     const status: ActionStatus = decision.effect === 'allow' ? 'allowed' : decision.effect === 'deny' ? 'denied' : 'pending'
@@ -178,7 +191,7 @@ export class Gateway {
   /** The decision for an action without recording anything (`POST /v1/decide`). */
   async dryRun(principal: Principal, input: unknown): Promise<{ action: Action; digest: string; decision: Decision; impact: Record<string, unknown> }> {
     const action = parseAction(input)
-    const known = await this.#prepare(action)
+    const known = await this.#prepare(principal, action)
     const { decision, impact, digest } = this.#decide(principal, action, this.#clock(), known)
     return { action, digest, decision, impact }
   }
@@ -189,7 +202,13 @@ export class Gateway {
    * estimates of the statements that can be planned without running anything not known harmless.
    * Never throws: what cannot be had is left out, and nothing is judged more permissively for it.
    */
-  async #prepare(action: Action): Promise<Pick<AnalysisContext, 'sqlCatalog' | 'estimatedRows'>> {
+  async #prepare(principal: Principal, action: Action): Promise<Known> {
+    if (action.kind === 'policy') {
+      // A policy change is read whole here: its diff and a replay of the history (I/O) are its facts.
+      if (!this.#policyChanges || action.target !== 'policy') throw new CountersignError('INVALID', 'actions of kind policy change the policy in force: only on target "policy", with policy.source: store')
+      if (principal.type !== 'human') throw new CountersignError('FORBIDDEN', 'only humans propose policy changes')
+      return { analysis: await this.#policyChanges.analyze(action.payload as { text: string; base: string }) }
+    }
     const catalogs = this.#sqlCatalogs
     if (action.kind !== 'sql' || catalogs === undefined || !catalogs.covers(action.target)) return {}
     const sql = (action.payload as { sql?: unknown }).sql
@@ -204,17 +223,23 @@ export class Gateway {
     }
   }
 
-  #decide(principal: Principal, action: Action, now: Date, known: Pick<AnalysisContext, 'sqlCatalog' | 'estimatedRows'> = {}) {
+  #decide(principal: Principal, action: Action, now: Date, known: Known = {}) {
     const target = this.directory.target(action.target)
     if (!target) throw new CountersignError('INVALID', `unknown target "${action.target}"`, { details: [{ path: 'target', message: 'no target with this name in the configuration' }] })
     // The same analysis as the CLI's policy tools: SQL read in the target's dialect (analyzeAction).
-    const analysis = analyzeAction(this.analyzers, action, target, known)
+    const analysis = known.analysis ?? analyzeAction(this.analyzers, action, target, known)
     // The digest is the SHA-256 of exactly the canonical text that is stored and shown (actionDigest).
     const actionJson = canonicalJson({ kind: action.kind, target: action.target, payload: action.payload })
     const digest = createHash('sha256').update(actionJson, 'utf8').digest('hex')
     const impact = { summary: analysis?.summary ?? '', highlights: analysis?.highlights ?? [], facts: analysis?.facts ?? null }
     const agent = principal.type === 'agent' ? principal : undefined
-    const decision = decide(this.#policy(), { action, target, agent, facts: analysis?.facts, digest, now })
+    const policy = this.#policy()
+    let decision = decide(policy, { action, target, agent, facts: analysis?.facts, digest, now })
+    if (action.kind === 'policy' && decision.effect === 'allow') {
+      // The policy governs everything else: a change of it is never let through without a human.
+      const requirements = [policy.defaultReview]
+      decision = { ...decision, effect: 'review', requirements, explanation: `a policy change always needs review (the policy would allow it: ${decision.explanation}); the default review applies` }
+    }
     return { decision, impact, digest, actionJson }
   }
 

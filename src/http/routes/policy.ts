@@ -1,4 +1,5 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi'
+import { CountersignError } from '../../errors/index.js'
 import { EFFECTS } from '../../policy/index.js'
 import { replayForPrincipal, type Gateway } from '../../service/index.js'
 import type { AppEnv } from '../env.js'
@@ -56,8 +57,33 @@ const replayRoute = createRoute({
   },
 })
 
-/** The policy routes: replay of a candidate over the stored history. */
+const PolicyView = z
+  .object({
+    version: z.string().openapi({ description: 'SHA-256 of the text in force: the `base` of a proposed change.' }),
+    source: z.enum(['file', 'store']).openapi({ description: '`store`: changed by approved actions of kind `policy` on target `policy`; `file`: by editing the file.' }),
+    rules: z.int(),
+    default: Effect,
+  })
+  .openapi('PolicyInForce')
+
+const policyRoute = createRoute({
+  method: 'get',
+  path: '/v1/policy',
+  operationId: 'getPolicy',
+  tags: ['policy'],
+  summary: 'The policy in force: its version (the base of a change) and where it comes from (humans)',
+  security: [{ bearer: [] }],
+  responses: { 200: { content: { 'application/json': { schema: PolicyView } }, description: 'The policy in force' }, 401: problem('No valid token'), 403: problem('Not a human') },
+})
+
+/** The policy routes: the policy in force, and replay of a candidate over the stored history. */
 export function policyRoutes(app: OpenAPIHono<AppEnv>, gateway: Gateway, publicUrl: string | undefined): void {
+  app.openapi(policyRoute, (c) => {
+    if (c.get('principal').type !== 'human') throw new CountersignError('FORBIDDEN', 'agents cannot read the policy in force')
+    const policy = gateway.policy
+    return c.json({ version: policy.version, source: gateway.policySource, rules: policy.rules.length, default: policy.default }, 200)
+  })
+
   app.openapi(replayRoute, async (c) => {
     const report = await replayForPrincipal(gateway, c.get('principal'), c.req.valid('json'), publicUrl)
     return c.json(JSON.parse(JSON.stringify(report)) as z.infer<typeof ReplayView>, 200)
