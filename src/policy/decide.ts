@@ -274,3 +274,13 @@ function ids(rules: readonly CompiledRule[]): string {
 function firstLine(text: string): string {
   return text.split('\n')[0] ?? text
 }
+
+/**
+ * A change of the policy itself (an action of kind `policy`) is never let through without a
+ * human: an `allow` becomes `review` with the default requirement. Applied wherever such an action
+ * is decided (the gateway, a replay).
+ */
+export function reviewPolicyChanges(policy: CompiledPolicy, kind: string, decision: Decision): Decision {
+  if (kind !== 'policy' || decision.effect !== 'allow') return decision
+  return { ...decision, effect: 'review', requirements: [policy.defaultReview], explanation: `a policy change always needs review (the policy would allow it: ${decision.explanation}); the default review applies` }
+}

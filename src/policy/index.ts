@@ -1,5 +1,5 @@
 export type { CompiledPolicy, CompiledRule, MatchKey, ReviewRequirement } from './compiled-policy.js'
-export { decide, excludedRules } from './decide.js'
+export { decide, excludedRules, reviewPolicyChanges } from './decide.js'
 export type { Decision, DecisionInput, PolicyAgent, PolicyTarget, RuleOutcome } from './decide.js'
 export { formatDuration, parseDuration } from './duration.js'
 export { compilePolicy, type CompileOptions } from './load-policy.js'

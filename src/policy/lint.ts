@@ -100,9 +100,11 @@ export function lintPolicy(policy: CompiledPolicy, context: LintContext = {}): r
 function matchKeys(context: LintContext): readonly MatchKey[] | undefined {
   if (!context.targets) return undefined
   const agents = ['', ...(context.agents ?? []).map((agent) => agent.id)]
-  return context.targets.flatMap((target) =>
+  const targets = context.targets.flatMap((target) =>
     ACTION_KINDS.includes(target.kind as never) ? agents.map((agent) => ({ kind: target.kind as MatchKey['kind'], target: target.name, env: target.labels['env'] ?? '', agent })) : [],
   )
+  // Policy changes (policy.source: store) are proposed by humans on the built-in target `policy`.
+  return [...targets, { kind: 'policy', target: 'policy', env: '', agent: '' }]
 }
 
 function neverMatches(rule: CompiledRule, factKinds: readonly string[], keys: readonly MatchKey[] | undefined): string | undefined {

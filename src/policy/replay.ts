@@ -1,5 +1,5 @@
 import type { CompiledPolicy } from './compiled-policy.js'
-import { decide, type Decision, type DecisionInput } from './decide.js'
+import { decide, reviewPolicyChanges, type Decision, type DecisionInput } from './decide.js'
 import { EFFECTS, type Effect } from './policy-schema.js'
 
 /** What was decided for a stored action when it was submitted. */
@@ -82,7 +82,7 @@ export class ReplayTally {
     const memoize = sameAs !== undefined && !this.policy.reads.time
     if (memoize) decision = this.#memo.get(sameAs)
     if (!decision) {
-      decision = decide(this.policy, input)
+      decision = reviewPolicyChanges(this.policy, input.action.kind, decide(this.policy, input))
       if (memoize) {
         if (this.#memo.size >= MAX_MEMOIZED) this.#memo.clear()
         this.#memo.set(sameAs, decision)

@@ -13,7 +13,7 @@ import {
   type Requesters,
   type ReviewDecision,
 } from '../lifecycle/index.js'
-import { decide, type CompiledPolicy, type Decision, type ReviewRequirement } from '../policy/index.js'
+import { decide, reviewPolicyChanges, type CompiledPolicy, type Decision, type ReviewRequirement } from '../policy/index.js'
 import type { ActionChange, ActionRecord, AuditDraft, ReviewRecord, Store } from '../store/index.js'
 import type { Directory } from '../config/index.js'
 import { analyzeAction } from '../analyzers/index.js'
@@ -234,12 +234,8 @@ export class Gateway {
     const impact = { summary: analysis?.summary ?? '', highlights: analysis?.highlights ?? [], facts: analysis?.facts ?? null }
     const agent = principal.type === 'agent' ? principal : undefined
     const policy = this.#policy()
-    let decision = decide(policy, { action, target, agent, facts: analysis?.facts, digest, now })
-    if (action.kind === 'policy' && decision.effect === 'allow') {
-      // The policy governs everything else: a change of it is never let through without a human.
-      const requirements = [policy.defaultReview]
-      decision = { ...decision, effect: 'review', requirements, explanation: `a policy change always needs review (the policy would allow it: ${decision.explanation}); the default review applies` }
-    }
+    // The policy governs everything else: a change of it is never let through without a human.
+    const decision = reviewPolicyChanges(policy, action.kind, decide(policy, { action, target, agent, facts: analysis?.facts, digest, now }))
     return { decision, impact, digest, actionJson }
   }
 

@@ -1,15 +1,13 @@
 import { createHash } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { Analysis, Analyzers } from '../analyzers/index.js'
-import type { ConnectorConfig, Directory, TargetConfig } from '../config/index.js'
+import type { Directory } from '../config/index.js'
 import type { Connector, ExecutionRequest, ExecutionResult } from '../connectors/index.js'
 import { CountersignError } from '../errors/index.js'
 import { diffPolicies, type CompiledPolicy } from '../policy/index.js'
 import { addPolicyVersion, latestPolicyVersion, type Store } from '../store/index.js'
 import { replayPolicy } from './policy-replay.js'
 
-/** The target every policy change is on (`policy.source: store`): built in, never in the config. */
-export const POLICY_TARGET: TargetConfig = Object.freeze({ name: 'policy', kind: 'policy', labels: Object.freeze({}), connector: Object.freeze({ type: 'policy' }) as unknown as ConnectorConfig })
 
 /** How far back a proposal's replay looks. */
 const REPLAY_WINDOW_MS = 30 * 86_400_000

@@ -6,6 +6,7 @@ import type { Principal } from '../lifecycle/index.js'
 import { compilePolicy, parseDuration, ReplayTally, type CompiledPolicy, type PolicyAgent, type RecordedDecision, type ReplayChange, type ReplayTotals } from '../policy/index.js'
 import { actionHistory, type HistoryRow, type Store } from '../store/index.js'
 import type { Gateway } from './gateway.js'
+import { POLICY_TARGET } from './policy-target.js'
 import { actionIdFloor } from './ids.js'
 
 /** Which history to replay, and how. */
@@ -72,7 +73,7 @@ export async function replayPolicy(sources: ReplaySources, candidate: CompiledPo
   for await (const page of actionHistory(sources.store.db, window)) {
     for (const row of page) {
       const action = texts.action(row)
-      const target = sources.directory.target(row.target)
+      const target = row.kind === 'policy' && row.target === POLICY_TARGET.name ? POLICY_TARGET : sources.directory.target(row.target)
       const input = {
         id: row.id,
         action,
@@ -191,9 +192,9 @@ class FactSource {
   }
 }
 
-/** Whether the recorded facts needed what only the live gateway had: a SQL target's catalog, the MCP tools' annotations. */
+/** Whether the recorded facts needed what only the live gateway had: a SQL target's catalog, the MCP tools' annotations, a policy change's replay. */
 function dependsOnGateway(row: HistoryRow): boolean {
-  return row.kind === 'mcp' || (row.kind === 'sql' && row.catalog_checked)
+  return row.kind === 'mcp' || row.kind === 'policy' || (row.kind === 'sql' && row.catalog_checked)
 }
 
 /**

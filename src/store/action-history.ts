@@ -59,7 +59,7 @@ export async function* actionHistory(db: Kysely<Database>, window: HistoryWindow
     )
     // The impact is big: it is read when asked for, and for the actions whose recorded facts a replay must take.
     const checked = sql`position('"catalog_checked":true' in impact) > 0`
-    const last = sql`coalesce(decided, decision), (${checked})::text, ${window.impact ? sql`impact` : sql`case when kind = 'mcp' or ${checked} then impact else '' end`}`
+    const last = sql`coalesce(decided, decision), (${checked})::text, ${window.impact ? sql`impact` : sql`case when kind in ('mcp', 'policy') or ${checked} then impact else '' end`}`
     const result = await sql<{ page: string | null; rows: number | string; last: string | null }>`
       select string_agg(concat_ws(chr(31), id, floor(extract(epoch from created_at) * 1000)::bigint::text, kind, target, coalesce(agent_id, chr(2)), coalesce(owner, chr(2)), digest, action_json, context, ${last}), chr(30) order by id) as page,
              count(*) as rows, max(id) as last
