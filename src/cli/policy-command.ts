@@ -18,6 +18,7 @@ import {
   type ReviewRequirement,
 } from '../policy/index.js'
 import { readJsonArgument, readText, type CliIo } from './io.js'
+import { policyDiffCommand } from './policy-diff-command.js'
 import { policyProposeCommand } from './policy-propose-command.js'
 import { policyReplayCommand } from './policy-replay-command.js'
 
@@ -110,6 +111,7 @@ export function policyCommand(io: CliIo): Command {
 
   policy.addCommand(policyReplayCommand(io))
   policy.addCommand(policyProposeCommand(io))
+  policy.addCommand(policyDiffCommand(io))
 
   return policy
 

@@ -85,6 +85,13 @@ describe('countersign policy replay', () => {
     assert.deepEqual(parsed.changes.map((change: { id: string }) => change.id), [usersRead])
     assert.match(parsed.changes[0].link, new RegExp(`/actions/${usersRead}$`))
 
+    const diff = await offline(['policy', 'diff', same, tightened, '--config', config.file])
+    assert.equal(diff.code, 0, diff.stderr)
+    assert.match(diff.stdout, /^\+ users-reads-reviewed \(review\)\nreplayed 3 actions since .*\n1 action would be decided differently:\n/)
+    const plain = await offline(['policy', 'diff', tightened, same])
+    assert.equal(plain.stdout, '- users-reads-reviewed\n')
+    assert.equal((await offline(['policy', 'diff', same, same])).stdout, 'no rule differs\n')
+
     const unknownTarget = await offline(['policy', 'replay', tightened, '--config', config.file, '--target', 'nope-db'])
     assert.equal(unknownTarget.code, 2)
     assert.match(unknownTarget.stderr, /--target: unknown target "nope-db"/)

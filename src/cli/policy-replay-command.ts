@@ -40,26 +40,28 @@ export function policyReplayCommand(io: CliIo) {
     const text = readText(file, 'policy')
     if (!/^[1-9]\d{0,5}$/.test(flags.limit)) throw new CountersignError('INVALID', `--limit: expected a whole number from 1 to 999999, got ${JSON.stringify(flags.limit)}`)
     const request = { since: flags.since, ...(flags.until !== undefined && { until: flags.until }), targets: flags.target, facts: flags.facts, limit: Number(flags.limit) }
-    const report = flags.config ? await replayFromStore(flags.config, file, text, request) : await clientOf(flags, io).request<ReplayReport>('POST', '/v1/policy/replay', { body: { policy: text, ...request } })
+    const report = flags.config ? await replayFromStore(io, flags.config, file, text, request) : await clientOf(flags, io).request<ReplayReport>('POST', '/v1/policy/replay', { body: { policy: text, ...request } })
     if (flags.json) printJson(io, report)
     else io.stdout(renderReplay(report))
     if (flags.failOnChange && report.changed > 0) io.setExitCode?.(1)
   })
 
-  async function replayFromStore(configFile: string, file: string, text: string, request: { since: string; until?: string; targets: readonly string[]; facts: 'current' | 'recorded'; limit: number }): Promise<ReplayReport> {
-    // Loaded here: only this mode needs the store and the analyzers.
-    const [{ loadConfig }, { replayOffline }, { windowStart }] = await Promise.all([import('../config/index.js'), import('../server/index.js'), import('../service/index.js')])
-    const now = new Date()
-    const since = windowStart(request.since, now)
-    if (!since) throw new CountersignError('INVALID', `--since: expected a duration such as 30d or 12h, or an ISO 8601 time, got ${JSON.stringify(request.since)}`)
-    const until = request.until === undefined ? undefined : windowStart(request.until, now)
-    if (request.until !== undefined && !until) throw new CountersignError('INVALID', `--until: expected a duration such as 1d, or an ISO 8601 time, got ${JSON.stringify(request.until)}`)
-    const config = loadConfig(resolve(io.cwd, configFile))
-    for (const target of request.targets) {
-      if (!config.targets.some((known) => known.name === target)) throw new CountersignError('INVALID', `--target: unknown target "${target}" (not in ${configFile})`)
-    }
-    return replayOffline(config, { text, file }, { since, until, targets: request.targets, facts: request.facts, maxChanges: request.limit })
+}
+
+/** A replay straight from the store a config names (`--config`). */
+export async function replayFromStore(io: CliIo, configFile: string, file: string, text: string, request: { since: string; until?: string; targets: readonly string[]; facts: 'current' | 'recorded'; limit: number }): Promise<ReplayReport> {
+  // Loaded here: only this mode needs the store and the analyzers.
+  const [{ loadConfig }, { replayOffline }, { windowStart }] = await Promise.all([import('../config/index.js'), import('../server/index.js'), import('../service/index.js')])
+  const now = new Date()
+  const since = windowStart(request.since, now)
+  if (!since) throw new CountersignError('INVALID', `--since: expected a duration such as 30d or 12h, or an ISO 8601 time, got ${JSON.stringify(request.since)}`)
+  const until = request.until === undefined ? undefined : windowStart(request.until, now)
+  if (request.until !== undefined && !until) throw new CountersignError('INVALID', `--until: expected a duration such as 1d, or an ISO 8601 time, got ${JSON.stringify(request.until)}`)
+  const config = loadConfig(resolve(io.cwd, configFile))
+  for (const target of request.targets) {
+    if (!config.targets.some((known) => known.name === target)) throw new CountersignError('INVALID', `--target: unknown target "${target}" (not in ${configFile})`)
   }
+  return replayOffline(config, { text, file }, { since, until, targets: request.targets, facts: request.facts, maxChanges: request.limit })
 }
 
 /** The report as text: the window, the changes by effect, the rules responsible, then each changed action with its link. */
