@@ -2,7 +2,7 @@
 
 export const STATUSES = ['pending', 'allowed', 'approved', 'executing', 'succeeded', 'denied', 'failed', 'expired', 'cancelled'] as const
 export type Status = (typeof STATUSES)[number]
-export const KINDS = ['sql', 'shell', 'terraform', 'kubernetes', 'http', 'mcp', 'custom'] as const
+export const KINDS = ['sql', 'shell', 'terraform', 'kubernetes', 'http', 'mcp', 'custom', 'policy'] as const
 
 export interface Requirement {
   readonly rule: string
