@@ -200,7 +200,9 @@ export class Gateway {
    * What the analysis learns from the target before deciding (I/O, so it happens here and the
    * analyzers stay pure): for SQL on a `postgres` target, its catalog and the planner's row
    * estimates of the statements that can be planned without running anything not known harmless.
-   * Never throws: what cannot be had is left out, and nothing is judged more permissively for it.
+   * Never throws for that: what cannot be had is left out, and nothing is judged more permissively
+   * for it. A policy change (kind `policy`) is analyzed whole here (diff and replay) and refused
+   * when it is invalid, stale, proposed by an agent, or made without `policy.source: store`.
    */
   async #prepare(principal: Principal, action: Action): Promise<Known> {
     if (action.kind === 'policy') {
