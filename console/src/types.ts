@@ -2,7 +2,7 @@
 
 export const STATUSES = ['pending', 'allowed', 'approved', 'executing', 'succeeded', 'denied', 'failed', 'expired', 'cancelled'] as const
 export type Status = (typeof STATUSES)[number]
-export const KINDS = ['sql', 'shell', 'terraform', 'kubernetes', 'http', 'mcp', 'custom'] as const
+export const KINDS = ['sql', 'shell', 'terraform', 'kubernetes', 'http', 'mcp', 'custom', 'policy'] as const
 
 export interface Requirement {
   readonly rule: string
@@ -73,6 +73,8 @@ export interface Action {
     readonly policy_version: string
     /** Set when a narrowing grant allowed the action. */
     readonly grant?: GrantCitation
+    /** What the shadow rules (`mode: shadow`) that applied would have done; never enforced. */
+    readonly shadow?: { readonly effect: 'allow' | 'deny' | 'review'; readonly matched_rules: string[] }
   }
   readonly impact: { readonly summary: string; readonly highlights: string[]; readonly facts: unknown }
   readonly reviews: Review[]

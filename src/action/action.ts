@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { MAX_JSON_DEPTH, protoKeyPath } from './proto-keys.js'
 
 /** The kinds of action Countersign understands (PRODUCT.md §1). */
-export const ACTION_KINDS = ['sql', 'shell', 'terraform', 'kubernetes', 'http', 'mcp', 'custom'] as const
+export const ACTION_KINDS = ['sql', 'shell', 'terraform', 'kubernetes', 'http', 'mcp', 'custom', 'policy'] as const
 export type ActionKind = (typeof ACTION_KINDS)[number]
 
 /** Longest text accepted in one payload field: large enough for a migration, small enough to review. */
@@ -20,6 +20,8 @@ export const MAX_SAVED_PLAN = 8 * 1_048_576
 
 const text = z.string().max(MAX_TEXT)
 const nonEmpty = text.min(1, 'must not be empty')
+/** Longest policy text a `policy` action carries. */
+const MAX_POLICY = 1_000_000
 const jsonObject = z.record(z.string(), z.unknown())
 
 /** Payload schemas per kind. Strict: a key the connector would ignore must not ride along with an approval. */
@@ -66,6 +68,11 @@ export const PAYLOAD_SCHEMAS = {
   }),
   mcp: z.strictObject({ server: nonEmpty.max(200), tool: nonEmpty.max(200), arguments: jsonObject.default({}) }),
   custom: jsonObject,
+  /** A change of the policy in force (`policy.source: store`): the new text, and the version (SHA-256) it replaces. */
+  policy: z.strictObject({
+    text: z.string().min(1, 'must not be empty').max(MAX_POLICY, `must be at most ${MAX_POLICY} characters`),
+    base: z.string().regex(/^[0-9a-f]{64}$/, 'must be the SHA-256 (64 lower-case hex digits) of the policy it replaces'),
+  }),
 } as const satisfies Record<ActionKind, z.ZodType>
 
 /**

@@ -53,7 +53,7 @@ describe('countersign policy check', () => {
     const file = tempFile('policy.yaml', 'version: 1\nrules:\n  - { id: a, effect: allow, match: { kind: sqll } }\n')
     const result = await cli('policy', 'check', file)
     assert.equal(result.code, 2)
-    assert.match(result.stderr, /policy\.yaml:3:44: expected an action kind or a list of them; the kinds are sql, shell, terraform, kubernetes, http, mcp, custom \(rules\[0\]\.match\.kind\)/)
+    assert.match(result.stderr, /policy\.yaml:3:44: expected an action kind or a list of them; the kinds are sql, shell, terraform, kubernetes, http, mcp, custom, policy \(rules\[0\]\.match\.kind\)/)
   })
 
   it('says in one line that a file is missing', async () => {

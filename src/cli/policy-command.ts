@@ -10,6 +10,7 @@ import {
   decide,
   excludedRules,
   formatDuration,
+  lintPolicy,
   runPolicyCases,
   type CompiledPolicy,
   type Decision,
@@ -17,6 +18,9 @@ import {
   type ReviewRequirement,
 } from '../policy/index.js'
 import { readJsonArgument, readText, type CliIo } from './io.js'
+import { policyDiffCommand } from './policy-diff-command.js'
+import { policyProposeCommand } from './policy-propose-command.js'
+import { policyReplayCommand } from './policy-replay-command.js'
 
 /** `countersign policy …`: check, test and explain policies without a running gateway. */
 export function policyCommand(io: CliIo): Command {
@@ -25,11 +29,17 @@ export function policyCommand(io: CliIo): Command {
 
   policy
     .command('check')
-    .description('validate a policy file: YAML, keys, values and every condition (exit 2 with located errors when invalid)')
+    .description('validate a policy file: YAML, keys, values and every condition (exit 2 with located errors when invalid); then warn about rules that can never match, allows that a deny or review always overrides, reviews nobody in the config can meet, allows that do not check parse_error/dynamic, and allows on kinds whose facts they do not read')
     .argument('<file>', 'policy file (YAML)')
-    .action(async (file: string) => {
+    .option('--config <file>', 'countersign.yaml whose targets, agents and humans the warnings check against; default: COUNTERSIGN_CONFIG, or countersign.yaml beside the policy')
+    .option('--strict', 'exit 1 when there is any warning')
+    .action(async (file: string, options: { config?: string; strict?: boolean }) => {
       const compiled = await loadPolicy(file)
       io.stdout(`${file}: ok, ${compiled.rules.length} rule${compiled.rules.length === 1 ? '' : 's'}, default ${compiled.default}, version ${compiled.version.slice(0, 12)}\n`)
+      const context = configFor(options.config, file, io)
+      const warnings = lintPolicy(compiled, context ? { targets: [...context.targets.values()], agents: [...context.agents.values()], humans: context.humans } : {})
+      for (const warning of warnings) io.stdout(`warning: ${warning.rule}: ${warning.message} [${warning.code}]\n`)
+      if (warnings.length > 0 && options.strict) io.setExitCode?.(1)
     })
 
   policy
@@ -99,6 +109,10 @@ export function policyCommand(io: CliIo): Command {
       io.stdout(renderExplanation(compiled, input, decision, analysis))
     })
 
+  policy.addCommand(policyReplayCommand(io))
+  policy.addCommand(policyProposeCommand(io))
+  policy.addCommand(policyDiffCommand(io))
+
   return policy
 
   async function loadPolicy(file: string): Promise<CompiledPolicy> {
@@ -106,6 +120,14 @@ export function policyCommand(io: CliIo): Command {
     const analyzers: Analyzers = await loadAnalyzers()
     return compilePolicy(text, { file, factKinds: analyzers.factKinds })
   }
+}
+
+/** The config `policy check` reads, if any (as {@link loadContext}, without a note when there is none). */
+function configFor(explicit: string | undefined, policyFile: string, io: CliIo): PolicyContext | undefined {
+  const file = explicit ?? io.env['COUNTERSIGN_CONFIG']
+  if (file) return readPolicyContext(resolve(io.cwd, file))
+  const beside = join(dirname(resolve(io.cwd, policyFile)), 'countersign.yaml')
+  return existsSync(beside) ? readPolicyContext(beside) : undefined
 }
 
 /** The config to read targets and agents from: `--config`, then COUNTERSIGN_CONFIG, then countersign.yaml beside the policy. */
@@ -138,6 +160,10 @@ function renderDecision(decision: Decision, excluded: readonly { id: string; eff
   for (const rule of excluded) lines.push(`  -  ${rule.id} (${rule.effect}): not selected: ${rule.reason}`)
   if (decision.rules.length === 0 && excluded.length === 0) lines.push('  (no rule was selected by its match keys)')
   for (const requirement of decision.requirements) lines.push(`requires: ${requirementText(requirement)}`)
+  if (decision.shadow) {
+    lines.push(`shadow (evaluated, not enforced): would be ${decision.shadow.effect}${decision.shadow.effect === decision.effect ? ' (no change)' : ''}`)
+    for (const rule of decision.shadow.rules) lines.push(`  ${rule.matched ? '✓' : '✗'}  ${rule.id} (${rule.effect}, shadow): ${rule.reason}${rule.error ? ` [${rule.error}]` : ''}`)
+  }
   return `${lines.join('\n')}\n`
 }
 

@@ -186,12 +186,21 @@ function telemetrySchema(baseDir: string) {
   })
 }
 
+/** Where the policy in force lives: its file, or the store (changed by approved `policy` actions). */
+export const POLICY_SOURCES = ['file', 'store'] as const
+
 /**
  * The schema of `countersign.yaml` (PRODUCT.md §5) for a config whose relative paths are
  * relative to `baseDir`. `defaultPolicy` makes `policy` optional.
  */
 export function configSchema(baseDir: string, defaultPolicy?: string) {
-  const policy = path(baseDir)
+  const file = path(baseDir)
+  // A path (the file is the policy in force), or {source, file}: with `source: store` the policy in
+  // force lives in the store, changed through approved actions of kind `policy`; the file seeds it.
+  const policy = z.union([
+    file.transform((path) => ({ source: 'file' as const, file: path })),
+    z.strictObject({ source: z.enum(POLICY_SOURCES).default('file'), file: defaultPolicy === undefined ? file : file.prefault(defaultPolicy) }),
+  ], { error: (issue) => (issue.input === undefined ? 'missing required key "policy"' : 'expected the path of the policy file, or {source: file | store, file: PATH}') })
   return z.strictObject(
     {
       server: serverSchema(baseDir).prefault({}),

@@ -254,8 +254,10 @@ export interface Config {
   readonly file?: string
   readonly server: ServerConfig
   readonly store: StoreConfig
-  /** Absolute path of the policy file. */
+  /** Absolute path of the policy file (with `policy_source: store`, the policy the store is seeded with). */
   readonly policy: string
+  /** `policy.source`: `file` (the file is in force, reloaded on SIGHUP) or `store` (versions in the store, changed by approved `policy` actions). */
+  readonly policy_source?: 'file' | 'store'
   readonly identities: IdentitiesConfig
   readonly targets: readonly TargetConfig[]
   readonly audit: AuditConfig

@@ -93,7 +93,8 @@ function validate(raw: unknown, options: ConfigOptions & { readonly file?: strin
     ...crossChecks(raw).map((problem) => (problem.key === undefined ? locator.at(problem.path, problem.message) : locator.atKey(problem.path, problem.key, problem.message))),
   ]
   if (!parsed.success || problems.length > 0) fail(options.file, problems)
-  return deepFreeze({ ...(options.file === undefined ? {} : { file: options.file }), ...parsed.data! })
+  const { policy, ...sections } = parsed.data!
+  return deepFreeze({ ...(options.file === undefined ? {} : { file: options.file }), ...sections, policy: policy.file, policy_source: policy.source })
 }
 
 function issueDetails(issue: z.core.$ZodIssue, schema: z.ZodType, locator: Locator): ErrorDetail[] {

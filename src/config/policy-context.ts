@@ -1,5 +1,6 @@
 import { dirname, join, resolve } from 'node:path'
-import type { AgentConfig, TargetConfig } from './config-types.js'
+import type { AgentConfig, Config, TargetConfig } from './config-types.js'
+import { directoryOf } from './directory.js'
 import { loadConfig } from './load-config.js'
 
 /** Targets and agents by name, as a policy sees them. */
@@ -8,6 +9,8 @@ export interface PolicyContext {
   readonly source: string | undefined
   readonly targets: ReadonlyMap<string, Pick<TargetConfig, 'name' | 'kind' | 'labels' | 'dialect'>>
   readonly agents: ReadonlyMap<string, Pick<AgentConfig, 'id' | 'owner' | 'labels'>>
+  /** The humans the config names, with their merged groups (for `policy check`'s approver warnings); absent without a config. */
+  readonly humans?: readonly { readonly email: string; readonly groups: readonly string[] }[]
 }
 
 /** A context with no targets or agents: every target is empty (no labels). */
@@ -26,5 +29,17 @@ export function readPolicyContext(file: string): PolicyContext {
     source: file,
     targets: new Map(config.targets.map((target) => [target.name, target])),
     agents: new Map(config.identities.agents.map((agent) => [agent.id, agent])),
+    humans: knownHumans(config),
   }
+}
+
+/** Every human the config names anywhere (humans, groups, admins, auditors), with their merged groups. */
+function knownHumans(config: Config): readonly { readonly email: string; readonly groups: readonly string[] }[] {
+  const { identities } = config
+  const emails = new Set([...identities.humans.map((human) => human.email), ...Object.values(identities.groups).flat(), ...identities.admins, ...identities.auditors])
+  const directory = directoryOf(config)
+  return [...emails].flatMap((email) => {
+    const human = directory.human(email)
+    return human ? [{ email: human.email, groups: human.groups }] : []
+  })
 }

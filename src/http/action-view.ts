@@ -48,6 +48,7 @@ export function actionView(state: ActionState, options: { publicUrl?: string | u
       default_applied: Boolean(decision['default_applied']),
       policy_version: record.policyVersion,
       ...(decision['grant'] !== undefined && { grant: decision['grant'] as Record<string, unknown> }),
+      ...(shadowOf(decision) && { shadow: shadowOf(decision) }),
     },
     impact: options.brief ? { ...(record.impact as View['impact']), facts: null } : (record.impact as View['impact']),
     reviews: reviews.map((review) => ({ reviewer: review.reviewer, decision: review.decision, reason: review.reason, channel: review.channel, at: review.at.toISOString(), ...(review.grant && { grant: { ...review.grant } }), ...(review.passkey && { passkey: review.passkey.credential_id }) })),
@@ -65,4 +66,10 @@ export function actionView(state: ActionState, options: { publicUrl?: string | u
 function timelineEntry(stored: StoredAuditEvent): z.infer<typeof TimelineEntry> {
   const event = JSON.parse(stored.event) as { at: string; type: string; actor: string; channel: string; data: Record<string, unknown> }
   return { seq: stored.seq, at: event.at, type: event.type, actor: event.actor, channel: event.channel, data: event.data }
+}
+
+/** What the shadow rules recorded with a decision would have done: effect and the rules that applied. */
+function shadowOf(decision: Record<string, unknown>): { effect: View['decision']['effect']; matched_rules: string[] } | undefined {
+  const shadow = decision['shadow'] as { effect?: View['decision']['effect']; matched_rules?: string[] } | undefined
+  return shadow?.effect ? { effect: shadow.effect, matched_rules: [...(shadow.matched_rules ?? [])] } : undefined
 }

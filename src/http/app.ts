@@ -12,6 +12,7 @@ import { problemOf, problemResponse, statusProblem } from './problem.js'
 import { actionRoutes } from './routes/actions.js'
 import { auditRoutes } from './routes/audit.js'
 import { inboxRoutes } from './routes/inbox.js'
+import { policyRoutes } from './routes/policy.js'
 import { receiptRoutes } from './routes/receipts.js'
 import { systemRoutes } from './routes/system.js'
 import { tokenRoutes } from './routes/tokens.js'
@@ -128,6 +129,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   tokenRoutes(app, gateway, (sha256) => authenticator.forget(sha256))
   grantRoutes(app, gateway)
   passkeyRoutes(app, gateway)
+  policyRoutes(app, gateway, options.publicUrl)
   systemRoutes(app, metrics, options.ready ?? (async () => true))
 
   app.openapi(
@@ -153,6 +155,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
       { name: 'reviews', description: 'What a human may review' },
       { name: 'receipts', description: 'Approval receipts for actions the agent runs itself' },
       { name: 'audit', description: 'The hash-chained audit log' },
+      { name: 'policy', description: 'Candidate policies replayed over the stored history' },
       { name: 'tokens', description: 'Agent and user tokens (admins)' },
       { name: 'grants', description: 'Narrowing grants made with approvals (review.grants)' },
       { name: 'passkeys', description: 'Passkeys for approvals that need them (review.assurance: passkey)' },

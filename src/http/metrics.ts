@@ -13,6 +13,7 @@ export class Metrics {
   readonly decisions = new Counter({ name: 'countersign_decisions_total', help: 'Submitted actions by decision', labelNames: ['effect', 'kind'] as const, registers: [this.registry] })
   readonly reviews = new Counter({ name: 'countersign_reviews_total', help: 'Accepted reviews by decision and channel', labelNames: ['decision', 'channel'] as const, registers: [this.registry] })
   readonly refusals = new Counter({ name: 'countersign_refusals_total', help: 'Refused requests by error code', labelNames: ['code'] as const, registers: [this.registry] })
+  readonly shadowHits = new Counter({ name: 'countersign_shadow_hits_total', help: 'Decisions a shadow rule (mode: shadow) applied to, by rule and the effect it would have had', labelNames: ['rule', 'effect'] as const, registers: [this.registry] })
   readonly waiters = new Gauge({ name: 'countersign_waiters', help: 'Requests and streams waiting for an action to change', registers: [this.registry] })
 
   /** Set by the gateway: what the audit log's witnesses last cosigned, read at each scrape. */

@@ -73,6 +73,10 @@ export const ActionView = z
       default_applied: z.boolean(),
       policy_version: z.string(),
       grant: z.record(z.string(), z.unknown()).optional().openapi({ description: 'Set when a narrowing grant allowed the action: the grant, its reviewers and its uses.' }),
+      shadow: z
+        .object({ effect: z.enum(['allow', 'deny', 'review']), matched_rules: z.array(z.string()) })
+        .optional()
+        .openapi({ description: 'Present when the policy has shadow rules (`mode: shadow`) for this action: the ones that applied, and the effect had they been enforced. Never enforced.' }),
     }),
     impact: z.object({ summary: z.string(), highlights: z.array(z.string()), facts: z.unknown() }),
     reviews: z.array(ReviewView),

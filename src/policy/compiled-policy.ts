@@ -37,8 +37,12 @@ export interface CompiledRule {
   readonly match: MatchSpec
   readonly when: string | undefined
   readonly message: string | undefined
+  /** A shadow rule is evaluated and recorded with each decision, never enforced. */
+  readonly shadow: boolean
   /** Set for review rules. */
   readonly review: ReviewRequirement | undefined
+  /** What the condition reads: variable names (`sql`, `agent`…) and field names as `.name` (`.parse_error`). */
+  readonly reads: ReadonlySet<string>
   /** The compiled `when`; absent means always. */
   readonly condition: ((variables: Record<string, unknown>) => unknown) | undefined
   /** Why this rule's match keys exclude `key`, or `undefined` when they include it. */

@@ -57,6 +57,18 @@ export interface Decision {
   /** One sentence: what was decided and why. */
   readonly explanation: string
   readonly policy_version: string
+  /** Present when shadow rules were evaluated: what they would have done. Never part of the effect. */
+  readonly shadow?: ShadowOutcome
+}
+
+/** What the shadow rules (`mode: shadow`) evaluated for a decision would have done, had they been enforced. */
+export interface ShadowOutcome {
+  /** The effect had the shadow rules been enforced along with the others. */
+  readonly effect: Effect
+  /** Ids of the shadow rules that applied, in policy order. */
+  readonly matched_rules: readonly string[]
+  /** The shadow rules evaluated (their match keys held), in policy order. */
+  readonly rules: readonly RuleOutcome[]
 }
 
 const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({})
@@ -81,23 +93,42 @@ export function decide(policy: CompiledPolicy, input: DecisionInput): Decision {
   const candidates = policy.candidates(key)
   const variables = candidates.length > 0 ? celVariables(policy, input, key) : {}
 
-  const outcomes: RuleOutcome[] = new Array(candidates.length)
+  const outcomes: RuleOutcome[] = []
   const matched: string[] = []
   const denies: CompiledRule[] = []
   const reviews: CompiledRule[] = []
   const allows: CompiledRule[] = []
+  let shadows: RuleOutcome[] | undefined
   for (let i = 0; i < candidates.length; i++) {
     const rule = candidates[i]!
     const outcome = evaluateRule(rule, variables)
-    outcomes[i] = outcome
+    // A shadow rule is evaluated and recorded apart: nothing it says reaches the effect.
+    if (rule.shadow) {
+      ;(shadows ??= []).push(outcome)
+      continue
+    }
+    outcomes.push(outcome)
     if (!outcome.matched) continue
     matched.push(rule.id)
     if (rule.effect === 'deny') denies.push(rule)
     else if (rule.effect === 'review') reviews.push(rule)
     else allows.push(rule)
   }
+  const decision = enforced(policy, candidates.length, matched, outcomes, denies, reviews, allows)
+  return shadows ? { ...decision, shadow: shadowOutcome(policy, shadows, denies, reviews, allows) } : decision
+}
 
-  const excluded = policy.rules.length - candidates.length
+/** The decision of the enforced rules that applied. */
+function enforced(
+  policy: CompiledPolicy,
+  candidates: number,
+  matched: readonly string[],
+  outcomes: readonly RuleOutcome[],
+  denies: readonly CompiledRule[],
+  reviews: readonly CompiledRule[],
+  allows: readonly CompiledRule[],
+): Decision {
+  const excluded = policy.rules.length - candidates
   if (denies.length > 0) {
     const messages = denies.map((rule) => rule.message ?? `denied by rule ${rule.id}`)
     return result(policy, 'deny', matched, outcomes, excluded, false, NO_REQUIREMENTS, messages, `denied by ${ids(denies)}: ${messages.join(' ')}`)
@@ -111,6 +142,15 @@ export function decide(policy: CompiledPolicy, input: DecisionInput): Decision {
   const requirements = review ? [policy.defaultReview] : NO_REQUIREMENTS
   const explanation = `no rule applied; the policy's default is ${policy.default}${review ? `: ${describeRequirements(requirements)}` : ''}`
   return result(policy, policy.default, matched, outcomes, excluded, true, requirements, policy.default === 'deny' ? DEFAULT_DENY : NO_MESSAGES, explanation)
+}
+
+/** What the enforced rules and the shadow rules together would have decided (the same combination). */
+function shadowOutcome(policy: CompiledPolicy, shadows: readonly RuleOutcome[], denies: readonly CompiledRule[], reviews: readonly CompiledRule[], allows: readonly CompiledRule[]): ShadowOutcome {
+  const matched = shadows.filter((outcome) => outcome.matched)
+  const says = (effect: Effect) => matched.some((outcome) => outcome.effect === effect)
+  const effect: Effect =
+    denies.length > 0 || says('deny') ? 'deny' : reviews.length > 0 || says('review') ? 'review' : allows.length > 0 || says('allow') ? 'allow' : policy.default
+  return { effect, matched_rules: matched.map((outcome) => outcome.id), rules: shadows }
 }
 
 const NO_REQUIREMENTS: readonly ReviewRequirement[] = Object.freeze([])
@@ -233,4 +273,14 @@ function ids(rules: readonly CompiledRule[]): string {
 
 function firstLine(text: string): string {
   return text.split('\n')[0] ?? text
+}
+
+/**
+ * A change of the policy itself (an action of kind `policy`) is never let through without a
+ * human: an `allow` becomes `review` with the default requirement. Applied wherever such an action
+ * is decided (the gateway, a replay).
+ */
+export function reviewPolicyChanges(policy: CompiledPolicy, kind: string, decision: Decision): Decision {
+  if (kind !== 'policy' || decision.effect !== 'allow') return decision
+  return { ...decision, effect: 'review', requirements: [policy.defaultReview], explanation: `a policy change always needs review (the policy would allow it: ${decision.explanation}); the default review applies` }
 }

@@ -26,7 +26,7 @@ const BROKEN = [
   { name: 'an unknown top-level key', text: 'version: 1\nrulez: []\n', line: 2, column: 1, message: /unknown key "rulez" \(expected one of: version, default/ },
   { name: 'an unknown rule key', text: 'version: 1\nrules:\n  - id: a\n    efect: allow\n    effect: allow\n', line: 4, column: 5, message: /unknown key "efect" \(expected one of: id, description, match, when, effect/ },
   { name: 'an unknown match key', text: 'version: 1\nrules:\n  - { id: a, effect: allow, match: { knd: sql } }\n', line: 3, column: 38, message: /unknown key "knd" \(expected one of: kind, target, env, agent\)/ },
-  { name: 'an unknown kind', text: 'version: 1\nrules:\n  - { id: a, effect: allow, match: { kind: sequel } }\n', line: 3, column: 44, message: /^expected an action kind or a list of them; the kinds are sql, shell, terraform, kubernetes, http, mcp, custom$/ },
+  { name: 'an unknown kind', text: 'version: 1\nrules:\n  - { id: a, effect: allow, match: { kind: sequel } }\n', line: 3, column: 44, message: /^expected an action kind or a list of them; the kinds are sql, shell, terraform, kubernetes, http, mcp, custom, policy$/ },
   { name: 'an unknown kind in a list', text: 'version: 1\nrules:\n  - { id: a, effect: allow, match: { kind: [sql, shel] } }\n', line: 3, column: 44, message: /^expected an action kind or a list of them; the kinds are sql, shell/ },
   { name: 'a missing effect', text: 'version: 1\nrules:\n  - id: a\n', line: 3, column: 5, message: /missing required key "effect"/ },
   { name: 'a bad effect', text: 'version: 1\nrules:\n  - id: a\n    effect: permit\n', line: 4, column: 13, message: /allow.*deny.*review/ },

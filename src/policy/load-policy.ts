@@ -127,6 +127,7 @@ function compileRule(
     match: deepFreeze(rule.match),
     when: rule.when,
     message: rule.message,
+    shadow: rule.mode === 'shadow',
     review: rule.effect === 'review' ? requirement(rule.id, rule.review ?? defaultReview ?? ANY_HUMAN_REVIEW, channelTypes) : undefined,
     condition: condition?.run,
     mismatch: compileMatch(rule.match, factKinds),

@@ -6,6 +6,10 @@ import { parseDuration } from './duration.js'
 export const EFFECTS = ['allow', 'deny', 'review'] as const
 export type Effect = (typeof EFFECTS)[number]
 
+/** How a rule takes part: `enforce` (the default) decides; `shadow` is evaluated and recorded, never enforced. */
+export const RULE_MODES = ['enforce', 'shadow'] as const
+export type RuleMode = (typeof RULE_MODES)[number]
+
 /** Channel plugins a review block may name. */
 export const CHANNEL_TYPES = ['slack', 'teams', 'email', 'webhook', 'console'] as const
 
@@ -66,6 +70,8 @@ const Rule = z
     effect: z.enum(EFFECTS),
     review: Review.optional(),
     message: z.string().optional(),
+    /** `shadow`: evaluated and recorded with every decision (what it would have done), never enforced. */
+    mode: z.enum(RULE_MODES).default('enforce'),
   })
   .superRefine((rule, ctx) => {
     if (rule.review && rule.effect !== 'review') {

@@ -9,12 +9,12 @@ import { startWebhooks, type WebhookTuning } from '../channels/webhooks/index.js
 import { createConsole } from '../console/index.js'
 import { CountersignError, formatDetail } from '../errors/index.js'
 import type { CompiledPolicy } from '../policy/index.js'
-import { directoryOf, type Config } from '../config/index.js'
+import { directoryOf, type Config, type Directory } from '../config/index.js'
 import { createApp, Metrics } from '../http/index.js'
 import { mountMcp, ToolCatalog } from '../mcp/index.js'
 import type { AppEnv } from '../http/env.js'
 import { parseWitnessKey } from '../audit/index.js'
-import { AuditLog, Authenticator, Background, Executor, Gateway, Receipts, SqlCatalogs, Waiters, WorkloadIdentity, type ConnectorSource } from '../service/index.js'
+import { AuditLog, Authenticator, Background, Executor, Gateway, POLICY_TARGET, PolicyChanges, Receipts, SqlCatalogs, Waiters, WorkloadIdentity, type ConnectorSource } from '../service/index.js'
 import { Store, type Database, type StoreConnection } from '../store/index.js'
 import { startTelemetry } from '../telemetry/index.js'
 import { PolicyHolder } from './policy-holder.js'
@@ -40,6 +40,8 @@ export interface AssembleOptions {
   readonly consoleAssets?: string
   /** Overrides `mcp.hold` and how often a held MCP call reports progress, in ms (tests shorten them). */
   readonly mcp?: { readonly holdMs?: number; readonly progressMs?: number }
+  /** With `policy.source: store`: how often the store is asked for a new policy version, in ms (0: never; tests call `reloadPolicy`). */
+  readonly policyPollMs?: number
 }
 
 /** A gateway put together from its parts, not yet listening. */
@@ -72,7 +74,9 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
     store = await Store.open(connection, options.clock ? { clock: options.clock } : {})
     const key = signingKeyFor(config)
     const waiters = await Waiters.start(store)
-    const directory = directoryOf(config)
+    const storeMode = config.policy_source === 'store'
+    // In store mode the built-in `policy` target carries policy changes; its connector puts them in force.
+    const directory = storeMode ? withPolicyTarget(directoryOf(config)) : directoryOf(config)
     // The catalogs of postgres targets, read with their connectors' credentials when SQL for them is analyzed.
     const clock = options.clock
     const sqlCatalogs = new SqlCatalogs({
@@ -83,7 +87,8 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
     // Traces only when telemetry.otlp_endpoint is set; otherwise the OpenTelemetry SDK is not loaded.
     const telemetry = await startTelemetry(config.telemetry)
     const passkeys = new PasskeyService(store, options.publicUrl ?? config.server.public_url, options.clock)
-    const gateway = new Gateway({ store, directory, analyzers, policy: () => policy.current, waiters, sqlCatalogs, telemetry, passkeys, ...(options.clock && { clock: options.clock }) })
+    const policyChanges = storeMode ? new PolicyChanges({ store, directory, analyzers, slot: policy, logger, ...(options.clock && { clock: options.clock }) }) : undefined
+    const gateway = new Gateway({ store, directory, analyzers, policy: () => policy.current, waiters, sqlCatalogs, telemetry, passkeys, policyChanges, ...(options.clock && { clock: options.clock }) })
     const previousKeys = previousKeysFor(config)
     const auditLog = new AuditLog(store, key, options.clock, previousKeys, {
       ...(config.audit.origin !== undefined && { origin: config.audit.origin }),
@@ -97,14 +102,23 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
     const receipts = new Receipts(key, publicUrl, previousKeys)
     const problems = config.targets.flatMap((target) => (target.connector ? connectorProblems(target) : []))
     if (problems.length > 0) throw new CountersignError('INVALID', `invalid connector options: ${problems.join('; ')}`)
-    const connectors: ConnectorSource & { close?(): Promise<void> } = options.connectors ?? new ConnectorSet(gatewaySecretsOf(config, config.store.kind === 'embedded' ? [join(config.store.data_dir, GENERATED_KEY_FILE)] : []))
+    const configured: ConnectorSource & { close?(): Promise<void> } = options.connectors ?? new ConnectorSet(gatewaySecretsOf(config, config.store.kind === 'embedded' ? [join(config.store.data_dir, GENERATED_KEY_FILE)] : []))
+    const connectors: ConnectorSource & { close?(): Promise<void> } = policyChanges
+      ? { get: (target) => (target.kind === 'policy' ? policyChanges.connector : configured.get(target)), close: () => configured.close?.() ?? Promise.resolve() }
+      : configured
     const executor = new Executor({ gateway, connectors, logger, leaseMs: options.leaseMs ?? config.execution.lease, concurrency: config.execution.concurrency })
     const metrics = new Metrics({ defaults: true })
     metrics.auditWitnesses = () => auditLog.witnessStatus()
+    gateway.whenDecided((record) => {
+      const shadow = record.decision['shadow'] as { rules?: { id: string; effect: string; matched: boolean }[] } | undefined
+      for (const rule of shadow?.rules ?? []) if (rule.matched) metrics.shadowHits.inc({ rule: rule.id, effect: rule.effect })
+    })
     const opened = store
     const recordPolicy = (compiled: CompiledPolicy) =>
       opened.appendEvents([{ type: 'policy.loaded', action_id: null, actor: 'system', channel: 'system', digest: null, policy_version: compiled.version, data: { file: policy.file, rules: compiled.rules.length } }])
-    await recordPolicy(policy.current)
+    // In store mode the store's newest version is in force (seeded from the file once); it records its own load.
+    const loaded = policyChanges ? await policyChanges.start(policy.readText(), options.policyPollMs ?? 5000) : false
+    if (!loaded) await recordPolicy(policy.current)
 
     const web = createConsole({ config, directory, store, publicUrl, logger, ...(options.clock && { clock: options.clock }), assetsDir: options.consoleAssets })
     const app = createApp({
@@ -154,6 +168,11 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
       store,
       executor,
       reloadPolicy: async () => {
+        if (policyChanges) {
+          // The store is the policy's source: the file only seeded it.
+          await policyChanges.refresh().catch((error: unknown) => logger.error({ err: error }, 'reading the policy in force from the store failed; the last one stays'))
+          return
+        }
         try {
           const next = policy.compile()
           if (next.version === policy.current.version) return
@@ -168,6 +187,7 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
       },
       close: () =>
         (closing ??= (async () => {
+          policyChanges?.stop()
           await channels.stop()
           await webhooks.stop()
           await executor.stop()
@@ -188,4 +208,14 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
 /** The channel types this gateway asks humans in: the console always, the others once configured. */
 export function channelTypesOf(config: Config): readonly string[] {
   return ['console', ...(config.channels.slack ? ['slack'] : []), ...(config.channels.teams ? ['teams'] : []), ...(config.channels.webhooks.length > 0 ? ['webhook'] : [])]
+}
+
+/** The config's directory with the built-in `policy` target (store mode), which no config target may shadow. */
+function withPolicyTarget(directory: Directory): Directory {
+  return {
+    human: (email) => directory.human(email),
+    agent: (id) => directory.agent(id),
+    target: (name) => (name === POLICY_TARGET.name ? POLICY_TARGET : directory.target(name)),
+    tokenSubject: (sha256) => directory.tokenSubject(sha256),
+  }
 }

@@ -7,3 +7,4 @@ export { GENERATED_KEY_FILE, previousKeysFor, signingKeyFor } from './signing-ke
 export { startGateway } from './start-gateway.js'
 export type { RunningGateway, StartOptions } from './start-gateway.js'
 export { readAuditOffline, verifyAuditOffline } from './verify-offline.js'
+export { replayOffline } from './replay-offline.js'

@@ -31,18 +31,26 @@ export class PolicyHolder {
     return this.#load()
   }
 
+  /** Compiles a policy text (from the store) as the file is compiled; throws INVALID when it is invalid. */
+  compileText(text: string, file: string): CompiledPolicy {
+    return compilePolicy(text, { file, factKinds: this.#analyzers.factKinds, ...(this.#channelTypes && { channelTypes: this.#channelTypes }) })
+  }
+
+  /** The policy file's text as it is now. */
+  readText(): string {
+    try {
+      return readFileSync(this.file, 'utf8')
+    } catch (error) {
+      throw new CountersignError('INVALID', `cannot read policy ${this.file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+    }
+  }
+
   /** Puts a compiled policy in force (after its `policy.loaded` event is recorded). */
   use(policy: CompiledPolicy): void {
     this.#current = policy
   }
 
   #load(): CompiledPolicy {
-    let text: string
-    try {
-      text = readFileSync(this.file, 'utf8')
-    } catch (error) {
-      throw new CountersignError('INVALID', `cannot read policy ${this.file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
-    }
-    return compilePolicy(text, { file: this.file, factKinds: this.#analyzers.factKinds, ...(this.#channelTypes && { channelTypes: this.#channelTypes }) })
+    return this.compileText(this.readText(), this.file)
   }
 }

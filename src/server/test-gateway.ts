@@ -70,7 +70,7 @@ export interface TestGateway extends AssembledGateway {
  */
 export async function testGateway(
   connection: StoreConnection<Database>,
-  options: { policy?: string; now?: Date; sweepMs?: number; targets?: readonly Record<string, unknown>[]; channels?: Record<string, unknown>; telemetry?: Record<string, unknown>; workload?: readonly Record<string, unknown>[]; assemble?: Partial<AssembleOptions>; audit?: Record<string, unknown> } = {},
+  options: { policy?: string; policySource?: 'file' | 'store'; now?: Date; sweepMs?: number; targets?: readonly Record<string, unknown>[]; channels?: Record<string, unknown>; telemetry?: Record<string, unknown>; workload?: readonly Record<string, unknown>[]; assemble?: Partial<AssembleOptions>; audit?: Record<string, unknown> } = {},
 ): Promise<TestGateway> {
   const dir = mkdtempSync(join(tmpdir(), 'countersign-test-'))
   writeFileSync(join(dir, 'policy.yaml'), options.policy ?? TEST_POLICY)
@@ -86,7 +86,7 @@ export async function testGateway(
     {
       server: { listen: '127.0.0.1:0', public_url: 'https://countersign.test' },
       store: { data_dir: dir },
-      policy: './policy.yaml',
+      policy: options.policySource ? { source: options.policySource, file: './policy.yaml' } : './policy.yaml',
       identities: {
         humans: [human('alice', ['dba', 'oncall']), human('bob', ['dba']), human('erin', ['dba', 'oncall']), human('carol', ['security']), human('frank', ['security']), human('dave', [])],
         agents: [

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { ActionDraftSchema, canonicalJson, type Action } from '../action/index.js'
-import { plannableStatements, type AnalysisContext, type Analyzers } from '../analyzers/index.js'
+import { plannableStatements, type Analysis, type AnalysisContext, type Analyzers } from '../analyzers/index.js'
 import { CountersignError } from '../errors/index.js'
 import {
   applyReview,
@@ -14,7 +14,7 @@ import {
   type Requesters,
   type ReviewDecision,
 } from '../lifecycle/index.js'
-import { decide, type CompiledPolicy, type Decision, type ReviewRequirement } from '../policy/index.js'
+import { decide, reviewPolicyChanges, type CompiledPolicy, type Decision, type ReviewRequirement } from '../policy/index.js'
 import type { ActionChange, ActionRecord, AuditDraft, ReviewRecord, Store } from '../store/index.js'
 import type { Directory } from '../config/index.js'
 import { analyzeAction } from '../analyzers/index.js'
@@ -28,6 +28,7 @@ import type { ReceiptClaims } from './receipts.js'
 import type { SqlCatalogs } from './sql-catalogs.js'
 import type { Waiters } from './waiters.js'
 import { NO_TELEMETRY, type ActionSpanFacts, type Telemetry } from '../telemetry/index.js'
+import type { PolicyChanges } from './policy-changes.js'
 
 /** Longest wait a caller may ask for (PRODUCT.md §6: `wait` ≤ 60 s). */
 export const MAX_WAIT_MS = 60_000
@@ -65,7 +66,12 @@ export interface GatewayParts {
   readonly telemetry?: Telemetry | undefined
   /** Passkey approvals (`review.assurance: passkey`): without it, such requirements cannot be approved. */
   readonly passkeys?: PasskeyService | undefined
+  /** With `policy.source: store`: the analysis of a proposed policy change (actions of kind `policy`); without it they are refused. */
+  readonly policyChanges?: Pick<PolicyChanges, 'analyze'> | undefined
 }
+
+/** What is learned before deciding: from a SQL target, or the whole analysis of a policy change. */
+type Known = Pick<AnalysisContext, 'sqlCatalog' | 'estimatedRows'> & { readonly analysis?: Analysis }
 
 /**
  * The use cases of the gateway: submit, review, cancel, report an outcome, expire, look. Every
@@ -84,6 +90,8 @@ export class Gateway {
   readonly passkeys: PasskeyService | undefined
   readonly #runnableListeners: ((id: string) => void)[] = []
   readonly telemetry: Telemetry
+  readonly #policyChanges: Pick<PolicyChanges, 'analyze'> | undefined
+  readonly #decidedListeners: ((record: ActionRecord) => void)[] = []
 
   constructor(parts: GatewayParts) {
     this.store = parts.store
@@ -95,6 +103,7 @@ export class Gateway {
     this.#sqlCatalogs = parts.sqlCatalogs
     this.telemetry = parts.telemetry ?? NO_TELEMETRY
     this.passkeys = parts.passkeys
+    this.#policyChanges = parts.policyChanges
   }
 
   /** The gateway's clock: server time for every record. */
@@ -112,6 +121,11 @@ export class Gateway {
     return this.#policy()
   }
 
+  /** Where the policy in force comes from: the store (changed by approved `policy` actions) or its file. */
+  get policySource(): 'file' | 'store' {
+    return this.#policyChanges ? 'store' : 'file'
+  }
+
   /**
    * Validates, analyzes and decides an action, then records it (allowed, denied or pending) with
    * its audit events. With `waitMs`, a pending action is held until it leaves `pending`.
@@ -122,7 +136,7 @@ export class Gateway {
     // The context goes into an audit event: refuse here what canonical JSON cannot carry (a lone
     // surrogate), not inside a group commit where it would fail other agents' submissions too.
     canonicalJson(action.context)
-    const known = await this.#prepare(action)
+    const known = await this.#prepare(principal, action)
     const now = this.#clock()
     const { decision, impact, digest, actionJson, analyzed } = this.#decide(principal, action, now, known)
     const decided = epochMs()
@@ -195,7 +209,7 @@ export class Gateway {
         ...base,
         type: `action.${status}` as AuditDraft['type'],
         actor: 'system',
-        data: { effect: stored['effect'], matched_rules: decision.matched_rules, explanation: stored['explanation'], ...(grant && { grant }), ...(expiresAt && { expires_at: expiresAt.toISOString() }), ...(executeBy && { execute_by: executeBy.toISOString() }) },
+        data: { effect: stored['effect'], matched_rules: decision.matched_rules, explanation: stored['explanation'], ...(grant && { grant }), ...(decision.shadow && { shadow: { effect: decision.shadow.effect, matched_rules: decision.shadow.matched_rules } }), ...(expiresAt && { expires_at: expiresAt.toISOString() }), ...(executeBy && { execute_by: executeBy.toISOString() }) },
       },
     ]
     // An allowed action its caller runs at once (runAllowed): run now, recorded with its outcome
@@ -219,8 +233,14 @@ export class Gateway {
     return this.waitForChange(principal, id, undefined, options.waitMs, options.signal)
   }
 
-  /** The submission's span, once it is recorded. */
+  /** Calls `listener` with every action this replica decided and stored (for metrics). */
+  whenDecided(listener: (record: ActionRecord) => void): void {
+    this.#decidedListeners.push(listener)
+  }
+
+  /** The submission is recorded: its listeners, and its span. */
   #submitted(record: Omit<ActionRecord, 'version' | 'updatedAt' | 'leaseOwner'>, decision: Decision, times: { started: number; analyzed: number; decided: number }): void {
+    for (const listener of this.#decidedListeners) listener({ ...record, updatedAt: record.createdAt, version: 1, leaseOwner: null })
     this.telemetry.submitted(
       spanFacts(record),
       { effect: decision.effect, status: record.status, matchedRules: decision.matched_rules, policyVersion: decision.policy_version, agent: record.agentId },
@@ -245,7 +265,7 @@ export class Gateway {
   /** The decision for an action without recording anything (`POST /v1/decide`). */
   async dryRun(principal: Principal, input: unknown): Promise<{ action: Action; digest: string; decision: Decision; impact: Record<string, unknown> }> {
     const action = parseAction(input)
-    const known = await this.#prepare(action)
+    const known = await this.#prepare(principal, action)
     const { decision, impact, digest } = this.#decide(principal, action, this.#clock(), known)
     return { action, digest, decision, impact }
   }
@@ -254,9 +274,17 @@ export class Gateway {
    * What the analysis learns from the target before deciding (I/O, so it happens here and the
    * analyzers stay pure): for SQL on a `postgres` target, its catalog and the planner's row
    * estimates of the statements that can be planned without running anything not known harmless.
-   * Never throws: what cannot be had is left out, and nothing is judged more permissively for it.
+   * Never throws for that: what cannot be had is left out, and nothing is judged more permissively
+   * for it. A policy change (kind `policy`) is analyzed whole here (diff and replay) and refused
+   * when it is invalid, stale, proposed by an agent, or made without `policy.source: store`.
    */
-  async #prepare(action: Action): Promise<Pick<AnalysisContext, 'sqlCatalog' | 'estimatedRows'>> {
+  async #prepare(principal: Principal, action: Action): Promise<Known> {
+    if (action.kind === 'policy') {
+      // A policy change is read whole here: its diff and a replay of the history (I/O) are its facts.
+      if (!this.#policyChanges || action.target !== 'policy') throw new CountersignError('INVALID', 'actions of kind policy change the policy in force: only on target "policy", with policy.source: store')
+      if (principal.type !== 'human') throw new CountersignError('FORBIDDEN', 'only humans propose policy changes')
+      return { analysis: await this.#policyChanges.analyze(action.payload as { text: string; base: string }) }
+    }
     const catalogs = this.#sqlCatalogs
     if (action.kind !== 'sql' || catalogs === undefined || !catalogs.covers(action.target)) return {}
     const sql = (action.payload as { sql?: unknown }).sql
@@ -274,18 +302,20 @@ export class Gateway {
     }
   }
 
-  #decide(principal: Principal, action: Action, now: Date, known: Pick<AnalysisContext, 'sqlCatalog' | 'estimatedRows'> = {}) {
+  #decide(principal: Principal, action: Action, now: Date, known: Known = {}) {
     const target = this.directory.target(action.target)
     if (!target) throw new CountersignError('INVALID', `unknown target "${action.target}"`, { details: [{ path: 'target', message: 'no target with this name in the configuration' }] })
     // The same analysis as the CLI's policy tools: SQL read in the target's dialect (analyzeAction).
-    const analysis = analyzeAction(this.analyzers, action, target, known)
+    const analysis = known.analysis ?? analyzeAction(this.analyzers, action, target, known)
     const analyzed = epochMs()
     // The digest is the SHA-256 of exactly the canonical text that is stored and shown (actionDigest).
     const actionJson = canonicalJson({ kind: action.kind, target: action.target, payload: action.payload })
     const digest = createHash('sha256').update(actionJson, 'utf8').digest('hex')
     const impact = { summary: analysis?.summary ?? '', highlights: analysis?.highlights ?? [], facts: analysis?.facts ?? null }
     const agent = principal.type === 'agent' ? principal : undefined
-    const decision = decide(this.#policy(), { action, target, agent, facts: analysis?.facts, digest, now })
+    const policy = this.#policy()
+    // The policy governs everything else: a change of it is never let through without a human.
+    const decision = reviewPolicyChanges(policy, action.kind, decide(policy, { action, target, agent, facts: analysis?.facts, digest, now }))
     return { decision, impact, digest, actionJson, analyzed }
   }
 
@@ -747,6 +777,7 @@ function storedDecision(decision: Decision): Record<string, unknown> {
     messages: decision.messages,
     explanation: decision.explanation,
     policy_version: decision.policy_version,
+    ...(decision.shadow && { shadow: decision.shadow }),
   }
 }
 

@@ -27,3 +27,17 @@ export function newActionId(now: Date): string {
 // Random bytes drawn 4 KiB at a time: one system call per 256 ids instead of one per id.
 let pool = randomBytes(4096)
 let poolOffset = 0
+
+/**
+ * The smallest action id of `time`'s millisecond: every action created at or after `time` has an
+ * id `>=` it (ids sort by creation time), so a window of history is a range of the primary key.
+ */
+export function actionIdFloor(time: Date): string {
+  let value = Math.max(0, time.getTime())
+  let head = ''
+  for (let i = 0; i < 10; i++) {
+    head = ALPHABET[value % 32]! + head
+    value = Math.floor(value / 32)
+  }
+  return `act_${head}`
+}

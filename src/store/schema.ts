@@ -24,6 +24,7 @@ export interface Database {
   grants: GrantsTable
   passkeys: PasskeysTable
   passkey_challenges: PasskeyChallengesTable
+  policy_versions: PolicyVersionsTable
 }
 
 /** JSON text: written with `JSON.stringify`, parsed by the store when read. */
@@ -64,6 +65,8 @@ export interface ActionsTable {
   brokered: boolean
   /** Executing: the executor holding the lease (which ends at `deadline`). */
   lease_owner: string | null
+  /** `{"effect","matched_rules"}` of `decision`, for replays (null before migration 0008). */
+  decided: ColumnType<string | null, string | null | undefined, never>
 }
 
 export interface ReviewsTable {
@@ -276,4 +279,17 @@ export interface PasskeyChallengesTable {
   action_id: string | null
   expires_at: Timestamp
   used_at: Timestamp | null
+}
+
+/** A policy put in force from the store (`policy.source: store`): never changed, the highest version is in force. */
+export interface PolicyVersionsTable {
+  version: number
+  /** SHA-256 of `text`: the policy version decisions record. */
+  sha256: string
+  text: string
+  created_at: Timestamp
+  /** `human:EMAIL` of the proposer, or `system` for the version seeded from the file. */
+  created_by: string
+  /** The approved action of kind `policy` that put it in force. */
+  action_id: string | null
 }

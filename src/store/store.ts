@@ -441,10 +441,11 @@ function actionRow(item: NewAction) {
     version: 1,
     brokered: record.brokered,
     lease_owner: null,
+    decided: JSON.stringify({ effect: record.decision['effect'], matched_rules: record.decision['matched_rules'] }),
   }
 }
 
-function actionRecord(row: Selectable<ActionsTable>): ActionRecord {
+function actionRecord(row: Omit<Selectable<ActionsTable>, 'decided'>): ActionRecord {
   return {
     id: row.id,
     createdAt: row.created_at,

@@ -131,6 +131,7 @@ export function MonitorPage() {
         <Tile label="denied" value={String(actions.filter((action) => action.status === 'denied').length)} tone="bad" />
         <Tile label="failed" value={String(actions.filter((action) => action.status === 'failed').length)} tone="bad" />
         <Tile label="median review time" value={median === undefined ? '—' : latency(median)} />
+        <Tile label="shadow hits" value={String(actions.filter((action) => (action.decision.shadow?.matched_rules.length ?? 0) > 0).length)} />
       </div>
       <StackedBars title={`Actions per ${range.per} by outcome, ${range.label}`} buckets={buckets} series={SERIES} />
       {incomplete && <p className="alert alert-info">The {LIMIT} latest actions are shown; this window holds more. Narrow it with the filters.</p>}
@@ -185,6 +186,11 @@ export function MonitorPage() {
                   <span className="muted">
                     <Visible text={action.decision.matched_rules.join(', ') || 'default'} />
                   </span>
+                  {action.decision.shadow && action.decision.shadow.matched_rules.length > 0 && (
+                    <span className="muted shadow-hit" title="shadow rules: evaluated and recorded, never enforced">
+                      {' '}· shadow: <Visible text={action.decision.shadow.matched_rules.join(', ')} /> → {action.decision.shadow.effect}
+                    </span>
+                  )}
                 </td>
                 <td className="num">{action.status === 'pending' ? <span className="wait-text">waiting {span(now - new Date(action.created_at).getTime())}</span> : latency(took)}</td>
               </tr>

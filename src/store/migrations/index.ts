@@ -9,6 +9,7 @@ import { migration0007 } from './0007-token-issuer.js'
 import { migration0008 } from './0008-audit-merkle.js'
 import { migration0009 } from './0009-review-grants.js'
 import { migration0010 } from './0010-passkeys.js'
+import { migration0011 } from './0011-policy-replay.js'
 
 /**
  * The store's migrations, in order. Each is written once and never edited: a change is a new
@@ -25,6 +26,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0008-audit-merkle': migration0008,
   '0009-review-grants': migration0009,
   '0010-passkeys': migration0010,
+  '0011-policy-replay': migration0011,
 }
 
 /** Kysely's migration provider over the migrations compiled into the program. */
