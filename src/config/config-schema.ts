@@ -3,6 +3,7 @@ import { resolve } from 'node:path'
 import { z } from 'zod'
 import { ACTION_KINDS } from '../action/index.js'
 import { SQL_DIALECTS } from '../analyzers/analyzer.js'
+import { CalendarsSchema } from './calendars-schema.js'
 import { channelsSchema } from './channels-schema.js'
 import { ByteSize, duration, httpUrl, Labels, Listen, path, secret, urlOfListen } from './config-values.js'
 import { connectorSchema } from './connector-schema.js'
@@ -179,7 +180,8 @@ export function configSchema(baseDir: string, defaultPolicy?: string) {
       execution: Execution.prefault({}),
       console: consoleSchema(baseDir),
       mcp: Mcp.prefault({}),
+      calendars: CalendarsSchema,
     },
-    'expected a mapping with the sections server, store, policy, identities, targets, audit, channels, execution, console, mcp',
+    'expected a mapping with the sections server, store, policy, identities, targets, audit, channels, execution, console, mcp, calendars',
   )
 }

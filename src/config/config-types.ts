@@ -1,3 +1,4 @@
+import type { Calendars } from '../policy/index.js'
 import type { ActionKind } from '../action/index.js'
 import type { SqlDialect } from '../analyzers/analyzer.js'
 import type { SecretRef } from './secret-ref.js'
@@ -249,4 +250,6 @@ export interface Config {
   readonly execution: ExecutionConfig
   readonly console: ConsoleConfig
   readonly mcp: McpConfig
+  /** `calendars`: named time ranges, read in policies as `calendar.NAME`; absent means none. */
+  readonly calendars?: Calendars
 }

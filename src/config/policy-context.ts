@@ -1,4 +1,5 @@
 import { dirname, join, resolve } from 'node:path'
+import type { Calendars } from '../policy/index.js'
 import type { AgentConfig, TargetConfig } from './config-types.js'
 import { loadConfig } from './load-config.js'
 
@@ -8,6 +9,8 @@ export interface PolicyContext {
   readonly source: string | undefined
   readonly targets: ReadonlyMap<string, Pick<TargetConfig, 'name' | 'kind' | 'labels' | 'dialect'>>
   readonly agents: ReadonlyMap<string, Pick<AgentConfig, 'id' | 'owner' | 'labels'>>
+  /** The config's `calendars`, which conditions read as `calendar.NAME`. */
+  readonly calendars?: Calendars | undefined
 }
 
 /** A context with no targets or agents: every target is empty (no labels). */
@@ -26,5 +29,6 @@ export function readPolicyContext(file: string): PolicyContext {
     source: file,
     targets: new Map(config.targets.map((target) => [target.name, target])),
     agents: new Map(config.identities.agents.map((agent) => [agent.id, agent])),
+    calendars: config.calendars,
   }
 }

@@ -47,6 +47,7 @@ export function actionView(state: ActionState, options: { publicUrl?: string | u
       rules: options.brief ? [] : ((decision['rules'] ?? []) as Record<string, unknown>[]),
       default_applied: Boolean(decision['default_applied']),
       policy_version: record.policyVersion,
+      ...(decision['calendars'] !== undefined && { calendars: decision['calendars'] as Record<string, boolean> }),
     },
     impact: options.brief ? { ...(record.impact as View['impact']), facts: null } : (record.impact as View['impact']),
     reviews: reviews.map((review) => ({ reviewer: review.reviewer, decision: review.decision, reason: review.reason, channel: review.channel, at: review.at.toISOString() })),

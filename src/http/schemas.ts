@@ -70,6 +70,10 @@ export const ActionView = z
       rules: z.array(z.record(z.string(), z.unknown())),
       default_applied: z.boolean(),
       policy_version: z.string(),
+      calendars: z
+        .record(z.string(), z.boolean())
+        .optional()
+        .openapi({ description: 'The calendars (config `calendars`) the decision read, with their state then; execution refuses the action if any has changed since.' }),
     }),
     impact: z.object({ summary: z.string(), highlights: z.array(z.string()), facts: z.unknown() }),
     reviews: z.array(ReviewView),

@@ -35,6 +35,8 @@ export interface CompiledRule {
   readonly message: string | undefined
   /** Set for review rules. */
   readonly review: ReviewRequirement | undefined
+  /** The calendars its condition reads (`calendar.NAME`); `*` when it reads one by a computed name. */
+  readonly calendars: readonly string[]
   /** The compiled `when`; absent means always. */
   readonly condition: ((variables: Record<string, unknown>) => unknown) | undefined
   /** Why this rule's match keys exclude `key`, or `undefined` when they include it. */
@@ -53,8 +55,8 @@ export interface CompiledPolicy {
   readonly timezone: string
   readonly rules: readonly CompiledRule[]
   readonly cel: CelEnvironment
-  /** Whether any condition reads `time` / `action.digest` (computed only when read). */
-  readonly reads: { readonly time: boolean; readonly digest: boolean }
+  /** Whether any condition reads `time` / `action.digest` / `calendar` (computed only when read). */
+  readonly reads: { readonly time: boolean; readonly digest: boolean; readonly calendar?: boolean }
   /** The rules whose match keys include `key`, in policy order. Memoized: evaluate nothing else. */
   candidates(key: MatchKey): readonly CompiledRule[]
 }

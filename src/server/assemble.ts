@@ -65,7 +65,7 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
     // The tools the MCP gateway lists from its upstreams: where the mcp analyzer reads their annotations.
     const tools = new ToolCatalog({ logger })
     const analyzers = await loadAnalyzers({ tools })
-    const policy = new PolicyHolder(config.policy, analyzers, channelTypesOf(config))
+    const policy = new PolicyHolder(config.policy, analyzers, channelTypesOf(config), Object.keys(config.calendars ?? {}))
     store = await Store.open(connection, options.clock ? { clock: options.clock } : {})
     const key = signingKeyFor(config)
     const waiters = await Waiters.start(store)
@@ -77,7 +77,7 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
       ...(clock && { clock: () => clock().getTime() }),
       onError: (target, message) => logger.warn({ target, err: message }, 'target catalog unavailable: its SQL is judged by name only (catalog_checked false)'),
     })
-    const gateway = new Gateway({ store, directory, analyzers, policy: () => policy.current, waiters, sqlCatalogs, ...(options.clock && { clock: options.clock }) })
+    const gateway = new Gateway({ store, directory, analyzers, policy: () => policy.current, waiters, sqlCatalogs, calendars: config.calendars, ...(options.clock && { clock: options.clock }) })
     const previousKeys = previousKeysFor(config)
     const auditLog = new AuditLog(store, key, options.clock, previousKeys)
     // Workload identity: CI jobs and agents with an OIDC token from a configured issuer instead of a stored token.

@@ -12,13 +12,15 @@ export class PolicyHolder {
   readonly file: string
   readonly #analyzers: Analyzers
   readonly #channelTypes: readonly string[] | undefined
+  readonly #calendars: readonly string[] | undefined
   #current: CompiledPolicy
 
   /** `channelTypes`: the channel types the gateway asks in (see {@link CompileOptions.channelTypes}). */
-  constructor(file: string, analyzers: Analyzers, channelTypes?: readonly string[]) {
+  constructor(file: string, analyzers: Analyzers, channelTypes?: readonly string[], calendars?: readonly string[]) {
     this.file = file
     this.#analyzers = analyzers
     this.#channelTypes = channelTypes
+    this.#calendars = calendars
     this.#current = this.#load()
   }
 
@@ -43,6 +45,6 @@ export class PolicyHolder {
     } catch (error) {
       throw new CountersignError('INVALID', `cannot read policy ${this.file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
     }
-    return compilePolicy(text, { file: this.file, factKinds: this.#analyzers.factKinds, ...(this.#channelTypes && { channelTypes: this.#channelTypes }) })
+    return compilePolicy(text, { file: this.file, factKinds: this.#analyzers.factKinds, ...(this.#channelTypes && { channelTypes: this.#channelTypes }), ...(this.#calendars && { calendars: this.#calendars }) })
   }
 }

@@ -13,7 +13,7 @@ import {
   type Requesters,
   type ReviewDecision,
 } from '../lifecycle/index.js'
-import { decide, type CompiledPolicy, type Decision, type ReviewRequirement } from '../policy/index.js'
+import { calendarChanges, decide, type Calendars, type CompiledPolicy, type Decision, type ReviewRequirement } from '../policy/index.js'
 import type { ActionChange, ActionRecord, AuditDraft, ReviewRecord, Store } from '../store/index.js'
 import type { Directory } from '../config/index.js'
 import { analyzeAction } from '../analyzers/index.js'
@@ -55,6 +55,8 @@ export interface GatewayParts {
   readonly clock?: () => Date
   /** The catalogs of `postgres` targets: without it, SQL is judged by name alone (`catalog_checked: false`). */
   readonly sqlCatalogs?: SqlCatalogs | undefined
+  /** Config `calendars`: what `calendar.NAME` reads, at decision and again at execution. */
+  readonly calendars?: Calendars | undefined
 }
 
 /**
@@ -70,6 +72,7 @@ export class Gateway {
   readonly #policy: () => CompiledPolicy
   readonly #clock: () => Date
   readonly #sqlCatalogs: SqlCatalogs | undefined
+  readonly #calendars: Calendars
   readonly #runnableListeners: ((id: string) => void)[] = []
 
   constructor(parts: GatewayParts) {
@@ -80,6 +83,7 @@ export class Gateway {
     this.#policy = parts.policy
     this.#clock = parts.clock ?? (() => new Date())
     this.#sqlCatalogs = parts.sqlCatalogs
+    this.#calendars = parts.calendars ?? {}
   }
 
   /** The gateway's clock: server time for every record. */
@@ -207,7 +211,7 @@ export class Gateway {
     const digest = createHash('sha256').update(actionJson, 'utf8').digest('hex')
     const impact = { summary: analysis?.summary ?? '', highlights: analysis?.highlights ?? [], facts: analysis?.facts ?? null }
     const agent = principal.type === 'agent' ? principal : undefined
-    const decision = decide(this.#policy(), { action, target, agent, facts: analysis?.facts, digest, now })
+    const decision = decide(this.#policy(), { action, target, agent, facts: analysis?.facts, digest, now, calendars: this.#calendars })
     return { decision, impact, digest, actionJson }
   }
 
@@ -353,6 +357,8 @@ export class Gateway {
       const expired = this.#expiry(current, now)
       if (expired) return { change: expired, value: false }
       if (!current.brokered || (current.status !== 'allowed' && current.status !== 'approved')) return { value: false }
+      const closed = this.#windowClosed(current, now)
+      if (closed) return { change: closed, value: false }
       const until = new Date(now.getTime() + leaseMs)
       const event: AuditDraft = { type: 'action.executing', action_id: id, actor: 'system', channel: 'system', digest: current.digest, policy_version: current.policyVersion, data: { executor, lease_until: until.toISOString() } }
       return { change: { status: 'executing', leaseOwner: executor, deadline: until, events: [event] }, value: true }
@@ -402,6 +408,8 @@ export class Gateway {
       if (current.status !== 'allowed' && current.status !== 'approved') {
         return { value: new CountersignError('ALREADY_DECIDED', `action ${current.id} is ${current.status}: its receipt cannot be redeemed (a receipt is good once)`) }
       }
+      const closed = this.#windowClosed(current, now)
+      if (closed) return { change: closed, value: new CountersignError('ALREADY_DECIDED', String(closed.result?.['error'])) }
       const reportBy = new Date(now.getTime() + REPORT_WINDOW_MS)
       const event: AuditDraft = { type: 'action.executing', action_id: current.id, actor: actorOf(principal), channel, digest: current.digest, policy_version: current.policyVersion, data: { via: 'receipt', jti: claims.jti, report_by: reportBy.toISOString() } }
       const change: ActionChange = { status: 'executing', leaseOwner: actorOf(principal), deadline: reportBy, redeemed: { jti: claims.jti, by: actorOf(principal) }, events: [event] }
@@ -427,6 +435,23 @@ export class Gateway {
       if (done) expired++
     }
     return { expired, failed }
+  }
+
+  /**
+   * The change that refuses to run `current` at `now` because a calendar its decision read has
+   * changed since (a change window closed, a freeze began or ended): the action expires, with the
+   * calendars named in its result and audit event. Re-deciding under the new window is a new
+   * request, so an approval given inside a window is never used outside it.
+   */
+  #windowClosed(current: ActionRecord, now: Date): ActionChange | undefined {
+    const seen = current.decision['calendars']
+    if (!seen || typeof seen !== 'object') return undefined
+    const changes = calendarChanges(this.#calendars, seen as Record<string, unknown>, now)
+    if (changes.length === 0) return undefined
+    const words = changes.map((change) => `calendar.${change.name} was ${change.was} when it was decided and is ${change.now === null ? 'no longer configured' : change.now} now`)
+    const reason = `refused at execution: the change window changed since the decision (${words.join('; ')}); submit the action again to have it decided under the current window`
+    const event: AuditDraft = { type: 'action.expired', action_id: current.id, actor: 'system', channel: 'system', digest: current.digest, policy_version: current.policyVersion, data: { reason, calendars: changes } }
+    return { status: 'expired', deadline: null, leaseOwner: null, result: { status: 'expired', error: reason, calendars: changes, finished_at: now.toISOString() }, events: [event] }
   }
 
   /**
@@ -509,6 +534,7 @@ function storedDecision(decision: Decision): Record<string, unknown> {
     messages: decision.messages,
     explanation: decision.explanation,
     policy_version: decision.policy_version,
+    ...(decision.calendars && { calendars: decision.calendars }),
   }
 }
 
