@@ -15,6 +15,8 @@ export const AUDIT_EVENT_TYPES = [
   'action.executing',
   'action.succeeded',
   'action.failed',
+  'request.reminded',
+  'request.escalated',
   'token.created',
   'token.revoked',
   'policy.loaded',

@@ -72,6 +72,8 @@ export interface MessageContent {
   readonly approveNeedsReason: boolean
   /** The action in the web console: all of it, however long. */
   readonly link: string
+  /** Reminders sent and escalations made while it was pending, oldest first (`escalated to group:sre (stage 1)`). */
+  readonly routing?: readonly string[] | undefined
 }
 
 const STATUS_LABELS: Readonly<Record<string, string>> = {
@@ -144,7 +146,24 @@ export function messageContent(state: ActionState, options: { readonly publicUrl
     reviewable: record.status === 'pending',
     approveNeedsReason: requirements.some((requirement) => requirement.reason_required),
     link: `${options.publicUrl}/actions/${encodeURIComponent(record.id)}`,
+    routing: routingLines(options.events ?? []),
   }
+}
+
+/** What reminders and escalation did, one line each, from the action's audit events. */
+function routingLines(events: readonly StoredAuditEvent[]): string[] {
+  const lines: string[] = []
+  for (const stored of events) {
+    const event = JSON.parse(stored.event) as { type: string; at: string; data: Record<string, unknown> }
+    const list = (value: unknown) => (Array.isArray(value) ? value.map((item) => lineText(String(item))).join(', ') : '')
+    if (event.type === 'request.escalated') {
+      const added = list(event.data['added'])
+      lines.push(`${event.at}: escalated (rule ${lineText(String(event.data['rule'] ?? ''))}, stage ${Number(event.data['stage'] ?? 0)})${added ? ` to ${added}` : ''}`)
+    } else if (event.type === 'request.reminded') {
+      lines.push(`${event.at}: reminder ${Number(event.data['count'] ?? 0)} sent to ${list(event.data['approvers']) || 'any human'} (rule ${lineText(String(event.data['rule'] ?? ''))})`)
+    }
+  }
+  return lines
 }
 
 /**

@@ -37,10 +37,11 @@ export function actionView(state: ActionState, options: { publicUrl?: string | u
       matched_rules: (decision['matched_rules'] ?? []) as string[],
       explanation: String(decision['explanation'] ?? ''),
       messages: (decision['messages'] ?? []) as string[],
-      requirements: requirements.map((requirement, index) => ({
+      requirements: requirements.map(({ escalate, ...requirement }, index) => ({
         ...requirement,
         approvers: [...requirement.approvers],
         channels: [...requirement.channels],
+        ...(escalate && { escalate: escalate.map((stage) => ({ after_ms: stage.after_ms, to: [...stage.to] })) }),
         approved_by: [...(progress[index]?.approved_by ?? [])],
         met: progress[index]?.met ?? false,
       })),

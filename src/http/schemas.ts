@@ -36,6 +36,13 @@ export const RequirementView = z
     channels: z.array(z.string()),
     approved_by: z.array(z.string()),
     met: z.boolean(),
+    remind_after_ms: z.number().int().optional().openapi({ description: '`remind_after`: the approvers are asked again every this long while pending.' }),
+    escalate: z
+      .array(z.object({ after_ms: z.number().int(), to: z.array(z.string()) }))
+      .optional()
+      .openapi({ description: '`escalate`: approvers added this long after submission, stage by stage.' }),
+    reminders: z.number().int().optional().openapi({ description: 'Reminders sent so far.' }),
+    escalated: z.number().int().optional().openapi({ description: 'Escalation stages applied so far; their approvers are in `approvers`.' }),
   })
   .openapi('Requirement')
 

@@ -15,6 +15,14 @@ export interface ReviewRequirement {
   readonly execute_within_ms: number
   readonly reason_required: boolean
   readonly channels: readonly string[]
+  /** `remind_after`: re-notify the approvers every this long while pending (absent: never). */
+  readonly remind_after_ms?: number
+  /** `escalate`: approvers added `after_ms` after submission, in order (absent: none). */
+  readonly escalate?: readonly { readonly after_ms: number; readonly to: readonly string[] }[]
+  /** How many reminders were sent so far (stored with the action; absent: none). */
+  readonly reminders?: number
+  /** How many `escalate` stages were applied so far; their approvers are in `approvers` (absent: none). */
+  readonly escalated?: number
 }
 
 /** What the match keys of a rule are tested against. */

@@ -36,6 +36,7 @@ const ANY_HUMAN_REVIEW: ReviewSpec = {
   execute_within: 900_000,
   reason_required: false,
   channels: [],
+  escalate: [],
 }
 
 /** How a policy is compiled: its file (for located errors), the facts its conditions may read, and the channels the gateway has. */
@@ -259,6 +260,8 @@ function requirement(rule: string, spec: ReviewSpec, channelTypes: readonly stri
     execute_within_ms: spec.execute_within,
     reason_required: spec.reason_required,
     channels: Object.freeze([...asked]),
+    ...(spec.remind_after !== undefined && { remind_after_ms: spec.remind_after }),
+    ...(spec.escalate.length > 0 && { escalate: Object.freeze(spec.escalate.map((stage) => Object.freeze({ after_ms: stage.after, to: Object.freeze([...stage.to]) }))) }),
   })
 }
 

@@ -7,7 +7,10 @@ import {
   assertTransition,
   canonicalEmail,
   conflictedHumans,
+  dueRouting,
   isTerminal,
+  nextRouting,
+  requirementProgress,
   type ActionStatus,
   type Principal,
   type Requesters,
@@ -141,6 +144,7 @@ export class Gateway {
       deadline: expiresAt ?? executeBy,
       result: null,
       brokered,
+      routeAt: expiresAt ? nextRouting({ createdAt: now, expiresAt, requirements: decision.requirements }) : null,
     }
     const base = { action_id: id, actor, channel: options.channel, digest, policy_version: decision.policy_version }
     const events: AuditDraft[] = [
@@ -417,6 +421,45 @@ export class Gateway {
     })
     if (outcome.value) throw outcome.value
     return { record: outcome.record, reviews: outcome.reviews }
+  }
+
+  /**
+   * Sends the reminders and applies the escalation stages (`review.remind_after`,
+   * `review.escalate`) due for a pending action, under its row lock: on every replica at once,
+   * each step happens once. Each is an audit event (`request.reminded`, `request.escalated`),
+   * which the channels turn into a new notification or new destinations; escalated approvers are
+   * added to the requirement stored with the action. Returns how many steps were taken.
+   */
+  async route(id: string): Promise<number> {
+    const outcome = await this.store.mutateAction(id, (current, reviews, now) => {
+      if (current.status !== 'pending' || !current.routeAt || current.routeAt > now) return { value: 0 }
+      const requirements = requirementsOf(current)
+      const progress = requirementProgress(requirements, reviews, conflictedOf(current))
+      const routed = dueRouting({ createdAt: current.createdAt, expiresAt: current.expiresAt, requirements, met: progress.map((item) => item.met) }, now)
+      const base = { action_id: id, actor: 'system', channel: 'system', digest: current.digest, policy_version: current.policyVersion }
+      const events: AuditDraft[] = [
+        ...routed.escalations.map((step): AuditDraft => ({ ...base, type: 'request.escalated', data: { rule: step.rule, stage: step.stage, added: step.added, approvers: step.approvers } })),
+        ...routed.reminders.map((step): AuditDraft => ({ ...base, type: 'request.reminded', data: { rule: step.rule, count: step.count, approvers: step.approvers } })),
+      ]
+      // Nothing due after all (met meanwhile): only the schedule moves, which needs no event.
+      if (events.length === 0) return { value: 0 }
+      return { change: { decision: { ...current.decision, requirements: routed.requirements }, routeAt: routed.next, events }, value: events.length }
+    })
+    if (!outcome.changed && outcome.record.status === 'pending' && outcome.record.routeAt && outcome.record.routeAt <= this.#clock()) {
+      // Met requirements leave nothing due: move the schedule on so the sweep does not spin on it.
+      const requirements = requirementsOf(outcome.record)
+      const progress = requirementProgress(requirements, outcome.reviews, conflictedOf(outcome.record))
+      await this.store.reschedule(id, outcome.record.version, nextRouting({ createdAt: outcome.record.createdAt, expiresAt: outcome.record.expiresAt, requirements, met: progress.map((item) => item.met) }))
+    }
+    return outcome.value
+  }
+
+  /** Takes every reminder and escalation step due now; returns how many. */
+  async routeDue(): Promise<{ steps: number; failed: number }> {
+    let steps = 0
+    let failed = 0
+    for (const id of await this.store.dueRoutings(this.#clock())) steps += await this.route(id).catch(() => (failed++, 0))
+    return { steps, failed }
   }
 
   /** Expires the action when its deadline has passed; returns whether it did. Safe on every replica. */

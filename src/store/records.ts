@@ -33,6 +33,8 @@ export interface ActionRecord {
   readonly brokered: boolean
   /** While executing: who holds the execution's lease (it ends at `deadline`). */
   readonly leaseOwner: string | null
+  /** While pending: when its next reminder or escalation falls due (`null` or absent: none). */
+  readonly routeAt?: Date | null | undefined
 }
 
 /** A review as stored. */
@@ -56,6 +58,9 @@ export interface ActionChange {
   readonly deadline?: Date | null
   readonly result?: Readonly<Record<string, unknown>> | null
   readonly leaseOwner?: string | null
+  readonly routeAt?: Date | null
+  /** The decision as it now stands (reminders counted, escalated approvers added). */
+  readonly decision?: Readonly<Record<string, unknown>>
   readonly review?: ReviewRecord
   /** A redeemed receipt's single-use id, stored with the change (a replay violates its key). */
   readonly redeemed?: { readonly jti: string; readonly by: string }

@@ -41,6 +41,8 @@ export interface ActionsTable {
   on_behalf_of: string | null
   /** Canonical email of the human who issued the run-time token it was submitted with (a requester). */
   token_issued_by: string | null
+  /** While pending: when its next reminder or escalation falls due. */
+  route_at: Timestamp | null
   /** RFC 8785 canonical JSON of `{kind, target, payload}`: the bytes whose SHA-256 is `digest`. */
   action_json: string
   context: Json

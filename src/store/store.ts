@@ -13,7 +13,7 @@ export const LISTED_TEXT = 4096
 const LISTED_COLUMNS = [
   'id', 'created_at', 'updated_at', 'status', 'kind', 'target', 'submitted_by', 'agent_id', 'owner', 'on_behalf_of', 'token_issued_by',
   'context', 'digest', 'decision', 'impact', 'policy_version', 'expires_at', 'execute_by', 'deadline', 'result', 'version',
-  'brokered', 'lease_owner',
+  'brokered', 'lease_owner', 'route_at',
 ] as const
 
 /** NOTIFY channel carrying the id of every action that changed. */
@@ -108,6 +108,8 @@ export class Store {
           ...(change.deadline !== undefined && { deadline: change.deadline }),
           ...(change.result !== undefined && { result: change.result === null ? null : JSON.stringify(change.result) }),
           ...(change.leaseOwner !== undefined && { lease_owner: change.leaseOwner }),
+          ...(change.routeAt !== undefined && { route_at: change.routeAt }),
+          ...(change.decision !== undefined && { decision: JSON.stringify(change.decision) }),
         })
         .where('id', '=', id)
         .where('version', '=', current.version)
@@ -195,6 +197,26 @@ export class Store {
   async dueActions(now: Date, limit = 100): Promise<readonly string[]> {
     const rows = await this.db.selectFrom('actions').select('id').where('deadline', '<=', now).orderBy('deadline').limit(limit).execute()
     return rows.map((row) => row.id)
+  }
+
+  /** Ids of pending actions whose next reminder or escalation is due, oldest first. */
+  async dueRoutings(now: Date, limit = 100): Promise<readonly string[]> {
+    const rows = await this.db.selectFrom('actions').select('id').where('status', '=', 'pending').where('route_at', '<=', now).orderBy('route_at').limit(limit).execute()
+    return rows.map((row) => row.id)
+  }
+
+  /** The earliest reminder or escalation due of any pending action, to schedule the next sweep. */
+  async nextRouteAt(): Promise<Date | undefined> {
+    const row = await this.db.selectFrom('actions').select('route_at').where('status', '=', 'pending').where('route_at', 'is not', null).orderBy('route_at').limit(1).executeTakeFirst()
+    return row?.route_at ?? undefined
+  }
+
+  /**
+   * Moves a pending action's next routing step to `routeAt` when nothing is due (its requirements
+   * were met meanwhile), if it is still at `version`. Not a transition: nothing is audited.
+   */
+  async reschedule(id: string, version: number, routeAt: Date | null): Promise<void> {
+    await this.db.updateTable('actions').set({ route_at: routeAt }).where('id', '=', id).where('version', '=', version).execute()
   }
 
   /** Ids of brokered actions waiting for an executor (allowed or approved), oldest first. */
@@ -385,6 +407,7 @@ function actionRow(item: NewAction) {
     version: 1,
     brokered: record.brokered,
     lease_owner: null,
+    route_at: record.routeAt ?? null,
   }
 }
 
@@ -414,6 +437,7 @@ function actionRecord(row: Selectable<ActionsTable>): ActionRecord {
     version: row.version,
     brokered: row.brokered,
     leaseOwner: row.lease_owner,
+    routeAt: row.route_at ?? null,
   }
 }
 

@@ -76,6 +76,7 @@ export function slackMessage(content: MessageContent): { text: string; blocks: t
       ...(content.policyMessages.length > 0 ? [list(content.policyMessages.map((message) => section(text(message))))] : []),
       ...(needs.length > 0 ? [section(bold('Needs')), list(needs)] : []),
       ...(reviews.length > 0 ? [section(bold('Reviews')), list(reviews)] : []),
+      ...(content.routing?.length ? [section(bold('Reminders and escalation')), list(content.routing.map((item) => section(text(item))))] : []),
     ),
     { type: 'actions', block_id: 'countersign_actions', elements: buttons(content) },
   ]

@@ -6,6 +6,7 @@ import { migration0004 } from './0004-console-sessions.js'
 import { migration0005 } from './0005-teams-conversations.js'
 import { migration0006 } from './0006-webhooks.js'
 import { migration0007 } from './0007-token-issuer.js'
+import { migration0008 } from './0008-routing.js'
 
 /**
  * The store's migrations, in order. Each is written once and never edited: a change is a new
@@ -19,6 +20,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0005-teams-conversations': migration0005,
   '0006-webhooks': migration0006,
   '0007-token-issuer': migration0007,
+  '0008-routing': migration0008,
 }
 
 /** Kysely's migration provider over the migrations compiled into the program. */
