@@ -126,8 +126,11 @@ export class OutboxDispatcher {
     const planned: { actionId: string; destination: string }[] = []
     for (const event of events) {
       const action = ANNOUNCING_EVENTS.includes(event.type) && event.actionId ? pending.get(event.actionId) : undefined
-      if (!action || action.status !== 'pending') continue
-      const requirements = (action.decision['requirements'] ?? []) as readonly ReviewRequirement[]
+      const glass = event.type === 'break_glass.used'
+      if (!action || (!glass && action.status !== 'pending')) continue
+      const asked = (action.decision['requirements'] ?? []) as readonly ReviewRequirement[]
+      // Break-glass is loud: the rule's `notify` destinations hear of it too, besides where the request was asked.
+      const requirements = glass ? asked.map((requirement) => ({ ...requirement, channels: [...requirement.channels, ...(requirement.break_glass?.notify ?? [])] })) : asked
       const submitter = action.submittedBy.startsWith('human:') ? action.submittedBy.slice('human:'.length) : undefined
       const conflicted = conflictedHumans({ owner: action.owner ?? undefined, onBehalfOf: action.onBehalfOf ?? undefined, submitter, tokenIssuer: action.tokenIssuedBy ?? undefined })
       const destinations = this.#o.channel.destinations({ id: action.id, requirements, conflicted })

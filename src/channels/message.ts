@@ -119,7 +119,7 @@ export function messageContent(state: ActionState, options: { readonly publicUrl
   return {
     id: record.id,
     status: record.status,
-    statusLabel: STATUS_LABELS[record.status] ?? record.status,
+    statusLabel: `${STATUS_LABELS[record.status] ?? record.status}${record.breakGlass ? ' (BREAK-GLASS)' : ''}`,
     kind: lineText(record.kind),
     target: lineText(record.target),
     env: options.env === undefined ? undefined : lineText(options.env),
@@ -181,6 +181,13 @@ function outcomeText(state: ActionState, events: readonly StoredAuditEvent[]): s
   const { record, reviews } = state
   const approvers = reviews.filter((review) => review.decision === 'approve').map((review) => lineText(review.reviewer))
   const last = lastEvent(events, `action.${record.status}`)
+  const glass = record.breakGlass
+  if (glass && record.status !== 'expired' && record.status !== 'cancelled') {
+    const followUp = glass.review
+      ? `after-the-fact review: ${glass.review.verdict === 'confirm' ? 'confirmed' : 'DISPUTED'} by ${lineText(glass.review.reviewer)}: ${lineText(glass.review.reason, SHORT_TEXT)}`
+      : `must be reviewed by someone else by ${glass.review_by}${glass.overdue_at ? ' (OVERDUE)' : ''}`
+    return `BREAK-GLASS approval by ${lineText(glass.by)}: ${lineText(glass.reason, SHORT_TEXT)}; ${followUp}`
+  }
   switch (record.status) {
     case 'approved':
     case 'executing':

@@ -11,6 +11,7 @@ export const CLI_VERBS: VerbTable = {
   approve: async () => (await import('./review-commands.js')).approveCommand,
   deny: async () => (await import('./review-commands.js')).denyCommand,
   cancel: async () => (await import('./review-commands.js')).cancelCommand,
+  'break-glass': async () => (await import('./break-glass-command.js')).breakGlassCommand,
   list: async () => (await import('./list-command.js')).listCommand,
   show: async () => (await import('./show-command.js')).showCommand,
   watch: async () => (await import('./watch-command.js')).watchCommand,

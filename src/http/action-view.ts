@@ -11,7 +11,7 @@ type View = z.infer<typeof ActionView>
  * The API's view of an action: what will run (the stored payload, exactly as approved), who asked
  * and why, the decision with each requirement's progress, the reviews and the result.
  */
-export function actionView(state: ActionState, options: { publicUrl?: string | undefined; timeline?: readonly StoredAuditEvent[]; brief?: boolean } = {}): View {
+export function actionView(state: ActionState, options: { publicUrl?: string | undefined; timeline?: readonly StoredAuditEvent[]; brief?: boolean; now?: Date } = {}): View {
   const { record, reviews } = state
   // A listing carries the start of long action texts only: say so instead of showing a part.
   const cut = options.brief === true && record.actionJson.length > LISTED_TEXT
@@ -58,6 +58,14 @@ export function actionView(state: ActionState, options: { publicUrl?: string | u
     expires_at: record.expiresAt?.toISOString() ?? null,
     execute_by: record.executeBy?.toISOString() ?? null,
     brokered: record.brokered,
+    ...(record.breakGlass && {
+      break_glass: {
+        ...record.breakGlass,
+        rules: [...record.breakGlass.rules],
+        notify: [...record.breakGlass.notify],
+        overdue: !record.breakGlass.review && Date.parse(record.breakGlass.review_by) <= (options.now ?? new Date()).getTime(),
+      },
+    }),
     ...(options.timeline && { timeline: options.timeline.map(timelineEntry) }),
     links: { self: `${options.publicUrl ?? ''}/v1/actions/${record.id}`, console: `${options.publicUrl ?? ''}/actions/${record.id}` },
   }

@@ -54,6 +54,29 @@ export const TimelineEntry = z
   .object({ seq: z.number().int(), at: z.string(), type: z.string(), actor: z.string(), channel: z.string(), data: z.record(z.string(), z.unknown()) })
   .openapi('TimelineEntry')
 
+export const BreakGlassView = z
+  .object({
+    by: z.string(),
+    reason: z.string(),
+    at: z.string(),
+    review_by: z.string().openapi({ description: 'The after-the-fact review by someone else is due by then.' }),
+    rules: z.array(z.string()),
+    notify: z.array(z.string()),
+    review: z.object({ reviewer: z.string(), verdict: z.enum(['confirm', 'dispute']), reason: z.string(), at: z.string() }).optional(),
+    overdue: z.boolean().openapi({ description: 'Past review_by without a review: flagged in the console, /metrics and webhooks (break_glass.overdue).' }),
+  })
+  .openapi('BreakGlass', { description: 'A break-glass approval (review.break_glass): a listed approver approved at once, possibly their own request.' })
+
+export const BreakGlassInput = z
+  .object({ reason: text(2000) })
+  .strict()
+  .openapi('BreakGlassInput', { example: { reason: 'checkout is down; restarting the pool cannot wait' } })
+
+export const BreakGlassReviewInput = z
+  .object({ verdict: z.enum(['confirm', 'dispute']), reason: text(2000) })
+  .strict()
+  .openapi('BreakGlassReviewInput', { example: { verdict: 'confirm', reason: 'the outage justified it' } })
+
 export const ActionView = z
   .object({
     id: z.string(),
@@ -90,6 +113,7 @@ export const ActionView = z
     expires_at: z.string().nullable(),
     execute_by: z.string().nullable(),
     brokered: z.boolean().openapi({ description: 'Countersign executes it with the target\'s connector; otherwise the agent does, with a receipt.' }),
+    break_glass: BreakGlassView.optional(),
     timeline: z.array(TimelineEntry).optional(),
     links: z.object({ self: z.string(), console: z.string().optional() }),
   })

@@ -23,6 +23,8 @@ export interface ReviewRequirement {
   readonly reminders?: number
   /** How many `escalate` stages were applied so far; their approvers are in `approvers` (absent: none). */
   readonly escalated?: number
+  /** `break_glass`: an approver may approve their own request, reviewed by others afterwards (absent: never). */
+  readonly break_glass?: { readonly requires: 'reason'; readonly notify: readonly string[]; readonly review_within_ms: number }
 }
 
 /** What the match keys of a rule are tested against. */

@@ -261,6 +261,13 @@ function requirement(rule: string, spec: ReviewSpec, channelTypes: readonly stri
     reason_required: spec.reason_required,
     channels: Object.freeze([...asked]),
     ...(spec.remind_after !== undefined && { remind_after_ms: spec.remind_after }),
+    ...(spec.break_glass && {
+      break_glass: Object.freeze({
+        requires: spec.break_glass.requires,
+        notify: Object.freeze(channelTypes ? spec.break_glass.notify.filter((channel) => channelTypes.includes(channel.split(':', 1)[0]!)) : [...spec.break_glass.notify]),
+        review_within_ms: spec.break_glass.review_within,
+      }),
+    }),
     ...(spec.escalate.length > 0 && { escalate: Object.freeze(spec.escalate.map((stage) => Object.freeze({ after_ms: stage.after, to: Object.freeze([...stage.to]) }))) }),
   })
 }

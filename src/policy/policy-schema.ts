@@ -48,6 +48,14 @@ const Review = z.strictObject({
   remind_after: Duration.optional(),
   /** Stages adding approvers when nobody has met the requirement yet, by time since submission. */
   escalate: z.array(Escalation).max(10).default([]),
+  /** A listed approver may approve their own urgent request, at once, for review by others within `review_within`. */
+  break_glass: z
+    .strictObject({
+      requires: z.literal('reason', 'expected requires: reason (break-glass always needs a reason)').default('reason'),
+      notify: z.array(Channel).default([]),
+      review_within: Duration.prefault('24h'),
+    })
+    .optional(),
 })
 /** What one review requirement needs, durations in milliseconds. */
 export type ReviewSpec = z.output<typeof Review>

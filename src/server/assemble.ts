@@ -89,7 +89,7 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
     if (problems.length > 0) throw new CountersignError('INVALID', `invalid connector options: ${problems.join('; ')}`)
     const connectors: ConnectorSource & { close?(): Promise<void> } = options.connectors ?? new ConnectorSet(gatewaySecretsOf(config, config.store.kind === 'embedded' ? [join(config.store.data_dir, GENERATED_KEY_FILE)] : []))
     const executor = new Executor({ gateway, connectors, logger, leaseMs: options.leaseMs ?? config.execution.lease, concurrency: config.execution.concurrency })
-    const metrics = new Metrics({ defaults: true })
+    const metrics = new Metrics({ defaults: true, breakGlassOverdue: () => gateway.store.countOverdueBreakGlass(gateway.now()) })
     const opened = store
     const recordPolicy = (compiled: CompiledPolicy) =>
       opened.appendEvents([{ type: 'policy.loaded', action_id: null, actor: 'system', channel: 'system', digest: null, policy_version: compiled.version, data: { file: policy.file, rules: compiled.rules.length } }])

@@ -3,7 +3,9 @@ import { ActionDraftSchema, canonicalJson, type Action } from '../action/index.j
 import { plannableStatements, type AnalysisContext, type Analyzers } from '../analyzers/index.js'
 import { CountersignError } from '../errors/index.js'
 import {
+  applyBreakGlass,
   applyReview,
+  assertBreakGlassReviewer,
   assertTransition,
   canonicalEmail,
   conflictedHumans,
@@ -293,6 +295,70 @@ export class Gateway {
     if (outcome.value) throw outcome.value
     if (outcome.changed && outcome.record.status === 'approved' && outcome.record.brokered) this.#runnable(id)
     return { record: outcome.record, reviews: outcome.reviews }
+  }
+
+  /**
+   * Break-glass (`review.break_glass`): a listed approver approves a pending request at once,
+   * even their own, with a reason. The action is approved and runs; `break_glass.used` is audited
+   * and announced loudly (every channel the request is in, and the rule's `notify`); the approval
+   * must be reviewed by someone else within `review_within`, or it is flagged as overdue.
+   */
+  async breakGlass(principal: Principal, id: string, input: { reason: string }, channel: string): Promise<ActionState> {
+    if (principal.type !== 'human') throw new CountersignError('FORBIDDEN', 'break-glass is for humans only; an agent can never approve, urgently or not')
+    const outcome = await this.store.mutateAction(id, (current, _reviews, now) => {
+      const expired = this.#expiry(current, now)
+      if (expired) return { change: expired, value: new CountersignError('ALREADY_DECIDED', `action ${id} expired before the break-glass`) }
+      const requirements = requirementsOf(current)
+      const glass = applyBreakGlass({ status: current.status, expiresAt: current.expiresAt, requirements, requesters: requestersOf(current) }, principal, input.reason, now)
+      assertTransition(current.status as ActionStatus, 'approved')
+      const executeBy = new Date(now.getTime() + Math.min(...requirements.map((r) => r.execute_within_ms)))
+      const own = conflictedOf(current).some((email) => email === glass.by)
+      const record = { by: glass.by, reason: glass.reason, at: now.toISOString(), review_by: glass.reviewBy.toISOString(), rules: requirements.map((r) => r.rule), notify: glass.notify }
+      const base = { action_id: id, digest: current.digest, policy_version: current.policyVersion, channel }
+      const events: AuditDraft[] = [
+        { ...base, type: 'break_glass.used', actor: actorOf(principal), data: { reason: glass.reason, own_request: own, review_by: record.review_by, rules: record.rules, notify: glass.notify } },
+        { ...base, type: 'action.approved', actor: 'system', data: { break_glass: true, by: glass.by, execute_by: executeBy.toISOString() } },
+      ]
+      return { change: { status: 'approved', executeBy, deadline: executeBy, breakGlass: record, breakGlassDue: glass.reviewBy, events }, value: undefined }
+    })
+    if (outcome.value) throw outcome.value
+    if (outcome.changed && outcome.record.brokered) this.#runnable(id)
+    return { record: outcome.record, reviews: outcome.reviews }
+  }
+
+  /**
+   * The after-the-fact review of a break-glass approval, by someone other than who broke the
+   * glass and the action's requesters: `confirm` (it was justified) or `dispute` (it was not; the
+   * action already ran, so this is for the record and the people who follow up). Once.
+   */
+  async reviewBreakGlass(principal: Principal, id: string, input: { verdict: 'confirm' | 'dispute'; reason: string }, channel: string): Promise<ActionState> {
+    const outcome = await this.store.mutateAction(id, (current, _reviews, now) => {
+      const glass = current.breakGlass
+      if (!glass) throw new CountersignError('CONFLICT', `action ${id} was not approved with break-glass`)
+      const reviewer = assertBreakGlassReviewer(principal, glass.by, requestersOf(current), requirementsOf(current))
+      if (glass.review) throw new CountersignError('ALREADY_DECIDED', `the break-glass of action ${id} was already reviewed by ${glass.review.reviewer} (${glass.review.verdict})`)
+      const reason = input.reason.trim()
+      if (reason === '') throw new CountersignError('INVALID', 'a break-glass review needs a reason')
+      const review = { reviewer, verdict: input.verdict, reason, at: now.toISOString() }
+      const event: AuditDraft = { type: 'break_glass.reviewed', action_id: id, actor: actorOf(principal), channel, digest: current.digest, policy_version: current.policyVersion, data: { verdict: input.verdict, reason, by: glass.by, late: now.toISOString() > glass.review_by } }
+      return { change: { breakGlass: { ...glass, review }, breakGlassDue: null, events: [event] }, value: undefined }
+    })
+    return { record: outcome.record, reviews: outcome.reviews }
+  }
+
+  /** Flags, once each, break-glass approvals whose after-the-fact review is overdue (`break_glass.overdue`, for webhooks and the console); returns how many. */
+  async flagOverdueBreakGlass(): Promise<number> {
+    let flagged = 0
+    for (const id of await this.store.overdueBreakGlass(this.#clock())) {
+      const outcome = await this.store.mutateAction(id, (current, _reviews, now) => {
+        const glass = current.breakGlass
+        if (!glass || glass.review || current.breakGlassFlagged || !current.breakGlassDue || current.breakGlassDue > now) return { value: false }
+        const event: AuditDraft = { type: 'break_glass.overdue', action_id: id, actor: 'system', channel: 'system', digest: current.digest, policy_version: current.policyVersion, data: { by: glass.by, review_by: glass.review_by, reason: `nobody reviewed the break-glass approval by ${glass.by} before ${glass.review_by}` } }
+        return { change: { breakGlass: { ...glass, overdue_at: now.toISOString() }, breakGlassFlagged: true, events: [event] }, value: true }
+      })
+      if (outcome.value) flagged++
+    }
+    return flagged
   }
 
   /** Cancels a pending action, or an allowed or approved one not yet run: its own agent, the human who submitted it, or an admin. */

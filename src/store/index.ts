@@ -1,6 +1,6 @@
 export type { StoreConnection } from './connection/index.js'
 export { openEmbedded, openPostgres } from './connection/index.js'
-export type { ActionChange, ActionFilter, ActionRecord, AuditDraft, NewAction, ReviewRecord } from './records.js'
+export type { ActionChange, ActionFilter, ActionRecord, AuditDraft, BreakGlassRecord, NewAction, ReviewRecord } from './records.js'
 export type { Database } from './schema.js'
 export { ACTIONS_CHANNEL, LISTED_TEXT, Store } from './store.js'
 export type { TokenRecord } from './store.js'

@@ -53,7 +53,7 @@ export interface AdvanceResult {
  * Events that announce an action to destinations: a new pending request, and an escalation
  * (the approvers it adds may be reached at new destinations; those already announced to stay).
  */
-export const ANNOUNCING_EVENTS: readonly string[] = ['action.pending', 'request.escalated']
+export const ANNOUNCING_EVENTS: readonly string[] = ['action.pending', 'request.escalated', 'break_glass.used']
 
 /** Plans the announcements of a batch of events: for each announcing event's action ({@link ANNOUNCING_EVENTS}), its destinations. */
 export type AnnouncementPlanner = (events: readonly OutboxEvent[], pending: ReadonlyMap<string, AnnouncedAction>) => readonly { readonly actionId: string; readonly destination: string }[]

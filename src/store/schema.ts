@@ -43,6 +43,12 @@ export interface ActionsTable {
   token_issued_by: string | null
   /** While pending: when its next reminder or escalation falls due. */
   route_at: Timestamp | null
+  /** A break-glass approval and its after-the-fact review (JSON), if any. */
+  break_glass: Json | null
+  /** Until its after-the-fact review: when that review is due. */
+  break_glass_due: Timestamp | null
+  /** An overdue break-glass was flagged (audited once). */
+  break_glass_flagged: ColumnType<boolean, boolean | undefined, boolean>
   /** RFC 8785 canonical JSON of `{kind, target, payload}`: the bytes whose SHA-256 is `digest`. */
   action_json: string
   context: Json

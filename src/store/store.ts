@@ -4,7 +4,7 @@ import { CountersignError } from '../errors/index.js'
 import type { StoreConnection } from './connection/index.js'
 import { GroupCommit } from './group-commit.js'
 import { migrationProvider } from './migrations/index.js'
-import type { ActionChange, ActionFilter, ActionRecord, AuditDraft, NewAction, ReviewRecord } from './records.js'
+import type { ActionChange, ActionFilter, ActionRecord, AuditDraft, BreakGlassRecord, NewAction, ReviewRecord } from './records.js'
 import type { ActionsTable, AuditCheckpointsTable, Database, TokensTable } from './schema.js'
 
 /** How much of an action's text a listing carries; longer texts are cut (and the cut is visible). */
@@ -13,7 +13,7 @@ export const LISTED_TEXT = 4096
 const LISTED_COLUMNS = [
   'id', 'created_at', 'updated_at', 'status', 'kind', 'target', 'submitted_by', 'agent_id', 'owner', 'on_behalf_of', 'token_issued_by',
   'context', 'digest', 'decision', 'impact', 'policy_version', 'expires_at', 'execute_by', 'deadline', 'result', 'version',
-  'brokered', 'lease_owner', 'route_at',
+  'brokered', 'lease_owner', 'route_at', 'break_glass', 'break_glass_due', 'break_glass_flagged',
 ] as const
 
 /** NOTIFY channel carrying the id of every action that changed. */
@@ -109,6 +109,9 @@ export class Store {
           ...(change.result !== undefined && { result: change.result === null ? null : JSON.stringify(change.result) }),
           ...(change.leaseOwner !== undefined && { lease_owner: change.leaseOwner }),
           ...(change.routeAt !== undefined && { route_at: change.routeAt }),
+          ...(change.breakGlass !== undefined && { break_glass: JSON.stringify(change.breakGlass) }),
+          ...(change.breakGlassDue !== undefined && { break_glass_due: change.breakGlassDue }),
+          ...(change.breakGlassFlagged !== undefined && { break_glass_flagged: change.breakGlassFlagged }),
           ...(change.decision !== undefined && { decision: JSON.stringify(change.decision) }),
         })
         .where('id', '=', id)
@@ -217,6 +220,18 @@ export class Store {
    */
   async reschedule(id: string, version: number, routeAt: Date | null): Promise<void> {
     await this.db.updateTable('actions').set({ route_at: routeAt }).where('id', '=', id).where('version', '=', version).execute()
+  }
+
+  /** Ids of actions whose break-glass review is overdue and not flagged yet, oldest first. */
+  async overdueBreakGlass(now: Date, limit = 100): Promise<readonly string[]> {
+    const rows = await this.db.selectFrom('actions').select('id').where('break_glass_due', '<=', now).where('break_glass_flagged', '=', false).orderBy('break_glass_due').limit(limit).execute()
+    return rows.map((row) => row.id)
+  }
+
+  /** How many break-glass approvals are past their review window without an after-the-fact review. */
+  async countOverdueBreakGlass(now: Date): Promise<number> {
+    const row = await this.db.selectFrom('actions').select((eb) => eb.fn.countAll<string>().as('count')).where('break_glass_due', '<=', now).executeTakeFirstOrThrow()
+    return Number(row.count)
   }
 
   /** Ids of brokered actions waiting for an executor (allowed or approved), oldest first. */
@@ -408,6 +423,9 @@ function actionRow(item: NewAction) {
     brokered: record.brokered,
     lease_owner: null,
     route_at: record.routeAt ?? null,
+    break_glass: null,
+    break_glass_due: null,
+    break_glass_flagged: false,
   }
 }
 
@@ -438,6 +456,9 @@ function actionRecord(row: Selectable<ActionsTable>): ActionRecord {
     brokered: row.brokered,
     leaseOwner: row.lease_owner,
     routeAt: row.route_at ?? null,
+    breakGlass: row.break_glass ? (JSON.parse(row.break_glass) as BreakGlassRecord) : null,
+    breakGlassDue: row.break_glass_due ?? null,
+    breakGlassFlagged: row.break_glass_flagged ?? false,
   }
 }
 

@@ -7,6 +7,7 @@ import { migration0005 } from './0005-teams-conversations.js'
 import { migration0006 } from './0006-webhooks.js'
 import { migration0007 } from './0007-token-issuer.js'
 import { migration0008 } from './0008-routing.js'
+import { migration0009 } from './0009-break-glass.js'
 
 /**
  * The store's migrations, in order. Each is written once and never edited: a change is a new
@@ -21,6 +22,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0006-webhooks': migration0006,
   '0007-token-issuer': migration0007,
   '0008-routing': migration0008,
+  '0009-break-glass': migration0009,
 }
 
 /** Kysely's migration provider over the migrations compiled into the program. */
