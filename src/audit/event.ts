@@ -20,6 +20,8 @@ export const AUDIT_EVENT_TYPES = [
   'break_glass.used',
   'break_glass.reviewed',
   'break_glass.overdue',
+  'delegation.created',
+  'delegation.revoked',
   'token.created',
   'token.revoked',
   'policy.loaded',

@@ -12,6 +12,7 @@ export const CLI_VERBS: VerbTable = {
   deny: async () => (await import('./review-commands.js')).denyCommand,
   cancel: async () => (await import('./review-commands.js')).cancelCommand,
   'break-glass': async () => (await import('./break-glass-command.js')).breakGlassCommand,
+  delegate: async () => (await import('./delegate-command.js')).delegateCommand,
   list: async () => (await import('./list-command.js')).listCommand,
   show: async () => (await import('./show-command.js')).showCommand,
   watch: async () => (await import('./watch-command.js')).watchCommand,

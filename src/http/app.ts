@@ -15,6 +15,7 @@ import { inboxRoutes } from './routes/inbox.js'
 import { receiptRoutes } from './routes/receipts.js'
 import { systemRoutes } from './routes/system.js'
 import { tokenRoutes } from './routes/tokens.js'
+import { delegationRoutes } from './routes/delegations.js'
 import { WhoAmI } from './schemas.js'
 
 /** What the HTTP API is built from. */
@@ -124,6 +125,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   inboxRoutes(app, gateway, options.publicUrl)
   receiptRoutes(app, gateway, options.receipts, options.publicUrl)
   tokenRoutes(app, gateway, (sha256) => authenticator.forget(sha256))
+  delegationRoutes(app, gateway)
   systemRoutes(app, metrics, options.ready ?? (async () => true))
 
   app.openapi(
@@ -150,6 +152,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
       { name: 'receipts', description: 'Approval receipts for actions the agent runs itself' },
       { name: 'audit', description: 'The hash-chained audit log' },
       { name: 'tokens', description: 'Agent and user tokens (admins)' },
+      { name: 'delegations', description: 'Review rights lent from one human to another for a period' },
       { name: 'identity', description: 'Who a token belongs to' },
       { name: 'system', description: 'Health, readiness and metrics' },
     ],

@@ -54,6 +54,21 @@ export const TimelineEntry = z
   .object({ seq: z.number().int(), at: z.string(), type: z.string(), actor: z.string(), channel: z.string(), data: z.record(z.string(), z.unknown()) })
   .openapi('TimelineEntry')
 
+export const DelegationInput = z
+  .object({
+    to: z.string().min(3).max(320).openapi({ description: 'The delegate: a human the configuration knows (email).' }),
+    until: z.iso.datetime({ offset: true }).openapi({ description: 'When it ends (at most 30 days after it starts).' }),
+    from: z.iso.datetime({ offset: true }).optional().openapi({ description: 'When it starts (default: now).' }),
+    delegator: z.string().max(320).optional().openapi({ description: 'Whose rights (default: yours; someone else\'s for admins only).' }),
+    reason: text(2000).optional(),
+  })
+  .strict()
+  .openapi('DelegationInput', { example: { to: 'bob@example.com', until: '2026-12-24T18:00:00Z', reason: 'on leave' } })
+
+export const DelegationView = z
+  .object({ id: z.string(), from: z.string(), to: z.string(), starts_at: z.string(), ends_at: z.string(), reason: z.string(), created_at: z.string(), revoked_at: z.string().nullable() })
+  .openapi('Delegation')
+
 export const BreakGlassView = z
   .object({
     by: z.string(),

@@ -13,6 +13,8 @@ import {
   isTerminal,
   nextRouting,
   requirementProgress,
+  sameHuman,
+  withDelegatedRights,
   type ActionStatus,
   type Principal,
   type Requesters,
@@ -257,14 +259,21 @@ export class Gateway {
    */
   async review(principal: Principal, id: string, input: { decision: ReviewDecision; reason?: string | undefined }, channel: string): Promise<ActionState> {
     if (principal.type !== 'human') throw new CountersignError('FORBIDDEN', 'only humans review; agent credentials can never approve or deny')
+    // Review rights lent to this human (POST /v1/delegations), with the lenders' groups from config.
+    const delegations = await this.store.activeDelegations(this.#clock(), canonicalEmail(principal.email))
+    const delegators = delegations.map((delegation) => this.directory.human(delegation.from) ?? { type: 'human' as const, email: delegation.from, groups: [], admin: false, auditor: false })
     const outcome = await this.store.mutateAction(id, (current, reviews, now) => {
       const expired = this.#expiry(current, now)
       if (expired) return { change: expired, value: new CountersignError('ALREADY_DECIDED', `action ${id} expired before this review`) }
+      const delegated = (current.decision['delegated'] ?? []) as readonly { rule: string; from: string; to: string }[]
+      const spent = delegated.find((entry) => sameHuman(entry.from, principal.email))
+      if (spent) throw new CountersignError('CONFLICT', `${spent.to} already reviewed this action with the review rights you delegated to them; one right, one review`)
+      const lent = withDelegatedRights(requirementsOf(current), principal, delegators, conflictedOf(current), reviews)
       const applied = applyReview(
         {
           status: current.status as ActionStatus,
           expiresAt: current.expiresAt ?? new Date(0),
-          requirements: requirementsOf(current),
+          requirements: lent.requirements,
           reviews,
           conflicted: conflictedOf(current),
           requesters: requestersOf(current),
@@ -275,9 +284,19 @@ export class Gateway {
       )
       const base = { action_id: id, digest: current.digest, policy_version: current.policyVersion }
       const events: AuditDraft[] = [
-        { ...base, type: `review.${input.decision}`, actor: actorOf(principal), channel, data: { reason: applied.review.reason, requirements: applied.review.requirements } },
+        {
+          ...base,
+          type: `review.${input.decision}`,
+          actor: actorOf(principal),
+          channel,
+          data: { reason: applied.review.reason, requirements: applied.review.requirements, ...(lent.used.length > 0 && { delegated_by: lent.used }) },
+        },
       ]
-      let change: ActionChange = { review: applied.review, events }
+      // A right used through a delegation is written into the stored requirements, so that every
+      // later quorum count (by any replica) sees this reviewer listed where the lender was.
+      const used = lent.used.filter((right) => applied.review.requirements.includes(right.rule))
+      const decision = used.length > 0 ? { ...current.decision, requirements: lent.requirements, delegated: [...delegated, ...used.map((right) => ({ ...right, to: applied.review.reviewer, at: now.toISOString() }))] } : undefined
+      let change: ActionChange = { review: applied.review, events, ...(decision && { decision }) }
       if (applied.status !== 'pending') {
         assertTransition(current.status as ActionStatus, applied.status)
         const executeBy = applied.status === 'approved' ? new Date(now.getTime() + Math.min(...requirementsOf(current).map((r) => r.execute_within_ms))) : null

@@ -20,6 +20,19 @@ export interface Database {
   channel_request_ids: ChannelRequestIdsTable
   console_sessions: ConsoleSessionsTable
   teams_conversations: TeamsConversationsTable
+  delegations: DelegationsTable
+}
+
+/** A delegation of review rights from one human to another, for a period. */
+export interface DelegationsTable {
+  id: string
+  from_email: string
+  to_email: string
+  starts_at: Timestamp
+  ends_at: Timestamp
+  reason: string
+  created_at: Timestamp
+  revoked_at: Timestamp | null
 }
 
 /** JSON text: written with `JSON.stringify`, parsed by the store when read. */

@@ -2,6 +2,7 @@ import { Migrator, sql, type Kysely, type Selectable, type Transaction } from 'k
 import { sealEvents, type Checkpoint, type StoredAuditEvent } from '../audit/index.js'
 import { CountersignError } from '../errors/index.js'
 import type { StoreConnection } from './connection/index.js'
+import { activeDelegations, delegationOf, delegationRow, type DelegationRecord } from './delegations.js'
 import { GroupCommit } from './group-commit.js'
 import { migrationProvider } from './migrations/index.js'
 import type { ActionChange, ActionFilter, ActionRecord, AuditDraft, BreakGlassRecord, NewAction, ReviewRecord } from './records.js'
@@ -337,6 +338,31 @@ export class Store {
         .execute()
       return checkpoint
     })
+  }
+
+  /** Stores a delegation with its audit event. */
+  async createDelegation(delegation: DelegationRecord, event: AuditDraft): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      await tx.insertInto('delegations').values(delegationRow(delegation)).execute()
+      await this.#append(tx, [event])
+    })
+  }
+
+  /** Revokes a live delegation with its audit event, if `mayRevoke` says so; the revoked delegation, or `undefined` when there is none. */
+  async revokeDelegation(id: string, now: Date, mayRevoke: (delegation: DelegationRecord) => AuditDraft): Promise<DelegationRecord | undefined> {
+    return this.db.transaction().execute(async (tx) => {
+      const row = await tx.selectFrom('delegations').selectAll().where('id', '=', id).where('revoked_at', 'is', null).forUpdate().executeTakeFirst()
+      if (!row) return undefined
+      const event = mayRevoke(delegationOf(row))
+      await tx.updateTable('delegations').set({ revoked_at: now }).where('id', '=', id).execute()
+      await this.#append(tx, [event])
+      return { ...delegationOf(row), revokedAt: now }
+    })
+  }
+
+  /** The delegations in force at `now`, to `to` when given. */
+  activeDelegations(now: Date, to?: string): Promise<readonly DelegationRecord[]> {
+    return activeDelegations(this.db, now, to)
   }
 
   /** Stores a token hash with its audit event. */

@@ -8,6 +8,7 @@ import { migration0006 } from './0006-webhooks.js'
 import { migration0007 } from './0007-token-issuer.js'
 import { migration0008 } from './0008-routing.js'
 import { migration0009 } from './0009-break-glass.js'
+import { migration0010 } from './0010-delegations.js'
 
 /**
  * The store's migrations, in order. Each is written once and never edited: a change is a new
@@ -23,6 +24,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0007-token-issuer': migration0007,
   '0008-routing': migration0008,
   '0009-break-glass': migration0009,
+  '0010-delegations': migration0010,
 }
 
 /** Kysely's migration provider over the migrations compiled into the program. */
