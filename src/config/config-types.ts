@@ -208,6 +208,16 @@ export interface ChannelsConfig {
   readonly slack?: SlackConfig
   readonly teams?: TeamsConfig
   readonly webhooks: readonly WebhookConfig[]
+  readonly email?: EmailConfig
+}
+
+/** `channels.email`: approval requests by email (SMTP); the console's request page is where one approves. */
+export interface EmailConfig {
+  readonly smtp: { readonly host: string; readonly port: number; readonly secure: boolean; readonly require_tls?: boolean | undefined; readonly user?: string | undefined; readonly password?: SecretRef | undefined }
+  /** The sender, e.g. `Countersign <countersign@example.com>`. */
+  readonly from: string
+  /** Also mail each eligible approver the config knows. */
+  readonly approvers: boolean
 }
 
 /** `console.oidc`: the OpenID Connect issuer humans sign in with (authorization code + PKCE). */

@@ -3,6 +3,7 @@ export type {
   AuditConfig,
   ChannelsConfig,
   ConsoleConfig,
+  EmailConfig,
   ExecutionConfig,
   McpConfig,
   Config,

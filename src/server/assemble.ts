@@ -175,5 +175,5 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
 
 /** The channel types this gateway asks humans in: the console always, the others once configured. */
 export function channelTypesOf(config: Config): readonly string[] {
-  return ['console', ...(config.channels.slack ? ['slack'] : []), ...(config.channels.teams ? ['teams'] : []), ...(config.channels.webhooks.length > 0 ? ['webhook'] : [])]
+  return ['console', ...(config.channels.slack ? ['slack'] : []), ...(config.channels.teams ? ['teams'] : []), ...(config.channels.webhooks.length > 0 ? ['webhook'] : []), ...(config.channels.email ? ['email'] : [])]
 }
