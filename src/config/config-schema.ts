@@ -162,6 +162,25 @@ const Mcp = z
   })
   .transform(({ hold, reissue_window }) => ({ hold_ms: hold, reissue_window_ms: reissue_window }))
 
+/** `oncall`: the vendors that `oncall:pagerduty:SCHEDULE` and `oncall:opsgenie:SCHEDULE` approvers are resolved with. */
+function onCallSchema(baseDir: string) {
+  return z
+    .strictObject({
+      pagerduty: z
+        .strictObject({
+          api_key: secret(baseDir),
+          api_url: httpUrl({ trailingSlash: 'strip' }).default('https://api.pagerduty.com'),
+          /** Events API v2: raise an incident when a request asks a PagerDuty schedule. */
+          events: z.strictObject({ routing_key: secret(baseDir), url: httpUrl().default('https://events.pagerduty.com/v2/enqueue') }).optional(),
+        })
+        .optional(),
+      opsgenie: z.strictObject({ api_key: secret(baseDir), api_url: httpUrl({ trailingSlash: 'strip' }).default('https://api.opsgenie.com') }).optional(),
+      /** How long who is on call is remembered per schedule. */
+      cache: duration({ min: 0, max: 3_600_000, minText: '0s', maxText: '1h' }).prefault('1m'),
+    })
+    .transform(({ cache, ...vendors }) => ({ ...vendors, cache_ms: cache }))
+}
+
 /**
  * The schema of `countersign.yaml` (PRODUCT.md §5) for a config whose relative paths are
  * relative to `baseDir`. `defaultPolicy` makes `policy` optional.
@@ -181,7 +200,8 @@ export function configSchema(baseDir: string, defaultPolicy?: string) {
       console: consoleSchema(baseDir),
       mcp: Mcp.prefault({}),
       calendars: CalendarsSchema,
+      oncall: onCallSchema(baseDir).optional(),
     },
-    'expected a mapping with the sections server, store, policy, identities, targets, audit, channels, execution, console, mcp, calendars',
+    'expected a mapping with the sections server, store, policy, identities, targets, audit, channels, execution, console, mcp, calendars, oncall',
   )
 }

@@ -262,4 +262,13 @@ export interface Config {
   readonly mcp: McpConfig
   /** `calendars`: named time ranges, read in policies as `calendar.NAME`; absent means none. */
   readonly calendars?: Calendars
+  /** `oncall`: how `oncall:pagerduty:…` and `oncall:opsgenie:…` approvers are resolved; absent: they resolve to nobody. */
+  readonly oncall?: OnCallConfig | undefined
+}
+
+/** `oncall`: the on-call vendors' REST APIs, with their keys as secret references. */
+export interface OnCallConfig {
+  readonly pagerduty?: { readonly api_key: SecretRef; readonly api_url: string; readonly events?: { readonly routing_key: SecretRef; readonly url: string } | undefined } | undefined
+  readonly opsgenie?: { readonly api_key: SecretRef; readonly api_url: string } | undefined
+  readonly cache_ms: number
 }

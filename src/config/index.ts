@@ -4,6 +4,7 @@ export type {
   ChannelsConfig,
   ConsoleConfig,
   EmailConfig,
+  OnCallConfig,
   ExecutionConfig,
   McpConfig,
   Config,

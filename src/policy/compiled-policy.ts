@@ -23,6 +23,8 @@ export interface ReviewRequirement {
   readonly reminders?: number
   /** How many `escalate` stages were applied so far; their approvers are in `approvers` (absent: none). */
   readonly escalated?: number
+  /** Who each `oncall:VENDOR:SCHEDULE` approver resolved to when the request was submitted (their `user:` entries are in `approvers`). */
+  readonly oncall?: Readonly<Record<string, { readonly emails: readonly string[]; readonly error?: string }>>
   /** `break_glass`: an approver may approve their own request, reviewed by others afterwards (absent: never). */
   readonly break_glass?: { readonly requires: 'reason'; readonly notify: readonly string[]; readonly review_within_ms: number }
 }

@@ -15,6 +15,7 @@ import type { AppEnv } from '../http/env.js'
 import { AuditLog, Authenticator, Background, Executor, Gateway, Receipts, SqlCatalogs, Waiters, WorkloadIdentity, type ConnectorSource } from '../service/index.js'
 import { Store, type Database, type StoreConnection } from '../store/index.js'
 import { PolicyHolder } from './policy-holder.js'
+import { OnCallResolver } from '../service/oncall.js'
 import { GENERATED_KEY_FILE, previousKeysFor, signingKeyFor } from './signing-key.js'
 
 /** Options that are not part of the config file. */
@@ -77,7 +78,7 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
       ...(clock && { clock: () => clock().getTime() }),
       onError: (target, message) => logger.warn({ target, err: message }, 'target catalog unavailable: its SQL is judged by name only (catalog_checked false)'),
     })
-    const gateway = new Gateway({ store, directory, analyzers, policy: () => policy.current, waiters, sqlCatalogs, calendars: config.calendars, ...(options.clock && { clock: options.clock }) })
+    const gateway = new Gateway({ store, directory, analyzers, policy: () => policy.current, waiters, sqlCatalogs, calendars: config.calendars, onCall: new OnCallResolver(config.oncall, { logger, ...(options.clock && { clock: options.clock }) }), ...(options.clock && { clock: options.clock }) })
     const previousKeys = previousKeysFor(config)
     const auditLog = new AuditLog(store, key, options.clock, previousKeys)
     // Workload identity: CI jobs and agents with an OIDC token from a configured issuer instead of a stored token.

@@ -70,7 +70,7 @@ export interface TestGateway extends AssembledGateway {
  */
 export async function testGateway(
   connection: StoreConnection<Database>,
-  options: { policy?: string; now?: Date; sweepMs?: number; targets?: readonly Record<string, unknown>[]; channels?: Record<string, unknown>; workload?: readonly Record<string, unknown>[]; calendars?: Record<string, unknown>; assemble?: Partial<AssembleOptions> } = {},
+  options: { policy?: string; now?: Date; sweepMs?: number; targets?: readonly Record<string, unknown>[]; channels?: Record<string, unknown>; workload?: readonly Record<string, unknown>[]; calendars?: Record<string, unknown>; oncall?: Record<string, unknown>; assemble?: Partial<AssembleOptions> } = {},
 ): Promise<TestGateway> {
   const dir = mkdtempSync(join(tmpdir(), 'countersign-test-'))
   writeFileSync(join(dir, 'policy.yaml'), options.policy ?? TEST_POLICY)
@@ -106,6 +106,7 @@ export async function testGateway(
       audit: { signing_key: 'file:./audit.pem' },
       ...(options.channels && { channels: options.channels }),
       ...(options.calendars && { calendars: options.calendars }),
+      ...(options.oncall && { oncall: options.oncall }),
     },
     { baseDir: dir },
   )

@@ -29,6 +29,7 @@ import type { ExecutionResult } from '../connectors/index.js'
 import type { ReceiptClaims } from './receipts.js'
 import type { SqlCatalogs } from './sql-catalogs.js'
 import type { Waiters } from './waiters.js'
+import type { OnCallResolver } from './oncall.js'
 
 /** Longest wait a caller may ask for (PRODUCT.md §6: `wait` ≤ 60 s). */
 export const MAX_WAIT_MS = 60_000
@@ -64,6 +65,8 @@ export interface GatewayParts {
   readonly sqlCatalogs?: SqlCatalogs | undefined
   /** Config `calendars`: what `calendar.NAME` reads, at decision and again at execution. */
   readonly calendars?: Calendars | undefined
+  /** Resolves `oncall:…` approvers when a request is submitted; without it they resolve to nobody. */
+  readonly onCall?: OnCallResolver | undefined
 }
 
 /**
@@ -80,6 +83,7 @@ export class Gateway {
   readonly #clock: () => Date
   readonly #sqlCatalogs: SqlCatalogs | undefined
   readonly #calendars: Calendars
+  readonly #onCall: OnCallResolver | undefined
   readonly #runnableListeners: ((id: string) => void)[] = []
 
   constructor(parts: GatewayParts) {
@@ -91,6 +95,7 @@ export class Gateway {
     this.#clock = parts.clock ?? (() => new Date())
     this.#sqlCatalogs = parts.sqlCatalogs
     this.#calendars = parts.calendars ?? {}
+    this.#onCall = parts.onCall
   }
 
   /** The gateway's clock: server time for every record. */
@@ -114,7 +119,10 @@ export class Gateway {
     canonicalJson(action.context)
     const known = await this.#prepare(action)
     const now = this.#clock()
-    const { decision, impact, digest, actionJson } = this.#decide(principal, action, now, known)
+    const decided = this.#decide(principal, action, now, known)
+    const { impact, digest, actionJson } = decided
+    // Who is on call now, for `oncall:…` approvers: asked once, at submission, and stored with the request.
+    const decision = decided.decision.effect === 'review' && this.#onCall ? { ...decided.decision, requirements: await this.#onCall.resolveRequirements(decided.decision.requirements) } : decided.decision
     const status: ActionStatus = decision.effect === 'allow' ? 'allowed' : decision.effect === 'deny' ? 'denied' : 'pending'
     const expiresAt = status === 'pending' ? new Date(now.getTime() + Math.min(...decision.requirements.map((r) => r.timeout_ms))) : null
     const brokered = this.directory.target(action.target)?.connector !== undefined
