@@ -36,6 +36,8 @@ export interface DeliveryFailure {
 export interface Channel {
   /** The channel's name: outbox rows, review records and audit events carry it (`slack`). */
   readonly name: string
+  /** True for a channel that announces only some requests (PagerDuty incidents): no destination is then not worth a warning. */
+  readonly selective?: boolean
   /** Where a new pending request is announced, as this channel names destinations (e.g. `#approvals`, `dm:alice@example.com`). */
   destinations(request: AnnouncementRequest): readonly string[]
   /** Posts the message to `destination`; returns the reference that {@link update} takes. */

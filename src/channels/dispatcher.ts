@@ -134,7 +134,7 @@ export class OutboxDispatcher {
       const submitter = action.submittedBy.startsWith('human:') ? action.submittedBy.slice('human:'.length) : undefined
       const conflicted = conflictedHumans({ owner: action.owner ?? undefined, onBehalfOf: action.onBehalfOf ?? undefined, submitter, tokenIssuer: action.tokenIssuedBy ?? undefined })
       const destinations = this.#o.channel.destinations({ id: action.id, requirements, conflicted })
-      if (destinations.length === 0) this.#o.logger?.warn({ action_id: action.id, channel: this.#o.channel.name }, 'no destination to announce the action to')
+      if (destinations.length === 0 && !this.#o.channel.selective) this.#o.logger?.warn({ action_id: action.id, channel: this.#o.channel.name }, 'no destination to announce the action to')
       for (const destination of new Set(destinations)) planned.push({ actionId: action.id, destination })
     }
     return planned

@@ -4,11 +4,14 @@ import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import { testGateway, type Person, type TestGateway } from '../server/test-gateway.js'
 import { testStores } from '../store/connection/index.js'
+import { until } from '../channels/test-support.js'
 
 const PD_KEY = 'pd-test-key-0123456789'
 const OG_KEY = 'og-test-key-0123456789'
 process.env['CS_TEST_PD_KEY'] = PD_KEY
 process.env['CS_TEST_OG_KEY'] = OG_KEY
+const ROUTING_KEY = 'R0123456789abcdef0123456789abcdef'
+process.env['CS_TEST_PD_ROUTING'] = ROUTING_KEY
 
 /**
  * Local stand-ins speaking the vendors' published shapes: PagerDuty `GET /oncalls` (Token auth,
@@ -46,6 +49,7 @@ const store = testStores()[0]!
 describe('on-call approvers resolved through PagerDuty and Opsgenie', () => {
   let pagerDuty: Awaited<ReturnType<typeof standIn>>
   let opsgenie: Awaited<ReturnType<typeof standIn>>
+  let events: { url: string; server: Server; received: Record<string, any>[] }
   let gw: TestGateway
   let drop: () => Promise<void>
   before(async () => {
@@ -65,17 +69,33 @@ describe('on-call approvers resolved through PagerDuty and Opsgenie', () => {
       if (!match || url.searchParams.get('flat') !== 'true' || url.searchParams.get('scheduleIdentifierType') !== 'name') return { status: 404, body: { message: 'Schedule not found', took: 0.001, requestId: 'r2' } }
       return { status: 200, body: { data: { _parent: { id: 'd875alp4-9b4e-4219-alp3-0c26936d18de', name: decodeURIComponent(match[1]!), enabled: true }, onCallRecipients: ['frank@example.com'] }, took: 0.1, requestId: 'r3' } }
     })
+    // The Events API v2: POST /v2/enqueue answers 202 {status, message, dedup_key}.
+    const received: Record<string, any>[] = []
+    const eventsServer = createServer((request, response) => {
+      let body = ''
+      request.on('data', (chunk) => (body += chunk))
+      request.on('end', () => {
+        const event = JSON.parse(body) as Record<string, any>
+        if (request.url !== '/v2/enqueue' || event['routing_key'] !== ROUTING_KEY) return void response.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'invalid event', message: 'Event object is invalid', errors: ['bad routing key'] }))
+        received.push(event)
+        response.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'success', message: 'Event processed', dedup_key: event['dedup_key'] }))
+      })
+    })
+    await new Promise<void>((resolve) => eventsServer.listen(0, '127.0.0.1', resolve))
+    events = { url: `http://127.0.0.1:${(eventsServer.address() as AddressInfo).port}/v2/enqueue`, server: eventsServer, received }
     const connection = await store.open()
     drop = connection.drop
     gw = await testGateway(connection, {
       policy: POLICY,
-      oncall: { pagerduty: { api_key: 'env:CS_TEST_PD_KEY', api_url: pagerDuty.url }, opsgenie: { api_key: 'env:CS_TEST_OG_KEY', api_url: opsgenie.url }, cache: '0s' },
+      assemble: { channels: { pollMs: 50, retryBaseMs: 100, maxRetryMs: 1_000 } },
+      oncall: { pagerduty: { api_key: 'env:CS_TEST_PD_KEY', api_url: pagerDuty.url, events: { routing_key: 'env:CS_TEST_PD_ROUTING', url: events.url } }, opsgenie: { api_key: 'env:CS_TEST_OG_KEY', api_url: opsgenie.url }, cache: '0s' },
     })
   })
   after(async () => {
     await gw.close()
     await new Promise((resolve) => pagerDuty.server.close(resolve))
     await new Promise((resolve) => opsgenie.server.close(resolve))
+    await new Promise((resolve) => events.server.close(resolve))
     await drop()
   })
 
@@ -94,6 +114,15 @@ describe('on-call approvers resolved through PagerDuty and Opsgenie', () => {
     assert.equal((await approve(id, 'erin')).body.status, 'approved')
     const asked = pagerDuty.requests.at(-1)!
     assert.deepEqual(asked.searchParams.getAll('schedule_ids[]'), ['PSCHED1'])
+    // The request paged on call through the Events API, and the incident is resolved once it is decided.
+    await until(() => events.received.some((event) => event['dedup_key'] === `countersign-${id}` && event['event_action'] === 'resolve'), 'the resolve event')
+    const trigger = events.received.find((event) => event['dedup_key'] === `countersign-${id}` && event['event_action'] === 'trigger')!
+    assert.equal(trigger['payload'].source, 'countersign')
+    assert.equal(trigger['payload'].severity, 'critical')
+    assert.match(trigger['payload'].summary, new RegExp(`Approval needed: sql on prod-db \\(prod\\) \\(${id}\\)`))
+    assert.equal(trigger['payload'].custom_details.what_will_run, 'UPDATE users SET plan = 2 WHERE id = 1')
+    assert.deepEqual(trigger['links'], [{ href: `https://countersign.test/actions/${id}`, text: 'Review in Countersign' }])
+    assert.ok(!events.received.some((event) => String(event['dedup_key']).includes('shell')), 'only requests asking a PagerDuty schedule page')
   })
 
   it('asks Opsgenie by schedule name, flat', async () => {
