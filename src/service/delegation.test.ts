@@ -57,6 +57,9 @@ for (const store of testStores()) {
       assert.equal(created.status, 201, JSON.stringify(created.body))
       const id = await submit()
       assert.equal((await review(id, 'erin')).status, 403, 'erin has no security rights of her own and none lent')
+      // The inbox and the console's review form know the lent right too.
+      const eligibility = (await gw.call('GET', `/v1/actions/${id}/eligibility`, { as: 'bob' })).body
+      assert.deepEqual(eligibility, { eligible: true, requirements: ['shell-security'], code: null, reason: null })
       const byBob = await review(id, 'bob')
       assert.equal(byBob.status, 200, JSON.stringify(byBob.body))
       assert.equal(byBob.body.status, 'pending', 'one of two approvals')

@@ -16,6 +16,7 @@ import {
   sameHuman,
   withDelegatedRights,
   type ActionStatus,
+  type Human,
   type Principal,
   type Requesters,
   type ReviewDecision,
@@ -267,9 +268,7 @@ export class Gateway {
    */
   async review(principal: Principal, id: string, input: { decision: ReviewDecision; reason?: string | undefined }, channel: string): Promise<ActionState> {
     if (principal.type !== 'human') throw new CountersignError('FORBIDDEN', 'only humans review; agent credentials can never approve or deny')
-    // Review rights lent to this human (POST /v1/delegations), with the lenders' groups from config.
-    const delegations = await this.store.activeDelegations(this.#clock(), canonicalEmail(principal.email))
-    const delegators = delegations.map((delegation) => this.directory.human(delegation.from) ?? { type: 'human' as const, email: delegation.from, groups: [], admin: false, auditor: false })
+    const delegators = await this.delegatorsOf(principal)
     const outcome = await this.store.mutateAction(id, (current, reviews, now) => {
       const expired = this.#expiry(current, now)
       if (expired) return { change: expired, value: new CountersignError('ALREADY_DECIDED', `action ${id} expired before this review`) }
@@ -386,6 +385,13 @@ export class Gateway {
       if (outcome.value) flagged++
     }
     return flagged
+  }
+
+  /** The humans whose review rights are lent to `principal` now (`POST /v1/delegations`), with their groups from config. */
+  async delegatorsOf(principal: Principal): Promise<readonly Human[]> {
+    if (principal.type !== 'human') return []
+    const delegations = await this.store.activeDelegations(this.#clock(), canonicalEmail(principal.email))
+    return delegations.map((delegation) => this.directory.human(delegation.from) ?? { type: 'human' as const, email: delegation.from, groups: [], admin: false, auditor: false })
   }
 
   /** Cancels a pending action, or an allowed or approved one not yet run: its own agent, the human who submitted it, or an admin. */
