@@ -20,6 +20,7 @@ rules:
       remind_after: 10m
       escalate: [{ after: 15m, to: [group:security] }]
       channels: ["slack:#db-approvals"]
+      break_glass: { notify: ["slack:#incidents"], review_within: 24h }
 `
 
 const store = testStores()[0]!
@@ -29,6 +30,7 @@ describe('reminders and escalation through Slack, with a fake clock', () => {
   let drop: () => Promise<void>
   before(async () => {
     slack = await startStandIn()
+    slack.addChannel('#incidents', 'C0INCIDENTS')
     const connection = await store.open()
     drop = connection.drop
     sg = await slackGateway(connection, slack, { policy: POLICY, dm: true, now: new Date('2026-12-07T02:00:00Z') })
@@ -88,5 +90,19 @@ describe('reminders and escalation through Slack, with a fake clock', () => {
     assert.equal(approved.body.status, 'approved')
     gw.advance(10 * MIN)
     assert.equal((await gw.gateway.routeDue()).steps, 0, 'nothing is routed once decided')
+  })
+
+  it('announces a break-glass loudly: the request\'s messages say BREAK-GLASS, and the notify channel hears of it', async () => {
+    const { gw } = sg
+    // analytics-agent is alice's; alice is a DBA, so a listed approver: she breaks the glass on her own request.
+    const submitted = await gw.call('POST', '/v1/actions', { as: 'analyticsAgent', body: { kind: 'shell', target: 'build-host', payload: { command: 'systemctl restart checkout' } } })
+    const id = submitted.body.id as string
+    const announced = await until(() => slack.messagesIn(CHANNELS.db).find((message) => message.text.includes(id)), 'the announcement')
+    const broken = await gw.call('POST', `/v1/actions/${id}/break-glass`, { as: 'alice', body: { reason: 'checkout is down' } })
+    assert.equal(broken.status, 200, JSON.stringify(broken.body))
+    const loud = await until(() => slack.messagesIn('C0INCIDENTS').find((message) => message.text.includes(id)), 'the break-glass in #incidents')
+    assert.match(loud.text, /Approved \(BREAK-GLASS\)/)
+    assert.match(JSON.stringify(loud.blocks), /BREAK-GLASS approval by alice@example\.com: checkout is down; must be reviewed by someone else by/)
+    await until(() => announced.text.includes('BREAK-GLASS'), 'the original message updated')
   })
 })
