@@ -27,7 +27,7 @@ const Duration = z.string().transform((text, ctx) => {
 
 const Approver = z
   .string()
-  .regex(/^(group:[A-Za-z0-9._-]+|user:[^\s@]+@[^\s@]+|oncall:(pagerduty|opsgenie):[A-Za-z0-9._-]{1,128})$/, 'expected group:NAME, user:EMAIL, oncall:pagerduty:SCHEDULE or oncall:opsgenie:SCHEDULE')
+  .regex(/^(group:[A-Za-z0-9._-]+|user:[^\s@]+@[^\s@]+|oncall:(pagerduty|opsgenie):[A-Za-z0-9._-]{1,128})$/, 'expected group:NAME or user:EMAIL (or oncall:pagerduty:SCHEDULE, oncall:opsgenie:SCHEDULE)')
   .transform((value) => (value.startsWith('user:') ? value.toLowerCase() : value))
 
 const Channel = z
