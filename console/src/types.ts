@@ -84,6 +84,14 @@ export interface Action {
   readonly expires_at: string | null
   readonly execute_by: string | null
   readonly brokered: boolean
+  /** A break-glass approval and its after-the-fact review (review.break_glass). */
+  readonly break_glass?: {
+    readonly by: string
+    readonly reason: string
+    readonly review_by: string
+    readonly overdue: boolean
+    readonly review?: { readonly reviewer: string; readonly verdict: 'confirm' | 'dispute'; readonly reason: string }
+  }
   readonly timeline?: TimelineEntry[]
   readonly links: { readonly self: string; readonly console?: string }
 }

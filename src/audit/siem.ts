@@ -11,7 +11,7 @@ import type { AuditEventType } from './event.js'
  *   or review, Other (99) for execution.
  * - Account Change (3001, Identity & Access Management): `token.created` Create (1),
  *   `token.revoked` Delete (6): credentials of an agent or a human; `grant.created` Attach Policy
- *   (7) and `grant.revoked` Detach Policy (8): a narrowing grant; `passkey.registered` MFA Factor
+ *   (7) and `grant.revoked` Detach Policy (8): a narrowing grant (and `delegation.*`, review rights lent); `passkey.registered` MFA Factor
  *   Enable (10) and `passkey.revoked` MFA Factor Disable (11).
  * - Application Lifecycle (6002, Application Activity): `policy.loaded` Update (8).
  */
@@ -47,6 +47,13 @@ export const OCSF_MAPPING: Readonly<Record<AuditEventType, { readonly of: OcsfCl
   'token.created': { of: ACCOUNT_CHANGE, activityId: 1, activityName: 'Create', outcome: 'success' },
   'token.revoked': { of: ACCOUNT_CHANGE, activityId: 6, activityName: 'Delete', outcome: 'success' },
   'policy.loaded': { of: APPLICATION_LIFECYCLE, activityId: 8, activityName: 'Update', outcome: 'success' },
+  'request.reminded': { of: API_ACTIVITY, activityId: 99, activityName: 'Other', outcome: 'success' },
+  'request.escalated': { of: API_ACTIVITY, activityId: 3, activityName: 'Update', outcome: 'success' },
+  'break_glass.used': { of: API_ACTIVITY, activityId: 3, activityName: 'Update', outcome: 'success' },
+  'break_glass.reviewed': { of: API_ACTIVITY, activityId: 3, activityName: 'Update', outcome: 'success' },
+  'break_glass.overdue': { of: API_ACTIVITY, activityId: 99, activityName: 'Other', outcome: 'failure' },
+  'delegation.created': { of: ACCOUNT_CHANGE, activityId: 7, activityName: 'Attach Policy', outcome: 'success' },
+  'delegation.revoked': { of: ACCOUNT_CHANGE, activityId: 8, activityName: 'Detach Policy', outcome: 'success' },
   'grant.created': { of: ACCOUNT_CHANGE, activityId: 7, activityName: 'Attach Policy', outcome: 'success' },
   'grant.revoked': { of: ACCOUNT_CHANGE, activityId: 8, activityName: 'Detach Policy', outcome: 'success' },
   'passkey.registered': { of: ACCOUNT_CHANGE, activityId: 10, activityName: 'MFA Factor Enable', outcome: 'success' },

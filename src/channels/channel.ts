@@ -1,4 +1,5 @@
 import type { ReviewRequirement } from '../policy/index.js'
+import type { Reminder } from '../lifecycle/index.js'
 import type { MessageContent } from './message.js'
 
 /** A pending request to announce: its id, its requirements (frozen at decision time) and who may never review it. */
@@ -35,12 +36,20 @@ export interface DeliveryFailure {
 export interface Channel {
   /** The channel's name: outbox rows, review records and audit events carry it (`slack`). */
   readonly name: string
+  /** True for a channel that announces only some requests (PagerDuty incidents): no destination is then not worth a warning. */
+  readonly selective?: boolean
   /** Where a new pending request is announced, as this channel names destinations (e.g. `#approvals`, `dm:alice@example.com`). */
   destinations(request: AnnouncementRequest): readonly string[]
   /** Posts the message to `destination`; returns the reference that {@link update} takes. */
   announce(destination: string, content: MessageContent): Promise<string>
   /** Rewrites an announced message in place. */
   update(ref: string, content: MessageContent): Promise<void>
+  /**
+   * Asks again about an announced message (`review.remind_after`): a new notification to the
+   * same people (a thread reply, a new email), after `update` has shown the current state.
+   * Absent: the in-place update is all a reminder does on this channel.
+   */
+  remind?(ref: string, content: MessageContent, reminder: Reminder): Promise<void>
   /** Classifies an error thrown by `announce` or `update`. */
   failure(error: unknown): DeliveryFailure
 }

@@ -4,10 +4,25 @@ import type { Logger } from 'pino'
 import { conflictedHumans } from '../lifecycle/index.js'
 import type { ReviewRequirement } from '../policy/index.js'
 import type { Gateway } from '../service/index.js'
-import { ACTIONS_CHANNEL, type AnnouncedAction, type OutboxEvent, type OutboxMessage, type OutboxStore } from '../store/index.js'
+import { ACTIONS_CHANNEL, ANNOUNCING_EVENTS, type AnnouncedAction, type OutboxEvent, type OutboxMessage, type OutboxStore } from '../store/index.js'
+import type { StoredAuditEvent } from '../audit/index.js'
+import type { Reminder } from '../lifecycle/index.js'
 import type { Channel } from './channel.js'
 import { messageContent } from './message.js'
 import { timerDelay } from '../time/index.js'
+
+/** The newest `request.reminded` event after `afterSeq` up to `uptoSeq`, as the reminder it is. */
+function latestReminder(events: readonly StoredAuditEvent[], afterSeq: number, uptoSeq: number): Reminder | undefined {
+  for (let index = events.length - 1; index >= 0; index--) {
+    const stored = events[index]!
+    if (stored.seq <= afterSeq) return undefined
+    if (stored.seq > uptoSeq) continue
+    const event = JSON.parse(stored.event) as { type: string; data: { rule?: unknown; count?: unknown; approvers?: unknown } }
+    if (event.type !== 'request.reminded') continue
+    return { rule: String(event.data.rule ?? ''), count: Number(event.data.count ?? 1), approvers: Array.isArray(event.data.approvers) ? event.data.approvers.map(String) : [] }
+  }
+  return undefined
+}
 
 /** Audit events read per transaction while catching up. */
 const EVENT_BATCH = 500
@@ -110,13 +125,16 @@ export class OutboxDispatcher {
   #plan(events: readonly OutboxEvent[], pending: ReadonlyMap<string, AnnouncedAction>): { actionId: string; destination: string }[] {
     const planned: { actionId: string; destination: string }[] = []
     for (const event of events) {
-      const action = event.type === 'action.pending' && event.actionId ? pending.get(event.actionId) : undefined
-      if (!action) continue
-      const requirements = (action.decision['requirements'] ?? []) as readonly ReviewRequirement[]
+      const action = ANNOUNCING_EVENTS.includes(event.type) && event.actionId ? pending.get(event.actionId) : undefined
+      const glass = event.type === 'break_glass.used'
+      if (!action || (!glass && action.status !== 'pending')) continue
+      const asked = (action.decision['requirements'] ?? []) as readonly ReviewRequirement[]
+      // Break-glass is loud: the rule's `notify` destinations hear of it too, besides where the request was asked.
+      const requirements = glass ? asked.map((requirement) => ({ ...requirement, channels: [...requirement.channels, ...(requirement.break_glass?.notify ?? [])] })) : asked
       const submitter = action.submittedBy.startsWith('human:') ? action.submittedBy.slice('human:'.length) : undefined
       const conflicted = conflictedHumans({ owner: action.owner ?? undefined, onBehalfOf: action.onBehalfOf ?? undefined, submitter, tokenIssuer: action.tokenIssuedBy ?? undefined })
       const destinations = this.#o.channel.destinations({ id: action.id, requirements, conflicted })
-      if (destinations.length === 0) this.#o.logger?.warn({ action_id: action.id, channel: this.#o.channel.name }, 'no destination to announce the action to')
+      if (destinations.length === 0 && !this.#o.channel.selective) this.#o.logger?.warn({ action_id: action.id, channel: this.#o.channel.name }, 'no destination to announce the action to')
       for (const destination of new Set(destinations)) planned.push({ actionId: action.id, destination })
     }
     return planned
@@ -131,7 +149,12 @@ export class OutboxDispatcher {
       const content = messageContent({ record, reviews }, { publicUrl: this.#o.publicUrl, env: gateway.directory.target(record.target)?.labels['env'], events })
       let ref = message.ref
       if (ref === null) ref = await channel.announce(message.destination, content)
-      else await channel.update(ref, content)
+      else {
+        await channel.update(ref, content)
+        // A reminder since the last send asks the same people again: a new notification, not only an edit.
+        const reminder = channel.remind && record.status === 'pending' ? latestReminder(events, message.sentSeq, message.wantedSeq) : undefined
+        if (reminder) await channel.remind!(ref, content, reminder)
+      }
       if (!(await outbox.complete(message, this.id, ref))) logger?.warn({ action_id: message.actionId, destination: message.destination }, 'a channel message was sent after its lease ended')
     } catch (error) {
       const failure = channel.failure(error)

@@ -77,6 +77,8 @@ export interface MessageContent {
   readonly approveNeedsPasskey?: boolean | undefined
   /** The action in the web console: all of it, however long. */
   readonly link: string
+  /** Reminders sent and escalations made while it was pending, oldest first (`escalated to group:sre (stage 1)`). */
+  readonly routing?: readonly string[] | undefined
 }
 
 const STATUS_LABELS: Readonly<Record<string, string>> = {
@@ -122,7 +124,7 @@ export function messageContent(state: ActionState, options: { readonly publicUrl
   return {
     id: record.id,
     status: record.status,
-    statusLabel: STATUS_LABELS[record.status] ?? record.status,
+    statusLabel: `${STATUS_LABELS[record.status] ?? record.status}${record.breakGlass ? ' (BREAK-GLASS)' : ''}`,
     kind: lineText(record.kind),
     target: lineText(record.target),
     env: options.env === undefined ? undefined : lineText(options.env),
@@ -150,7 +152,24 @@ export function messageContent(state: ActionState, options: { readonly publicUrl
     approveNeedsReason: requirements.some((requirement) => requirement.reason_required),
     approveNeedsPasskey: requirements.some((requirement) => requirement.assurance === 'passkey'),
     link: `${options.publicUrl}/actions/${encodeURIComponent(record.id)}`,
+    routing: routingLines(options.events ?? []),
   }
+}
+
+/** What reminders and escalation did, one line each, from the action's audit events. */
+function routingLines(events: readonly StoredAuditEvent[]): string[] {
+  const lines: string[] = []
+  for (const stored of events) {
+    const event = JSON.parse(stored.event) as { type: string; at: string; data: Record<string, unknown> }
+    const list = (value: unknown) => (Array.isArray(value) ? value.map((item) => lineText(String(item))).join(', ') : '')
+    if (event.type === 'request.escalated') {
+      const added = list(event.data['added'])
+      lines.push(`${event.at}: escalated (rule ${lineText(String(event.data['rule'] ?? ''))}, stage ${Number(event.data['stage'] ?? 0)})${added ? ` to ${added}` : ''}`)
+    } else if (event.type === 'request.reminded') {
+      lines.push(`${event.at}: reminder ${Number(event.data['count'] ?? 0)} sent to ${list(event.data['approvers']) || 'any human'} (rule ${lineText(String(event.data['rule'] ?? ''))})`)
+    }
+  }
+  return lines
 }
 
 /**
@@ -168,6 +187,13 @@ function outcomeText(state: ActionState, events: readonly StoredAuditEvent[]): s
   const { record, reviews } = state
   const approvers = reviews.filter((review) => review.decision === 'approve').map((review) => lineText(review.reviewer))
   const last = lastEvent(events, `action.${record.status}`)
+  const glass = record.breakGlass
+  if (glass && record.status !== 'expired' && record.status !== 'cancelled') {
+    const followUp = glass.review
+      ? `after-the-fact review: ${glass.review.verdict === 'confirm' ? 'confirmed' : 'DISPUTED'} by ${lineText(glass.review.reviewer)}: ${lineText(glass.review.reason, SHORT_TEXT)}`
+      : `must be reviewed by someone else by ${glass.review_by}${glass.overdue_at ? ' (OVERDUE)' : ''}`
+    return `BREAK-GLASS approval by ${lineText(glass.by)}: ${lineText(glass.reason, SHORT_TEXT)}; ${followUp}`
+  }
   switch (record.status) {
     case 'approved':
     case 'executing':

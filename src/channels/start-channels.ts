@@ -8,6 +8,8 @@ import { OutboxDispatcher, type DispatcherOptions } from './dispatcher.js'
 import type { ChannelRoute } from './routes.js'
 import { startSlackApp } from './slack/index.js'
 import { startTeamsApp } from './teams/index.js'
+import { EmailChannel } from './email/index.js'
+import { PagerDutyIncidentChannel } from './pagerduty/index.js'
 
 /** Periods of the outbox dispatchers that tests shorten. */
 export type ChannelTuning = Partial<Pick<DispatcherOptions, 'pollMs' | 'leaseMs' | 'retryBaseMs' | 'maxRetryMs' | 'maxAttempts'>>
@@ -35,7 +37,8 @@ export interface StartedChannels {
  */
 export async function startChannels(options: ChannelsOptions): Promise<StartedChannels> {
   const { config, gateway, logger } = options
-  if (!config.channels.slack && !config.channels.teams) return { routes: [], stop: async () => {} }
+  const incidents = config.oncall?.pagerduty?.events
+  if (!config.channels.slack && !config.channels.teams && !config.channels.email && !incidents) return { routes: [], stop: async () => {} }
   const outbox = new OutboxStore(gateway.store.connection, () => gateway.now())
   const humans = configuredHumans(config, gateway.directory)
   const apps: { readonly channel: Channel; readonly route: ChannelRoute | undefined; stop(): Promise<void> }[] = []
@@ -47,6 +50,11 @@ export async function startChannels(options: ChannelsOptions): Promise<StartedCh
   try {
     if (config.channels.slack) apps.push(await startSlackApp({ config: config.channels.slack, gateway, outbox, humans, logger }))
     if (config.channels.teams) apps.push(await startTeamsApp({ config: config.channels.teams, gateway, outbox, humans, publicUrl: options.publicUrl, logger }))
+    if (incidents) apps.push({ channel: new PagerDutyIncidentChannel(incidents), route: undefined, stop: async () => {} })
+    if (config.channels.email) {
+      const email = new EmailChannel(config.channels.email, humans)
+      apps.push({ channel: email, route: undefined, stop: async () => email.close() })
+    }
     for (const app of apps) {
       const dispatcher = new OutboxDispatcher({ ...options.tuning, outbox, gateway, channel: app.channel, publicUrl: options.publicUrl, logger })
       dispatchers.push(dispatcher)

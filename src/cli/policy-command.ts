@@ -59,6 +59,7 @@ export function policyCommand(io: CliIo): Command {
         agent: (id) => context.agents.get(id),
         knowsTargets: context.source !== undefined,
         now: () => new Date(),
+        calendars: context.calendars,
       })
       let failed = 0
       for (const result of results) {
@@ -100,7 +101,7 @@ export function policyCommand(io: CliIo): Command {
         throw new CountersignError('INVALID', `--action: unknown target "${action.target}" (not in ${context.source})`)
       }
       const analysis = analyzeAction(analyzers, action, context.targets.get(action.target))
-      const input: DecisionInput = { action, target: context.targets.get(action.target), agent, facts: analysis?.facts, now }
+      const input: DecisionInput = { action, target: context.targets.get(action.target), agent, facts: analysis?.facts, now, calendars: context.calendars }
       const decision = decide(compiled, input)
       if (options.json) {
         io.stdout(`${JSON.stringify({ decision, excluded: excludedRules(compiled, input), analysis }, null, 2)}\n`)

@@ -60,6 +60,25 @@ function webhookSchema(baseDir: string) {
   })
 }
 
+/** `channels.email`: approval requests by email over SMTP (nodemailer); approval itself happens in the console. */
+function emailSchema(baseDir: string) {
+  return z.strictObject({
+    smtp: z.strictObject({
+      host: z.string('expected the SMTP server\'s host name').min(1),
+      port: z.int('expected a port number').min(1).max(65535).default(587),
+      /** true: TLS from the start (port 465); false: STARTTLS when the server offers it. */
+      secure: z.boolean().default(false),
+      /** Refuse to send without STARTTLS (default true unless the host is loopback). */
+      require_tls: z.boolean().optional(),
+      user: z.string().min(1).optional(),
+      password: secret(baseDir).optional(),
+    }),
+    from: z.string('expected a sender such as "Countersign <countersign@example.com>"').min(3).max(320),
+    /** Also mail each eligible approver the config knows (not the requesters). */
+    approvers: z.boolean().default(true),
+  })
+}
+
 /** `channels` (PRODUCT.md §5): Slack, Teams, outgoing webhooks; each optional. */
 export function channelsSchema(baseDir: string) {
   return z
@@ -67,6 +86,7 @@ export function channelsSchema(baseDir: string) {
       slack: slackSchema(baseDir).optional(),
       teams: teamsSchema(baseDir).optional(),
       webhooks: z.array(webhookSchema(baseDir)).default([]),
+      email: emailSchema(baseDir).optional(),
     })
     .default({ webhooks: [] })
 }

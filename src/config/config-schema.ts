@@ -4,6 +4,7 @@ import { z } from 'zod'
 import { ACTION_KINDS } from '../action/index.js'
 import { SQL_DIALECTS } from '../analyzers/analyzer.js'
 import { parseWitnessKey } from '../audit/note.js'
+import { CalendarsSchema } from './calendars-schema.js'
 import { channelsSchema } from './channels-schema.js'
 import { ByteSize, duration, httpUrl, Labels, Listen, path, secret, urlOfListen } from './config-values.js'
 import { connectorSchema } from './connector-schema.js'
@@ -189,6 +190,25 @@ function telemetrySchema(baseDir: string) {
 /** Where the policy in force lives: its file, or the store (changed by approved `policy` actions). */
 export const POLICY_SOURCES = ['file', 'store'] as const
 
+/** `oncall`: the vendors that `oncall:pagerduty:SCHEDULE` and `oncall:opsgenie:SCHEDULE` approvers are resolved with. */
+function onCallSchema(baseDir: string) {
+  return z
+    .strictObject({
+      pagerduty: z
+        .strictObject({
+          api_key: secret(baseDir),
+          api_url: httpUrl({ trailingSlash: 'strip' }).default('https://api.pagerduty.com'),
+          /** Events API v2: raise an incident when a request asks a PagerDuty schedule. */
+          events: z.strictObject({ routing_key: secret(baseDir), url: httpUrl().default('https://events.pagerduty.com/v2/enqueue') }).optional(),
+        })
+        .optional(),
+      opsgenie: z.strictObject({ api_key: secret(baseDir), api_url: httpUrl({ trailingSlash: 'strip' }).default('https://api.opsgenie.com') }).optional(),
+      /** How long who is on call is remembered per schedule. */
+      cache: duration({ min: 0, max: 3_600_000, minText: '0s', maxText: '1h' }).prefault('1m'),
+    })
+    .transform(({ cache, ...vendors }) => ({ ...vendors, cache_ms: cache }))
+}
+
 /**
  * The schema of `countersign.yaml` (PRODUCT.md §5) for a config whose relative paths are
  * relative to `baseDir`. `defaultPolicy` makes `policy` optional.
@@ -214,7 +234,9 @@ export function configSchema(baseDir: string, defaultPolicy?: string) {
       console: consoleSchema(baseDir),
       mcp: Mcp.prefault({}),
       telemetry: telemetrySchema(baseDir).prefault({}),
+      calendars: CalendarsSchema,
+      oncall: onCallSchema(baseDir).optional(),
     },
-    'expected a mapping with the sections server, store, policy, identities, targets, audit, channels, execution, console, mcp',
+    'expected a mapping with the sections server, store, policy, identities, targets, audit, channels, execution, console, mcp, calendars, oncall',
   )
 }

@@ -1,3 +1,4 @@
+import type { Calendars } from '../policy/index.js'
 import type { ActionKind } from '../action/index.js'
 import type { SqlDialect } from '../analyzers/analyzer.js'
 import type { SecretRef } from './secret-ref.js'
@@ -221,6 +222,16 @@ export interface ChannelsConfig {
   readonly slack?: SlackConfig
   readonly teams?: TeamsConfig
   readonly webhooks: readonly WebhookConfig[]
+  readonly email?: EmailConfig
+}
+
+/** `channels.email`: approval requests by email (SMTP); the console's request page is where one approves. */
+export interface EmailConfig {
+  readonly smtp: { readonly host: string; readonly port: number; readonly secure: boolean; readonly require_tls?: boolean | undefined; readonly user?: string | undefined; readonly password?: SecretRef | undefined }
+  /** The sender, e.g. `Countersign <countersign@example.com>`. */
+  readonly from: string
+  /** Also mail each eligible approver the config knows. */
+  readonly approvers: boolean
 }
 
 /** `console.oidc`: the OpenID Connect issuer humans sign in with (authorization code + PKCE). */
@@ -267,4 +278,15 @@ export interface Config {
   readonly mcp: McpConfig
   /** Absent in configs built in code; the loader always sets it. */
   readonly telemetry?: TelemetryConfig
+  /** `calendars`: named time ranges, read in policies as `calendar.NAME`; absent means none. */
+  readonly calendars?: Calendars
+  /** `oncall`: how `oncall:pagerduty:…` and `oncall:opsgenie:…` approvers are resolved; absent: they resolve to nobody. */
+  readonly oncall?: OnCallConfig | undefined
+}
+
+/** `oncall`: the on-call vendors' REST APIs, with their keys as secret references. */
+export interface OnCallConfig {
+  readonly pagerduty?: { readonly api_key: SecretRef; readonly api_url: string; readonly events?: { readonly routing_key: SecretRef; readonly url: string } | undefined } | undefined
+  readonly opsgenie?: { readonly api_key: SecretRef; readonly api_url: string } | undefined
+  readonly cache_ms: number
 }

@@ -3,6 +3,8 @@ export type {
   AuditConfig,
   ChannelsConfig,
   ConsoleConfig,
+  EmailConfig,
+  OnCallConfig,
   ExecutionConfig,
   McpConfig,
   Config,

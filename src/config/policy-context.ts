@@ -1,4 +1,5 @@
 import { dirname, join, resolve } from 'node:path'
+import type { Calendars } from '../policy/index.js'
 import type { AgentConfig, Config, TargetConfig } from './config-types.js'
 import { directoryOf } from './directory.js'
 import { loadConfig } from './load-config.js'
@@ -11,6 +12,8 @@ export interface PolicyContext {
   readonly agents: ReadonlyMap<string, Pick<AgentConfig, 'id' | 'owner' | 'labels'>>
   /** The humans the config names, with their merged groups (for `policy check`'s approver warnings); absent without a config. */
   readonly humans?: readonly { readonly email: string; readonly groups: readonly string[] }[]
+  /** The config's `calendars`, which conditions read as `calendar.NAME`. */
+  readonly calendars?: Calendars | undefined
 }
 
 /** A context with no targets or agents: every target is empty (no labels). */
@@ -30,6 +33,7 @@ export function readPolicyContext(file: string): PolicyContext {
     targets: new Map(config.targets.map((target) => [target.name, target])),
     agents: new Map(config.identities.agents.map((agent) => [agent.id, agent])),
     humans: knownHumans(config),
+    calendars: config.calendars,
   }
 }
 

@@ -11,7 +11,7 @@ type View = z.infer<typeof ActionView>
  * The API's view of an action: what will run (the stored payload, exactly as approved), who asked
  * and why, the decision with each requirement's progress, the reviews and the result.
  */
-export function actionView(state: ActionState, options: { publicUrl?: string | undefined; timeline?: readonly StoredAuditEvent[]; brief?: boolean } = {}): View {
+export function actionView(state: ActionState, options: { publicUrl?: string | undefined; timeline?: readonly StoredAuditEvent[]; brief?: boolean; now?: Date } = {}): View {
   const { record, reviews } = state
   // A listing carries the start of long action texts only: say so instead of showing a part.
   const cut = options.brief === true && record.actionJson.length > LISTED_TEXT
@@ -37,10 +37,11 @@ export function actionView(state: ActionState, options: { publicUrl?: string | u
       matched_rules: (decision['matched_rules'] ?? []) as string[],
       explanation: String(decision['explanation'] ?? ''),
       messages: (decision['messages'] ?? []) as string[],
-      requirements: requirements.map((requirement, index) => ({
+      requirements: requirements.map(({ escalate, ...requirement }, index) => ({
         ...requirement,
         approvers: [...requirement.approvers],
         channels: [...requirement.channels],
+        ...(escalate && { escalate: escalate.map((stage) => ({ after_ms: stage.after_ms, to: [...stage.to] })) }),
         approved_by: [...(progress[index]?.approved_by ?? [])],
         met: progress[index]?.met ?? false,
       })),
@@ -49,6 +50,7 @@ export function actionView(state: ActionState, options: { publicUrl?: string | u
       policy_version: record.policyVersion,
       ...(decision['grant'] !== undefined && { grant: decision['grant'] as Record<string, unknown> }),
       ...(shadowOf(decision) && { shadow: shadowOf(decision) }),
+      ...(decision['calendars'] !== undefined && { calendars: decision['calendars'] as Record<string, boolean> }),
     },
     impact: options.brief ? { ...(record.impact as View['impact']), facts: null } : (record.impact as View['impact']),
     reviews: reviews.map((review) => ({ reviewer: review.reviewer, decision: review.decision, reason: review.reason, channel: review.channel, at: review.at.toISOString(), ...(review.grant && { grant: { ...review.grant } }), ...(review.passkey && { passkey: review.passkey.credential_id }) })),
@@ -58,6 +60,14 @@ export function actionView(state: ActionState, options: { publicUrl?: string | u
     expires_at: record.expiresAt?.toISOString() ?? null,
     execute_by: record.executeBy?.toISOString() ?? null,
     brokered: record.brokered,
+    ...(record.breakGlass && {
+      break_glass: {
+        ...record.breakGlass,
+        rules: [...record.breakGlass.rules],
+        notify: [...record.breakGlass.notify],
+        overdue: !record.breakGlass.review && Date.parse(record.breakGlass.review_by) <= (options.now ?? new Date()).getTime(),
+      },
+    }),
     ...(options.timeline && { timeline: options.timeline.map(timelineEntry) }),
     links: { self: `${options.publicUrl ?? ''}/v1/actions/${record.id}`, console: `${options.publicUrl ?? ''}/actions/${record.id}` },
   }

@@ -18,6 +18,7 @@ import { systemRoutes } from './routes/system.js'
 import { tokenRoutes } from './routes/tokens.js'
 import { grantRoutes } from './routes/grants.js'
 import { passkeyRoutes } from './routes/passkeys.js'
+import { delegationRoutes } from './routes/delegations.js'
 import { WhoAmI } from './schemas.js'
 
 /** What the HTTP API is built from. */
@@ -130,6 +131,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   grantRoutes(app, gateway)
   passkeyRoutes(app, gateway)
   policyRoutes(app, gateway, options.publicUrl)
+  delegationRoutes(app, gateway)
   systemRoutes(app, metrics, options.ready ?? (async () => true))
 
   app.openapi(
@@ -159,6 +161,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
       { name: 'tokens', description: 'Agent and user tokens (admins)' },
       { name: 'grants', description: 'Narrowing grants made with approvals (review.grants)' },
       { name: 'passkeys', description: 'Passkeys for approvals that need them (review.assurance: passkey)' },
+      { name: 'delegations', description: 'Review rights lent from one human to another for a period' },
       { name: 'identity', description: 'Who a token belongs to' },
       { name: 'system', description: 'Health, readiness and metrics' },
     ],

@@ -15,6 +15,7 @@ export class Metrics {
   readonly refusals = new Counter({ name: 'countersign_refusals_total', help: 'Refused requests by error code', labelNames: ['code'] as const, registers: [this.registry] })
   readonly shadowHits = new Counter({ name: 'countersign_shadow_hits_total', help: 'Decisions a shadow rule (mode: shadow) applied to, by rule and the effect it would have had', labelNames: ['rule', 'effect'] as const, registers: [this.registry] })
   readonly waiters = new Gauge({ name: 'countersign_waiters', help: 'Requests and streams waiting for an action to change', registers: [this.registry] })
+  readonly breakGlass = new Counter({ name: 'countersign_break_glass_total', help: 'Break-glass approvals by channel', labelNames: ['channel'] as const, registers: [this.registry] })
 
   /** Set by the gateway: what the audit log's witnesses last cosigned, read at each scrape. */
   auditWitnesses: (() => Promise<AuditWitnessStatus>) | undefined
@@ -48,8 +49,20 @@ export class Metrics {
     }
   }
 
-  constructor(options: { defaults?: boolean } = {}) {
+  /** `breakGlassOverdue`: how many break-glass approvals are past their review window unreviewed, read at each scrape. */
+  constructor(options: { defaults?: boolean; breakGlassOverdue?: () => Promise<number> } = {}) {
     if (options.defaults) collectDefaultMetrics({ register: this.registry })
+    const overdue = options.breakGlassOverdue
+    if (overdue) {
+      new Gauge({
+        name: 'countersign_break_glass_overdue',
+        help: 'Break-glass approvals past their review window without an after-the-fact review',
+        registers: [this.registry],
+        async collect() {
+          this.set(await overdue())
+        },
+      })
+    }
   }
 }
 

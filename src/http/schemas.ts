@@ -38,6 +38,13 @@ export const RequirementView = z
     assurance: z.enum(['passkey']).optional().openapi({ description: 'passkey: an approval counts only as a WebAuthn assertion over the digest, made in the console.' }),
     approved_by: z.array(z.string()),
     met: z.boolean(),
+    remind_after_ms: z.number().int().optional().openapi({ description: '`remind_after`: the approvers are asked again every this long while pending.' }),
+    escalate: z
+      .array(z.object({ after_ms: z.number().int(), to: z.array(z.string()) }))
+      .optional()
+      .openapi({ description: '`escalate`: approvers added this long after submission, stage by stage.' }),
+    reminders: z.number().int().optional().openapi({ description: 'Reminders sent so far.' }),
+    escalated: z.number().int().optional().openapi({ description: 'Escalation stages applied so far; their approvers are in `approvers`.' }),
   })
   .openapi('Requirement')
 
@@ -48,6 +55,44 @@ export const ReviewView = z
 export const TimelineEntry = z
   .object({ seq: z.number().int(), at: z.string(), type: z.string(), actor: z.string(), channel: z.string(), data: z.record(z.string(), z.unknown()) })
   .openapi('TimelineEntry')
+
+export const DelegationInput = z
+  .object({
+    to: z.string().min(3).max(320).openapi({ description: 'The delegate: a human the configuration knows (email).' }),
+    until: z.iso.datetime({ offset: true }).openapi({ description: 'When it ends (at most 30 days after it starts).' }),
+    from: z.iso.datetime({ offset: true }).optional().openapi({ description: 'When it starts (default: now).' }),
+    delegator: z.string().max(320).optional().openapi({ description: 'Whose rights (default: yours; someone else\'s for admins only).' }),
+    reason: text(2000).optional(),
+  })
+  .strict()
+  .openapi('DelegationInput', { example: { to: 'bob@example.com', until: '2026-12-24T18:00:00Z', reason: 'on leave' } })
+
+export const DelegationView = z
+  .object({ id: z.string(), from: z.string(), to: z.string(), starts_at: z.string(), ends_at: z.string(), reason: z.string(), created_at: z.string(), revoked_at: z.string().nullable() })
+  .openapi('Delegation')
+
+export const BreakGlassView = z
+  .object({
+    by: z.string(),
+    reason: z.string(),
+    at: z.string(),
+    review_by: z.string().openapi({ description: 'The after-the-fact review by someone else is due by then.' }),
+    rules: z.array(z.string()),
+    notify: z.array(z.string()),
+    review: z.object({ reviewer: z.string(), verdict: z.enum(['confirm', 'dispute']), reason: z.string(), at: z.string() }).optional(),
+    overdue: z.boolean().openapi({ description: 'Past review_by without a review: flagged in the console, /metrics and webhooks (break_glass.overdue).' }),
+  })
+  .openapi('BreakGlass', { description: 'A break-glass approval (review.break_glass): a listed approver approved at once, possibly their own request.' })
+
+export const BreakGlassInput = z
+  .object({ reason: text(2000) })
+  .strict()
+  .openapi('BreakGlassInput', { example: { reason: 'checkout is down; restarting the pool cannot wait' } })
+
+export const BreakGlassReviewInput = z
+  .object({ verdict: z.enum(['confirm', 'dispute']), reason: text(2000) })
+  .strict()
+  .openapi('BreakGlassReviewInput', { example: { verdict: 'confirm', reason: 'the outage justified it' } })
 
 export const ActionView = z
   .object({
@@ -77,6 +122,10 @@ export const ActionView = z
         .object({ effect: z.enum(['allow', 'deny', 'review']), matched_rules: z.array(z.string()) })
         .optional()
         .openapi({ description: 'Present when the policy has shadow rules (`mode: shadow`) for this action: the ones that applied, and the effect had they been enforced. Never enforced.' }),
+      calendars: z
+        .record(z.string(), z.boolean())
+        .optional()
+        .openapi({ description: 'The calendars (config `calendars`) the decision read, with their state then; execution refuses the action if any has changed since.' }),
     }),
     impact: z.object({ summary: z.string(), highlights: z.array(z.string()), facts: z.unknown() }),
     reviews: z.array(ReviewView),
@@ -86,6 +135,7 @@ export const ActionView = z
     expires_at: z.string().nullable(),
     execute_by: z.string().nullable(),
     brokered: z.boolean().openapi({ description: 'Countersign executes it with the target\'s connector; otherwise the agent does, with a receipt.' }),
+    break_glass: BreakGlassView.optional(),
     timeline: z.array(TimelineEntry).optional(),
     links: z.object({ self: z.string(), console: z.string().optional() }),
   })

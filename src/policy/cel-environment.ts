@@ -18,7 +18,8 @@ const BASE_TYPES: FactTypes = {
   Context: { reason: 'string', session: 'string', model: 'string', on_behalf_of: 'string', trace_id: 'string' },
   Time: { now: 'google.protobuf.Timestamp', hour: 'int', weekday: 'int' },
 }
-const BASE_VARIABLES = { action: 'Action', target: 'Target', agent: 'Agent', context: 'Context', time: 'Time' } as const
+// `calendar.NAME`: whether the decision's clock is inside the named calendar (config `calendars`).
+const BASE_VARIABLES = { action: 'Action', target: 'Target', agent: 'Agent', context: 'Context', time: 'Time', calendar: 'map<string, bool>' } as const
 
 type Convert = (value: unknown) => unknown
 
@@ -67,7 +68,8 @@ export class CelEnvironment implements TypeEnvironment {
     const variables: string[] = []
     for (const [name, type] of Object.entries(BASE_VARIABLES)) {
       this.env.registerVariable(name, type)
-      variables.push(name)
+      // Listed after the facts: messages name the variables in the order users meet them.
+      if (name !== 'calendar') variables.push(name)
     }
     const empty: Record<string, unknown> = Object.create(null)
     for (const kind of factKinds) {
@@ -75,6 +77,7 @@ export class CelEnvironment implements TypeEnvironment {
       empty[kind.name] = this.convert(kind.rootType, {})
       variables.push(kind.name)
     }
+    variables.push('calendar')
     this.variables = variables
     // Not frozen: a frozen prototype would forbid shadowing its properties in each decision.
     this.emptyVariables = empty

@@ -19,6 +19,18 @@ export interface ReviewRequirement {
   readonly grants?: { readonly max_ttl_ms: number; readonly max_uses: number } | undefined
   /** `passkey`: an approval counts only as a WebAuthn assertion over the digest (made in the console). */
   readonly assurance?: 'passkey' | undefined
+  /** `remind_after`: re-notify the approvers every this long while pending (absent: never). */
+  readonly remind_after_ms?: number
+  /** `escalate`: approvers added `after_ms` after submission, in order (absent: none). */
+  readonly escalate?: readonly { readonly after_ms: number; readonly to: readonly string[] }[]
+  /** How many reminders were sent so far (stored with the action; absent: none). */
+  readonly reminders?: number
+  /** How many `escalate` stages were applied so far; their approvers are in `approvers` (absent: none). */
+  readonly escalated?: number
+  /** Who each `oncall:VENDOR:SCHEDULE` approver resolved to when the request was submitted (their `user:` entries are in `approvers`). */
+  readonly oncall?: Readonly<Record<string, { readonly emails: readonly string[]; readonly error?: string }>>
+  /** `break_glass`: an approver may approve their own request, reviewed by others afterwards (absent: never). */
+  readonly break_glass?: { readonly requires: 'reason'; readonly notify: readonly string[]; readonly review_within_ms: number }
 }
 
 /** What the match keys of a rule are tested against. */
@@ -43,6 +55,8 @@ export interface CompiledRule {
   readonly review: ReviewRequirement | undefined
   /** What the condition reads: variable names (`sql`, `agent`…) and field names as `.name` (`.parse_error`). */
   readonly reads: ReadonlySet<string>
+  /** The calendars its condition reads (`calendar.NAME`); `*` when it reads one by a computed name. */
+  readonly calendars: readonly string[]
   /** The compiled `when`; absent means always. */
   readonly condition: ((variables: Record<string, unknown>) => unknown) | undefined
   /** Why this rule's match keys exclude `key`, or `undefined` when they include it. */
@@ -61,8 +75,8 @@ export interface CompiledPolicy {
   readonly timezone: string
   readonly rules: readonly CompiledRule[]
   readonly cel: CelEnvironment
-  /** Whether any condition reads `time` / `action.digest` (computed only when read). */
-  readonly reads: { readonly time: boolean; readonly digest: boolean }
+  /** Whether any condition reads `time` / `action.digest` / `calendar` (computed only when read). */
+  readonly reads: { readonly time: boolean; readonly digest: boolean; readonly calendar?: boolean }
   /** The rules whose match keys include `key`, in policy order. Memoized: evaluate nothing else. */
   candidates(key: MatchKey): readonly CompiledRule[]
 }

@@ -1,4 +1,5 @@
 import { actionDigest, type Action } from '../action/index.js'
+import { calendarStates, type Calendars } from './calendar.js'
 import type { CompiledPolicy, CompiledRule, MatchKey, ReviewRequirement } from './compiled-policy.js'
 import type { Effect } from './policy-schema.js'
 
@@ -26,6 +27,8 @@ export interface DecisionInput {
   /** The action's digest when the caller has it already; computed on demand otherwise. */
   readonly digest?: string | undefined
   readonly now: Date
+  /** The configured calendars (`calendar.NAME`); absent: none, and reading one is an error. */
+  readonly calendars?: Calendars | undefined
 }
 
 /** How one evaluated rule came out. */
@@ -59,6 +62,11 @@ export interface Decision {
   readonly policy_version: string
   /** Present when shadow rules were evaluated: what they would have done. Never part of the effect. */
   readonly shadow?: ShadowOutcome
+  /**
+   * The state of each calendar the evaluated rules read (`calendar.NAME`), when any: execution
+   * checks it again and refuses an action whose window changed since.
+   */
+  readonly calendars?: Readonly<Record<string, boolean>>
 }
 
 /** What the shadow rules (`mode: shadow`) evaluated for a decision would have done, had they been enforced. */
@@ -91,8 +99,22 @@ export function decide(policy: CompiledPolicy, input: DecisionInput): Decision {
   }
   const key = matchKeyOf(input)
   const candidates = policy.candidates(key)
-  const variables = candidates.length > 0 ? celVariables(policy, input, key) : {}
+  const calendars = policy.reads.calendar ? calendarsRead(candidates, input) : undefined
+  const variables = candidates.length > 0 ? celVariables(policy, input, key, calendars) : {}
+  const decided = decideWith(policy, candidates, variables)
+  return calendars && Object.keys(calendars).length > 0 ? { ...decided, calendars } : decided
+}
 
+/** The states of the calendars the candidate rules read, by name; names without a calendar are left out. */
+function calendarsRead(candidates: readonly CompiledRule[], input: DecisionInput): Record<string, boolean> | undefined {
+  const names = new Set<string>()
+  for (const rule of candidates) for (const name of rule.calendars) names.add(name)
+  if (names.size === 0) return undefined
+  const configured = input.calendars ?? {}
+  return calendarStates(configured, input.now, names.has('*') ? Object.keys(configured) : names)
+}
+
+function decideWith(policy: CompiledPolicy, candidates: readonly CompiledRule[], variables: Record<string, unknown>): Decision {
   const outcomes: RuleOutcome[] = []
   const matched: string[] = []
   const denies: CompiledRule[] = []
@@ -216,7 +238,7 @@ function conditionError(rule: CompiledRule, error: string): RuleOutcome {
   return { id: rule.id, effect: rule.effect, matched, reason, error }
 }
 
-function celVariables(policy: CompiledPolicy, input: DecisionInput, key: MatchKey): Record<string, unknown> {
+function celVariables(policy: CompiledPolicy, input: DecisionInput, key: MatchKey, calendars: Record<string, boolean> | undefined): Record<string, unknown> {
   const { cel } = policy
   const { action } = input
   // Other kinds' (empty) facts come from a shared prototype, so only this action's values are set here.
@@ -233,6 +255,7 @@ function celVariables(policy: CompiledPolicy, input: DecisionInput, key: MatchKe
   variables['agent'] = input.agent ? cel.convertOnce('Agent', input.agent, () => input.agent) : cel.convert('Agent', {})
   variables['context'] = cel.convert('Context', action.context)
   if (policy.reads.time) variables['time'] = cel.convert('Time', clock(input.now, policy.timezone))
+  if (policy.reads.calendar) variables['calendar'] = calendars ?? {}
   const own = cel.factKind(action.kind)
   // The action's own kind without facts is shadowed as missing: reading it errors, and errors never allow.
   if (own) variables[own.name] = input.facts ? cel.convert(own.rootType, input.facts) : undefined

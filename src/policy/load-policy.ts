@@ -36,6 +36,7 @@ const ANY_HUMAN_REVIEW: ReviewSpec = {
   execute_within: 900_000,
   reason_required: false,
   channels: [],
+  escalate: [],
 }
 
 /** How a policy is compiled: its file (for located errors), the facts its conditions may read, and the channels the gateway has. */
@@ -48,6 +49,12 @@ export interface CompileOptions {
    * request was "asked in slack:#…" when nothing was sent there. Absent: all are kept (offline checks).
    */
   readonly channelTypes?: readonly string[]
+  /**
+   * The names of the configured calendars (config `calendars`): a condition reading
+   * `calendar.NAME` of another name is an error. Absent: any name is accepted (offline checks;
+   * reading a calendar that does not exist then fails the condition, which never allows).
+   */
+  readonly calendars?: readonly string[]
 }
 
 /**
@@ -90,7 +97,7 @@ export function compilePolicy(text: string, options: CompileOptions): CompiledPo
   const spec = parsed.data!
 
   const problems: ErrorDetail[] = []
-  const rules = spec.rules.map((rule, index) => compileRule(rule, index, spec.default_review, cel, source, problems, options.channelTypes))
+  const rules = spec.rules.map((rule, index) => compileRule(rule, index, spec.default_review, cel, source, problems, options.channelTypes, options.calendars))
   if (problems.length > 0) fail(problems)
 
   const reads = (name: string) => rules.some((rule) => rule.reads.has(name))
@@ -102,7 +109,7 @@ export function compilePolicy(text: string, options: CompileOptions): CompiledPo
     timezone: spec.timezone,
     rules: Object.freeze(rules),
     cel,
-    reads: { time: reads('time'), digest: reads('.digest') },
+    reads: { time: reads('time'), digest: reads('.digest'), calendar: reads('calendar') },
     candidates: candidateIndex(rules),
   })
 }
@@ -115,9 +122,18 @@ function compileRule(
   source: YamlSource,
   problems: ErrorDetail[],
   channelTypes: readonly string[] | undefined,
+  knownCalendars: readonly string[] | undefined,
 ): CompiledRule & { readonly reads: ReadonlySet<string> } {
   const condition = rule.when === undefined ? undefined : compileCondition(['rules', index, 'when'], cel, source, problems)
   const reads = condition?.reads ?? new Set<string>()
+  const calendars = [...(condition?.calendars ?? [])]
+  if (knownCalendars) {
+    for (const name of calendars) {
+      if (name !== '*' && !knownCalendars.includes(name)) {
+        problems.push(source.at(['rules', index, 'when'], `unknown calendar "${name}" (${knownCalendars.length > 0 ? `configured: ${knownCalendars.join(', ')}` : 'no calendars are configured'})`))
+      }
+    }
+  }
   // An allow rule applies only to the kinds whose facts it reads (see compileMatch).
   const factKinds = rule.effect === 'allow' ? cel.factKinds.map((kind) => kind.name).filter((kind) => reads.has(kind)) : []
   return Object.freeze({
@@ -129,6 +145,7 @@ function compileRule(
     message: rule.message,
     shadow: rule.mode === 'shadow',
     review: rule.effect === 'review' ? requirement(rule.id, rule.review ?? defaultReview ?? ANY_HUMAN_REVIEW, channelTypes) : undefined,
+    calendars: Object.freeze(calendars),
     condition: condition?.run,
     mismatch: compileMatch(rule.match, factKinds),
     outcomes: {
@@ -144,6 +161,8 @@ function compileRule(
 interface Condition {
   readonly run: NonNullable<CompiledRule['condition']>
   readonly reads: ReadonlySet<string>
+  /** The calendars it reads by name (`calendar.NAME`, `calendar["NAME"]`); `*` for a computed name. */
+  readonly calendars: ReadonlySet<string>
 }
 
 /** Type-checks and compiles the condition at `path`; on failure records a located problem and returns undefined. */
@@ -172,7 +191,7 @@ function compileCondition(path: readonly (string | number)[], cel: CelEnvironmen
   const interpret = interpreted as (variables: Record<string, unknown>) => unknown
   // The compiler reads the unchecked shape of the AST, so it gets a fresh parse of its own.
   const ast = cel.env.parse(raw).ast
-  const { reads, patterns } = inspect(ast)
+  const { reads, patterns, calendars } = inspect(ast)
   for (const pattern of patterns) {
     const problem = pattern.text === undefined ? 'the pattern of matches() must be a literal string' : re2Problem(pattern.text)
     if (problem) problems.push(source.atOffset(path, pattern.offset, problem))
@@ -182,7 +201,7 @@ function compileCondition(path: readonly (string | number)[], cel: CelEnvironmen
     // The interpreter would run the pattern with JavaScript's backtracking RegExp, not RE2.
     problems.push(source.at(path, 'matches() applies to typed values only (facts, labels, context), not to payload values; use contains(), startsWith() or endsWith() there'))
   }
-  return { run: compiled ?? interpret, reads }
+  return { run: compiled ?? interpret, reads, calendars }
 }
 
 /**
@@ -190,14 +209,26 @@ function compileCondition(path: readonly (string | number)[], cel: CelEnvironmen
  * a name shadowed by a macro variable counts too, which only narrows — and every
  * `x.matches(pattern)` with its literal pattern (when it is one) and where that starts.
  */
-function inspect(ast: unknown): { reads: Set<string>; patterns: { text: string | undefined; offset: number }[] } {
+function inspect(ast: unknown): { reads: Set<string>; patterns: { text: string | undefined; offset: number }[]; calendars: Set<string> } {
   const reads = new Set<string>()
+  const calendars = new Set<string>()
+  let uses = 0
+  let named = 0
+  const isCalendar = (node: unknown) => (node as { op?: unknown; args?: unknown } | null)?.op === 'id' && (node as { args?: unknown }).args === 'calendar'
   const patterns: { text: string | undefined; offset: number }[] = []
   const visit = (node: unknown): void => {
     if (Array.isArray(node)) return node.forEach(visit)
     if (!node || typeof node !== 'object') return
     const { op, args, start } = node as { op?: unknown; args?: unknown; start?: number }
     if (op === 'id' && typeof args === 'string') reads.add(args)
+    if (op === 'id' && args === 'calendar') uses++
+    if (Array.isArray(args) && isCalendar(args[0])) {
+      const key = op === '.' ? args[1] : op === '[]' && (args[1] as { op?: unknown } | null)?.op === 'value' ? (args[1] as { args?: unknown }).args : undefined
+      if (typeof key === 'string') {
+        calendars.add(key)
+        named++
+      }
+    }
     if (op === '.' && Array.isArray(args) && typeof args[1] === 'string') reads.add(`.${args[1]}`)
     if (op === 'rcall' && Array.isArray(args) && args[0] === 'matches') {
       const pattern = (args[2] as { op?: unknown; args?: unknown; start?: number }[] | undefined)?.[0]
@@ -206,7 +237,9 @@ function inspect(ast: unknown): { reads: Set<string>; patterns: { text: string |
     visit(args)
   }
   visit(ast)
-  return { reads, patterns }
+  // `calendar` used otherwise than by a literal name (a macro over it, a computed key) reads every calendar.
+  if (uses > named) calendars.add('*')
+  return { reads, patterns, calendars }
 }
 
 function re2Problem(pattern: string): string | undefined {
@@ -230,6 +263,15 @@ function requirement(rule: string, spec: ReviewSpec, channelTypes: readonly stri
     channels: Object.freeze([...asked]),
     ...(spec.grants && { grants: Object.freeze({ max_ttl_ms: spec.grants.max_ttl, max_uses: spec.grants.max_uses }) }),
     ...(spec.assurance && { assurance: spec.assurance }),
+    ...(spec.remind_after !== undefined && { remind_after_ms: spec.remind_after }),
+    ...(spec.break_glass && {
+      break_glass: Object.freeze({
+        requires: spec.break_glass.requires,
+        notify: Object.freeze(channelTypes ? spec.break_glass.notify.filter((channel) => channelTypes.includes(channel.split(':', 1)[0]!)) : [...spec.break_glass.notify]),
+        review_within_ms: spec.break_glass.review_within,
+      }),
+    }),
+    ...(spec.escalate.length > 0 && { escalate: Object.freeze(spec.escalate.map((stage) => Object.freeze({ after_ms: stage.after, to: Object.freeze([...stage.to]) }))) }),
   })
 }
 

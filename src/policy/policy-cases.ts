@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { ActionDraftSchema, type ActionKind } from '../action/index.js'
 import { CountersignError, type ErrorDetail } from '../errors/index.js'
+import type { Calendars } from './calendar.js'
 import type { CompiledPolicy } from './compiled-policy.js'
 import { decide, type Decision, type PolicyAgent, type PolicyTarget } from './decide.js'
 import { EFFECTS, type Effect } from './policy-schema.js'
@@ -36,6 +37,8 @@ export interface CaseEnvironment {
   /** Whether targets come from a config: then a case naming an unknown target is a mistake, not an empty target. */
   readonly knowsTargets: boolean
   now(): Date
+  /** The config's calendars (`calendar.NAME`), when there is a config. */
+  readonly calendars?: Calendars | undefined
 }
 
 /**
@@ -79,6 +82,7 @@ export function runPolicyCases(policy: CompiledPolicy, text: string, file: strin
       agent: testCase.agent ? environment.agent(testCase.agent) : undefined,
       facts: environment.analyze(action)?.facts,
       now: testCase.now ? new Date(testCase.now) : environment.now(),
+      calendars: environment.calendars,
     })
     const found: string[] = []
     if (decision.effect !== testCase.expect.effect) found.push(`expected ${testCase.expect.effect}, got ${decision.effect}`)

@@ -31,12 +31,15 @@ const Duration = z.string().transform((text, ctx) => {
 
 const Approver = z
   .string()
-  .regex(/^(group:[A-Za-z0-9._-]+|user:[^\s@]+@[^\s@]+)$/, 'expected group:NAME or user:EMAIL')
+  .regex(/^(group:[A-Za-z0-9._-]+|user:[^\s@]+@[^\s@]+|oncall:(pagerduty|opsgenie):[A-Za-z0-9._-]{1,128})$/, 'expected group:NAME or user:EMAIL (or oncall:pagerduty:SCHEDULE, oncall:opsgenie:SCHEDULE)')
   .transform((value) => (value.startsWith('user:') ? value.toLowerCase() : value))
 
 const Channel = z
   .string()
   .regex(new RegExp(`^(${CHANNEL_TYPES.join('|')})(:.+)?$`), `expected ${CHANNEL_TYPES.map((type) => `${type}:NAME`).join(', ')}`)
+
+/** One escalation stage: `after` the request was submitted, `to` more approvers are added. */
+const Escalation = z.strictObject({ after: Duration, to: z.array(Approver).min(1, 'expected at least one approver to escalate to') })
 
 const Review = z.strictObject({
   approvers: z.array(Approver).default([]),
@@ -49,9 +52,34 @@ const Review = z.strictObject({
   grants: z.strictObject({ max_ttl: Duration, max_uses: z.int().min(1).max(10_000) }).optional(),
   /** `passkey`: an approval is a WebAuthn assertion over the action digest, made in the console (PRODUCT.md §8). */
   assurance: z.enum(['passkey']).optional(),
+  /** Re-notify the approvers every this long while the request is pending. */
+  remind_after: Duration.optional(),
+  /** Stages adding approvers when nobody has met the requirement yet, by time since submission. */
+  escalate: z.array(Escalation).max(10).default([]),
+  /** A listed approver may approve their own urgent request, at once, for review by others within `review_within`. */
+  break_glass: z
+    .strictObject({
+      requires: z.literal('reason', 'expected requires: reason (break-glass always needs a reason)').default('reason'),
+      notify: z.array(Channel).default([]),
+      review_within: Duration.prefault('24h'),
+    })
+    .optional(),
 })
 /** What one review requirement needs, durations in milliseconds. */
 export type ReviewSpec = z.output<typeof Review>
+
+/** Reminders and escalation stages must fall within the request's life, stages in order. */
+function checkRouting(review: ReviewSpec | undefined, ctx: z.RefinementCtx, path: readonly (string | number)[]): void {
+  if (!review) return
+  if (review.remind_after !== undefined && review.remind_after >= review.timeout) {
+    ctx.addIssue({ code: 'custom', path: [...path, 'remind_after'], message: 'remind_after must be shorter than the timeout, or no reminder is ever sent' })
+  }
+  review.escalate.forEach((stage, index) => {
+    if (stage.after >= review.timeout) ctx.addIssue({ code: 'custom', path: [...path, 'escalate', index, 'after'], message: 'an escalation must come before the timeout' })
+    const previous = review.escalate[index - 1]
+    if (previous && stage.after <= previous.after) ctx.addIssue({ code: 'custom', path: [...path, 'escalate', index, 'after'], message: 'escalation stages must come later one after another' })
+  })
+}
 
 const OneOrMany = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).transform((value) => (typeof value === 'string' ? [value] : value))
 const Kinds = z
@@ -77,6 +105,7 @@ const Rule = z
     if (rule.review && rule.effect !== 'review') {
       ctx.addIssue({ code: 'custom', path: ['review'], message: `a review block belongs to effect review; this rule's effect is ${rule.effect}` })
     }
+    checkRouting(rule.review, ctx, ['review'])
   })
 export type RuleSpec = z.output<typeof Rule>
 
@@ -91,6 +120,7 @@ export const PolicySchema = z
     rules: z.array(Rule).default([]),
   })
   .superRefine((policy, ctx) => {
+    checkRouting(policy.default_review, ctx, ['default_review'])
     const seen = new Map<string, number>()
     policy.rules.forEach((rule, index) => {
       const first = seen.get(rule.id)

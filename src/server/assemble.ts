@@ -18,6 +18,7 @@ import { AuditLog, Authenticator, Background, Executor, Gateway, POLICY_TARGET, 
 import { Store, type Database, type StoreConnection } from '../store/index.js'
 import { startTelemetry } from '../telemetry/index.js'
 import { PolicyHolder } from './policy-holder.js'
+import { OnCallResolver } from '../service/oncall.js'
 import { GENERATED_KEY_FILE, previousKeysFor, signingKeyFor } from './signing-key.js'
 
 /** Options that are not part of the config file. */
@@ -70,7 +71,7 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
     // The tools the MCP gateway lists from its upstreams: where the mcp analyzer reads their annotations.
     const tools = new ToolCatalog({ logger })
     const analyzers = await loadAnalyzers({ tools })
-    const policy = new PolicyHolder(config.policy, analyzers, channelTypesOf(config))
+    const policy = new PolicyHolder(config.policy, analyzers, channelTypesOf(config), Object.keys(config.calendars ?? {}))
     store = await Store.open(connection, options.clock ? { clock: options.clock } : {})
     const key = signingKeyFor(config)
     const waiters = await Waiters.start(store)
@@ -88,7 +89,7 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
     const telemetry = await startTelemetry(config.telemetry)
     const passkeys = new PasskeyService(store, options.publicUrl ?? config.server.public_url, options.clock)
     const policyChanges = storeMode ? new PolicyChanges({ store, directory, analyzers, slot: policy, logger, ...(options.clock && { clock: options.clock }) }) : undefined
-    const gateway = new Gateway({ store, directory, analyzers, policy: () => policy.current, waiters, sqlCatalogs, telemetry, passkeys, policyChanges, ...(options.clock && { clock: options.clock }) })
+    const gateway = new Gateway({ store, directory, analyzers, policy: () => policy.current, waiters, sqlCatalogs, telemetry, passkeys, policyChanges, calendars: config.calendars, onCall: new OnCallResolver(config.oncall, { logger, ...(options.clock && { clock: options.clock }) }), ...(options.clock && { clock: options.clock }) })
     const previousKeys = previousKeysFor(config)
     const auditLog = new AuditLog(store, key, options.clock, previousKeys, {
       ...(config.audit.origin !== undefined && { origin: config.audit.origin }),
@@ -107,7 +108,7 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
       ? { get: (target) => (target.kind === 'policy' ? policyChanges.connector : configured.get(target)), close: () => configured.close?.() ?? Promise.resolve() }
       : configured
     const executor = new Executor({ gateway, connectors, logger, leaseMs: options.leaseMs ?? config.execution.lease, concurrency: config.execution.concurrency })
-    const metrics = new Metrics({ defaults: true })
+    const metrics = new Metrics({ defaults: true, breakGlassOverdue: () => gateway.store.countOverdueBreakGlass(gateway.now()) })
     metrics.auditWitnesses = () => auditLog.witnessStatus()
     gateway.whenDecided((record) => {
       const shadow = record.decision['shadow'] as { rules?: { id: string; effect: string; matched: boolean }[] } | undefined
@@ -207,7 +208,7 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
 
 /** The channel types this gateway asks humans in: the console always, the others once configured. */
 export function channelTypesOf(config: Config): readonly string[] {
-  return ['console', ...(config.channels.slack ? ['slack'] : []), ...(config.channels.teams ? ['teams'] : []), ...(config.channels.webhooks.length > 0 ? ['webhook'] : [])]
+  return ['console', ...(config.channels.slack ? ['slack'] : []), ...(config.channels.teams ? ['teams'] : []), ...(config.channels.webhooks.length > 0 ? ['webhook'] : []), ...(config.channels.email ? ['email'] : [])]
 }
 
 /** The config's directory with the built-in `policy` target (store mode), which no config target may shadow. */

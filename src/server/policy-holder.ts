@@ -12,13 +12,15 @@ export class PolicyHolder {
   readonly file: string
   readonly #analyzers: Analyzers
   readonly #channelTypes: readonly string[] | undefined
+  readonly #calendars: readonly string[] | undefined
   #current: CompiledPolicy
 
   /** `channelTypes`: the channel types the gateway asks in (see {@link CompileOptions.channelTypes}). */
-  constructor(file: string, analyzers: Analyzers, channelTypes?: readonly string[]) {
+  constructor(file: string, analyzers: Analyzers, channelTypes?: readonly string[], calendars?: readonly string[]) {
     this.file = file
     this.#analyzers = analyzers
     this.#channelTypes = channelTypes
+    this.#calendars = calendars
     this.#current = this.#load()
   }
 
@@ -33,7 +35,7 @@ export class PolicyHolder {
 
   /** Compiles a policy text (from the store) as the file is compiled; throws INVALID when it is invalid. */
   compileText(text: string, file: string): CompiledPolicy {
-    return compilePolicy(text, { file, factKinds: this.#analyzers.factKinds, ...(this.#channelTypes && { channelTypes: this.#channelTypes }) })
+    return compilePolicy(text, { file, factKinds: this.#analyzers.factKinds, ...(this.#channelTypes && { channelTypes: this.#channelTypes }), ...(this.#calendars && { calendars: this.#calendars }) })
   }
 
   /** The policy file's text as it is now. */

@@ -70,7 +70,7 @@ export interface TestGateway extends AssembledGateway {
  */
 export async function testGateway(
   connection: StoreConnection<Database>,
-  options: { policy?: string; policySource?: 'file' | 'store'; now?: Date; sweepMs?: number; targets?: readonly Record<string, unknown>[]; channels?: Record<string, unknown>; telemetry?: Record<string, unknown>; workload?: readonly Record<string, unknown>[]; assemble?: Partial<AssembleOptions>; audit?: Record<string, unknown> } = {},
+  options: { policy?: string; policySource?: 'file' | 'store'; now?: Date; sweepMs?: number; targets?: readonly Record<string, unknown>[]; channels?: Record<string, unknown>; telemetry?: Record<string, unknown>; workload?: readonly Record<string, unknown>[]; assemble?: Partial<AssembleOptions>; audit?: Record<string, unknown>; calendars?: Record<string, unknown>; oncall?: Record<string, unknown> } = {},
 ): Promise<TestGateway> {
   const dir = mkdtempSync(join(tmpdir(), 'countersign-test-'))
   writeFileSync(join(dir, 'policy.yaml'), options.policy ?? TEST_POLICY)
@@ -106,6 +106,8 @@ export async function testGateway(
       audit: { signing_key: 'file:./audit.pem', ...options.audit },
       ...(options.channels && { channels: options.channels }),
       ...(options.telemetry && { telemetry: options.telemetry }),
+      ...(options.calendars && { calendars: options.calendars }),
+      ...(options.oncall && { oncall: options.oncall }),
     },
     { baseDir: dir },
   )

@@ -50,8 +50,14 @@ export class Background {
       const { expired, failed } = await this.#gateway.expireDue()
       if (expired > 0) this.#logger?.info({ expired }, 'expired actions')
       if (failed > 0) this.#logger?.error({ failed }, 'some due actions could not be expired; retrying at the next sweep')
-      const deadline = await this.#gateway.store.nextDeadline()
-      if (deadline) next = deadline.getTime() - Date.now() + 5
+      const overdue = await this.#gateway.flagOverdueBreakGlass()
+      if (overdue > 0) this.#logger?.warn({ overdue }, 'break-glass approvals past their review window without a review')
+      const routed = await this.#gateway.routeDue()
+      if (routed.steps > 0) this.#logger?.info({ steps: routed.steps }, 'sent reminders and escalations')
+      if (routed.failed > 0) this.#logger?.error({ failed: routed.failed }, 'some reminders or escalations failed; retrying at the next sweep')
+      const [deadline, routeAt] = await Promise.all([this.#gateway.store.nextDeadline(), this.#gateway.store.nextRouteAt()])
+      const soonest = Math.min(deadline?.getTime() ?? Infinity, routeAt?.getTime() ?? Infinity)
+      if (soonest !== Infinity) next = soonest - Date.now() + 5
     } catch (error) {
       this.#logger?.error({ err: error }, 'expiry sweep failed')
     }

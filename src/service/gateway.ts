@@ -3,18 +3,26 @@ import { ActionDraftSchema, canonicalJson, type Action } from '../action/index.j
 import { plannableStatements, type Analysis, type AnalysisContext, type Analyzers } from '../analyzers/index.js'
 import { CountersignError } from '../errors/index.js'
 import {
+  applyBreakGlass,
   applyReview,
+  assertBreakGlassReviewer,
   assertTransition,
   canonicalEmail,
   conflictedHumans,
+  dueRouting,
   isTerminal,
   reviewEligibility,
+  nextRouting,
+  requirementProgress,
+  sameHuman,
+  withDelegatedRights,
   type ActionStatus,
+  type Human,
   type Principal,
   type Requesters,
   type ReviewDecision,
 } from '../lifecycle/index.js'
-import { decide, reviewPolicyChanges, type CompiledPolicy, type Decision, type ReviewRequirement } from '../policy/index.js'
+import { calendarChanges, decide, reviewPolicyChanges, type Calendars, type CompiledPolicy, type Decision, type ReviewRequirement } from '../policy/index.js'
 import type { ActionChange, ActionRecord, AuditDraft, ReviewRecord, Store } from '../store/index.js'
 import type { Directory } from '../config/index.js'
 import { analyzeAction } from '../analyzers/index.js'
@@ -29,6 +37,7 @@ import type { SqlCatalogs } from './sql-catalogs.js'
 import type { Waiters } from './waiters.js'
 import { NO_TELEMETRY, type ActionSpanFacts, type Telemetry } from '../telemetry/index.js'
 import type { PolicyChanges } from './policy-changes.js'
+import type { OnCallResolver } from './oncall.js'
 
 /** Longest wait a caller may ask for (PRODUCT.md §6: `wait` ≤ 60 s). */
 export const MAX_WAIT_MS = 60_000
@@ -68,6 +77,10 @@ export interface GatewayParts {
   readonly passkeys?: PasskeyService | undefined
   /** With `policy.source: store`: the analysis of a proposed policy change (actions of kind `policy`); without it they are refused. */
   readonly policyChanges?: Pick<PolicyChanges, 'analyze'> | undefined
+  /** Config `calendars`: what `calendar.NAME` reads, at decision and again at execution. */
+  readonly calendars?: Calendars | undefined
+  /** Resolves `oncall:…` approvers when a request is submitted; without it they resolve to nobody. */
+  readonly onCall?: OnCallResolver | undefined
 }
 
 /** What is learned before deciding: from a SQL target, or the whole analysis of a policy change. */
@@ -88,6 +101,8 @@ export class Gateway {
   readonly #sqlCatalogs: SqlCatalogs | undefined
   /** Passkey approvals, when the gateway has them. */
   readonly passkeys: PasskeyService | undefined
+  readonly #calendars: Calendars
+  readonly #onCall: OnCallResolver | undefined
   readonly #runnableListeners: ((id: string) => void)[] = []
   readonly telemetry: Telemetry
   readonly #policyChanges: Pick<PolicyChanges, 'analyze'> | undefined
@@ -104,6 +119,8 @@ export class Gateway {
     this.telemetry = parts.telemetry ?? NO_TELEMETRY
     this.passkeys = parts.passkeys
     this.#policyChanges = parts.policyChanges
+    this.#calendars = parts.calendars ?? {}
+    this.#onCall = parts.onCall
   }
 
   /** The gateway's clock: server time for every record. */
@@ -138,12 +155,15 @@ export class Gateway {
     canonicalJson(action.context)
     const known = await this.#prepare(principal, action)
     const now = this.#clock()
-    const { decision, impact, digest, actionJson, analyzed } = this.#decide(principal, action, now, known)
+    const made = this.#decide(principal, action, now, known)
+    const { impact, digest, actionJson, analyzed } = made
     const decided = epochMs()
-    if (decision.effect !== 'allow' && options.reuse) {
+    if (made.decision.effect !== 'allow' && options.reuse) {
       const earlier = await options.reuse(digest)
       if (earlier) return earlier
     }
+    // Who is on call now, for `oncall:…` approvers: asked once, at submission, and stored with the request.
+    const decision = made.decision.effect === 'review' && this.#onCall ? { ...made.decision, requirements: await this.#onCall.resolveRequirements(made.decision.requirements) } : made.decision
     const agent = principal.type === 'agent' ? principal : undefined
     const actor = actorOf(principal)
     const onBehalfOf = action.context.on_behalf_of ? canonicalEmail(action.context.on_behalf_of) : null
@@ -197,6 +217,7 @@ export class Gateway {
       deadline: expiresAt ?? executeBy,
       result: null,
       brokered,
+      routeAt: expiresAt ? nextRouting({ createdAt: now, expiresAt, requirements: decision.requirements }) : null,
     }
     const base = { action_id: id, actor, channel: options.channel, digest, policy_version: decision.policy_version }
     const events: AuditDraft[] = [
@@ -315,7 +336,7 @@ export class Gateway {
     const agent = principal.type === 'agent' ? principal : undefined
     const policy = this.#policy()
     // The policy governs everything else: a change of it is never let through without a human.
-    const decision = reviewPolicyChanges(policy, action.kind, decide(policy, { action, target, agent, facts: analysis?.facts, digest, now }))
+    const decision = reviewPolicyChanges(policy, action.kind, decide(policy, { action, target, agent, facts: analysis?.facts, digest, now, calendars: this.#calendars }))
     return { decision, impact, digest, actionJson, analyzed }
   }
 
@@ -370,14 +391,19 @@ export class Gateway {
       evidence = await this.passkeys.verifyApproval(principal, { id, digest: stored.digest, policyVersion: stored.policyVersion }, input.passkey)
     }
     const started = epochMs()
+    const delegators = await this.delegatorsOf(principal)
     const outcome = await this.store.mutateAction(id, (current, reviews, now) => {
       const expired = this.#expiry(current, now)
       if (expired) return { change: expired, value: new CountersignError('ALREADY_DECIDED', `action ${id} expired before this review`) }
+      const delegated = (current.decision['delegated'] ?? []) as readonly { rule: string; from: string; to: string }[]
+      const spent = delegated.find((entry) => sameHuman(entry.from, principal.email))
+      if (spent) throw new CountersignError('CONFLICT', `${spent.to} already reviewed this action with the review rights you delegated to them; one right, one review`)
+      const lent = withDelegatedRights(requirementsOf(current), principal, delegators, conflictedOf(current), reviews)
       const applied = applyReview(
         {
           status: current.status as ActionStatus,
           expiresAt: current.expiresAt ?? new Date(0),
-          requirements: requirementsOf(current),
+          requirements: lent.requirements,
           reviews,
           conflicted: conflictedOf(current),
           requesters: requestersOf(current),
@@ -393,9 +419,13 @@ export class Gateway {
       const review = { ...applied.review, ...(asked && { grant: asked }), ...(signed && { passkey: signed }) }
       const base = { action_id: id, digest: current.digest, policy_version: current.policyVersion }
       const events: AuditDraft[] = [
-        { ...base, type: `review.${input.decision}`, actor: actorOf(principal), channel, data: { reason: review.reason, requirements: review.requirements, ...(asked && { grant: asked }), ...(signed && { passkey: signed }) } },
+        { ...base, type: `review.${input.decision}`, actor: actorOf(principal), channel, data: { reason: review.reason, requirements: review.requirements, ...(asked && { grant: asked }), ...(signed && { passkey: signed }), ...(lent.used.length > 0 && { delegated_by: lent.used }) } },
       ]
-      let change: ActionChange = { review, events }
+      // A right used through a delegation is written into the stored requirements, so that every
+      // later quorum count (by any replica) sees this reviewer listed where the lender was.
+      const used = lent.used.filter((right) => applied.review.requirements.includes(right.rule))
+      const decision = used.length > 0 ? { ...current.decision, requirements: lent.requirements, delegated: [...delegated, ...used.map((right) => ({ ...right, to: applied.review.reviewer, at: now.toISOString() }))] } : undefined
+      let change: ActionChange = { review, events, ...(decision && { decision }) }
       let made: { grant: Grant; event: AuditDraft } | undefined
       if (applied.status === 'approved') {
         const granted = grantFromApproval(current, requirementsOf(current), [...reviews, review], now)
@@ -472,6 +502,77 @@ export class Gateway {
     return (await this.store.getGrant(id)) ?? revoked
   }
 
+  /**
+   * Break-glass (`review.break_glass`): a listed approver approves a pending request at once,
+   * even their own, with a reason. The action is approved and runs; `break_glass.used` is audited
+   * and announced loudly (every channel the request is in, and the rule's `notify`); the approval
+   * must be reviewed by someone else within `review_within`, or it is flagged as overdue.
+   */
+  async breakGlass(principal: Principal, id: string, input: { reason: string }, channel: string): Promise<ActionState> {
+    if (principal.type !== 'human') throw new CountersignError('FORBIDDEN', 'break-glass is for humans only; an agent can never approve, urgently or not')
+    const outcome = await this.store.mutateAction(id, (current, _reviews, now) => {
+      const expired = this.#expiry(current, now)
+      if (expired) return { change: expired, value: new CountersignError('ALREADY_DECIDED', `action ${id} expired before the break-glass`) }
+      const requirements = requirementsOf(current)
+      const glass = applyBreakGlass({ status: current.status, expiresAt: current.expiresAt, requirements, requesters: requestersOf(current) }, principal, input.reason, now)
+      assertTransition(current.status as ActionStatus, 'approved')
+      const executeBy = new Date(now.getTime() + Math.min(...requirements.map((r) => r.execute_within_ms)))
+      const own = conflictedOf(current).some((email) => email === glass.by)
+      const record = { by: glass.by, reason: glass.reason, at: now.toISOString(), review_by: glass.reviewBy.toISOString(), rules: requirements.map((r) => r.rule), notify: glass.notify }
+      const base = { action_id: id, digest: current.digest, policy_version: current.policyVersion, channel }
+      const events: AuditDraft[] = [
+        { ...base, type: 'break_glass.used', actor: actorOf(principal), data: { reason: glass.reason, own_request: own, review_by: record.review_by, rules: record.rules, notify: glass.notify } },
+        { ...base, type: 'action.approved', actor: 'system', data: { break_glass: true, by: glass.by, execute_by: executeBy.toISOString() } },
+      ]
+      return { change: { status: 'approved', executeBy, deadline: executeBy, breakGlass: record, breakGlassDue: glass.reviewBy, events }, value: undefined }
+    })
+    if (outcome.value) throw outcome.value
+    if (outcome.changed && outcome.record.brokered) this.#runnable(id)
+    return { record: outcome.record, reviews: outcome.reviews }
+  }
+
+  /**
+   * The after-the-fact review of a break-glass approval, by someone other than who broke the
+   * glass and the action's requesters: `confirm` (it was justified) or `dispute` (it was not; the
+   * action already ran, so this is for the record and the people who follow up). Once.
+   */
+  async reviewBreakGlass(principal: Principal, id: string, input: { verdict: 'confirm' | 'dispute'; reason: string }, channel: string): Promise<ActionState> {
+    const outcome = await this.store.mutateAction(id, (current, _reviews, now) => {
+      const glass = current.breakGlass
+      if (!glass) throw new CountersignError('CONFLICT', `action ${id} was not approved with break-glass`)
+      const reviewer = assertBreakGlassReviewer(principal, glass.by, requestersOf(current), requirementsOf(current))
+      if (glass.review) throw new CountersignError('ALREADY_DECIDED', `the break-glass of action ${id} was already reviewed by ${glass.review.reviewer} (${glass.review.verdict})`)
+      const reason = input.reason.trim()
+      if (reason === '') throw new CountersignError('INVALID', 'a break-glass review needs a reason')
+      const review = { reviewer, verdict: input.verdict, reason, at: now.toISOString() }
+      const event: AuditDraft = { type: 'break_glass.reviewed', action_id: id, actor: actorOf(principal), channel, digest: current.digest, policy_version: current.policyVersion, data: { verdict: input.verdict, reason, by: glass.by, late: now.toISOString() > glass.review_by } }
+      return { change: { breakGlass: { ...glass, review }, breakGlassDue: null, events: [event] }, value: undefined }
+    })
+    return { record: outcome.record, reviews: outcome.reviews }
+  }
+
+  /** Flags, once each, break-glass approvals whose after-the-fact review is overdue (`break_glass.overdue`, for webhooks and the console); returns how many. */
+  async flagOverdueBreakGlass(): Promise<number> {
+    let flagged = 0
+    for (const id of await this.store.overdueBreakGlass(this.#clock())) {
+      const outcome = await this.store.mutateAction(id, (current, _reviews, now) => {
+        const glass = current.breakGlass
+        if (!glass || glass.review || current.breakGlassFlagged || !current.breakGlassDue || current.breakGlassDue > now) return { value: false }
+        const event: AuditDraft = { type: 'break_glass.overdue', action_id: id, actor: 'system', channel: 'system', digest: current.digest, policy_version: current.policyVersion, data: { by: glass.by, review_by: glass.review_by, reason: `nobody reviewed the break-glass approval by ${glass.by} before ${glass.review_by}` } }
+        return { change: { breakGlass: { ...glass, overdue_at: now.toISOString() }, breakGlassFlagged: true, events: [event] }, value: true }
+      })
+      if (outcome.value) flagged++
+    }
+    return flagged
+  }
+
+  /** The humans whose review rights are lent to `principal` now (`POST /v1/delegations`), with their groups from config. */
+  async delegatorsOf(principal: Principal): Promise<readonly Human[]> {
+    if (principal.type !== 'human') return []
+    const delegations = await this.store.activeDelegations(this.#clock(), canonicalEmail(principal.email))
+    return delegations.map((delegation) => this.directory.human(delegation.from) ?? { type: 'human' as const, email: delegation.from, groups: [], admin: false, auditor: false })
+  }
+
   /** Cancels a pending action, or an allowed or approved one not yet run: its own agent, the human who submitted it, or an admin. */
   async cancel(principal: Principal, id: string, reason: string | undefined, channel: string): Promise<ActionState> {
     let waited = false
@@ -532,6 +633,8 @@ export class Gateway {
       const expired = this.#expiry(current, now)
       if (expired) return { change: expired, value: false }
       if (!current.brokered || (current.status !== 'allowed' && current.status !== 'approved')) return { value: false }
+      const closed = this.#windowClosed(current, now)
+      if (closed) return { change: closed, value: false }
       const until = new Date(now.getTime() + leaseMs)
       const event: AuditDraft = { type: 'action.executing', action_id: id, actor: 'system', channel: 'system', digest: current.digest, policy_version: current.policyVersion, data: { executor, lease_until: until.toISOString() } }
       return { change: { status: 'executing', leaseOwner: executor, deadline: until, events: [event] }, value: true }
@@ -581,6 +684,8 @@ export class Gateway {
       if (current.status !== 'allowed' && current.status !== 'approved') {
         return { value: new CountersignError('ALREADY_DECIDED', `action ${current.id} is ${current.status}: its receipt cannot be redeemed (a receipt is good once)`) }
       }
+      const closed = this.#windowClosed(current, now)
+      if (closed) return { change: closed, value: new CountersignError('ALREADY_DECIDED', String(closed.result?.['error'])) }
       const reportBy = new Date(now.getTime() + REPORT_WINDOW_MS)
       const event: AuditDraft = { type: 'action.executing', action_id: current.id, actor: actorOf(principal), channel, digest: current.digest, policy_version: current.policyVersion, data: { via: 'receipt', jti: claims.jti, report_by: reportBy.toISOString() } }
       const change: ActionChange = { status: 'executing', leaseOwner: actorOf(principal), deadline: reportBy, redeemed: { jti: claims.jti, by: actorOf(principal) }, events: [event] }
@@ -588,6 +693,45 @@ export class Gateway {
     })
     if (outcome.value) throw outcome.value
     return { record: outcome.record, reviews: outcome.reviews }
+  }
+
+  /**
+   * Sends the reminders and applies the escalation stages (`review.remind_after`,
+   * `review.escalate`) due for a pending action, under its row lock: on every replica at once,
+   * each step happens once. Each is an audit event (`request.reminded`, `request.escalated`),
+   * which the channels turn into a new notification or new destinations; escalated approvers are
+   * added to the requirement stored with the action. Returns how many steps were taken.
+   */
+  async route(id: string): Promise<number> {
+    const outcome = await this.store.mutateAction(id, (current, reviews, now) => {
+      if (current.status !== 'pending' || !current.routeAt || current.routeAt > now) return { value: 0 }
+      const requirements = requirementsOf(current)
+      const progress = requirementProgress(requirements, reviews, conflictedOf(current))
+      const routed = dueRouting({ createdAt: current.createdAt, expiresAt: current.expiresAt, requirements, met: progress.map((item) => item.met) }, now)
+      const base = { action_id: id, actor: 'system', channel: 'system', digest: current.digest, policy_version: current.policyVersion }
+      const events: AuditDraft[] = [
+        ...routed.escalations.map((step): AuditDraft => ({ ...base, type: 'request.escalated', data: { rule: step.rule, stage: step.stage, added: step.added, approvers: step.approvers } })),
+        ...routed.reminders.map((step): AuditDraft => ({ ...base, type: 'request.reminded', data: { rule: step.rule, count: step.count, approvers: step.approvers } })),
+      ]
+      // Nothing due after all (met meanwhile): only the schedule moves, which needs no event.
+      if (events.length === 0) return { value: 0 }
+      return { change: { decision: { ...current.decision, requirements: routed.requirements }, routeAt: routed.next, events }, value: events.length }
+    })
+    if (!outcome.changed && outcome.record.status === 'pending' && outcome.record.routeAt && outcome.record.routeAt <= this.#clock()) {
+      // Met requirements leave nothing due: move the schedule on so the sweep does not spin on it.
+      const requirements = requirementsOf(outcome.record)
+      const progress = requirementProgress(requirements, outcome.reviews, conflictedOf(outcome.record))
+      await this.store.reschedule(id, outcome.record.version, nextRouting({ createdAt: outcome.record.createdAt, expiresAt: outcome.record.expiresAt, requirements, met: progress.map((item) => item.met) }))
+    }
+    return outcome.value
+  }
+
+  /** Takes every reminder and escalation step due now; returns how many. */
+  async routeDue(): Promise<{ steps: number; failed: number }> {
+    let steps = 0
+    let failed = 0
+    for (const id of await this.store.dueRoutings(this.#clock())) steps += await this.route(id).catch(() => (failed++, 0))
+    return { steps, failed }
   }
 
   /** Expires the action when its deadline has passed; returns whether it did. Safe on every replica. */
@@ -611,6 +755,23 @@ export class Gateway {
       if (done) expired++
     }
     return { expired, failed }
+  }
+
+  /**
+   * The change that refuses to run `current` at `now` because a calendar its decision read has
+   * changed since (a change window closed, a freeze began or ended): the action expires, with the
+   * calendars named in its result and audit event. Re-deciding under the new window is a new
+   * request, so an approval given inside a window is never used outside it.
+   */
+  #windowClosed(current: ActionRecord, now: Date): ActionChange | undefined {
+    const seen = current.decision['calendars']
+    if (!seen || typeof seen !== 'object') return undefined
+    const changes = calendarChanges(this.#calendars, seen as Record<string, unknown>, now)
+    if (changes.length === 0) return undefined
+    const words = changes.map((change) => `calendar.${change.name} was ${change.was} when it was decided and is ${change.now === null ? 'no longer configured' : change.now} now`)
+    const reason = `refused at execution: the change window changed since the decision (${words.join('; ')}); submit the action again to have it decided under the current window`
+    const event: AuditDraft = { type: 'action.expired', action_id: current.id, actor: 'system', channel: 'system', digest: current.digest, policy_version: current.policyVersion, data: { reason, calendars: changes } }
+    return { status: 'expired', deadline: null, leaseOwner: null, result: { status: 'expired', error: reason, calendars: changes, finished_at: now.toISOString() }, events: [event] }
   }
 
   /**
@@ -778,6 +939,7 @@ function storedDecision(decision: Decision): Record<string, unknown> {
     explanation: decision.explanation,
     policy_version: decision.policy_version,
     ...(decision.shadow && { shadow: decision.shadow }),
+    ...(decision.calendars && { calendars: decision.calendars }),
   }
 }
 

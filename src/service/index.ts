@@ -20,3 +20,7 @@ export type { ReplayChangeView, ReplayOptions, ReplayReport, ReplayRequest, Repl
 export { PolicyChanges } from './policy-changes.js'
 export { POLICY_TARGET } from './policy-target.js'
 export type { PolicyChangesParts, PolicySlot } from './policy-changes.js'
+export { MAX_DELEGATION_MS, createDelegation, listDelegations, revokeDelegation } from './delegations.js'
+export type { DelegationRequest } from './delegations.js'
+export { OnCallResolver } from './oncall.js'
+export type { OnCallAnswer } from './oncall.js'

@@ -49,7 +49,13 @@ export interface AdvanceResult {
   readonly announced: number
 }
 
-/** Plans the announcements of a batch of events: for each `action.pending` event's action, its destinations. */
+/**
+ * Events that announce an action to destinations: a new pending request, and an escalation
+ * (the approvers it adds may be reached at new destinations; those already announced to stay).
+ */
+export const ANNOUNCING_EVENTS: readonly string[] = ['action.pending', 'request.escalated', 'break_glass.used']
+
+/** Plans the announcements of a batch of events: for each announcing event's action ({@link ANNOUNCING_EVENTS}), its destinations. */
 export type AnnouncementPlanner = (events: readonly OutboxEvent[], pending: ReadonlyMap<string, AnnouncedAction>) => readonly { readonly actionId: string; readonly destination: string }[]
 
 /**
@@ -92,7 +98,7 @@ export class OutboxStore {
       const rows = await tx.selectFrom('audit_events').select(['seq', 'action_id', 'type']).where('seq', '>', cursor.seq).orderBy('seq').limit(limit).execute()
       if (rows.length === 0) return { events: 0, announced: 0 }
       const events = rows.map((row): OutboxEvent => ({ seq: Number(row.seq), actionId: row.action_id, type: row.type }))
-      const pendingIds = [...new Set(events.filter((event) => event.type === 'action.pending' && event.actionId).map((event) => event.actionId!))]
+      const pendingIds = [...new Set(events.filter((event) => ANNOUNCING_EVENTS.includes(event.type) && event.actionId).map((event) => event.actionId!))]
       const pending = new Map<string, AnnouncedAction>()
       if (pendingIds.length > 0) {
         const actions = await tx.selectFrom('actions').select(['id', 'status', 'decision', 'owner', 'on_behalf_of', 'submitted_by', 'token_issued_by']).where('id', 'in', pendingIds).execute()
@@ -102,7 +108,7 @@ export class OutboxStore {
         }
       }
       const now = this.#clock()
-      const seqOf = new Map(events.filter((event) => event.type === 'action.pending').map((event) => [event.actionId, event.seq]))
+      const seqOf = new Map(events.filter((event) => ANNOUNCING_EVENTS.includes(event.type)).map((event) => [event.actionId, event.seq]))
       const wanted = plan(events, pending).filter((item) => seqOf.has(item.actionId))
       if (wanted.length > 0) {
         await tx

@@ -35,6 +35,29 @@ export interface ActionRecord {
   readonly brokered: boolean
   /** While executing: who holds the execution's lease (it ends at `deadline`). */
   readonly leaseOwner: string | null
+  /** While pending: when its next reminder or escalation falls due (`null` or absent: none). */
+  readonly routeAt?: Date | null | undefined
+  /** A break-glass approval and its after-the-fact review, if the glass was broken. */
+  readonly breakGlass?: BreakGlassRecord | null | undefined
+  /** Until its after-the-fact review: when that review is due. */
+  readonly breakGlassDue?: Date | null | undefined
+  readonly breakGlassFlagged?: boolean | undefined
+}
+
+/** A break-glass approval (`review.break_glass`) and what became of it. */
+export interface BreakGlassRecord {
+  /** Canonical email of the human who approved their own request. */
+  readonly by: string
+  readonly reason: string
+  readonly at: string
+  /** When the after-the-fact review is due. */
+  readonly review_by: string
+  readonly rules: readonly string[]
+  readonly notify: readonly string[]
+  /** The after-the-fact review, once given. */
+  readonly review?: { readonly reviewer: string; readonly verdict: 'confirm' | 'dispute'; readonly reason: string; readonly at: string } | undefined
+  /** When it was flagged as overdue, if it was. */
+  readonly overdue_at?: string | undefined
 }
 
 /** A review as stored. */
@@ -62,6 +85,12 @@ export interface ActionChange {
   readonly deadline?: Date | null
   readonly result?: Readonly<Record<string, unknown>> | null
   readonly leaseOwner?: string | null
+  readonly routeAt?: Date | null
+  readonly breakGlass?: BreakGlassRecord
+  readonly breakGlassDue?: Date | null
+  readonly breakGlassFlagged?: boolean
+  /** The decision as it now stands (reminders counted, escalated approvers added). */
+  readonly decision?: Readonly<Record<string, unknown>>
   readonly review?: ReviewRecord
   /** A redeemed receipt's single-use id, stored with the change (a replay violates its key). */
   readonly redeemed?: { readonly jti: string; readonly by: string }

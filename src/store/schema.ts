@@ -25,6 +25,19 @@ export interface Database {
   passkeys: PasskeysTable
   passkey_challenges: PasskeyChallengesTable
   policy_versions: PolicyVersionsTable
+  delegations: DelegationsTable
+}
+
+/** A delegation of review rights from one human to another, for a period. */
+export interface DelegationsTable {
+  id: string
+  from_email: string
+  to_email: string
+  starts_at: Timestamp
+  ends_at: Timestamp
+  reason: string
+  created_at: Timestamp
+  revoked_at: Timestamp | null
 }
 
 /** JSON text: written with `JSON.stringify`, parsed by the store when read. */
@@ -46,6 +59,14 @@ export interface ActionsTable {
   on_behalf_of: string | null
   /** Canonical email of the human who issued the run-time token it was submitted with (a requester). */
   token_issued_by: string | null
+  /** While pending: when its next reminder or escalation falls due. */
+  route_at: Timestamp | null
+  /** A break-glass approval and its after-the-fact review (JSON), if any. */
+  break_glass: Json | null
+  /** Until its after-the-fact review: when that review is due. */
+  break_glass_due: Timestamp | null
+  /** An overdue break-glass was flagged (audited once). */
+  break_glass_flagged: ColumnType<boolean, boolean | undefined, boolean>
   /** RFC 8785 canonical JSON of `{kind, target, payload}`: the bytes whose SHA-256 is `digest`. */
   action_json: string
   context: Json

@@ -3,10 +3,11 @@ import { sealEvents, type Checkpoint, type StoredAuditEvent } from '../audit/ind
 import { CountersignError } from '../errors/index.js'
 import type { StoreConnection } from './connection/index.js'
 import type { Grant } from '../grants/index.js'
+import { activeDelegations, delegationOf, delegationRow, type DelegationRecord } from './delegations.js'
 import { GroupCommit } from './group-commit.js'
 import { insertGrant, markGrantRevoked, selectGrant, selectGrants, takeGrantUse, type GrantFilter } from './grants.js'
 import { migrationProvider } from './migrations/index.js'
-import type { ActionChange, ActionFilter, ActionRecord, AuditDraft, NewAction, ReviewRecord } from './records.js'
+import type { ActionChange, ActionFilter, ActionRecord, AuditDraft, BreakGlassRecord, NewAction, ReviewRecord } from './records.js'
 import type { ActionsTable, AuditCheckpointsTable, Database, TokensTable } from './schema.js'
 
 /** How much of an action's text a listing carries; longer texts are cut (and the cut is visible). */
@@ -15,7 +16,7 @@ export const LISTED_TEXT = 4096
 const LISTED_COLUMNS = [
   'id', 'created_at', 'updated_at', 'status', 'kind', 'target', 'submitted_by', 'agent_id', 'owner', 'on_behalf_of', 'token_issued_by',
   'context', 'digest', 'decision', 'impact', 'policy_version', 'expires_at', 'execute_by', 'deadline', 'result', 'version',
-  'brokered', 'lease_owner',
+  'brokered', 'lease_owner', 'route_at', 'break_glass', 'break_glass_due', 'break_glass_flagged',
 ] as const
 
 /** NOTIFY channel carrying the id of every action that changed. */
@@ -110,6 +111,11 @@ export class Store {
           ...(change.deadline !== undefined && { deadline: change.deadline }),
           ...(change.result !== undefined && { result: change.result === null ? null : JSON.stringify(change.result) }),
           ...(change.leaseOwner !== undefined && { lease_owner: change.leaseOwner }),
+          ...(change.routeAt !== undefined && { route_at: change.routeAt }),
+          ...(change.breakGlass !== undefined && { break_glass: JSON.stringify(change.breakGlass) }),
+          ...(change.breakGlassDue !== undefined && { break_glass_due: change.breakGlassDue }),
+          ...(change.breakGlassFlagged !== undefined && { break_glass_flagged: change.breakGlassFlagged }),
+          ...(change.decision !== undefined && { decision: JSON.stringify(change.decision) }),
         })
         .where('id', '=', id)
         .where('version', '=', current.version)
@@ -205,6 +211,38 @@ export class Store {
   async dueActions(now: Date, limit = 100): Promise<readonly string[]> {
     const rows = await this.db.selectFrom('actions').select('id').where('deadline', '<=', now).orderBy('deadline').limit(limit).execute()
     return rows.map((row) => row.id)
+  }
+
+  /** Ids of pending actions whose next reminder or escalation is due, oldest first. */
+  async dueRoutings(now: Date, limit = 100): Promise<readonly string[]> {
+    const rows = await this.db.selectFrom('actions').select('id').where('status', '=', 'pending').where('route_at', '<=', now).orderBy('route_at').limit(limit).execute()
+    return rows.map((row) => row.id)
+  }
+
+  /** The earliest reminder or escalation due of any pending action, to schedule the next sweep. */
+  async nextRouteAt(): Promise<Date | undefined> {
+    const row = await this.db.selectFrom('actions').select('route_at').where('status', '=', 'pending').where('route_at', 'is not', null).orderBy('route_at').limit(1).executeTakeFirst()
+    return row?.route_at ?? undefined
+  }
+
+  /**
+   * Moves a pending action's next routing step to `routeAt` when nothing is due (its requirements
+   * were met meanwhile), if it is still at `version`. Not a transition: nothing is audited.
+   */
+  async reschedule(id: string, version: number, routeAt: Date | null): Promise<void> {
+    await this.db.updateTable('actions').set({ route_at: routeAt }).where('id', '=', id).where('version', '=', version).execute()
+  }
+
+  /** Ids of actions whose break-glass review is overdue and not flagged yet, oldest first. */
+  async overdueBreakGlass(now: Date, limit = 100): Promise<readonly string[]> {
+    const rows = await this.db.selectFrom('actions').select('id').where('break_glass_due', '<=', now).where('break_glass_flagged', '=', false).orderBy('break_glass_due').limit(limit).execute()
+    return rows.map((row) => row.id)
+  }
+
+  /** How many break-glass approvals are past their review window without an after-the-fact review. */
+  async countOverdueBreakGlass(now: Date): Promise<number> {
+    const row = await this.db.selectFrom('actions').select((eb) => eb.fn.countAll<string>().as('count')).where('break_glass_due', '<=', now).executeTakeFirstOrThrow()
+    return Number(row.count)
   }
 
   /** Ids of brokered actions waiting for an executor (allowed or approved), oldest first. */
@@ -322,6 +360,31 @@ export class Store {
         .execute()
       return checkpoint
     })
+  }
+
+  /** Stores a delegation with its audit event. */
+  async createDelegation(delegation: DelegationRecord, event: AuditDraft): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      await tx.insertInto('delegations').values(delegationRow(delegation)).execute()
+      await this.#append(tx, [event])
+    })
+  }
+
+  /** Revokes a live delegation with its audit event, if `mayRevoke` says so; the revoked delegation, or `undefined` when there is none. */
+  async revokeDelegation(id: string, now: Date, mayRevoke: (delegation: DelegationRecord) => AuditDraft): Promise<DelegationRecord | undefined> {
+    return this.db.transaction().execute(async (tx) => {
+      const row = await tx.selectFrom('delegations').selectAll().where('id', '=', id).where('revoked_at', 'is', null).forUpdate().executeTakeFirst()
+      if (!row) return undefined
+      const event = mayRevoke(delegationOf(row))
+      await tx.updateTable('delegations').set({ revoked_at: now }).where('id', '=', id).execute()
+      await this.#append(tx, [event])
+      return { ...delegationOf(row), revokedAt: now }
+    })
+  }
+
+  /** The delegations in force at `now`, to `to` when given. */
+  activeDelegations(now: Date, to?: string): Promise<readonly DelegationRecord[]> {
+    return activeDelegations(this.db, now, to)
   }
 
   /** Stores a token hash with its audit event. */
@@ -442,6 +505,10 @@ function actionRow(item: NewAction) {
     brokered: record.brokered,
     lease_owner: null,
     decided: JSON.stringify({ effect: record.decision['effect'], matched_rules: record.decision['matched_rules'] }),
+    route_at: record.routeAt ?? null,
+    break_glass: null,
+    break_glass_due: null,
+    break_glass_flagged: false,
   }
 }
 
@@ -471,6 +538,10 @@ function actionRecord(row: Omit<Selectable<ActionsTable>, 'decided'>): ActionRec
     version: row.version,
     brokered: row.brokered,
     leaseOwner: row.lease_owner,
+    routeAt: row.route_at ?? null,
+    breakGlass: row.break_glass ? (JSON.parse(row.break_glass) as BreakGlassRecord) : null,
+    breakGlassDue: row.break_glass_due ?? null,
+    breakGlassFlagged: row.break_glass_flagged ?? false,
   }
 }
 

@@ -17,6 +17,14 @@ const WORDS: Record<string, string> = {
   'action.failed': 'failed',
   'grant.created': 'grant made',
   'grant.revoked': 'grant revoked',
+  'request.reminded': 'reminder sent',
+  'request.escalated': 'escalated',
+}
+
+/** Who a reminder asked, or whom an escalation added (`review.remind_after`, `review.escalate`). */
+function routed(entry: TimelineEntry): string {
+  const list = entry.type === 'request.escalated' ? entry.data['added'] : entry.type === 'request.reminded' ? entry.data['approvers'] : undefined
+  return Array.isArray(list) && list.length > 0 ? `to ${list.map(String).join(', ')} (rule ${String(entry.data['rule'] ?? '')})` : ''
 }
 
 /** Every audit event of the action, oldest first: who did what, through which channel, when. */
@@ -24,7 +32,7 @@ export function Timeline({ entries }: { entries: readonly TimelineEntry[] }) {
   return (
     <ol className="timeline">
       {entries.map((entry) => {
-        const reason = typeof entry.data['reason'] === 'string' ? entry.data['reason'] : typeof entry.data['error'] === 'string' ? entry.data['error'] : ''
+        const reason = typeof entry.data['reason'] === 'string' ? entry.data['reason'] : typeof entry.data['error'] === 'string' ? entry.data['error'] : routed(entry)
         return (
           <li key={entry.seq} className={`tl tl-${entry.type.replace('.', '-')}`}>
             <time dateTime={entry.at} title={clock(entry.at)}>

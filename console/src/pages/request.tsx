@@ -104,6 +104,20 @@ export function RequestPage({ id }: { id: string }) {
             Could not refresh: {error}
           </p>
         )}
+        {action.break_glass && (
+          <p className={`alert ${action.break_glass.overdue ? 'alert-bad' : 'alert-warn'} break-glass`} role="status">
+            <strong>Break-glass</strong>: approved at once by <Visible text={action.break_glass.by} />: “<Visible text={action.break_glass.reason} />”.{' '}
+            {action.break_glass.review ? (
+              <>
+                After-the-fact review: {action.break_glass.review.verdict === 'confirm' ? 'confirmed' : 'disputed'} by <Visible text={action.break_glass.review.reviewer} />: “<Visible text={action.break_glass.review.reason} />”.
+              </>
+            ) : action.break_glass.overdue ? (
+              <>Its after-the-fact review is overdue (due {clock(action.break_glass.review_by)}): an approver or an admin must review it (`countersign break-glass ID --review confirm|dispute`).</>
+            ) : (
+              <>Someone else must review it by {clock(action.break_glass.review_by)}.</>
+            )}
+          </p>
+        )}
       </header>
 
       <div className="columns">

@@ -79,6 +79,7 @@ export function slackMessage(content: MessageContent): { text: string; blocks: t
       ...(needs.length > 0 ? [section(bold('Needs')), list(needs)] : []),
       ...(reviews.length > 0 ? [section(bold('Reviews')), list(reviews)] : []),
       ...(content.reviewable && content.approveNeedsPasskey ? [section(bold('Approving needs a passkey: '), text('Approve opens the console, where you confirm with your passkey for exactly this action. Deny works here.'))] : []),
+      ...(content.routing?.length ? [section(bold('Reminders and escalation')), list(content.routing.map((item) => section(text(item))))] : []),
     ),
     { type: 'actions', block_id: 'countersign_actions', elements: buttons(content) },
   ]

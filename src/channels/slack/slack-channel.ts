@@ -4,7 +4,8 @@ import type { Human } from '../../lifecycle/index.js'
 import { approversToAsk } from '../approvers.js'
 import type { AnnouncementRequest, Channel, DeliveryFailure } from '../channel.js'
 import type { MessageContent } from '../message.js'
-import { slackMessage } from './blocks.js'
+import type { Reminder } from '../../lifecycle/index.js'
+import { escapeMrkdwn, slackMessage } from './blocks.js'
 
 /** Where an announced Slack message is: what `chat.update` needs. */
 export interface SlackMessageRef {
@@ -55,6 +56,14 @@ export class SlackChannel implements Channel {
     const { channel, ts } = JSON.parse(ref) as SlackMessageRef
     const { text, blocks } = slackMessage(content)
     await this.#client.chat.update({ channel, ts, text, blocks })
+  }
+
+  /** A reply in the message's thread, also sent to the channel, naming who is still asked. */
+  async remind(ref: string, content: MessageContent, reminder: Reminder): Promise<void> {
+    const { channel, ts } = JSON.parse(ref) as SlackMessageRef
+    const who = reminder.approvers.length > 0 ? reminder.approvers.join(' or ') : 'any human'
+    const text = escapeMrkdwn(`Reminder ${reminder.count}: ${content.kind} on ${content.target} (${content.id}) still needs approval from ${who} (rule ${reminder.rule}).`)
+    await this.#client.chat.postMessage({ channel, thread_ts: ts, reply_broadcast: true, text, unfurl_links: false, unfurl_media: false })
   }
 
   failure(error: unknown): DeliveryFailure {

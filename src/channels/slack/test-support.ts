@@ -56,10 +56,11 @@ export interface SlackGateway {
 }
 
 /** A test gateway on `connection` with `channels.slack` pointed at `slack`: over HTTP (signed requests), or with `socketMode` over the stand-in's WebSocket. */
-export async function slackGateway(connection: StoreConnection<Database>, slack: SlackStandIn, options: { dm?: boolean; socketMode?: boolean } = {}): Promise<SlackGateway> {
+export async function slackGateway(connection: StoreConnection<Database>, slack: SlackStandIn, options: { dm?: boolean; socketMode?: boolean; policy?: string; now?: Date } = {}): Promise<SlackGateway> {
   process.env['CS_TEST_SLACK_APP_TOKEN'] = slack.appToken
   const gw = await testGateway(connection, {
-    policy: SLACK_POLICY,
+    policy: options.policy ?? SLACK_POLICY,
+    ...(options.now && { now: options.now }),
     channels: {
       slack: {
         bot_token: 'env:CS_TEST_SLACK_BOT_TOKEN',

@@ -90,6 +90,7 @@ export function teamsCard(content: MessageContent, options: { readonly notice?: 
       ...content.policyMessages.map(bullet),
       ...(needs.length > 0 ? [line(bold('Needs')), ...needs] : []),
       ...(reviews.length > 0 ? [line(bold('Reviews')), ...reviews] : []),
+      ...(content.routing?.length ? [line(bold('Reminders and escalation')), ...content.routing.map(bullet)] : []),
     ]),
   ]
   if (content.reviewable && content.approveNeedsPasskey) {

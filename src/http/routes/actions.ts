@@ -23,6 +23,8 @@ import {
   ProblemSchema,
   ReviewInput,
   WaitQuery,
+  BreakGlassInput,
+  BreakGlassReviewInput,
 } from '../schemas.js'
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description })
@@ -80,6 +82,28 @@ const reviewRoute = createRoute({
   responses: { 200: json(ActionView, 'The action after the review'), ...problems },
 })
 
+const breakGlassRoute = createRoute({
+  method: 'post',
+  path: '/v1/actions/{id}/break-glass',
+  operationId: 'breakGlass',
+  tags: ['reviews'],
+  summary: 'Approve at once, even your own request, where the rules allow break-glass (listed approvers only; never agents); reviewed by others afterwards',
+  security,
+  request: { params: ActionIdParam, ...body(BreakGlassInput) },
+  responses: { 200: json(ActionView, 'The approved action'), ...problems },
+})
+
+const breakGlassReviewRoute = createRoute({
+  method: 'post',
+  path: '/v1/actions/{id}/break-glass/review',
+  operationId: 'reviewBreakGlass',
+  tags: ['reviews'],
+  summary: 'The after-the-fact review of a break-glass approval (someone else: an approver or an admin)',
+  security,
+  request: { params: ActionIdParam, ...body(BreakGlassReviewInput) },
+  responses: { 200: json(ActionView, 'The action with the review recorded'), ...problems },
+})
+
 const cancelRoute = createRoute({
   method: 'post',
   path: '/v1/actions/{id}/cancel',
@@ -125,8 +149,8 @@ function withTraceparent<T extends { context?: { trace_id?: string | undefined }
 
 /** The action routes of PRODUCT.md §6. */
 export function actionRoutes(app: OpenAPIHono<AppEnv>, gateway: Gateway, metrics: Metrics, publicUrl: string | undefined): void {
-  const view = (state: ActionState, timeline?: readonly StoredAuditEvent[]) => actionView(state, { publicUrl, ...(timeline && { timeline }) })
-  const brief = (state: ActionState) => actionView(state, { publicUrl, brief: true })
+  const view = (state: ActionState, timeline?: readonly StoredAuditEvent[]) => actionView(state, { publicUrl, now: gateway.now(), ...(timeline && { timeline }) })
+  const brief = (state: ActionState) => actionView(state, { publicUrl, brief: true, now: gateway.now() })
   /** A long-poll, counted in the waiters gauge while it holds. */
   const waiting = async <T>(hold: () => Promise<T>): Promise<T> => {
     metrics.waiters.inc()
@@ -171,6 +195,19 @@ export function actionRoutes(app: OpenAPIHono<AppEnv>, gateway: Gateway, metrics
     const state = await gateway.review(c.get('principal'), id, { decision: input.decision, reason: input.reason, grant, passkey: input.passkey as AuthenticationResponseJSON | undefined }, channel)
     metrics.reviews.inc({ decision: input.decision, channel })
     return c.json(view(state), 200)
+  })
+
+  app.openapi(breakGlassRoute, async (c) => {
+    const { id } = c.req.valid('param')
+    const channel = channelOf(c)
+    const state = await gateway.breakGlass(c.get('principal'), id, c.req.valid('json'), channel)
+    metrics.breakGlass.inc({ channel })
+    return c.json(view(state), 200)
+  })
+
+  app.openapi(breakGlassReviewRoute, async (c) => {
+    const { id } = c.req.valid('param')
+    return c.json(view(await gateway.reviewBreakGlass(c.get('principal'), id, c.req.valid('json'), channelOf(c))), 200)
   })
 
   app.openapi(cancelRoute, async (c) => {

@@ -1,5 +1,5 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi'
-import { reviewEligibility, type Principal } from '../../lifecycle/index.js'
+import { reviewEligibility, withDelegatedRights, type Human, type Principal } from '../../lifecycle/index.js'
 import { conflictedOf, requestersOf, requirementsOf, type ActionState, type Gateway } from '../../service/index.js'
 import type { ActionRecord } from '../../store/index.js'
 import { actionView } from '../action-view.js'
@@ -75,9 +75,10 @@ export function inboxRoutes(app: OpenAPIHono<AppEnv>, gateway: Gateway, publicUr
     const principal = c.get('principal')
     const { records, truncated } = await pendingActions(gateway, principal)
     const now = gateway.now()
+    const delegators = await gateway.delegatorsOf(principal)
     const states = await Promise.all(records.map(async (record): Promise<ActionState> => ({ record, reviews: await gateway.store.getReviews(record.id) })))
     const actions = states
-      .map((state) => ({ ...actionView(state, { publicUrl, brief: true }), review: eligibilityOf(state, principal, now) }))
+      .map((state) => ({ ...actionView(state, { publicUrl, brief: true }), review: eligibilityOf(state, principal, now, delegators) }))
       .sort((a, b) => (a.expires_at ?? '\uffff').localeCompare(b.expires_at ?? '\uffff') || a.id.localeCompare(b.id))
     const reviewable = actions.filter((action) => action.review.eligible).length
     return c.json({ actions, counts: { reviewable, waiting: actions.length - reviewable }, truncated }, 200)
@@ -88,7 +89,7 @@ export function inboxRoutes(app: OpenAPIHono<AppEnv>, gateway: Gateway, publicUr
   app.openapi(eligibilityRoute, async (c) => {
     const principal = c.get('principal')
     const state = await gateway.get(principal, c.req.valid('param').id)
-    return c.json(eligibilityOf(state, principal, gateway.now()), 200)
+    return c.json(eligibilityOf(state, principal, gateway.now(), await gateway.delegatorsOf(principal)), 200)
   })
 }
 
@@ -104,10 +105,12 @@ async function pendingActions(gateway: Gateway, principal: Principal): Promise<{
   }
 }
 
-function eligibilityOf(state: ActionState, principal: Principal, now: Date): z.infer<typeof Eligibility> {
+/** Whether `principal` may review, counting the review rights lent to them (the same rules as `Gateway.review`). */
+function eligibilityOf(state: ActionState, principal: Principal, now: Date, delegators: readonly Human[]): z.infer<typeof Eligibility> {
   const { record, reviews } = state
+  const requirements = principal.type === 'human' ? withDelegatedRights(requirementsOf(record), principal, delegators, conflictedOf(record), reviews).requirements : requirementsOf(record)
   const verdict = reviewEligibility(
-    { status: record.status as 'pending', expiresAt: record.expiresAt ?? new Date(0), requirements: requirementsOf(record), reviews, conflicted: conflictedOf(record), requesters: requestersOf(record) },
+    { status: record.status as 'pending', expiresAt: record.expiresAt ?? new Date(0), requirements, reviews, conflicted: conflictedOf(record), requesters: requestersOf(record) },
     principal,
     now,
   )

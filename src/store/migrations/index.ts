@@ -10,6 +10,9 @@ import { migration0008 } from './0008-audit-merkle.js'
 import { migration0009 } from './0009-review-grants.js'
 import { migration0010 } from './0010-passkeys.js'
 import { migration0011 } from './0011-policy-replay.js'
+import { migration0012 } from './0012-routing.js'
+import { migration0013 } from './0013-break-glass.js'
+import { migration0014 } from './0014-delegations.js'
 
 /**
  * The store's migrations, in order. Each is written once and never edited: a change is a new
@@ -27,6 +30,9 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0009-review-grants': migration0009,
   '0010-passkeys': migration0010,
   '0011-policy-replay': migration0011,
+  '0012-routing': migration0012,
+  '0013-break-glass': migration0013,
+  '0014-delegations': migration0014,
 }
 
 /** Kysely's migration provider over the migrations compiled into the program. */

@@ -1,0 +1,3 @@
+export { EmailChannel } from './email-channel.js'
+export { renderEmail } from './render.js'
+export type { RenderedEmail } from './render.js'

@@ -1,0 +1,1 @@
+export { PagerDutyIncidentChannel } from './incident-channel.js'
