@@ -375,6 +375,8 @@ const hostname: Reader = (args, found) => {
 /** `systemd`-style tools whose verbs change state except the listed reading ones. */
 function verbs(reading: readonly string[], spec: OptionSpec = {}, withOperand: readonly string[] = []): Reader {
   return function verbChanges(args, found) {
+    // `-H [USER@]HOST` runs the tool on another host over ssh (options may follow the verb).
+    for (const word of optionValues(args, ['-H', '--host'])) found.runsCode.push(`--host ${word.text}`)
     const options = scanOptions(texts(args), spec)
     const verb = args[options.operand]
     if (verb === undefined) return
@@ -435,7 +437,9 @@ const ip: Reader = (args, found) => {
   const words = texts(args).filter((text) => !text.startsWith('-'))
   const verb = words[1]
   if (verb !== undefined && !/^(show|sh|s|list|lst|ls|l|get|g|help|monitor)$/.test(verb)) found.modifies.push(`${words[0] ?? ''} ${verb}`)
-  if (verb === 'monitor' || words[0] === 'monitor') found.unbounded = true
+  // ip takes any prefix of an object or verb that no earlier name has: `ip mo` is `ip monitor`.
+  const monitor = (word: string | undefined): boolean => word !== undefined && word.length >= 2 && 'monitor'.startsWith(word)
+  if (monitor(verb) || monitor(words[0])) found.unbounded = true
 }
 
 // --- Programs that may run until stopped -------------------------------------------------------
