@@ -86,11 +86,13 @@ function analyzePayload(parser: Parser, payload: Readonly<Record<string, unknown
 
 /** Each `{program, arg}` once, in first-seen order (a wrapper and what it wraps see the same words). */
 function dedupe(items: readonly ShellProgramArgFacts[]): ShellProgramArgFacts[] {
-  const seen = new Set<string>()
+  if (items.length < 2) return [...items]
+  const seen = new Map<string, Set<string>>()
   return items.filter((item) => {
-    const key = JSON.stringify([item.program, item.arg])
-    if (seen.has(key)) return false
-    seen.add(key)
+    let args = seen.get(item.program)
+    if (args === undefined) seen.set(item.program, (args = new Set()))
+    if (args.has(item.arg)) return false
+    args.add(item.arg)
     return true
   })
 }
