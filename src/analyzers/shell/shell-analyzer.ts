@@ -86,13 +86,11 @@ function analyzePayload(parser: Parser, payload: Readonly<Record<string, unknown
 
 /** Each `{program, arg}` once, in first-seen order (a wrapper and what it wraps see the same words). */
 function dedupe(items: readonly ShellProgramArgFacts[]): ShellProgramArgFacts[] {
-  if (items.length < 2) return [...items]
-  const seen = new Map<string, Set<string>>()
+  const seen = new Set<string>()
   return items.filter((item) => {
-    let args = seen.get(item.program)
-    if (args === undefined) seen.set(item.program, (args = new Set()))
-    if (args.has(item.arg)) return false
-    args.add(item.arg)
+    const key = JSON.stringify([item.program, item.arg])
+    if (seen.has(key)) return false
+    seen.add(key)
     return true
   })
 }
