@@ -10,6 +10,13 @@ import { readdirSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { availableParallelism, cpus, loadavg } from 'node:os'
+import { setFlagsFromString } from 'node:v8'
+
+// Node 20's V8 (11.3) can abort with "Fatal error … unreachable code" in
+// Deoptimizer::DoComputeBuiltinContinuation when it lazily deoptimizes a JavaScript function into
+// which it inlined a call to WebAssembly: bench/lib/cedar.ts's `decide` (cedar-wasm) did, in about
+// one policy bench run in four. Not inlining JS-to-Wasm calls avoids it; set before any bench loads.
+setFlagsFromString('--no-turbo-inline-js-wasm-calls')
 
 interface BenchModule {
   readonly name: string

@@ -8,6 +8,7 @@ import { programEffects } from './program-effects.js'
 import { extraWords, readFileRedirect, REDIRECT_TYPES } from './redirects.js'
 import { containsSensitivePath, isSensitivePath } from './sensitive-paths.js'
 import { isShell } from './shells.js'
+import { parseWithRepairs } from './bash-repairs.js'
 import { describeFirstError } from './syntax-errors.js'
 import { fedTo, newScope, noPipe, top } from './walk-context.js'
 import type { Context, FeedSource } from './walk-context.js'
@@ -105,12 +106,13 @@ export class CommandCollector {
 
   private parseCode(code: string, ctx: Context, where: string): void {
     if (ctx.depth > MAX_CODE_DEPTH) return this.fail(`${where}nesting too deep`)
-    const tree = this.parser.parse(code)
-    if (tree === null) return this.fail(`${where}could not be parsed`)
+    const parsed = parseWithRepairs(this.parser, code)
+    if (parsed === null) return this.fail(`${where}could not be parsed`)
+    const { tree, hasError, readWrite } = parsed
     try {
       const root = tree.rootNode
-      if (root.hasError) this.fail(where + describeFirstError(root))
-      this.walk(root, { ...ctx, pipe: null, scope: newScope() }, 0)
+      if (hasError) this.fail(where + describeFirstError(root))
+      this.walk(root, { ...ctx, pipe: null, scope: newScope(readWrite) }, 0)
     } finally {
       // Trees live in WASM memory, which the garbage collector does not see.
       tree.delete()
@@ -307,8 +309,10 @@ export class CommandCollector {
   private redirect(node: Node, consumer: FoundCommand | null, ctx: Context, level: number, extrasTaken: boolean): void {
     const inside = noPipe(ctx)
     if (node.type === 'file_redirect') {
-      const { fact, target, extra } = readFileRedirect(node)
+      const { fact, target, extra } = readFileRedirect(node, ctx.scope.readWrite)
       if (fact !== null) this.redirects.push(fact)
+      // bash itself opens a connection for `/dev/tcp/HOST/PORT` and `/dev/udp/…`, whatever the operator.
+      if (fact !== null && /^\/dev\/(tcp|udp)\//.test(fact.target)) this.modifies.push({ program: consumer?.fact.program ?? 'bash', arg: `${fact.op} ${fact.target}` })
       if (fact !== null && target !== undefined) this.noteWord(evaluateWord(target))
       if (target !== undefined) this.walk(target, inside, level + 1)
       if (!extrasTaken) for (const child of extra) this.walk(child, inside, level + 1)

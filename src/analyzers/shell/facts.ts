@@ -12,7 +12,7 @@ export interface ShellCommandFacts {
 
 /** A file redirection (`>`, `>>`, `<`, `&>`, `>&` to a file, `2>`…); heredocs, here-strings and descriptor duplications (`2>&1`) are not listed. */
 export interface ShellRedirectFacts {
-  /** The operator with its descriptor, if written: `>`, `2>`, `&>>`, `>|`. */
+  /** The operator with its descriptor, if written: `>`, `2>`, `&>>`, `>|`, `3<>`. */
   readonly op: string
   /** The file as written, quotes removed (`"$LOG"` → `$LOG`). */
   readonly target: string
@@ -65,7 +65,8 @@ export interface ShellFacts {
    * `getline` from a command, `sed` with `e` or `w`, `find -exec/-execdir/-ok/-okdir`, `xargs`,
    * `tar --checkpoint-action=exec=`/`--to-command`/`-I`, `git -c core.pager=`/`alias.*`/…,
    * editors and pagers (`vim -c ':!…'`, `less`, `man`), `env -S`, `rsync -e`, `zip -TT`,
-   * `ssh -o ProxyCommand`, `nc -e`, `socat EXEC:`, build tools and package scripts. Where the
+   * `ssh -o ProxyCommand`, `nc -e`, `socat EXEC:`, `systemctl`/`loginctl`/`timedatectl`…
+   * `-H HOST` (run over ssh), build tools and package scripts. Where the
    * embedded command is a literal its programs are in `commands` too. `[]` when none.
    */
   readonly runs_code: readonly ShellProgramArgFacts[]
@@ -92,7 +93,8 @@ export interface ShellFacts {
    * set-*`, `timedatectl set-*`, `journalctl --vacuum-*`/`--rotate`/`--flush`, `dmesg -C/-c`,
    * `sysctl -w`/`k=v`, `hwclock --systohc`, `systemctl` verbs other than status and listing,
    * `sort -o`, `uniq IN OUT`, `sed -i`/`w`, `find -delete`/`-fprint`, `awk` output redirection,
-   * `crontab FILE`, `ip … add/del/set`. `[]` when none.
+   * `crontab FILE`, `ip … add/del/set`, and redirections to or from `/dev/tcp/HOST/PORT` or
+   * `/dev/udp/…`, where bash opens a network connection (`cat < /dev/tcp/h/80`). `[]` when none.
    */
   readonly modifies: readonly ShellProgramArgFacts[]
   /**

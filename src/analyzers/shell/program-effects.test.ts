@@ -198,6 +198,8 @@ describe('options that make a reading program change things are in modifies (byp
     ['date -s "2020-01-01"', 'date'],
     ['date --set=2020-01-01', 'date'],
     ['date 010203042030', 'date'],
+    ['date +%s -s 2020-01-01', 'date'],
+    ['date -u +%F 0101', 'date'],
     ['hostname evil', 'hostname'],
     ['hostname -F /etc/x', 'hostname'],
     ['hostnamectl set-hostname evil', 'hostnamectl'],
@@ -238,7 +240,7 @@ describe('options that make a reading program change things are in modifies (byp
     })
   }
 
-  const reads = ['date', 'date +%s', 'date -d yesterday', 'date -u -R', 'hostname', 'hostname -f', 'hostname -I', 'hostnamectl', 'hostnamectl status', 'hostnamectl hostname', 'timedatectl', 'timedatectl status', 'journalctl -u x -n 50', 'journalctl --since today', 'dmesg', 'dmesg -T', 'sysctl -a', 'sysctl kernel.hostname', 'hwclock', 'hwclock --show', 'systemctl status x', 'systemctl is-active x', 'sort f', 'uniq f', 'sed s/a/b/ f', 'crontab -l', 'ip addr', 'ip -br link show', 'ip route', 'ss -tlnp']
+  const reads = ['date', 'date +%s', 'date -d yesterday', 'date -u -R', 'date -d "2018-09-01 00:00" +%s -u', 'date +%F --utc', 'hostname', 'hostname -f', 'hostname -I', 'hostnamectl', 'hostnamectl status', 'hostnamectl hostname', 'timedatectl', 'timedatectl status', 'journalctl -u x -n 50', 'journalctl --since today', 'dmesg', 'dmesg -T', 'sysctl -a', 'sysctl kernel.hostname', 'hwclock', 'hwclock --show', 'systemctl status x', 'systemctl is-active x', 'sort f', 'uniq f', 'sed s/a/b/ f', 'crontab -l', 'ip addr', 'ip -br link show', 'ip route', 'ss -tlnp']
   for (const command of reads) {
     it(`${command} modifies nothing`, () => {
       assert.deepEqual(facts(command).modifies, [])

@@ -357,12 +357,28 @@ function writesWith(names: readonly string[], spec: OptionSpec = {}): Reader {
   }
 }
 
+const DATE_SPEC: OptionSpec = { short: 'dfrsI', shortOptional: 'I', long: ['date', 'file', 'reference', 'set', 'iso-8601', 'rfc-3339', 'resolution'] }
+
 const date: Reader = (args, found) => {
-  const options = scanOptions(texts(args), { short: 'dfrsI', shortOptional: 'I', long: ['date', 'file', 'reference', 'set', 'iso-8601', 'rfc-3339', 'resolution'] })
-  if (sawAny(options, 's', 'set')) found.modifies.push(`--set ${options.seen.get('s') ?? options.seen.get('set') ?? ''}`.trim())
-  // An operand that is not a `+FORMAT` sets the clock (`date 010203042030`).
-  const operand = args.slice(options.operand).find((arg) => !arg.text.startsWith('+'))
-  if (operand !== undefined) found.modifies.push(operand.text)
+  const all = texts(args)
+  // GNU date takes options after operands too (`date +%s -u`, `date +%s -s 2020-01-01`).
+  const seen = new Map<string, string>()
+  let i = 0
+  let operandsOnly = false
+  while (i < all.length) {
+    const text = all[i] as string
+    if (!operandsOnly && text.startsWith('-') && text.length > 1) {
+      const options = scanOptions(all, DATE_SPEC, i)
+      for (const [name, value] of options.seen) seen.set(name, value)
+      operandsOnly = all[options.operand - 1] === '--' && options.operand > i
+      i = Math.max(options.operand, i + 1)
+      continue
+    }
+    // An operand that is not a `+FORMAT` sets the clock (`date 010203042030`).
+    if (!text.startsWith('+')) found.modifies.push(text)
+    i++
+  }
+  if (seen.has('s') || seen.has('set')) found.modifies.unshift(`--set ${seen.get('s') ?? seen.get('set') ?? ''}`.trim())
 }
 
 const hostname: Reader = (args, found) => {
@@ -375,6 +391,8 @@ const hostname: Reader = (args, found) => {
 /** `systemd`-style tools whose verbs change state except the listed reading ones. */
 function verbs(reading: readonly string[], spec: OptionSpec = {}, withOperand: readonly string[] = []): Reader {
   return function verbChanges(args, found) {
+    // `-H [USER@]HOST` runs the tool on another host over ssh (options may follow the verb).
+    for (const word of optionValues(args, ['-H', '--host'])) found.runsCode.push(`--host ${word.text}`)
     const options = scanOptions(texts(args), spec)
     const verb = args[options.operand]
     if (verb === undefined) return
@@ -435,7 +453,9 @@ const ip: Reader = (args, found) => {
   const words = texts(args).filter((text) => !text.startsWith('-'))
   const verb = words[1]
   if (verb !== undefined && !/^(show|sh|s|list|lst|ls|l|get|g|help|monitor)$/.test(verb)) found.modifies.push(`${words[0] ?? ''} ${verb}`)
-  if (verb === 'monitor' || words[0] === 'monitor') found.unbounded = true
+  // ip takes any prefix of an object or verb that no earlier name has: `ip mo` is `ip monitor`.
+  const monitor = (word: string | undefined): boolean => word !== undefined && word.length >= 2 && 'monitor'.startsWith(word)
+  if (monitor(verb) || monitor(words[0])) found.unbounded = true
 }
 
 // --- Programs that may run until stopped -------------------------------------------------------

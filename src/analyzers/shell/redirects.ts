@@ -15,15 +15,18 @@ export interface FileRedirect {
   readonly extra: readonly Node[]
 }
 
-/** Reads a `file_redirect`: `2> err.log` → `{op: '2>', target: 'err.log'}`. */
-export function readFileRedirect(node: Node): FileRedirect {
+/**
+ * Reads a `file_redirect`: `2> err.log` → `{op: '2>', target: 'err.log'}`. `readWrite` holds the
+ * places where the text was `<>` before the grammar's repair (`3<>file` read as `3< file`).
+ */
+export function readFileRedirect(node: Node, readWrite: ReadonlySet<number> = new Set()): FileRedirect {
   let descriptor = ''
   let op = ''
   const destinations: Node[] = []
   for (const child of node.children) {
     if (!child) continue
     if (child.type === 'file_descriptor') descriptor = child.text
-    else if (!child.isNamed) op ||= child.text
+    else if (!child.isNamed) op ||= readWrite.has(child.startIndex) && child.text === '<' ? '<>' : child.text
     else destinations.push(child)
   }
   const [target, ...extra] = destinations

@@ -95,15 +95,19 @@ export function highlight(collected: Collected): string[] {
 /** The sentence for a command that destroys data or stops the machine; null for others. */
 function destruction(fact: ShellCommandFacts): string | null {
   const { program, args } = fact
-  const line = quote([program, ...args].join(' '))
-  if (program === 'rm' && args.some((arg) => /^-[^-]*[rR]/.test(arg) || arg === '--recursive')) return `deletes files recursively (${line})`
-  if (program === 'find' && args.includes('-delete')) return `deletes files (${line})`
-  if (program === 'shred') return `destroys files (${line})`
-  if (program === 'mkfs' || program.startsWith('mkfs.') || program === 'mke2fs') return `formats a file system (${line})`
-  if (program === 'dd' && args.some((arg) => arg.startsWith('of=/dev/') && !HARMLESS_TARGETS.test(arg.slice(3)))) return `writes a raw device (${line})`
-  if (PARTITIONERS.has(program)) return `changes disk partitions (${line})`
+  const what = destructionKind(program, args)
+  return what === null ? null : `${what} (${quote([program, ...args].join(' '))})`
+}
+
+function destructionKind(program: string, args: readonly string[]): string | null {
+  if (program === 'rm' && args.some((arg) => /^-[^-]*[rR]/.test(arg) || arg === '--recursive')) return 'deletes files recursively'
+  if (program === 'find' && args.includes('-delete')) return 'deletes files'
+  if (program === 'shred') return 'destroys files'
+  if (program === 'mkfs' || program.startsWith('mkfs.') || program === 'mke2fs') return 'formats a file system'
+  if (program === 'dd' && args.some((arg) => arg.startsWith('of=/dev/') && !HARMLESS_TARGETS.test(arg.slice(3)))) return 'writes a raw device'
+  if (PARTITIONERS.has(program)) return 'changes disk partitions'
   const power = POWER.has(program) || (program === 'systemctl' && args.some((arg) => POWER.has(arg))) || (program === 'init' && (args[0] === '0' || args[0] === '6'))
-  if (power) return `shuts down or reboots the machine (${line})`
+  if (power) return 'shuts down or reboots the machine'
   return null
 }
 

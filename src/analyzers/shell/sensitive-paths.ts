@@ -15,15 +15,25 @@ interface Token {
   readonly accepts: (ch: string) => boolean
   /** A character it accepts, tried first when looking for one two tokens share. */
   readonly sample: string
+  /** The one character it accepts, when it is a literal character; null otherwise. */
+  readonly exact: string | null
 }
 
-const STAR: Token = { kind: 'any', accepts: () => true, sample: 'x' }
-const SEGMENT: Token = { kind: 'segment', accepts: (ch) => ch !== '/', sample: 'x' }
+const STAR: Token = { kind: 'any', accepts: () => true, sample: 'x', exact: null }
+const SEGMENT: Token = { kind: 'segment', accepts: (ch) => ch !== '/', sample: 'x', exact: null }
 /** `?`: one character, never `/`. */
-const ANY_CHAR: Token = { kind: 'one', accepts: (ch) => ch !== '/', sample: 'x' }
+const ANY_CHAR: Token = { kind: 'one', accepts: (ch) => ch !== '/', sample: 'x', exact: null }
+
+/** Literal characters are shared: words repeat the same few. */
+const CHARS = new Map<string, Token>()
 
 function char(ch: string): Token {
-  return { kind: 'one', accepts: (other) => other === ch, sample: ch }
+  let token = CHARS.get(ch)
+  if (token === undefined) {
+    token = { kind: 'one', accepts: (other) => other === ch, sample: ch, exact: ch }
+    if (CHARS.size < 4096) CHARS.set(ch, token)
+  }
+  return token
 }
 
 /**
@@ -59,8 +69,49 @@ const PATH_PATTERNS: readonly (readonly Token[])[] = SENSITIVE_PATTERNS.filter((
  */
 const NAME_PATTERNS: readonly (readonly Token[])[] = SENSITIVE_PATTERNS.filter((pattern) => !pattern.slice(1).includes('/')).map(compile)
 
-/** The same patterns as regular expressions, for words without expansions: one linear match each. */
-const LITERAL_PATTERNS: readonly RegExp[] = SENSITIVE_PATTERNS.map((pattern) => new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\/]/g, '\\$&')).join('[\\s\\S]*')}$`))
+/**
+ * The same patterns for words without expansions, as their literal parts between the `*`s: a
+ * word matches when the parts occur in order, the last at its end unless the pattern ends with `*`.
+ */
+const LITERAL_PATTERNS: readonly (readonly string[])[] = SENSITIVE_PATTERNS.map((pattern) => pattern.split('*'))
+
+/** Whether `text` matches a pattern of `*`s and literal `parts` (`*a*b` → `['', 'a', 'b']`). */
+function matchesParts(text: string, parts: readonly string[]): boolean {
+  const last = parts.length - 1
+  const first = parts[0] as string
+  if (!text.startsWith(first)) return false
+  if (last === 0) return text.length === first.length
+  let at = first.length
+  for (let i = 1; i < last; i++) {
+    const part = parts[i] as string
+    const found = text.indexOf(part, at)
+    if (found === -1) return false
+    at = found + part.length
+  }
+  // The leftmost placement of the middle parts leaves the most room for the last one.
+  const tail = parts[last] as string
+  return text.length - tail.length >= at && text.endsWith(tail)
+}
+
+function literalMatch(word: string): boolean {
+  for (const parts of LITERAL_PATTERNS) if (matchesParts(word, parts)) return true
+  return false
+}
+
+/** Words already judged, per kind of question: analyses see the same words again and again. */
+const JUDGED = new Map<string, boolean>()
+const JUDGED_MAX = 20_000
+
+function remembered(key: string, judge: () => boolean): boolean {
+  if (key.length > MAX_PATTERN_WORD) return judge()
+  const known = JUDGED.get(key)
+  if (known !== undefined) return known
+  const value = judge()
+  // A full table starts again: cheap, and bounded whatever the input.
+  if (JUDGED.size >= JUDGED_MAX) JUDGED.clear()
+  JUDGED.set(key, value)
+  return value
+}
 /** Longer words with expansions are not searched (the search grows with length × pattern): they count as sensitive. */
 const MAX_PATTERN_WORD = 512
 
@@ -79,12 +130,18 @@ function matches(tokens: readonly Token[]): boolean {
  * @example isSensitivePath('/etc/hosts', false) // false
  */
 export function isSensitivePath(word: string, expands: boolean): boolean {
+  return remembered((expands ? 'e' : 'l') + word, () => judgeSensitive(word, expands))
+}
+
+function judgeSensitive(word: string, expands: boolean): boolean {
   if (!expands) {
+    if (literalMatch(word)) return true
     const normal = normalize(word)
-    return LITERAL_PATTERNS.some((pattern) => pattern.test(word) || pattern.test(normal))
+    return normal !== word && literalMatch(normal)
   }
   if (word.length > MAX_PATTERN_WORD) return true
-  const forms = [patternOf(word), patternOf(normalize(word))]
+  const normal = normalize(word)
+  const forms = normal === word ? [patternOf(word)] : [patternOf(word), patternOf(normal)]
   // A word that is nothing but an expansion (`$F`, `$((n))`) says nothing about where it points:
   // it is in `globs`, which is where a policy refuses it.
   if (forms.every((tokens) => tokens.every((token) => token.kind !== 'one'))) return false
@@ -105,6 +162,10 @@ const SECRET_LOCATIONS: readonly (readonly Token[])[] = [
  */
 export function containsSensitivePath(word: string, expands: boolean): boolean {
   if (isSensitivePath(word, expands)) return true
+  return remembered((expands ? 'E' : 'L') + word, () => holdsSecretLocation(word, expands))
+}
+
+function holdsSecretLocation(word: string, expands: boolean): boolean {
   if (!word.startsWith('/') && !word.startsWith('~') && !/^\$\{?HOME\b/.test(word)) return false
   const base = expands ? patternOf(word) : literalTokens(normalize(word))
   const tail = base.at(-1)
@@ -114,6 +175,7 @@ export function containsSensitivePath(word: string, expands: boolean): boolean {
 
 /** `/etc//./shadow` → `/etc/shadow`; `a/b/../c` → `a/c`. */
 function normalize(path: string): string {
+  if (!path.includes('//') && !path.includes('/.') && !path.startsWith('.')) return path
   let out = path.replace(/\/{2,}/g, '/').replace(/(^|\/)\.(\/|$)/g, '$1')
   for (;;) {
     const next = out.replace(/(^|\/)(?!\.\.\/)[^/]+\/\.\.(\/|$)/, '$1')
@@ -188,8 +250,8 @@ function bracket(body: string): Token {
     }
     return false
   }
-  if (negated) return { kind: 'one', accepts: (ch) => ch !== '/' && !accepts(ch), sample: 'x' }
-  return { kind: 'one', accepts: (ch) => ch !== '/' && accepts(ch), sample: set[0] ?? 'x' }
+  if (negated) return { kind: 'one', accepts: (ch) => ch !== '/' && !accepts(ch), sample: 'x', exact: null }
+  return { kind: 'one', accepts: (ch) => ch !== '/' && accepts(ch), sample: set[0] ?? 'x', exact: null }
 }
 
 function skipExpansion(word: string, at: number): number {
@@ -223,26 +285,29 @@ function skipBalanced(word: string, at: number, open: string, close: string): nu
  * A step takes a character both current tokens accept.
  */
 function intersects(a: readonly Token[], b: readonly Token[]): boolean {
-  const seen = new Set<number>()
   const width = b.length + 1
-  const stack: [number, number][] = [[0, 0]]
+  const seen = new Uint8Array((a.length + 1) * width)
+  const stack: number[] = [0]
   while (stack.length > 0) {
-    const [i, j] = stack.pop() as [number, number]
-    const key = i * width + j
-    if (seen.has(key)) continue
-    seen.add(key)
+    const key = stack.pop() as number
+    if (seen[key] === 1) continue
+    seen[key] = 1
+    const i = Math.floor(key / width)
+    const j = key - i * width
     if (i === a.length && j === b.length) return true
     const x = a[i]
     const y = b[j]
-    if (x !== undefined && x.kind !== 'one') stack.push([i + 1, j])
-    if (y !== undefined && y.kind !== 'one') stack.push([i, j + 1])
+    if (x !== undefined && x.kind !== 'one') stack.push(key + width)
+    if (y !== undefined && y.kind !== 'one') stack.push(key + 1)
     if (x === undefined || y === undefined || (x.kind !== 'one' && y.kind !== 'one')) continue
-    if (shareCharacter(x, y)) stack.push([x.kind === 'one' ? i + 1 : i, y.kind === 'one' ? j + 1 : j])
+    if (shareCharacter(x, y)) stack.push(key + (x.kind === 'one' ? width : 0) + (y.kind === 'one' ? 1 : 0))
   }
   return false
 }
 
 function shareCharacter(x: Token, y: Token): boolean {
+  if (x.exact !== null) return y.accepts(x.exact)
+  if (y.exact !== null) return x.accepts(y.exact)
   if (x.accepts(y.sample) && y.accepts(y.sample)) return true
   if (y.accepts(x.sample) && x.accepts(x.sample)) return true
   for (let code = 32; code < 127; code++) {

@@ -6,6 +6,8 @@ export interface Scope {
   /** Words tree-sitter hung on a redirect (`echo a > f b`) that bash passes to the command. */
   readonly extraArgs: Map<number, Node[]>
   readonly byNode: Map<number, FoundCommand>
+  /** Where the tree's text was `<>` (read-write) before the grammar's repair: see `parseWithRepairs`. */
+  readonly readWrite: ReadonlySet<number>
 }
 
 /** Where the walk is: how deep in code strings, as whom, in which pipeline element, in which tree. */
@@ -25,8 +27,8 @@ export interface FeedSource {
 }
 
 /** A fresh scope, for each syntax tree. */
-export function newScope(): Scope {
-  return { extraArgs: new Map(), byNode: new Map() }
+export function newScope(readWrite: ReadonlySet<number> = new Set()): Scope {
+  return { extraArgs: new Map(), byNode: new Map(), readWrite }
 }
 
 /** The context of a payload's top level. */
