@@ -86,7 +86,7 @@ export interface ActionsTable {
   brokered: boolean
   /** Executing: the executor holding the lease (which ends at `deadline`). */
   lease_owner: string | null
-  /** `{"effect","matched_rules"}` of `decision`, for replays (null before migration 0008). */
+  /** `{"effect","matched_rules"}` of `decision`, for replays (null before migration 0011). */
   decided: ColumnType<string | null, string | null | undefined, never>
 }
 
