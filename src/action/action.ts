@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { MAX_JSON_DEPTH, protoKeyPath } from './proto-keys.js'
 
-/** The kinds of action Countersign understands (PRODUCT.md §1). */
+/** The kinds of action Countersign understands (docs/concepts.md). */
 export const ACTION_KINDS = ['sql', 'shell', 'terraform', 'kubernetes', 'http', 'mcp', 'custom', 'policy'] as const
 export type ActionKind = (typeof ACTION_KINDS)[number]
 

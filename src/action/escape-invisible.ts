@@ -1,4 +1,4 @@
-// What a reviewer could not see on a terminal, or could be misled by (PRODUCT.md §1, review
+// What a reviewer could not see on a terminal, or could be misled by (docs/security.md, review
 // invariant 7): control characters (C0, DEL, C1: they move the cursor, erase lines, recolor),
 // format characters (bidirectional overrides and isolates, zero-width characters, the BOM, tags,
 // soft hyphens), line and paragraph separators, lone surrogates, spaces other than U+0020

@@ -3,7 +3,7 @@ import type { SqlCatalog } from './sql/catalog.js'
 
 /** What an analyzer derives from one payload. */
 export interface Analysis<F extends object = object> {
-  /** The facts policies read under the kind's name (PRODUCT.md §4). Plain JSON: numbers, strings, booleans, arrays, objects. */
+  /** The facts policies read under the kind's name (docs/facts.md). Plain JSON: numbers, strings, booleans, arrays, objects. */
   readonly facts: F
   /** One line an approver reads first, e.g. `DELETE on public.users without WHERE; SELECT on public.orders`. */
   readonly summary: string

@@ -29,7 +29,7 @@ export function renderActionBrief(action: ActionView, now: Date): string {
 }
 
 /**
- * Everything a reviewer must see before deciding (PRODUCT.md §1, invariant 7): the full payload
+ * Everything a reviewer must see before deciding (docs/security.md, the review invariants): the full payload
  * with invisible characters escaped, the origin, the impact, the matched rules, each requirement
  * with its approvals so far, the reviews, the timeline and the result.
  */

@@ -26,7 +26,7 @@ export const STATUS_EXIT_CODES: Readonly<Record<ActionStatus, number>> = {
   failed: 13,
 }
 
-/** Longest hold the API grants one request (PRODUCT.md §6: `wait` ≤ 60 s). */
+/** Longest hold the API grants one request (docs/api.md: `wait` ≤ 60 s). */
 const MAX_WAIT_SECONDS = 60
 const POLL_MS = 1000
 

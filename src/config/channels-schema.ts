@@ -79,7 +79,7 @@ function emailSchema(baseDir: string) {
   })
 }
 
-/** `channels` (PRODUCT.md §5): Slack, Teams, outgoing webhooks; each optional. */
+/** `channels` (docs/configuration.md): Slack, Teams, outgoing webhooks; each optional. */
 export function channelsSchema(baseDir: string) {
   return z
     .strictObject({

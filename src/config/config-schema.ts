@@ -23,7 +23,7 @@ const ProxyAddress = z.string().refine((text) => {
   return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128))
 }, 'expected an IP address or CIDR block of a proxy (10.0.0.7, 10.0.0.0/8, ::1, fd00::/8)')
 
-/** `server.postgres`: the PostgreSQL wire gateway (PRODUCT.md §8); absent means off. */
+/** `server.postgres`: the PostgreSQL wire gateway; absent means off. */
 function postgresListener(baseDir: string) {
   return z
     .strictObject({
@@ -210,7 +210,7 @@ function onCallSchema(baseDir: string) {
 }
 
 /**
- * The schema of `countersign.yaml` (PRODUCT.md §5) for a config whose relative paths are
+ * The schema of `countersign.yaml` (docs/configuration.md) for a config whose relative paths are
  * relative to `baseDir`. `defaultPolicy` makes `policy` optional.
  */
 export function configSchema(baseDir: string, defaultPolicy?: string) {

@@ -145,7 +145,7 @@ export interface McpConfig {
   readonly reissue_window_ms: number
 }
 
-/** `telemetry`: OpenTelemetry traces (PRODUCT.md §8); without `otlp_endpoint`, none are made. */
+/** `telemetry`: OpenTelemetry traces; without `otlp_endpoint`, none are made. */
 export interface TelemetryConfig {
   /** The OTLP/HTTP endpoint of a collector (`http://collector:4318`); traces go to its `/v1/traces`. */
   readonly otlp_endpoint?: string | undefined
@@ -257,7 +257,7 @@ export interface ConsoleConfig {
 }
 
 /**
- * A validated `countersign.yaml` (PRODUCT.md §5): deep-frozen, defaults filled in, paths
+ * A validated `countersign.yaml` (docs/configuration.md): deep-frozen, defaults filled in, paths
  * absolute, secrets as references. Lookups by email, id, name and token: {@link directoryOf}.
  */
 export interface Config {

@@ -59,7 +59,7 @@ const WorkloadIssuer = z.strictObject({
   agents: z.array(WorkloadAgent).min(1, 'map at least one agent'),
 })
 
-/** `identities` (PRODUCT.md §5). Rules across entries (duplicates) are in `cross-checks.ts`. */
+/** `identities` (docs/configuration.md). Rules across entries (duplicates) are in `cross-checks.ts`. */
 export const IdentitiesSchema = z
   .strictObject({
     humans: z.array(Human).default([]),

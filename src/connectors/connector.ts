@@ -30,7 +30,7 @@ export interface ExecutionRequest {
   readonly reviewed?: boolean | undefined
   /**
    * Who and what the execution runs for, built once by the executor; the connector passes it to
-   * the target (PRODUCT.md §8, "Identity at execution") unless its option `identity` is false.
+   * the target ("Identity at execution") unless its option `identity` is false.
    */
   readonly context: ExecutionContext
   /** Aborted when the gateway shuts down or the execution must stop; the connector stops its work. */

@@ -8,7 +8,7 @@ export interface ExecutionApprover {
 }
 
 /**
- * Who and what an execution runs for (PRODUCT.md §8, "Identity at execution"), built once per
+ * Who and what an execution runs for ("Identity at execution"), built once per
  * execution by the executor and handed to the connector, which passes it on to the target in
  * that target's own terms (settings, headers, environment, `_meta`) unless the target's connector
  * option `identity` is false. Values are never secrets, but `agent`, `on_behalf_of` and the

@@ -184,7 +184,7 @@ function isIdentityHeader(lowerName: string): boolean {
 }
 
 /**
- * The identity headers of an execution (PRODUCT.md §8): `Countersign-Request-Id`,
+ * The identity headers of an execution: `Countersign-Request-Id`,
  * `Countersign-Agent`, `Countersign-On-Behalf-Of` and `Countersign-Approvers` (comma-separated
  * emails; each absent when empty), values printable ASCII with anything else percent-encoded (no
  * CR, LF or NUL can end a header); `Countersign-Digest`, `Countersign-Policy-Version`; and a W3C

@@ -95,7 +95,7 @@ export function toolSourceOf(connector: Connector): McpToolSource | undefined {
 }
 
 /**
- * The identity of an execution in the `_meta` of its `tools/call` (PRODUCT.md §8; MCP allows
+ * The identity of an execution in the `_meta` of its `tools/call` (MCP allows
  * `_meta` on every request, its keys under a prefix of one's own): `countersign/request_id`,
  * `digest`, `agent`, `agent_owner`, `on_behalf_of`, `submitter`, `approvers` (`[{email, channel,
  * at}]`), `matched_rules`, `policy_version`, `trace_id`, and a W3C `traceparent` in the

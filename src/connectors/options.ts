@@ -107,7 +107,7 @@ export function parseOptions<Schema extends z.ZodType>(target: TargetConfig, sch
 }
 
 /**
- * The per-target switch of identity at execution (PRODUCT.md §8): `true` (the default) passes
+ * The per-target switch of identity at execution: `true` (the default) passes
  * the execution's context to the target (settings, headers, environment, `_meta`); `false` does not.
  */
 export const IdentityOption = z.boolean('expected true or false').default(true)

@@ -61,7 +61,7 @@ class PgliteConnector implements Connector {
     const sql = String(request.action.payload['sql'])
     try {
       await db.exec(readOnly ? 'BEGIN READ ONLY' : 'BEGIN')
-      // The same identity a postgres target sees (PRODUCT.md §8), for triggers and audit tables.
+      // The same identity a postgres target sees, for triggers and audit tables.
       await db.query(`SELECT set_config('statement_timeout', $1, true), set_config('countersign.request_id', $2, true), set_config('application_name', $3, true)`, [
         String(this.#options.statement_timeout),
         request.actionId,

@@ -50,7 +50,7 @@ export interface PostgresStatement {
   readonly setsTransaction: boolean
 }
 
-/** The prefix of the identity settings (PRODUCT.md §8): only the connector sets them, an action may not. */
+/** The prefix of the identity settings: only the connector sets them, an action may not. */
 export const IDENTITY_SETTING_PREFIX = 'countersign.'
 
 /** The statements to run, or why the SQL is refused before anything runs. */

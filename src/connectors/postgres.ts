@@ -145,7 +145,7 @@ class PostgresConnector implements Connector {
 }
 
 /**
- * The identity settings of an execution (PRODUCT.md §8) for the rest of the transaction, as
+ * The identity settings of an execution for the rest of the transaction, as
  * parameters of `set_config(name, value, true)` (never text built into SQL): `application_name`
  * `countersign/<agent>`, and `countersign.request_id`, `.agent`, `.on_behalf_of`, `.approvers`
  * (comma-separated emails), `.digest`, `.policy_version`, `.trace_id`, `.matched_rules`

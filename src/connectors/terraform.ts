@@ -56,7 +56,7 @@ const TerraformOptionsSchema = z.strictObject({
 type TerraformOptions = z.output<typeof TerraformOptionsSchema>
 
 /**
- * `terraform`: applies the approved saved plan (PRODUCT.md §8). The action's payload carries the
+ * `terraform`: applies the approved saved plan. The action's payload carries the
  * plan's JSON (`plan`, what the analyzer and the reviewers read) and the binary plan file
  * (`saved_plan`, base64). Before applying, `terraform show -json` of that file in the working
  * directory must have the same canonical digest as the approved `plan`; then `terraform apply` of

@@ -19,7 +19,7 @@ export type SignInIdentity =
   | { readonly ok: false; readonly code: 'no_email' | 'email_unverified' | 'not_allowed' }
 
 /**
- * The human an identity provider's claims describe (PRODUCT.md §1: one canonical id, the
+ * The human an identity provider's claims describe (docs/concepts.md: one canonical id, the
  * lower-cased email): the email must be present and not marked unverified, and belong to a
  * human the config names or to an allowed domain. Groups come from `groupsClaim` (a list, or one
  * string of names separated by spaces or commas); names a policy could not write are dropped.

@@ -46,7 +46,7 @@ export interface AppOptions {
 }
 
 /**
- * The HTTP API (PRODUCT.md §6): thin routes that parse with zod, authenticate the bearer token,
+ * The HTTP API (docs/api.md): thin routes that parse with zod, authenticate the bearer token,
  * call the gateway service and render. Every error is RFC 9457 problem+json; the OpenAPI 3.1
  * document is at `/openapi.json`.
  */

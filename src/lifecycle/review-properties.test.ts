@@ -6,7 +6,7 @@ import type { ReviewRequirement } from '../policy/index.js'
 import { applyReview, conflictedHumans, requirementProgress, type Principal, type Requesters, type Review, type ReviewSubject } from './index.js'
 import { EXPIRES, NOW, agent, human, requirement, stored } from './test-support.js'
 
-// Everything below is judged by an oracle written here from PRODUCT.md, independent of the
+// Everything below is judged by an oracle written here from the review invariants (docs/security.md), independent of the
 // code under test: people are pool indexes, so "the same human" never depends on canonicalEmail.
 
 const GROUPS = ['dba', 'security', 'ops'] as const

@@ -5,7 +5,7 @@ import type { Human, Requesters } from './types.js'
 /**
  * The canonical id of a human: the email with invisible format characters removed, trimmed,
  * Unicode-normalized (NFKC, so full-width and compatibility forms fold) and lower-cased.
- * One person reached through the console, Slack, Teams or a token is one id (PRODUCT.md §1),
+ * One person reached through the console, Slack, Teams or a token is one id (docs/concepts.md),
  * so every comparison of humans in the review rules goes through this function.
  *
  * @example

@@ -4,7 +4,7 @@ import fc from 'fast-check'
 import { CountersignError } from '../errors/index.js'
 import { ACTION_STATUSES, INITIAL_STATUSES, TERMINAL_STATUSES, assertTransition, canTransition, isTerminal, type ActionStatus } from './index.js'
 
-// The lifecycle of PRODUCT.md §1, written out independently of transitions.ts: every pair of
+// The lifecycle of docs/concepts.md, written out independently of transitions.ts: every pair of
 // statuses not listed here must be refused.
 const ALLOWED: ReadonlySet<string> = new Set([
   'pending>approved',

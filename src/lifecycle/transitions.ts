@@ -7,7 +7,7 @@ export const INITIAL_STATUSES = ['allowed', 'denied', 'pending'] as const satisf
 /** The statuses an action never leaves. */
 export const TERMINAL_STATUSES = ['denied', 'expired', 'cancelled', 'succeeded', 'failed'] as const satisfies readonly ActionStatus[]
 
-// The whole lifecycle (PRODUCT.md §1). Anything not listed is refused: states only move
+// The whole lifecycle (docs/concepts.md). Anything not listed is refused: states only move
 // forward, so a decided action can never be re-opened or re-approved.
 const NEXT: Readonly<Record<ActionStatus, readonly ActionStatus[]>> = Object.freeze({
   pending: Object.freeze(['approved', 'denied', 'expired', 'cancelled'] as const),

@@ -1,6 +1,6 @@
 import type { ReviewRequirement } from '../policy/index.js'
 
-/** Every status an action can have (PRODUCT.md §1, lifecycle). */
+/** Every status an action can have (docs/concepts.md, lifecycle). */
 export const ACTION_STATUSES = ['allowed', 'denied', 'pending', 'approved', 'expired', 'cancelled', 'executing', 'succeeded', 'failed'] as const
 export type ActionStatus = (typeof ACTION_STATUSES)[number]
 

@@ -1,5 +1,5 @@
 /**
- * The MCP gateway (PRODUCT.md §1, ARCHITECTURE.md transports): upstream MCP servers declared as
+ * The MCP gateway (docs/concepts.md, ARCHITECTURE.md transports): upstream MCP servers declared as
  * targets, served to agents with their tools namespaced per upstream, at `/mcp` (Streamable HTTP)
  * and through `countersign mcp` (stdio, relayed to `/mcp`). Every tool call is an `mcp` action.
  */

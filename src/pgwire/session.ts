@@ -716,7 +716,7 @@ interface Ran {
   readonly outcome: OutcomeReport
 }
 
-/** The identity settings of a statement's transaction (PRODUCT.md §8, "Identity at execution"). */
+/** The identity settings of a statement's transaction ("Identity at execution"). */
 const IDENTITY_SQL = `SELECT set_config('countersign.request_id', $1, true), set_config('countersign.agent', $2, true), set_config('countersign.on_behalf_of', $3, true), set_config('countersign.approvers', $4, true)`
 
 /** `COPY … FROM STDIN`, parsed as one statement (it runs with the simple query protocol). */

@@ -1,5 +1,5 @@
 /**
- * Named calendars (config `calendars`, PRODUCT.md §8): time ranges a policy reads as
+ * Named calendars (config `calendars`): time ranges a policy reads as
  * `calendar.NAME`, true while the decision's clock is inside one of the calendar's ranges.
  * Pure: the clock is an input, so a decision and its re-check at execution are reproducible.
  */

@@ -10,7 +10,7 @@ export interface FactKind {
   readonly types: FactTypes
 }
 
-/** Types of the variables every action has (PRODUCT.md §3). */
+/** Types of the variables every action has (docs/policy.md). */
 const BASE_TYPES: FactTypes = {
   Action: { kind: 'string', target: 'string', payload: 'map<string, dyn>', digest: 'string' },
   Target: { name: 'string', kind: 'string', labels: 'map<string, string>', env: 'string' },

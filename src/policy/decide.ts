@@ -82,7 +82,7 @@ export interface ShadowOutcome {
 const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({})
 
 /**
- * Decides an action (PRODUCT.md §2): every rule whose match and condition hold applies; any deny
+ * Decides an action (docs/policy.md): every rule whose match and condition hold applies; any deny
  * wins; otherwise every matching review rule is its own requirement; otherwise any allow allows;
  * otherwise the default. A condition that errors counts as matching for deny and review and as
  * not matching for allow: an error never opens a door.

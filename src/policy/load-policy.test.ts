@@ -70,7 +70,7 @@ describe('policy validation', () => {
     assert.deepEqual(found.map((p) => p.line), [3, 4])
   })
 
-  it('accepts the policy of PRODUCT.md', async () => {
+  it('accepts the policy of the policy reference', async () => {
     const policy = await policyFrom(`version: 1
 default: review
 default_review:

@@ -42,7 +42,7 @@ export interface CaseEnvironment {
 }
 
 /**
- * Runs a cases file (PRODUCT.md §7) against a policy. Invalid cases are reported all at once,
+ * Runs a cases file (docs/cli.md) against a policy. Invalid cases are reported all at once,
  * located, before any case runs.
  *
  * @example

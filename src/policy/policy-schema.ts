@@ -48,9 +48,9 @@ const Review = z.strictObject({
   execute_within: Duration.prefault('15m'),
   reason_required: z.boolean().default(false),
   channels: z.array(Channel).default([]),
-  /** A reviewer may approve with a narrowing grant (PRODUCT.md §8): its longest life and most uses. */
+  /** A reviewer may approve with a narrowing grant: its longest life and most uses. */
   grants: z.strictObject({ max_ttl: Duration, max_uses: z.int().min(1).max(10_000) }).optional(),
-  /** `passkey`: an approval is a WebAuthn assertion over the action digest, made in the console (PRODUCT.md §8). */
+  /** `passkey`: an approval is a WebAuthn assertion over the action digest, made in the console. */
   assurance: z.enum(['passkey']).optional(),
   /** Re-notify the approvers every this long while the request is pending. */
   remind_after: Duration.optional(),
@@ -109,7 +109,7 @@ const Rule = z
   })
 export type RuleSpec = z.output<typeof Rule>
 
-/** The policy document (PRODUCT.md §2), as validated. */
+/** The policy document (docs/policy.md), as validated. */
 export const PolicySchema = z
   .strictObject({
     version: z.literal(1, 'expected version: 1'),

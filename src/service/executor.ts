@@ -32,7 +32,7 @@ export interface ExecutorOptions {
 }
 
 /**
- * Runs brokered actions (PRODUCT.md §1): claims an allowed or approved action with a lease
+ * Runs brokered actions (docs/concepts.md): claims an allowed or approved action with a lease
  * (`approved → executing`, one winner across replicas), runs exactly the stored text whose digest
  * was decided with the target's connector, renews the lease while it runs, and records the
  * bounded result. An execution whose lease ends (this process died) is failed by the expiry
@@ -200,7 +200,7 @@ function storedFacts(record: ActionRecord): Readonly<Record<string, unknown>> | 
 }
 
 /**
- * The identity context of one execution (PRODUCT.md §8, "Identity at execution"): built once from
+ * The identity context of one execution ("Identity at execution"): built once from
  * the stored record and its reviews, handed to the connector. `traceId` is the action's own W3C
  * trace id when its `context.trace_id` names one, else one derived from its id (traceOrigin), which
  * the result records; `spanId`: the execution's span when traces are exported.

@@ -39,7 +39,7 @@ import { NO_TELEMETRY, type ActionSpanFacts, type Telemetry } from '../telemetry
 import type { PolicyChanges } from './policy-changes.js'
 import type { OnCallResolver } from './oncall.js'
 
-/** Longest wait a caller may ask for (PRODUCT.md §6: `wait` ≤ 60 s). */
+/** Longest wait a caller may ask for (docs/api.md: `wait` ≤ 60 s). */
 export const MAX_WAIT_MS = 60_000
 /** Longest outcome output an agent may report; longer output is cut and said to be. */
 export const MAX_OUTPUT_CHARS = 64 * 1024

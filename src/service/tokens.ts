@@ -8,7 +8,7 @@ import { looksLikeJwt, type WorkloadIdentity } from './workload-identity.js'
 /** Prefixes of the tokens Countersign issues. */
 export const TOKEN_PREFIXES = { agent: 'cs_agent_', human: 'cs_user_' } as const
 
-/** Shortest token accepted (PRODUCT.md §5: opaque strings of at least 32 characters). */
+/** Shortest token accepted (docs/configuration.md: opaque strings of at least 32 characters). */
 export const MIN_TOKEN_LENGTH = 32
 
 /** SHA-256 of a token, lower-case hex: the only form in which tokens are stored. */

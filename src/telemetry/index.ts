@@ -1,5 +1,5 @@
 /**
- * OpenTelemetry traces of the gateway (PRODUCT.md §8, `telemetry.otlp_endpoint`): one trace per
+ * OpenTelemetry traces of the gateway (`telemetry.otlp_endpoint`): one trace per
  * action, continuing the agent's, exported over OTLP/HTTP; nothing when not configured.
  */
 export { NO_TELEMETRY, startTelemetry } from './telemetry.js'

@@ -25,7 +25,7 @@ export interface ExecutionSpan {
 }
 
 /**
- * OpenTelemetry traces of the gateway's work on actions (PRODUCT.md §8, `telemetry.otlp_endpoint`):
+ * OpenTelemetry traces of the gateway's work on actions (`telemetry.otlp_endpoint`):
  * one trace per action (the agent's when it sent one), with spans for the submission, its
  * analysis and decision, each review, the wait for reviews and the execution. Spans are made from
  * what the store records (ids, times), so each replica can add its part to the same trace.

@@ -4,7 +4,7 @@ import { escapeInline, escapeInvisible } from '../../../src/action/escape-invisi
 /**
  * Text exactly as it will run, with every invisible or control character (bidirectional
  * overrides, zero-width characters, other spaces, C0/C1 controls…) shown as a marked `\u{XXXX}`
- * (PRODUCT.md §1, invariant 7). Which characters count is the gateway's own escapeInvisible, so
+ * (docs/security.md, the review invariants). Which characters count is the gateway's own escapeInvisible, so
  * the console, the CLI and the chat channels agree. A marker is styled apart from text, so a
  * payload that spells out `\u{202E}` cannot pass for one.
  */

@@ -16,7 +16,7 @@ import type { Action, Eligibility } from '../types'
 const TERMINAL = new Set(['denied', 'expired', 'cancelled', 'succeeded', 'failed'])
 
 /**
- * One request, everything a reviewer must see before deciding (PRODUCT.md §1, invariant 7): the
+ * One request, everything a reviewer must see before deciding (docs/security.md, the review invariants): the
  * payload exactly as it will run, the origin, the impact, the policy's reasons and what it still
  * needs, the reviews, the timeline and the result; and the review form when this human may
  * review it. Live: the action's event stream refreshes it when anything happens.

@@ -5,7 +5,7 @@
 export type HttpQuery = Readonly<Record<string, string | readonly string[]>>
 
 /**
- * Facts of an `http` action. The first six are promised by PRODUCT.md §4; the rest are added
+ * Facts of an `http` action. The first six are promised by docs/facts.md; the rest are added
  * so policies can tell *what* a call does, not only where it goes.
  *
  * Header values, query values of credential-like names and body values never appear here: facts

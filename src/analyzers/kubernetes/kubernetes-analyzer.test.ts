@@ -22,7 +22,7 @@ const RISK_FLAGS = ['privileged', 'rbac_escalation', 'secrets_access', 'interact
 
 describe('the kubernetes analyzer', () => {
   it('keeps the fact names and types already promised to policy authors', () => {
-    // What PRODUCT.md §4 and the declarations made before this analyzer existed promised.
+    // What docs/facts.md and the declarations made before this analyzer existed promised.
     const promised = { verb: 'string', resource: 'string', namespace: 'string', name: 'string', kind: 'string', privileged: 'bool', rbac_escalation: 'bool', secrets_access: 'bool' }
     assert.equal(kubernetes.rootType, 'KubernetesFacts')
     for (const [name, type] of Object.entries(promised)) assert.equal(KUBERNETES_FACT_TYPES.KubernetesFacts?.[name], type, name)

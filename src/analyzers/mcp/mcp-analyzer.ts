@@ -20,7 +20,7 @@ export interface ToolAnnotationSource {
   annotations(target: string, tool: string): ToolHints | undefined
 }
 
-/** The `mcp` facts (PRODUCT.md §4). */
+/** The `mcp` facts (docs/facts.md). */
 export interface McpFacts {
   readonly server: string
   readonly tool: string

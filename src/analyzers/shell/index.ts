@@ -1,3 +1,3 @@
-// The `shell` analyzer (PRODUCT.md §4): what a command line or argv would run.
+// The `shell` analyzer (docs/facts.md): what a command line or argv would run.
 export { loadShellAnalyzer } from './shell-analyzer.js'
 export type { ShellCommandFacts, ShellFacts, ShellProgramArgFacts, ShellRedirectFacts } from './facts.js'

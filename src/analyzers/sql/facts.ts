@@ -1,4 +1,4 @@
-/** Statement types of `sql.statements[].type` (PRODUCT.md §4). */
+/** Statement types of `sql.statements[].type` (docs/facts.md). */
 export const SQL_STATEMENT_TYPES = [
   'select', 'insert', 'update', 'delete', 'merge', 'truncate', 'create', 'alter', 'drop',
   'grant', 'revoke', 'copy', 'do', 'call', 'set', 'other',
@@ -17,7 +17,7 @@ export interface SqlStatementFacts {
   /**
    * The command as written, upper-case, like PostgreSQL's command tag: `SELECT`, `DROP TABLE`,
    * `SELECT INTO`, `COPY FROM`/`COPY TO`, `EXPLAIN ANALYZE DELETE`, `VACUUM`, `SHOW`, `BEGIN`…
-   * Tells the many `other` statements apart. (Added beyond PRODUCT.md §4.)
+   * Tells the many `other` statements apart. (Beyond the minimum facts.)
    */
   readonly command: string
   /** What kind of object a DDL/DCL statement acts on: `table`, `database`, `schema`, `role`, `index`, `function`, `extension`, `view`, `sequence`… `""` when none. */
@@ -27,7 +27,7 @@ export interface SqlStatementFacts {
    * writes (also when hidden in a CTE), and the objects a DDL/DCL statement creates, alters or
    * drops (`DROP DATABASE prod` → `["prod"]`; `GRANT admin TO bob` → `["admin"]`; `GRANT … ON ALL
    * TABLES IN SCHEMA s` → `["s.*"]`), the setting a SET changes, the server file a COPY TO writes.
-   * Written like `tables`. `[]` for statements that change nothing. (Added beyond PRODUCT.md §4.)
+   * Written like `tables`. `[]` for statements that change nothing. (Beyond the minimum facts.)
    */
   readonly targets: readonly string[]
   /** Tables and views the statement reads or writes (including in CTEs and subqueries), schema-qualified when written so, lower-cased unless quoted. */
@@ -69,7 +69,7 @@ export interface SqlFacts {
   readonly dcl: boolean
   /** Union of the statements' tables, in first-seen order. */
   readonly tables: readonly string[]
-  /** Union of the statements' functions, in first-seen order. (Added beyond PRODUCT.md §4.) */
+  /** Union of the statements' functions, in first-seen order. (Beyond the minimum facts.) */
   readonly functions: readonly string[]
   /** Number of top-level statements. */
   readonly count: number

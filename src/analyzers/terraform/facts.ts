@@ -16,7 +16,7 @@ export interface TerraformResourceChangeFacts {
   /**
    * For updates and replacements: the top-level attributes whose value (or sensitivity) differs
    * between before and after, attributes known only after apply included. Names only, never values.
-   * `[]` for other actions. (Added beyond PRODUCT.md §4.)
+   * `[]` for other actions. (Beyond the minimum facts.)
    */
   readonly changed_attributes: readonly string[]
   /** The object is replaced: `["delete", "create"]`, `["create", "delete"]` or `["create", "forget"]`. */
@@ -47,11 +47,11 @@ export interface TerraformFacts {
   readonly deletes: number
   /** Objects replaced, in either order. */
   readonly replaces: number
-  /** Resource instances left as they are. (Added beyond PRODUCT.md §4.) */
+  /** Resource instances left as they are. (Beyond the minimum facts.) */
   readonly no_ops: number
-  /** Data sources read during apply. (Added beyond PRODUCT.md §4.) */
+  /** Data sources read during apply. (Beyond the minimum facts.) */
   readonly reads: number
-  /** Objects removed from the state but left running (`removed { lifecycle { destroy = false } }`). (Added beyond PRODUCT.md §4.) */
+  /** Objects removed from the state but left running (`removed { lifecycle { destroy = false } }`). (Beyond the minimum facts.) */
   readonly forgets: number
   /** Distinct types of the resources the plan does something to (no-ops left out), in plan order. */
   readonly types: readonly string[]
@@ -84,7 +84,7 @@ export interface TerraformFacts {
    * internet. Not in `public_exposure`, which lists what the plan shows open. (Added, issue 16.)
    */
   readonly unknown_exposure: readonly TerraformUnknownExposureFacts[]
-  /** Addresses of provider actions the apply invokes (`action_invocations`, Terraform 1.14+). (Added beyond PRODUCT.md §4.) */
+  /** Addresses of provider actions the apply invokes (`action_invocations`, Terraform 1.14+). (Beyond the minimum facts.) */
   readonly action_invocations: readonly string[]
   /**
    * Why the payload is not a plan this analyzer can read (no or malformed `resource_changes`, an

@@ -10,7 +10,7 @@ before(async () => {
   terraform = await loadTerraformAnalyzer()
 })
 
-/** The fact names PRODUCT.md §4 promises. */
+/** The fact names docs/facts.md promises. */
 const PROMISED = {
   TerraformResourceChange: { address: 'string', type: 'string', actions: 'list<string>' },
   TerraformFacts: {

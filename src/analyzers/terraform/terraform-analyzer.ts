@@ -2,7 +2,7 @@ import type { Analyzer, FactTypes } from '../analyzer.js'
 import { analyzePlan } from './analyze-plan.js'
 import type { TerraformFacts } from './facts.js'
 
-/** CEL declarations of every terraform fact; the names PRODUCT.md §4 promises, and those added beside them. */
+/** CEL declarations of every terraform fact; the names docs/facts.md promises, and those added beside them. */
 export const TERRAFORM_FACT_TYPES: FactTypes = {
   TerraformFacts: {
     resource_changes: 'list<TerraformResourceChange>',

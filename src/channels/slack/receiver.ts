@@ -4,7 +4,7 @@ import type { OutboxStore } from '../../store/index.js'
 import { SLACK_TIMESTAMP_TOLERANCE_S, verifySlackSignature } from './signature.js'
 import { isFromWorkspace } from './workspace.js'
 
-/** Where Slack sends button clicks and modal submissions (PRODUCT.md §5; the app manifest points there). */
+/** Where Slack sends button clicks and modal submissions (docs/configuration.md; the app manifest points there). */
 export const SLACK_INTERACTIONS_PATH = '/integrations/slack/interactions'
 
 /** Interaction payloads are a few kilobytes; anything much larger is not Slack. */

@@ -29,7 +29,7 @@ export interface SlackApp {
 }
 
 /**
- * Builds the Slack app (PRODUCT.md §5, `channels.slack`): one Web API client for every call
+ * Builds the Slack app (docs/configuration.md, `channels.slack`): one Web API client for every call
  * ({@link slackWebClient}), the Bolt app with the interaction listeners, and either our HTTP receiver (mounted
  * at {@link SLACK_INTERACTIONS_PATH}) or, with `socket_mode`, Bolt's Socket Mode receiver. The
  * secrets are read here, when first used.

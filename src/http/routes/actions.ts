@@ -147,7 +147,7 @@ function withTraceparent<T extends { context?: { trace_id?: string | undefined }
   return { ...input, context: { ...input.context, trace_id: traceparent.trim().toLowerCase() } }
 }
 
-/** The action routes of PRODUCT.md §6. */
+/** The action routes (docs/api.md). */
 export function actionRoutes(app: OpenAPIHono<AppEnv>, gateway: Gateway, metrics: Metrics, publicUrl: string | undefined): void {
   const view = (state: ActionState, timeline?: readonly StoredAuditEvent[]) => actionView(state, { publicUrl, now: gateway.now(), ...(timeline && { timeline }) })
   const brief = (state: ActionState) => actionView(state, { publicUrl, brief: true, now: gateway.now() })

@@ -27,7 +27,7 @@ const verifyRoute = createRoute({
   responses: { 200: { content: { 'application/json': { schema: VerifyView } }, description: 'The verification report; `ok` is false when any event was modified, deleted, inserted or reordered' }, 401: problem('No valid token'), 403: problem('Not an auditor or admin') },
 })
 
-/** The audit routes of PRODUCT.md §6. */
+/** The audit routes (docs/api.md). */
 export function auditRoutes(app: OpenAPIHono<AppEnv>, auditLog: AuditLog): void {
   app.openapi(auditRoute, async (c) => {
     const { since, limit } = c.req.valid('query')
@@ -92,7 +92,7 @@ const cosignRoute = createRoute({
   },
 })
 
-/** The transparency-log routes of PRODUCT.md §8: signed tree heads, proofs, cosignatures. */
+/** The transparency-log routes: signed tree heads, proofs, cosignatures. */
 export function auditTreeRoutes(app: OpenAPIHono<AppEnv>, auditLog: AuditLog): void {
   app.openapi(checkpointsRoute, async (c) => {
     const [checkpoints, status] = await Promise.all([auditLog.checkpoints(c.req.valid('query').limit), auditLog.witnessStatus()])

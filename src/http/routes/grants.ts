@@ -59,7 +59,7 @@ export function grantView(grant: Grant, now: Date): z.infer<typeof GrantView> {
   }
 }
 
-/** Narrowing grants (PRODUCT.md §8, `review.grants`): listed and revoked. */
+/** Narrowing grants (`review.grants`): listed and revoked. */
 export function grantRoutes(app: OpenAPIHono<AppEnv>, gateway: Gateway): void {
   app.openapi(listGrantsRoute, async (c) => {
     const query = c.req.valid('query')

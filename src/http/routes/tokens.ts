@@ -58,7 +58,7 @@ function tokenView(record: TokenRecord): z.infer<typeof TokenView> {
   }
 }
 
-/** Run-time token administration (PRODUCT.md §5: tokens may be issued and revoked through the API). */
+/** Run-time token administration (docs/configuration.md: tokens may be issued and revoked through the API). */
 export function tokenRoutes(app: OpenAPIHono<AppEnv>, gateway: Gateway, forget: (sha256: string) => void): void {
   app.openapi(createTokenRoute, async (c) => {
     const input = c.req.valid('json')

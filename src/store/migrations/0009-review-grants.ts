@@ -1,7 +1,7 @@
 import type { Kysely, Migration } from 'kysely'
 
 /**
- * Narrowing grants (PRODUCT.md §8, `review.grants`): one row per grant, its use count moved by
+ * Narrowing grants (`review.grants`): one row per grant, its use count moved by
  * one conditional UPDATE so that concurrent uses on any replica never exceed `max_uses`; and the
  * grant a reviewer asked for with an approval, kept with the review.
  */
