@@ -1,5 +1,5 @@
 import { startAuthentication } from '@simplewebauthn/browser'
-import { useState } from 'react'
+import { useEffect, useState } from 'react'
 import { api } from '../api'
 import { KindTag } from '../components/status'
 import { Visible } from '../components/visible'
@@ -7,7 +7,8 @@ import { clock, relative, span } from '../format'
 import { useNow, useRowKeys } from '../hooks'
 import { Link } from '../router'
 import { useConsole } from '../session'
-import type { InboxEntry } from '../types'
+import type { Action, InboxEntry } from '../types'
+import { riskFlags, type RiskFlag } from '../warnings'
 
 /** Expiring sooner than this is urgent. */
 const URGENT_MS = 5 * 60_000
@@ -135,9 +136,46 @@ function BulkReview({ actions, onResults, onDone }: { actions: readonly InboxEnt
   )
 }
 
+/**
+ * The risk flags of each listed action. The inbox lists actions briefly (without their facts), so
+ * each action's facts are read once, one action at a time; an action's facts never change, so
+ * what was read is kept while it is listed. Until then (or if reading fails) its row shows its
+ * highlights alone.
+ */
+const flagsRead = new Map<string, readonly RiskFlag[]>()
+
+function useRiskFlags(actions: readonly InboxEntry[]): ReadonlyMap<string, readonly RiskFlag[]> {
+  const [, setRead] = useState(0)
+  const ids = actions.map((action) => action.id).join(' ')
+  useEffect(() => {
+    const listed = new Set(ids.split(' '))
+    // Both tables share what was read; a long session starts over now and then.
+    if (flagsRead.size > 2000) flagsRead.clear()
+    let current = true
+    void (async () => {
+      for (const id of listed) {
+        if (!current) return
+        if (!id || flagsRead.has(id)) continue
+        try {
+          const action = await api<Action>(`/v1/actions/${id}`)
+          flagsRead.set(id, riskFlags(action.kind, action.impact.facts))
+          setRead((count) => count + 1)
+        } catch {
+          // Shown with its highlights alone; read again when the list changes.
+        }
+      }
+    })()
+    return () => {
+      current = false
+    }
+  }, [ids])
+  return flagsRead
+}
+
 function InboxTable({ actions, now, labelledBy, selected, onToggle }: { actions: readonly InboxEntry[]; now: number; labelledBy: string; selected?: ReadonlySet<string>; onToggle?: (id: string) => void }) {
+  const flags = useRiskFlags(actions)
   return (
-    <table className="list" aria-labelledby={labelledBy}>
+    <table className="list inbox" aria-labelledby={labelledBy}>
       <thead>
         <tr>
           {onToggle && (
@@ -176,11 +214,7 @@ function InboxTable({ actions, now, labelledBy, selected, onToggle }: { actions:
                 <Link to={`/actions/${action.id}`} data-row="" className="row-link">
                   <Visible text={action.impact.summary || `${action.kind} on ${action.target}`} />
                 </Link>
-                {action.impact.highlights.length > 0 && (
-                  <span className="row-highlight">
-                    <Visible text={action.impact.highlights[0]!} />
-                  </span>
-                )}
+                <RowWarnings action={action} flags={flags.get(action.id) ?? []} />
                 {typeof action.context['reason'] === 'string' && (
                   <span className="stated">
                     “<Visible text={action.context['reason']} />”
@@ -212,5 +246,36 @@ function InboxTable({ actions, now, labelledBy, selected, onToggle }: { actions:
         })}
       </tbody>
     </table>
+  )
+}
+
+/**
+ * Every warning of a request, compactly: the analyzer's risk flags as chips, then each of its
+ * highlights on a line of its own (all of them: the first alone hid the rest).
+ */
+function RowWarnings({ action, flags }: { action: InboxEntry; flags: readonly RiskFlag[] }) {
+  const highlights = action.impact.highlights
+  if (flags.length === 0 && highlights.length === 0) return null
+  return (
+    <div className="row-warnings" aria-label={`${flags.length + highlights.length} warning${flags.length + highlights.length === 1 ? '' : 's'}`}>
+      {flags.length > 0 && (
+        <span className="row-flags">
+          {flags.map((flag) => (
+            <span key={flag.name} className="row-flag" title={`fact: ${flag.fact}`}>
+              {flag.name}
+            </span>
+          ))}
+        </span>
+      )}
+      {highlights.length > 0 && (
+        <ul className="row-highlights">
+          {highlights.map((highlight, index) => (
+            <li key={index} className="row-highlight">
+              <Visible text={highlight} />
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
   )
 }
