@@ -21,7 +21,7 @@ export interface AgentTokens {
  * The test organization of `testGateway` (alice: dba, oncall, auditor, owns analytics-agent;
  * bob: dba; erin: dba, oncall; carol: security, admin, owns deploy-bot) with a `console` section.
  */
-export function consoleTestConfig(options: { console: Record<string, unknown>; publicUrl: string; allowedDomains?: readonly string[]; policy?: string }): { config: Config; tokens: AgentTokens } {
+export function consoleTestConfig(options: { console: Record<string, unknown>; publicUrl: string; allowedDomains?: readonly string[]; policy?: string; policySource?: 'file' | 'store' }): { config: Config; tokens: AgentTokens } {
   const dir = mkdtempSync(join(tmpdir(), 'countersign-console-'))
   writeFileSync(join(dir, 'policy.yaml'), options.policy ?? TEST_POLICY)
   writeFileSync(join(dir, 'audit.pem'), generateSigningKey().privateKeyPem, { mode: 0o600 })
@@ -31,7 +31,7 @@ export function consoleTestConfig(options: { console: Record<string, unknown>; p
     {
       server: { listen: '127.0.0.1:0', public_url: options.publicUrl },
       store: { data_dir: dir },
-      policy: './policy.yaml',
+      policy: options.policySource ? { source: options.policySource, file: './policy.yaml' } : './policy.yaml',
       identities: {
         humans: [
           { email: PEOPLE.alice, groups: ['dba', 'oncall'] },

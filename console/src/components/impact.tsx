@@ -1,3 +1,4 @@
+import { PolicyChange } from './policy-change'
 import { Visible } from './visible'
 
 interface SqlStatement {
@@ -36,6 +37,7 @@ export function Impact({ kind, impact }: { kind: string; impact: { summary: stri
       )}
       {facts && kind === 'sql' && <SqlFacts facts={facts} />}
       {facts && kind === 'shell' && <ShellFacts facts={facts} />}
+      {facts && kind === 'policy' && <PolicyChange facts={facts} />}
       {facts && (
         <details className="facts-json">
           <summary>All facts the policy read</summary>

@@ -28,6 +28,9 @@ export function Payload({ kind, payload }: { kind: string; payload: Record<strin
       blocks.push(<Argv key="argv" argv={rest['argv'] as string[]} />)
       delete rest['argv']
     }
+  } else if (kind === 'policy') {
+    const text = take('text')
+    if (text !== undefined) blocks.push(<Code key="policy" label="proposed policy (YAML)" text={text} tokens={[{ kind: 'text', text }]} />)
   } else if (kind === 'http' && typeof rest['method'] === 'string' && typeof rest['url'] === 'string') {
     const line = `${take('method')} ${take('url')}`
     blocks.push(<Code key="request" label="request" text={line} tokens={[{ kind: 'kw', text: line.slice(0, line.indexOf(' ')) }, { kind: 'text', text: line.slice(line.indexOf(' ')) }]} />)
