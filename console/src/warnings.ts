@@ -22,17 +22,18 @@ export function riskFlags(kind: string, facts: unknown): RiskFlag[] {
     if (on && !flags.some((flag) => flag.name === name)) flags.push({ name, fact })
   }
   const list = (key: string): unknown[] => (Array.isArray(f[key]) ? (f[key] as unknown[]) : [])
+  const records = (key: string): Record<string, unknown>[] => list(key).filter((item): item is Record<string, unknown> => typeof item === 'object' && item !== null)
   add(typeof f['parse_error'] === 'string' && f['parse_error'] !== '', 'does not parse', 'parse_error')
   if (kind === 'sql') {
-    const statements = list('statements') as { type?: string; has_where?: boolean }[]
-    add(statements.some((statement) => ['update', 'delete', 'merge'].includes(statement.type ?? '') && statement.has_where !== true), 'no WHERE', 'statements[].has_where')
-    add(statements.some((statement) => statement.type === 'drop' || statement.type === 'truncate'), 'destroys', 'statements[].type')
+    const statements = records('statements')
+    add(statements.some((statement) => ['update', 'delete', 'merge'].includes(String(statement['type'])) && statement['has_where'] !== true), 'no WHERE', 'statements[].has_where')
+    add(statements.some((statement) => statement['type'] === 'drop' || statement['type'] === 'truncate'), 'destroys', 'statements[].type')
     add(f['ddl'] === true, 'DDL', 'ddl')
     add(f['dcl'] === true, 'privileges', 'dcl')
   }
   if (kind === 'shell') {
     add(f['dynamic'] === true, 'dynamic', 'dynamic')
-    add((list('commands') as { sudo?: boolean }[]).some((command) => command.sudo === true), 'sudo', 'commands[].sudo')
+    add(records('commands').some((command) => command['sudo'] === true), 'sudo', 'commands[].sudo')
     add(list('runs_code').length > 0, 'runs code', 'runs_code')
     add(list('sensitive_paths').length > 0, 'secret paths', 'sensitive_paths')
     add(list('modifies').length > 0, 'modifies', 'modifies')
