@@ -146,6 +146,8 @@ const flagsRead = new Map<string, readonly RiskFlag[]>()
 
 function useRiskFlags(actions: readonly InboxEntry[]): ReadonlyMap<string, readonly RiskFlag[]> {
   const [, setRead] = useState(0)
+  // The inbox carries each action's facts; an older gateway's does not, and then each is read once.
+  for (const action of actions) if (action.impact.facts && !flagsRead.has(action.id)) flagsRead.set(action.id, riskFlags(action.kind, action.impact.facts))
   const ids = actions.map((action) => action.id).join(' ')
   useEffect(() => {
     const listed = new Set(ids.split(' '))

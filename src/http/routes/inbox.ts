@@ -40,7 +40,7 @@ const InboxView = z
     counts: z.object({ reviewable: z.number().int(), waiting: z.number().int() }),
     truncated: z.boolean(),
   })
-  .openapi('Inbox', { description: 'Pending actions, the one expiring first first, each with whether the caller may review it. Listed actions are brief, as in GET /v1/actions.' })
+  .openapi('Inbox', { description: 'Pending actions, the one expiring first first, each with whether the caller may review it. Listed actions are brief, as in GET /v1/actions, but carry their facts (`impact.facts`).' })
 
 const problems = {
   401: { content: { 'application/problem+json': { schema: ProblemSchema } }, description: 'No valid token' },
@@ -78,7 +78,8 @@ export function inboxRoutes(app: OpenAPIHono<AppEnv>, gateway: Gateway, publicUr
     const delegators = await gateway.delegatorsOf(principal)
     const states = await Promise.all(records.map(async (record): Promise<ActionState> => ({ record, reviews: await gateway.store.getReviews(record.id) })))
     const actions = states
-      .map((state) => ({ ...actionView(state, { publicUrl, brief: true }), review: eligibilityOf(state, principal, now, delegators) }))
+      // Brief, but with the facts: the inbox shows every warning of each action (its risk flags).
+      .map((state) => ({ ...actionView(state, { publicUrl, brief: true }), impact: actionView(state).impact, review: eligibilityOf(state, principal, now, delegators) }))
       .sort((a, b) => (a.expires_at ?? '\uffff').localeCompare(b.expires_at ?? '\uffff') || a.id.localeCompare(b.id))
     const reviewable = actions.filter((action) => action.review.eligible).length
     return c.json({ actions, counts: { reviewable, waiting: actions.length - reviewable }, truncated }, 200)
