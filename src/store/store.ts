@@ -74,9 +74,9 @@ export class Store {
   }
 
   /**
-   * One batch in one transaction, usually of one statement: it inserts the actions, appends their
-   * audit events to the chain, moves its head and NOTIFYs the new pending requests (delivered on
-   * commit only); see `#append` for how the head is locked.
+   * One batch in one transaction, usually a single statement that is its own transaction: it
+   * inserts the actions, appends their audit events to the chain, moves its head and NOTIFYs the
+   * new pending requests (delivered on commit only); see `#append` for how the head is locked.
    */
   async #insertActions(items: readonly NewAction[]): Promise<void> {
     // One JSON parameter instead of ~20 per row: binding hundreds of parameters costs more than the insert.
@@ -85,13 +85,23 @@ export class Store {
     const pending = items.filter((item) => item.record.status === 'pending').map((item) => item.record.id)
     const drafts = items.flatMap((item) => item.events)
     if (drafts.length === 0) throw new CountersignError('INTERNAL', 'an action without an audit event')
-    await this.db.transaction().execute((tx) =>
-      this.#append(tx, drafts, {
-        ctes: sql`, inserted as (insert into actions select a.* from json_populate_recordset(null::actions, ${actionsJson}) a, moved returning 1)`,
-        result: sql`(select count(*) from inserted) as inserted,
-          ${pending.length === 0 ? sql`null` : sql`(select count(pg_notify(${ACTIONS_CHANNEL}, id)) from json_array_elements_text(${JSON.stringify(pending)}) as id, moved)`} as notified`,
-      }),
-    )
+    await this.#appendAlone(drafts, {
+      ctes: sql`, inserted as (insert into actions select a.* from json_populate_recordset(null::actions, ${actionsJson}) a, moved returning 1)`,
+      result: sql`(select count(*) from inserted) as inserted,
+        ${pending.length === 0 ? sql`null` : sql`(select count(pg_notify(${ACTIONS_CHANNEL}, id)) from json_array_elements_text(${JSON.stringify(pending)}) as id, moved)`} as notified`,
+    })
+  }
+
+  /**
+   * `#append` in a transaction of its own. When the head is where this store left it, that is one
+   * statement and nothing else (no BEGIN, no COMMIT: a statement is its own transaction, and it
+   * has committed when it returns); otherwise BEGIN, the head's lock, the statement, COMMIT.
+   */
+  async #appendAlone(drafts: readonly AuditDraft[], extra: AppendExtra = {}): Promise<void> {
+    if (drafts.length === 0) return
+    const expected = this.#head
+    if (expected !== undefined && (await this.#appendAfter(this.db, expected, drafts, extra))) return
+    await this.db.transaction().execute((tx) => this.#append(tx, drafts, extra))
   }
 
   /**
@@ -151,7 +161,7 @@ export class Store {
 
   /** Appends events that belong to no action change (tokens, policy loads) in their own transaction. */
   async appendEvents(events: readonly AuditDraft[]): Promise<void> {
-    await this.db.transaction().execute((tx) => this.#append(tx, events))
+    await this.#appendAlone(events)
   }
 
   /**
@@ -166,7 +176,7 @@ export class Store {
    * and the append is made again from the head read under `select … for update`. So the common
    * case costs one statement instead of two, and the chain is sealed from the locked head either way.
    */
-  async #append(tx: Transaction<Database>, drafts: readonly AuditDraft[], extra: { ctes?: RawBuilder<unknown>; result?: RawBuilder<unknown> } = {}): Promise<void> {
+  async #append(tx: Transaction<Database>, drafts: readonly AuditDraft[], extra: AppendExtra = {}): Promise<void> {
     if (drafts.length === 0) return
     const expected = this.#head
     const appended = expected !== undefined && (await this.#appendAfter(tx, expected, drafts, extra))
@@ -176,7 +186,7 @@ export class Store {
   }
 
   /** One try of `#append` from `head`; false when the head is no longer `head` (nothing was written). */
-  async #appendAfter(tx: Transaction<Database>, head: { seq: number; hash: string }, drafts: readonly AuditDraft[], extra: { ctes?: RawBuilder<unknown>; result?: RawBuilder<unknown> }): Promise<boolean> {
+  async #appendAfter(tx: Kysely<Database>, head: { seq: number; hash: string }, drafts: readonly AuditDraft[], extra: AppendExtra): Promise<boolean> {
     const { rows, last } = this.#seal(head, drafts)
     const result = await sql<{ moved: number | string }>`
       with moved as (update audit_head set seq = ${last.seq}, hash = ${last.hash} where id = 1 and seq = ${head.seq} and hash = ${head.hash} returning 1),
@@ -187,7 +197,7 @@ export class Store {
       this.#head = undefined
       return false
     }
-    // A hint only: if this transaction rolls back, the next append finds it stale and locks.
+    // A hint only: if the transaction rolls back, the next append finds it stale and locks.
     this.#head = { seq: last.seq, hash: last.hash }
     return true
   }
@@ -494,6 +504,12 @@ export class Store {
     await this.#creates.settled()
     await this.connection.close()
   }
+}
+
+/** What an append's statement does besides the chain: CTEs that join `moved`, and result columns. */
+interface AppendExtra {
+  readonly ctes?: RawBuilder<unknown>
+  readonly result?: RawBuilder<unknown>
 }
 
 /** The chain's head, locked until the transaction ends: this lock serializes appends across every replica. */
