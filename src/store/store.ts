@@ -1,4 +1,4 @@
-import { Migrator, sql, type Kysely, type Selectable, type Transaction } from 'kysely'
+import { Migrator, sql, type Kysely, type RawBuilder, type Selectable, type Transaction } from 'kysely'
 import { sealEvents, type Checkpoint, type StoredAuditEvent } from '../audit/index.js'
 import { CountersignError } from '../errors/index.js'
 import type { StoreConnection } from './connection/index.js'
@@ -44,6 +44,8 @@ export class Store {
   readonly connection: StoreConnection<Database>
   readonly #clock: () => Date
   readonly #creates: GroupCommit<NewAction>
+  /** The chain head this store last wrote: what `#append` expects to find (see there). */
+  #head: { seq: number; hash: string } | undefined
 
   private constructor(connection: StoreConnection<Database>, clock: () => Date) {
     this.connection = connection
@@ -71,15 +73,35 @@ export class Store {
     return this.#creates.add(action)
   }
 
+  /**
+   * One batch in one transaction, usually a single statement that is its own transaction: it
+   * inserts the actions, appends their audit events to the chain, moves its head and NOTIFYs the
+   * new pending requests (delivered on commit only); see `#append` for how the head is locked.
+   */
   async #insertActions(items: readonly NewAction[]): Promise<void> {
-    await this.db.transaction().execute(async (tx) => {
-      // One JSON parameter instead of ~20 per row: binding hundreds of parameters costs more than the insert.
-      await sql`insert into actions select * from json_populate_recordset(null::actions, ${JSON.stringify(items.map((item) => actionRow(item)))})`.execute(tx)
-      await this.#append(tx, items.flatMap((item) => item.events))
-      // Channels announce new pending requests at once; nobody else can be waiting on an action that did not exist.
-      const pending = items.filter((item) => item.record.status === 'pending').map((item) => item.record.id)
-      if (pending.length > 0) await sql`select pg_notify(${ACTIONS_CHANNEL}, id) from json_array_elements_text(${JSON.stringify(pending)}) as id`.execute(tx)
+    // One JSON parameter instead of ~20 per row: binding hundreds of parameters costs more than the insert.
+    const actionsJson = JSON.stringify(items.map((item) => actionRow(item)))
+    // Channels announce new pending requests at once; nobody else can be waiting on an action that did not exist.
+    const pending = items.filter((item) => item.record.status === 'pending').map((item) => item.record.id)
+    const drafts = items.flatMap((item) => item.events)
+    if (drafts.length === 0) throw new CountersignError('INTERNAL', 'an action without an audit event')
+    await this.#appendAlone(drafts, {
+      ctes: sql`, inserted as (insert into actions select a.* from json_populate_recordset(null::actions, ${actionsJson}) a, moved returning 1)`,
+      result: sql`(select count(*) from inserted) as inserted,
+        ${pending.length === 0 ? sql`null` : sql`(select count(pg_notify(${ACTIONS_CHANNEL}, id)) from json_array_elements_text(${JSON.stringify(pending)}) as id, moved)`} as notified`,
     })
+  }
+
+  /**
+   * `#append` in a transaction of its own. When the head is where this store left it, that is one
+   * statement and nothing else (no BEGIN, no COMMIT: a statement is its own transaction, and it
+   * has committed when it returns); otherwise BEGIN, the head's lock, the statement, COMMIT.
+   */
+  async #appendAlone(drafts: readonly AuditDraft[], extra: AppendExtra = {}): Promise<void> {
+    if (drafts.length === 0) return
+    const expected = this.#head
+    if (expected !== undefined && (await this.#appendAfter(this.db, expected, drafts, extra))) return
+    await this.db.transaction().execute((tx) => this.#append(tx, drafts, extra))
   }
 
   /**
@@ -132,37 +154,65 @@ export class Store {
       if (change.redeemed) {
         await tx.insertInto('redeemed_receipts').values({ jti: change.redeemed.jti, action_id: id, redeemed_by: change.redeemed.by, redeemed_at: now }).execute()
       }
-      await this.#append(tx, change.events, id)
+      await this.#append(tx, change.events, { result: sql`(select pg_notify(${ACTIONS_CHANNEL}, ${id}) from moved) as notified` })
       return { record: actionRecord(updated), reviews: change.review ? [...reviews, change.review] : reviews, changed: true, value }
     })
   }
 
   /** Appends events that belong to no action change (tokens, policy loads) in their own transaction. */
   async appendEvents(events: readonly AuditDraft[]): Promise<void> {
-    await this.db.transaction().execute((tx) => this.#append(tx, events))
+    await this.#appendAlone(events)
   }
 
   /**
-   * Appends events to the chain under its head's lock, and NOTIFYs `notifyPayload` (delivered on
-   * commit only, to every replica listening). Two statements: the lock, then one that inserts the
-   * events, moves the head and notifies; round trips are what a batch pays for, not rows.
+   * Appends events to the chain under its head's lock, in one statement that inserts the events
+   * and moves the head, with the caller's `ctes` (which must join `moved`, so that they write
+   * nothing when it moves nothing) and `result` columns (e.g. a NOTIFY, delivered on commit only).
+   *
+   * The head is locked by that statement's `update audit_head … where seq = <expected> and hash =
+   * <expected>`: a compare-and-set under the row lock, held until commit, which serializes appends
+   * across every replica. The expected head is the last one this store wrote; when another
+   * writer (replica, store, tool) moved it since, the update matches nothing, nothing is written,
+   * and the append is made again from the head read under `select … for update`. So the common
+   * case costs one statement instead of two, and the chain is sealed from the locked head either way.
    */
-  async #append(tx: Transaction<Database>, drafts: readonly AuditDraft[], notifyPayload?: string): Promise<void> {
+  async #append(tx: Transaction<Database>, drafts: readonly AuditDraft[], extra: AppendExtra = {}): Promise<void> {
     if (drafts.length === 0) return
-    const head = await tx.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1).forUpdate().executeTakeFirstOrThrow()
+    const expected = this.#head
+    const appended = expected !== undefined && (await this.#appendAfter(tx, expected, drafts, extra))
+    if (!appended && !(await this.#appendAfter(tx, await lockHead(tx), drafts, extra))) {
+      throw new CountersignError('INTERNAL', 'the audit chain head moved while it was locked')
+    }
+  }
+
+  /** One try of `#append` from `head`; false when the head is no longer `head` (nothing was written). */
+  async #appendAfter(tx: Kysely<Database>, head: { seq: number; hash: string }, drafts: readonly AuditDraft[], extra: AppendExtra): Promise<boolean> {
+    const { rows, last } = this.#seal(head, drafts)
+    const result = await sql<{ moved: number | string }>`
+      with moved as (update audit_head set seq = ${last.seq}, hash = ${last.hash} where id = 1 and seq = ${head.seq} and hash = ${head.hash} returning 1),
+           appended as (insert into audit_events select e.* from json_populate_recordset(null::audit_events, ${JSON.stringify(rows)}) e, moved returning 1)
+           ${extra.ctes ?? sql``}
+      select (select count(*) from moved) as moved, (select count(*) from appended) as appended${extra.result ? sql`, ${extra.result}` : sql``}`.execute(tx)
+    if (Number(result.rows[0]?.moved) !== 1) {
+      this.#head = undefined
+      return false
+    }
+    // A hint only: if the transaction rolls back, the next append finds it stale and locks.
+    this.#head = { seq: last.seq, hash: last.hash }
+    return true
+  }
+
+  /** Seals `drafts` onto the chain after `head` (which the caller holds locked): the rows to insert and the new head. */
+  #seal(head: { seq: number; hash: string }, drafts: readonly AuditDraft[]) {
     const at = this.#clock().toISOString()
-    const first = Number(head.seq) + 1
+    const first = head.seq + 1
     const sealed = sealEvents(
       head.hash,
       drafts.map((draft, index) => ({ ...draft, seq: first + index, at })),
     )
     const last = sealed[sealed.length - 1]!
     const rows = sealed.map((event, index) => ({ seq: event.seq, action_id: drafts[index]!.action_id, type: drafts[index]!.type, at, prev_hash: event.prev_hash, hash: event.hash, event: event.event }))
-    await sql`
-      with appended as (insert into audit_events select * from json_populate_recordset(null::audit_events, ${JSON.stringify(rows)}) returning 1),
-           moved as (update audit_head set seq = ${last.seq}, hash = ${last.hash} where id = 1 returning 1)
-      select (select count(*) from appended) as appended, (select count(*) from moved) as moved,
-             ${notifyPayload === undefined ? sql`null` : sql`pg_notify(${ACTIONS_CHANNEL}, ${notifyPayload})`} as notified`.execute(tx)
+    return { rows, last }
   }
 
   /** One action, or `undefined`. */
@@ -454,6 +504,18 @@ export class Store {
     await this.#creates.settled()
     await this.connection.close()
   }
+}
+
+/** What an append's statement does besides the chain: CTEs that join `moved`, and result columns. */
+interface AppendExtra {
+  readonly ctes?: RawBuilder<unknown>
+  readonly result?: RawBuilder<unknown>
+}
+
+/** The chain's head, locked until the transaction ends: this lock serializes appends across every replica. */
+async function lockHead(tx: Transaction<Database>): Promise<{ seq: number; hash: string }> {
+  const head = await tx.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1).forUpdate().executeTakeFirstOrThrow()
+  return { seq: Number(head.seq), hash: head.hash }
 }
 
 function selectReviews(db: Kysely<Database>, id: string): Promise<ReviewRecord[]> {
