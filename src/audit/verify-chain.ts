@@ -5,7 +5,8 @@ import { describeCheckpointFault, verifyCheckpointSignature, type Checkpoint } f
 import type { StoredAuditEvent } from './event.js'
 import { ProblemLog, type AuditProblem } from './problems.js'
 import { ed25519PublicKey, signingKeyId } from './signing-key.js'
-import { leafHash, MerkleAccumulator } from './merkle.js'
+import { EventHasher } from './event-hasher.js'
+import { MerkleAccumulator } from './merkle.js'
 import { parseCheckpoint, verifyNoteSignature, type SignedCheckpoint } from './note.js'
 
 /** What to verify the events against. */
@@ -92,8 +93,11 @@ export async function verifyChain(
   for (const checkpoint of authentic) bySeq.set(checkpoint.seq, [...(bySeq.get(checkpoint.seq) ?? []), checkpoint])
   const matched = new Set<Checkpoint>()
   let lastMatchedSeq = 0
+  const hasher = new EventHasher()
   const walker = new ChainWalker(problems, (seq, hashes) => {
-    for (const checkpoint of bySeq.get(seq) ?? []) {
+    const covering = bySeq.get(seq)
+    if (covering === undefined) return
+    for (const checkpoint of covering) {
       if (hashes.includes(checkpoint.hash)) {
         matched.add(checkpoint)
         lastMatchedSeq = Math.max(lastMatchedSeq, seq)
@@ -102,7 +106,7 @@ export async function verifyChain(
         problems.add(seq, 'truncated', `event ${seq} is not the one the checkpoint of ${checkpoint.at} signed: the log was rewritten after it was signed, in ${where} (rolled back and re-appended, or re-hashed)`)
       }
     }
-  })
+  }, hasher)
   const last = authentic.reduce<Checkpoint | undefined>((highest, checkpoint) => (highest === undefined || checkpoint.seq > highest.seq ? checkpoint : highest), undefined)
   const clock = new ClockWatch(maxProblems, (last?.seq ?? 0) + 1)
   const tree = new MerkleAccumulator()
@@ -112,7 +116,8 @@ export async function verifyChain(
     clock.push(row)
     // A malformed row (reported by the walker) still takes its leaf: the tree is over rows as stored.
     const text: unknown = (row as Partial<StoredAuditEvent> | null)?.event
-    tree.push(leafHash(typeof text === 'string' ? text : String(JSON.stringify(text))))
+    // The walker has just encoded this text for its chain hash: the leaf hash reuses the bytes.
+    tree.push(hasher.leaf(typeof text === 'string' ? text : String(JSON.stringify(text))))
     const heads = treeHeads.get(tree.size)
     if (heads === undefined || rewritten !== undefined) continue
     const root = tree.root()
