@@ -69,6 +69,8 @@ export class ChainWalker {
   #adoptOffset = false
   readonly #missing: (readonly [number, number])[] = []
   #rows = 0
+  /** The last stored hash seen that is 64 lower-case hex digits. */
+  #lastHex = GENESIS_HASH
 
   /** `hasher`: shared with the caller, which can then take each row's leaf hash from the same encoding. */
   constructor(problems: ProblemLog, confirmed: ConfirmedEvent, hasher: EventHasher = new EventHasher()) {
@@ -121,8 +123,10 @@ export class ChainWalker {
     const prevHash = stringOr(raw.prev_hash)
     const storedHash = stringOr(raw.hash)
     const text = stringOr(raw.event)
-    const prevHex = HEX64.test(prevHash)
+    // A row's prev_hash is usually the hash of the row before, already found to be hex.
+    const prevHex = prevHash === this.#lastHex || HEX64.test(prevHash)
     const storedHex = HEX64.test(storedHash)
+    if (storedHex) this.#lastHex = storedHash
     const computedHash = prevHex ? this.#hasher.chain(prevHash, text) : undefined
     const intact = computedHash === storedHash
     // Most texts are read in one pass that also shows them canonical; the rest are parsed and re-canonicalized.
