@@ -94,7 +94,26 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 
 /** True for an ISO 8601 UTC time with milliseconds that names a real instant. */
 export function isIsoUtcMs(value: unknown): value is string {
-  return typeof value === 'string' && ISO_UTC_MS.test(value) && !Number.isNaN(Date.parse(value)) && new Date(value).toISOString() === value
+  return typeof value === 'string' && ISO_UTC_MS.test(value) && namesRealInstant(value)
+}
+
+/**
+ * For text of the form `YYYY-MM-DDTHH:MM:SS.mmmZ`: true when it is what `toISOString` prints for
+ * the time it names (a real day of the proleptic Gregorian calendar, hour below 24, minute and
+ * second below 60). Read digit by digit: verification checks this for every event.
+ */
+function namesRealInstant(text: string): boolean {
+  const year = twoDigits(text, 0) * 100 + twoDigits(text, 2)
+  const month = twoDigits(text, 5)
+  const day = twoDigits(text, 8)
+  if (month < 1 || month > 12 || day < 1) return false
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
+  const days = month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31
+  return day <= days && twoDigits(text, 11) < 24 && twoDigits(text, 14) < 60 && twoDigits(text, 17) < 60
+}
+
+function twoDigits(text: string, index: number): number {
+  return (text.charCodeAt(index) - 48) * 10 + text.charCodeAt(index + 1) - 48
 }
 
 /**

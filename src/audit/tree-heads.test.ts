@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { checkpointBody, leafHash, MerkleTree, parseCheckpoint, signCheckpoint, signNote, verifyChain, type Checkpoint, type StoredAuditEvent } from './index.js'
+import { generateKeyPairSync } from 'node:crypto'
+import { checkpointBody, cosignNote, leafHash, MerkleTree, parseCheckpoint, signCheckpoint, signNote, verifyChain, type Checkpoint, type StoredAuditEvent, type WitnessKey } from './index.js'
 import { sealEvents } from './seal.js'
 import { GENESIS_HASH } from './event.js'
 import { problemKeys, sampleChain, testKey } from './test-support.js'
@@ -101,3 +102,55 @@ describe('checkpoint freshness', () => {
   })
 })
 
+
+describe('witness quorum', () => {
+  const minute = 60_000
+  const events = sampleChain(12)
+  const at = (seq: number) => Date.parse(JSON.parse(events[seq - 1]!.event).at)
+  const { checkpoints, key } = checkpointsWithTreeHeads(events, [6, 12])
+  const bodyOf = (checkpoint: Checkpoint) => parseCheckpoint(checkpoint.note!).body
+  const witnesses = ['w1.example', 'w2.example', 'w3.example'].map((name) => ({ name, ...generateKeyPairSync('ed25519') }))
+  const listed: WitnessKey[] = witnesses.map(({ name, publicKey }) => ({ name, publicKey }))
+  const cosign = (checkpoint: Checkpoint, witness: (typeof witnesses)[number]) => cosignNote(bodyOf(checkpoint), witness.name, witness.privateKey, 1_767_614_400)
+  const verify = (lines: Record<number, string[]>, required: number, now: number) =>
+    verifyChain(events, { checkpoints, publicKeys: [key.publicKey], freshness: { intervalMs: minute, now: new Date(now) }, witnessQuorum: { required, witnesses: listed, cosignatures: (seq) => lines[seq] ?? [] } })
+
+  it('is quiet when the newest tree head old enough has the required cosignatures', async () => {
+    const report = await verify({ 12: [cosign(checkpoints[1]!, witnesses[0]!), cosign(checkpoints[1]!, witnesses[2]!)] }, 2, at(12) + 2 * minute + 1)
+    assert.deepEqual(report.warnings, [])
+  })
+
+  it('warns when it has fewer, naming who cosigned', async () => {
+    const report = await verify({ 12: [cosign(checkpoints[1]!, witnesses[0]!)] }, 2, at(12) + 2 * minute + 1)
+    assert.ok(report.ok, 'a missing cosignature is a warning, not tampering')
+    assert.deepEqual(report.warnings.map((warning) => `${warning.seq} ${warning.kind}`), ['12 witness_quorum'])
+    assert.match(report.warnings[0]!.message, /has 1 of the 2 witness cosignatures .*only w1\.example of 3/)
+  })
+
+  it('gives witnesses the interval plus the margin: a younger tree head is not judged, the one before it is', async () => {
+    const lines = { 6: [cosign(checkpoints[0]!, witnesses[0]!)] }
+    assert.deepEqual((await verify(lines, 1, at(12) + 2 * minute)).warnings, [])
+    const report = await verify(lines, 2, at(12) + 2 * minute)
+    assert.deepEqual(report.warnings.map((warning) => `${warning.seq} ${warning.kind}`), ['6 witness_quorum'])
+  })
+
+  it('counts only cosignatures that verify, of listed witnesses, once each', async () => {
+    const stranger = { name: 'w2.example', ...generateKeyPairSync('ed25519') }
+    const lines = {
+      12: [
+        cosign(checkpoints[1]!, witnesses[0]!),
+        cosign(checkpoints[1]!, witnesses[0]!),
+        cosign(checkpoints[0]!, witnesses[1]!), // another tree head's
+        cosign(checkpoints[1]!, stranger), // a listed name with another key
+        'not a signature line',
+      ],
+    }
+    const report = await verify(lines, 2, at(12) + 10 * minute)
+    assert.deepEqual(report.warnings.map((warning) => `${warning.seq} ${warning.kind}`), ['12 witness_quorum'])
+    assert.match(report.warnings[0]!.message, /has 1 of the 2/)
+  })
+
+  it('requires nothing with a quorum of 0', async () => {
+    assert.deepEqual((await verify({}, 0, at(12) + 10 * minute)).warnings, [])
+  })
+})

@@ -5,8 +5,9 @@ import { describeCheckpointFault, verifyCheckpointSignature, type Checkpoint } f
 import type { StoredAuditEvent } from './event.js'
 import { ProblemLog, type AuditProblem } from './problems.js'
 import { ed25519PublicKey, signingKeyId } from './signing-key.js'
-import { leafHash, MerkleAccumulator } from './merkle.js'
-import { parseCheckpoint, verifyNoteSignature, type SignedCheckpoint } from './note.js'
+import { EventHasher } from './event-hasher.js'
+import { MerkleAccumulator } from './merkle.js'
+import { parseCheckpoint, parseSignatureLines, verifyCosignature, verifyNoteSignature, type SignedCheckpoint, type WitnessKey } from './note.js'
 
 /** What to verify the events against. */
 export interface VerifyChainOptions {
@@ -26,6 +27,18 @@ export interface VerifyChainOptions {
    * `intervalMs` plus a margin (the interval again, at least a minute) for a checkpoint.
    */
   readonly freshness?: { readonly intervalMs: number; readonly now: Date }
+  /**
+   * `audit.witness_quorum`: when `required` is above 0, a `witness_quorum` warning is given if the
+   * newest signed tree head that witnesses have had time to cosign (older than the checkpoint
+   * interval plus the margin of `freshness`; with no `freshness`, the newest) carries fewer than
+   * `required` valid cosignatures from distinct `witnesses`. `cosignatures(seq)` gives the
+   * cosignature lines collected for the checkpoint at `seq`; each is verified here, not trusted.
+   */
+  readonly witnessQuorum?: {
+    readonly required: number
+    readonly witnesses: readonly WitnessKey[]
+    readonly cosignatures: (seq: number) => Promise<readonly string[]> | readonly string[]
+  }
 }
 
 /** The outcome of verifying an audit log. */
@@ -47,6 +60,9 @@ export interface VerifyReport {
    * make `ok` false; but the times of the events around it are not to be trusted.
    * `stale_checkpoint`: events have waited longer than the checkpoint interval plus a margin for a
    * signed checkpoint (checkpointing stopped, or the newest checkpoints were deleted).
+   * `witness_quorum`: the newest tree head old enough to have been cosigned has fewer
+   * cosignatures than `audit.witness_quorum` requires (witnesses are down, lagging, or were cut
+   * off: nobody outside the log vouches for its recent history).
    */
   readonly warnings: readonly AuditWarning[]
 }
@@ -54,7 +70,7 @@ export interface VerifyReport {
 /** Something verification noticed that does not break the chain (see {@link VerifyReport.warnings}). */
 export interface AuditWarning {
   readonly seq: number
-  readonly kind: 'time_backwards' | 'stale_checkpoint'
+  readonly kind: 'time_backwards' | 'stale_checkpoint' | 'witness_quorum'
   readonly message: string
 }
 
@@ -81,19 +97,23 @@ export async function verifyChain(
   events: Iterable<StoredAuditEvent> | AsyncIterable<StoredAuditEvent>,
   options: VerifyChainOptions = {},
 ): Promise<VerifyReport> {
-  const { checkpoints = [], publicKeys = [], maxProblems = 100, anchors = [], freshness } = options
+  const { checkpoints = [], publicKeys = [], maxProblems = 100, anchors = [], freshness, witnessQuorum } = options
   if (!Number.isSafeInteger(maxProblems) || maxProblems < 1) throw new CountersignError('INVALID', 'maxProblems must be a positive integer')
   const keys = new Map(publicKeys.map((key) => [signingKeyId(key), ed25519PublicKey(key)]))
   const problems = new ProblemLog(maxProblems)
   const authentic = checkCheckpoints(checkpoints, keys, problems)
-  const treeHeads = treeHeadsOf(authentic, keys, anchors, problems)
+  const notes = new Map<Checkpoint, SignedCheckpoint>()
+  const treeHeads = treeHeadsOf(authentic, keys, anchors, problems, notes)
 
   const bySeq = new Map<number, Checkpoint[]>()
   for (const checkpoint of authentic) bySeq.set(checkpoint.seq, [...(bySeq.get(checkpoint.seq) ?? []), checkpoint])
   const matched = new Set<Checkpoint>()
   let lastMatchedSeq = 0
+  const hasher = new EventHasher()
   const walker = new ChainWalker(problems, (seq, hashes) => {
-    for (const checkpoint of bySeq.get(seq) ?? []) {
+    const covering = bySeq.get(seq)
+    if (covering === undefined) return
+    for (const checkpoint of covering) {
       if (hashes.includes(checkpoint.hash)) {
         matched.add(checkpoint)
         lastMatchedSeq = Math.max(lastMatchedSeq, seq)
@@ -102,7 +122,7 @@ export async function verifyChain(
         problems.add(seq, 'truncated', `event ${seq} is not the one the checkpoint of ${checkpoint.at} signed: the log was rewritten after it was signed, in ${where} (rolled back and re-appended, or re-hashed)`)
       }
     }
-  })
+  }, hasher)
   const last = authentic.reduce<Checkpoint | undefined>((highest, checkpoint) => (highest === undefined || checkpoint.seq > highest.seq ? checkpoint : highest), undefined)
   const clock = new ClockWatch(maxProblems, (last?.seq ?? 0) + 1)
   const tree = new MerkleAccumulator()
@@ -112,7 +132,8 @@ export async function verifyChain(
     clock.push(row)
     // A malformed row (reported by the walker) still takes its leaf: the tree is over rows as stored.
     const text: unknown = (row as Partial<StoredAuditEvent> | null)?.event
-    tree.push(leafHash(typeof text === 'string' ? text : String(JSON.stringify(text))))
+    // The walker has just encoded this text for its chain hash: the leaf hash reuses the bytes.
+    tree.push(hasher.leaf(typeof text === 'string' ? text : String(JSON.stringify(text))))
     const heads = treeHeads.get(tree.size)
     if (heads === undefined || rewritten !== undefined) continue
     const root = tree.root()
@@ -149,6 +170,10 @@ export async function verifyChain(
       })
     }
   }
+  if (witnessQuorum !== undefined && witnessQuorum.required > 0) {
+    const warning = await checkQuorum(notes, witnessQuorum, freshness)
+    if (warning !== undefined) warnings.push(warning)
+  }
   return { ok: problems.count === 0, events: walker.rows, head, checkpoints: matched.size, problems: problems.list(), warnings }
 }
 
@@ -162,7 +187,7 @@ interface ExpectedRoot {
  * The tree heads of the authentic checkpoints (their notes, signed by the checkpoint's key under
  * the note's origin, for the checkpoint's size) and of the anchors, by tree size.
  */
-function treeHeadsOf(checkpoints: readonly Checkpoint[], keys: ReadonlyMap<string, KeyObject>, anchors: readonly SignedCheckpoint[], problems: ProblemLog): Map<number, ExpectedRoot[]> {
+function treeHeadsOf(checkpoints: readonly Checkpoint[], keys: ReadonlyMap<string, KeyObject>, anchors: readonly SignedCheckpoint[], problems: ProblemLog, notes: Map<Checkpoint, SignedCheckpoint>): Map<number, ExpectedRoot[]> {
   const heads = new Map<number, ExpectedRoot[]>()
   const add = (size: number, head: ExpectedRoot) => heads.set(size, [...(heads.get(size) ?? []), head])
   for (const checkpoint of checkpoints) {
@@ -179,10 +204,42 @@ function treeHeadsOf(checkpoints: readonly Checkpoint[], keys: ReadonlyMap<strin
     const signed = key !== undefined && note.signatures.some((signature) => verifyNoteSignature(note.body, signature, note.origin, key))
     if (!signed) problems.add(checkpoint.seq, 'bad_checkpoint', `${name} has no signature of key ${checkpoint.key_id} under ${note.origin}: it was altered or forged`)
     else if (note.size !== checkpoint.seq) problems.add(checkpoint.seq, 'bad_checkpoint', `${name} is for a tree of ${note.size} events`)
-    else add(note.size, { root: note.root, what: `the signed tree head of ${checkpoint.at}` })
+    else {
+      add(note.size, { root: note.root, what: `the signed tree head of ${checkpoint.at}` })
+      notes.set(checkpoint, note)
+    }
   }
   for (const anchor of anchors) if (anchor.size > 0) add(anchor.size, { root: anchor.root, what: `the checkpoint of ${anchor.size} events saved outside the log` })
   return heads
+}
+
+/**
+ * The `witness_quorum` warning, if due: counts the distinct configured witnesses whose
+ * cosignature of the newest authentic tree head old enough to be cosigned verifies.
+ */
+async function checkQuorum(notes: ReadonlyMap<Checkpoint, SignedCheckpoint>, quorum: NonNullable<VerifyChainOptions['witnessQuorum']>, freshness: VerifyChainOptions['freshness']): Promise<AuditWarning | undefined> {
+  const deadline = freshness === undefined ? Number.POSITIVE_INFINITY : freshness.now.getTime() - freshness.intervalMs - Math.max(freshness.intervalMs, 60_000)
+  let newest: [Checkpoint, SignedCheckpoint] | undefined
+  for (const entry of notes) {
+    if (Date.parse(entry[0].at) < deadline && (newest === undefined || entry[0].seq > newest[0].seq)) newest = entry
+  }
+  if (newest === undefined) return undefined
+  const [checkpoint, note] = newest
+  const signatures = (await quorum.cosignatures(checkpoint.seq)).flatMap((line) => {
+    try {
+      return parseSignatureLines(line.endsWith('\n') ? line : `${line}\n`)
+    } catch {
+      return [] // not a signature line: it vouches for nothing
+    }
+  })
+  const cosigned = quorum.witnesses.filter((witness) => signatures.some((signature) => verifyCosignature(note.body, signature, witness.name, witness.publicKey) !== undefined))
+  if (cosigned.length >= quorum.required) return undefined
+  const who = cosigned.length === 0 ? 'no witness' : `only ${cosigned.map((witness) => witness.name).join(', ')}`
+  return {
+    seq: checkpoint.seq,
+    kind: 'witness_quorum',
+    message: `the signed tree head of ${checkpoint.at} (${checkpoint.seq} events) has ${cosigned.length} of the ${quorum.required} witness cosignatures audit.witness_quorum requires (${who} of ${quorum.witnesses.length} cosigned it): nobody outside the log vouches for its history up to there`,
+  }
 }
 
 /** Notes each event whose `at` is earlier than the event stored before it. */

@@ -153,13 +153,17 @@ function auditSchema(baseDir: string) {
       origin: z.string().regex(/^[\x21-\x7e][\x20-\x7e]*$/, 'expected one line of printable ASCII').max(200).optional(),
       // Verifier keys of the witnesses whose cosignatures are accepted (as `audit witness` prints).
       witnesses: z.array(z.string().refine(isWitnessKey, 'expected a witness key NAME+HEXHASH+BASE64, as `countersign audit witness` prints')).max(50).default([]),
+      // How many of those witnesses must have cosigned each tree head once it is an interval plus a margin old.
+      witness_quorum: z.int('expected a whole number').min(0).max(50).default(0),
     })
-    .transform(({ signing_key, previous_keys, checkpoint_interval, origin, witnesses }) => ({
+    .refine((audit) => audit.witness_quorum <= audit.witnesses.length, { path: ['witness_quorum'], message: 'a witness quorum cannot exceed the number of audit.witnesses listed' })
+    .transform(({ signing_key, previous_keys, checkpoint_interval, origin, witnesses, witness_quorum }) => ({
       ...(signing_key ? { signing_key } : {}),
       previous_keys,
       checkpoint_interval_ms: checkpoint_interval,
       ...(origin !== undefined && { origin }),
       witnesses,
+      witness_quorum,
     }))
 }
 

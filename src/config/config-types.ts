@@ -171,6 +171,8 @@ export interface AuditConfig {
   readonly origin?: string
   /** Witness verifier keys (`NAME+HEXHASH+BASE64`) whose cosignatures the gateway accepts. */
   readonly witnesses: readonly string[]
+  /** How many of `witnesses` must have cosigned the newest tree head older than the checkpoint interval plus a margin (0: none). */
+  readonly witness_quorum: number
 }
 
 /** `channels.slack`. */

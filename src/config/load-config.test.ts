@@ -47,7 +47,7 @@ describe('loading countersign.yaml', () => {
     assert.deepEqual(config.store, { kind: 'embedded', data_dir: `${BASE}/.countersign` })
     assert.deepEqual(config.identities, { humans: [], agents: [], groups: {}, admins: [], auditors: [], allowed_domains: [] })
     assert.deepEqual(config.targets, [])
-    assert.deepEqual(config.audit, { previous_keys: [], checkpoint_interval_ms: 60_000, witnesses: [] })
+    assert.deepEqual(config.audit, { previous_keys: [], checkpoint_interval_ms: 60_000, witnesses: [], witness_quorum: 0 })
     assert.deepEqual(config.channels, { webhooks: [] })
   })
 

@@ -28,6 +28,8 @@ export class Metrics {
   readonly auditWitnessTreeSize = new Gauge({ name: 'countersign_audit_witness_tree_size', help: 'Largest audit tree size each configured witness cosigned (0: never)', labelNames: ['witness'] as const, registers: [this.registry], collect: () => this.#auditScrape() })
   readonly auditWitnessLag = new Gauge({ name: 'countersign_audit_witness_lag_events', help: 'Events between the newest signed checkpoint and what each witness last cosigned', labelNames: ['witness'] as const, registers: [this.registry], collect: () => this.#auditScrape() })
   readonly auditWitnessCosigned = new Gauge({ name: 'countersign_audit_witness_cosigned_timestamp_seconds', help: 'When each witness last cosigned (its own clock; 0: never)', labelNames: ['witness'] as const, registers: [this.registry], collect: () => this.#auditScrape() })
+  readonly auditWitnessQuorum = new Gauge({ name: 'countersign_audit_witness_quorum', help: 'audit.witness_quorum: cosignatures required on each tree head once it is the checkpoint interval plus a margin old', registers: [this.registry], collect: () => this.#auditScrape() })
+  readonly auditQuorumCosignatures = new Gauge({ name: 'countersign_audit_quorum_cosignatures', help: 'Listed witnesses that cosigned the newest tree head older than the checkpoint interval plus a margin (below countersign_audit_witness_quorum: nobody enough vouches for it)', registers: [this.registry], collect: () => this.#auditScrape() })
   #auditPending: Promise<void> | undefined
 
   /** One read of the witness status per scrape, shared by the four gauges (collected concurrently). */
@@ -42,6 +44,10 @@ export class Metrics {
     const status = await this.auditWitnesses?.().catch(() => undefined)
     if (status === undefined) return
     this.auditTreeSize.set(status.treeSize)
+    if (status.quorum) {
+      this.auditWitnessQuorum.set(status.quorum.required)
+      this.auditQuorumCosignatures.set(status.quorum.cosigned)
+    }
     for (const witness of status.witnesses) {
       this.auditWitnessTreeSize.set({ witness: witness.name }, witness.treeSize)
       this.auditWitnessLag.set({ witness: witness.name }, Math.max(0, status.treeSize - witness.treeSize))
@@ -70,4 +76,6 @@ export class Metrics {
 export interface AuditWitnessStatus {
   readonly treeSize: number
   readonly witnesses: readonly { readonly name: string; readonly treeSize: number; readonly cosignedAt: Date | undefined }[]
+  /** `audit.witness_quorum` and the cosignatures of the newest tree head due (see `WitnessStatus` in the audit log service). */
+  readonly quorum?: { readonly required: number; readonly treeSize: number; readonly cosigned: number }
 }

@@ -95,6 +95,7 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
       ...(config.audit.origin !== undefined && { origin: config.audit.origin }),
       witnesses: config.audit.witnesses.map((text) => parseWitnessKey(text)),
       checkpointIntervalMs: config.audit.checkpoint_interval_ms,
+      witnessQuorum: config.audit.witness_quorum,
     })
     // Workload identity: CI jobs and agents with an OIDC token from a configured issuer instead of a stored token.
     const workload = config.identities.workload?.length ? new WorkloadIdentity(config.identities.workload, { logger }) : undefined

@@ -1,4 +1,4 @@
-import type { SignedCheckpoint, StoredAuditEvent, VerifyReport } from '../audit/index.js'
+import { parseWitnessKey, type SignedCheckpoint, type StoredAuditEvent, type VerifyReport } from '../audit/index.js'
 import { verifyStore } from '../service/index.js'
 import type { Config } from '../config/index.js'
 import { Store } from '../store/index.js'
@@ -15,7 +15,8 @@ export async function verifyAuditOffline(config: Config, options: { readonly anc
   try {
     const key = signingKeyFor(config)
     const freshness = { intervalMs: config.audit.checkpoint_interval_ms, now: options.now ?? new Date() }
-    return await verifyStore(store, [key.publicKey, ...previousKeysFor(config)], { freshness, ...(options.anchors && { anchors: options.anchors }) })
+    const witnessQuorum = { required: config.audit.witness_quorum, witnesses: config.audit.witnesses.map((text) => parseWitnessKey(text)) }
+    return await verifyStore(store, [key.publicKey, ...previousKeysFor(config)], { freshness, witnessQuorum, ...(options.anchors && { anchors: options.anchors }) })
   } finally {
     await store.close()
   }

@@ -29,6 +29,12 @@ export interface AuditLogOptions {
   readonly witnesses?: readonly WitnessKey[]
   /** `audit.checkpoint_interval`: verification warns when checkpoints fall behind it. */
   readonly checkpointIntervalMs?: number
+  /**
+   * `audit.witness_quorum`: how many of `witnesses` must have cosigned the newest tree head older
+   * than the checkpoint interval plus a margin; fewer is a `witness_quorum` warning of `verify`
+   * and shows in {@link WitnessStatus.quorum}. 0 (the default): no requirement.
+   */
+  readonly witnessQuorum?: number
 }
 
 /** A checkpoint as served: its tree size, time and signed note with the cosignatures collected. */
@@ -51,6 +57,12 @@ export interface WitnessStatus {
   /** The newest checkpoint's tree size (0 before the first). */
   readonly treeSize: number
   readonly witnesses: readonly { readonly name: string; readonly treeSize: number; readonly cosignedAt: Date | undefined }[]
+  /**
+   * `audit.witness_quorum` and how it stands: `required` cosignatures; `cosigned`, how many
+   * distinct configured witnesses cosigned the newest checkpoint older than the checkpoint
+   * interval plus a margin (`treeSize`, 0 when there is none yet: nothing is due).
+   */
+  readonly quorum: { readonly required: number; readonly treeSize: number; readonly cosigned: number }
 }
 
 /**
@@ -67,6 +79,7 @@ export class AuditLog {
   readonly #origin: string
   readonly #witnesses: ReadonlyMap<string, WitnessKey>
   readonly #intervalMs: number | undefined
+  readonly #quorum: number
   readonly #tree: AuditTree
   readonly #cosignatures: AuditCosignatureStore
 
@@ -79,6 +92,7 @@ export class AuditLog {
     this.#origin = options.origin ?? DEFAULT_AUDIT_ORIGIN
     this.#witnesses = new Map((options.witnesses ?? []).map((witness) => [witness.name, witness]))
     this.#intervalMs = options.checkpointIntervalMs
+    this.#quorum = options.witnessQuorum ?? 0
     this.#tree = new AuditTree(store)
     this.#cosignatures = new AuditCosignatureStore(store.connection)
   }
@@ -97,7 +111,8 @@ export class AuditLog {
   async verify(principal?: Principal): Promise<VerifyReport> {
     if (principal) requireAuditor(principal)
     const freshness = this.#intervalMs === undefined ? undefined : { intervalMs: this.#intervalMs, now: this.#clock() }
-    return verifyStore(this.#store, [this.#key.publicKey, ...this.#previousKeys], freshness ? { freshness } : {})
+    const witnessQuorum = { required: this.#quorum, witnesses: [...this.#witnesses.values()] }
+    return verifyStore(this.#store, [this.#key.publicKey, ...this.#previousKeys], freshness ? { freshness, witnessQuorum } : { witnessQuorum })
   }
 
   /**
@@ -207,13 +222,32 @@ export class AuditLog {
     return {
       treeSize: latest?.seq ?? 0,
       witnesses: [...this.#witnesses.keys()].map((name) => ({ name, treeSize: cosigned.get(name)?.seq ?? 0, cosignedAt: cosigned.get(name)?.cosignedAt })),
+      quorum: await this.#quorumStatus(),
     }
+  }
+
+  /** The newest checkpoint witnesses have had time to cosign, and how many listed witnesses did (their lines were verified when accepted). */
+  async #quorumStatus(): Promise<WitnessStatus['quorum']> {
+    const intervalMs = this.#intervalMs ?? 60_000
+    const deadline = this.#clock().getTime() - intervalMs - Math.max(intervalMs, 60_000)
+    // Checkpoints come once per interval (and when a receipt needs one), so the due one is among the newest.
+    const due = (await this.#store.latestCheckpoints(100)).filter((checkpoint) => checkpoint.note !== undefined && Date.parse(checkpoint.at) < deadline).at(-1)
+    if (due === undefined) return { required: this.#quorum, treeSize: 0, cosigned: 0 }
+    const witnesses = new Set((await this.#cosignatures.of([due.seq])).map((cosignature) => cosignature.witness).filter((name) => this.#witnesses.has(name)))
+    return { required: this.#quorum, treeSize: due.seq, cosigned: witnesses.size }
   }
 }
 
 /** The chain, its checkpoints and the state tables against the events (also used offline). */
-export async function verifyStore(store: Store, publicKeys: readonly KeyObject[], options: Pick<VerifyChainOptions, 'freshness' | 'anchors'> = {}): Promise<VerifyReport> {
-  const report = await verifyChain(store.allAuditEvents(), { ...options, checkpoints: await store.checkpoints(), publicKeys: [...publicKeys] })
+export async function verifyStore(
+  store: Store,
+  publicKeys: readonly KeyObject[],
+  options: Pick<VerifyChainOptions, 'freshness' | 'anchors'> & { readonly witnessQuorum?: { readonly required: number; readonly witnesses: readonly WitnessKey[] } } = {},
+): Promise<VerifyReport> {
+  const { witnessQuorum, ...rest } = options
+  const cosignatures = new AuditCosignatureStore(store.connection)
+  const quorum = witnessQuorum && { ...witnessQuorum, cosignatures: async (seq: number) => (await cosignatures.of([seq])).map((cosignature) => cosignature.line) }
+  const report = await verifyChain(store.allAuditEvents(), { ...rest, ...(quorum && { witnessQuorum: quorum }), checkpoints: await store.checkpoints(), publicKeys: [...publicKeys] })
   const mismatches = await store.stateMismatches()
   const passkeys = await passkeyProblems(store)
   if (mismatches.length === 0 && passkeys.length === 0) return report

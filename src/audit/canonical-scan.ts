@@ -1,0 +1,212 @@
+/**
+ * A one-pass reader of audit event texts for verification: says whether a text is RFC 8785
+ * canonical JSON and reads the top-level members `describeEventFault` checks, without building
+ * the whole value and printing it again. It answers only when sure: for anything unusual (an
+ * escape in a top-level string or in a key, a top-level member of a type the event does not
+ * have, deep nesting) it returns `undefined` and the caller parses and re-canonicalizes the text
+ * as before. So it can only be fast, never more lenient.
+ *
+ * What it accepts is canonical by construction: no white space; object keys in strictly
+ * increasing UTF-16 order (so no duplicates); strings with no raw control character, no lone
+ * surrogate, and only the escapes RFC 8785 (ECMAScript `JSON.stringify`) writes: `\"`, `\\`,
+ * `\b`, `\f`, `\n`, `\r`, `\t` and `\u00xx` (lower-case) for the other control characters;
+ * numbers spelled exactly as ECMAScript prints them; `true`, `false`, `null`.
+ */
+
+/** The top-level members of an event as verification reads them; `data` is `{}` (only its kind matters). */
+export type ScannedEvent = Record<string, unknown>
+
+const MAX_DEPTH = 64
+const TOP_SCALARS: ReadonlySet<string> = new Set(['seq', 'at', 'type', 'action_id', 'actor', 'channel', 'digest', 'policy_version'])
+const NOT_FOUND = Symbol('not canonical or not sure')
+
+/** The event's top-level members when `text` is canonical JSON of an object; `undefined` when not sure. */
+export function scanCanonicalEvent(text: string): ScannedEvent | undefined {
+  const scanner = new Scanner(text)
+  const body = scanner.topLevel()
+  return body !== undefined && scanner.at === text.length ? body : undefined
+}
+
+class Scanner {
+  at = 0
+  readonly #text: string
+
+  constructor(text: string) {
+    this.#text = text
+  }
+
+  topLevel(): ScannedEvent | undefined {
+    const text = this.#text
+    if (text.charCodeAt(0) !== 0x7b) return undefined
+    this.at = 1
+    const body: ScannedEvent = {}
+    if (text.charCodeAt(1) === 0x7d) {
+      this.at = 2
+      return body
+    }
+    let previous: string | undefined
+    for (;;) {
+      const key = this.#plainString()
+      if (key === undefined || (previous !== undefined && !(previous < key)) || text.charCodeAt(this.at) !== 0x3a) return undefined
+      previous = key
+      this.at += 1
+      if (TOP_SCALARS.has(key)) {
+        const value = this.#scalar()
+        if (value === NOT_FOUND) return undefined
+        body[key] = value
+      } else if (key === 'data') {
+        if (text.charCodeAt(this.at) !== 0x7b || !this.#value(1)) return undefined
+        body[key] = {}
+      } else if (!this.#value(1)) {
+        return undefined
+      }
+      const next = text.charCodeAt(this.at)
+      this.at += 1
+      if (next === 0x7d) return body
+      if (next !== 0x2c) return undefined
+    }
+  }
+
+  /** A top-level string without escapes, a number, or null. */
+  #scalar(): unknown {
+    const code = this.#text.charCodeAt(this.at)
+    if (code === 0x22) return this.#plainString() ?? NOT_FOUND
+    if (code === 0x6e) return this.#literal('null') ? null : NOT_FOUND
+    if (code === 0x2d || (code >= 0x30 && code <= 0x39)) return this.#number() ?? NOT_FOUND
+    return NOT_FOUND
+  }
+
+  /** A string with no escape and no raw control character or lone surrogate: its text. */
+  #plainString(): string | undefined {
+    const text = this.#text
+    if (text.charCodeAt(this.at) !== 0x22) return undefined
+    const start = this.at + 1
+    for (let index = start; index < text.length; index++) {
+      const code = text.charCodeAt(index)
+      if (code === 0x22) {
+        this.at = index + 1
+        return text.slice(start, index)
+      }
+      if (code < 0x20 || code === 0x5c) return undefined
+      if (code >= 0xd800 && code <= 0xdfff) {
+        if (code >= 0xdc00) return undefined
+        const low = text.charCodeAt(index + 1)
+        if (!(low >= 0xdc00 && low <= 0xdfff)) return undefined
+        index += 1
+      }
+    }
+    return undefined
+  }
+
+  /** Skips one canonical value; false when it is not one (or too deep to be sure). */
+  #value(depth: number): boolean {
+    if (depth > MAX_DEPTH) return false
+    const text = this.#text
+    const code = text.charCodeAt(this.at)
+    switch (code) {
+      case 0x7b: {
+        this.at += 1
+        if (text.charCodeAt(this.at) === 0x7d) {
+          this.at += 1
+          return true
+        }
+        let previous: string | undefined
+        for (;;) {
+          const key = this.#plainString()
+          if (key === undefined || (previous !== undefined && !(previous < key)) || text.charCodeAt(this.at) !== 0x3a) return false
+          previous = key
+          this.at += 1
+          if (!this.#value(depth + 1)) return false
+          const next = text.charCodeAt(this.at)
+          this.at += 1
+          if (next === 0x7d) return true
+          if (next !== 0x2c) return false
+        }
+      }
+      case 0x5b: {
+        this.at += 1
+        if (text.charCodeAt(this.at) === 0x5d) {
+          this.at += 1
+          return true
+        }
+        for (;;) {
+          if (!this.#value(depth + 1)) return false
+          const next = text.charCodeAt(this.at)
+          this.at += 1
+          if (next === 0x5d) return true
+          if (next !== 0x2c) return false
+        }
+      }
+      case 0x22:
+        return this.#string()
+      case 0x74:
+        return this.#literal('true')
+      case 0x66:
+        return this.#literal('false')
+      case 0x6e:
+        return this.#literal('null')
+      default:
+        return (code === 0x2d || (code >= 0x30 && code <= 0x39)) && this.#number() !== undefined
+    }
+  }
+
+  /** Skips a string whose escapes are the ones RFC 8785 writes. */
+  #string(): boolean {
+    const text = this.#text
+    for (let index = this.at + 1; index < text.length; index++) {
+      const code = text.charCodeAt(index)
+      if (code === 0x22) {
+        this.at = index + 1
+        return true
+      }
+      if (code < 0x20) return false
+      if (code === 0x5c) {
+        const escape = text.charCodeAt(index + 1)
+        if (escape === 0x75) {
+          // \u00xx, lower-case, only for a control character without a short escape.
+          if (text.charCodeAt(index + 2) !== 0x30 || text.charCodeAt(index + 3) !== 0x30) return false
+          const high = text.charCodeAt(index + 4)
+          const low = text.charCodeAt(index + 5)
+          if (high !== 0x30 && high !== 0x31) return false
+          const lowValue = low >= 0x30 && low <= 0x39 ? low - 0x30 : low >= 0x61 && low <= 0x66 ? low - 0x61 + 10 : -1
+          if (lowValue < 0) return false
+          const value = (high - 0x30) * 16 + lowValue
+          if (value === 0x08 || value === 0x09 || value === 0x0a || value === 0x0c || value === 0x0d) return false
+          index += 5
+        } else if (escape === 0x22 || escape === 0x5c || escape === 0x62 || escape === 0x66 || escape === 0x6e || escape === 0x72 || escape === 0x74) {
+          index += 1
+        } else {
+          return false
+        }
+      } else if (code >= 0xd800 && code <= 0xdfff) {
+        if (code >= 0xdc00) return false
+        const low = text.charCodeAt(index + 1)
+        if (!(low >= 0xdc00 && low <= 0xdfff)) return false
+        index += 1
+      }
+    }
+    return false
+  }
+
+  /** A number spelled as ECMAScript prints it (so also valid JSON): its value. */
+  #number(): number | undefined {
+    const text = this.#text
+    const start = this.at
+    let end = start
+    for (; end < text.length; end++) {
+      const code = text.charCodeAt(end)
+      if (!((code >= 0x30 && code <= 0x39) || code === 0x2d || code === 0x2b || code === 0x2e || code === 0x65)) break
+    }
+    const token = text.slice(start, end)
+    const value = Number(token)
+    if (!Number.isFinite(value) || String(value) !== token) return undefined
+    this.at = end
+    return value
+  }
+
+  #literal(word: string): boolean {
+    if (!this.#text.startsWith(word, this.at)) return false
+    this.at += word.length
+    return true
+  }
+}

@@ -1,0 +1,44 @@
+import { hash } from 'node:crypto'
+
+/**
+ * Both hashes verification needs of one stored event, from one UTF-8 encoding of its text into a
+ * reused buffer: the chain hash `SHA-256(prev_hash as 32 raw bytes ‖ text)` (as `chainHash` in
+ * `seal.ts`) and the RFC 9162 leaf hash `SHA-256(0x00 ‖ text)` (as `leafHash` in `merkle.ts`).
+ * The buffer holds `prev_hash` at bytes 1–32 and the text from byte 33, so the chain input is
+ * bytes 1… and, once byte 32 is set to 0x00, the leaf input is bytes 32…. Not shared between
+ * concurrent users; `hash` reads synchronously, so one instance serves a whole walk.
+ *
+ * @example
+ * const hasher = new EventHasher()
+ * const computed = hasher.chain(row.prev_hash, row.event) // 64 hex digits
+ * tree.push(hasher.leaf(row.event))
+ */
+export class EventHasher {
+  #scratch = Buffer.allocUnsafe(64 * 1024)
+  #text: string | undefined
+  #length = 0
+
+  /** The chain hash, lower-case hex. `prevHash` must already be 64 lower-case hex digits. */
+  chain(prevHash: string, text: string): string {
+    this.#load(text)
+    const scratch = this.#scratch
+    scratch.write(prevHash, 1, 32, 'hex')
+    return hash('sha256', scratch.subarray(1, 33 + this.#length), 'hex')
+  }
+
+  /** The leaf hash of `text` (32 bytes); reuses the encoding when `text` was just chained. */
+  leaf(text: string): Buffer {
+    this.#load(text)
+    const scratch = this.#scratch
+    scratch[32] = 0x00
+    return hash('sha256', scratch.subarray(32, 33 + this.#length), 'buffer')
+  }
+
+  #load(text: string): void {
+    if (text === this.#text) return
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+    if (33 + text.length * 3 > this.#scratch.length) this.#scratch = Buffer.allocUnsafe(33 + text.length * 3)
+    this.#length = this.#scratch.write(text, 33, 'utf8')
+    this.#text = text
+  }
+}
