@@ -5,7 +5,7 @@ import type { FactKindDeclaration } from '../analyzers/index.js'
 import { CountersignError, type ErrorDetail } from '../errors/index.js'
 import { compileCel } from './cel-compiler.js'
 import { CelEnvironment } from './cel-environment.js'
-import { candidateIndex, compileMatch, type CompiledPolicy, type CompiledRule, type ReviewRequirement } from './compiled-policy.js'
+import { candidateIndex, compileMatch, type CompiledPolicy, type CompiledRule, type MatchKey, type ReviewRequirement } from './compiled-policy.js'
 import { POLICY_KEYS, PolicySchema, type ReviewSpec, type RuleSpec } from './policy-schema.js'
 import { YamlSource } from './source-map.js'
 
@@ -101,6 +101,7 @@ export function compilePolicy(text: string, options: CompileOptions): CompiledPo
   if (problems.length > 0) fail(problems)
 
   const reads = (name: string) => rules.some((rule) => rule.reads.has(name))
+  const plan = candidateIndex(rules)
   return Object.freeze({
     version: createHash('sha256').update(text, 'utf8').digest('hex'),
     file: options.file,
@@ -110,7 +111,8 @@ export function compilePolicy(text: string, options: CompileOptions): CompiledPo
     rules: Object.freeze(rules),
     cel,
     reads: { time: reads('time'), digest: reads('.digest'), calendar: reads('calendar') },
-    candidates: candidateIndex(rules),
+    candidates: (key: MatchKey) => plan(key).rules,
+    plan,
   })
 }
 
