@@ -111,7 +111,7 @@ const HELPERS = Object.freeze({
  * `interpreted` evaluates the same expression in the interpreter: it runs when a variable the
  * expression reads is missing (an action kind without facts), where CEL's error rules apply.
  */
-export function compileCel(ast: unknown, types: TypeEnvironment, interpreted: (variables: Variables) => unknown): ((variables: Variables) => unknown) | undefined {
+export function compileCel(ast: unknown, types: TypeEnvironment, interpreted: (variables: Variables) => unknown): CompiledCel | undefined {
   const compiler = new Compiler(types)
   let code: Code
   try {
@@ -125,13 +125,17 @@ export function compileCel(ast: unknown, types: TypeEnvironment, interpreted: (v
   const used = [...compiler.variables]
   // One frame per expression: evaluation is synchronous and an expression never re-enters itself.
   const frame: Frame = new Array(compiler.slots)
-  return function compiledCondition(variables) {
+  const compiled = function compiledCondition(variables: Variables): unknown {
     // The generated code reads variables without checks; when one is missing, the interpreter
     // decides how its error combines with the rest of the expression.
     for (const name of used) if (variables[name] === undefined) return interpreted(variables)
     return run(variables, frame)
   }
+  return Object.assign(compiled, { unchecked: (variables: Variables) => run(variables, frame) })
 }
+
+/** A compiled condition; `unchecked` skips the test for missing variables, for a caller that knows every variable it reads is set. */
+export type CompiledCel = ((variables: Variables) => unknown) & { readonly unchecked: (variables: Variables) => unknown }
 
 class Compiler {
   readonly variables = new Set<string>()

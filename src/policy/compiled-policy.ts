@@ -59,6 +59,8 @@ export interface CompiledRule {
   readonly calendars: readonly string[]
   /** The compiled `when`; absent means always. */
   readonly condition: ((variables: Record<string, unknown>) => unknown) | undefined
+  /** The same, for variables where everything it reads is set: it skips the test for missing ones. */
+  readonly unchecked: ((variables: Record<string, unknown>) => unknown) | undefined
   /** Why this rule's match keys exclude `key`, or `undefined` when they include it. */
   mismatch(key: MatchKey): string | undefined
   /** The outcomes that do not depend on an error message, built once so a decision allocates none. */

@@ -101,7 +101,10 @@ export function decide(policy: CompiledPolicy, input: DecisionInput): Decision {
   const plan = policy.plan(key)
   const calendars = plan.calendars.size > 0 ? calendarsRead(plan.calendars, input) : undefined
   const variables = plan.reads.size > 0 ? celVariables(policy, plan.reads, input, key, calendars) : NO_VARIABLES
-  const decided = decideWith(policy, plan, variables)
+  // Every variable the candidates read is set unless this kind's facts are missing and read.
+  const own = policy.cel.factKind(input.action.kind)
+  const complete = input.facts !== undefined || !own || !plan.reads.has(own.name)
+  const decided = decideWith(policy, plan, variables, complete)
   return calendars && Object.keys(calendars).length > 0 ? { ...decided, calendars } : decided
 }
 
@@ -113,7 +116,7 @@ function calendarsRead(names: ReadonlySet<string>, input: DecisionInput): Record
   return calendarStates(configured, input.now, names.has('*') ? Object.keys(configured) : names)
 }
 
-function decideWith(policy: CompiledPolicy, plan: CandidatePlan, variables: Record<string, unknown>): Decision {
+function decideWith(policy: CompiledPolicy, plan: CandidatePlan, variables: Record<string, unknown>, complete: boolean): Decision {
   const candidates = plan.rules
   const outcomes: RuleOutcome[] = []
   const matched: string[] = []
@@ -127,7 +130,7 @@ function decideWith(policy: CompiledPolicy, plan: CandidatePlan, variables: Reco
   for (let i = 0; i < candidates.length; i++) {
     const rule = candidates[i]!
     const earlier = evaluated ? plan.same[i]! : -1
-    const outcome = earlier >= 0 ? reuse(rule, candidates[earlier]!, evaluated![earlier]!) : evaluateRule(rule, variables)
+    const outcome = earlier >= 0 ? reuse(rule, candidates[earlier]!, evaluated![earlier]!) : evaluateRule(rule, variables, complete)
     if (evaluated) evaluated[i] = outcome
     // A shadow rule is evaluated and recorded apart: nothing it says reaches the effect.
     if (rule.shadow) {
@@ -235,11 +238,11 @@ export function excludedRules(policy: CompiledPolicy, input: DecisionInput): rea
   })
 }
 
-function evaluateRule(rule: CompiledRule, variables: Record<string, unknown>): RuleOutcome {
+function evaluateRule(rule: CompiledRule, variables: Record<string, unknown>, complete: boolean): RuleOutcome {
   if (!rule.condition) return rule.outcomes.always
   let value: unknown
   try {
-    value = rule.condition(variables)
+    value = complete && rule.unchecked ? rule.unchecked(variables) : rule.condition(variables)
   } catch (error) {
     return conditionError(rule, firstLine(error instanceof Error ? error.message : String(error)))
   }

@@ -149,6 +149,7 @@ function compileRule(
     review: rule.effect === 'review' ? requirement(rule.id, rule.review ?? defaultReview ?? ANY_HUMAN_REVIEW, channelTypes) : undefined,
     calendars: Object.freeze(calendars),
     condition: condition?.run,
+    unchecked: condition?.unchecked,
     mismatch: compileMatch(rule.match, factKinds),
     outcomes: {
       always: Object.freeze({ id: rule.id, effect: rule.effect, matched: true, reason: 'match keys hold and it has no condition' }),
@@ -162,6 +163,7 @@ function compileRule(
 /** A compiled condition and what it reads: variable names, and field names as `.name`. */
 interface Condition {
   readonly run: NonNullable<CompiledRule['condition']>
+  readonly unchecked: NonNullable<CompiledRule['condition']>
   readonly reads: ReadonlySet<string>
   /** The calendars it reads by name (`calendar.NAME`, `calendar["NAME"]`); `*` for a computed name. */
   readonly calendars: ReadonlySet<string>
@@ -203,7 +205,7 @@ function compileCondition(path: readonly (string | number)[], cel: CelEnvironmen
     // The interpreter would run the pattern with JavaScript's backtracking RegExp, not RE2.
     problems.push(source.at(path, 'matches() applies to typed values only (facts, labels, context), not to payload values; use contains(), startsWith() or endsWith() there'))
   }
-  return { run: compiled ?? interpret, reads, calendars }
+  return { run: compiled ?? interpret, unchecked: compiled?.unchecked ?? interpret, reads, calendars }
 }
 
 /**
