@@ -91,6 +91,8 @@ export interface CandidatePlan {
   readonly rules: readonly CompiledRule[]
   /** Per rule: an earlier rule with the same condition text, whose value it reuses (conditions are pure); -1 for none. */
   readonly same: Int32Array
+  /** How many of the rules are enforced (not shadow rules): the length of a decision's `rules`. */
+  readonly enforced: number
   /** Whether any rule here has the same condition as an earlier one. */
   readonly shares: boolean
   /** The variables the rules' conditions read: only these are built for a decision. */
@@ -177,5 +179,5 @@ function candidatePlan(rules: readonly CompiledRule[]): CandidatePlan {
     for (const name of rule.reads) reads.add(name)
     for (const name of rule.calendars) calendars.add(name)
   })
-  return Object.freeze({ rules: Object.freeze(rules), same, shares: same.some((index) => index >= 0), reads, calendars })
+  return Object.freeze({ rules: Object.freeze(rules), same, enforced: rules.filter((rule) => !rule.shadow).length, shares: same.some((index) => index >= 0), reads, calendars })
 }

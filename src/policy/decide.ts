@@ -118,7 +118,9 @@ function calendarsRead(names: ReadonlySet<string>, input: DecisionInput): Record
 
 function decideWith(policy: CompiledPolicy, plan: CandidatePlan, variables: Record<string, unknown>, complete: boolean): Decision {
   const candidates = plan.rules
-  const outcomes: RuleOutcome[] = []
+  // Sized once: every enforced candidate has an outcome.
+  const outcomes = new Array<RuleOutcome>(plan.enforced)
+  let count = 0
   const matched: string[] = []
   // Allocated only when a rule of their effect applies.
   let denies: CompiledRule[] | undefined
@@ -137,7 +139,7 @@ function decideWith(policy: CompiledPolicy, plan: CandidatePlan, variables: Reco
       ;(shadows ??= []).push(outcome)
       continue
     }
-    outcomes.push(outcome)
+    outcomes[count++] = outcome
     if (!outcome.matched) continue
     matched.push(rule.id)
     if (rule.effect === 'deny') (denies ??= []).push(rule)
