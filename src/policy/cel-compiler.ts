@@ -50,6 +50,7 @@ const STRING_METHODS = new Map([
   ['contains', 'includes'],
 ])
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/
+const SMALL_INTS: readonly bigint[] = Array.from({ length: 256 }, (_, index) => BigInt(index))
 
 /** Runtime helpers the generated code calls for what may raise, and for the macros. */
 const HELPERS = Object.freeze({
@@ -95,6 +96,16 @@ const HELPERS = Object.freeze({
     if (failure !== undefined) throw failure
     return !decisive
   },
+  /** exists (decisive true) and all (decisive false) over a predicate that cannot raise: no error bookkeeping. */
+  quantifySafe(decisive: boolean, items: readonly unknown[], slot: number, predicate: Generated, v: Variables, f: Frame): boolean {
+    for (let i = 0; i < items.length; i++) {
+      f[slot] = items[i]
+      if (predicate(v, f) === decisive) return decisive
+    }
+    return !decisive
+  },
+  /** A length as a CEL int; small ones come from a table instead of a new BigInt. */
+  length: (length: number): bigint => (length < SMALL_INTS.length ? SMALL_INTS[length]! : BigInt(length)),
   /** exists_one: errors are fatal, as in the interpreter. */
   existsOne(items: readonly unknown[], slot: number, predicate: Generated, v: Variables, f: Frame): boolean {
     let count = 0
@@ -111,7 +122,7 @@ const HELPERS = Object.freeze({
  * `interpreted` evaluates the same expression in the interpreter: it runs when a variable the
  * expression reads is missing (an action kind without facts), where CEL's error rules apply.
  */
-export function compileCel(ast: unknown, types: TypeEnvironment, interpreted: (variables: Variables) => unknown): ((variables: Variables) => unknown) | undefined {
+export function compileCel(ast: unknown, types: TypeEnvironment, interpreted: (variables: Variables) => unknown): CompiledCel | undefined {
   const compiler = new Compiler(types)
   let code: Code
   try {
@@ -125,13 +136,17 @@ export function compileCel(ast: unknown, types: TypeEnvironment, interpreted: (v
   const used = [...compiler.variables]
   // One frame per expression: evaluation is synchronous and an expression never re-enters itself.
   const frame: Frame = new Array(compiler.slots)
-  return function compiledCondition(variables) {
+  const compiled = function compiledCondition(variables: Variables): unknown {
     // The generated code reads variables without checks; when one is missing, the interpreter
     // decides how its error combines with the rest of the expression.
     for (const name of used) if (variables[name] === undefined) return interpreted(variables)
     return run(variables, frame)
   }
+  return Object.assign(compiled, { unchecked: (variables: Variables) => run(variables, frame) })
 }
+
+/** A compiled condition; `unchecked` skips the test for missing variables, for a caller that knows every variable it reads is set. */
+export type CompiledCel = ((variables: Variables) => unknown) & { readonly unchecked: (variables: Variables) => unknown }
 
 class Compiler {
   readonly variables = new Set<string>()
@@ -304,8 +319,8 @@ class Compiler {
 
   size(value: Code): Code {
     if (value.type === 'string') return { type: 'int', js: `h.codePoints(${value.js})`, canThrow: value.canThrow }
-    if (listElementType(value.type)) return { type: 'int', js: `BigInt((${value.js}).length)`, canThrow: value.canThrow }
-    if (mapValueType(value.type)) return { type: 'int', js: `BigInt(Object.keys(${value.js}).length)`, canThrow: value.canThrow }
+    if (listElementType(value.type)) return { type: 'int', js: `h.length((${value.js}).length)`, canThrow: value.canThrow }
+    if (mapValueType(value.type)) return { type: 'int', js: `h.length(Object.keys(${value.js}).length)`, canThrow: value.canThrow }
     return unsupported('size type')
   }
 
@@ -323,7 +338,7 @@ class Compiler {
     const call =
       name === 'exists_one'
         ? `h.existsOne(${list.js}, ${slot}, ${this.subFunction(predicate.js)}, v, f)`
-        : `h.quantify(${name === 'exists'}, ${list.js}, ${slot}, ${this.subFunction(predicate.js)}, v, f)`
+        : `h.${predicate.canThrow ? 'quantify' : 'quantifySafe'}(${name === 'exists'}, ${list.js}, ${slot}, ${this.subFunction(predicate.js)}, v, f)`
     return { type: 'bool', js: call, canThrow: list.canThrow || predicate.canThrow }
   }
 

@@ -24,6 +24,11 @@ const BASE_VARIABLES = { action: 'Action', target: 'Target', agent: 'Agent', con
 type Convert = (value: unknown) => unknown
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/
+/** Scalar types whose present values convert to themselves. */
+const IDENTITY_ELEMENTS = new Set(['bool', 'double', 'string'])
+const EMPTY_LIST: readonly unknown[] = Object.freeze([])
+/** BigInts of the small counts facts mostly hold, made once. */
+const SMALL_INTS: readonly bigint[] = Array.from({ length: 1024 }, (_, index) => BigInt(index))
 
 /**
  * The policy language's environment: typed variables, so that a misspelled fact or field is an
@@ -149,7 +154,8 @@ export class CelEnvironment implements TypeEnvironment {
       case 'bool':
         return (value) => (value === undefined ? false : typeof value === 'boolean' ? value : mistyped(value))
       case 'int':
-        return (value) => (value === undefined ? 0n : Number.isSafeInteger(value) ? BigInt(value as number) : mistyped(value))
+        return (value) =>
+          value === undefined ? 0n : Number.isSafeInteger(value) ? ((value as number) >= 0 && (value as number) < SMALL_INTS.length ? SMALL_INTS[value as number] : BigInt(value as number)) : mistyped(value)
       case 'double':
         return (value) => (value === undefined ? 0 : typeof value === 'number' ? value : mistyped(value))
       case 'string':
@@ -172,6 +178,19 @@ export class CelEnvironment implements TypeEnvironment {
     if (listOf) {
       // Elements of a declared type go through that type's converter (registered before this one).
       const element = this.#types.has(listOf) ? (item: unknown) => this.convert(listOf, item) : this.#fieldConverter(listOf)
+      if (IDENTITY_ELEMENTS.has(listOf)) {
+        // Elements that convert to themselves are checked, not copied: a decision allocates no list.
+        return (value) => {
+          if (value === undefined) return EMPTY_LIST
+          if (!Array.isArray(value)) return mistyped(value)
+          for (const item of value) {
+            // A hole reads as the empty value, as the copying converter gives it.
+            if (item === undefined) return value.map(element)
+            if (element(item) !== item) mistyped(item)
+          }
+          return value
+        }
+      }
       return (value) => (value === undefined ? [] : Array.isArray(value) ? value.map(element) : mistyped(value))
     }
     if (this.#types.has(type)) return (value) => this.convert(type, value)

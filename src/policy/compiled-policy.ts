@@ -59,6 +59,8 @@ export interface CompiledRule {
   readonly calendars: readonly string[]
   /** The compiled `when`; absent means always. */
   readonly condition: ((variables: Record<string, unknown>) => unknown) | undefined
+  /** The same, for variables where everything it reads is set: it skips the test for missing ones. */
+  readonly unchecked: ((variables: Record<string, unknown>) => unknown) | undefined
   /** Why this rule's match keys exclude `key`, or `undefined` when they include it. */
   mismatch(key: MatchKey): string | undefined
   /** The outcomes that do not depend on an error message, built once so a decision allocates none. */
@@ -79,6 +81,24 @@ export interface CompiledPolicy {
   readonly reads: { readonly time: boolean; readonly digest: boolean; readonly calendar?: boolean }
   /** The rules whose match keys include `key`, in policy order. Memoized: evaluate nothing else. */
   candidates(key: MatchKey): readonly CompiledRule[]
+  /** The candidates of `key` with what deciding over them needs, computed once per key. */
+  plan(key: MatchKey): CandidatePlan
+}
+
+/** The candidate rules of one match key and what a decision over them needs; memoized per key. */
+export interface CandidatePlan {
+  /** The rules whose match keys include the key, in policy order. */
+  readonly rules: readonly CompiledRule[]
+  /** Per rule: an earlier rule with the same condition text, whose value it reuses (conditions are pure); -1 for none. */
+  readonly same: Int32Array
+  /** How many of the rules are enforced (not shadow rules): the length of a decision's `rules`. */
+  readonly enforced: number
+  /** Whether any rule here has the same condition as an earlier one. */
+  readonly shares: boolean
+  /** The variables the rules' conditions read: only these are built for a decision. */
+  readonly reads: ReadonlySet<string>
+  /** The calendars the rules read (`calendar.NAME`); `*` for all. */
+  readonly calendars: ReadonlySet<string>
 }
 
 /**
@@ -121,9 +141,9 @@ export function compileMatch(match: MatchSpec, factKinds: readonly string[] = []
 const MAX_MEMOIZED = 10_000
 
 /** Memoizes the candidate rules per match key, so a decision only evaluates rules that can apply. */
-export function candidateIndex(rules: readonly CompiledRule[]): (key: MatchKey) => readonly CompiledRule[] {
-  // kind → target → env → agent → candidates: four lookups and no allocation on the hot path.
-  let memo = new Map<string, Map<string, Map<string, Map<string, readonly CompiledRule[]>>>>()
+export function candidateIndex(rules: readonly CompiledRule[]): (key: MatchKey) => CandidatePlan {
+  // kind → target → env → agent → plan: four lookups and no allocation on the hot path.
+  let memo = new Map<string, Map<string, Map<string, Map<string, CandidatePlan>>>>()
   let size = 0
   return function candidates(key) {
     let byTarget = memo.get(key.kind)
@@ -134,7 +154,7 @@ export function candidateIndex(rules: readonly CompiledRule[]): (key: MatchKey) 
     if (!byAgent) byEnv.set(key.env, (byAgent = new Map()))
     let found = byAgent.get(key.agent)
     if (!found) {
-      found = rules.filter((rule) => rule.mismatch(key) === undefined)
+      found = candidatePlan(rules.filter((rule) => rule.mismatch(key) === undefined))
       // Agents and targets come from config, so keys are few; the bound only guards against abuse.
       if (++size > MAX_MEMOIZED) {
         memo = new Map()
@@ -144,4 +164,20 @@ export function candidateIndex(rules: readonly CompiledRule[]): (key: MatchKey) 
     }
     return found
   }
+}
+
+function candidatePlan(rules: readonly CompiledRule[]): CandidatePlan {
+  const same = new Int32Array(rules.length).fill(-1)
+  const first = new Map<string, number>()
+  const reads = new Set<string>()
+  const calendars = new Set<string>()
+  rules.forEach((rule, index) => {
+    if (!rule.condition || rule.when === undefined) return
+    const earlier = first.get(rule.when)
+    if (earlier === undefined) first.set(rule.when, index)
+    else same[index] = earlier
+    for (const name of rule.reads) reads.add(name)
+    for (const name of rule.calendars) calendars.add(name)
+  })
+  return Object.freeze({ rules: Object.freeze(rules), same, enforced: rules.filter((rule) => !rule.shadow).length, shares: same.some((index) => index >= 0), reads, calendars })
 }

@@ -1,6 +1,6 @@
 import { actionDigest, type Action } from '../action/index.js'
 import { calendarStates, type Calendars } from './calendar.js'
-import type { CompiledPolicy, CompiledRule, MatchKey, ReviewRequirement } from './compiled-policy.js'
+import type { CandidatePlan, CompiledPolicy, CompiledRule, MatchKey, ReviewRequirement } from './compiled-policy.js'
 import type { Effect } from './policy-schema.js'
 
 /** The target as the policy sees it (from config); absent for a dry run without a target. */
@@ -98,46 +98,67 @@ export function decide(policy: CompiledPolicy, input: DecisionInput): Decision {
     return result(policy, 'deny', NO_MESSAGES, NO_OUTCOMES, policy.rules.length, false, NO_REQUIREMENTS, [message], `denied: ${message}`)
   }
   const key = matchKeyOf(input)
-  const candidates = policy.candidates(key)
-  const calendars = policy.reads.calendar ? calendarsRead(candidates, input) : undefined
-  const variables = candidates.length > 0 ? celVariables(policy, input, key, calendars) : {}
-  const decided = decideWith(policy, candidates, variables)
+  const plan = policy.plan(key)
+  const calendars = plan.calendars.size > 0 ? calendarsRead(plan.calendars, input) : undefined
+  const variables = plan.reads.size > 0 ? celVariables(policy, plan.reads, input, key, calendars) : NO_VARIABLES
+  // Every variable the candidates read is set unless this kind's facts are missing and read.
+  const own = policy.cel.factKind(input.action.kind)
+  const complete = input.facts !== undefined || !own || !plan.reads.has(own.name)
+  const decided = decideWith(policy, plan, variables, complete)
   return calendars && Object.keys(calendars).length > 0 ? { ...decided, calendars } : decided
 }
 
+const NO_VARIABLES: Record<string, unknown> = Object.freeze(Object.create(null) as Record<string, unknown>)
+
 /** The states of the calendars the candidate rules read, by name; names without a calendar are left out. */
-function calendarsRead(candidates: readonly CompiledRule[], input: DecisionInput): Record<string, boolean> | undefined {
-  const names = new Set<string>()
-  for (const rule of candidates) for (const name of rule.calendars) names.add(name)
-  if (names.size === 0) return undefined
+function calendarsRead(names: ReadonlySet<string>, input: DecisionInput): Record<string, boolean> {
   const configured = input.calendars ?? {}
   return calendarStates(configured, input.now, names.has('*') ? Object.keys(configured) : names)
 }
 
-function decideWith(policy: CompiledPolicy, candidates: readonly CompiledRule[], variables: Record<string, unknown>): Decision {
-  const outcomes: RuleOutcome[] = []
+function decideWith(policy: CompiledPolicy, plan: CandidatePlan, variables: Record<string, unknown>, complete: boolean): Decision {
+  const candidates = plan.rules
+  // Sized once: every enforced candidate has an outcome.
+  const outcomes = new Array<RuleOutcome>(plan.enforced)
+  let count = 0
   const matched: string[] = []
-  const denies: CompiledRule[] = []
-  const reviews: CompiledRule[] = []
-  const allows: CompiledRule[] = []
+  // Allocated only when a rule of their effect applies.
+  let denies: CompiledRule[] | undefined
+  let reviews: CompiledRule[] | undefined
+  let allows: CompiledRule[] | undefined
   let shadows: RuleOutcome[] | undefined
+  // A rule whose condition text an earlier candidate had takes that value (conditions are pure).
+  const evaluated: RuleOutcome[] | undefined = plan.shares ? new Array<RuleOutcome>(candidates.length) : undefined
   for (let i = 0; i < candidates.length; i++) {
     const rule = candidates[i]!
-    const outcome = evaluateRule(rule, variables)
+    const earlier = evaluated ? plan.same[i]! : -1
+    const outcome = earlier >= 0 ? reuse(rule, candidates[earlier]!, evaluated![earlier]!) : evaluateRule(rule, variables, complete)
+    if (evaluated) evaluated[i] = outcome
     // A shadow rule is evaluated and recorded apart: nothing it says reaches the effect.
     if (rule.shadow) {
       ;(shadows ??= []).push(outcome)
       continue
     }
-    outcomes.push(outcome)
+    outcomes[count++] = outcome
     if (!outcome.matched) continue
     matched.push(rule.id)
-    if (rule.effect === 'deny') denies.push(rule)
-    else if (rule.effect === 'review') reviews.push(rule)
-    else allows.push(rule)
+    if (rule.effect === 'deny') (denies ??= []).push(rule)
+    else if (rule.effect === 'review') (reviews ??= []).push(rule)
+    else (allows ??= []).push(rule)
   }
-  const decision = enforced(policy, candidates.length, matched, outcomes, denies, reviews, allows)
-  return shadows ? { ...decision, shadow: shadowOutcome(policy, shadows, denies, reviews, allows) } : decision
+  const decision = enforced(policy, candidates.length, matched, outcomes, denies ?? NO_RULES, reviews ?? NO_RULES, allows ?? NO_RULES)
+  return shadows ? { ...decision, shadow: shadowOutcome(policy, shadows, denies ?? NO_RULES, reviews ?? NO_RULES, allows ?? NO_RULES) } : decision
+}
+
+const NO_RULES: readonly CompiledRule[] = Object.freeze([])
+
+/** `rule`'s outcome when its condition is the same text as `earlier`'s, which came out as `outcome`. */
+function reuse(rule: CompiledRule, earlier: CompiledRule, outcome: RuleOutcome): RuleOutcome {
+  if (outcome.error !== undefined) return conditionError(rule, outcome.error)
+  if (outcome === earlier.outcomes.true) return rule.outcomes.true
+  if (outcome === earlier.outcomes.false) return rule.outcomes.false
+  // Not reached (a condition comes out true, false or with an error); were it, it would fail closed.
+  return conditionError(rule, 'its condition was not evaluated')
 }
 
 /** The decision of the enforced rules that applied. */
@@ -219,11 +240,11 @@ export function excludedRules(policy: CompiledPolicy, input: DecisionInput): rea
   })
 }
 
-function evaluateRule(rule: CompiledRule, variables: Record<string, unknown>): RuleOutcome {
+function evaluateRule(rule: CompiledRule, variables: Record<string, unknown>, complete: boolean): RuleOutcome {
   if (!rule.condition) return rule.outcomes.always
   let value: unknown
   try {
-    value = rule.condition(variables)
+    value = complete && rule.unchecked ? rule.unchecked(variables) : rule.condition(variables)
   } catch (error) {
     return conditionError(rule, firstLine(error instanceof Error ? error.message : String(error)))
   }
@@ -238,27 +259,29 @@ function conditionError(rule: CompiledRule, error: string): RuleOutcome {
   return { id: rule.id, effect: rule.effect, matched, reason, error }
 }
 
-function celVariables(policy: CompiledPolicy, input: DecisionInput, key: MatchKey, calendars: Record<string, boolean> | undefined): Record<string, unknown> {
+/** The CEL variables of a decision: only those the candidate rules read are built. */
+function celVariables(policy: CompiledPolicy, reads: ReadonlySet<string>, input: DecisionInput, key: MatchKey, calendars: Record<string, boolean> | undefined): Record<string, unknown> {
   const { cel } = policy
   const { action } = input
   // Other kinds' (empty) facts come from a shared prototype, so only this action's values are set here.
   const variables = Object.create(cel.emptyVariables) as Record<string, unknown>
-  variables['action'] = cel.convert('Action', {
-    kind: action.kind,
-    target: action.target,
-    payload: action.payload,
-    digest: policy.reads.digest ? (input.digest ?? actionDigest(action)) : '',
-  })
-  variables['target'] = input.target
-    ? cel.convertOnce('Target', input.target, () => ({ ...input.target, env: key.env }))
-    : cel.convert('Target', { name: key.target, kind: '', labels: NO_LABELS, env: '' })
-  variables['agent'] = input.agent ? cel.convertOnce('Agent', input.agent, () => input.agent) : cel.convert('Agent', {})
-  variables['context'] = cel.convert('Context', action.context)
-  if (policy.reads.time) variables['time'] = cel.convert('Time', clock(input.now, policy.timezone))
+  // Every variable is set, in one order, so the generated conditions see one object shape per kind;
+  // those no candidate reads stay unbuilt (undefined: reading one would error, never allow).
+  variables['action'] = reads.has('action')
+    ? cel.convert('Action', { kind: action.kind, target: action.target, payload: action.payload, digest: policy.reads.digest ? (input.digest ?? actionDigest(action)) : '' })
+    : undefined
+  variables['target'] = !reads.has('target')
+    ? undefined
+    : input.target
+      ? cel.convertOnce('Target', input.target, () => ({ ...input.target, env: key.env }))
+      : cel.convert('Target', { name: key.target, kind: '', labels: NO_LABELS, env: '' })
+  variables['agent'] = !reads.has('agent') ? undefined : input.agent ? cel.convertOnce('Agent', input.agent, () => input.agent) : cel.convert('Agent', {})
+  variables['context'] = reads.has('context') ? cel.convert('Context', action.context) : undefined
+  if (policy.reads.time) variables['time'] = reads.has('time') ? cel.convert('Time', clock(input.now, policy.timezone)) : undefined
   if (policy.reads.calendar) variables['calendar'] = calendars ?? {}
   const own = cel.factKind(action.kind)
   // The action's own kind without facts is shadowed as missing: reading it errors, and errors never allow.
-  if (own) variables[own.name] = input.facts ? cel.convert(own.rootType, input.facts) : undefined
+  if (own) variables[own.name] = input.facts && reads.has(own.name) ? cel.convert(own.rootType, input.facts) : undefined
   return variables
 }
 

@@ -5,7 +5,7 @@ import type { FactKindDeclaration } from '../analyzers/index.js'
 import { CountersignError, type ErrorDetail } from '../errors/index.js'
 import { compileCel } from './cel-compiler.js'
 import { CelEnvironment } from './cel-environment.js'
-import { candidateIndex, compileMatch, type CompiledPolicy, type CompiledRule, type ReviewRequirement } from './compiled-policy.js'
+import { candidateIndex, compileMatch, type CompiledPolicy, type CompiledRule, type MatchKey, type ReviewRequirement } from './compiled-policy.js'
 import { POLICY_KEYS, PolicySchema, type ReviewSpec, type RuleSpec } from './policy-schema.js'
 import { YamlSource } from './source-map.js'
 
@@ -101,6 +101,7 @@ export function compilePolicy(text: string, options: CompileOptions): CompiledPo
   if (problems.length > 0) fail(problems)
 
   const reads = (name: string) => rules.some((rule) => rule.reads.has(name))
+  const plan = candidateIndex(rules)
   return Object.freeze({
     version: createHash('sha256').update(text, 'utf8').digest('hex'),
     file: options.file,
@@ -110,7 +111,8 @@ export function compilePolicy(text: string, options: CompileOptions): CompiledPo
     rules: Object.freeze(rules),
     cel,
     reads: { time: reads('time'), digest: reads('.digest'), calendar: reads('calendar') },
-    candidates: candidateIndex(rules),
+    candidates: (key: MatchKey) => plan(key).rules,
+    plan,
   })
 }
 
@@ -147,6 +149,7 @@ function compileRule(
     review: rule.effect === 'review' ? requirement(rule.id, rule.review ?? defaultReview ?? ANY_HUMAN_REVIEW, channelTypes) : undefined,
     calendars: Object.freeze(calendars),
     condition: condition?.run,
+    unchecked: condition?.unchecked,
     mismatch: compileMatch(rule.match, factKinds),
     outcomes: {
       always: Object.freeze({ id: rule.id, effect: rule.effect, matched: true, reason: 'match keys hold and it has no condition' }),
@@ -160,6 +163,7 @@ function compileRule(
 /** A compiled condition and what it reads: variable names, and field names as `.name`. */
 interface Condition {
   readonly run: NonNullable<CompiledRule['condition']>
+  readonly unchecked: NonNullable<CompiledRule['condition']>
   readonly reads: ReadonlySet<string>
   /** The calendars it reads by name (`calendar.NAME`, `calendar["NAME"]`); `*` for a computed name. */
   readonly calendars: ReadonlySet<string>
@@ -201,7 +205,7 @@ function compileCondition(path: readonly (string | number)[], cel: CelEnvironmen
     // The interpreter would run the pattern with JavaScript's backtracking RegExp, not RE2.
     problems.push(source.at(path, 'matches() applies to typed values only (facts, labels, context), not to payload values; use contains(), startsWith() or endsWith() there'))
   }
-  return { run: compiled ?? interpret, reads, calendars }
+  return { run: compiled ?? interpret, unchecked: compiled?.unchecked ?? interpret, reads, calendars }
 }
 
 /**
