@@ -57,7 +57,8 @@ export class Background {
       if (routed.failed > 0) this.#logger?.error({ failed: routed.failed }, 'some reminders or escalations failed; retrying at the next sweep')
       const [deadline, routeAt] = await Promise.all([this.#gateway.store.nextDeadline(), this.#gateway.store.nextRouteAt()])
       const soonest = Math.min(deadline?.getTime() ?? Infinity, routeAt?.getTime() ?? Infinity)
-      if (soonest !== Infinity) next = soonest - Date.now() + 5
+      // On the gateway's clock, as the deadlines are: a wall-clock difference would spin on a clock set apart from it.
+      if (soonest !== Infinity) next = soonest - this.#gateway.now().getTime() + 5
     } catch (error) {
       this.#logger?.error({ err: error }, 'expiry sweep failed')
     }
