@@ -65,20 +65,29 @@ export const shell = connectorType({
   kind: 'shell',
   schema: ShellOptionsSchema,
   create(target, options, gateway) {
-    const account = accountFor(target, options.user)
-    // Fail closed: a command running as the gateway's user can read the gateway's secrets (/proc/PPID/environ, the data directory).
-    if ((account === undefined || account.uid === process.getuid?.()) && !options.run_as_gateway_user) {
-      throw new CountersignError(
-        'INVALID',
-        `target ${target.name}: connector option user: set an account of its own for the commands (the gateway must run as root), or run_as_gateway_user: true to accept that commands can read the gateway's environment and files`,
-      )
-    }
+    const account = accountFor(target, options, { runs: 'the commands', reads: 'commands' })
     return new ShellConnector(options, account, gateway)
   },
 })
 
-/** The account commands run as; refuses (fails closed) a user this process cannot become. */
-export function accountFor(target: TargetConfig, user: string | undefined): LocalUser | undefined {
+/**
+ * The account a target's processes run as; refuses (fails closed) a user this process cannot
+ * become, and running as the gateway's own user without `run_as_gateway_user`: a process running
+ * as the gateway's user can read the gateway's secrets (/proc/PPID/environ, the data directory).
+ * `what` names them in the refusal: what runs, and what could read.
+ */
+export function accountFor(target: TargetConfig, options: { user?: string | undefined; run_as_gateway_user: boolean }, what: { runs: string; reads: string }): LocalUser | undefined {
+  const account = lookupAccount(target, options.user)
+  if ((account === undefined || account.uid === process.getuid?.()) && !options.run_as_gateway_user) {
+    throw new CountersignError(
+      'INVALID',
+      `target ${target.name}: connector option user: set an account of its own for ${what.runs} (the gateway must run as root), or run_as_gateway_user: true to accept that ${what.reads} can read the gateway's environment and files`,
+    )
+  }
+  return account
+}
+
+function lookupAccount(target: TargetConfig, user: string | undefined): LocalUser | undefined {
   if (user === undefined) return undefined
   const account = lookupUser(user)
   if (!account) throw new CountersignError('INVALID', `target ${target.name}: connector option user: there is no user "${user}" on this host`)

@@ -68,14 +68,8 @@ export const terraform = connectorType({
   kind: 'terraform',
   schema: TerraformOptionsSchema,
   create(target, options, gateway) {
-    const account = accountFor(target, options.user)
-    // Fail closed as the shell connector does: provisioners (local-exec) run as the account Terraform runs as.
-    if ((account === undefined || account.uid === process.getuid?.()) && !options.run_as_gateway_user) {
-      throw new CountersignError(
-        'INVALID',
-        `target ${target.name}: connector option user: set an account of its own for Terraform (the gateway must run as root), or run_as_gateway_user: true to accept that providers and provisioners can read the gateway's environment and files`,
-      )
-    }
+    // Provisioners (local-exec) run as the account Terraform runs as.
+    const account = accountFor(target, options, { runs: 'Terraform', reads: 'providers and provisioners' })
     return new TerraformConnector(options, account, gateway)
   },
 })
