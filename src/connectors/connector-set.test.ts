@@ -21,6 +21,12 @@ describe('connector set', () => {
     assert.throws(() => connectors.get(bad), { code: 'INVALID', message: /target build-host: connector option timeout: expected a duration/ })
     assert.throws(() => connectors.get(bad), /timeout/)
   })
+
+  it('refuses to run commands as the gateway\'s own user unless the target accepts it (fail closed)', () => {
+    const connectors = new ConnectorSet()
+    assert.throws(() => connectors.get(testTarget('shell', { type: 'shell' }, 'build-host')), { code: 'INVALID', message: /target build-host: connector option user: set an account of its own for the commands .*run_as_gateway_user: true/ })
+    assert.throws(() => connectors.get(testTarget('terraform', { type: 'terraform', working_dir: '/srv/infra' }, 'infra')), { code: 'INVALID', message: /set an account of its own for Terraform .*providers and provisioners can read/ })
+  })
 })
 
 describe('connector problems', () => {
