@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict'
-import { existsSync, mkdirSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { join, resolve } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import type Provider from 'oidc-provider'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { testStores, type TestStore } from '../store/connection/index.js'
+import { launchConsoleBrowser, NO_BROWSER, shoot, TAKING_SCREENSHOTS, type ConsoleBrowser } from './browser-support.js'
 import { ensureConsoleBuilt } from './index.js'
 import { consoleTestConfig, serveTestGateway, type AgentTokens, type ServedGateway } from './test-support.js'
 
@@ -23,8 +22,6 @@ console.warn = quiet(console.warn)
 console.info = quiet(console.info)
 const { default: OidcProvider } = await import('oidc-provider')
 
-const CHROMIUM = process.env['CHROMIUM'] ?? '/usr/bin/chromium'
-const SCREENSHOTS = process.env['COUNTERSIGN_SCREENSHOTS'] === '1' ? resolve(import.meta.dirname, '../../docs') : undefined
 const CLIENT_SECRET = 'a client secret for the test provider only'
 /** Groups the provider asserts, besides those of the config. */
 const PROVIDER_GROUPS: Record<string, string[]> = { 'alice@example.com': ['sre'], 'bob@example.com': [] }
@@ -36,15 +33,14 @@ const change = {
   context: { reason: 'customer 42 upgraded to the pro plan (ticket SUP-1841)', model: 'claude-sonnet-4', session: 'sess-7f3a9c', trace_id: '4bf92f3577b34da6' },
 }
 
-describe('the web console in a browser', { skip: existsSync(CHROMIUM) ? false : `no browser at ${CHROMIUM} (apt-get install chromium)` }, () => {
+describe('the web console in a browser', { skip: NO_BROWSER }, () => {
   let store: TestStore
   let served: ServedGateway
   let idp: Server
   let tokens: AgentTokens
-  let browser: Browser
+  let browser: ConsoleBrowser
   let alice: Page
   let bob: Page
-  const contexts: BrowserContext[] = []
 
   before(async () => {
     await ensureConsoleBuilt()
@@ -63,26 +59,18 @@ describe('the web console in a browser', { skip: existsSync(CHROMIUM) ? false : 
       tokens = built.tokens
       return built.config
     }, { clock: () => new Date(Date.now() + clockOffset) })
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] })
-    if (SCREENSHOTS) {
-      mkdirSync(SCREENSHOTS, { recursive: true })
-      await seed()
-    }
+    browser = await launchConsoleBrowser()
+    if (TAKING_SCREENSHOTS) await seed()
   })
 
   after(async () => {
-    for (const context of contexts) await context.close()
     await browser?.close()
     await served?.close()
     idp?.close()
     await store?.drop()
   })
 
-  const open = async (): Promise<Page> => {
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'dark', reducedMotion: 'reduce' })
-    contexts.push(context)
-    return context.newPage()
-  }
+  const open = () => browser.open()
 
   /** Goes to `path`, signs in at the provider as `email` when asked, and waits for the page. */
   const signIn = async (page: Page, email: string, path: string) => {
@@ -103,10 +91,6 @@ describe('the web console in a browser', { skip: existsSync(CHROMIUM) ? false : 
       assert.equal(response.status, 201)
       return (await response.json()) as { id: string; status: string; reviews: { reviewer: string; channel: string }[] }
     })
-
-  const shoot = async (page: Page, name: string) => {
-    if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, name), fullPage: false })
-  }
 
   let pendingId = ''
   /** Moved back while seeding the screenshots' history. */

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict'
-import { existsSync } from 'node:fs'
 import { after, before, describe, it } from 'node:test'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
-import { join, resolve } from 'node:path'
+import type { Page } from 'playwright-core'
 import { assertionProblem, type PasskeyEvidence } from '../passkeys/index.js'
 import { testStores, type TestStore } from '../store/connection/index.js'
+import { devSignIn, launchConsoleBrowser, NO_BROWSER, shoot, type ConsoleBrowser } from './browser-support.js'
 import { ensureConsoleBuilt } from './index.js'
 import { consoleTestConfig, serveTestGateway, type AgentTokens, type ServedGateway } from './test-support.js'
 
@@ -13,8 +12,6 @@ import { consoleTestConfig, serveTestGateway, type AgentTokens, type ServedGatew
 // HTTP. The console is opened on http://localhost:PORT: WebAuthn needs a domain as relying party
 // (an IP address is none) and a secure context (localhost is one).
 
-const CHROMIUM = process.env['CHROMIUM'] ?? '/usr/bin/chromium'
-const SCREENSHOTS = process.env['COUNTERSIGN_SCREENSHOTS'] === '1' ? resolve(import.meta.dirname, '../../docs') : undefined
 
 const POLICY = `
 version: 1
@@ -29,14 +26,13 @@ rules:
 
 const update = (id: number) => ({ kind: 'sql', target: 'prod-db', payload: { sql: `UPDATE accounts SET tier = 'gold' WHERE id = ${id}` } })
 
-describe('passkey-signed approvals in a browser', { skip: existsSync(CHROMIUM) ? false : `no browser at ${CHROMIUM} (apt-get install chromium)` }, () => {
+describe('passkey-signed approvals in a browser', { skip: NO_BROWSER }, () => {
   let store: TestStore
   let served: ServedGateway
   let tokens: AgentTokens
-  let browser: Browser
+  let browser: ConsoleBrowser
   let origin = ''
   let bob: Page
-  const contexts: BrowserContext[] = []
 
   before(async () => {
     await ensureConsoleBuilt()
@@ -47,11 +43,10 @@ describe('passkey-signed approvals in a browser', { skip: existsSync(CHROMIUM) ?
       tokens = built.tokens
       return built.config
     })
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] })
+    browser = await launchConsoleBrowser()
   })
 
   after(async () => {
-    for (const context of contexts) await context.close()
     await browser?.close()
     await served?.close()
     await store?.drop()
@@ -59,10 +54,8 @@ describe('passkey-signed approvals in a browser', { skip: existsSync(CHROMIUM) ?
 
   /** A page with its own virtual platform authenticator that verifies the user without asking. */
   const withAuthenticator = async (): Promise<Page> => {
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, reducedMotion: 'reduce' })
-    contexts.push(context)
-    const page = await context.newPage()
-    const cdp = await context.newCDPSession(page)
+    const page = await browser.open()
+    const cdp = await page.context().newCDPSession(page)
     await cdp.send('WebAuthn.enable')
     await cdp.send('WebAuthn.addVirtualAuthenticator', {
       options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
@@ -70,12 +63,7 @@ describe('passkey-signed approvals in a browser', { skip: existsSync(CHROMIUM) ?
     return page
   }
 
-  const signIn = async (page: Page, email: string, path: string) => {
-    await page.goto(`${origin}/login?return_to=${encodeURIComponent(path)}`)
-    await page.locator('button.person', { hasText: email }).click()
-    await page.locator('.who-email', { hasText: email }).waitFor()
-    if (new URL(page.url()).pathname !== path) await page.goto(origin + path)
-  }
+  const signIn = (page: Page, email: string, path: string) => devSignIn(page, origin, email, path)
 
   const submit = async (action: unknown) => {
     const response = await fetch(`${served.url}/v1/actions`, { method: 'POST', headers: { authorization: `Bearer ${tokens.deployBot}`, 'content-type': 'application/json' }, body: JSON.stringify(action) })
@@ -112,10 +100,8 @@ describe('passkey-signed approvals in a browser', { skip: existsSync(CHROMIUM) ?
     await bob.goto(`${origin}/actions/${first.id}`)
     await bob.locator('#reason').fill('one account')
     await bob.locator('.passkey-note').waitFor()
-    if (SCREENSHOTS) {
-      await bob.locator('.review').scrollIntoViewIfNeeded()
-      await bob.screenshot({ path: join(SCREENSHOTS, 'console-passkey-confirm.png') })
-    }
+    await bob.locator('.review').scrollIntoViewIfNeeded()
+    await shoot(bob, 'console-passkey-confirm.png')
     const posted = bob.waitForRequest((request) => request.method() === 'POST' && request.url().endsWith(`/v1/actions/${first.id}/reviews`))
     await bob.getByRole('button', { name: 'Approve with passkey' }).click()
     signedBody = JSON.parse((await posted).postData() ?? '{}') as { passkey: unknown }

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync } from 'node:fs'
-import { join, resolve } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { TEST_POLICY } from '../server/test-gateway.js'
 import { testStores, type TestStore } from '../store/connection/index.js'
+import { assertNoSideScroll, DESKTOP, devSignIn, launchConsoleBrowser, NO_BROWSER, PHONE, shoot, type ConsoleBrowser } from './browser-support.js'
 import { ensureConsoleBuilt } from './index.js'
 import { consoleTestConfig, serveTestGateway, type AgentTokens, type ServedGateway } from './test-support.js'
 
@@ -14,10 +13,6 @@ import { consoleTestConfig, serveTestGateway, type AgentTokens, type ServedGatew
 // it. Real chromium against a real gateway over HTTP (development sign-in).
 // COUNTERSIGN_SCREENSHOTS=1 writes docs/console-policy-change.png and docs/console-inbox-warnings-390.png.
 
-const CHROMIUM = process.env['CHROMIUM'] ?? '/usr/bin/chromium'
-const SCREENSHOTS = process.env['COUNTERSIGN_SCREENSHOTS'] === '1' ? resolve(import.meta.dirname, '../../docs') : undefined
-const PHONE = { width: 390, height: 844 }
-const DESKTOP = { width: 1440, height: 900 }
 
 /** The test policy, plus: a policy change needs two approvals from security or dba. */
 const IN_FORCE = `${TEST_POLICY}
@@ -42,12 +37,11 @@ interface Submitted {
   readonly impact: { readonly highlights: string[] }
 }
 
-describe('warnings in the inbox and policy changes in the console', { skip: existsSync(CHROMIUM) ? false : `no browser at ${CHROMIUM} (apt-get install chromium)` }, () => {
+describe('warnings in the inbox and policy changes in the console', { skip: NO_BROWSER }, () => {
   let store: TestStore
   let served: ServedGateway
   let tokens: AgentTokens
-  let browser: Browser
-  const contexts: BrowserContext[] = []
+  let browser: ConsoleBrowser
 
   before(async () => {
     assert.notEqual(PROPOSED, IN_FORCE)
@@ -59,45 +53,22 @@ describe('warnings in the inbox and policy changes in the console', { skip: exis
       tokens = built.tokens
       return built.config
     })
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] })
-    if (SCREENSHOTS) mkdirSync(SCREENSHOTS, { recursive: true })
+    browser = await launchConsoleBrowser()
   })
 
   after(async () => {
-    for (const context of contexts) await context.close()
     await browser?.close()
     await served?.close()
     await store?.drop()
   })
 
-  const open = async (viewport: { width: number; height: number }): Promise<Page> => {
-    const context = await browser.newContext({ viewport, colorScheme: 'dark', reducedMotion: 'reduce', ...(viewport.width < 600 && { isMobile: true, hasTouch: true, deviceScaleFactor: 2 }) })
-    contexts.push(context)
-    return context.newPage()
-  }
-
-  /** Signs in with the development sign-in as `email` and lands on `path`. */
-  const signIn = async (page: Page, email: string, path: string) => {
-    await page.goto(`${served.url}/login?return_to=${encodeURIComponent(path)}`)
-    await page.locator('button.person', { hasText: email }).click()
-    await page.locator('.who-email', { hasText: email }).waitFor()
-    if (new URL(page.url()).pathname !== path) await page.goto(served.url + path)
-  }
+  const open = (viewport: { width: number; height: number }) => browser.open(viewport)
+  const signIn = (page: Page, email: string, path: string) => devSignIn(page, served.url, email, path)
 
   const submit = async (action: unknown): Promise<Submitted> => {
     const response = await fetch(`${served.url}/v1/actions`, { method: 'POST', headers: { authorization: `Bearer ${tokens.deployBot}`, 'content-type': 'application/json' }, body: JSON.stringify(action) })
     assert.equal(response.status, 201)
     return (await response.json()) as Submitted
-  }
-
-  /** The page is no wider than the screen: nothing to scroll sideways. */
-  const assertNoSideScroll = async (page: Page, what: string) => {
-    const { scroll, width } = await page.evaluate<{ scroll: number; width: number }>('({ scroll: document.documentElement.scrollWidth, width: window.innerWidth })')
-    assert.ok(scroll <= width, `${what} at ${width} px scrolls sideways: ${scroll} px wide`)
-  }
-
-  const shoot = async (page: Page, name: string) => {
-    if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, name), fullPage: false })
   }
 
   it('shows every warning of a pending request in its inbox row, on a phone', async () => {
