@@ -1,5 +1,5 @@
 import { canonicalJson } from '../action/index.js'
-import { describeEventFault, GENESIS_HASH, HEX64, isRecord } from './event.js'
+import { describeEventFault, GENESIS_HASH, isHex64, isRecord } from './event.js'
 import type { AuditProblemKind, CollectedProblem, ProblemLog } from './problems.js'
 import { scanCanonicalEvent } from './canonical-scan.js'
 import { EventHasher } from './event-hasher.js'
@@ -124,11 +124,12 @@ export class ChainWalker {
     const storedHash = stringOr(raw.hash)
     const text = stringOr(raw.event)
     // A row's prev_hash is usually the hash of the row before, already found to be hex.
-    const prevHex = prevHash === this.#lastHex || HEX64.test(prevHash)
-    const storedHex = HEX64.test(storedHash)
-    if (storedHex) this.#lastHex = storedHash
+    const prevHex = prevHash === this.#lastHex || isHex64(prevHash)
     const computedHash = prevHex ? this.#hasher.chain(prevHash, text) : undefined
     const intact = computedHash === storedHash
+    // A stored hash equal to a computed one is hex.
+    const storedHex = intact || isHex64(storedHash)
+    if (storedHex) this.#lastHex = storedHash
     // Most texts are read in one pass that also shows them canonical; the rest are parsed and re-canonicalized.
     let body: unknown = scanCanonicalEvent(text)
     const scanned = body !== undefined
