@@ -59,10 +59,13 @@ export class MerkleAccumulator {
     return this.#size
   }
 
-  /** Appends a leaf hash. */
-  push(leaf: Buffer): void {
-    let hash = leaf
-    let size = 1
+  /**
+   * Appends a leaf hash; or, with `leaves` (a power of two dividing the tree's size), the root of
+   * the perfect subtree of the next `leaves` leaves.
+   */
+  push(hash: Buffer, leaves = 1): void {
+    if (!isPowerOfTwo(leaves) || this.#size % leaves !== 0) throw new CountersignError('INVALID', `a subtree of ${leaves} leaves cannot follow ${this.#size} leaves`)
+    let size = leaves
     while (this.#sizes.length > 0 && this.#sizes[this.#sizes.length - 1] === size) {
       this.#sizes.pop()
       hash = nodeHash(this.#hashes.pop() as Buffer, hash)
@@ -70,7 +73,7 @@ export class MerkleAccumulator {
     }
     this.#hashes.push(hash)
     this.#sizes.push(size)
-    this.#size += 1
+    this.#size += leaves
   }
 
   /** The root of the tree of the leaves pushed so far. */

@@ -5,8 +5,9 @@ import { describeCheckpointFault, verifyCheckpointSignature, type Checkpoint } f
 import type { StoredAuditEvent } from './event.js'
 import { ProblemLog, type AuditProblem } from './problems.js'
 import { ed25519PublicKey, signingKeyId } from './signing-key.js'
-import { EventHasher } from './event-hasher.js'
 import { MerkleAccumulator } from './merkle.js'
+import { checkOf, inBatches } from './parallel-check.js'
+import { RowChecker, type RowCheck } from './row-check.js'
 import { parseCheckpoint, parseSignatureLines, verifyCosignature, verifyNoteSignature, type SignedCheckpoint, type WitnessKey } from './note.js'
 
 /** What to verify the events against. */
@@ -34,6 +35,11 @@ export interface VerifyChainOptions {
    * `required` valid cosignatures from distinct `witnesses`. `cosignatures(seq)` gives the
    * cosignature lines collected for the checkpoint at `seq`; each is verified here, not trusted.
    */
+  /**
+   * Worker threads that check rows (hashes, canonical form) ahead of the walk over the chain; 0
+   * for none. By default one per core (at most 8), once the log has passed 32,768 rows.
+   */
+  readonly threads?: number
   readonly witnessQuorum?: {
     readonly required: number
     readonly witnesses: readonly WitnessKey[]
@@ -97,8 +103,9 @@ export async function verifyChain(
   events: Iterable<StoredAuditEvent> | AsyncIterable<StoredAuditEvent>,
   options: VerifyChainOptions = {},
 ): Promise<VerifyReport> {
-  const { checkpoints = [], publicKeys = [], maxProblems = 100, anchors = [], freshness, witnessQuorum } = options
+  const { checkpoints = [], publicKeys = [], maxProblems = 100, anchors = [], freshness, witnessQuorum, threads } = options
   if (!Number.isSafeInteger(maxProblems) || maxProblems < 1) throw new CountersignError('INVALID', 'maxProblems must be a positive integer')
+  if (threads !== undefined && (!Number.isSafeInteger(threads) || threads < 0)) throw new CountersignError('INVALID', 'threads must be a whole number')
   const keys = new Map(publicKeys.map((key) => [signingKeyId(key), ed25519PublicKey(key)]))
   const problems = new ProblemLog(maxProblems)
   const authentic = checkCheckpoints(checkpoints, keys, problems)
@@ -109,7 +116,7 @@ export async function verifyChain(
   for (const checkpoint of authentic) bySeq.set(checkpoint.seq, [...(bySeq.get(checkpoint.seq) ?? []), checkpoint])
   const matched = new Set<Checkpoint>()
   let lastMatchedSeq = 0
-  const hasher = new EventHasher()
+  const checker = new RowChecker()
   const walker = new ChainWalker(problems, (seq, hashes) => {
     const covering = bySeq.get(seq)
     if (covering === undefined) return
@@ -122,24 +129,54 @@ export async function verifyChain(
         problems.add(seq, 'truncated', `event ${seq} is not the one the checkpoint of ${checkpoint.at} signed: the log was rewritten after it was signed, in ${where} (rolled back and re-appended, or re-hashed)`)
       }
     }
-  }, hasher)
+  }, checker)
   const last = authentic.reduce<Checkpoint | undefined>((highest, checkpoint) => (highest === undefined || checkpoint.seq > highest.seq ? checkpoint : highest), undefined)
   const clock = new ClockWatch(maxProblems, (last?.seq ?? 0) + 1)
   const tree = new MerkleAccumulator()
   let rewritten: { size: number; what: string } | undefined
-  for await (const row of events) {
-    walker.push(row)
-    clock.push(row)
-    // A malformed row (reported by the walker) still takes its leaf: the tree is over rows as stored.
-    const text: unknown = (row as Partial<StoredAuditEvent> | null)?.event
-    // The walker has just encoded this text for its chain hash: the leaf hash reuses the bytes.
-    tree.push(hasher.leaf(typeof text === 'string' ? text : String(JSON.stringify(text))))
+  const onLeaves = (): void => {
     const heads = treeHeads.get(tree.size)
-    if (heads === undefined || rewritten !== undefined) continue
+    if (heads === undefined || rewritten !== undefined) return
     const root = tree.root()
     // Every later tree head differs too: one report says where history stops matching.
     const differing = heads.find((expected) => !expected.root.equals(root))
     if (differing !== undefined) rewritten = { size: tree.size, what: differing.what }
+  }
+  const take = (row: unknown, check: RowCheck | undefined, leaf: Buffer | undefined): void => {
+    walker.push(row, check)
+    clock.push(row as StoredAuditEvent)
+    if (leaf === undefined) {
+      // A malformed row (reported by the walker) still takes its leaf: the tree is over rows as stored.
+      const text: unknown = (row as Partial<StoredAuditEvent> | null)?.event
+      // The walker has just encoded this text for its chain hash: the leaf hash reuses the bytes.
+      leaf = checker.hasher.leaf(typeof text === 'string' ? text : String(JSON.stringify(text)))
+    }
+    tree.push(leaf)
+    onLeaves()
+  }
+  for await (const { rows, checked } of inBatches(events, threads)) {
+    if (checked === undefined) {
+      for (const row of rows) take(row, undefined, undefined)
+      continue
+    }
+    const others = new Map(checked.others)
+    const start = tree.size
+    // The batch's subtree root stands for its leaves, unless a tree head ends inside it.
+    const whole = checked.root !== undefined && start % rows.length === 0 && ![...treeHeads.keys()].some((size) => size > start && size < start + rows.length)
+    for (let index = 0; index < rows.length; index++) {
+      const row = rows[index]
+      const check = checkOf(checked, others, index, (row as StoredAuditEvent).hash)
+      if (whole) {
+        walker.push(row, check)
+        clock.push(row as StoredAuditEvent)
+      } else {
+        take(row, check, Buffer.from(checked.leaves.buffer, checked.leaves.byteOffset + 32 * index, 32))
+      }
+    }
+    if (whole) {
+      tree.push(Buffer.from(checked.root as Uint8Array), rows.length)
+      onLeaves()
+    }
   }
   const head = walker.finish()
   // A chain problem at or before that size already explains the different root; this one is
