@@ -302,6 +302,8 @@ export class ChainWalker {
 
   /** The earliest waiting row that chains to `node` (by its stored or its recomputed hash). */
   #firstFollower(node: Pick<Node, 'storedHash' | 'computedHash'>): Row | undefined {
+    // Nothing waits (the usual case): no hash to look up.
+    if (this.#pending.length === 0) return undefined
     const byStored = this.#byPrevHash.get(node.storedHash)?.[0]
     const byComputed = node.computedHash === undefined ? undefined : this.#byPrevHash.get(node.computedHash)?.[0]
     if (byStored === undefined || byComputed === undefined) return byStored ?? byComputed
