@@ -14,8 +14,8 @@ NODE_INPUT[0] = 0x01
 
 /**
  * SHA-256 of `data` as a 32-byte Buffer. Asking `hash` for a Buffer costs about 60% more than
- * asking for a 32-character latin1 ('binary') string and copying it into a (pooled) Buffer: Node gives each
- * returned Buffer its own ArrayBuffer.
+ * asking for a 32-character latin1 ('binary') string and copying it into a (pooled) Buffer: Node
+ * gives each returned Buffer its own ArrayBuffer.
  */
 export function sha256(data: string | Uint8Array): Buffer {
   return Buffer.from(hash('sha256', data, 'binary'), 'latin1')
@@ -64,7 +64,7 @@ export class MerkleAccumulator {
    * the perfect subtree of the next `leaves` leaves.
    */
   push(hash: Buffer, leaves = 1): void {
-    if (!isPowerOfTwo(leaves) || this.#size % leaves !== 0) throw new CountersignError('INVALID', `a subtree of ${leaves} leaves cannot follow ${this.#size} leaves`)
+    if (leaves !== 1 && (!isPowerOfTwo(leaves) || this.#size % leaves !== 0)) throw new CountersignError('INVALID', `a subtree of ${leaves} leaves cannot follow ${this.#size} leaves`)
     let size = leaves
     while (this.#sizes.length > 0 && this.#sizes[this.#sizes.length - 1] === size) {
       this.#sizes.pop()

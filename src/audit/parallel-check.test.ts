@@ -109,6 +109,15 @@ describe('checking rows in worker threads', () => {
     assert.equal(report.checkpoints, 1)
   })
 
+  it('copies rows as it reads them: a source that reuses one row object verifies as well', async () => {
+    const rows = ROWS.slice(0, 2 * BATCH_ROWS + 5)
+    async function* reused(): AsyncGenerator<StoredAuditEvent> {
+      const row = { seq: 0, prev_hash: '', hash: '', event: '' }
+      for (const stored of rows) yield Object.assign(row, stored)
+    }
+    for (const threads of [0, 2]) assert.deepEqual((await verifyChain(reused(), { threads })).problems, [])
+  })
+
   it('refuses a thread count that is not a whole number', async () => {
     await assert.rejects(verifyChain([], { threads: -1 }), { code: 'INVALID' })
     await assert.rejects(verifyChain([], { threads: 1.5 }), { code: 'INVALID' })

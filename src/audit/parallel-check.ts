@@ -103,7 +103,9 @@ export async function* inBatches(events: Iterable<unknown> | AsyncIterable<unkno
   }
   let rows: unknown[] = []
   for await (const row of events) {
-    rows.push(row)
+    // Held until walked, so copied as read: what a worker checks is what the walk sees, even if
+    // the source reuses or changes its row objects.
+    rows.push(isRecord(row) ? { seq: row.seq, prev_hash: row.prev_hash, hash: row.hash, event: row.event } : row)
     if (rows.length < BATCH_ROWS) continue
     send(rows)
     rows = []

@@ -35,16 +35,16 @@ export interface VerifyChainOptions {
    * `required` valid cosignatures from distinct `witnesses`. `cosignatures(seq)` gives the
    * cosignature lines collected for the checkpoint at `seq`; each is verified here, not trusted.
    */
-  /**
-   * Worker threads that check rows (hashes, canonical form) ahead of the walk over the chain; 0
-   * for none. By default one per core (at most 8), once the log has passed 32,768 rows.
-   */
-  readonly threads?: number
   readonly witnessQuorum?: {
     readonly required: number
     readonly witnesses: readonly WitnessKey[]
     readonly cosignatures: (seq: number) => Promise<readonly string[]> | readonly string[]
   }
+  /**
+   * Worker threads that check rows (hashes, canonical form) ahead of the walk over the chain; 0
+   * for none. By default one per core (at most 8), once the log has passed 32,768 rows.
+   */
+  readonly threads?: number
 }
 
 /** The outcome of verifying an audit log. */
@@ -85,15 +85,17 @@ export interface AuditWarning {
  * (the first to {@link GENESIS_HASH}), is stored at its own seq; every checkpoint is signed by
  * a given key, chains to the checkpoint before it, and matches the event it covers.
  * Rows are streamed in ascending stored seq (as the store returns them) and not held: memory
- * stays flat however long the log. It keeps going after a problem, resynchronizing on the
+ * stays flat however long the log (a few batches of rows wait for worker threads, see `threads`,
+ * which check rows while the store reads the next ones). It keeps going after a problem, resynchronizing on the
  * stored hashes, so each tampering is reported once, where it happened, as what it is.
  *
  * Without checkpoints, events removed from the end, or a history rewritten with recomputed
  * hashes from some event on, cannot be told from a shorter or different log: that is what
  * signed checkpoints are for.
  *
- * @throws CountersignError INVALID when `maxProblems` is not a positive integer or a public key
- *   is not Ed25519. The log itself never makes it throw: what is wrong there is a problem.
+ * @throws CountersignError INVALID when `maxProblems` is not a positive integer, `threads` not a
+ *   whole number or a public key not Ed25519; INTERNAL when a worker thread checking rows fails.
+ *   The log itself never makes it throw: what is wrong there is a problem.
  *
  * @example
  * const report = await verifyChain(store.streamAuditEvents(), { checkpoints, publicKeys: [createPublicKey(pem)] })
@@ -105,7 +107,7 @@ export async function verifyChain(
 ): Promise<VerifyReport> {
   const { checkpoints = [], publicKeys = [], maxProblems = 100, anchors = [], freshness, witnessQuorum, threads } = options
   if (!Number.isSafeInteger(maxProblems) || maxProblems < 1) throw new CountersignError('INVALID', 'maxProblems must be a positive integer')
-  if (threads !== undefined && (!Number.isSafeInteger(threads) || threads < 0)) throw new CountersignError('INVALID', 'threads must be a whole number')
+  if (threads !== undefined && (!Number.isSafeInteger(threads) || threads < 0)) throw new CountersignError('INVALID', 'threads must be a whole number (0 for none)')
   const keys = new Map(publicKeys.map((key) => [signingKeyId(key), ed25519PublicKey(key)]))
   const problems = new ProblemLog(maxProblems)
   const authentic = checkCheckpoints(checkpoints, keys, problems)
