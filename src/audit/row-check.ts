@@ -29,14 +29,10 @@ export interface RowCheck {
  * worker thread for a batch of them) with the same answer.
  */
 export class RowChecker {
-  /** Shared with the caller, which can then take each row's leaf hash from the same encoding. */
-  readonly hasher: EventHasher
+  /** Its hasher: the caller can take each row's leaf hash from the encoding just checked. */
+  readonly hasher = new EventHasher()
   /** The last stored hash seen that is 64 lower-case hex digits. */
   #lastHex = GENESIS_HASH
-
-  constructor(hasher: EventHasher = new EventHasher()) {
-    this.hasher = hasher
-  }
 
   /**
    * `complete`: the row's prev_hash, hash and event were all strings (`prevHash`, `storedHash`
