@@ -41,7 +41,7 @@ function tamper(rows: StoredAuditEvent[], how: Tampering, at: number): StoredAud
     case 'text':
       return rows.with(index, editText(row, (body) => (body.actor = 'human:mallory@example.com')))
     case 'hash':
-      return rows.with(index, { ...row, hash: createHash('sha256').update(row.hash).digest('hex') })
+      return rows.with(index, { ...row, hash: createHash('sha256').update(String(row.hash)).digest('hex') })
     case 'delete':
       return rows.toSpliced(index, 1)
     case 'swap':
