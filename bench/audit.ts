@@ -5,9 +5,11 @@
  * inclusion and consistency proofs on that tree. The baseline, in the same run, is one plain
  * SHA-256 of each event's text: the least any verification of the events must do. Rates are per
  * second of wall time and, steadier when others share the machine, per second of this process's
- * CPU time.
+ * CPU time (of all its threads: verification's worker threads too). "audit verify" is the whole
+ * check (chain, tree heads, checkpoints), in one thread and then with its default worker threads.
  */
 import { createHash } from 'node:crypto'
+import { availableParallelism } from 'node:os'
 import { performance } from 'node:perf_hooks'
 import { checkpointBody, leafHash, MerkleAccumulator, MerkleTree, signCheckpoint, signNote, verifyChain, type Checkpoint } from '../src/audit/index.js'
 import { sampleChain, testKey } from '../src/audit/test-support.js'
@@ -19,7 +21,7 @@ const EVENTS = 200_000
 const CHECKPOINT_EVERY = 10_000
 const RUNS = 3
 
-/** Operations per second of wall time, and per second of this process's CPU time (steadier on a shared machine). */
+/** Operations per second of wall time, and per second of this process's CPU time, all threads (steadier on a shared machine). */
 async function rate(pass: () => Promise<number> | number): Promise<{ wall: number; cpu: number }> {
   await pass() // warm-up
   const wall: number[] = []
@@ -80,11 +82,14 @@ export async function run(): Promise<void> {
     for (const event of events) built.append(leafHash(event.event))
     return EVENTS
   })
-  const full = await rate(async () => {
-    const report = await verifyChain(events, { checkpoints, publicKeys: [key.publicKey] })
+  const verify = (threads: number | undefined) => async () => {
+    const report = await verifyChain(events, { checkpoints, publicKeys: [key.publicKey], threads })
     if (!report.ok || report.checkpoints !== checkpoints.length) throw new Error(`bench log does not verify: ${JSON.stringify(report.problems.slice(0, 3))}`)
     return EVENTS
-  })
+  }
+  const alone = await rate(verify(0))
+  // The default: a worker per core checks rows (their warm-up run starts them; they are kept).
+  const parallel = await rate(verify(undefined))
   console.log(
     table(
       ['what', 'events/s', 'vs baseline', 'events/CPU-s'],
@@ -92,7 +97,8 @@ export async function run(): Promise<void> {
         ['baseline: SHA-256 of each event text', baseline, 'baseline'],
         ['Merkle root (leaf hashes + compact range)', merkle],
         ['tree for proofs (MerkleTree.append)', build],
-        ['audit verify: chain + tree heads + checkpoints', full],
+        ['audit verify, one thread', alone],
+        [`audit verify, ${availableParallelism()} worker threads (default)`, parallel],
       ].map(([what, measured, ratio]) => {
         const { wall, cpu } = measured as { wall: number; cpu: number }
         return [what as string, formatRate(wall), ratio === undefined ? `${(wall / baseline.wall).toFixed(2)}×` : '1.00×', formatRate(cpu)]

@@ -17,7 +17,7 @@
 export type ScannedEvent = Record<string, unknown>
 
 const MAX_DEPTH = 64
-const TOP_SCALARS: ReadonlySet<string> = new Set(['seq', 'at', 'type', 'action_id', 'actor', 'channel', 'digest', 'policy_version'])
+const TOP_SCALARS: readonly string[] = ['action_id', 'actor', 'at', 'channel', 'digest', 'policy_version', 'seq', 'type']
 const NOT_FOUND = Symbol('not canonical or not sure')
 
 /** The event's top-level members when `text` is canonical JSON of an object; `undefined` when not sure. */
@@ -44,19 +44,25 @@ class Scanner {
       this.at = 2
       return body
     }
-    let previous: string | undefined
+    // Keys are compared and named in place: slicing each one out cost more than the rest of the scan.
+    let previousStart = -1
+    let previousEnd = -1
     for (;;) {
-      const key = this.#plainString()
-      if (key === undefined || (previous !== undefined && !(previous < key)) || text.charCodeAt(this.at) !== 0x3a) return undefined
-      previous = key
+      const start = this.at + 1
+      if (!this.#skipPlainString()) return undefined
+      const end = this.at - 1
+      if ((previousStart >= 0 && !before(text, previousStart, previousEnd, start, end)) || text.charCodeAt(this.at) !== 0x3a) return undefined
+      previousStart = start
+      previousEnd = end
       this.at += 1
-      if (TOP_SCALARS.has(key)) {
+      const scalar = TOP_SCALARS.find((name) => name.length === end - start && text.startsWith(name, start))
+      if (scalar !== undefined) {
         const value = this.#scalar()
         if (value === NOT_FOUND) return undefined
-        body[key] = value
-      } else if (key === 'data') {
+        body[scalar] = value
+      } else if (end - start === 4 && text.startsWith('data', start)) {
         if (text.charCodeAt(this.at) !== 0x7b || !this.#value(1)) return undefined
-        body[key] = {}
+        body['data'] = {}
       } else if (!this.#value(1)) {
         return undefined
       }
@@ -78,24 +84,29 @@ class Scanner {
 
   /** A string with no escape and no raw control character or lone surrogate: its text. */
   #plainString(): string | undefined {
-    const text = this.#text
-    if (text.charCodeAt(this.at) !== 0x22) return undefined
     const start = this.at + 1
-    for (let index = start; index < text.length; index++) {
+    return this.#skipPlainString() ? this.#text.slice(start, this.at - 1) : undefined
+  }
+
+  /** Skips a string with no escape and no raw control character or lone surrogate; false when it is not one. */
+  #skipPlainString(): boolean {
+    const text = this.#text
+    if (text.charCodeAt(this.at) !== 0x22) return false
+    for (let index = this.at + 1; index < text.length; index++) {
       const code = text.charCodeAt(index)
       if (code === 0x22) {
         this.at = index + 1
-        return text.slice(start, index)
+        return true
       }
-      if (code < 0x20 || code === 0x5c) return undefined
+      if (code < 0x20 || code === 0x5c) return false
       if (code >= 0xd800 && code <= 0xdfff) {
-        if (code >= 0xdc00) return undefined
+        if (code >= 0xdc00) return false
         const low = text.charCodeAt(index + 1)
-        if (!(low >= 0xdc00 && low <= 0xdfff)) return undefined
+        if (!(low >= 0xdc00 && low <= 0xdfff)) return false
         index += 1
       }
     }
-    return undefined
+    return false
   }
 
   /** Skips one canonical value; false when it is not one (or too deep to be sure). */
@@ -110,11 +121,16 @@ class Scanner {
           this.at += 1
           return true
         }
-        let previous: string | undefined
+        // The previous key as a range of the text: keys are compared in place, not sliced.
+        let previousStart = -1
+        let previousEnd = -1
         for (;;) {
-          const key = this.#plainString()
-          if (key === undefined || (previous !== undefined && !(previous < key)) || text.charCodeAt(this.at) !== 0x3a) return false
-          previous = key
+          const start = this.at + 1
+          if (!this.#skipPlainString()) return false
+          const end = this.at - 1
+          if ((previousStart >= 0 && !before(text, previousStart, previousEnd, start, end)) || text.charCodeAt(this.at) !== 0x3a) return false
+          previousStart = start
+          previousEnd = end
           this.at += 1
           if (!this.#value(depth + 1)) return false
           const next = text.charCodeAt(this.at)
@@ -193,9 +209,20 @@ class Scanner {
     const text = this.#text
     const start = this.at
     let end = start
+    // A safe integer without leading zero (most numbers in events) prints as its own digits.
+    let integer = true
     for (; end < text.length; end++) {
       const code = text.charCodeAt(end)
-      if (!((code >= 0x30 && code <= 0x39) || code === 0x2d || code === 0x2b || code === 0x2e || code === 0x65)) break
+      if (code >= 0x30 && code <= 0x39) continue
+      if (code === 0x2d || code === 0x2b || code === 0x2e || code === 0x65) integer = false
+      else break
+    }
+    const first = text.charCodeAt(start)
+    if (integer && end - start <= 15 && (first !== 0x30 || end - start === 1)) {
+      let value = 0
+      for (let index = start; index < end; index++) value = value * 10 + text.charCodeAt(index) - 0x30
+      this.at = end
+      return value
     }
     const token = text.slice(start, end)
     const value = Number(token)
@@ -209,4 +236,17 @@ class Scanner {
     this.at += word.length
     return true
   }
+}
+
+/** True when the text in `[aStart, aEnd)` comes strictly before the text in `[bStart, bEnd)` in UTF-16 order (as `<` on strings). */
+function before(text: string, aStart: number, aEnd: number, bStart: number, bEnd: number): boolean {
+  const aLength = aEnd - aStart
+  const bLength = bEnd - bStart
+  const length = Math.min(aLength, bLength)
+  for (let index = 0; index < length; index++) {
+    const a = text.charCodeAt(aStart + index)
+    const b = text.charCodeAt(bStart + index)
+    if (a !== b) return a < b
+  }
+  return aLength < bLength
 }

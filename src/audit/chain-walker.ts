@@ -1,8 +1,6 @@
-import { canonicalJson } from '../action/index.js'
-import { describeEventFault, GENESIS_HASH, HEX64, isRecord } from './event.js'
+import { GENESIS_HASH, isRecord } from './event.js'
 import type { AuditProblemKind, CollectedProblem, ProblemLog } from './problems.js'
-import { scanCanonicalEvent } from './canonical-scan.js'
-import { EventHasher } from './event-hasher.js'
+import { isSeq, RowChecker, type RowCheck } from './row-check.js'
 
 /**
  * How many rows that do not chain to the head may wait for the row they chain to. Rows moved
@@ -11,19 +9,12 @@ import { EventHasher } from './event-hasher.js'
 const MAX_PENDING = 256
 
 /** A stored row and what its own content says. */
-interface Row {
+interface Row extends RowCheck {
   /** Arrival order: the earliest waiting row is the first to be forced into the chain. */
   readonly index: number
   readonly rowSeq: number
   readonly prevHash: string
   readonly storedHash: string
-  /** The hash its prev_hash and text give; `undefined` when prev_hash is not hex. */
-  readonly computedHash: string | undefined
-  readonly intact: boolean
-  /** The seq its text claims, when it has one. */
-  readonly textSeq: number | undefined
-  /** What is wrong with the row by itself, reported if it takes a place in the chain. */
-  readonly fault: { readonly kind: AuditProblemKind; readonly message: string; readonly hints?: string } | undefined
 }
 
 /** An event placed in the chain. Only the head and its parent are kept: memory stays flat. */
@@ -57,7 +48,7 @@ export type ConfirmedEvent = (seq: number, hashes: readonly string[]) => void
 export class ChainWalker {
   readonly #problems: ProblemLog
   readonly #confirmed: ConfirmedEvent
-  readonly #hasher: EventHasher
+  readonly #checker: RowChecker
   #head: Node = { seq: 0, rowSeq: undefined, storedHash: GENESIS_HASH, computedHash: undefined, parent: undefined, confirmed: true, problems: [], modified: undefined, brokenLink: undefined }
   readonly #pending: Row[] = []
   readonly #byPrevHash = new Map<string, Row[]>()
@@ -69,14 +60,12 @@ export class ChainWalker {
   #adoptOffset = false
   readonly #missing: (readonly [number, number])[] = []
   #rows = 0
-  /** The last stored hash seen that is 64 lower-case hex digits. */
-  #lastHex = GENESIS_HASH
 
-  /** `hasher`: shared with the caller, which can then take each row's leaf hash from the same encoding. */
-  constructor(problems: ProblemLog, confirmed: ConfirmedEvent, hasher: EventHasher = new EventHasher()) {
+  /** `checker`: shared with the caller, which can then take each row's leaf hash from the same encoding. */
+  constructor(problems: ProblemLog, confirmed: ConfirmedEvent, checker: RowChecker = new RowChecker()) {
     this.#problems = problems
     this.#confirmed = confirmed
-    this.#hasher = hasher
+    this.#checker = checker
   }
 
   /** How many rows were read. */
@@ -84,10 +73,13 @@ export class ChainWalker {
     return this.#rows
   }
 
-  /** Takes the next stored row. */
-  push(raw: unknown): void {
+  /**
+   * Takes the next stored row. `checked`: what a {@link RowChecker} said of it, when it was
+   * checked elsewhere (a row with a seq and string prev_hash, hash and event); checked here if not.
+   */
+  push(raw: unknown, checked?: RowCheck): void {
     this.#rows += 1
-    const row = this.#read(raw)
+    const row = this.#read(raw, checked)
     if (row === undefined) return
     if (follows(row, this.#head)) {
       this.#placeLinked(row)
@@ -113,7 +105,7 @@ export class ChainWalker {
     return this.#head.rowSeq === undefined ? null : { seq: this.#head.seq, hash: this.#head.storedHash }
   }
 
-  #read(raw: unknown): Row | undefined {
+  #read(raw: unknown, checked: RowCheck | undefined): Row | undefined {
     if (!isRecord(raw) || !isSeq(raw.seq)) {
       this.#problems.add(0, 'malformed', `row ${this.#rows} has no seq: skipped`)
       return undefined
@@ -122,38 +114,8 @@ export class ChainWalker {
     const rowSeq = raw.seq
     const prevHash = stringOr(raw.prev_hash)
     const storedHash = stringOr(raw.hash)
-    const text = stringOr(raw.event)
-    // A row's prev_hash is usually the hash of the row before, already found to be hex.
-    const prevHex = prevHash === this.#lastHex || HEX64.test(prevHash)
-    const storedHex = HEX64.test(storedHash)
-    if (storedHex) this.#lastHex = storedHash
-    const computedHash = prevHex ? this.#hasher.chain(prevHash, text) : undefined
-    const intact = computedHash === storedHash
-    // Most texts are read in one pass that also shows them canonical; the rest are parsed and re-canonicalized.
-    let body: unknown = scanCanonicalEvent(text)
-    const scanned = body !== undefined
-    let textFault: string | undefined
-    try {
-      body ??= JSON.parse(text)
-      textFault = describeEventFault(body, 'verify')
-    } catch {
-      textFault = 'is not JSON'
-    }
-    const textSeq = isRecord(body) && isSeq(body.seq) ? body.seq : undefined
-    const name = `event ${rowSeq}`
-    let fault: Row['fault']
-    if (typeof raw.prev_hash !== 'string' || typeof raw.hash !== 'string' || typeof raw.event !== 'string') {
-      fault = { kind: 'malformed', message: `${name} lacks a prev_hash, hash or event text` }
-    } else if (!prevHex || !storedHex) {
-      fault = { kind: 'malformed', message: `${name} has a prev_hash or hash that is not 64 lower-case hex digits` }
-    } else if (textFault !== undefined) {
-      fault = { kind: 'malformed', message: `${name}'s text ${textFault}${intact ? '' : ', and no longer hashes to its stored hash'}` }
-    } else if (!intact) {
-      const hints = [scanned || isCanonical(body, text) ? '' : ' (its text is no longer canonical JSON: re-serialized?)', textSeq === rowSeq ? '' : ` (its text now says seq ${textSeq})`].join('')
-      fault = { kind: 'modified', message: `${name} was modified: its text and its stored hash disagree${hints}`, hints }
-    } else if (!scanned && !isCanonical(body, text)) {
-      fault = { kind: 'malformed', message: `${name}'s text is not canonical JSON (RFC 8785): it was not sealed by a conforming writer` }
-    }
+    const complete = typeof raw.prev_hash === 'string' && typeof raw.hash === 'string' && typeof raw.event === 'string'
+    const { computedHash, intact, textSeq, fault } = checked ?? this.#checker.check(rowSeq, prevHash, storedHash, stringOr(raw.event), complete)
     return { index: this.#rows, rowSeq, prevHash, storedHash, computedHash, intact, textSeq, fault }
   }
 
@@ -340,6 +302,8 @@ export class ChainWalker {
 
   /** The earliest waiting row that chains to `node` (by its stored or its recomputed hash). */
   #firstFollower(node: Pick<Node, 'storedHash' | 'computedHash'>): Row | undefined {
+    // Nothing waits (the usual case): no hash to look up.
+    if (this.#pending.length === 0) return undefined
     const byStored = this.#byPrevHash.get(node.storedHash)?.[0]
     const byComputed = node.computedHash === undefined ? undefined : this.#byPrevHash.get(node.computedHash)?.[0]
     if (byStored === undefined || byComputed === undefined) return byStored ?? byComputed
@@ -351,42 +315,6 @@ function follows(row: Row, node: Node): boolean {
   return row.prevHash === node.storedHash || (node.computedHash !== undefined && row.prevHash === node.computedHash)
 }
 
-function isSeq(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 1
-}
-
 function stringOr(value: unknown): string {
   return typeof value === 'string' ? value : ''
-}
-
-/**
- * True when `text` is the RFC 8785 text of `body` (parsed from it). The fast path answers only
- * "yes" and only when sure: V8's `JSON.stringify` of a parsed value prints the keys in the order
- * parsed and strings and numbers exactly as RFC 8785 does, so if it gives `text` back, has no
- * escaped surrogate (a lone one, which I-JSON forbids) and every object's keys are in UTF-16
- * order, the canonical text is `text`. Anything else is decided by `canonicalJson` itself.
- */
-function isCanonical(body: unknown, text: string): boolean {
-  if (!text.includes('\\ud') && keysSorted(body) && JSON.stringify(body) === text) return true
-  try {
-    return canonicalJson(body) === text
-  } catch {
-    return false
-  }
-}
-
-/** True when every object in `value` has its own keys (in enumeration order) in UTF-16 order. */
-function keysSorted(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null) return true
-  if (Array.isArray(value)) {
-    for (const item of value) if (!keysSorted(item)) return false
-    return true
-  }
-  let previous: string | undefined
-  for (const key in value) {
-    if (previous !== undefined && !(previous < key)) return false
-    previous = key
-    if (!keysSorted((value as Record<string, unknown>)[key])) return false
-  }
-  return true
 }

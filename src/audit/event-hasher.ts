@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto'
+import { sha256 } from './merkle.js'
 
 /**
  * Both hashes verification needs of one stored event, from one UTF-8 encoding of its text into a
@@ -31,7 +32,7 @@ export class EventHasher {
     this.#load(text)
     const scratch = this.#scratch
     scratch[32] = 0x00
-    return hash('sha256', scratch.subarray(32, 33 + this.#length), 'buffer')
+    return sha256(scratch.subarray(32, 33 + this.#length))
   }
 
   #load(text: string): void {

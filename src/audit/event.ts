@@ -87,6 +87,16 @@ const CHANNEL = /^[a-z][a-z0-9_-]*$/
 /** 64 lower-case hex digits: a SHA-256 as written everywhere in the audit chain. */
 export const HEX64 = /^[0-9a-f]{64}$/
 
+/** `HEX64.test(value)` for a string, read digit by digit: verification checks two per event, and this is several times faster than the regular expression. */
+export function isHex64(value: string): boolean {
+  if (value.length !== 64) return false
+  for (let index = 0; index < 64; index++) {
+    const code = value.charCodeAt(index)
+    if (!((code >= 0x30 && code <= 0x39) || (code >= 0x61 && code <= 0x66))) return false
+  }
+  return true
+}
+
 /** True for a plain JSON object (not null, not an array). */
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -138,7 +148,7 @@ export function describeEventFault(value: unknown, mode: 'seal' | 'verify'): str
   if (action_id !== null && (typeof action_id !== 'string' || action_id === '')) return 'has an action_id that is neither a string nor null'
   if (typeof actor !== 'string' || !ACTOR.test(actor)) return 'has an actor that is not agent:ID, human:EMAIL or system'
   if (typeof channel !== 'string' || !CHANNEL.test(channel)) return 'has a channel that is not a lower-case word'
-  if (digest !== null && (typeof digest !== 'string' || !HEX64.test(digest))) return 'has a digest that is neither 64 lower-case hex digits nor null'
+  if (digest !== null && (typeof digest !== 'string' || !isHex64(digest))) return 'has a digest that is neither 64 lower-case hex digits nor null'
   if (policy_version !== null && (typeof policy_version !== 'string' || policy_version === '')) return 'has a policy_version that is neither a string nor null'
   if (!isRecord(data)) return 'has data that is not a JSON object'
   return undefined

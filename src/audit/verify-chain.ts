@@ -5,8 +5,9 @@ import { describeCheckpointFault, verifyCheckpointSignature, type Checkpoint } f
 import type { StoredAuditEvent } from './event.js'
 import { ProblemLog, type AuditProblem } from './problems.js'
 import { ed25519PublicKey, signingKeyId } from './signing-key.js'
-import { EventHasher } from './event-hasher.js'
 import { MerkleAccumulator } from './merkle.js'
+import { checkOf, inBatches } from './parallel-check.js'
+import { RowChecker, type RowCheck } from './row-check.js'
 import { parseCheckpoint, parseSignatureLines, verifyCosignature, verifyNoteSignature, type SignedCheckpoint, type WitnessKey } from './note.js'
 
 /** What to verify the events against. */
@@ -39,6 +40,11 @@ export interface VerifyChainOptions {
     readonly witnesses: readonly WitnessKey[]
     readonly cosignatures: (seq: number) => Promise<readonly string[]> | readonly string[]
   }
+  /**
+   * Worker threads that check rows (hashes, canonical form) ahead of the walk over the chain; 0
+   * for none. By default one per core (at most 8), once the log has passed 32,768 rows.
+   */
+  readonly threads?: number
 }
 
 /** The outcome of verifying an audit log. */
@@ -79,15 +85,17 @@ export interface AuditWarning {
  * (the first to {@link GENESIS_HASH}), is stored at its own seq; every checkpoint is signed by
  * a given key, chains to the checkpoint before it, and matches the event it covers.
  * Rows are streamed in ascending stored seq (as the store returns them) and not held: memory
- * stays flat however long the log. It keeps going after a problem, resynchronizing on the
+ * stays flat however long the log (a few batches of rows wait for worker threads, see `threads`,
+ * which check rows while the store reads the next ones). It keeps going after a problem, resynchronizing on the
  * stored hashes, so each tampering is reported once, where it happened, as what it is.
  *
  * Without checkpoints, events removed from the end, or a history rewritten with recomputed
  * hashes from some event on, cannot be told from a shorter or different log: that is what
  * signed checkpoints are for.
  *
- * @throws CountersignError INVALID when `maxProblems` is not a positive integer or a public key
- *   is not Ed25519. The log itself never makes it throw: what is wrong there is a problem.
+ * @throws CountersignError INVALID when `maxProblems` is not a positive integer, `threads` not a
+ *   whole number or a public key not Ed25519; INTERNAL when a worker thread checking rows fails.
+ *   The log itself never makes it throw: what is wrong there is a problem.
  *
  * @example
  * const report = await verifyChain(store.streamAuditEvents(), { checkpoints, publicKeys: [createPublicKey(pem)] })
@@ -97,8 +105,9 @@ export async function verifyChain(
   events: Iterable<StoredAuditEvent> | AsyncIterable<StoredAuditEvent>,
   options: VerifyChainOptions = {},
 ): Promise<VerifyReport> {
-  const { checkpoints = [], publicKeys = [], maxProblems = 100, anchors = [], freshness, witnessQuorum } = options
+  const { checkpoints = [], publicKeys = [], maxProblems = 100, anchors = [], freshness, witnessQuorum, threads } = options
   if (!Number.isSafeInteger(maxProblems) || maxProblems < 1) throw new CountersignError('INVALID', 'maxProblems must be a positive integer')
+  if (threads !== undefined && (!Number.isSafeInteger(threads) || threads < 0)) throw new CountersignError('INVALID', 'threads must be a whole number (0 for none)')
   const keys = new Map(publicKeys.map((key) => [signingKeyId(key), ed25519PublicKey(key)]))
   const problems = new ProblemLog(maxProblems)
   const authentic = checkCheckpoints(checkpoints, keys, problems)
@@ -109,7 +118,7 @@ export async function verifyChain(
   for (const checkpoint of authentic) bySeq.set(checkpoint.seq, [...(bySeq.get(checkpoint.seq) ?? []), checkpoint])
   const matched = new Set<Checkpoint>()
   let lastMatchedSeq = 0
-  const hasher = new EventHasher()
+  const checker = new RowChecker()
   const walker = new ChainWalker(problems, (seq, hashes) => {
     const covering = bySeq.get(seq)
     if (covering === undefined) return
@@ -122,24 +131,54 @@ export async function verifyChain(
         problems.add(seq, 'truncated', `event ${seq} is not the one the checkpoint of ${checkpoint.at} signed: the log was rewritten after it was signed, in ${where} (rolled back and re-appended, or re-hashed)`)
       }
     }
-  }, hasher)
+  }, checker)
   const last = authentic.reduce<Checkpoint | undefined>((highest, checkpoint) => (highest === undefined || checkpoint.seq > highest.seq ? checkpoint : highest), undefined)
   const clock = new ClockWatch(maxProblems, (last?.seq ?? 0) + 1)
   const tree = new MerkleAccumulator()
   let rewritten: { size: number; what: string } | undefined
-  for await (const row of events) {
-    walker.push(row)
-    clock.push(row)
-    // A malformed row (reported by the walker) still takes its leaf: the tree is over rows as stored.
-    const text: unknown = (row as Partial<StoredAuditEvent> | null)?.event
-    // The walker has just encoded this text for its chain hash: the leaf hash reuses the bytes.
-    tree.push(hasher.leaf(typeof text === 'string' ? text : String(JSON.stringify(text))))
+  const onLeaves = (): void => {
     const heads = treeHeads.get(tree.size)
-    if (heads === undefined || rewritten !== undefined) continue
+    if (heads === undefined || rewritten !== undefined) return
     const root = tree.root()
     // Every later tree head differs too: one report says where history stops matching.
     const differing = heads.find((expected) => !expected.root.equals(root))
     if (differing !== undefined) rewritten = { size: tree.size, what: differing.what }
+  }
+  const take = (row: unknown, check: RowCheck | undefined, leaf: Buffer | undefined): void => {
+    walker.push(row, check)
+    clock.push(row as StoredAuditEvent)
+    if (leaf === undefined) {
+      // A malformed row (reported by the walker) still takes its leaf: the tree is over rows as stored.
+      const text: unknown = (row as Partial<StoredAuditEvent> | null)?.event
+      // The walker has just encoded this text for its chain hash: the leaf hash reuses the bytes.
+      leaf = checker.hasher.leaf(typeof text === 'string' ? text : String(JSON.stringify(text)))
+    }
+    tree.push(leaf)
+    onLeaves()
+  }
+  for await (const { rows, checked } of inBatches(events, threads)) {
+    if (checked === undefined) {
+      for (const row of rows) take(row, undefined, undefined)
+      continue
+    }
+    const others = new Map(checked.others)
+    const start = tree.size
+    // The batch's subtree root stands for its leaves, unless a tree head ends inside it.
+    const whole = checked.root !== undefined && start % rows.length === 0 && ![...treeHeads.keys()].some((size) => size > start && size < start + rows.length)
+    for (let index = 0; index < rows.length; index++) {
+      const row = rows[index]
+      const check = checkOf(checked, others, index, (row as StoredAuditEvent).hash)
+      if (whole) {
+        walker.push(row, check)
+        clock.push(row as StoredAuditEvent)
+      } else {
+        take(row, check, Buffer.from(checked.leaves.buffer, checked.leaves.byteOffset + 32 * index, 32))
+      }
+    }
+    if (whole) {
+      tree.push(Buffer.from(checked.root as Uint8Array), rows.length)
+      onLeaves()
+    }
   }
   const head = walker.finish()
   // A chain problem at or before that size already explains the different root; this one is
