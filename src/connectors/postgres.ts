@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import pg from 'pg'
 import { z } from 'zod'
 import { resolveSecret, type TargetConfig } from '../config/index.js'
@@ -6,7 +7,7 @@ import { connectorType } from './connector-type.js'
 import { sqlOptionsSchema } from './options.js'
 import { Redactor } from './redact.js'
 import { identityValues, type ExecutionContext } from './execution-context.js'
-import { PIN_QUERY, PIN_SQL, planPostgres, type PostgresStatement } from './postgres-statements.js'
+import { PIN_QUERY, PIN_SQL, PINNED_SETTINGS, planPostgres, type PostgresStatement } from './postgres-statements.js'
 import { elapsed, failure, refusal } from './results.js'
 import { ResultSets } from './sql-rows.js'
 import { SqlDeadline } from './sql-deadline.js'
@@ -18,7 +19,9 @@ type PostgresOptions = z.output<typeof PostgresOptionsSchema>
 /**
  * `postgres`: runs the approved SQL in one transaction on a PostgreSQL server, statement by
  * statement as the analysis parsed it, with the settings the analysis assumed pinned
- * (`postgres-statements.ts`); in a `READ ONLY` transaction when the facts say read-only.
+ * (`postgres-statements.ts`); in a `READ ONLY` transaction when the facts say read-only. A
+ * connection is reused only after an action that committed, and only once reset
+ * ({@link resetForReuse}); any other is closed.
  */
 export const postgres = connectorType({
   type: 'postgres',
@@ -45,7 +48,8 @@ class PostgresConnector implements Connector {
   readonly type = 'postgres'
   readonly #target: TargetConfig
   readonly #options: PostgresOptions
-  #pool: { readonly url: string; readonly pool: pg.Pool } | undefined
+  /** The pool of the connection string read last, known by its hash (the string itself is the secret). */
+  #pool: { readonly key: string; readonly pool: pg.Pool } | undefined
   #closed = false
 
   constructor(target: TargetConfig, options: PostgresOptions) {
@@ -82,6 +86,7 @@ class PostgresConnector implements Connector {
     const onError = () => {}
     client.on('error', onError)
     let current: PostgresStatement | undefined
+    let committed = false
     try {
       // One round trip of the connector's own text: the transaction, a statement timeout on the
       // server too (should this process die while a statement runs), the pinned settings. A
@@ -98,6 +103,7 @@ class PostgresConnector implements Connector {
       }
       current = undefined
       await client.query('COMMIT')
+      committed = true
       return redactor.result({ status: 'succeeded', duration_ms: elapsed(started), ...sets.outcome(lastCount), ...enforced })
     } catch (error) {
       await rollback(client)
@@ -111,16 +117,23 @@ class PostgresConnector implements Connector {
       return { ...failure(started, message, redactor), ...enforced }
     } finally {
       deadline.clear()
-      client.off('error', onError)
-      // Never reused: SET, SET ROLE, temporary tables and advisory locks of one approved action must not reach the next.
-      client.release(true)
+      // A connection that committed goes back to the pool once reset, after the result is
+      // returned; one that ended any other way (an error, a cancel, a dropped connection: its
+      // transaction state unknown) is closed.
+      const release = (destroy: boolean) => {
+        client.off('error', onError)
+        client.release(destroy)
+      }
+      if (committed && deadline.reason === undefined) void resetForReuse(client).then(() => release(false), () => release(true))
+      else release(true)
     }
   }
 
   #poolFor(url: string): pg.Pool {
     if (this.#closed) throw new Error('the connector is closed')
     // A rotated secret gets a new pool; the old one drains.
-    if (this.#pool?.url !== url) {
+    const key = createHash('sha256').update(url, 'utf8').digest('hex')
+    if (this.#pool?.key !== key) {
       this.#pool?.pool.end().catch(() => {})
       const pool = new pg.Pool({
         connectionString: url,
@@ -132,7 +145,7 @@ class PostgresConnector implements Connector {
       })
       // An idle connection that breaks is dropped by the pool; its error may quote the server, not worth a crash.
       pool.on('error', () => {})
-      this.#pool = { url, pool }
+      this.#pool = { key, pool }
     }
     return this.#pool.pool
   }
@@ -167,6 +180,29 @@ function identityQuery(context: ExecutionContext): pg.QueryConfig {
   const text = `SELECT ${settings.map((_, index) => `set_config($${2 * index + 1}, $${2 * index + 2}, true)`).join(', ')}`
   return { text, values: settings.flat() }
 }
+
+/**
+ * What a session that ran an action keeps, gone: `DISCARD ALL` (its own query: it cannot run in a
+ * transaction) closes cursors (`WITH HOLD` too), drops temporary tables and prepared statements,
+ * resets every setting `SET` or `set_config(…, false)` changed (to the connection's defaults;
+ * a custom setting keeps its name, empty), the session authorization and role, `LISTEN`s,
+ * session advisory locks and sequences' `currval`. Then the pinned settings are set again for the
+ * session, and the session is checked: its user is the one it logged in as, and the database has
+ * no extension or procedural language whose session state `DISCARD ALL` does not reach (dblink's
+ * named connections, postgres_fdw's, the globals of PL/Perl, PL/Python, PL/Tcl, PL/v8). Rejects
+ * when any of that fails, and the connection is then closed, never reused.
+ */
+async function resetForReuse(client: pg.PoolClient): Promise<void> {
+  await client.query('DISCARD ALL')
+  const result = await client.query<{ clean: boolean }>(REPIN_AND_CHECK)
+  if (result.rows[0]?.clean !== true) throw new Error('the session keeps state DISCARD ALL does not reset')
+}
+
+const REPIN_AND_CHECK = `SELECT ${Object.entries(PINNED_SETTINGS)
+  .map(([name, value]) => `set_config('${name}', '${value}', false)`)
+  .join(', ')}, current_user = session_user
+  AND NOT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname IN ('dblink', 'postgres_fdw'))
+  AND NOT EXISTS (SELECT FROM pg_catalog.pg_language WHERE lanname NOT IN ('internal', 'c', 'sql', 'plpgsql')) AS clean`
 
 /**
  * Runs one statement streaming its rows into `sets`; resolves its count. The extended protocol:
