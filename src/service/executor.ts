@@ -7,7 +7,7 @@ import type { Connector, ExecutionContext, ExecutionResult } from '../connectors
 import { traceOrigin } from '../telemetry/index.js'
 import { CountersignError } from '../errors/index.js'
 import type { ActionRecord, ReviewRecord } from '../store/index.js'
-import { spanFacts, type Gateway } from './gateway.js'
+import { spanFacts, type ExecutionSlot, type Gateway } from './gateway.js'
 import { timerDelay } from '../time/index.js'
 import { grantCitationOf } from './grant-use.js'
 
@@ -48,6 +48,8 @@ export class Executor {
   readonly #scanMs: number
   readonly #queue = new Set<string>()
   readonly #running = new Map<string, { controller: AbortController; done: Promise<void> }>()
+  /** Slots held for actions claimed as they are recorded (Gateway.executeAtOnce), not yet running: each resolves when given back. */
+  readonly #reserved = new Set<Promise<void>>()
   #scanTimer: NodeJS.Timeout | undefined
   #stopped = true
 
@@ -60,6 +62,7 @@ export class Executor {
     this.#scanMs = options.scanMs ?? 2_000
     this.id = options.id ?? `executor:${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
     this.#gateway.whenRunnable((id) => this.wake(id))
+    this.#gateway.executeAtOnce(() => this.reserve())
   }
 
   /** Takes the actions the gateway makes runnable, and scans the store for others. */
@@ -100,22 +103,57 @@ export class Executor {
     this.#stopped = true
     clearTimeout(this.#scanTimer)
     this.#queue.clear()
+    // An action claimed as it was recorded is run (and, aborted, recorded failed) like the others.
+    await Promise.all(this.#reserved)
     for (const { controller } of this.#running.values()) controller.abort(new Error('the gateway is shutting down'))
     await Promise.all([...this.#running.values()].map(({ done }) => done))
   }
 
+  /**
+   * Holds one of this executor's slots for an action the gateway claims for it as it records it;
+   * undefined when none is free or the executor is stopped. The slot counts against
+   * `concurrency` until released or its run ends.
+   */
+  reserve(): ExecutionSlot | undefined {
+    if (this.#stopped || this.#running.size + this.#reserved.size >= this.#concurrency) return undefined
+    let giveBack = () => {}
+    const held = new Promise<void>((resolve) => (giveBack = resolve))
+    this.#reserved.add(held)
+    const release = () => {
+      if (!this.#reserved.delete(held)) return
+      giveBack()
+      this.#pump()
+    }
+    return {
+      executor: this.id,
+      leaseMs: this.#leaseMs,
+      release,
+      run: (record) => {
+        release()
+        return this.#start(record.id, (controller) => this.#runClaimed(record, controller))
+      },
+    }
+  }
+
   #pump(): void {
     for (const id of this.#queue) {
-      if (this.#running.size >= this.#concurrency) return
+      if (this.#running.size + this.#reserved.size >= this.#concurrency) return
       this.#queue.delete(id)
       if (this.#running.has(id)) continue
-      const controller = new AbortController()
-      const done = this.#execute(id, controller).finally(() => {
-        this.#running.delete(id)
-        this.#pump()
-      })
-      this.#running.set(id, { controller, done })
+      void this.#start(id, (controller) => this.#execute(id, controller))
     }
+  }
+
+  /** Runs `body` as the execution of action `id`: counted as running, aborted by `stop()`. */
+  #start(id: string, body: (controller: AbortController) => Promise<void>): Promise<void> {
+    const controller = new AbortController()
+    if (this.#stopped) controller.abort(new Error('the gateway is shutting down'))
+    const done = body(controller).finally(() => {
+      this.#running.delete(id)
+      this.#pump()
+    })
+    this.#running.set(id, { controller, done })
+    return done
   }
 
   async #execute(id: string, controller: AbortController): Promise<void> {
@@ -126,7 +164,12 @@ export class Executor {
       this.#logger?.error({ err: error, action_id: id }, 'claiming an action for execution failed')
       return
     }
-    if (!record) return
+    if (record) await this.#runClaimed(record, controller)
+  }
+
+  /** Runs an action this executor holds the lease of, renewing it meanwhile, and records the result. */
+  async #runClaimed(record: ActionRecord, controller: AbortController): Promise<void> {
+    const id = record.id
     const heartbeat = setInterval(() => {
       const until = new Date(this.#gateway.now().getTime() + this.#leaseMs)
       this.#gateway.store.renewLease(id, this.id, until).then(

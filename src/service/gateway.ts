@@ -104,6 +104,7 @@ export class Gateway {
   readonly #calendars: Calendars
   readonly #onCall: OnCallResolver | undefined
   readonly #runnableListeners: ((id: string) => void)[] = []
+  #reserveSlot: (() => ExecutionSlot | undefined) | undefined
   readonly telemetry: Telemetry
   readonly #policyChanges: Pick<PolicyChanges, 'analyze'> | undefined
   readonly #decidedListeners: ((record: ActionRecord) => void)[] = []
@@ -246,6 +247,24 @@ export class Gateway {
       this.#submitted(record, decision, { started, analyzed, decided })
       return { record: { ...settled, updatedAt: finished, version: 1, leaseOwner: null }, reviews: [] }
     }
+    // A brokered action allowed for a caller that waits: claimed as it is recorded, in the same
+    // write (no claim transaction after it), and run at once by this replica's executor when it
+    // has a slot free. Nobody else can claim it, so it still runs once; should this process die,
+    // its lease ends as any claimed execution's does.
+    const slot = status === 'allowed' && brokered && options.waitMs ? this.#reserveSlot?.() : undefined
+    if (slot) {
+      const until = new Date(now.getTime() + slot.leaseMs)
+      const claimed = { ...record, status: 'executing' as const, deadline: until }
+      try {
+        await this.store.createAction({ record: claimed, events: [...events, executingEvent(claimed, slot.executor, until)], leaseOwner: slot.executor })
+      } catch (error) {
+        slot.release()
+        throw error
+      }
+      this.#submitted(record, decision, { started, analyzed, decided })
+      void slot.run({ ...claimed, updatedAt: now, version: 1, leaseOwner: slot.executor })
+      return this.waitForChange(principal, id, undefined, options.waitMs!, options.signal)
+    }
     await this.store.createAction({ record, events })
     this.#submitted(record, decision, { started, analyzed, decided })
     const state: ActionState = { record: { ...record, updatedAt: now, version: 1, leaseOwner: null }, reviews: [] }
@@ -267,6 +286,15 @@ export class Gateway {
       { effect: decision.effect, status: record.status, matchedRules: decision.matched_rules, policyVersion: decision.policy_version, agent: record.agentId },
       { ...times, ended: epochMs() },
     )
+  }
+
+  /**
+   * Where a brokered action allowed for a waiting caller is run at once: `reserve` returns a slot of
+   * this replica's executor, or undefined when it has none free (the action is then recorded
+   * `allowed` and claimed as usual).
+   */
+  executeAtOnce(reserve: () => ExecutionSlot | undefined): void {
+    this.#reserveSlot = reserve
   }
 
   /** Calls `listener` with the id of every brokered action this replica made runnable (allowed or approved). */
@@ -636,8 +664,7 @@ export class Gateway {
       const closed = this.#windowClosed(current, now)
       if (closed) return { change: closed, value: false }
       const until = new Date(now.getTime() + leaseMs)
-      const event: AuditDraft = { type: 'action.executing', action_id: id, actor: 'system', channel: 'system', digest: current.digest, policy_version: current.policyVersion, data: { executor, lease_until: until.toISOString() } }
-      return { change: { status: 'executing', leaseOwner: executor, deadline: until, events: [event] }, value: true }
+      return { change: { status: 'executing', leaseOwner: executor, deadline: until, events: [executingEvent(current, executor, until)] }, value: true }
     })
     return outcome.value ? outcome.record : undefined
   }
@@ -823,6 +850,22 @@ export interface SubmitOptions {
    * back until then): `undefined` records it `allowed` first, as usual.
    */
   readonly runAllowed?: (record: ActionRecord) => Promise<OutcomeReport> | undefined
+}
+
+/**
+ * One of an executor's slots, held for an action claimed as it is recorded: `run` runs the claimed
+ * action in it (and gives the slot back when done); `release` gives it back unused.
+ */
+export interface ExecutionSlot {
+  readonly executor: string
+  readonly leaseMs: number
+  run(record: ActionRecord): Promise<void>
+  release(): void
+}
+
+/** The audit event of an executor's claim on `action` with a lease until `until`. */
+function executingEvent(action: Pick<ActionRecord, 'id' | 'digest' | 'policyVersion'>, executor: string, until: Date): AuditDraft {
+  return { type: 'action.executing', action_id: action.id, actor: 'system', channel: 'system', digest: action.digest, policy_version: action.policyVersion, data: { executor, lease_until: until.toISOString() } }
 }
 
 /** The stored result of an outcome the agent ran and reports (output cut at MAX_OUTPUT_CHARS). */
