@@ -145,14 +145,14 @@ export class Executor {
   }
 
   /** Runs `body` as the execution of action `id`: counted as running, aborted by `stop()`. */
-  #start(id: string, body: (controller: AbortController) => Promise<void>): Promise<void> {
+  #start<T>(id: string, body: (controller: AbortController) => Promise<T>): Promise<T> {
     const controller = new AbortController()
     if (this.#stopped) controller.abort(new Error('the gateway is shutting down'))
     const done = body(controller).finally(() => {
       this.#running.delete(id)
       this.#pump()
     })
-    this.#running.set(id, { controller, done })
+    this.#running.set(id, { controller, done: done.then(() => {}) })
     return done
   }
 
@@ -167,8 +167,9 @@ export class Executor {
     if (record) await this.#runClaimed(record, controller)
   }
 
-  /** Runs an action this executor holds the lease of, renewing it meanwhile, and records the result. */
-  async #runClaimed(record: ActionRecord, controller: AbortController): Promise<void> {
+
+  /** Runs an action this executor holds the lease of, renewing it meanwhile, and records the result (see #record). */
+  async #runClaimed(record: ActionRecord, controller: AbortController): Promise<ActionRecord | undefined> {
     const id = record.id
     const heartbeat = setInterval(() => {
       const until = new Date(this.#gateway.now().getTime() + this.#leaseMs)
@@ -180,7 +181,7 @@ export class Executor {
       )
     }, timerDelay(Math.max(10, Math.floor(this.#leaseMs / 3))))
     const result = await this.#run(record, controller.signal).finally(() => clearInterval(heartbeat))
-    await this.#record(id, result)
+    return this.#record(id, result)
   }
 
   /** Runs the stored action; every failure becomes a `failed` result, never an exception. */
@@ -206,7 +207,9 @@ export class Executor {
       const target = this.#gateway.directory.target(record.target)
       if (!target?.connector) return failed(`target ${record.target} no longer has a connector in the configuration; the action was not run`)
       if (target.kind !== action.kind) return failed(`target ${record.target} is now of kind ${target.kind}, not ${action.kind}; the action was not run`)
-      const context = executionContext(record, await this.#gateway.store.getReviews(record.id), traceId, spanId)
+      // An action the policy allowed was never reviewed: its reviews need no read.
+      const reviews = record.decision['effect'] === 'allow' ? [] : await this.#gateway.store.getReviews(record.id)
+      const context = executionContext(record, reviews, traceId, spanId)
       const connector = this.#connectors.get(target)
       using(connector.type)
       const result = await connector.execute({ actionId: record.id, action, target, facts: storedFacts(record), reviewed: record.decision['effect'] === 'review', context, signal })
@@ -219,16 +222,17 @@ export class Executor {
     }
   }
 
-  async #record(id: string, result: ExecutionResult): Promise<void> {
+  /** Records the result; resolves with the action as recorded, or undefined when it was not. */
+  async #record(id: string, result: ExecutionResult): Promise<ActionRecord | undefined> {
     for (let attempt = 1; ; attempt++) {
       try {
         const finished = await this.#gateway.finishExecution(id, this.id, result)
         if (!finished) this.#logger?.warn({ action_id: id, status: result.status }, 'the execution finished after its lease was lost; its result was not recorded')
-        return
+        return finished
       } catch (error) {
         if (attempt >= 5) {
           this.#logger?.error({ err: error, action_id: id }, 'recording an execution result failed; the lease will end and the action will be failed')
-          return
+          return undefined
         }
         await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt))
       }

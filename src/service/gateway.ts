@@ -38,6 +38,7 @@ import type { Waiters } from './waiters.js'
 import { NO_TELEMETRY, type ActionSpanFacts, type Telemetry } from '../telemetry/index.js'
 import type { PolicyChanges } from './policy-changes.js'
 import type { OnCallResolver } from './oncall.js'
+import { timerDelay } from '../time/index.js'
 
 /** Longest wait a caller may ask for (docs/api.md: `wait` ≤ 60 s). */
 export const MAX_WAIT_MS = 60_000
@@ -262,8 +263,10 @@ export class Gateway {
         throw error
       }
       this.#submitted(record, decision, { started, analyzed, decided })
-      void slot.run({ ...claimed, updatedAt: now, version: 1, leaseOwner: slot.executor })
-      return this.waitForChange(principal, id, undefined, options.waitMs!, options.signal)
+      // The caller gets the action as its executor recorded it, without reading it back; if that
+      // takes longer than the wait (or was not recorded), as the store has it then.
+      const finished = await within(slot.run({ ...claimed, updatedAt: now, version: 1, leaseOwner: slot.executor }), Math.min(options.waitMs!, MAX_WAIT_MS), options.signal)
+      return finished ? { record: finished, reviews: [] } : this.get(principal, id)
     }
     await this.store.createAction({ record, events })
     this.#submitted(record, decision, { started, analyzed, decided })
@@ -689,7 +692,10 @@ export class Gateway {
       }
       return { change: { status: result.status, deadline: null, leaseOwner: null, result: stored, events: [event] }, value: true }
     })
-    return outcome.value ? outcome.record : undefined
+    if (!outcome.value) return undefined
+    // Those waiting on this replica need not wait for the store's notification to come round.
+    this.waiters.wake(id)
+    return outcome.record
   }
 
   /**
@@ -859,8 +865,25 @@ export interface SubmitOptions {
 export interface ExecutionSlot {
   readonly executor: string
   readonly leaseMs: number
-  run(record: ActionRecord): Promise<void>
+  /** Resolves with the action as its result was recorded, or undefined when it was not (a lost lease). */
+  run(record: ActionRecord): Promise<ActionRecord | undefined>
   release(): void
+}
+
+/** `promise`'s value, or undefined once `timeoutMs` have passed or `signal` aborted. */
+function within<T>(promise: Promise<T>, timeoutMs: number, signal: AbortSignal | undefined): Promise<T | undefined> {
+  return new Promise((resolve) => {
+    const end = (value: T | undefined) => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', stop)
+      resolve(value)
+    }
+    const stop = () => end(undefined)
+    const timer = setTimeout(stop, timerDelay(timeoutMs))
+    signal?.addEventListener('abort', stop, { once: true })
+    if (signal?.aborted) stop()
+    promise.then(end, stop)
+  })
 }
 
 /** The audit event of an executor's claim on `action` with a lease until `until`. */
