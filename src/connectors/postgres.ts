@@ -7,7 +7,8 @@ import { connectorType } from './connector-type.js'
 import { sqlOptionsSchema } from './options.js'
 import { Redactor } from './redact.js'
 import { identityValues, type ExecutionContext } from './execution-context.js'
-import { PIN_QUERY, PIN_SQL, PINNED_SETTINGS, planPostgres, type PostgresStatement } from './postgres-statements.js'
+import { runSteps, type Step } from './pg-pipeline.js'
+import { PIN_QUERY, PIN_STATEMENTS, PINNED_SETTINGS, planPostgres, type PostgresStatement } from './postgres-statements.js'
 import { elapsed, failure, refusal } from './results.js'
 import { ResultSets } from './sql-rows.js'
 import { SqlDeadline } from './sql-deadline.js'
@@ -88,16 +89,20 @@ class PostgresConnector implements Connector {
     let current: PostgresStatement | undefined
     let committed = false
     try {
-      // One round trip of the connector's own text: the transaction, a statement timeout on the
-      // server too (should this process die while a statement runs), the pinned settings. A
-      // read-only transaction takes its snapshot here, after which it can no longer be made read-write.
-      await client.query(`${readOnly ? 'BEGIN READ ONLY' : 'BEGIN'}; SET LOCAL statement_timeout = ${timeout}; ${readOnly ? PIN_QUERY : PIN_SQL}`)
       let lastCount: number | null = null
-      const identity = this.#options.identity ? identityQuery(request.context) : undefined
+      const identity = this.#options.identity ? identityStep(request.context) : undefined
+      const pins = PIN_STATEMENTS.map((text): Step => ({ text }))
       for (const [index, statement] of plan.statements.entries()) {
-        if (index > 0) await client.query(PIN_SQL)
-        // Set again before each statement (as the pins are), so what a trigger reads is the connector's.
-        if (identity && !statement.setsTransaction) await client.query(identity)
+        // The connector's own statements before each of the action's, in one round trip. First the
+        // transaction, a statement timeout on the server too (should this process die while a
+        // statement runs) and the pinned settings; a read-only transaction takes its snapshot
+        // there, after which it can no longer be made read-write. Then the pins again before each
+        // later statement, and the identity settings (so what a trigger reads is the connector's)
+        // unless the statement sets the transaction's characteristics, which must come first.
+        const steps = index === 0 ? [{ text: readOnly ? 'BEGIN READ ONLY' : 'BEGIN' }, { text: `SET LOCAL statement_timeout = ${timeout}` }, ...(readOnly ? [{ text: PIN_QUERY }] : pins)] : [...pins]
+        if (identity && !statement.setsTransaction) steps.push(identity)
+        const { error } = await runSteps(client, steps)
+        if (error) throw error
         current = statement
         lastCount = await stream(client, statement.text, sets)
       }
@@ -164,7 +169,7 @@ class PostgresConnector implements Connector {
  * (comma-separated emails), `.digest`, `.policy_version`, `.trace_id`, `.matched_rules`
  * (comma-separated). The values are {@link identityValues}: printable ASCII, anything else percent-encoded.
  */
-function identityQuery(context: ExecutionContext): pg.QueryConfig {
+function identityStep(context: ExecutionContext): Step {
   const values = identityValues(context)
   const settings: readonly (readonly [string, string])[] = [
     ['application_name', `countersign/${values.agent}`],
