@@ -50,7 +50,7 @@ class PostgresConnector implements Connector {
   readonly #target: TargetConfig
   readonly #options: PostgresOptions
   /** The pool of the connection string read last, known by its hash (the string itself is the secret). */
-  #pool: { readonly key: string; readonly pool: pg.Pool } | undefined
+  #pool: { readonly key: string; readonly pool: pg.Pool; readonly redactor: Redactor } | undefined
   #closed = false
 
   constructor(target: TargetConfig, options: PostgresOptions) {
@@ -69,13 +69,15 @@ class PostgresConnector implements Connector {
     const readOnly = request.facts?.read_only === true
     const enforced = readOnly ? { read_only_enforced: true as const } : {}
     const url = resolveSecret(this.#options.url)
-    const redactor = new Redactor([url])
     const timeout = this.#options.statement_timeout
     let client: pg.PoolClient
+    let redactor: Redactor
     try {
-      client = await this.#poolFor(url).connect()
+      const pooled = this.#poolFor(url)
+      redactor = pooled.redactor
+      client = await pooled.pool.connect()
     } catch (error) {
-      return failure(started, `could not connect to the database of target ${this.#target.name}: ${describe(error)}`, redactor)
+      return failure(started, `could not connect to the database of target ${this.#target.name}: ${describe(error)}`, new Redactor([url]))
     }
     const deadline = new SqlDeadline(timeout, request.signal, {
       cancel: () => cancel(url, client),
@@ -134,7 +136,8 @@ class PostgresConnector implements Connector {
     }
   }
 
-  #poolFor(url: string): pg.Pool {
+  /** The pool for `url`, with the redactor that masks it in results. */
+  #poolFor(url: string): { readonly pool: pg.Pool; readonly redactor: Redactor } {
     if (this.#closed) throw new Error('the connector is closed')
     // A rotated secret gets a new pool; the old one drains.
     const key = createHash('sha256').update(url, 'utf8').digest('hex')
@@ -150,9 +153,9 @@ class PostgresConnector implements Connector {
       })
       // An idle connection that breaks is dropped by the pool; its error may quote the server, not worth a crash.
       pool.on('error', () => {})
-      this.#pool = { key, pool }
+      this.#pool = { key, pool, redactor: new Redactor([url]) }
     }
-    return this.#pool.pool
+    return this.#pool
   }
 
   async close(): Promise<void> {
