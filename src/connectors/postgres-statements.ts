@@ -23,12 +23,15 @@ export const PINNED_SETTINGS: Readonly<Record<string, string>> = {
 const GUARDED_SETTINGS: ReadonlySet<string> = new Set([...Object.keys(PINNED_SETTINGS), 'transaction_read_only', 'default_transaction_read_only'])
 
 /**
- * SQL that sets the pinned settings for the rest of the transaction. Sent before the first
- * statement and again before each later one, so a function an earlier statement called that
+ * The statements that set the pinned settings for the rest of the transaction. Sent before the
+ * first statement and again before each later one, so a function an earlier statement called that
  * changed one (`set_config(…, true)`, an `UPDATE pg_settings`) cannot change how the next is read.
  * Plain SET LOCAL: it takes no snapshot, so `SET TRANSACTION ISOLATION LEVEL` still works after it.
  */
-export const PIN_SQL = Object.entries(PINNED_SETTINGS).map(([name, value]) => `SET LOCAL ${name} = '${value}'`).join('; ')
+export const PIN_STATEMENTS: readonly string[] = Object.entries(PINNED_SETTINGS).map(([name, value]) => `SET LOCAL ${name} = '${value}'`)
+
+/** {@link PIN_STATEMENTS} as one text, for the simple query protocol. */
+export const PIN_SQL = PIN_STATEMENTS.join('; ')
 
 /**
  * The same, as one query: it takes the transaction's snapshot, after which PostgreSQL refuses to

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import pg from 'pg'
 import { z } from 'zod'
 import { resolveSecret, type TargetConfig } from '../config/index.js'
@@ -6,7 +7,8 @@ import { connectorType } from './connector-type.js'
 import { sqlOptionsSchema } from './options.js'
 import { Redactor } from './redact.js'
 import { identityValues, type ExecutionContext } from './execution-context.js'
-import { PIN_QUERY, PIN_SQL, planPostgres, type PostgresStatement } from './postgres-statements.js'
+import { runSteps, type Step } from './pg-pipeline.js'
+import { PIN_QUERY, PIN_STATEMENTS, PINNED_SETTINGS, planPostgres, type PostgresStatement } from './postgres-statements.js'
 import { elapsed, failure, refusal } from './results.js'
 import { ResultSets } from './sql-rows.js'
 import { SqlDeadline } from './sql-deadline.js'
@@ -18,7 +20,9 @@ type PostgresOptions = z.output<typeof PostgresOptionsSchema>
 /**
  * `postgres`: runs the approved SQL in one transaction on a PostgreSQL server, statement by
  * statement as the analysis parsed it, with the settings the analysis assumed pinned
- * (`postgres-statements.ts`); in a `READ ONLY` transaction when the facts say read-only.
+ * (`postgres-statements.ts`); in a `READ ONLY` transaction when the facts say read-only. A
+ * connection is reused only after an action that committed, and only once reset
+ * ({@link resetForReuse}); any other is closed.
  */
 export const postgres = connectorType({
   type: 'postgres',
@@ -45,7 +49,8 @@ class PostgresConnector implements Connector {
   readonly type = 'postgres'
   readonly #target: TargetConfig
   readonly #options: PostgresOptions
-  #pool: { readonly url: string; readonly pool: pg.Pool } | undefined
+  /** The pool of the connection string read last, known by its hash (the string itself is the secret). */
+  #pool: { readonly key: string; readonly pool: pg.Pool; readonly redactor: Redactor } | undefined
   #closed = false
 
   constructor(target: TargetConfig, options: PostgresOptions) {
@@ -64,13 +69,15 @@ class PostgresConnector implements Connector {
     const readOnly = request.facts?.read_only === true
     const enforced = readOnly ? { read_only_enforced: true as const } : {}
     const url = resolveSecret(this.#options.url)
-    const redactor = new Redactor([url])
     const timeout = this.#options.statement_timeout
     let client: pg.PoolClient
+    let redactor: Redactor
     try {
-      client = await this.#poolFor(url).connect()
+      const pooled = this.#poolFor(url)
+      redactor = pooled.redactor
+      client = await pooled.pool.connect()
     } catch (error) {
-      return failure(started, `could not connect to the database of target ${this.#target.name}: ${describe(error)}`, redactor)
+      return failure(started, `could not connect to the database of target ${this.#target.name}: ${describe(error)}`, new Redactor([url]))
     }
     const deadline = new SqlDeadline(timeout, request.signal, {
       cancel: () => cancel(url, client),
@@ -82,22 +89,28 @@ class PostgresConnector implements Connector {
     const onError = () => {}
     client.on('error', onError)
     let current: PostgresStatement | undefined
+    let committed = false
     try {
-      // One round trip of the connector's own text: the transaction, a statement timeout on the
-      // server too (should this process die while a statement runs), the pinned settings. A
-      // read-only transaction takes its snapshot here, after which it can no longer be made read-write.
-      await client.query(`${readOnly ? 'BEGIN READ ONLY' : 'BEGIN'}; SET LOCAL statement_timeout = ${timeout}; ${readOnly ? PIN_QUERY : PIN_SQL}`)
       let lastCount: number | null = null
-      const identity = this.#options.identity ? identityQuery(request.context) : undefined
+      const identity = this.#options.identity ? identityStep(request.context) : undefined
+      const pins = PIN_STATEMENTS.map((text): Step => ({ text }))
       for (const [index, statement] of plan.statements.entries()) {
-        if (index > 0) await client.query(PIN_SQL)
-        // Set again before each statement (as the pins are), so what a trigger reads is the connector's.
-        if (identity && !statement.setsTransaction) await client.query(identity)
+        // The connector's own statements before each of the action's, in one round trip. First the
+        // transaction, a statement timeout on the server too (should this process die while a
+        // statement runs) and the pinned settings; a read-only transaction takes its snapshot
+        // there, after which it can no longer be made read-write. Then the pins again before each
+        // later statement, and the identity settings (so what a trigger reads is the connector's)
+        // unless the statement sets the transaction's characteristics, which must come first.
+        const steps = index === 0 ? [{ text: readOnly ? 'BEGIN READ ONLY' : 'BEGIN' }, { text: `SET LOCAL statement_timeout = ${timeout}` }, ...(readOnly ? [{ text: PIN_QUERY }] : pins)] : [...pins]
+        if (identity && !statement.setsTransaction) steps.push(identity)
+        const { error } = await runSteps(client, steps)
+        if (error) throw error
         current = statement
         lastCount = await stream(client, statement.text, sets)
       }
       current = undefined
       await client.query('COMMIT')
+      committed = true
       return redactor.result({ status: 'succeeded', duration_ms: elapsed(started), ...sets.outcome(lastCount), ...enforced })
     } catch (error) {
       await rollback(client)
@@ -111,16 +124,24 @@ class PostgresConnector implements Connector {
       return { ...failure(started, message, redactor), ...enforced }
     } finally {
       deadline.clear()
-      client.off('error', onError)
-      // Never reused: SET, SET ROLE, temporary tables and advisory locks of one approved action must not reach the next.
-      client.release(true)
+      // A connection that committed goes back to the pool once reset, after the result is
+      // returned; one that ended any other way (an error, a cancel, a dropped connection: its
+      // transaction state unknown) is closed.
+      const release = (destroy: boolean) => {
+        client.off('error', onError)
+        client.release(destroy)
+      }
+      if (committed && deadline.reason === undefined) void resetForReuse(client).then(() => release(false), () => release(true))
+      else release(true)
     }
   }
 
-  #poolFor(url: string): pg.Pool {
+  /** The pool for `url`, with the redactor that masks it in results. */
+  #poolFor(url: string): { readonly pool: pg.Pool; readonly redactor: Redactor } {
     if (this.#closed) throw new Error('the connector is closed')
     // A rotated secret gets a new pool; the old one drains.
-    if (this.#pool?.url !== url) {
+    const key = createHash('sha256').update(url, 'utf8').digest('hex')
+    if (this.#pool?.key !== key) {
       this.#pool?.pool.end().catch(() => {})
       const pool = new pg.Pool({
         connectionString: url,
@@ -132,9 +153,9 @@ class PostgresConnector implements Connector {
       })
       // An idle connection that breaks is dropped by the pool; its error may quote the server, not worth a crash.
       pool.on('error', () => {})
-      this.#pool = { url, pool }
+      this.#pool = { key, pool, redactor: new Redactor([url]) }
     }
-    return this.#pool.pool
+    return this.#pool
   }
 
   async close(): Promise<void> {
@@ -151,7 +172,7 @@ class PostgresConnector implements Connector {
  * (comma-separated emails), `.digest`, `.policy_version`, `.trace_id`, `.matched_rules`
  * (comma-separated). The values are {@link identityValues}: printable ASCII, anything else percent-encoded.
  */
-function identityQuery(context: ExecutionContext): pg.QueryConfig {
+function identityStep(context: ExecutionContext): Step {
   const values = identityValues(context)
   const settings: readonly (readonly [string, string])[] = [
     ['application_name', `countersign/${values.agent}`],
@@ -167,6 +188,29 @@ function identityQuery(context: ExecutionContext): pg.QueryConfig {
   const text = `SELECT ${settings.map((_, index) => `set_config($${2 * index + 1}, $${2 * index + 2}, true)`).join(', ')}`
   return { text, values: settings.flat() }
 }
+
+/**
+ * What a session that ran an action keeps, gone: `DISCARD ALL` (its own query: it cannot run in a
+ * transaction) closes cursors (`WITH HOLD` too), drops temporary tables and prepared statements,
+ * resets every setting `SET` or `set_config(…, false)` changed (to the connection's defaults;
+ * a custom setting keeps its name, empty), the session authorization and role, `LISTEN`s,
+ * session advisory locks and sequences' `currval`. Then the pinned settings are set again for the
+ * session, and the session is checked: its user is the one it logged in as, and the database has
+ * no extension or procedural language whose session state `DISCARD ALL` does not reach (dblink's
+ * named connections, postgres_fdw's, the globals of PL/Perl, PL/Python, PL/Tcl, PL/v8). Rejects
+ * when any of that fails, and the connection is then closed, never reused.
+ */
+async function resetForReuse(client: pg.PoolClient): Promise<void> {
+  await client.query('DISCARD ALL')
+  const result = await client.query<{ clean: boolean }>(REPIN_AND_CHECK)
+  if (result.rows[0]?.clean !== true) throw new Error('the session keeps state DISCARD ALL does not reset')
+}
+
+const REPIN_AND_CHECK = `SELECT ${Object.entries(PINNED_SETTINGS)
+  .map(([name, value]) => `set_config('${name}', '${value}', false)`)
+  .join(', ')}, current_user = session_user
+  AND NOT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname IN ('dblink', 'postgres_fdw'))
+  AND NOT EXISTS (SELECT FROM pg_catalog.pg_language WHERE lanname NOT IN ('internal', 'c', 'sql', 'plpgsql')) AS clean`
 
 /**
  * Runs one statement streaming its rows into `sets`; resolves its count. The extended protocol:

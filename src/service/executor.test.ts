@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -52,6 +52,43 @@ for (const store of testStores()) {
       const finished = action.timeline.at(-1)
       assert.equal(finished.data.result_sha256, createHash('sha256').update(canonicalJson(action.result)).digest('hex'))
       assert.equal((await gw.auditLog.verify()).ok, true)
+    })
+
+    it('claims an allowed action for a waiting agent as it records it: this replica runs it, no other claim wins', async () => {
+      const flag = join(dir, 'claimed-flag')
+      const waiting = gw.call('POST', '/v1/actions?wait=20', { as: 'deployBot', body: shell(`until [ -e ${flag} ]; do sleep 0.01; done; echo ran`) })
+      let running: { id: string; status: string } | undefined
+      while (!running) {
+        running = (await gw.call('GET', '/v1/actions?status=executing', { as: 'carol' })).body.actions[0]
+        if (!running) await sleep(5)
+      }
+      const stored = await gw.gateway.store.getAction(running.id)
+      assert.equal(stored?.leaseOwner, gw.executor.id)
+      assert.equal(await gw.gateway.claimExecution(running.id, 'executor:another', 1000), undefined, 'one claim: the one made as it was recorded')
+      writeFileSync(flag, '')
+      const done = (await waiting).body
+      assert.equal(done.status, 'succeeded', JSON.stringify(done.result))
+      assert.equal(done.result.stdout, 'ran\n')
+      const timeline = (await gw.call('GET', `/v1/actions/${done.id}`, { as: 'deployBot' })).body.timeline
+      assert.deepEqual(timeline.map((event: { type: string }) => event.type), ['action.submitted', 'action.allowed', 'action.executing', 'action.succeeded'])
+      assert.equal(timeline[2].data.executor, gw.executor.id)
+    })
+
+    it('records an allowed action for a waiting agent as allowed when the executor has no slot free, and runs it once one is', async () => {
+      const slots = []
+      for (let slot = gw.executor.reserve(); slot; slot = gw.executor.reserve()) slots.push(slot)
+      assert.ok(slots.length > 0)
+      const waiting = gw.call('POST', '/v1/actions?wait=20', { as: 'deployBot', body: shell('echo later') })
+      let allowed: { id: string } | undefined
+      while (!allowed) {
+        allowed = (await gw.call('GET', '/v1/actions?status=allowed', { as: 'carol' })).body.actions[0]
+        if (!allowed) await sleep(5)
+      }
+      for (const slot of slots) slot.release()
+      const done = (await waiting).body
+      assert.equal(done.id, allowed.id)
+      assert.equal(done.status, 'succeeded')
+      assert.equal(done.result.stdout, 'later\n')
     })
 
     it('runs an approved action once its approval lands, and the agent waiting on it gets the result', async () => {

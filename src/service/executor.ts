@@ -7,7 +7,7 @@ import type { Connector, ExecutionContext, ExecutionResult } from '../connectors
 import { traceOrigin } from '../telemetry/index.js'
 import { CountersignError } from '../errors/index.js'
 import type { ActionRecord, ReviewRecord } from '../store/index.js'
-import { spanFacts, type Gateway } from './gateway.js'
+import { spanFacts, type ExecutionSlot, type Gateway } from './gateway.js'
 import { timerDelay } from '../time/index.js'
 import { grantCitationOf } from './grant-use.js'
 
@@ -48,6 +48,8 @@ export class Executor {
   readonly #scanMs: number
   readonly #queue = new Set<string>()
   readonly #running = new Map<string, { controller: AbortController; done: Promise<void> }>()
+  /** Slots held for actions claimed as they are recorded (Gateway.executeAtOnce), not yet running: each resolves when given back. */
+  readonly #reserved = new Set<Promise<void>>()
   #scanTimer: NodeJS.Timeout | undefined
   #stopped = true
 
@@ -60,6 +62,7 @@ export class Executor {
     this.#scanMs = options.scanMs ?? 2_000
     this.id = options.id ?? `executor:${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
     this.#gateway.whenRunnable((id) => this.wake(id))
+    this.#gateway.executeAtOnce(() => this.reserve())
   }
 
   /** Takes the actions the gateway makes runnable, and scans the store for others. */
@@ -100,22 +103,57 @@ export class Executor {
     this.#stopped = true
     clearTimeout(this.#scanTimer)
     this.#queue.clear()
+    // An action claimed as it was recorded is run (and, aborted, recorded failed) like the others.
+    await Promise.all(this.#reserved)
     for (const { controller } of this.#running.values()) controller.abort(new Error('the gateway is shutting down'))
     await Promise.all([...this.#running.values()].map(({ done }) => done))
   }
 
+  /**
+   * Holds one of this executor's slots for an action the gateway claims for it as it records it;
+   * undefined when none is free or the executor is stopped. The slot counts against
+   * `concurrency` until released or its run ends.
+   */
+  reserve(): ExecutionSlot | undefined {
+    if (this.#stopped || this.#running.size + this.#reserved.size >= this.#concurrency) return undefined
+    let giveBack = () => {}
+    const held = new Promise<void>((resolve) => (giveBack = resolve))
+    this.#reserved.add(held)
+    const release = () => {
+      if (!this.#reserved.delete(held)) return
+      giveBack()
+      this.#pump()
+    }
+    return {
+      executor: this.id,
+      leaseMs: this.#leaseMs,
+      release,
+      run: (record) => {
+        release()
+        return this.#start(record.id, (controller) => this.#runClaimed(record, controller))
+      },
+    }
+  }
+
   #pump(): void {
     for (const id of this.#queue) {
-      if (this.#running.size >= this.#concurrency) return
+      if (this.#running.size + this.#reserved.size >= this.#concurrency) return
       this.#queue.delete(id)
       if (this.#running.has(id)) continue
-      const controller = new AbortController()
-      const done = this.#execute(id, controller).finally(() => {
-        this.#running.delete(id)
-        this.#pump()
-      })
-      this.#running.set(id, { controller, done })
+      void this.#start(id, (controller) => this.#execute(id, controller))
     }
+  }
+
+  /** Runs `body` as the execution of action `id`: counted as running, aborted by `stop()`. */
+  #start<T>(id: string, body: (controller: AbortController) => Promise<T>): Promise<T> {
+    const controller = new AbortController()
+    if (this.#stopped) controller.abort(new Error('the gateway is shutting down'))
+    const done = body(controller).finally(() => {
+      this.#running.delete(id)
+      this.#pump()
+    })
+    this.#running.set(id, { controller, done: done.then(() => {}) })
+    return done
   }
 
   async #execute(id: string, controller: AbortController): Promise<void> {
@@ -126,7 +164,13 @@ export class Executor {
       this.#logger?.error({ err: error, action_id: id }, 'claiming an action for execution failed')
       return
     }
-    if (!record) return
+    if (record) await this.#runClaimed(record, controller)
+  }
+
+
+  /** Runs an action this executor holds the lease of, renewing it meanwhile, and records the result (see #record). */
+  async #runClaimed(record: ActionRecord, controller: AbortController): Promise<ActionRecord | undefined> {
+    const id = record.id
     const heartbeat = setInterval(() => {
       const until = new Date(this.#gateway.now().getTime() + this.#leaseMs)
       this.#gateway.store.renewLease(id, this.id, until).then(
@@ -137,7 +181,7 @@ export class Executor {
       )
     }, timerDelay(Math.max(10, Math.floor(this.#leaseMs / 3))))
     const result = await this.#run(record, controller.signal).finally(() => clearInterval(heartbeat))
-    await this.#record(id, result)
+    return this.#record(id, result)
   }
 
   /** Runs the stored action; every failure becomes a `failed` result, never an exception. */
@@ -163,7 +207,9 @@ export class Executor {
       const target = this.#gateway.directory.target(record.target)
       if (!target?.connector) return failed(`target ${record.target} no longer has a connector in the configuration; the action was not run`)
       if (target.kind !== action.kind) return failed(`target ${record.target} is now of kind ${target.kind}, not ${action.kind}; the action was not run`)
-      const context = executionContext(record, await this.#gateway.store.getReviews(record.id), traceId, spanId)
+      // An action the policy allowed was never reviewed: its reviews need no read.
+      const reviews = record.decision['effect'] === 'allow' ? [] : await this.#gateway.store.getReviews(record.id)
+      const context = executionContext(record, reviews, traceId, spanId)
       const connector = this.#connectors.get(target)
       using(connector.type)
       const result = await connector.execute({ actionId: record.id, action, target, facts: storedFacts(record), reviewed: record.decision['effect'] === 'review', context, signal })
@@ -176,16 +222,17 @@ export class Executor {
     }
   }
 
-  async #record(id: string, result: ExecutionResult): Promise<void> {
+  /** Records the result; resolves with the action as recorded, or undefined when it was not. */
+  async #record(id: string, result: ExecutionResult): Promise<ActionRecord | undefined> {
     for (let attempt = 1; ; attempt++) {
       try {
         const finished = await this.#gateway.finishExecution(id, this.id, result)
         if (!finished) this.#logger?.warn({ action_id: id, status: result.status }, 'the execution finished after its lease was lost; its result was not recorded')
-        return
+        return finished
       } catch (error) {
         if (attempt >= 5) {
           this.#logger?.error({ err: error, action_id: id }, 'recording an execution result failed; the lease will end and the action will be failed')
-          return
+          return undefined
         }
         await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt))
       }

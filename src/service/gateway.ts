@@ -38,6 +38,7 @@ import type { Waiters } from './waiters.js'
 import { NO_TELEMETRY, type ActionSpanFacts, type Telemetry } from '../telemetry/index.js'
 import type { PolicyChanges } from './policy-changes.js'
 import type { OnCallResolver } from './oncall.js'
+import { timerDelay } from '../time/index.js'
 
 /** Longest wait a caller may ask for (docs/api.md: `wait` ≤ 60 s). */
 export const MAX_WAIT_MS = 60_000
@@ -104,6 +105,7 @@ export class Gateway {
   readonly #calendars: Calendars
   readonly #onCall: OnCallResolver | undefined
   readonly #runnableListeners: ((id: string) => void)[] = []
+  #reserveSlot: (() => ExecutionSlot | undefined) | undefined
   readonly telemetry: Telemetry
   readonly #policyChanges: Pick<PolicyChanges, 'analyze'> | undefined
   readonly #decidedListeners: ((record: ActionRecord) => void)[] = []
@@ -246,6 +248,26 @@ export class Gateway {
       this.#submitted(record, decision, { started, analyzed, decided })
       return { record: { ...settled, updatedAt: finished, version: 1, leaseOwner: null }, reviews: [] }
     }
+    // A brokered action allowed for a caller that waits: claimed as it is recorded, in the same
+    // write (no claim transaction after it), and run at once by this replica's executor when it
+    // has a slot free. Nobody else can claim it, so it still runs once; should this process die,
+    // its lease ends as any claimed execution's does.
+    const slot = status === 'allowed' && brokered && options.waitMs ? this.#reserveSlot?.() : undefined
+    if (slot) {
+      const until = new Date(now.getTime() + slot.leaseMs)
+      const claimed = { ...record, status: 'executing' as const, deadline: until }
+      try {
+        await this.store.createAction({ record: claimed, events: [...events, executingEvent(claimed, slot.executor, until)], leaseOwner: slot.executor })
+      } catch (error) {
+        slot.release()
+        throw error
+      }
+      this.#submitted(record, decision, { started, analyzed, decided })
+      // The caller gets the action as its executor recorded it, without reading it back; if that
+      // takes longer than the wait (or was not recorded), as the store has it then.
+      const finished = await within(slot.run({ ...claimed, updatedAt: now, version: 1, leaseOwner: slot.executor }), Math.min(options.waitMs!, MAX_WAIT_MS), options.signal)
+      return finished ? { record: finished, reviews: [] } : this.get(principal, id)
+    }
     await this.store.createAction({ record, events })
     this.#submitted(record, decision, { started, analyzed, decided })
     const state: ActionState = { record: { ...record, updatedAt: now, version: 1, leaseOwner: null }, reviews: [] }
@@ -267,6 +289,15 @@ export class Gateway {
       { effect: decision.effect, status: record.status, matchedRules: decision.matched_rules, policyVersion: decision.policy_version, agent: record.agentId },
       { ...times, ended: epochMs() },
     )
+  }
+
+  /**
+   * Where a brokered action allowed for a waiting caller is run at once: `reserve` returns a slot of
+   * this replica's executor, or undefined when it has none free (the action is then recorded
+   * `allowed` and claimed as usual).
+   */
+  executeAtOnce(reserve: () => ExecutionSlot | undefined): void {
+    this.#reserveSlot = reserve
   }
 
   /** Calls `listener` with the id of every brokered action this replica made runnable (allowed or approved). */
@@ -636,8 +667,7 @@ export class Gateway {
       const closed = this.#windowClosed(current, now)
       if (closed) return { change: closed, value: false }
       const until = new Date(now.getTime() + leaseMs)
-      const event: AuditDraft = { type: 'action.executing', action_id: id, actor: 'system', channel: 'system', digest: current.digest, policy_version: current.policyVersion, data: { executor, lease_until: until.toISOString() } }
-      return { change: { status: 'executing', leaseOwner: executor, deadline: until, events: [event] }, value: true }
+      return { change: { status: 'executing', leaseOwner: executor, deadline: until, events: [executingEvent(current, executor, until)] }, value: true }
     })
     return outcome.value ? outcome.record : undefined
   }
@@ -662,7 +692,10 @@ export class Gateway {
       }
       return { change: { status: result.status, deadline: null, leaseOwner: null, result: stored, events: [event] }, value: true }
     })
-    return outcome.value ? outcome.record : undefined
+    if (!outcome.value) return undefined
+    // Those waiting on this replica need not wait for the store's notification to come round.
+    this.waiters.wake(id)
+    return outcome.record
   }
 
   /**
@@ -823,6 +856,39 @@ export interface SubmitOptions {
    * back until then): `undefined` records it `allowed` first, as usual.
    */
   readonly runAllowed?: (record: ActionRecord) => Promise<OutcomeReport> | undefined
+}
+
+/**
+ * One of an executor's slots, held for an action claimed as it is recorded: `run` runs the claimed
+ * action in it (and gives the slot back when done); `release` gives it back unused.
+ */
+export interface ExecutionSlot {
+  readonly executor: string
+  readonly leaseMs: number
+  /** Resolves with the action as its result was recorded, or undefined when it was not (a lost lease). */
+  run(record: ActionRecord): Promise<ActionRecord | undefined>
+  release(): void
+}
+
+/** `promise`'s value, or undefined once `timeoutMs` have passed or `signal` aborted. */
+function within<T>(promise: Promise<T>, timeoutMs: number, signal: AbortSignal | undefined): Promise<T | undefined> {
+  return new Promise((resolve) => {
+    const end = (value: T | undefined) => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', stop)
+      resolve(value)
+    }
+    const stop = () => end(undefined)
+    const timer = setTimeout(stop, timerDelay(timeoutMs))
+    signal?.addEventListener('abort', stop, { once: true })
+    if (signal?.aborted) stop()
+    promise.then(end, stop)
+  })
+}
+
+/** The audit event of an executor's claim on `action` with a lease until `until`. */
+function executingEvent(action: Pick<ActionRecord, 'id' | 'digest' | 'policyVersion'>, executor: string, until: Date): AuditDraft {
+  return { type: 'action.executing', action_id: action.id, actor: 'system', channel: 'system', digest: action.digest, policy_version: action.policyVersion, data: { executor, lease_until: until.toISOString() } }
 }
 
 /** The stored result of an outcome the agent ran and reports (output cut at MAX_OUTPUT_CHARS). */

@@ -36,6 +36,11 @@ export class Waiters {
     for (const listener of this.#byId.get(id) ?? []) listener()
   }
 
+  /** Wakes this replica's waiters of action `id` now, for a change this replica committed (its notification still follows). */
+  wake(id: string): void {
+    this.#notify(id)
+  }
+
   #schedule(): void {
     if (this.#stopped) return
     this.#timer = setTimeout(() => void this.#sweep().finally(() => this.#schedule()), this.#pollMs)

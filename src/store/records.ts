@@ -104,6 +104,8 @@ export interface ActionChange {
 export interface NewAction {
   readonly record: Omit<ActionRecord, 'version' | 'updatedAt' | 'leaseOwner'>
   readonly events: readonly AuditDraft[]
+  /** An action recorded `executing`: the executor that holds its lease (until its `deadline`). */
+  readonly leaseOwner?: string
 }
 
 /** One page of the list of actions, newest first. */

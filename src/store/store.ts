@@ -565,7 +565,7 @@ function actionRow(item: NewAction) {
     result: record.result === null ? null : JSON.stringify(record.result),
     version: 1,
     brokered: record.brokered,
-    lease_owner: null,
+    lease_owner: item.leaseOwner ?? null,
     decided: JSON.stringify({ effect: record.decision['effect'], matched_rules: record.decision['matched_rules'] }),
     route_at: record.routeAt ?? null,
     break_glass: null,
