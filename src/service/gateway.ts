@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { createHash, hash } from 'node:crypto'
 import { ActionDraftSchema, canonicalJson, type Action } from '../action/index.js'
 import { plannableStatements, type Analysis, type AnalysisContext, type Analyzers } from '../analyzers/index.js'
 import { CountersignError } from '../errors/index.js'
@@ -25,7 +25,8 @@ import {
 import { calendarChanges, decide, reviewPolicyChanges, type Calendars, type CompiledPolicy, type Decision, type ReviewRequirement } from '../policy/index.js'
 import type { ActionChange, ActionRecord, AuditDraft, ReviewRecord, Store } from '../store/index.js'
 import type { Directory } from '../config/index.js'
-import { analyzeAction } from '../analyzers/index.js'
+import { analyzeAction, targetDialect } from '../analyzers/index.js'
+import { AnalysisCache } from './analysis-cache.js'
 import { newActionId } from './ids.js'
 import { checkGrantRequest, type Grant, type GrantRequest } from '../grants/index.js'
 import { grantFromApproval, useCoveringGrant, type GrantCitation } from './grant-use.js'
@@ -107,6 +108,7 @@ export class Gateway {
   readonly telemetry: Telemetry
   readonly #policyChanges: Pick<PolicyChanges, 'analyze'> | undefined
   readonly #decidedListeners: ((record: ActionRecord) => void)[] = []
+  readonly #analyses = new AnalysisCache()
 
   constructor(parts: GatewayParts) {
     this.store = parts.store
@@ -326,12 +328,16 @@ export class Gateway {
   #decide(principal: Principal, action: Action, now: Date, known: Known = {}) {
     const target = this.directory.target(action.target)
     if (!target) throw new CountersignError('INVALID', `unknown target "${action.target}"`, { details: [{ path: 'target', message: 'no target with this name in the configuration' }] })
-    // The same analysis as the CLI's policy tools: SQL read in the target's dialect (analyzeAction).
-    const analysis = known.analysis ?? analyzeAction(this.analyzers, action, target, known)
-    const analyzed = epochMs()
     // The digest is the SHA-256 of exactly the canonical text that is stored and shown (actionDigest).
     const actionJson = canonicalJson({ kind: action.kind, target: action.target, payload: action.payload })
-    const digest = createHash('sha256').update(actionJson, 'utf8').digest('hex')
+    const digest = hash('sha256', actionJson, 'hex')
+    // The same analysis as the CLI's policy tools: SQL read in the target's dialect (analyzeAction).
+    // The text alone decides it unless the target's catalog was read or MCP tools' annotations are
+    // (they change at run time): then it is made afresh, never taken from the cache.
+    const analyze = () => analyzeAction(this.analyzers, action, target, known)
+    const fromTextAlone = known.sqlCatalog === undefined && known.estimatedRows === undefined && action.kind !== 'mcp'
+    const analysis = known.analysis ?? (fromTextAlone ? this.#analyses.get(digest, targetDialect(target), actionJson, analyze) : analyze())
+    const analyzed = epochMs()
     const impact = { summary: analysis?.summary ?? '', highlights: analysis?.highlights ?? [], facts: analysis?.facts ?? null }
     const agent = principal.type === 'agent' ? principal : undefined
     const policy = this.#policy()
