@@ -16,7 +16,8 @@ const LONE_SURROGATE = /\p{Cs}/u
  * canonicalJson({ b: 1, a: [true, null] }) // '{"a":[true,null],"b":1}'
  */
 export function canonicalJson(value: unknown): string {
-  assertIJson(value, '')
+  // The check that allocates nothing first; the one that names where the fault is only for a fault.
+  if (!isIJson(value)) assertIJson(value, '')
   const text = canonicalize(value)
   if (text === undefined) throw new CountersignError('INVALID', 'value has no JSON form')
   return text
@@ -25,6 +26,29 @@ export function canonicalJson(value: unknown): string {
 /** SHA-256 of the canonical JSON of `value`, lower-case hex. */
 export function canonicalSha256(value: unknown): string {
   return createHash('sha256').update(canonicalJson(value), 'utf8').digest('hex')
+}
+
+/** Whether `value` is I-JSON: what `assertIJson` accepts, without building paths. */
+function isIJson(value: unknown): boolean {
+  switch (typeof value) {
+    case 'string':
+      return !LONE_SURROGATE.test(value)
+    case 'number':
+      return Number.isFinite(value)
+    case 'boolean':
+      return true
+    case 'object':
+      if (value === null) return true
+      if (Array.isArray(value)) return value.every(isIJson)
+      for (const key in value) {
+        if (!Object.hasOwn(value, key)) continue
+        const item = (value as Record<string, unknown>)[key]
+        if (LONE_SURROGATE.test(key) || (item !== undefined && !isIJson(item))) return false
+      }
+      return true
+    default:
+      return false
+  }
 }
 
 function assertIJson(value: unknown, path: string): void {
