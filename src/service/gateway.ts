@@ -332,11 +332,11 @@ export class Gateway {
     const actionJson = canonicalJson({ kind: action.kind, target: action.target, payload: action.payload })
     const digest = hash('sha256', actionJson, 'hex')
     // The same analysis as the CLI's policy tools: SQL read in the target's dialect (analyzeAction).
-    // The text alone decides it unless the target's catalog was read or MCP tools' annotations are
-    // (they change at run time): then it is made afresh, never taken from the cache.
+    // Cached by what it reads: the text, the dialect, the catalog snapshot and the row estimates;
+    // never for MCP, whose tools' annotations change at run time.
     const analyze = () => analyzeAction(this.analyzers, action, target, known)
-    const fromTextAlone = known.sqlCatalog === undefined && known.estimatedRows === undefined && action.kind !== 'mcp'
-    const analysis = known.analysis ?? (fromTextAlone ? this.#analyses.get(digest, targetDialect(target), actionJson, analyze) : analyze())
+    const inputs = { dialect: targetDialect(target), catalog: known.sqlCatalog, estimatedRows: known.estimatedRows }
+    const analysis = known.analysis ?? (action.kind === 'mcp' ? analyze() : this.#analyses.get(digest, actionJson, inputs, analyze))
     const analyzed = epochMs()
     const impact = { summary: analysis?.summary ?? '', highlights: analysis?.highlights ?? [], facts: analysis?.facts ?? null }
     const agent = principal.type === 'agent' ? principal : undefined
