@@ -1,9 +1,6 @@
 import { createHash } from 'node:crypto'
-import canonicalizeModule from 'canonicalize'
 import { CountersignError } from '../errors/index.js'
 
-// The package is CommonJS whose typings claim an ES default export; its default import is the function.
-const canonicalize = canonicalizeModule as unknown as (value: unknown) => string | undefined
 // With the `u` flag, paired surrogates are one code point, so this matches lone surrogates only.
 const LONE_SURROGATE = /\p{Cs}/u
 
@@ -18,9 +15,38 @@ const LONE_SURROGATE = /\p{Cs}/u
 export function canonicalJson(value: unknown): string {
   // The check that allocates nothing first; the one that names where the fault is only for a fault.
   if (!isIJson(value)) assertIJson(value, '')
-  const text = canonicalize(value)
+  const text = canonicalText(value)
   if (text === undefined) throw new CountersignError('INVALID', 'value has no JSON form')
   return text
+}
+
+/**
+ * The RFC 8785 text of an I-JSON value, as the `canonicalize` package writes it (a property test
+ * holds them equal), built by appending to one string instead of a string per member: primitives
+ * as `JSON.stringify` writes them (ECMAScript number form), `toJSON` honoured, object keys sorted
+ * by UTF-16 code units, undefined members left out and undefined items written `null`.
+ */
+function canonicalText(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value)
+  const toJSON = (value as { toJSON?: unknown }).toJSON
+  if (typeof toJSON === 'function') return canonicalText(toJSON.call(value))
+  if (Array.isArray(value)) {
+    let text = '['
+    for (let index = 0; index < value.length; index++) {
+      const item: unknown = value[index]
+      if (index > 0) text += ','
+      text += item === undefined || typeof item === 'symbol' ? 'null' : canonicalText(item)
+    }
+    return `${text}]`
+  }
+  let text = '{'
+  for (const key of Object.keys(value).sort()) {
+    const item = (value as Record<string, unknown>)[key]
+    if (item === undefined || typeof item === 'symbol') continue
+    if (text.length > 1) text += ','
+    text += `${JSON.stringify(key)}:${canonicalText(item)}`
+  }
+  return `${text}}`
 }
 
 /** SHA-256 of the canonical JSON of `value`, lower-case hex. */
