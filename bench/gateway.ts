@@ -7,7 +7,7 @@
  */
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -48,6 +48,23 @@ async function load(url: string, options: { method?: string; body?: string; toke
   return { rps: result.ok / result.seconds, p50: result.p50, p99: result.p99, non2xx: result.failed, total: result.ok }
 }
 
+/** CPU time (user + system, ms) the process `pid` has used so far, from /proc (Linux); `undefined` elsewhere. */
+function cpuMs(pid: number | undefined): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    // utime and stime (fields 14 and 15 of stat), in clock ticks of 10 ms.
+    return (Number(fields[11]) + Number(fields[12])) * 10
+  } catch {
+    return undefined
+  }
+}
+
+/** The gateway's CPU per request over a run, in µs, with the CPU seconds it used per wall second. */
+function cpuPer(before: number | undefined, after: number | undefined, run: Load, seconds: number): string {
+  if (before === undefined || after === undefined || run.total === 0) return ''
+  return `  gateway CPU ${(((after - before) * 1000) / run.total).toFixed(0)} µs/request (${((after - before) / 1000 / seconds).toFixed(2)} cores)`
+}
+
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
 }
@@ -79,10 +96,15 @@ async function benchStore(label: string, store: { data_dir: string } | { databas
   try {
     // Warm-up: JIT, WASM tiering, connection pools.
     await load(`${gateway.url}/v1/actions`, { method: 'POST', body: readOnly, token: config.tokens.agent, seconds: 2 })
+    // The gateway's own CPU per request as well: on a machine other work loads, the rate follows the
+    // CPU the gateway gets, while its CPU per request does not (much).
+    const cpu0 = cpuMs(gateway.child.pid)
     const baseline = await load(`${gateway.url}/healthz`)
+    const cpu1 = cpuMs(gateway.child.pid)
     const allowed = await load(`${gateway.url}/v1/actions`, { method: 'POST', body: readOnly, token: config.tokens.agent })
-    console.log(`${label}: baseline GET /healthz      ${baseline.rps.toFixed(0).padStart(7)} req/s  p50 ${baseline.p50.toFixed(1)} ms  p99 ${baseline.p99.toFixed(1)} ms`)
-    console.log(`${label}: allowed POST /v1/actions   ${allowed.rps.toFixed(0).padStart(7)} actions/s  p50 ${allowed.p50.toFixed(1)} ms  p99 ${allowed.p99.toFixed(1)} ms  (${allowed.total} recorded, ${allowed.non2xx} non-2xx; ${((allowed.rps / baseline.rps) * 100).toFixed(0)}% of the baseline)`)
+    const cpu2 = cpuMs(gateway.child.pid)
+    console.log(`${label}: baseline GET /healthz      ${baseline.rps.toFixed(0).padStart(7)} req/s  p50 ${baseline.p50.toFixed(1)} ms  p99 ${baseline.p99.toFixed(1)} ms${cpuPer(cpu0, cpu1, baseline, DURATION_S)}`)
+    console.log(`${label}: allowed POST /v1/actions   ${allowed.rps.toFixed(0).padStart(7)} actions/s  p50 ${allowed.p50.toFixed(1)} ms  p99 ${allowed.p99.toFixed(1)} ms  (${allowed.total} recorded, ${allowed.non2xx} non-2xx; ${((allowed.rps / baseline.rps) * 100).toFixed(0)}% of the baseline)${cpuPer(cpu1, cpu2, allowed, DURATION_S)}`)
     const samples = await wakeups(gateway, config, WAKEUPS)
     console.log(`${label}: wake-up after a review     p50 ${percentile(samples, 50).toFixed(1)} ms  p99 ${percentile(samples, 99).toFixed(1)} ms  max ${samples[samples.length - 1]!.toFixed(1)} ms  (${samples.length} reviews, waiting agent on GET ?wait)`)
     const verified = await callApi(gateway.url, 'GET', '/v1/audit/verify', config.tokens.alice)

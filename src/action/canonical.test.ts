@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { describe, it } from 'node:test'
+import canonicalizeModule from 'canonicalize'
 import fc from 'fast-check'
 import { CountersignError } from '../errors/index.js'
 import { actionDigest, canonicalJson, canonicalSha256 } from './index.js'
@@ -21,6 +22,26 @@ describe('canonical JSON (RFC 8785) test vectors', () => {
       assert.equal(sha256(vector.canonical), vector.sha256, 'the vector file is self-consistent')
     })
   }
+})
+
+describe('canonical JSON and the canonicalize package', () => {
+  // The package is CommonJS whose typings claim an ES default export; its default import is the function.
+  const canonicalize = canonicalizeModule as unknown as (value: unknown) => string | undefined
+  it('writes the same text for any JSON value (with undefined members and items, and toJSON)', () => {
+    const value = fc.oneof(fc.jsonValue(), fc.record({ a: fc.constant(undefined), b: fc.array(fc.oneof(fc.constant(undefined), fc.integer())), c: fc.date({ noInvalidDate: true }) }))
+    fc.assert(
+      fc.property(value, (input) => {
+        let text: string
+        try {
+          text = canonicalJson(input)
+        } catch {
+          return // not I-JSON (a lone surrogate): refused before either writes anything
+        }
+        assert.equal(text, canonicalize(input))
+      }),
+      { numRuns: 2000 },
+    )
+  })
 })
 
 describe('action digest test vectors', () => {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { createHash, hash } from 'node:crypto'
 import { ActionDraftSchema, canonicalJson, type Action } from '../action/index.js'
 import { plannableStatements, type Analysis, type AnalysisContext, type Analyzers } from '../analyzers/index.js'
 import { CountersignError } from '../errors/index.js'
@@ -25,7 +25,8 @@ import {
 import { calendarChanges, decide, reviewPolicyChanges, type Calendars, type CompiledPolicy, type Decision, type ReviewRequirement } from '../policy/index.js'
 import type { ActionChange, ActionRecord, AuditDraft, ReviewRecord, Store } from '../store/index.js'
 import type { Directory } from '../config/index.js'
-import { analyzeAction } from '../analyzers/index.js'
+import { analyzeAction, targetDialect } from '../analyzers/index.js'
+import { AnalysisCache } from './analysis-cache.js'
 import { newActionId } from './ids.js'
 import { checkGrantRequest, type Grant, type GrantRequest } from '../grants/index.js'
 import { grantFromApproval, useCoveringGrant, type GrantCitation } from './grant-use.js'
@@ -109,6 +110,7 @@ export class Gateway {
   readonly telemetry: Telemetry
   readonly #policyChanges: Pick<PolicyChanges, 'analyze'> | undefined
   readonly #decidedListeners: ((record: ActionRecord) => void)[] = []
+  readonly #analyses = new AnalysisCache()
 
   constructor(parts: GatewayParts) {
     this.store = parts.store
@@ -357,12 +359,16 @@ export class Gateway {
   #decide(principal: Principal, action: Action, now: Date, known: Known = {}) {
     const target = this.directory.target(action.target)
     if (!target) throw new CountersignError('INVALID', `unknown target "${action.target}"`, { details: [{ path: 'target', message: 'no target with this name in the configuration' }] })
-    // The same analysis as the CLI's policy tools: SQL read in the target's dialect (analyzeAction).
-    const analysis = known.analysis ?? analyzeAction(this.analyzers, action, target, known)
-    const analyzed = epochMs()
     // The digest is the SHA-256 of exactly the canonical text that is stored and shown (actionDigest).
     const actionJson = canonicalJson({ kind: action.kind, target: action.target, payload: action.payload })
-    const digest = createHash('sha256').update(actionJson, 'utf8').digest('hex')
+    const digest = hash('sha256', actionJson, 'hex')
+    // The same analysis as the CLI's policy tools: SQL read in the target's dialect (analyzeAction).
+    // Cached by what it reads: the text, the dialect, the catalog snapshot and the row estimates;
+    // never for MCP, whose tools' annotations change at run time.
+    const analyze = () => analyzeAction(this.analyzers, action, target, known)
+    const inputs = { dialect: targetDialect(target), catalog: known.sqlCatalog, estimatedRows: known.estimatedRows }
+    const analysis = known.analysis ?? (action.kind === 'mcp' ? analyze() : this.#analyses.get(digest, actionJson, inputs, analyze))
+    const analyzed = epochMs()
     const impact = { summary: analysis?.summary ?? '', highlights: analysis?.highlights ?? [], facts: analysis?.facts ?? null }
     const agent = principal.type === 'agent' ? principal : undefined
     const policy = this.#policy()

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { hash, randomBytes } from 'node:crypto'
 import { CountersignError } from '../errors/index.js'
 import { canonicalEmail, type Human, type Principal } from '../lifecycle/index.js'
 import type { Store, TokenRecord } from '../store/index.js'
@@ -13,7 +13,7 @@ export const MIN_TOKEN_LENGTH = 32
 
 /** SHA-256 of a token, lower-case hex: the only form in which tokens are stored. */
 export function tokenSha256(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex')
+  return hash('sha256', token, 'hex')
 }
 
 /**

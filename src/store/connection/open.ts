@@ -6,7 +6,8 @@ import pg from 'pg'
 import { CountersignError } from '../../errors/index.js'
 import { redactConnectionString, redactPassword } from './connection-string.js'
 import { acquireDataDirLock } from './data-dir-lock.js'
-import { PGliteDialect } from './pglite-dialect.js'
+import { PGliteDialect, type PGliteClient } from './pglite-dialect.js'
+import { PGliteThread, type PGliteListening } from './pglite-thread.js'
 import { PostgresListener } from './postgres-listener.js'
 import { quoteChannel, type StoreConnection } from './store-connection.js'
 import { PGLITE_PARSERS, PG_TYPES } from './value-types.js'
@@ -23,7 +24,9 @@ export interface PostgresOptions {
 /**
  * Opens the embedded store (PGlite). With `dataDir`, the directory is created (mode 0700),
  * locked against other processes (`CONFLICT` when one holds it, see `data-dir-lock.ts`), and the
- * database kept in `<dataDir>/pgdata`.
+ * database kept in `<dataDir>/pgdata`, run by PGlite in a worker thread (`pglite-thread.ts`) so
+ * that PostgreSQL's work does not share the event loop with HTTP. In memory (tests, tools), PGlite
+ * runs in this thread.
  *
  * Durability (PGlite 0.5, Node): PGlite mounts `pgdata` with Emscripten's NODEFS, whose writes
  * are synchronous `fs.writeSync` calls, and PostgreSQL (synchronous_commit=on) writes the
@@ -50,8 +53,7 @@ export async function openEmbedded<DB>(options: EmbeddedOptions): Promise<StoreC
   try {
     const pgdata = join(dataDir, 'pgdata')
     await mkdir(pgdata, { recursive: true, mode: 0o700 })
-    const pglite = await PGlite.create({ dataDir: pgdata, parsers: { ...PGLITE_PARSERS } })
-    return embeddedConnection(pglite, () => lock.release())
+    return embeddedConnection(await PGliteThread.open(pgdata), () => lock.release())
   } catch (error) {
     await lock.release()
     if (error instanceof CountersignError) throw error
@@ -59,7 +61,7 @@ export async function openEmbedded<DB>(options: EmbeddedOptions): Promise<StoreC
   }
 }
 
-function embeddedConnection<DB>(pglite: PGlite, release: () => Promise<void>): StoreConnection<DB> {
+function embeddedConnection<DB>(pglite: PGliteClient & PGliteListening, release: () => Promise<void>): StoreConnection<DB> {
   const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite }) })
   let closing: Promise<void> | undefined
   return {
