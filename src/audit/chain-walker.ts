@@ -72,11 +72,19 @@ export class ChainWalker {
   /** The last stored hash seen that is 64 lower-case hex digits. */
   #lastHex = GENESIS_HASH
 
-  /** `hasher`: shared with the caller, which can then take each row's leaf hash from the same encoding. */
-  constructor(problems: ProblemLog, confirmed: ConfirmedEvent, hasher: EventHasher = new EventHasher()) {
+  /**
+   * `hasher`: shared with the caller, which can then take each row's leaf hash from the same
+   * encoding. `start`: the last archived event (its seq and stored hash) when the log no longer
+   * begins at event 1; the first row must chain to it as to the genesis hash.
+   */
+  constructor(problems: ProblemLog, confirmed: ConfirmedEvent, hasher: EventHasher = new EventHasher(), start?: { readonly seq: number; readonly hash: string }) {
     this.#problems = problems
     this.#confirmed = confirmed
     this.#hasher = hasher
+    if (start !== undefined && start.seq > 0) {
+      this.#head = { ...this.#head, seq: start.seq, rowSeq: start.seq, storedHash: start.hash }
+      this.#lastHex = start.hash
+    }
   }
 
   /** How many rows were read. */

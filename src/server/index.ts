@@ -7,4 +7,5 @@ export { GENERATED_KEY_FILE, previousKeysFor, signingKeyFor } from './signing-ke
 export { startGateway } from './start-gateway.js'
 export type { RunningGateway, StartOptions } from './start-gateway.js'
 export { readAuditOffline, verifyAuditOffline } from './verify-offline.js'
+export { archiveAuditOffline } from './archive-offline.js'
 export { replayOffline } from './replay-offline.js'

@@ -14,7 +14,7 @@ import {
 } from '../audit/index.js'
 import { CountersignError } from '../errors/index.js'
 import type { Principal } from '../lifecycle/index.js'
-import { AuditCosignatureStore, type Store } from '../store/index.js'
+import { AuditCosignatureStore, selectAuditBase, type Store } from '../store/index.js'
 import { AuditTree } from './audit-tree.js'
 import { passkeyProblems } from './passkey-audit.js'
 
@@ -247,7 +247,9 @@ export async function verifyStore(
   const { witnessQuorum, ...rest } = options
   const cosignatures = new AuditCosignatureStore(store.connection)
   const quorum = witnessQuorum && { ...witnessQuorum, cosignatures: async (seq: number) => (await cosignatures.of([seq])).map((cosignature) => cosignature.line) }
-  const report = await verifyChain(store.allAuditEvents(), { ...rest, ...(quorum && { witnessQuorum: quorum }), checkpoints: await store.checkpoints(), publicKeys: [...publicKeys] })
+  const base = await selectAuditBase(store.db)
+  const start = base.seq === 0 ? undefined : { base: { seq: base.seq, hash: base.hash, frontier: base.frontier.map((hash) => Buffer.from(hash, 'base64')) } }
+  const report = await verifyChain(store.allAuditEvents(), { ...rest, ...start, ...(quorum && { witnessQuorum: quorum }), checkpoints: await store.checkpoints(), publicKeys: [...publicKeys] })
   const mismatches = await store.stateMismatches()
   const passkeys = await passkeyProblems(store)
   if (mismatches.length === 0 && passkeys.length === 0) return report

@@ -24,3 +24,5 @@ export { MAX_DELEGATION_MS, createDelegation, listDelegations, revokeDelegation 
 export type { DelegationRequest } from './delegations.js'
 export { OnCallResolver } from './oncall.js'
 export type { OnCallAnswer } from './oncall.js'
+export { planArchive, pruneArchived, writeArchive } from './audit-archive.js'
+export type { ArchivePlan, ArchiveRules, WrittenArchive } from './audit-archive.js'

@@ -21,3 +21,5 @@ export type { TeamsConversation, TeamsConversationSeen } from './teams-conversat
 export { addPolicyVersion, latestPolicyVersion } from './policy-versions.js'
 export type { PolicyVersion } from './policy-versions.js'
 export type { DelegationRecord } from './delegations.js'
+export { firstBlockingEvent, pruneAuditEvents, selectAuditBase } from './audit-retention.js'
+export type { AuditBase } from './audit-retention.js'

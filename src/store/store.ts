@@ -346,7 +346,8 @@ export class Store {
    * Rows of the state tables that the audit log does not vouch for: an action whose stored text
    * does not hash to its digest, or whose submission event names another digest; an action whose
    * status is not the one its last status event gave it; a review without its review event. The
-   * chain proves the events; this ties what the gateway acts on to them.
+   * chain proves the events; this ties what the gateway acts on to them. Actions whose events were
+   * archived (`audit archive --prune`) are checked against the archive, not here.
    */
   async stateMismatches(limit = 100): Promise<readonly { action_id: string; message: string }[]> {
     const rows = await sql<{ action_id: string; message: string }>`
@@ -354,16 +355,16 @@ export class Store {
         from actions where encode(sha256(convert_to(action_json, 'UTF8')), 'hex') <> digest
       union all
       select a.id, 'no action.submitted event with its digest' from actions a
-        where not exists (select 1 from audit_events e where e.action_id = a.id and e.type = 'action.submitted'
+        where a.archived is not true and not exists (select 1 from audit_events e where e.action_id = a.id and e.type = 'action.submitted'
                           and position(${'"digest":"'} || a.digest || '"' in e.event) > 0)
       union all
       select a.id, 'its status ' || a.status || ' is not the one its events give it (' || coalesce(last.type, 'none') || ')' from actions a
         left join lateral (select e.type from audit_events e where e.action_id = a.id and e.type like 'action.%' and e.type <> 'action.submitted'
                            order by e.seq desc limit 1) last on true
-        where last.type is distinct from 'action.' || a.status
+        where a.archived is not true and last.type is distinct from 'action.' || a.status
       union all
       select r.action_id, 'a ' || r.decision || ' review by ' || r.reviewer || ' has no audit event' from reviews r
-        where not exists (select 1 from audit_events e where e.action_id = r.action_id and e.type = 'review.' || r.decision
+        where not exists (select 1 from actions a where a.id = r.action_id and a.archived) and not exists (select 1 from audit_events e where e.action_id = r.action_id and e.type = 'review.' || r.decision
                           and position(${'"actor":"human:'} || r.reviewer || '"' in e.event) > 0)
       limit ${limit}`.execute(this.db)
     return rows.rows
@@ -574,7 +575,7 @@ function actionRow(item: NewAction) {
   }
 }
 
-function actionRecord(row: Omit<Selectable<ActionsTable>, 'decided'>): ActionRecord {
+function actionRecord(row: Omit<Selectable<ActionsTable>, 'decided' | 'archived'>): ActionRecord {
   return {
     id: row.id,
     createdAt: row.created_at,
