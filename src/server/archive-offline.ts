@@ -3,7 +3,7 @@ import { parseWitnessKey } from '../audit/index.js'
 import type { Config } from '../config/index.js'
 import { planArchive, pruneArchived, writeArchive, type WrittenArchive } from '../service/index.js'
 import { Store } from '../store/index.js'
-import { previousKeysFor, signingKeyFor } from './signing-key.js'
+import { auditSignerFor, previousKeysFor } from './signing-key.js'
 import { openStore } from './start-gateway.js'
 
 /**
@@ -18,7 +18,7 @@ export async function archiveAuditOffline(config: Config, options: { readonly be
   try {
     const witnesses = config.audit.witnesses.map((text) => parseWitnessKey(text))
     const plan = await planArchive(store, { before: options.before, witnesses, witnessQuorum: config.audit.witness_quorum })
-    const key = signingKeyFor(config)
+    const key = auditSignerFor(config)
     const fd = openSync(options.out, 'wx', 0o600)
     let written: WrittenArchive
     try {

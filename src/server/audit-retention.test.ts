@@ -14,7 +14,7 @@ import type { ClientIo } from '../cli/client-command.js'
 import { AuditLog, planArchive, pruneArchived, writeArchive } from '../service/index.js'
 import { testStores } from '../store/connection/index.js'
 import { h, headOf, rfcConsistency, rfcInclusion } from './rfc9162-verifier.js'
-import { signingKeyFor } from './signing-key.js'
+import { auditSignerFor } from './signing-key.js'
 import { testGateway, type Person, type TestGateway } from './test-gateway.js'
 
 const WITNESS = 'witness.retention.example.com'
@@ -79,7 +79,7 @@ for (const store of testStores()) {
     const archive = async (file: string) => {
       const plan = await planArchive(gw.store, { before: new Date('2100-01-01T00:00:00Z'), ...rules() })
       let text = ''
-      const written = await writeArchive(gw.store, plan, [signingKeyFor(gw.config).publicKey], (line) => {
+      const written = await writeArchive(gw.store, plan, [auditSignerFor(gw.config).publicKey], (line) => {
         text += line
       })
       writeFileSync(join(outside, file), text)
@@ -127,7 +127,7 @@ for (const store of testStores()) {
       assert.equal(consistency.status, 200, JSON.stringify(consistency.body))
       assert.ok(rfcConsistency(BigInt(archived.size), BigInt(head.size), archived.root, head.root, consistency.body.proof.map((p: string) => Buffer.from(p, 'base64'))))
       // A replica that reads the log after the prune has only the frontier for the archived events.
-      const fresh = new AuditLog(gw.store, signingKeyFor(gw.config))
+      const fresh = new AuditLog(gw.store, auditSignerFor(gw.config))
       assert.deepEqual((await fresh.consistencyProof(archived.size, head.size)).proof, consistency.body.proof)
       await assert.rejects(fresh.consistencyProof(2, head.size), /archived/)
 

@@ -2,12 +2,12 @@ import type { KeyObject } from 'node:crypto'
 import {
   checkpointBody,
   parseSignatureLines,
-  signCheckpoint,
-  signNote,
+  signCheckpointWith,
+  signNoteWith,
   verifyChain,
   verifyCosignature,
   type Checkpoint,
-  type SigningKey,
+  type AuditSigner,
   type VerifyChainOptions,
   type VerifyReport,
   type WitnessKey,
@@ -73,7 +73,7 @@ export interface WitnessStatus {
  */
 export class AuditLog {
   readonly #store: Store
-  readonly #key: SigningKey
+  readonly #key: AuditSigner
   readonly #clock: () => Date
   readonly #previousKeys: readonly KeyObject[]
   readonly #origin: string
@@ -84,7 +84,7 @@ export class AuditLog {
   readonly #cosignatures: AuditCosignatureStore
 
   /** `previousKeys`: keys `key` replaced, with which old checkpoints still verify. */
-  constructor(store: Store, key: SigningKey, clock: () => Date = () => new Date(), previousKeys: readonly KeyObject[] = [], options: AuditLogOptions = {}) {
+  constructor(store: Store, key: AuditSigner, clock: () => Date = () => new Date(), previousKeys: readonly KeyObject[] = [], options: AuditLogOptions = {}) {
     this.#store = store
     this.#key = key
     this.#clock = clock
@@ -123,11 +123,11 @@ export class AuditLog {
     const { tree, lastHash } = await this.#tree.current()
     const size = tree.size
     const root = tree.root(size)
-    return this.#store.addCheckpoint((_head, last) => {
+    return this.#store.addCheckpoint(async (last) => {
       if (size === 0 || (last && last.seq >= size)) return undefined
-      const checkpoint = signCheckpoint({ seq: size, hash: lastHash, at: this.#clock().toISOString(), prev_signature: last?.signature ?? null, key_id: this.#key.keyId }, this.#key.privateKey)
+      const checkpoint = await signCheckpointWith({ seq: size, hash: lastHash, at: this.#clock().toISOString(), prev_signature: last?.signature ?? null, key_id: this.#key.keyId }, this.#key)
       const body = checkpointBody({ origin: this.#origin, size, root })
-      return { ...checkpoint, note: `${body}\n${signNote(body, this.#origin, this.#key.privateKey)}\n` }
+      return { ...checkpoint, note: `${body}\n${await signNoteWith(body, this.#origin, this.#key)}\n` }
     })
   }
 

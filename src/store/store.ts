@@ -395,16 +395,20 @@ export class Store {
   }
 
   /**
-   * Signs and stores a checkpoint of the chain's head, under the head's lock so that replicas
-   * checkpointing at once cannot fork the chain of checkpoints (`sign` sees the head and the last
-   * checkpoint; it returns `undefined` when there is nothing new to sign).
+   * Signs and stores a checkpoint: `sign` sees the last checkpoint and returns the next one (or
+   * `undefined` when there is nothing new to sign). Signing may be slow (a signer outside the
+   * process), so it happens before the transaction; the checkpoint is then stored only if it still
+   * chains to the last one, under the head's lock, so that replicas checkpointing at once cannot
+   * fork the chain of checkpoints (the loser's is dropped: the winner's stands).
    */
-  async addCheckpoint(sign: (head: { seq: number; hash: string }, last: Checkpoint | undefined) => Checkpoint | undefined): Promise<Checkpoint | undefined> {
+  async addCheckpoint(sign: (last: Checkpoint | undefined) => Promise<Checkpoint | undefined>): Promise<Checkpoint | undefined> {
+    const [previous] = await this.latestCheckpoints(1)
+    const checkpoint = await sign(previous)
+    if (!checkpoint) return undefined
     return this.db.transaction().execute(async (tx) => {
-      const head = await tx.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1).forUpdate().executeTakeFirstOrThrow()
-      const last = await tx.selectFrom('audit_checkpoints').selectAll().orderBy('seq', 'desc').limit(1).executeTakeFirst()
-      const checkpoint = sign({ seq: Number(head.seq), hash: head.hash }, last && checkpointOf(last))
-      if (!checkpoint) return undefined
+      await lockHead(tx)
+      const last = await tx.selectFrom('audit_checkpoints').select('signature').orderBy('seq', 'desc').limit(1).executeTakeFirst()
+      if ((last?.signature ?? null) !== checkpoint.prev_signature) return undefined
       await tx
         .insertInto('audit_checkpoints')
         .values({ seq: checkpoint.seq, hash: checkpoint.hash, at: checkpoint.at, key_id: checkpoint.key_id, prev_signature: checkpoint.prev_signature, signature: checkpoint.signature, note: checkpoint.note ?? null })
