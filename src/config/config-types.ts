@@ -223,6 +223,11 @@ export interface WebhookConfig {
   readonly secret: SecretRef
   /** Events to send; `undefined` sends all. */
   readonly events?: readonly string[]
+  /**
+   * The body of each delivery: `countersign` (`{type, timestamp, data}`), `ocsf` (one OCSF 1.3.0
+   * event) or `cloudevents` (a CloudEvents 1.0 envelope, JSON format), as `audit export --format`.
+   */
+  readonly format: 'countersign' | 'ocsf' | 'cloudevents'
 }
 
 /** `channels`: every way a human is asked. All optional. */

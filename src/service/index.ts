@@ -1,4 +1,4 @@
-export { AuditLog, verifyStore } from './audit-log.js'
+export { AuditLog, DEFAULT_AUDIT_ORIGIN, verifyStore } from './audit-log.js'
 export { Background } from './background.js'
 export { Executor } from './executor.js'
 export type { ConnectorSource, ExecutorOptions } from './executor.js'

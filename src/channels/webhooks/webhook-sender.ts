@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { Logger } from 'pino'
 import { Webhook } from 'standardwebhooks'
+import { toCloudEvent, toOcsf } from '../../audit/index.js'
 import { resolveSecret, type WebhookConfig } from '../../config/index.js'
 import { CountersignError } from '../../errors/index.js'
 import type { Store, WebhookCursorStore } from '../../store/index.js'
@@ -14,6 +15,8 @@ export interface WebhookSenderOptions {
   readonly cursors: WebhookCursorStore
   /** Base of the links in event payloads. */
   readonly publicUrl: string
+  /** The log's origin (`audit.origin`): OCSF and CloudEvents ids are `<origin>/<seq>`. */
+  readonly origin: string
   readonly logger?: Logger | undefined
   readonly pollMs?: number
   readonly leaseMs?: number
@@ -112,18 +115,22 @@ export class WebhookSender {
     const id = `evt_${seq}`
     const at = new Date()
     const actionId = typeof event['action_id'] === 'string' ? event['action_id'] : undefined
-    const payload = JSON.stringify({
-      type: event.type,
-      timestamp: event['at'],
-      data: { ...event, hash, ...(actionId && { links: { console: `${this.#o.publicUrl}/actions/${actionId}`, api: `${this.#o.publicUrl}/v1/actions/${actionId}` } }) },
-    })
+    const format = this.#o.webhook.format
+    const payload = JSON.stringify(
+      format === 'ocsf'
+        ? toOcsf({ seq, hash, event }, this.#o.origin)
+        : format === 'cloudevents'
+          ? toCloudEvent({ seq, hash, event }, this.#o.origin)
+          : { type: event.type, timestamp: event['at'], data: { ...event, hash, ...(actionId && { links: { console: `${this.#o.publicUrl}/actions/${actionId}`, api: `${this.#o.publicUrl}/v1/actions/${actionId}` } }) } },
+    )
     try {
       const response = await fetch(this.#o.webhook.url, {
         method: 'POST',
         redirect: 'manual',
         signal: AbortSignal.timeout(this.#o.timeoutMs),
         headers: {
-          'content-type': 'application/json',
+          // CloudEvents in structured mode say so in their media type (CloudEvents HTTP binding).
+          'content-type': format === 'cloudevents' ? 'application/cloudevents+json' : 'application/json',
           'user-agent': 'Countersign-Webhooks',
           'webhook-id': id,
           'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
