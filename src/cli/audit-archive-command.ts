@@ -18,7 +18,7 @@ interface ArchiveFlags {
 export function auditArchiveCommand(io: CliIo): Command {
   return helpAndOutput(
     new Command('archive').description(
-      'write the audit log\'s oldest events, through the newest signed checkpoint before --before, to a new JSON-lines file with their checkpoints and inclusion proofs (it verifies alone: `audit verify --file`); with --prune, then remove them from the store, recording an audit.pruned event. The cut never splits an open action (pending, approved not yet executed, executing, break-glass awaiting review) and stays at or before every witness\'s last cosigned tree head and the newest one audit.witness_quorum witnesses cosigned. Reads the store directly: an embedded store must not be in use by a gateway',
+      'write the audit log\'s oldest events, through the newest signed checkpoint before --before, to a new JSON-lines file with their checkpoints and inclusion proofs (it verifies alone: `audit verify --file`); with --prune, then remove them from the store, recording an audit.pruned event. The cut never splits an open action (pending, approved not yet executed, executing, break-glass awaiting review) and stays at or before every witness\'s last cosigned tree head, the newest one audit.witness_quorum witnesses cosigned, and the last event each webhook took. Reads the store directly: an embedded store must not be in use by a gateway',
     ),
     io,
     [

@@ -17,7 +17,7 @@ export async function archiveAuditOffline(config: Config, options: { readonly be
   const store = await Store.open(await openStore(config))
   try {
     const witnesses = config.audit.witnesses.map((text) => parseWitnessKey(text))
-    const plan = await planArchive(store, { before: options.before, witnesses, witnessQuorum: config.audit.witness_quorum })
+    const plan = await planArchive(store, { before: options.before, witnesses, witnessQuorum: config.audit.witness_quorum, webhooks: config.channels.webhooks.map((webhook) => webhook.url) })
     const key = auditSignerFor(config)
     const fd = openSync(options.out, 'wx', 0o600)
     let written: WrittenArchive

@@ -13,6 +13,7 @@ import { runCli } from '../cli/program.js'
 import type { ClientIo } from '../cli/client-command.js'
 import { AuditLog, planArchive, pruneArchived, writeArchive } from '../service/index.js'
 import { testStores } from '../store/connection/index.js'
+import { selectAuditBase, webhookEndpointId, WebhookCursorStore } from '../store/index.js'
 import { h, headOf, rfcConsistency, rfcInclusion } from './rfc9162-verifier.js'
 import { auditSignerFor } from './signing-key.js'
 import { testGateway, type Person, type TestGateway } from './test-gateway.js'
@@ -154,6 +155,14 @@ for (const store of testStores()) {
       const short = await cli(['audit', 'verify', '--file', 'cut-short.jsonl'])
       assert.equal(short.code, 1)
       assert.match(short.stdout, /truncated/)
+    })
+
+    it('never cuts past an event a webhook endpoint has not taken yet', async () => {
+      const url = 'https://siem.example.com/ingest'
+      const { seq: base } = await selectAuditBase(gw.store.db)
+      await new WebhookCursorStore(gw.store.connection).open(webhookEndpointId(url))
+      await sql`update webhook_cursors set seq = ${base} where endpoint = ${webhookEndpointId(url)}`.execute(gw.store.db)
+      await assert.rejects(planArchive(gw.store, { before: new Date('2100-01-01T00:00:00Z'), ...rules(), webhooks: [url] }), /a webhook endpoint has taken nothing after event/)
     })
 
     it('detects tampering with the remaining events and with where the log starts', async () => {

@@ -1,7 +1,7 @@
 import { createHash, type KeyObject } from 'node:crypto'
 import { ARCHIVE_FORMAT, leafHash, MerkleTree, parseCheckpoint, type ArchiveHeader, type Checkpoint, type WitnessKey } from '../audit/index.js'
 import { CountersignError } from '../errors/index.js'
-import { AuditCosignatureStore, firstBlockingEvent, pruneAuditEvents, selectAuditBase, type AuditBase, type Store } from '../store/index.js'
+import { AuditCosignatureStore, firstBlockingEvent, oldestWebhookCursor, pruneAuditEvents, selectAuditBase, type AuditBase, type Store } from '../store/index.js'
 import type { ArchivedPasskey } from './passkey-audit.js'
 
 /** What may be archived (`audit archive`): the rules around the cut besides the store's own. */
@@ -12,6 +12,8 @@ export interface ArchiveRules {
   readonly witnesses: readonly WitnessKey[]
   /** `audit.witness_quorum`: the cut stays at or before the newest tree head that many witnesses cosigned. */
   readonly witnessQuorum: number
+  /** `channels.webhooks` URLs: the cut stays at or before the last event each endpoint took, so none misses an event. */
+  readonly webhooks?: readonly string[]
 }
 
 /** Where an archive cuts the log: after the events of `checkpoint`, from where the log starts now. */
@@ -31,7 +33,7 @@ export interface WrittenArchive {
 
 /**
  * The newest signed checkpoint the log can be archived through: after where it starts now,
- * within `rules`, and splitting no action (none with events on both sides of the cut, none
+ * within `rules` (witnesses, webhooks), and splitting no action (none with events on both sides of the cut, none
  * still open: pending, approved but not executed, executing, or a break-glass approval awaiting
  * its review).
  *
@@ -39,9 +41,10 @@ export interface WrittenArchive {
  */
 export async function planArchive(store: Store, rules: ArchiveRules): Promise<ArchivePlan> {
   const base = await selectAuditBase(store.db)
-  const limit = await witnessLimit(store, rules)
+  const cosigned = await witnessLimit(store, rules)
+  const delivered = (await oldestWebhookCursor(store.db, rules.webhooks ?? [])) ?? Number.POSITIVE_INFINITY
   const within = (checkpoint: Checkpoint) => (typeof rules.before === 'number' ? checkpoint.seq <= rules.before : Date.parse(checkpoint.at) <= rules.before.getTime())
-  const candidates = (await store.checkpoints()).filter((checkpoint): checkpoint is ArchivePlan['checkpoint'] => checkpoint.note !== undefined && checkpoint.seq > base.seq && checkpoint.seq <= limit && within(checkpoint)).reverse()
+  const candidates = (await store.checkpoints()).filter((checkpoint): checkpoint is ArchivePlan['checkpoint'] => checkpoint.note !== undefined && checkpoint.seq > base.seq && checkpoint.seq <= Math.min(cosigned, delivered) && within(checkpoint)).reverse()
   let below = Number.POSITIVE_INFINITY
   for (const checkpoint of candidates) {
     if (checkpoint.seq >= below) continue
@@ -49,7 +52,14 @@ export async function planArchive(store: Store, rules: ArchiveRules): Promise<Ar
     if (blocking === undefined) return { base, checkpoint }
     below = blocking
   }
-  const why = limit === 0 ? 'no tree head was cosigned by the witnesses audit.witnesses and audit.witness_quorum wait for' : below === Number.POSITIVE_INFINITY ? `no signed checkpoint after event ${base.seq} is old enough` : `the oldest action still open (or going on after every checkpoint old enough) starts at event ${below}`
+  const why =
+    candidates.length > 0
+      ? `the oldest action still open (or going on after every checkpoint old enough) starts at event ${below}`
+      : cosigned <= base.seq
+        ? `the witnesses (audit.witnesses, audit.witness_quorum) have cosigned nothing after event ${base.seq}`
+        : delivered <= base.seq
+          ? `a webhook endpoint has taken nothing after event ${base.seq}`
+          : `no signed checkpoint after event ${base.seq} is old enough and cosigned and delivered`
   throw new CountersignError('CONFLICT', `nothing to archive: ${why}`)
 }
 

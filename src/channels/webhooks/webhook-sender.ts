@@ -1,11 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { Logger } from 'pino'
 import { Webhook } from 'standardwebhooks'
 import { toCloudEvent, toOcsf } from '../../audit/index.js'
 import { resolveSecret, type WebhookConfig } from '../../config/index.js'
 import { CountersignError } from '../../errors/index.js'
-import type { Store, WebhookCursorStore } from '../../store/index.js'
+import { webhookEndpointId, type Store, type WebhookCursorStore } from '../../store/index.js'
 import { timerDelay } from '../../time/index.js'
 
 /** What a sender is made of; the periods have defaults that suit production. */
@@ -48,7 +48,7 @@ export class WebhookSender {
 
   constructor(options: WebhookSenderOptions) {
     this.#o = { pollMs: 1_000, leaseMs: 60_000, retryBaseMs: 1_000, maxRetryMs: 300_000, timeoutMs: 10_000, ...options, logger: options.logger }
-    this.#endpoint = createHash('sha256').update(options.webhook.url).digest('hex')
+    this.#endpoint = webhookEndpointId(options.webhook.url)
     try {
       this.#signer = new Webhook(resolveSecret(options.webhook.secret))
     } catch (error) {
