@@ -7,6 +7,8 @@ import { after, before, describe, it } from 'node:test'
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose'
 import { commandSigner, parseCheckpoint, signingKeyId, verifyNoteSignature } from '../audit/index.js'
 import { testStores } from '../store/connection/index.js'
+import { AuditLog } from '../service/index.js'
+import { auditSignerFor } from './signing-key.js'
 import { testGateway, type TestGateway } from './test-gateway.js'
 
 /**
@@ -79,6 +81,20 @@ describe('a checkpoint signer outside the gateway (audit.signer.command)', () =>
         // And the gateway redeems what it signed through the command.
         const redeemed = await gw.call('POST', '/v1/receipts/redeem', { as: 'deployBot', body: { receipt: receipt.body.receipt, target: 'prod-db', action: { kind: 'sql', target: 'prod-db', payload: { sql: 'SELECT 1' } } } })
         assert.equal(redeemed.status, 200, JSON.stringify(redeemed.body))
+      })
+
+      it('keeps one chain of checkpoints when replicas sign at once through slow signers', async () => {
+        const replicas = [gw.auditLog, new AuditLog(gw.store, auditSignerFor(gw.config)), new AuditLog(gw.store, auditSignerFor(gw.config))]
+        for (let round = 0; round < 3; round += 1) {
+          const submitted = await gw.call('POST', '/v1/actions', { as: 'deployBot', body: { kind: 'sql', target: 'prod-db', payload: { sql: `SELECT ${round + 2}` } } })
+          assert.equal(submitted.status, 201)
+          await Promise.all(replicas.map((replica) => replica.checkpoint()))
+        }
+        const checkpoints = await gw.store.checkpoints()
+        for (const [index, checkpoint] of checkpoints.entries()) assert.equal(checkpoint.prev_signature, checkpoints[index - 1]?.signature ?? null)
+        assert.equal(checkpoints.at(-1)!.seq, (await gw.store.auditHead()).seq)
+        const verified = await gw.call('GET', '/v1/audit/verify', { as: 'alice' })
+        assert.equal(verified.body.ok, true, JSON.stringify(verified.body.problems))
       })
     })
   }

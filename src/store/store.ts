@@ -399,22 +399,27 @@ export class Store {
    * `undefined` when there is nothing new to sign). Signing may be slow (a signer outside the
    * process), so it happens before the transaction; the checkpoint is then stored only if it still
    * chains to the last one, under the head's lock, so that replicas checkpointing at once cannot
-   * fork the chain of checkpoints (the loser's is dropped: the winner's stands).
+   * fork the chain of checkpoints. When another replica's checkpoint got in first, `sign` is asked
+   * again after it (and returns `undefined` if that one already covers what it would sign).
    */
   async addCheckpoint(sign: (last: Checkpoint | undefined) => Promise<Checkpoint | undefined>): Promise<Checkpoint | undefined> {
-    const [previous] = await this.latestCheckpoints(1)
-    const checkpoint = await sign(previous)
-    if (!checkpoint) return undefined
-    return this.db.transaction().execute(async (tx) => {
-      await lockHead(tx)
-      const last = await tx.selectFrom('audit_checkpoints').select('signature').orderBy('seq', 'desc').limit(1).executeTakeFirst()
-      if ((last?.signature ?? null) !== checkpoint.prev_signature) return undefined
-      await tx
-        .insertInto('audit_checkpoints')
-        .values({ seq: checkpoint.seq, hash: checkpoint.hash, at: checkpoint.at, key_id: checkpoint.key_id, prev_signature: checkpoint.prev_signature, signature: checkpoint.signature, note: checkpoint.note ?? null })
-        .execute()
-      return checkpoint
-    })
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      const [previous] = await this.latestCheckpoints(1)
+      const checkpoint = await sign(previous)
+      if (!checkpoint) return undefined
+      const stored = await this.db.transaction().execute(async (tx) => {
+        await lockHead(tx)
+        const last = await tx.selectFrom('audit_checkpoints').select('signature').orderBy('seq', 'desc').limit(1).executeTakeFirst()
+        if ((last?.signature ?? null) !== checkpoint.prev_signature) return false
+        await tx
+          .insertInto('audit_checkpoints')
+          .values({ seq: checkpoint.seq, hash: checkpoint.hash, at: checkpoint.at, key_id: checkpoint.key_id, prev_signature: checkpoint.prev_signature, signature: checkpoint.signature, note: checkpoint.note ?? null })
+          .execute()
+        return true
+      })
+      if (stored) return checkpoint
+    }
+    throw new CountersignError('CONFLICT', 'other replicas kept checkpointing first: no checkpoint was stored')
   }
 
   /** Stores a delegation with its audit event. */
