@@ -61,11 +61,16 @@ export class ChainWalker {
   readonly #missing: (readonly [number, number])[] = []
   #rows = 0
 
-  /** `checker`: shared with the caller, which can then take each row's leaf hash from the same encoding. */
-  constructor(problems: ProblemLog, confirmed: ConfirmedEvent, checker: RowChecker = new RowChecker()) {
+  /**
+   * `checker`: shared with the caller, which can then take each row's leaf hash from the same
+   * encoding. `start`: the last archived event (its seq and stored hash) when the log no longer
+   * begins at event 1; the first row must chain to it as to the genesis hash.
+   */
+  constructor(problems: ProblemLog, confirmed: ConfirmedEvent, checker: RowChecker = new RowChecker(), start?: { readonly seq: number; readonly hash: string }) {
     this.#problems = problems
     this.#confirmed = confirmed
     this.#checker = checker
+    if (start !== undefined && start.seq > 0) this.#head = { ...this.#head, seq: start.seq, rowSeq: start.seq, storedHash: start.hash }
   }
 
   /** How many rows were read. */

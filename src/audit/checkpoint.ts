@@ -2,6 +2,7 @@ import { sign, verify, type KeyObject } from 'node:crypto'
 import { canonicalJson } from '../action/index.js'
 import { CountersignError } from '../errors/index.js'
 import { HEX64, isIsoUtcMs, isRecord } from './event.js'
+import type { AuditSigner } from './signer.js'
 import { ed25519PublicKey, signingKeyId } from './signing-key.js'
 
 /**
@@ -52,17 +53,31 @@ const ED25519_SIGNATURE_BYTES = 64
  *   prev_signature: last?.signature ?? null, key_id: key.keyId }, key.privateKey)
  */
 export function signCheckpoint(body: CheckpointBody, privateKey: KeyObject): Checkpoint {
+  if (privateKey.type !== 'private') throw new CountersignError('INVALID', 'checkpoints are signed with a private key')
+  assertSignable(body, signingKeyId(privateKey))
+  const signature = sign(null, signedBytes(body), privateKey).toString('base64')
+  return { ...bodyOf(body), signature }
+}
+
+/**
+ * Signs a checkpoint body with an {@link AuditSigner} (a local key, or one the gateway never
+ * reads), as {@link signCheckpoint} does with a private key.
+ *
+ * @throws CountersignError INVALID as {@link signCheckpoint}; the signer's own errors.
+ */
+export async function signCheckpointWith(body: CheckpointBody, signer: AuditSigner): Promise<Checkpoint> {
+  assertSignable(body, signer.keyId)
+  const signature = (await signer.sign(signedBytes(body))).toString('base64')
+  return { ...bodyOf(body), signature }
+}
+
+function assertSignable(body: CheckpointBody, keyId: string): void {
   const fault = describeCheckpointBodyFault(body)
   if (fault !== undefined) throw new CountersignError('INVALID', `a checkpoint ${fault}`)
   // Signing drops unknown members; refusing them keeps a caller from believing they are signed.
   const extra = Object.keys(body).find((key) => !BODY_FIELDS.includes(key))
   if (extra !== undefined) throw new CountersignError('INVALID', `a checkpoint body has an unknown member ${JSON.stringify(extra)}`)
-  if (privateKey.type !== 'private') throw new CountersignError('INVALID', 'checkpoints are signed with a private key')
-  if (body.key_id !== signingKeyId(privateKey)) {
-    throw new CountersignError('INVALID', `the checkpoint names key ${body.key_id} but the signing key is ${signingKeyId(privateKey)}`)
-  }
-  const signature = sign(null, signedBytes(body), privateKey).toString('base64')
-  return { ...bodyOf(body), signature }
+  if (body.key_id !== keyId) throw new CountersignError('INVALID', `the checkpoint names key ${body.key_id} but the signing key is ${keyId}`)
 }
 
 /**

@@ -29,6 +29,7 @@ export const AUDIT_EVENT_TYPES = [
   'grant.revoked',
   'passkey.registered',
   'passkey.revoked',
+  'audit.pruned',
 ] as const
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number]
 

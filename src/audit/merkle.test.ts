@@ -177,4 +177,40 @@ describe('the audit Merkle tree (RFC 9162)', () => {
     assert.ok(!verifyInclusion(tree.leaf(0), 5, 5, [], tree.root(5)))
     assert.ok(!verifyConsistency(3, 5, tree.root(3), tree.root(5), []))
   })
+
+  it('resumes from the compact range of archived leaves: the same roots and proofs from the cut on, none before', () => {
+    const data = entries(48)
+    const full = new MerkleTree(data.map((entry) => leafHash(entry)))
+    const invalid = (error: unknown) => error instanceof CountersignError && error.code === 'INVALID'
+    for (let cut = 1; cut <= 33; cut += 1) {
+      const tree = MerkleTree.fromFrontier(cut, full.compactRange(cut))
+      const accumulator = MerkleAccumulator.fromFrontier(cut, full.compactRange(cut))
+      for (const entry of data.slice(cut)) {
+        tree.append(leafHash(entry))
+        accumulator.push(leafHash(entry))
+        assert.deepEqual(accumulator.root(), rfc.mth(data.slice(0, accumulator.size)), `accumulated ${accumulator.size} from ${cut}`)
+      }
+      for (let size = cut; size <= 48; size += 1) {
+        const root = rfc.mth(data.slice(0, size))
+        assert.deepEqual(tree.root(size), root, `root ${size} from ${cut}`)
+        for (let index = cut; index < size; index += 1) assert.ok(rfc.verifyInclusion(BigInt(index), BigInt(size), rfc.leaf(data[index]!), tree.inclusionProof(index, size), root), `leaf ${index} of ${size} from ${cut}`)
+        for (let to = size; to <= 48; to += 1) assert.ok(rfc.verifyConsistency(BigInt(size), BigInt(to), root, rfc.mth(data.slice(0, to)), tree.consistencyProof(size, to)), `${size} → ${to} from ${cut}`)
+      }
+      // Before the cut it answers only what the frontier still holds, and then correctly.
+      for (let size = 1; size < cut; size += 1) {
+        const root = rfc.mth(data.slice(0, size))
+        const answered = (proof: () => Buffer[], check: (proof: Buffer[]) => boolean) => {
+          try {
+            assert.ok(check(proof()), `before the cut ${cut}: ${size}`)
+          } catch (error) {
+            assert.ok(invalid(error), String(error))
+          }
+        }
+        answered(() => tree.consistencyProof(size, 48), (proof) => rfc.verifyConsistency(BigInt(size), 48n, root, full.root(48), proof))
+        answered(() => tree.inclusionProof(size - 1, 48), (proof) => rfc.verifyInclusion(BigInt(size - 1), 48n, rfc.leaf(data[size - 1]!), proof, full.root(48)))
+      }
+      if (cut > 1) assert.throws(() => tree.leaf(cut - 1), invalid)
+    }
+    assert.throws(() => MerkleTree.fromFrontier(6, [full.root(4)]), invalid)
+  })
 })

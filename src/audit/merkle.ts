@@ -54,6 +54,22 @@ export class MerkleAccumulator {
   readonly #sizes: number[] = []
   #size = 0
 
+  /**
+   * An accumulator that starts after the first `size` leaves, known only by their compact range
+   * (see {@link compactRangeSizes}): what verification resumes from after events were archived.
+   *
+   * @throws CountersignError INVALID when `frontier` does not have one 32-byte hash per subtree.
+   */
+  static fromFrontier(size: number, frontier: readonly Buffer[]): MerkleAccumulator {
+    const sizes = compactRangeSizes(size)
+    assertFrontier(sizes, frontier)
+    const accumulator = new MerkleAccumulator()
+    accumulator.#hashes.push(...frontier)
+    accumulator.#sizes.push(...sizes)
+    accumulator.#size = size
+    return accumulator
+  }
+
   /** How many leaves were pushed. */
   get size(): number {
     return this.#size
@@ -92,12 +108,59 @@ export class MerkleAccumulator {
  * proof costs O(log² n) hashes.
  */
 export class MerkleTree {
-  /** `levels[k][i]`: the hash of the perfect subtree of 2^k leaves starting at leaf i·2^k. */
-  readonly #levels: Buffer[][]
+  /**
+   * `levels[k][i]`: the hash of the perfect subtree of 2^k leaves starting at leaf
+   * (offsets[k] + i)·2^k. The offsets are 0 unless the tree starts from a frontier: then the
+   * subtrees left of it are known only as far as the frontier holds them.
+   */
+  readonly #levels: Buffer[][] = [[]]
+  readonly #offsets: number[] = [0]
+  /** How many leading leaves are known only through the frontier (archived events). */
+  #base = 0
 
   constructor(leaves: readonly Buffer[] = []) {
-    this.#levels = [[]]
     for (const leaf of leaves) this.append(leaf)
+  }
+
+  /**
+   * A tree whose first `size` leaves are known only by their compact range, `frontier` (the
+   * perfect subtrees they make, largest first: {@link MerkleTree.compactRange}). It answers roots
+   * of any size from `size` on, inclusion proofs of the leaves after them and consistency proofs
+   * from a tree of at least `size` leaves: every node those need is in the frontier or after it.
+   *
+   * @throws CountersignError INVALID when `frontier` does not have one 32-byte hash per subtree.
+   */
+  static fromFrontier(size: number, frontier: readonly Buffer[]): MerkleTree {
+    const sizes = compactRangeSizes(size)
+    assertFrontier(sizes, frontier)
+    const tree = new MerkleTree()
+    tree.#base = size
+    // Level k starts at the frontier's subtree of 2^k leaves when it has one, else right after them.
+    for (let level = 0; 2 ** level <= size; level += 1) {
+      tree.#levels[level] = []
+      tree.#offsets[level] = Math.floor(size / 2 ** level)
+    }
+    for (const [index, count] of sizes.entries()) {
+      const level = Math.log2(count)
+      tree.#offsets[level] = Math.floor(size / count) - 1
+      tree.#levels[level] = [frontier[index] as Buffer]
+    }
+    return tree
+  }
+
+  /**
+   * The compact range of the first `size` leaves: the roots of the perfect subtrees they make,
+   * largest first (one per bit set in `size`). With `size`, it is all a tree needs to go on
+   * growing and proving after those leaves are gone.
+   *
+   * @throws CountersignError INVALID unless `this` tree's own start <= `size` <= its size.
+   */
+  compactRange(size: number): Buffer[] {
+    if (!Number.isSafeInteger(size) || size < this.#base || size > this.size) throw new CountersignError('INVALID', `no compact range of ${size} leaves in a tree of ${this.#base}–${this.size}`)
+    return compactRangeSizes(size).map((count, index, sizes) => {
+      const start = sizes.slice(0, index).reduce((sum, before) => sum + before, 0)
+      return this.#node(Math.log2(count), start / count)
+    })
   }
 
   /** Appends a leaf hash: O(1) amortized, so a tree kept in memory follows a growing log. */
@@ -105,27 +168,30 @@ export class MerkleTree {
     let hash = leaf
     for (let level = 0; ; level += 1) {
       const hashes = this.#levels[level] ?? (this.#levels[level] = [])
+      const offset = this.#offsets[level] ?? (this.#offsets[level] = 0)
       hashes.push(hash)
-      if (hashes.length % 2 === 1) return
-      hash = nodeHash(hashes[hashes.length - 2] as Buffer, hash)
+      if ((offset + hashes.length) % 2 === 1) return
+      hash = nodeHash(this.#node(level, offset + hashes.length - 2), hash)
     }
   }
 
-  /** How many leaves the tree has. */
+  /** How many leaves the tree has (archived ones included). */
   get size(): number {
-    return (this.#levels[0] as Buffer[]).length
+    return (this.#offsets[0] as number) + (this.#levels[0] as Buffer[]).length
   }
 
   /** The leaf hash at `index` (0-based). */
   leaf(index: number): Buffer {
     this.#check(index + 1, 'leaf index')
-    return (this.#levels[0] as Buffer[])[index] as Buffer
+    if (index < this.#base) throw new CountersignError('INVALID', `leaf ${index} was archived: only its compact range is kept`)
+    return this.#node(0, index)
   }
 
   /** The root of the first `size` leaves (RFC 9162 MTH(D[0:size])). */
   root(size: number = this.size): Buffer {
     if (size === 0) return EMPTY_ROOT
     this.#check(size, 'tree size')
+    if (size < this.#base) throw new CountersignError('INVALID', `the tree of ${size} events was archived: this log starts after event ${this.#base}`)
     return this.#subtree(0, size)
   }
 
@@ -157,6 +223,13 @@ export class MerkleTree {
     return proof
   }
 
+  /** The perfect subtree at `index` of `level`; one left of the frontier was archived with its leaves. */
+  #node(level: number, index: number): Buffer {
+    const hash = this.#levels[level]?.[index - (this.#offsets[level] ?? 0)]
+    if (hash === undefined) throw new CountersignError('INVALID', `a subtree of events up to ${this.#base} was archived: this log proves only from a tree of ${this.#base} events on`)
+    return hash
+  }
+
   #check(size: number, what: string): void {
     if (!Number.isSafeInteger(size) || size < 1 || size > this.size) throw new CountersignError('INVALID', `${what} ${size} is beyond the log's ${this.size} events`)
   }
@@ -164,10 +237,7 @@ export class MerkleTree {
   /** MTH(D[start:end]). */
   #subtree(start: number, end: number): Buffer {
     const count = end - start
-    if (isPowerOfTwo(count) && start % count === 0) {
-      const level = Math.log2(count)
-      return (this.#levels[level] as Buffer[])[start / count] as Buffer
-    }
+    if (isPowerOfTwo(count) && start % count === 0) return this.#node(Math.log2(count), start / count)
     const split = count === 1 ? 1 : largestPowerOfTwoBelow(count)
     return nodeHash(this.#subtree(start, start + split), this.#subtree(start + split, end))
   }
@@ -262,6 +332,27 @@ export function verifyConsistency(from: number, to: number, fromRoot: Uint8Array
     sn = Math.floor(sn / 2)
   }
   return sn === 0 && Buffer.from(fr).equals(fromRoot) && Buffer.from(sr).equals(toRoot)
+}
+
+/**
+ * The sizes of the perfect subtrees the first `size` leaves make, largest first: the powers of
+ * two of `size`'s binary digits. Their roots are the compact range (the "frontier") of the tree.
+ */
+export function compactRangeSizes(size: number): number[] {
+  if (!Number.isSafeInteger(size) || size < 0) throw new CountersignError('INVALID', 'a tree size is a non-negative integer')
+  const sizes: number[] = []
+  for (let rest = size; rest > 0; ) {
+    const top = 2 ** Math.floor(Math.log2(rest))
+    sizes.push(top)
+    rest -= top
+  }
+  return sizes
+}
+
+function assertFrontier(sizes: readonly number[], frontier: readonly Buffer[]): void {
+  if (frontier.length !== sizes.length || frontier.some((hash) => hash.length !== 32)) {
+    throw new CountersignError('INVALID', `the compact range of a tree of ${sizes.reduce((sum, size) => sum + size, 0)} leaves is ${sizes.length} hashes of 32 bytes`)
+  }
 }
 
 function isPowerOfTwo(n: number): boolean {

@@ -1,5 +1,6 @@
 import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto'
 import { CountersignError } from '../errors/index.js'
+import type { AuditSigner } from './signer.js'
 import { ed25519PublicKey, rawPublicKey } from './signing-key.js'
 
 /**
@@ -81,8 +82,17 @@ export function noteKeyHash(name: string, publicKey: KeyObject, algorithm: numbe
  */
 export function signNote(body: string, name: string, privateKey: KeyObject): string {
   assertName(name)
-  const signature = sign(null, Buffer.from(body, 'utf8'), privateKey)
-  return `${EM_DASH} ${name} ${Buffer.concat([noteKeyHash(name, privateKey), signature]).toString('base64')}`
+  return noteSignatureLine(name, privateKey, sign(null, Buffer.from(body, 'utf8'), privateKey))
+}
+
+/** Signs a checkpoint body as the log with an {@link AuditSigner}, as {@link signNote} does with a private key. */
+export async function signNoteWith(body: string, name: string, signer: AuditSigner): Promise<string> {
+  assertName(name)
+  return noteSignatureLine(name, signer.publicKey, await signer.sign(Buffer.from(body, 'utf8')))
+}
+
+function noteSignatureLine(name: string, key: KeyObject, signature: Buffer): string {
+  return `${EM_DASH} ${name} ${Buffer.concat([noteKeyHash(name, key), signature]).toString('base64')}`
 }
 
 /** Cosigns a checkpoint body as a witness (c2sp.org/tlog-cosignature), at `time` (unix seconds). */

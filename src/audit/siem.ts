@@ -13,7 +13,8 @@ import type { AuditEventType } from './event.js'
  *   `token.revoked` Delete (6): credentials of an agent or a human; `grant.created` Attach Policy
  *   (7) and `grant.revoked` Detach Policy (8): a narrowing grant (and `delegation.*`, review rights lent); `passkey.registered` MFA Factor
  *   Enable (10) and `passkey.revoked` MFA Factor Disable (11).
- * - Application Lifecycle (6002, Application Activity): `policy.loaded` Update (8).
+ * - Application Lifecycle (6002, Application Activity): `policy.loaded` Update (8);
+ *   `audit.pruned` Other (99): the log's oldest events were archived and removed from the store.
  */
 
 /** The OCSF version the events follow. */
@@ -58,6 +59,7 @@ export const OCSF_MAPPING: Readonly<Record<AuditEventType, { readonly of: OcsfCl
   'grant.revoked': { of: ACCOUNT_CHANGE, activityId: 8, activityName: 'Detach Policy', outcome: 'success' },
   'passkey.registered': { of: ACCOUNT_CHANGE, activityId: 10, activityName: 'MFA Factor Enable', outcome: 'success' },
   'passkey.revoked': { of: ACCOUNT_CHANGE, activityId: 11, activityName: 'MFA Factor Disable', outcome: 'success' },
+  'audit.pruned': { of: APPLICATION_LIFECYCLE, activityId: 99, activityName: 'Other', outcome: 'success' },
 }
 
 const STATUS = { success: [1, 'Success'], failure: [2, 'Failure'], unknown: [0, 'Unknown'] } as const

@@ -35,6 +35,13 @@ export interface VerifyChainOptions {
    * `required` valid cosignatures from distinct `witnesses`. `cosignatures(seq)` gives the
    * cosignature lines collected for the checkpoint at `seq`; each is verified here, not trusted.
    */
+  /**
+   * Where the log starts when its first events were archived (`audit archive --prune`): the
+   * stored rows begin at `base.seq + 1` and chain to `base.hash`, and the Merkle tree resumes
+   * from `base.frontier`. A signed checkpoint of exactly `base.seq` events must vouch for both
+   * (its hash, and its tree head's root); otherwise the start is a `rewritten` problem.
+   */
+  readonly base?: ArchiveBase
   readonly witnessQuorum?: {
     readonly required: number
     readonly witnesses: readonly WitnessKey[]
@@ -45,6 +52,16 @@ export interface VerifyChainOptions {
    * for none. By default one per core (at most 8), once the log has passed 32,768 rows.
    */
   readonly threads?: number
+}
+
+/** The state a log resumes from after its first `seq` events were archived (see `audit_base`). */
+export interface ArchiveBase {
+  /** The last archived event. */
+  readonly seq: number
+  /** Its stored chain hash. */
+  readonly hash: string
+  /** The compact range of the tree of the first `seq` events, largest subtree first. */
+  readonly frontier: readonly Buffer[]
 }
 
 /** The outcome of verifying an audit log. */
@@ -69,6 +86,8 @@ export interface VerifyReport {
    * `witness_quorum`: the newest tree head old enough to have been cosigned has fewer
    * cosignatures than `audit.witness_quorum` requires (witnesses are down, lagging, or were cut
    * off: nobody outside the log vouches for its recent history).
+   * `archived`: a checkpoint saved outside the log covers only events archived from it, so the
+   * log cannot be checked against it (check it against the archive: `audit verify --file`).
    */
   readonly warnings: readonly AuditWarning[]
 }
@@ -76,7 +95,7 @@ export interface VerifyReport {
 /** Something verification noticed that does not break the chain (see {@link VerifyReport.warnings}). */
 export interface AuditWarning {
   readonly seq: number
-  readonly kind: 'time_backwards' | 'stale_checkpoint' | 'witness_quorum'
+  readonly kind: 'time_backwards' | 'stale_checkpoint' | 'witness_quorum' | 'archived'
   readonly message: string
 }
 
@@ -105,7 +124,10 @@ export async function verifyChain(
   events: Iterable<StoredAuditEvent> | AsyncIterable<StoredAuditEvent>,
   options: VerifyChainOptions = {},
 ): Promise<VerifyReport> {
-  const { checkpoints = [], publicKeys = [], maxProblems = 100, anchors = [], freshness, witnessQuorum, threads } = options
+  const { checkpoints = [], publicKeys = [], maxProblems = 100, anchors: given = [], freshness, witnessQuorum, threads, base } = options
+  const baseSeq = base?.seq ?? 0
+  // A tree head of archived events only cannot be compared with what the log still holds.
+  const anchors = given.filter((anchor) => anchor.size >= baseSeq)
   if (!Number.isSafeInteger(maxProblems) || maxProblems < 1) throw new CountersignError('INVALID', 'maxProblems must be a positive integer')
   if (threads !== undefined && (!Number.isSafeInteger(threads) || threads < 0)) throw new CountersignError('INVALID', 'threads must be a whole number (0 for none)')
   const keys = new Map(publicKeys.map((key) => [signingKeyId(key), ed25519PublicKey(key)]))
@@ -131,10 +153,17 @@ export async function verifyChain(
         problems.add(seq, 'truncated', `event ${seq} is not the one the checkpoint of ${checkpoint.at} signed: the log was rewritten after it was signed, in ${where} (rolled back and re-appended, or re-hashed)`)
       }
     }
-  }, checker)
+  }, checker, base)
   const last = authentic.reduce<Checkpoint | undefined>((highest, checkpoint) => (highest === undefined || checkpoint.seq > highest.seq ? checkpoint : highest), undefined)
   const clock = new ClockWatch(maxProblems, (last?.seq ?? 0) + 1)
-  const tree = new MerkleAccumulator()
+  const tree = base === undefined || baseSeq === 0 ? new MerkleAccumulator() : MerkleAccumulator.fromFrontier(baseSeq, base.frontier)
+  if (base !== undefined && baseSeq > 0) {
+    const vouching = checkStart(base, tree.root(), authentic, notes, problems)
+    if (vouching !== undefined) {
+      matched.add(vouching)
+      lastMatchedSeq = baseSeq
+    }
+  }
   let rewritten: { size: number; what: string } | undefined
   const onLeaves = (): void => {
     const heads = treeHeads.get(tree.size)
@@ -197,6 +226,10 @@ export async function verifyChain(
     problems.add(tree.size + 1, 'truncated', `the log has ${tree.size} events but the checkpoint saved outside it covers ${longest.size}: events ${tree.size + 1}–${longest.size} were removed (rolled back)`)
   }
   const warnings = [...clock.warnings]
+  for (const anchor of given) {
+    if (anchor.size >= baseSeq) continue
+    warnings.push({ seq: anchor.size, kind: 'archived', message: `the checkpoint of ${anchor.size} events saved outside the log covers only archived events (the log starts after event ${baseSeq}): check it against the archive with \`audit verify --file ARCHIVE --checkpoint F\`` })
+  }
   if (freshness !== undefined && clock.firstUncovered !== undefined) {
     const margin = Math.max(freshness.intervalMs, 60_000)
     const waited = freshness.now.getTime() - clock.firstUncovered.ms
@@ -214,6 +247,19 @@ export async function verifyChain(
     if (warning !== undefined) warnings.push(warning)
   }
   return { ok: problems.count === 0, events: walker.rows, head, checkpoints: matched.size, problems: problems.list(), warnings }
+}
+
+/**
+ * Checks that a signed checkpoint of exactly the archived events vouches for where the log now
+ * starts: its chain hash, and the root the frontier gives. Returns that checkpoint.
+ */
+function checkStart(base: ArchiveBase, root: Buffer, authentic: readonly Checkpoint[], notes: ReadonlyMap<Checkpoint, SignedCheckpoint>, problems: ProblemLog): Checkpoint | undefined {
+  const candidates = authentic.filter((checkpoint) => checkpoint.seq === base.seq)
+  const vouching = candidates.find((checkpoint) => checkpoint.hash === base.hash && notes.get(checkpoint)?.root.equals(root) === true)
+  if (vouching !== undefined) return vouching
+  const why = candidates.length === 0 ? `no signed checkpoint of ${base.seq} events is left to vouch for it` : `the signed checkpoint of ${base.seq} events names another ${candidates.some((checkpoint) => checkpoint.hash === base.hash) ? 'tree root' : 'chain hash'}`
+  problems.add(base.seq, 'rewritten', `the log starts after event ${base.seq} (archived), but ${why}: the stored start of the log (audit_base) was altered, or the checkpoints were`)
+  return undefined
 }
 
 /** A tree head the log's first `size` events must hash to. */

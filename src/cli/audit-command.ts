@@ -1,3 +1,4 @@
+import { createPublicKey } from 'node:crypto'
 import { resolve } from 'node:path'
 import { Command, Option } from 'commander'
 import { CountersignError } from '../errors/index.js'
@@ -5,10 +6,11 @@ import type { AuditEventView, AuditPage, VerifyReport } from './api-types.js'
 import { clientCommand, clientOf, gatewayOptions, helpAndOutput, printJson, type ClientFlags } from './client-command.js'
 import { escapeInline } from '../action/index.js'
 import { readText, type CliIo } from './io.js'
-import { parseCheckpoint, toCloudEvent, toOcsf, verifyChain, type SignedCheckpoint } from '../audit/index.js'
+import { isArchive, parseArchive, parseCheckpoint, toCloudEvent, toOcsf, verifyArchive, verifyChain, type SignedCheckpoint } from '../audit/index.js'
 import { auditProofCommand } from './audit-proof-command.js'
 import { readAuditLog } from './audit-source.js'
 import { auditWitnessCommand } from './audit-witness-command.js'
+import { auditArchiveCommand } from './audit-archive-command.js'
 
 /** Events asked for per request while exporting (the API allows up to 5000). */
 const PAGE_SIZE = 1000
@@ -46,12 +48,14 @@ export function auditCommand(io: CliIo): Command {
     'countersign audit verify',
     'countersign audit export --format csv > audit.csv',
     'countersign audit witness --log https://countersign.example.com --state ~/.countersign-witness',
+    'countersign audit archive --config countersign.yaml --before 2026-01-01T00:00:00Z --out audit-2025.jsonl --prune',
   ])
 
   audit.addCommand(gatewayOptions(verifyCommand(io)))
   audit.addCommand(gatewayOptions(exportCommand(io), { json: false }))
   audit.addCommand(auditWitnessCommand(io))
   audit.addCommand(auditProofCommand(io))
+  audit.addCommand(auditArchiveCommand(io))
   return audit
 }
 
@@ -59,6 +63,7 @@ interface VerifyFlags extends ClientFlags {
   readonly config?: string
   readonly file?: string
   readonly checkpoint?: string
+  readonly key?: readonly string[]
 }
 
 function verifyCommand(io: CliIo): Command {
@@ -69,13 +74,24 @@ function verifyCommand(io: CliIo): Command {
     'countersign audit verify --config /etc/countersign.yaml   # offline, from the store',
     'countersign audit verify --checkpoint witness-state/checkpoint   # against a tree head kept elsewhere',
     'countersign audit verify --checkpoint saved.checkpoint --file audit.jsonl',
+    'countersign audit verify --file audit-2025.jsonl --key audit-ed25519.pub   # an archive, alone',
   ])
     .option('--config <file>', 'read the store of this config directly instead of asking the gateway (an embedded store must not be in use)')
     .option('--checkpoint <file>', 'a signed checkpoint saved outside the log (a witness\'s, or one fetched from /v1/audit/checkpoints): the log must contain it')
-    .option('--file <export.jsonl>', 'with --checkpoint: check the events of an `audit export` file instead')
+    .option('--file <file>', 'verify an archive (`audit archive --out`) alone, offline: its events, checkpoints and proofs; or, with --checkpoint, the events of an `audit export` file')
+    .option('--key <pem...>', 'with --file ARCHIVE: the log\'s public keys (PEM files) to check its checkpoints with, instead of the keys the archive carries')
     .action(async (flags: VerifyFlags) => {
       const anchor = flags.checkpoint === undefined ? undefined : parseCheckpoint(readText(resolve(io.cwd, flags.checkpoint), 'the checkpoint'))
-      if (flags.file !== undefined && anchor === undefined) throw new CountersignError('INVALID', '--file needs --checkpoint (the gateway and the store verify their own checkpoints)')
+      const archive = flags.file === undefined ? undefined : readText(resolve(io.cwd, flags.file), 'the audit file')
+      if (archive !== undefined && isArchive(archive)) {
+        const keys = flags.key?.map((file) => createPublicKey(readText(resolve(io.cwd, file), 'the public key')))
+        const report = (await verifyArchive(parseArchive(archive, flags.file), { ...(keys && { publicKeys: keys }), ...(anchor && { anchors: [anchor] }) })) as VerifyReport
+        if (flags.json) printJson(io, report)
+        else if (printVerifyReport(report, io) && keys === undefined) io.stdout('checked with the keys the archive carries: compare their ids with the log\'s (`countersign audit verify --json`, audit.signing_key) or pass them with --key\n')
+        if (!report.ok) io.setExitCode?.(1)
+        return
+      }
+      if (flags.file !== undefined && anchor === undefined) throw new CountersignError('INVALID', '--file needs --checkpoint unless it is an archive (the gateway and the store verify their own checkpoints)')
       let report: VerifyReport
       if (flags.config !== undefined && flags.file === undefined) report = await verifyOffline(flags.config, io, anchor)
       else if (anchor !== undefined) report = (await verifyChain(await readAuditLog(flags, io), { anchors: [anchor] })) as VerifyReport

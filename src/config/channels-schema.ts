@@ -57,6 +57,8 @@ function webhookSchema(baseDir: string) {
     url: httpUrl(),
     secret: secret(baseDir),
     events: z.array(z.string().regex(/^[a-z][a-z0-9_.*-]{0,99}$/, 'expected an event name such as action.pending')).min(1, 'list at least one event, or leave events out to send all').optional(),
+    // The body: Countersign's own event, or for a SIEM an OCSF event or a CloudEvents envelope.
+    format: z.enum(['countersign', 'ocsf', 'cloudevents']).default('countersign'),
   })
 }
 

@@ -146,6 +146,13 @@ function auditSchema(baseDir: string) {
   return z
     .strictObject({
       signing_key: secret(baseDir).optional(),
+      // A signer that keeps the private key out of the gateway: a command (an HSM's or KMS's CLI) and the public key.
+      signer: z
+        .strictObject({
+          command: z.array(z.string().min(1)).min(1, 'expected the program and its arguments').max(64),
+          public_key: secret(baseDir),
+        })
+        .optional(),
       // Keys signing_key replaced: their public halves still verify old checkpoints and receipts.
       previous_keys: z.array(secret(baseDir)).max(20).default([]),
       checkpoint_interval: duration({ min: 1000, max: 86_400_000, minText: '1s', maxText: '1d' }).prefault('1m'),
@@ -157,8 +164,10 @@ function auditSchema(baseDir: string) {
       witness_quorum: z.int('expected a whole number').min(0).max(50).default(0),
     })
     .refine((audit) => audit.witness_quorum <= audit.witnesses.length, { path: ['witness_quorum'], message: 'a witness quorum cannot exceed the number of audit.witnesses listed' })
-    .transform(({ signing_key, previous_keys, checkpoint_interval, origin, witnesses, witness_quorum }) => ({
+    .refine((audit) => !(audit.signing_key && audit.signer), { path: ['signer'], message: 'give audit.signing_key or audit.signer, not both' })
+    .transform(({ signing_key, signer, previous_keys, checkpoint_interval, origin, witnesses, witness_quorum }) => ({
       ...(signing_key ? { signing_key } : {}),
+      ...(signer ? { signer } : {}),
       previous_keys,
       checkpoint_interval_ms: checkpoint_interval,
       ...(origin !== undefined && { origin }),

@@ -160,6 +160,12 @@ export interface AuditConfig {
   /** The Ed25519 key; when absent the gateway generates one in the data directory. */
   readonly signing_key?: SecretRef
   /**
+   * Instead of `signing_key`: a signer the private key never leaves. `command` (program and
+   * arguments, run without a shell) gets the message on stdin and prints the Ed25519 signature
+   * (raw or base64); `public_key` (PEM) is the key it signs with.
+   */
+  readonly signer?: { readonly command: readonly string[]; readonly public_key: SecretRef }
+  /**
    * Keys `signing_key` replaced (PEM, public or private; only the public half is used): the audit
    * chain's old checkpoints still verify with them, and the JWKS publishes them so that receipts
    * and checkpoints signed before a rotation can still be checked offline. Nothing is signed, and
@@ -217,6 +223,11 @@ export interface WebhookConfig {
   readonly secret: SecretRef
   /** Events to send; `undefined` sends all. */
   readonly events?: readonly string[]
+  /**
+   * The body of each delivery: `countersign` (`{type, timestamp, data}`), `ocsf` (one OCSF 1.3.0
+   * event) or `cloudevents` (a CloudEvents 1.0 envelope, JSON format), as `audit export --format`.
+   */
+  readonly format: 'countersign' | 'ocsf' | 'cloudevents'
 }
 
 /** `channels`: every way a human is asked. All optional. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose'
-import { generateSigningKey, loadSigningKey } from '../audit/index.js'
+import { generateSigningKey, loadSigningKey, localSigner } from '../audit/index.js'
 import { actionDigest } from '../action/index.js'
 import { Receipts, RECEIPT_TYPE, REPORT_WINDOW_MS } from '../service/index.js'
 import { testGateway, type Person, type TestGateway } from '../server/test-gateway.js'
@@ -95,7 +95,7 @@ for (const store of testStores()) {
       const { receipt } = (await receiptOf(id)).body
       const other = await redeem({ receipt, target: 'prod-db', action: readOnly }, 'analyticsAgent')
       assert.equal(other.status, 403)
-      const forger = new Receipts(loadSigningKey(generateSigningKey().privateKeyPem), 'https://countersign.test')
+      const forger = new Receipts(localSigner(loadSigningKey(generateSigningKey().privateKeyPem)), 'https://countersign.test')
       const record = (await gw.gateway.store.getAction(id))!
       const forged = (await forger.issue(record, [], gw.gateway.now())).receipt
       assert.equal((await redeem({ receipt: forged, target: 'prod-db', action: readOnly })).status, 400)

@@ -271,7 +271,7 @@ export const VerifyView = z
     head: z.object({ seq: z.number().int(), hash: z.string() }).nullable(),
     checkpoints: z.number().int(),
     problems: z.array(z.object({ seq: z.number().int(), kind: z.string(), message: z.string() })),
-    warnings: z.array(z.object({ seq: z.number().int(), kind: z.string(), message: z.string() })).openapi({ description: 'What is odd but not tampering: time_backwards, an event earlier than the one stored before it (the clock was set back); stale_checkpoint, events waiting longer than the checkpoint interval plus a margin for a signed checkpoint.' }),
+    warnings: z.array(z.object({ seq: z.number().int(), kind: z.string(), message: z.string() })).openapi({ description: 'What is odd but not tampering: time_backwards, an event earlier than the one stored before it (the clock was set back); stale_checkpoint, events waiting longer than the checkpoint interval plus a margin for a signed checkpoint; witness_quorum, too few witness cosignatures; archived, a checkpoint saved outside the log that covers only archived events.' }),
   })
   .openapi('AuditVerification')
 

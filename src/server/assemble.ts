@@ -19,7 +19,7 @@ import { Store, type Database, type StoreConnection } from '../store/index.js'
 import { startTelemetry } from '../telemetry/index.js'
 import { PolicyHolder } from './policy-holder.js'
 import { OnCallResolver } from '../service/oncall.js'
-import { GENERATED_KEY_FILE, previousKeysFor, signingKeyFor } from './signing-key.js'
+import { auditSignerFor, GENERATED_KEY_FILE, previousKeysFor } from './signing-key.js'
 
 /** Options that are not part of the config file. */
 export interface AssembleOptions {
@@ -73,7 +73,7 @@ export async function assembleGateway(config: Config, connection: StoreConnectio
     const analyzers = await loadAnalyzers({ tools })
     const policy = new PolicyHolder(config.policy, analyzers, channelTypesOf(config), Object.keys(config.calendars ?? {}))
     store = await Store.open(connection, options.clock ? { clock: options.clock } : {})
-    const key = signingKeyFor(config)
+    const key = auditSignerFor(config)
     const waiters = await Waiters.start(store)
     const storeMode = config.policy_source === 'store'
     // In store mode the built-in `policy` target carries policy changes; its connector puts them in force.

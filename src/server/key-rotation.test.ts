@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { generateSigningKey, loadSigningKey, signingKeyId } from '../audit/index.js'
+import { generateSigningKey, loadSigningKey, localSigner, signingKeyId } from '../audit/index.js'
 import { parseConfig, resolveSecret } from '../config/index.js'
 import { AuditLog, Receipts } from '../service/index.js'
 import { testStores } from '../store/connection/index.js'
@@ -32,7 +32,7 @@ describe('audit key rotation (audit.previous_keys)', () => {
   const newKey = loadSigningKey(generateSigningKey().privateKeyPem)
 
   it('reports the old checkpoints when only the new key is known', async () => {
-    const report = await new AuditLog(gw.store, newKey).verify()
+    const report = await new AuditLog(gw.store, localSigner(newKey)).verify()
     assert.equal(report.ok, false)
     assert.ok(report.problems.some((problem) => /not among the public keys given/.test(problem.message)))
   })
@@ -43,13 +43,13 @@ describe('audit key rotation (audit.previous_keys)', () => {
     const config = parseConfig('policy: p\naudit: { previous_keys: [file:./old.pub.pem] }\n', { baseDir: dir })
     const previous = previousKeysFor(config)
     assert.deepEqual(previous.map(signingKeyId), [oldKey().keyId])
-    const report = await new AuditLog(gw.store, newKey, undefined, previous).verify()
+    const report = await new AuditLog(gw.store, localSigner(newKey), undefined, previous).verify()
     assert.deepEqual(report.problems, [])
     assert.equal(report.ok, true)
   })
 
   it('publishes the current key first and the previous ones after it in the JWKS', () => {
-    const receipts = new Receipts(newKey, 'https://countersign.test', [oldKey().publicKey])
+    const receipts = new Receipts(localSigner(newKey), 'https://countersign.test', [oldKey().publicKey])
     assert.deepEqual(receipts.jwks().keys.map((key) => key.kid), [newKey.keyId, oldKey().keyId])
   })
 

@@ -2,7 +2,7 @@ import { parseWitnessKey, type SignedCheckpoint, type StoredAuditEvent, type Ver
 import { verifyStore } from '../service/index.js'
 import type { Config } from '../config/index.js'
 import { Store } from '../store/index.js'
-import { previousKeysFor, signingKeyFor } from './signing-key.js'
+import { auditSignerFor, previousKeysFor } from './signing-key.js'
 import { openStore } from './start-gateway.js'
 
 /**
@@ -13,7 +13,7 @@ import { openStore } from './start-gateway.js'
 export async function verifyAuditOffline(config: Config, options: { readonly anchors?: readonly SignedCheckpoint[]; readonly now?: Date } = {}): Promise<VerifyReport> {
   const store = await Store.open(await openStore(config))
   try {
-    const key = signingKeyFor(config)
+    const key = auditSignerFor(config)
     const freshness = { intervalMs: config.audit.checkpoint_interval_ms, now: options.now ?? new Date() }
     const witnessQuorum = { required: config.audit.witness_quorum, witnesses: config.audit.witnesses.map((text) => parseWitnessKey(text)) }
     return await verifyStore(store, [key.publicKey, ...previousKeysFor(config)], { freshness, witnessQuorum, ...(options.anchors && { anchors: options.anchors }) })

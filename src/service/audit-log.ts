@@ -2,19 +2,19 @@ import type { KeyObject } from 'node:crypto'
 import {
   checkpointBody,
   parseSignatureLines,
-  signCheckpoint,
-  signNote,
+  signCheckpointWith,
+  signNoteWith,
   verifyChain,
   verifyCosignature,
   type Checkpoint,
-  type SigningKey,
+  type AuditSigner,
   type VerifyChainOptions,
   type VerifyReport,
   type WitnessKey,
 } from '../audit/index.js'
 import { CountersignError } from '../errors/index.js'
 import type { Principal } from '../lifecycle/index.js'
-import { AuditCosignatureStore, type Store } from '../store/index.js'
+import { AuditCosignatureStore, selectAuditBase, type Store } from '../store/index.js'
 import { AuditTree } from './audit-tree.js'
 import { passkeyProblems } from './passkey-audit.js'
 
@@ -73,7 +73,7 @@ export interface WitnessStatus {
  */
 export class AuditLog {
   readonly #store: Store
-  readonly #key: SigningKey
+  readonly #key: AuditSigner
   readonly #clock: () => Date
   readonly #previousKeys: readonly KeyObject[]
   readonly #origin: string
@@ -84,7 +84,7 @@ export class AuditLog {
   readonly #cosignatures: AuditCosignatureStore
 
   /** `previousKeys`: keys `key` replaced, with which old checkpoints still verify. */
-  constructor(store: Store, key: SigningKey, clock: () => Date = () => new Date(), previousKeys: readonly KeyObject[] = [], options: AuditLogOptions = {}) {
+  constructor(store: Store, key: AuditSigner, clock: () => Date = () => new Date(), previousKeys: readonly KeyObject[] = [], options: AuditLogOptions = {}) {
     this.#store = store
     this.#key = key
     this.#clock = clock
@@ -123,11 +123,11 @@ export class AuditLog {
     const { tree, lastHash } = await this.#tree.current()
     const size = tree.size
     const root = tree.root(size)
-    return this.#store.addCheckpoint((_head, last) => {
+    return this.#store.addCheckpoint(async (last) => {
       if (size === 0 || (last && last.seq >= size)) return undefined
-      const checkpoint = signCheckpoint({ seq: size, hash: lastHash, at: this.#clock().toISOString(), prev_signature: last?.signature ?? null, key_id: this.#key.keyId }, this.#key.privateKey)
+      const checkpoint = await signCheckpointWith({ seq: size, hash: lastHash, at: this.#clock().toISOString(), prev_signature: last?.signature ?? null, key_id: this.#key.keyId }, this.#key)
       const body = checkpointBody({ origin: this.#origin, size, root })
-      return { ...checkpoint, note: `${body}\n${signNote(body, this.#origin, this.#key.privateKey)}\n` }
+      return { ...checkpoint, note: `${body}\n${await signNoteWith(body, this.#origin, this.#key)}\n` }
     })
   }
 
@@ -247,7 +247,9 @@ export async function verifyStore(
   const { witnessQuorum, ...rest } = options
   const cosignatures = new AuditCosignatureStore(store.connection)
   const quorum = witnessQuorum && { ...witnessQuorum, cosignatures: async (seq: number) => (await cosignatures.of([seq])).map((cosignature) => cosignature.line) }
-  const report = await verifyChain(store.allAuditEvents(), { ...rest, ...(quorum && { witnessQuorum: quorum }), checkpoints: await store.checkpoints(), publicKeys: [...publicKeys] })
+  const base = await selectAuditBase(store.db)
+  const start = base.seq === 0 ? undefined : { base: { seq: base.seq, hash: base.hash, frontier: base.frontier.map((hash) => Buffer.from(hash, 'base64')) } }
+  const report = await verifyChain(store.allAuditEvents(), { ...rest, ...start, ...(quorum && { witnessQuorum: quorum }), checkpoints: await store.checkpoints(), publicKeys: [...publicKeys] })
   const mismatches = await store.stateMismatches()
   const passkeys = await passkeyProblems(store)
   if (mismatches.length === 0 && passkeys.length === 0) return report

@@ -1,5 +1,5 @@
 import { leafHash, MerkleTree } from '../audit/index.js'
-import type { Store } from '../store/index.js'
+import { selectAuditBase, type AuditBase, type Store } from '../store/index.js'
 
 /** How many events are read per query while catching up with the log. */
 const PAGE = 5000
@@ -7,7 +7,9 @@ const PAGE = 5000
 /**
  * The Merkle tree of the stored audit log, kept in memory and extended with the events appended
  * since it was last read (the log is append-only, so a tree of its first n events never changes).
- * One per gateway; reads are serialized so two requests never append the same events twice.
+ * When the log's first events were archived, the tree starts from the compact range kept for
+ * them (`audit_base`). One per gateway; reads are serialized so two requests never append the
+ * same events twice.
  */
 export class AuditTree {
   readonly #store: Store
@@ -31,12 +33,10 @@ export class AuditTree {
   }
 
   async #catchUp(): Promise<{ tree: MerkleTree; lastHash: string }> {
-    const head = await this.#store.auditHead()
-    if (this.#tree.size > 0) {
-      // The stored log is append-only; if its last event we read is no longer the same (rewritten
-      // or rolled back beneath us), the tree is read again, so what is signed is what is stored.
-      const [last] = await this.#store.auditEvents(this.#tree.size - 1, 1)
-      if (last?.seq !== this.#tree.size || last.hash !== this.#lastHash) this.#tree = new MerkleTree()
+    const [head, base] = await Promise.all([this.#store.auditHead(), selectAuditBase(this.#store.db)])
+    if (!(await this.#holds(base))) {
+      this.#tree = base.seq === 0 ? new MerkleTree() : MerkleTree.fromFrontier(base.seq, base.frontier.map((hash) => Buffer.from(hash, 'base64')))
+      this.#lastHash = base.hash
     }
     while (this.#tree.size < head.seq) {
       const rows = await this.#store.auditEvents(this.#tree.size, Math.min(PAGE, head.seq - this.#tree.size))
@@ -49,5 +49,17 @@ export class AuditTree {
       }
     }
     return { tree: this.#tree, lastHash: this.#lastHash }
+  }
+
+  /**
+   * Whether the tree in memory is still a prefix of the stored log: the stored log is append-only,
+   * but if the last event we read is no longer the same (rewritten or rolled back beneath us), or
+   * was archived, the tree is read again, so what is signed is what is stored.
+   */
+  async #holds(base: AuditBase): Promise<boolean> {
+    const size = this.#tree.size
+    if (size <= base.seq) return size === base.seq && (size === 0 || this.#lastHash === base.hash)
+    const [last] = await this.#store.auditEvents(size - 1, 1)
+    return last?.seq === size && last.hash === this.#lastHash
   }
 }

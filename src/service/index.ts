@@ -1,4 +1,4 @@
-export { AuditLog, verifyStore } from './audit-log.js'
+export { AuditLog, DEFAULT_AUDIT_ORIGIN, verifyStore } from './audit-log.js'
 export { Background } from './background.js'
 export { Executor } from './executor.js'
 export type { ConnectorSource, ExecutorOptions } from './executor.js'
@@ -25,3 +25,5 @@ export { MAX_DELEGATION_MS, createDelegation, listDelegations, revokeDelegation 
 export type { DelegationRequest } from './delegations.js'
 export { OnCallResolver } from './oncall.js'
 export type { OnCallAnswer } from './oncall.js'
+export { planArchive, pruneArchived, writeArchive } from './audit-archive.js'
+export type { ArchivePlan, ArchiveRules, WrittenArchive } from './audit-archive.js'

@@ -2,6 +2,14 @@ import type { AuditProblem, StoredAuditEvent } from '../audit/index.js'
 import { assertionProblem, type PasskeyEvidence } from '../passkeys/index.js'
 import type { Store } from '../store/index.js'
 
+/** A registration an `audit.pruned` event carries: the passkeys whose `passkey.registered` event was archived. */
+export interface ArchivedPasskey {
+  readonly credential_id: string
+  readonly email: string
+  readonly public_key: string
+  readonly origin: string
+}
+
 interface Registered {
   readonly email: string
   readonly publicKey: string
@@ -20,6 +28,12 @@ export async function passkeyProblems(store: Store): Promise<AuditProblem[]> {
   const problems: AuditProblem[] = []
   const registered = new Map<string, Registered>()
   const signed = new Map<string, { seq: number; evidence: PasskeyEvidence }>()
+  // Registrations archived with the log's oldest events: each prune carries them in its event.
+  const pruned = await store.db.selectFrom('audit_events').select(['seq', 'prev_hash', 'hash', 'event']).where('type', '=', 'audit.pruned').orderBy('seq').execute()
+  for (const row of pruned) {
+    const passkeys = (parse({ ...row, seq: Number(row.seq) })?.data['passkeys'] ?? []) as readonly ArchivedPasskey[]
+    for (const { credential_id, email, public_key, origin } of passkeys) registered.set(credential_id, { email, publicKey: public_key, origin })
+  }
   for await (const row of store.allAuditEvents()) {
     const event = parse(row)
     if (!event) continue

@@ -1,7 +1,7 @@
 import { randomBytes, type KeyObject } from 'node:crypto'
-import { errors as joseErrors, jwtVerify, SignJWT, type JWK } from 'jose'
+import { errors as joseErrors, jwtVerify, type JWK } from 'jose'
 import { z } from 'zod'
-import { signingKeyId, type SigningKey } from '../audit/index.js'
+import { signingKeyId, type AuditSigner } from '../audit/index.js'
 import { CountersignError } from '../errors/index.js'
 import type { ActionRecord, ReviewRecord } from '../store/index.js'
 import { grantCitationOf } from './grant-use.js'
@@ -43,12 +43,12 @@ export type ReceiptClaims = z.infer<typeof ReceiptClaimsSchema>
  * (once) is the gateway's job.
  */
 export class Receipts {
-  readonly #key: SigningKey
+  readonly #key: AuditSigner
   readonly #issuer: string
   readonly #previousKeys: readonly KeyObject[]
 
   /** `previousKeys`: keys `key` replaced, published so that old receipts still check offline; never accepted for redemption. */
-  constructor(key: SigningKey, issuer: string, previousKeys: readonly KeyObject[] = []) {
+  constructor(key: AuditSigner, issuer: string, previousKeys: readonly KeyObject[] = []) {
     this.#key = key
     this.#issuer = issuer
     this.#previousKeys = previousKeys
@@ -84,7 +84,9 @@ export class Receipts {
       ...(grant && { grant: grant.id }),
       ...(audit && { audit }),
     }
-    const receipt = await new SignJWT({ ...claims }).setProtectedHeader({ alg: 'EdDSA', kid: this.#key.keyId, typ: RECEIPT_TYPE }).sign(this.#key.privateKey)
+    // A compact JWS (RFC 7515) built here, so that the signer may be outside the process.
+    const signingInput = `${base64url({ alg: 'EdDSA', kid: this.#key.keyId, typ: RECEIPT_TYPE })}.${base64url(claims)}`
+    const receipt = `${signingInput}.${(await this.#key.sign(Buffer.from(signingInput, 'ascii'))).toString('base64url')}`
     return { receipt, claims }
   }
 
@@ -105,4 +107,8 @@ export class Receipts {
     if (!parsed.success) throw new CountersignError('INVALID', 'the receipt does not carry the claims of a Countersign receipt')
     return parsed.data
   }
+}
+
+function base64url(value: unknown): string {
+  return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url')
 }

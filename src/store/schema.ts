@@ -11,6 +11,7 @@ export interface Database {
   reviews: ReviewsTable
   audit_events: AuditEventsTable
   audit_head: AuditHeadTable
+  audit_base: AuditBaseTable
   audit_checkpoints: AuditCheckpointsTable
   audit_cosignatures: AuditCosignaturesTable
   tokens: TokensTable
@@ -88,6 +89,8 @@ export interface ActionsTable {
   lease_owner: string | null
   /** `{"effect","matched_rules"}` of `decision`, for replays (null before migration 0011). */
   decided: ColumnType<string | null, string | null | undefined, never>
+  /** True when its events were all archived and pruned from the log (`audit archive --prune`); null otherwise. */
+  archived: Generated<boolean | null>
 }
 
 export interface ReviewsTable {
@@ -119,6 +122,17 @@ export interface AuditHeadTable {
   id: number
   seq: Int8
   hash: string
+}
+
+/** Where the stored audit log starts (one row, id 1): seq 0 until events are archived and pruned. */
+export interface AuditBaseTable {
+  id: number
+  /** The last archived event; rows start at seq + 1. */
+  seq: Int8
+  /** Its stored chain hash (the genesis hash when nothing was archived). */
+  hash: string
+  /** JSON array of base64 hashes: the compact range of the Merkle tree of events 1..seq, largest subtree first. */
+  frontier: string
 }
 
 export interface AuditCheckpointsTable {

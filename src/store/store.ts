@@ -346,7 +346,8 @@ export class Store {
    * Rows of the state tables that the audit log does not vouch for: an action whose stored text
    * does not hash to its digest, or whose submission event names another digest; an action whose
    * status is not the one its last status event gave it; a review without its review event. The
-   * chain proves the events; this ties what the gateway acts on to them.
+   * chain proves the events; this ties what the gateway acts on to them. Actions whose events were
+   * archived (`audit archive --prune`) are checked against the archive, not here.
    */
   async stateMismatches(limit = 100): Promise<readonly { action_id: string; message: string }[]> {
     const rows = await sql<{ action_id: string; message: string }>`
@@ -354,16 +355,16 @@ export class Store {
         from actions where encode(sha256(convert_to(action_json, 'UTF8')), 'hex') <> digest
       union all
       select a.id, 'no action.submitted event with its digest' from actions a
-        where not exists (select 1 from audit_events e where e.action_id = a.id and e.type = 'action.submitted'
+        where a.archived is not true and not exists (select 1 from audit_events e where e.action_id = a.id and e.type = 'action.submitted'
                           and position(${'"digest":"'} || a.digest || '"' in e.event) > 0)
       union all
       select a.id, 'its status ' || a.status || ' is not the one its events give it (' || coalesce(last.type, 'none') || ')' from actions a
         left join lateral (select e.type from audit_events e where e.action_id = a.id and e.type like 'action.%' and e.type <> 'action.submitted'
                            order by e.seq desc limit 1) last on true
-        where last.type is distinct from 'action.' || a.status
+        where a.archived is not true and last.type is distinct from 'action.' || a.status
       union all
       select r.action_id, 'a ' || r.decision || ' review by ' || r.reviewer || ' has no audit event' from reviews r
-        where not exists (select 1 from audit_events e where e.action_id = r.action_id and e.type = 'review.' || r.decision
+        where not exists (select 1 from actions a where a.id = r.action_id and a.archived) and not exists (select 1 from audit_events e where e.action_id = r.action_id and e.type = 'review.' || r.decision
                           and position(${'"actor":"human:'} || r.reviewer || '"' in e.event) > 0)
       limit ${limit}`.execute(this.db)
     return rows.rows
@@ -394,22 +395,31 @@ export class Store {
   }
 
   /**
-   * Signs and stores a checkpoint of the chain's head, under the head's lock so that replicas
-   * checkpointing at once cannot fork the chain of checkpoints (`sign` sees the head and the last
-   * checkpoint; it returns `undefined` when there is nothing new to sign).
+   * Signs and stores a checkpoint: `sign` sees the last checkpoint and returns the next one (or
+   * `undefined` when there is nothing new to sign). Signing may be slow (a signer outside the
+   * process), so it happens before the transaction; the checkpoint is then stored only if it still
+   * chains to the last one, under the head's lock, so that replicas checkpointing at once cannot
+   * fork the chain of checkpoints. When another replica's checkpoint got in first, `sign` is asked
+   * again after it (and returns `undefined` if that one already covers what it would sign).
    */
-  async addCheckpoint(sign: (head: { seq: number; hash: string }, last: Checkpoint | undefined) => Checkpoint | undefined): Promise<Checkpoint | undefined> {
-    return this.db.transaction().execute(async (tx) => {
-      const head = await tx.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1).forUpdate().executeTakeFirstOrThrow()
-      const last = await tx.selectFrom('audit_checkpoints').selectAll().orderBy('seq', 'desc').limit(1).executeTakeFirst()
-      const checkpoint = sign({ seq: Number(head.seq), hash: head.hash }, last && checkpointOf(last))
+  async addCheckpoint(sign: (last: Checkpoint | undefined) => Promise<Checkpoint | undefined>): Promise<Checkpoint | undefined> {
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      const [previous] = await this.latestCheckpoints(1)
+      const checkpoint = await sign(previous)
       if (!checkpoint) return undefined
-      await tx
-        .insertInto('audit_checkpoints')
-        .values({ seq: checkpoint.seq, hash: checkpoint.hash, at: checkpoint.at, key_id: checkpoint.key_id, prev_signature: checkpoint.prev_signature, signature: checkpoint.signature, note: checkpoint.note ?? null })
-        .execute()
-      return checkpoint
-    })
+      const stored = await this.db.transaction().execute(async (tx) => {
+        await lockHead(tx)
+        const last = await tx.selectFrom('audit_checkpoints').select('signature').orderBy('seq', 'desc').limit(1).executeTakeFirst()
+        if ((last?.signature ?? null) !== checkpoint.prev_signature) return false
+        await tx
+          .insertInto('audit_checkpoints')
+          .values({ seq: checkpoint.seq, hash: checkpoint.hash, at: checkpoint.at, key_id: checkpoint.key_id, prev_signature: checkpoint.prev_signature, signature: checkpoint.signature, note: checkpoint.note ?? null })
+          .execute()
+        return true
+      })
+      if (stored) return checkpoint
+    }
+    throw new CountersignError('CONFLICT', 'other replicas kept checkpointing first: no checkpoint was stored')
   }
 
   /** Stores a delegation with its audit event. */
@@ -574,7 +584,7 @@ function actionRow(item: NewAction) {
   }
 }
 
-function actionRecord(row: Omit<Selectable<ActionsTable>, 'decided'>): ActionRecord {
+function actionRecord(row: Omit<Selectable<ActionsTable>, 'decided' | 'archived'>): ActionRecord {
   return {
     id: row.id,
     createdAt: row.created_at,

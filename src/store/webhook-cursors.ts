@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { sql, type Kysely } from 'kysely'
 import type { StoreConnection } from './connection/index.js'
 import type { Database } from './schema.js'
@@ -74,3 +75,16 @@ export class WebhookCursorStore {
     await this.#db.updateTable('webhook_cursors').set({ lease_owner: null, lease_until: null }).where('endpoint', '=', endpoint).where('lease_owner', '=', owner).execute()
   }
 }
+
+/** The key of a webhook endpoint's cursor: SHA-256 of its URL (hex), so the URL's secrets are not stored. */
+export function webhookEndpointId(url: string): string {
+  return createHash('sha256').update(url).digest('hex')
+}
+
+/** The oldest place of these endpoints in the audit log (the last event each took), `undefined` when none has a cursor. */
+export async function oldestWebhookCursor(db: Kysely<Database>, urls: readonly string[]): Promise<number | undefined> {
+  if (urls.length === 0) return undefined
+  const row = await db.selectFrom('webhook_cursors').select((eb) => eb.fn.min('seq').as('seq')).where('endpoint', 'in', urls.map(webhookEndpointId)).executeTakeFirst()
+  return row?.seq === null || row?.seq === undefined ? undefined : Number(row.seq)
+}
+

@@ -1,10 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { Logger } from 'pino'
 import { Webhook } from 'standardwebhooks'
+import { toCloudEvent, toOcsf } from '../../audit/index.js'
 import { resolveSecret, type WebhookConfig } from '../../config/index.js'
 import { CountersignError } from '../../errors/index.js'
-import type { Store, WebhookCursorStore } from '../../store/index.js'
+import { webhookEndpointId, type Store, type WebhookCursorStore } from '../../store/index.js'
 import { timerDelay } from '../../time/index.js'
 
 /** What a sender is made of; the periods have defaults that suit production. */
@@ -14,6 +15,8 @@ export interface WebhookSenderOptions {
   readonly cursors: WebhookCursorStore
   /** Base of the links in event payloads. */
   readonly publicUrl: string
+  /** The log's origin (`audit.origin`): OCSF and CloudEvents ids are `<origin>/<seq>`. */
+  readonly origin: string
   readonly logger?: Logger | undefined
   readonly pollMs?: number
   readonly leaseMs?: number
@@ -45,7 +48,7 @@ export class WebhookSender {
 
   constructor(options: WebhookSenderOptions) {
     this.#o = { pollMs: 1_000, leaseMs: 60_000, retryBaseMs: 1_000, maxRetryMs: 300_000, timeoutMs: 10_000, ...options, logger: options.logger }
-    this.#endpoint = createHash('sha256').update(options.webhook.url).digest('hex')
+    this.#endpoint = webhookEndpointId(options.webhook.url)
     try {
       this.#signer = new Webhook(resolveSecret(options.webhook.secret))
     } catch (error) {
@@ -112,18 +115,22 @@ export class WebhookSender {
     const id = `evt_${seq}`
     const at = new Date()
     const actionId = typeof event['action_id'] === 'string' ? event['action_id'] : undefined
-    const payload = JSON.stringify({
-      type: event.type,
-      timestamp: event['at'],
-      data: { ...event, hash, ...(actionId && { links: { console: `${this.#o.publicUrl}/actions/${actionId}`, api: `${this.#o.publicUrl}/v1/actions/${actionId}` } }) },
-    })
+    const format = this.#o.webhook.format
+    const payload = JSON.stringify(
+      format === 'ocsf'
+        ? toOcsf({ seq, hash, event }, this.#o.origin)
+        : format === 'cloudevents'
+          ? toCloudEvent({ seq, hash, event }, this.#o.origin)
+          : { type: event.type, timestamp: event['at'], data: { ...event, hash, ...(actionId && { links: { console: `${this.#o.publicUrl}/actions/${actionId}`, api: `${this.#o.publicUrl}/v1/actions/${actionId}` } }) } },
+    )
     try {
       const response = await fetch(this.#o.webhook.url, {
         method: 'POST',
         redirect: 'manual',
         signal: AbortSignal.timeout(this.#o.timeoutMs),
         headers: {
-          'content-type': 'application/json',
+          // CloudEvents in structured mode say so in their media type (CloudEvents HTTP binding).
+          'content-type': format === 'cloudevents' ? 'application/cloudevents+json' : 'application/json',
           'user-agent': 'Countersign-Webhooks',
           'webhook-id': id,
           'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),

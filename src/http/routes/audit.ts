@@ -61,7 +61,7 @@ const inclusionRoute = createRoute({
   summary: 'RFC 9162 inclusion proof of an event in a tree of the log (any token)',
   security,
   request: { query: InclusionQuery },
-  responses: { 200: { content: { 'application/json': { schema: InclusionProof } }, description: 'The proof' }, 400: problem('A size or event beyond the log'), 401: problem('No valid token') },
+  responses: { 200: { content: { 'application/json': { schema: InclusionProof } }, description: 'The proof' }, 400: problem('A size or event beyond the log, or archived (audit archive --prune)'), 401: problem('No valid token') },
 })
 
 const consistencyRoute = createRoute({
@@ -72,7 +72,7 @@ const consistencyRoute = createRoute({
   summary: 'RFC 9162 consistency proof between two trees of the log (any token)',
   security,
   request: { query: ConsistencyQuery },
-  responses: { 200: { content: { 'application/json': { schema: ConsistencyProof } }, description: 'The proof' }, 400: problem('Sizes out of order or beyond the log'), 401: problem('No valid token') },
+  responses: { 200: { content: { 'application/json': { schema: ConsistencyProof } }, description: 'The proof' }, 400: problem('Sizes out of order, beyond the log, or from a tree of archived events only'), 401: problem('No valid token') },
 })
 
 const cosignRoute = createRoute({

@@ -13,6 +13,7 @@ import { migration0011 } from './0011-policy-replay.js'
 import { migration0012 } from './0012-routing.js'
 import { migration0013 } from './0013-break-glass.js'
 import { migration0014 } from './0014-delegations.js'
+import { migration0015 } from './0015-audit-retention.js'
 
 /**
  * The store's migrations, in order. Each is written once and never edited: a change is a new
@@ -33,6 +34,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0012-routing': migration0012,
   '0013-break-glass': migration0013,
   '0014-delegations': migration0014,
+  '0015-audit-retention': migration0015,
 }
 
 /** Kysely's migration provider over the migrations compiled into the program. */
