@@ -4,6 +4,8 @@ export interface Throughput {
   /** Median operations per second over the runs. */
   readonly median: number
   readonly runs: readonly number[]
+  /** Median operations per CPU-second of this process (user + system) over the same runs: less moved by other processes' load. */
+  readonly perCpuSecond: number
 }
 
 export interface MeasureOptions {
@@ -24,8 +26,10 @@ export function throughput(pass: () => number, options: MeasureOptions = {}): Th
   do pass()
   while (performance.now() < warmupEnd)
   const results: number[] = []
+  const perCpu: number[] = []
   for (let run = 0; run < runs; run++) {
     let operations = 0
+    const cpu = process.cpuUsage()
     const start = performance.now()
     let elapsed = 0
     do {
@@ -33,11 +37,16 @@ export function throughput(pass: () => number, options: MeasureOptions = {}): Th
       elapsed = performance.now() - start
     } while (elapsed < minMs)
     results.push((operations * 1000) / elapsed)
+    const used = process.cpuUsage(cpu)
+    perCpu.push((operations * 1e6) / Math.max(1, used.user + used.system))
   }
-  const sorted = [...results].sort((a, b) => a - b)
+  return { median: median(results), runs: results, perCpuSecond: median(perCpu) }
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
   const middle = sorted.length >> 1
-  const median = sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
-  return { median, runs: results }
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
 }
 
 /** `123,456` */

@@ -1,6 +1,7 @@
 import { actionDigest, type Action } from '../action/index.js'
 import { calendarStates, type Calendars } from './calendar.js'
 import type { CandidatePlan, CompiledPolicy, CompiledRule, MatchKey, ReviewRequirement } from './compiled-policy.js'
+import { freezeDecision, memoChild, type MemoNode } from './decision-memo.js'
 import type { Effect } from './policy-schema.js'
 
 /** The target as the policy sees it (from config); absent for a dry run without a target. */
@@ -104,7 +105,7 @@ export function decide(policy: CompiledPolicy, input: DecisionInput): Decision {
   // Every variable the candidates read is set unless this kind's facts are missing and read.
   const own = policy.cel.factKind(input.action.kind)
   const complete = input.facts !== undefined || !own || !plan.reads.has(own.name)
-  const decided = decideWith(policy, plan, variables, complete)
+  const decided = remembered(policy, plan, variables, complete)
   return calendars && Object.keys(calendars).length > 0 ? { ...decided, calendars } : decided
 }
 
@@ -114,6 +115,31 @@ const NO_VARIABLES: Record<string, unknown> = Object.freeze(Object.create(null) 
 function calendarsRead(names: ReadonlySet<string>, input: DecisionInput): Record<string, boolean> {
   const configured = input.calendars ?? {}
   return calendarStates(configured, input.now, names.has('*') ? Object.keys(configured) : names)
+}
+
+/**
+ * The decision over `plan`'s candidates: their conditions are evaluated and the trie of
+ * decisions already made is followed by their values (decision-memo.ts); a decision not made
+ * before, or one where a condition errors, is made by `decideWith`.
+ */
+function remembered(policy: CompiledPolicy, plan: CandidatePlan, variables: Record<string, unknown>, complete: boolean): Decision {
+  const { rules, evaluated, budget } = plan
+  let node: MemoNode | undefined = plan.memo
+  for (let i = 0; i < evaluated.length && node; i++) {
+    const rule = rules[evaluated[i]!]!
+    let value: unknown
+    try {
+      value = complete && rule.unchecked ? rule.unchecked(variables) : rule.condition!(variables)
+    } catch {
+      // Its message goes into the decision: made afresh, not remembered.
+      return decideWith(policy, plan, variables, complete)
+    }
+    if (value !== true && value !== false) return decideWith(policy, plan, variables, complete)
+    node = memoChild(node, value, budget)
+  }
+  // Conditions are pure, so deciding again gives the values the trie was followed by.
+  if (!node) return decideWith(policy, plan, variables, complete)
+  return (node.decision ??= freezeDecision(decideWith(policy, plan, variables, complete)))
 }
 
 function decideWith(policy: CompiledPolicy, plan: CandidatePlan, variables: Record<string, unknown>, complete: boolean): Decision {
