@@ -96,8 +96,10 @@ export interface CandidatePlan {
   readonly enforced: number
   /** Whether any rule here has the same condition as an earlier one. */
   readonly shares: boolean
-  /** The rules whose condition a decision evaluates (the first of each condition text), by index, in order. */
-  readonly evaluated: Int32Array
+  /** The conditions a decision evaluates (the first of each text), in order: each rule's `condition`. */
+  readonly conditions: readonly NonNullable<CompiledRule['condition']>[]
+  /** The same conditions' `unchecked` form (when every variable they read is set), else `condition`. */
+  readonly unchecked: readonly NonNullable<CompiledRule['condition']>[]
   /** The decisions made so far, by the values of the evaluated conditions (decision-memo.ts). */
   readonly memo: MemoNode
   /** Shared by all plans of the policy: trie nodes held. */
@@ -182,7 +184,7 @@ export function candidateIndex(rules: readonly CompiledRule[]): (key: MatchKey) 
 
 function candidatePlan(rules: readonly CompiledRule[], budget: MemoBudget): CandidatePlan {
   const same = new Int32Array(rules.length).fill(-1)
-  const evaluated: number[] = []
+  const evaluated: CompiledRule[] = []
   const first = new Map<string, number>()
   const reads = new Set<string>()
   const calendars = new Set<string>()
@@ -191,7 +193,7 @@ function candidatePlan(rules: readonly CompiledRule[], budget: MemoBudget): Cand
     const earlier = first.get(rule.when)
     if (earlier === undefined) {
       first.set(rule.when, index)
-      evaluated.push(index)
+      evaluated.push(rule)
     } else same[index] = earlier
     for (const name of rule.reads) reads.add(name)
     for (const name of rule.calendars) calendars.add(name)
@@ -201,7 +203,8 @@ function candidatePlan(rules: readonly CompiledRule[], budget: MemoBudget): Cand
     same,
     enforced: rules.filter((rule) => !rule.shadow).length,
     shares: same.some((index) => index >= 0),
-    evaluated: Int32Array.from(evaluated),
+    conditions: Object.freeze(evaluated.map((rule) => rule.condition!)),
+    unchecked: Object.freeze(evaluated.map((rule) => rule.unchecked ?? rule.condition!)),
     memo: memoNode(),
     budget,
     reads,

@@ -123,22 +123,21 @@ function calendarsRead(names: ReadonlySet<string>, input: DecisionInput): Record
  * before, or one where a condition errors, is made by `decideWith`.
  */
 function remembered(policy: CompiledPolicy, plan: CandidatePlan, variables: Record<string, unknown>, complete: boolean): Decision {
-  const { rules, evaluated, budget } = plan
+  const conditions = complete ? plan.unchecked : plan.conditions
+  const { budget } = plan
   let node: MemoNode | undefined = plan.memo
-  for (let i = 0; i < evaluated.length && node; i++) {
-    const rule = rules[evaluated[i]!]!
-    let value: unknown
-    try {
-      value = complete && rule.unchecked ? rule.unchecked(variables) : rule.condition!(variables)
-    } catch {
-      // Its message goes into the decision: made afresh, not remembered.
-      return decideWith(policy, plan, variables, complete)
+  try {
+    for (let i = 0; i < conditions.length; i++) {
+      const value = conditions[i]!(variables)
+      if (value !== true && value !== false) return decideWith(policy, plan, variables, complete)
+      node = (value ? node.yes : node.no) ?? memoChild(node, value, budget)
+      if (!node) return decideWith(policy, plan, variables, complete)
     }
-    if (value !== true && value !== false) return decideWith(policy, plan, variables, complete)
-    node = memoChild(node, value, budget)
+  } catch {
+    // Its message goes into the decision: made afresh, not remembered.
+    return decideWith(policy, plan, variables, complete)
   }
   // Conditions are pure, so deciding again gives the values the trie was followed by.
-  if (!node) return decideWith(policy, plan, variables, complete)
   return (node.decision ??= freezeDecision(decideWith(policy, plan, variables, complete)))
 }
 
