@@ -56,9 +56,11 @@ export class CelEnvironment implements TypeEnvironment {
   readonly #converters = new Map<string, Convert>()
   readonly #types = new Map<string, Readonly<Record<string, string>>>()
   readonly #once = new Map<string, WeakMap<object, unknown>>()
+  readonly #factKinds: ReadonlyMap<string, FactKind>
 
   constructor(factKinds: readonly FactKind[]) {
     this.factKinds = factKinds
+    this.#factKinds = new Map(factKinds.map((kind) => [kind.name, kind]))
     this.env = new Environment({ limits: { maxAstNodes: 5000, maxDepth: 100 } })
     for (const types of [BASE_TYPES, ...factKinds.map((kind) => kind.types)]) {
       for (const [name, fields] of Object.entries(types)) this.#types.set(name, fields)
@@ -100,7 +102,7 @@ export class CelEnvironment implements TypeEnvironment {
 
   /** The declaration of a kind's facts. */
   factKind(name: string): FactKind | undefined {
-    return this.factKinds.find((kind) => kind.name === name)
+    return this.#factKinds.get(name)
   }
 
   /** The declared type of a top-level variable. */

@@ -2,7 +2,7 @@ import type { ActionKind } from '../action/index.js'
 import type { CelEnvironment } from './cel-environment.js'
 import { compileGlob } from './glob.js'
 import type { RuleOutcome } from './decide.js'
-import { MAX_MEMO_NODES, memoNode, type MemoBudget, type MemoNode } from './decision-memo.js'
+import { MAX_MEMO_NODES, memoNode, memoWalk, type MemoBudget, type MemoNode, type MemoWalk } from './decision-memo.js'
 import type { Effect, MatchSpec } from './policy-schema.js'
 
 /** One review requirement of a decision: who may approve, how many, and for how long. */
@@ -94,16 +94,20 @@ export interface CandidatePlan {
   readonly same: Int32Array
   /** How many of the rules are enforced (not shadow rules): the length of a decision's `rules`. */
   readonly enforced: number
+  /** Per rule: the position of its condition among those the memo walk evaluates (see `memo`); -1 for none. */
+  readonly valueAt: Int32Array
+  /** How many conditions the memo walk evaluates. */
+  readonly evaluated: number
   /** Whether any rule here has the same condition as an earlier one. */
   readonly shares: boolean
-  /** The conditions a decision evaluates (the first of each text), in order: each rule's `condition`. */
-  readonly conditions: readonly NonNullable<CompiledRule['condition']>[]
-  /** The same conditions' `unchecked` form (when every variable they read is set), else `condition`. */
-  readonly unchecked: readonly NonNullable<CompiledRule['condition']>[]
-  /** The decisions made so far, by the values of the evaluated conditions (decision-memo.ts). */
+  /**
+   * The decisions made so far, by the values of the conditions a decision evaluates (the first
+   * rule of each condition text, in order; decision-memo.ts): `walk` evaluates each rule's
+   * `unchecked` form (every variable they read is set), `walkChecked` its `condition`.
+   */
   readonly memo: MemoNode
-  /** Shared by all plans of the policy: trie nodes held. */
-  readonly budget: MemoBudget
+  readonly walk: MemoWalk
+  readonly walkChecked: MemoWalk
   /** The variables the rules' conditions read: only these are built for a decision. */
   readonly reads: ReadonlySet<string>
   /** The calendars the rules read (`calendar.NAME`); `*` for all. */
@@ -185,6 +189,8 @@ export function candidateIndex(rules: readonly CompiledRule[]): (key: MatchKey) 
 function candidatePlan(rules: readonly CompiledRule[], budget: MemoBudget): CandidatePlan {
   const same = new Int32Array(rules.length).fill(-1)
   const evaluated: CompiledRule[] = []
+  const valueAt = new Int32Array(rules.length).fill(-1)
+  const memo = memoNode()
   const first = new Map<string, number>()
   const reads = new Set<string>()
   const calendars = new Set<string>()
@@ -193,20 +199,24 @@ function candidatePlan(rules: readonly CompiledRule[], budget: MemoBudget): Cand
     const earlier = first.get(rule.when)
     if (earlier === undefined) {
       first.set(rule.when, index)
-      evaluated.push(rule)
-    } else same[index] = earlier
+      valueAt[index] = evaluated.push(rule) - 1
+    } else {
+      same[index] = earlier
+      valueAt[index] = valueAt[earlier]!
+    }
     for (const name of rule.reads) reads.add(name)
     for (const name of rule.calendars) calendars.add(name)
   })
   return Object.freeze({
     rules: Object.freeze(rules),
     same,
+    valueAt,
+    evaluated: evaluated.length,
     enforced: rules.filter((rule) => !rule.shadow).length,
     shares: same.some((index) => index >= 0),
-    conditions: Object.freeze(evaluated.map((rule) => rule.condition!)),
-    unchecked: Object.freeze(evaluated.map((rule) => rule.unchecked ?? rule.condition!)),
-    memo: memoNode(),
-    budget,
+    memo,
+    walk: memoWalk(evaluated.map((rule) => rule.unchecked ?? rule.condition!), memo, budget),
+    walkChecked: memoWalk(evaluated.map((rule) => rule.condition!), memo, budget),
     reads,
     calendars,
   })

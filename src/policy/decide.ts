@@ -1,7 +1,7 @@
 import { actionDigest, type Action } from '../action/index.js'
 import { calendarStates, type Calendars } from './calendar.js'
 import type { CandidatePlan, CompiledPolicy, CompiledRule, MatchKey, ReviewRequirement } from './compiled-policy.js'
-import { freezeDecision, memoChild, type MemoNode } from './decision-memo.js'
+import { freezeDecision, pathValues, type MemoNode } from './decision-memo.js'
 import type { Effect } from './policy-schema.js'
 
 /** The target as the policy sees it (from config); absent for a dry run without a target. */
@@ -123,25 +123,19 @@ function calendarsRead(names: ReadonlySet<string>, input: DecisionInput): Record
  * before, or one where a condition errors, is made by `decideWith`.
  */
 function remembered(policy: CompiledPolicy, plan: CandidatePlan, variables: Record<string, unknown>, complete: boolean): Decision {
-  const conditions = complete ? plan.unchecked : plan.conditions
-  const { budget } = plan
-  let node: MemoNode | undefined = plan.memo
+  let node: MemoNode | undefined
   try {
-    for (let i = 0; i < conditions.length; i++) {
-      const value = conditions[i]!(variables)
-      if (value !== true && value !== false) return decideWith(policy, plan, variables, complete)
-      node = (value ? node.yes : node.no) ?? memoChild(node, value, budget)
-      if (!node) return decideWith(policy, plan, variables, complete)
-    }
+    node = complete ? plan.walk(variables) : plan.walkChecked(variables)
   } catch {
-    // Its message goes into the decision: made afresh, not remembered.
-    return decideWith(policy, plan, variables, complete)
+    // The error's message goes into the decision: made afresh below, not remembered.
   }
-  // Conditions are pure, so deciding again gives the values the trie was followed by.
-  return (node.decision ??= freezeDecision(decideWith(policy, plan, variables, complete)))
+  if (!node) return decideWith(policy, plan, variables, complete)
+  // A new leaf: the decision is made from the values on its path, without evaluating again.
+  return (node.decision ??= freezeDecision(decideWith(policy, plan, variables, complete, pathValues(node, plan.evaluated))))
 }
 
-function decideWith(policy: CompiledPolicy, plan: CandidatePlan, variables: Record<string, unknown>, complete: boolean): Decision {
+/** The decision over `plan`'s candidates; `values`, when given, are their conditions' values in the memo walk's order (see `CandidatePlan.valueAt`). */
+function decideWith(policy: CompiledPolicy, plan: CandidatePlan, variables: Record<string, unknown>, complete: boolean, values?: Uint8Array): Decision {
   const candidates = plan.rules
   // Sized once: every enforced candidate has an outcome.
   const outcomes = new Array<RuleOutcome>(plan.enforced)
@@ -157,7 +151,15 @@ function decideWith(policy: CompiledPolicy, plan: CandidatePlan, variables: Reco
   for (let i = 0; i < candidates.length; i++) {
     const rule = candidates[i]!
     const earlier = evaluated ? plan.same[i]! : -1
-    const outcome = earlier >= 0 ? reuse(rule, candidates[earlier]!, evaluated![earlier]!) : evaluateRule(rule, variables, complete)
+    const at = values ? plan.valueAt[i]! : -1
+    const outcome =
+      at >= 0
+        ? values![at] === 1
+          ? rule.outcomes.true
+          : rule.outcomes.false
+        : earlier >= 0
+          ? reuse(rule, candidates[earlier]!, evaluated![earlier]!)
+          : evaluateRule(rule, variables, complete)
     if (evaluated) evaluated[i] = outcome
     // A shadow rule is evaluated and recorded apart: nothing it says reaches the effect.
     if (rule.shadow) {
