@@ -43,7 +43,8 @@ export function throughput(pass: () => number, options: MeasureOptions = {}): Th
   return { median: median(results), runs: results, perCpuSecond: median(perCpu) }
 }
 
-function median(values: readonly number[]): number {
+/** The median of `values`. */
+export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b)
   const middle = sorted.length >> 1
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2

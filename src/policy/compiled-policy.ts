@@ -2,7 +2,7 @@ import type { ActionKind } from '../action/index.js'
 import type { CelEnvironment } from './cel-environment.js'
 import { compileGlob } from './glob.js'
 import type { RuleOutcome } from './decide.js'
-import { MAX_MEMO_NODES, memoNode, memoWalk, type MemoBudget, type MemoNode, type MemoWalk } from './decision-memo.js'
+import { conditionsEvaluation, MAX_MEMO_NODES, memoNode, type ConditionsEvaluation, type MemoBudget, type MemoNode } from './decision-memo.js'
 import type { Effect, MatchSpec } from './policy-schema.js'
 
 /** One review requirement of a decision: who may approve, how many, and for how long. */
@@ -94,20 +94,22 @@ export interface CandidatePlan {
   readonly same: Int32Array
   /** How many of the rules are enforced (not shadow rules): the length of a decision's `rules`. */
   readonly enforced: number
-  /** Per rule: the position of its condition among those the memo walk evaluates (see `memo`); -1 for none. */
-  readonly valueAt: Int32Array
-  /** How many conditions the memo walk evaluates. */
-  readonly evaluated: number
   /** Whether any rule here has the same condition as an earlier one. */
   readonly shares: boolean
   /**
    * The decisions made so far, by the values of the conditions a decision evaluates (the first
-   * rule of each condition text, in order; decision-memo.ts): `walk` evaluates each rule's
-   * `unchecked` form (every variable they read is set), `walkChecked` its `condition`.
+   * rule of each condition text, in order; decision-memo.ts). `evaluate` puts their values in
+   * `values`, evaluating each rule's `unchecked` form (every variable they read is set);
+   * `evaluateChecked` its `condition`. `values` is scratch space: decisions are synchronous.
    */
   readonly memo: MemoNode
-  readonly walk: MemoWalk
-  readonly walkChecked: MemoWalk
+  readonly values: Uint8Array
+  readonly evaluate: ConditionsEvaluation
+  readonly evaluateChecked: ConditionsEvaluation
+  /** Per rule: the position of its condition's value in `values`; -1 for none. */
+  readonly valueAt: Int32Array
+  /** Shared by all plans of the policy: trie nodes held. */
+  readonly budget: MemoBudget
   /** The variables the rules' conditions read: only these are built for a decision. */
   readonly reads: ReadonlySet<string>
   /** The calendars the rules read (`calendar.NAME`); `*` for all. */
@@ -190,7 +192,6 @@ function candidatePlan(rules: readonly CompiledRule[], budget: MemoBudget): Cand
   const same = new Int32Array(rules.length).fill(-1)
   const evaluated: CompiledRule[] = []
   const valueAt = new Int32Array(rules.length).fill(-1)
-  const memo = memoNode()
   const first = new Map<string, number>()
   const reads = new Set<string>()
   const calendars = new Set<string>()
@@ -207,16 +208,18 @@ function candidatePlan(rules: readonly CompiledRule[], budget: MemoBudget): Cand
     for (const name of rule.reads) reads.add(name)
     for (const name of rule.calendars) calendars.add(name)
   })
+  const values = new Uint8Array(evaluated.length)
   return Object.freeze({
     rules: Object.freeze(rules),
     same,
-    valueAt,
-    evaluated: evaluated.length,
     enforced: rules.filter((rule) => !rule.shadow).length,
     shares: same.some((index) => index >= 0),
-    memo,
-    walk: memoWalk(evaluated.map((rule) => rule.unchecked ?? rule.condition!), memo, budget),
-    walkChecked: memoWalk(evaluated.map((rule) => rule.condition!), memo, budget),
+    memo: memoNode(),
+    values,
+    evaluate: conditionsEvaluation(evaluated.map((rule) => rule.unchecked ?? rule.condition!), values),
+    evaluateChecked: conditionsEvaluation(evaluated.map((rule) => rule.condition!), values),
+    valueAt,
+    budget,
     reads,
     calendars,
   })

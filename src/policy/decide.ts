@@ -1,7 +1,7 @@
 import { actionDigest, type Action } from '../action/index.js'
 import { calendarStates, type Calendars } from './calendar.js'
 import type { CandidatePlan, CompiledPolicy, CompiledRule, MatchKey, ReviewRequirement } from './compiled-policy.js'
-import { freezeDecision, pathValues, type MemoNode } from './decision-memo.js'
+import { freezeDecision, memoLeaf } from './decision-memo.js'
 import type { Effect } from './policy-schema.js'
 
 /** The target as the policy sees it (from config); absent for a dry run without a target. */
@@ -120,21 +120,22 @@ function calendarsRead(names: ReadonlySet<string>, input: DecisionInput): Record
 /**
  * The decision over `plan`'s candidates: their conditions are evaluated and the trie of
  * decisions already made is followed by their values (decision-memo.ts); a decision not made
- * before, or one where a condition errors, is made by `decideWith`.
+ * before is made from those values, one where a condition errors afresh by `decideWith`.
  */
 function remembered(policy: CompiledPolicy, plan: CandidatePlan, variables: Record<string, unknown>, complete: boolean): Decision {
-  let node: MemoNode | undefined
+  let valued = false
   try {
-    node = complete ? plan.walk(variables) : plan.walkChecked(variables)
+    valued = complete ? plan.evaluate(variables) : plan.evaluateChecked(variables)
   } catch {
     // The error's message goes into the decision: made afresh below, not remembered.
   }
-  if (!node) return decideWith(policy, plan, variables, complete)
-  // A new leaf: the decision is made from the values on its path, without evaluating again.
-  return (node.decision ??= freezeDecision(decideWith(policy, plan, variables, complete, pathValues(node, plan.evaluated))))
+  if (!valued) return decideWith(policy, plan, variables, complete)
+  const leaf = memoLeaf(plan.memo, plan.values, plan.budget)
+  if (!leaf) return decideWith(policy, plan, variables, complete, plan.values)
+  return (leaf.decision ??= freezeDecision(decideWith(policy, plan, variables, complete, plan.values)))
 }
 
-/** The decision over `plan`'s candidates; `values`, when given, are their conditions' values in the memo walk's order (see `CandidatePlan.valueAt`). */
+/** The decision over `plan`'s candidates; `values`, when given, are their conditions' values (see `CandidatePlan.values`). */
 function decideWith(policy: CompiledPolicy, plan: CandidatePlan, variables: Record<string, unknown>, complete: boolean, values?: Uint8Array): Decision {
   const candidates = plan.rules
   // Sized once: every enforced candidate has an outcome.

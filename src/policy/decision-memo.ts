@@ -12,9 +12,6 @@ export interface MemoNode {
   no: MemoNode | undefined
   yes: MemoNode | undefined
   decision: Decision | undefined
-  /** The node above, and the value of its condition that leads here: a leaf's path gives every value. */
-  readonly parent: MemoNode | undefined
-  readonly value: boolean
 }
 
 /** How many trie nodes all plans of a policy may hold together before the plans are rebuilt. */
@@ -25,50 +22,47 @@ export interface MemoBudget {
   nodes: number
 }
 
-export function memoNode(parent?: MemoNode, value = false): MemoNode {
-  return { no: undefined, yes: undefined, decision: undefined, parent, value }
+export function memoNode(): MemoNode {
+  return { no: undefined, yes: undefined, decision: undefined }
 }
-
-/** The values of the conditions that lead from the root to `leaf` (`count` levels below it), in order. */
-export function pathValues(leaf: MemoNode, count: number): Uint8Array {
-  const values = new Uint8Array(count)
-  let node: MemoNode | undefined = leaf
-  for (let index = count - 1; index >= 0 && node; index--, node = node.parent) values[index] = node.value ? 1 : 0
-  return values
-}
-
-/** The child of `node` for a condition's `value`, made when missing; `undefined` once the budget is spent. */
-export function memoChild(node: MemoNode, value: boolean, budget: MemoBudget): MemoNode | undefined {
-  const child = value ? node.yes : node.no
-  if (child) return child
-  if (budget.nodes >= MAX_MEMO_NODES) return undefined
-  budget.nodes++
-  const made = memoNode(node, value)
-  if (value) node.yes = made
-  else node.no = made
-  return made
-}
-
-/** Evaluates a plan's conditions and follows the trie by their values: the leaf, or `undefined` when one gave no bool or the budget is spent. */
-export type MemoWalk = (variables: Record<string, unknown>) => MemoNode | undefined
 
 /**
- * The walk over `conditions` from `root`, generated for one plan: each condition is called from
- * a call site of its own, which the engine can make a direct call or inline (one shared loop
- * calling every plan's conditions could do neither). The code holds nothing from the policy:
- * only the conditions' positions. A condition that throws, throws out of the walk.
+ * The leaf of `root`'s trie for `values` (1 true, 0 false), made when missing; `undefined` once
+ * the budget is spent.
  */
-export function memoWalk(conditions: readonly ((variables: Record<string, unknown>) => unknown)[], root: MemoNode, budget: MemoBudget): MemoWalk {
-  const steps = conditions.map(
-    (_, index) =>
-      `x = c[${index}](v); if (x === true) n = n.yes ?? grow(n, true); else if (x === false) n = n.no ?? grow(n, false); else return undefined; if (n === undefined) return undefined;`,
-  )
-  const make = new Function('c', 'grow', 'root', `"use strict"; return function walk(v) { let n = root; let x; ${steps.join(' ')} return n }`) as (
+export function memoLeaf(root: MemoNode, values: Uint8Array, budget: MemoBudget): MemoNode | undefined {
+  let node = root
+  for (let index = 0; index < values.length; index++) {
+    const yes = values[index] === 1
+    let child = yes ? node.yes : node.no
+    if (!child) {
+      if (budget.nodes >= MAX_MEMO_NODES) return undefined
+      budget.nodes++
+      child = memoNode()
+      if (yes) node.yes = child
+      else node.no = child
+    }
+    node = child
+  }
+  return node
+}
+
+/** Evaluates a plan's conditions into its `values` (1 true, 0 false); false when one gave no bool. A condition that throws, throws. */
+export type ConditionsEvaluation = (variables: Record<string, unknown>) => boolean
+
+/**
+ * Evaluates `conditions` into `values`, generated for one plan: each condition is called from a
+ * call site of its own, which the engine can make a direct call or inline (one shared loop
+ * calling every plan's conditions could do neither). The code holds nothing from the policy:
+ * only the conditions' positions.
+ */
+export function conditionsEvaluation(conditions: readonly ((variables: Record<string, unknown>) => unknown)[], values: Uint8Array): ConditionsEvaluation {
+  const steps = conditions.map((_, index) => `x = c[${index}](v); if (x === true) b[${index}] = 1; else if (x === false) b[${index}] = 0; else return false;`)
+  const make = new Function('c', 'b', `"use strict"; return function evaluate(v) { let x; ${steps.join(' ')} return true }`) as (
     conditions: readonly ((variables: Record<string, unknown>) => unknown)[],
-    grow: (node: MemoNode, value: boolean) => MemoNode | undefined,
-    root: MemoNode,
-  ) => MemoWalk
-  return make(conditions, (node, value) => memoChild(node, value, budget), root)
+    values: Uint8Array,
+  ) => ConditionsEvaluation
+  return make(conditions, values)
 }
 
 /** Freezes a decision and the lists in it, so one remembered decision can be handed to every caller. */
