@@ -2,7 +2,7 @@ import type { ActionKind } from '../action/index.js'
 import type { CelEnvironment } from './cel-environment.js'
 import { compileGlob } from './glob.js'
 import type { RuleOutcome } from './decide.js'
-import { conditionsEvaluation, MAX_MEMO_NODES, memoNode, type ConditionsEvaluation, type MemoBudget, type MemoNode } from './decision-memo.js'
+import { conditionsEvaluation, memoFull, memoNode, type ConditionsEvaluation, type MemoBudget, type MemoNode } from './decision-memo.js'
 import type { Effect, MatchSpec } from './policy-schema.js'
 
 /** One review requirement of a decision: who may approve, how many, and for how long. */
@@ -160,13 +160,14 @@ export function candidateIndex(rules: readonly CompiledRule[]): (key: MatchKey) 
   // kind → target → env → agent → plan: four lookups and no allocation on the hot path.
   let memo = new Map<string, Map<string, Map<string, Map<string, CandidatePlan>>>>()
   let size = 0
-  const budget: MemoBudget = { nodes: 0 }
+  const budget: MemoBudget = { nodes: 0, decisions: 0 }
   return function candidates(key) {
     // The plans' remembered decisions are bounded together: when full, every plan starts afresh.
-    if (budget.nodes >= MAX_MEMO_NODES) {
+    if (memoFull(budget)) {
       memo = new Map()
       size = 0
       budget.nodes = 0
+      budget.decisions = 0
     }
     let byTarget = memo.get(key.kind)
     if (!byTarget) memo.set(key.kind, (byTarget = new Map()))

@@ -1,7 +1,7 @@
 import { actionDigest, type Action } from '../action/index.js'
 import { calendarStates, type Calendars } from './calendar.js'
 import type { CandidatePlan, CompiledPolicy, CompiledRule, MatchKey, ReviewRequirement } from './compiled-policy.js'
-import { freezeDecision, memoLeaf } from './decision-memo.js'
+import { memoLeaf, remember } from './decision-memo.js'
 import type { Effect } from './policy-schema.js'
 
 /** The target as the policy sees it (from config); absent for a dry run without a target. */
@@ -132,7 +132,7 @@ function remembered(policy: CompiledPolicy, plan: CandidatePlan, variables: Reco
   if (!valued) return decideWith(policy, plan, variables, complete)
   const leaf = memoLeaf(plan.memo, plan.values, plan.budget)
   if (!leaf) return decideWith(policy, plan, variables, complete, plan.values)
-  return (leaf.decision ??= freezeDecision(decideWith(policy, plan, variables, complete, plan.values)))
+  return leaf.decision ?? remember(leaf, decideWith(policy, plan, variables, complete, plan.values), plan.budget)
 }
 
 /** The decision over `plan`'s candidates; `values`, when given, are their conditions' values (see `CandidatePlan.values`). */

@@ -14,12 +14,29 @@ export interface MemoNode {
   decision: Decision | undefined
 }
 
-/** How many trie nodes all plans of a policy may hold together before the plans are rebuilt. */
+/** How many trie nodes and decisions all plans of a policy may hold together before the plans are rebuilt. */
 export const MAX_MEMO_NODES = 200_000
+export const MAX_MEMO_DECISIONS = 20_000
 
-/** Counts the trie nodes of all plans of one policy, so their memory stays bounded. */
+/** Counts the trie nodes and remembered decisions of all plans of one policy, so their memory stays bounded. */
 export interface MemoBudget {
   nodes: number
+  decisions: number
+}
+
+/** Whether the plans' tries are full: then they are rebuilt empty. */
+export function memoFull(budget: MemoBudget): boolean {
+  return budget.nodes >= MAX_MEMO_NODES || budget.decisions >= MAX_MEMO_DECISIONS
+}
+
+/** Remembers `decision` (frozen) at `leaf` while the budget allows; returns it. */
+export function remember(leaf: MemoNode, decision: Decision, budget: MemoBudget): Decision {
+  const frozen = freezeDecision(decision)
+  if (budget.decisions < MAX_MEMO_DECISIONS) {
+    budget.decisions++
+    leaf.decision = frozen
+  }
+  return frozen
 }
 
 export function memoNode(): MemoNode {
@@ -66,7 +83,7 @@ export function conditionsEvaluation(conditions: readonly ((variables: Record<st
 }
 
 /** Freezes a decision and the lists in it, so one remembered decision can be handed to every caller. */
-export function freezeDecision(decision: Decision): Decision {
+function freezeDecision(decision: Decision): Decision {
   Object.freeze(decision.matched_rules)
   Object.freeze(decision.rules)
   Object.freeze(decision.requirements)
