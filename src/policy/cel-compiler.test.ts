@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict'
 import { before, describe, it } from 'node:test'
+import { readFileSync } from 'node:fs'
 import fc from 'fast-check'
+import { parse } from 'yaml'
+import { generatePolicy } from '../../bench/lib/rules.js'
 import { loadAnalyzers, type Analyzers } from '../analyzers/index.js'
 import { compileCel } from './cel-compiler.js'
 import { CelEnvironment } from './cel-environment.js'
@@ -100,6 +103,36 @@ describe('compiled CEL conditions', () => {
       { numRuns: Number(process.env.CEL_DIFF_RUNS ?? 3000) },
     )
     assert.ok(compiledCount > 2000, `only ${compiledCount} of the random expressions compiled`)
+  })
+
+  it('agree with the interpreter on every condition of the example policies and the policy bench, values and errors alike', () => {
+    const files = ['examples/policy.yaml', 'examples/brokered/policy.yaml', 'examples/identity/policy.yaml', 'examples/mcp/policy.yaml']
+    const policies = [...files.map((file) => readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8')), ...[7, 1, 2].map((seed) => generatePolicy(200, seed).yaml)]
+    const conditions = new Set(policies.flatMap((text) => ((parse(text) as { rules: { when?: string }[] }).rules ?? []).flatMap((rule) => (rule.when ? [rule.when] : []))))
+    const empty = Object.fromEntries(cel.factKinds.map((kind) => [kind.name, cel.emptyVariables[kind.name]]))
+    let compiledCount = 0
+    for (const condition of conditions) {
+      const interpreted = cel.env.parse(condition)
+      assert.ok(interpreted.check().valid, condition)
+      const compiled = compileCel(cel.env.parse(condition).ast, cel, interpreted)
+      if (!compiled) continue
+      compiledCount++
+      for (const [kind, facts] of [...SQL.map((sql) => ['sql', analyzers.analyze('sql', { sql })?.facts] as const), ...SHELL.map((command) => ['shell', analyzers.analyze('shell', { command })?.facts] as const)]) {
+        for (const labels of [{}, { env: 'prod', team: 'payments' }, { trust: 'low', team: 'data' }]) {
+          for (const reason of ['', 'ticket 12 hotfix', 'é😀']) {
+            const variables = {
+              ...empty,
+              [kind]: cel.convert(kind === 'sql' ? 'SqlFacts' : 'ShellFacts', facts),
+              target: cel.convert('Target', { name: 'prod-db-1', kind, labels, env: (labels as { env?: string }).env ?? '' }),
+              agent: cel.convert('Agent', { id: 'agent-1', owner: 'carol@example.com', labels }),
+              context: cel.convert('Context', { reason, model: reason ? 'gpt-4o' : 'llama-3-70b' }),
+            }
+            assert.deepEqual(outcome(() => compiled.unchecked(variables)), outcome(() => interpreted(variables)), condition)
+          }
+        }
+      }
+    }
+    assert.ok(compiledCount > 60, `only ${compiledCount} of ${conditions.size} conditions compiled`)
   })
 
   it('compiles the common forms of the example policy', () => {

@@ -96,14 +96,6 @@ const HELPERS = Object.freeze({
     if (failure !== undefined) throw failure
     return !decisive
   },
-  /** exists (decisive true) and all (decisive false) over a predicate that cannot raise: no error bookkeeping. */
-  quantifySafe(decisive: boolean, items: readonly unknown[], slot: number, predicate: Generated, v: Variables, f: Frame): boolean {
-    for (let i = 0; i < items.length; i++) {
-      f[slot] = items[i]
-      if (predicate(v, f) === decisive) return decisive
-    }
-    return !decisive
-  },
   /** A length as a CEL int; small ones come from a table instead of a new BigInt. */
   length: (length: number): bigint => (length < SMALL_INTS.length ? SMALL_INTS[length]! : BigInt(length)),
   /** exists_one: errors are fatal, as in the interpreter. */
@@ -132,17 +124,16 @@ export function compileCel(ast: unknown, types: TypeEnvironment, interpreted: (v
     throw error
   }
   if (code.type !== 'bool') return undefined
-  const run = compiler.function(code.js)
-  const used = [...compiler.variables]
   // One frame per expression: evaluation is synchronous and an expression never re-enters itself.
-  const frame: Frame = new Array(compiler.slots)
+  const run = compiler.entry(code.js, new Array(compiler.slots))
+  const used = [...compiler.variables]
   const compiled = function compiledCondition(variables: Variables): unknown {
     // The generated code reads variables without checks; when one is missing, the interpreter
     // decides how its error combines with the rest of the expression.
     for (const name of used) if (variables[name] === undefined) return interpreted(variables)
-    return run(variables, frame)
+    return run(variables)
   }
-  return Object.assign(compiled, { unchecked: (variables: Variables) => run(variables, frame) })
+  return Object.assign(compiled, { unchecked: run })
 }
 
 /** A compiled condition; `unchecked` skips the test for missing variables, for a caller that knows every variable it reads is set. */
@@ -157,9 +148,21 @@ class Compiler {
 
   constructor(readonly types: TypeEnvironment) {}
 
-  /** Builds a function of (variables, frame) returning the expression `js`. */
-  function(js: string): Generated {
-    const make = new Function('k', 'fns', 'h', `"use strict"; return function generated(v, f) { return (${js}) }`) as (
+  /** Builds the function of the variables that returns the whole expression `js`, evaluated in `frame`. */
+  entry(js: string, frame: Frame): (variables: Variables) => unknown {
+    const make = new Function('k', 'fns', 'h', 'frame', `"use strict"; return function condition(v) { const f = frame; return (${js}) }`) as (
+      constants: readonly unknown[],
+      functions: readonly Generated[],
+      helpers: typeof HELPERS,
+      frame: Frame,
+    ) => (variables: Variables) => unknown
+    return make(this.#constants, this.#functions, HELPERS, frame)
+  }
+
+  /** Builds a function of (variables, frame) returning the expression `js`, or running the statements `js` (`body`). */
+  function(js: string, form: 'expression' | 'body' = 'expression'): Generated {
+    const body = form === 'body' ? js : `return (${js})`
+    const make = new Function('k', 'fns', 'h', `"use strict"; return function generated(v, f) { ${body} }`) as (
       constants: readonly unknown[],
       functions: readonly Generated[],
       helpers: typeof HELPERS,
@@ -335,15 +338,17 @@ class Compiler {
     this.#scope.set(variable, { slot, type: element })
     const predicate = this.expect(this.node(predicateNode), 'bool')
     this.#scope.delete(variable)
-    const call =
-      name === 'exists_one'
-        ? `h.existsOne(${list.js}, ${slot}, ${this.subFunction(predicate.js)}, v, f)`
-        : `h.${predicate.canThrow ? 'quantify' : 'quantifySafe'}(${name === 'exists'}, ${list.js}, ${slot}, ${this.subFunction(predicate.js)}, v, f)`
-    return { type: 'bool', js: call, canThrow: list.canThrow || predicate.canThrow }
+    const canThrow = list.canThrow || predicate.canThrow
+    if (name === 'exists_one') return { type: 'bool', js: `h.existsOne(${list.js}, ${slot}, ${this.subFunction(predicate.js)}, v, f)`, canThrow }
+    const decisive = name === 'exists'
+    if (predicate.canThrow) return { type: 'bool', js: `h.quantify(${decisive}, ${list.js}, ${slot}, ${this.subFunction(predicate.js)}, v, f)`, canThrow }
+    // A predicate that cannot raise runs in a loop of its own function, inlined there: no call per element.
+    const loop = `const items = ${list.js}; for (let i = 0; i < items.length; i++) { f[${slot}] = items[i]; if ((${predicate.js}) === ${decisive}) return ${decisive} } return ${!decisive}`
+    return { type: 'bool', js: `${this.subFunction(loop, 'body')}(v, f)`, canThrow }
   }
 
-  subFunction(js: string): string {
-    this.#functions.push(this.function(js))
+  subFunction(js: string, form: 'expression' | 'body' = 'expression'): string {
+    this.#functions.push(this.function(js, form))
     return `fns[${this.#functions.length - 1}]`
   }
 

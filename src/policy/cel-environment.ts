@@ -29,6 +29,16 @@ const IDENTITY_ELEMENTS = new Set(['bool', 'double', 'string'])
 const EMPTY_LIST: readonly unknown[] = Object.freeze([])
 /** BigInts of the small counts facts mostly hold, made once. */
 const SMALL_INTS: readonly bigint[] = Array.from({ length: 1024 }, (_, index) => BigInt(index))
+/**
+ * Per scalar type, a test on a field's value `x` and what it converts to when the test holds
+ * (ints: `N[x]`, the table above), for the generated converters: the field converters' fast paths.
+ */
+const INLINE: Readonly<Record<string, readonly [test: string, value: string]>> = {
+  bool: [`typeof x === 'boolean'`, 'x'],
+  string: [`typeof x === 'string'`, 'x'],
+  double: [`typeof x === 'number'`, 'x'],
+  int: [`typeof x === 'number' && (x >>> 0) === x && x < ${SMALL_INTS.length}`, 'N[x]'],
+}
 
 /**
  * The policy language's environment: typed variables, so that a misspelled fact or field is an
@@ -46,9 +56,11 @@ export class CelEnvironment implements TypeEnvironment {
   readonly #converters = new Map<string, Convert>()
   readonly #types = new Map<string, Readonly<Record<string, string>>>()
   readonly #once = new Map<string, WeakMap<object, unknown>>()
+  readonly #factKinds: ReadonlyMap<string, FactKind>
 
   constructor(factKinds: readonly FactKind[]) {
     this.factKinds = factKinds
+    this.#factKinds = new Map(factKinds.map((kind) => [kind.name, kind]))
     this.env = new Environment({ limits: { maxAstNodes: 5000, maxDepth: 100 } })
     for (const types of [BASE_TYPES, ...factKinds.map((kind) => kind.types)]) {
       for (const [name, fields] of Object.entries(types)) this.#types.set(name, fields)
@@ -90,7 +102,7 @@ export class CelEnvironment implements TypeEnvironment {
 
   /** The declaration of a kind's facts. */
   factKind(name: string): FactKind | undefined {
-    return this.factKinds.find((kind) => kind.name === name)
+    return this.#factKinds.get(name)
   }
 
   /** The declared type of a top-level variable. */
@@ -137,9 +149,16 @@ export class CelEnvironment implements TypeEnvironment {
     }
     // One generated function per type reads and writes each field by name, which keeps the
     // engine's property caches monomorphic. Field names are declared identifiers, checked above.
-    const body = names.map((field, index) => `o.${field} = c[${index}](s.${field});`).join(' ')
-    const make = new Function('C', 'c', `"use strict"; return function convert(value) { const s = value ?? {}; const o = new C(); ${body} return o }`)
-    return make(ctor, converters) as Convert
+    // A scalar of its type is converted inline; anything else (missing, mistyped, a large int)
+    // goes through the field's converter, which converts it, gives the empty value or throws.
+    const body = names
+      .map((field, index) => {
+        const inline = INLINE[fields[field]!]
+        return inline ? `x = s.${field}; o.${field} = ${inline[0]} ? ${inline[1]} : c[${index}](x);` : `o.${field} = c[${index}](s.${field});`
+      })
+      .join(' ')
+    const make = new Function('C', 'c', 'N', `"use strict"; return function convert(value) { const s = value ?? {}; const o = new C(); let x; ${body} return o }`)
+    return make(ctor, converters, SMALL_INTS) as Convert
   }
 
   /**
@@ -177,7 +196,7 @@ export class CelEnvironment implements TypeEnvironment {
     const listOf = /^list<(.+)>$/.exec(type)?.[1]
     if (listOf) {
       // Elements of a declared type go through that type's converter (registered before this one).
-      const element = this.#types.has(listOf) ? (item: unknown) => this.convert(listOf, item) : this.#fieldConverter(listOf)
+      const element = this.#types.has(listOf) ? this.#converterOf(listOf) : this.#fieldConverter(listOf)
       if (IDENTITY_ELEMENTS.has(listOf)) {
         // Elements that convert to themselves are checked, not copied: a decision allocates no list.
         return (value) => {
@@ -193,7 +212,12 @@ export class CelEnvironment implements TypeEnvironment {
       }
       return (value) => (value === undefined ? [] : Array.isArray(value) ? value.map(element) : mistyped(value))
     }
-    if (this.#types.has(type)) return (value) => this.convert(type, value)
+    if (this.#types.has(type)) return this.#converterOf(type)
     return (value) => value
+  }
+
+  /** The converter of a declared type: the registered one (types are registered after the types of their fields), else looked up when used. */
+  #converterOf(typeName: string): Convert {
+    return this.#converters.get(typeName) ?? ((value) => this.convert(typeName, value))
   }
 }

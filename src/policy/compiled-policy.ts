@@ -2,6 +2,7 @@ import type { ActionKind } from '../action/index.js'
 import type { CelEnvironment } from './cel-environment.js'
 import { compileGlob } from './glob.js'
 import type { RuleOutcome } from './decide.js'
+import { conditionsEvaluation, memoFull, memoNode, type ConditionsEvaluation, type MemoBudget, type MemoNode } from './decision-memo.js'
 import type { Effect, MatchSpec } from './policy-schema.js'
 
 /** One review requirement of a decision: who may approve, how many, and for how long. */
@@ -95,6 +96,20 @@ export interface CandidatePlan {
   readonly enforced: number
   /** Whether any rule here has the same condition as an earlier one. */
   readonly shares: boolean
+  /**
+   * The decisions made so far, by the values of the conditions a decision evaluates (the first
+   * rule of each condition text, in order; decision-memo.ts). `evaluate` puts their values in
+   * `values`, evaluating each rule's `unchecked` form (every variable they read is set);
+   * `evaluateChecked` its `condition`. `values` is scratch space: decisions are synchronous.
+   */
+  readonly memo: MemoNode
+  readonly values: Uint8Array
+  readonly evaluate: ConditionsEvaluation
+  readonly evaluateChecked: ConditionsEvaluation
+  /** Per rule: the position of its condition's value in `values`; -1 for none. */
+  readonly valueAt: Int32Array
+  /** Shared by all plans of the policy: trie nodes held. */
+  readonly budget: MemoBudget
   /** The variables the rules' conditions read: only these are built for a decision. */
   readonly reads: ReadonlySet<string>
   /** The calendars the rules read (`calendar.NAME`); `*` for all. */
@@ -145,7 +160,15 @@ export function candidateIndex(rules: readonly CompiledRule[]): (key: MatchKey) 
   // kind → target → env → agent → plan: four lookups and no allocation on the hot path.
   let memo = new Map<string, Map<string, Map<string, Map<string, CandidatePlan>>>>()
   let size = 0
+  const budget: MemoBudget = { nodes: 0, decisions: 0 }
   return function candidates(key) {
+    // The plans' remembered decisions are bounded together: when full, every plan starts afresh.
+    if (memoFull(budget)) {
+      memo = new Map()
+      size = 0
+      budget.nodes = 0
+      budget.decisions = 0
+    }
     let byTarget = memo.get(key.kind)
     if (!byTarget) memo.set(key.kind, (byTarget = new Map()))
     let byEnv = byTarget.get(key.target)
@@ -154,7 +177,7 @@ export function candidateIndex(rules: readonly CompiledRule[]): (key: MatchKey) 
     if (!byAgent) byEnv.set(key.env, (byAgent = new Map()))
     let found = byAgent.get(key.agent)
     if (!found) {
-      found = candidatePlan(rules.filter((rule) => rule.mismatch(key) === undefined))
+      found = candidatePlan(rules.filter((rule) => rule.mismatch(key) === undefined), budget)
       // Agents and targets come from config, so keys are few; the bound only guards against abuse.
       if (++size > MAX_MEMOIZED) {
         memo = new Map()
@@ -166,18 +189,39 @@ export function candidateIndex(rules: readonly CompiledRule[]): (key: MatchKey) 
   }
 }
 
-function candidatePlan(rules: readonly CompiledRule[]): CandidatePlan {
+function candidatePlan(rules: readonly CompiledRule[], budget: MemoBudget): CandidatePlan {
   const same = new Int32Array(rules.length).fill(-1)
+  const evaluated: CompiledRule[] = []
+  const valueAt = new Int32Array(rules.length).fill(-1)
   const first = new Map<string, number>()
   const reads = new Set<string>()
   const calendars = new Set<string>()
   rules.forEach((rule, index) => {
     if (!rule.condition || rule.when === undefined) return
     const earlier = first.get(rule.when)
-    if (earlier === undefined) first.set(rule.when, index)
-    else same[index] = earlier
+    if (earlier === undefined) {
+      first.set(rule.when, index)
+      valueAt[index] = evaluated.push(rule) - 1
+    } else {
+      same[index] = earlier
+      valueAt[index] = valueAt[earlier]!
+    }
     for (const name of rule.reads) reads.add(name)
     for (const name of rule.calendars) calendars.add(name)
   })
-  return Object.freeze({ rules: Object.freeze(rules), same, enforced: rules.filter((rule) => !rule.shadow).length, shares: same.some((index) => index >= 0), reads, calendars })
+  const values = new Uint8Array(evaluated.length)
+  return Object.freeze({
+    rules: Object.freeze(rules),
+    same,
+    enforced: rules.filter((rule) => !rule.shadow).length,
+    shares: same.some((index) => index >= 0),
+    memo: memoNode(),
+    values,
+    evaluate: conditionsEvaluation(evaluated.map((rule) => rule.unchecked ?? rule.condition!), values),
+    evaluateChecked: conditionsEvaluation(evaluated.map((rule) => rule.condition!), values),
+    valueAt,
+    budget,
+    reads,
+    calendars,
+  })
 }

@@ -258,6 +258,40 @@ describe('regular expressions', () => {
   })
 })
 
+describe('remembered decisions', () => {
+  const policyText = rules(`
+  - { id: drops, when: 'sql.statements.exists(s, s.type == "drop")', effect: deny, message: no drops }
+  - { id: reads, when: 'sql.read_only', effect: allow }
+  - { id: gold, when: 'target.labels.tier == "gold"', effect: review }`, 'default: review')
+  const db = (tier?: string) => ({ target: { name: 'db', kind: 'sql', labels: tier ? { tier } : ({} as Record<string, string>) } })
+  const sql = (text: string) => ({ kind: 'sql', target: 'db', payload: { sql: text } })
+
+  it('hands out one frozen decision for actions whose conditions come out the same', async () => {
+    const policy = await policyFrom(policyText)
+    const first = await decideAction(policy, sql('SELECT 1'), db('silver'))
+    const second = await decideAction(policy, sql('SELECT * FROM users'), db('silver'))
+    assert.equal(first.effect, 'allow')
+    assert.equal(second, first)
+    assert.ok(Object.isFrozen(first) && Object.isFrozen(first.rules) && Object.isFrozen(first.matched_rules))
+    const drop = await decideAction(policy, sql('DROP TABLE users'), db('silver'))
+    assert.equal(drop.effect, 'deny')
+    assert.deepEqual(drop.messages, ['no drops'])
+    assert.equal((await decideAction(policy, sql('SELECT 1'), db('gold'))).effect, 'review')
+  })
+
+  it('decides afresh when a condition errors, with that error, and remembers nothing for it', async () => {
+    const policy = await policyFrom(policyText)
+    // No `tier` label: reading it errors, which counts as matching for the review rule.
+    const failed = await decideAction(policy, sql('SELECT 1'), db())
+    assert.equal(failed.effect, 'review')
+    assert.match(failed.rules[2]?.error ?? '', /tier/)
+    const again = await decideAction(policy, sql('SELECT 1'), db())
+    assert.notEqual(again, failed)
+    assert.deepEqual(again, failed)
+    assert.equal((await decideAction(policy, sql('SELECT 1'), db('silver'))).effect, 'allow')
+  })
+})
+
 describe('the compiled policy', () => {
   it('cannot be changed through a decision', async () => {
     const policy = await policyFrom(rules(`  - { id: r, effect: review, review: { approvers: [group:dba] } }`))

@@ -1,6 +1,7 @@
 import { actionDigest, type Action } from '../action/index.js'
 import { calendarStates, type Calendars } from './calendar.js'
 import type { CandidatePlan, CompiledPolicy, CompiledRule, MatchKey, ReviewRequirement } from './compiled-policy.js'
+import { memoLeaf, remember } from './decision-memo.js'
 import type { Effect } from './policy-schema.js'
 
 /** The target as the policy sees it (from config); absent for a dry run without a target. */
@@ -104,7 +105,7 @@ export function decide(policy: CompiledPolicy, input: DecisionInput): Decision {
   // Every variable the candidates read is set unless this kind's facts are missing and read.
   const own = policy.cel.factKind(input.action.kind)
   const complete = input.facts !== undefined || !own || !plan.reads.has(own.name)
-  const decided = decideWith(policy, plan, variables, complete)
+  const decided = remembered(policy, plan, variables, complete)
   return calendars && Object.keys(calendars).length > 0 ? { ...decided, calendars } : decided
 }
 
@@ -116,7 +117,26 @@ function calendarsRead(names: ReadonlySet<string>, input: DecisionInput): Record
   return calendarStates(configured, input.now, names.has('*') ? Object.keys(configured) : names)
 }
 
-function decideWith(policy: CompiledPolicy, plan: CandidatePlan, variables: Record<string, unknown>, complete: boolean): Decision {
+/**
+ * The decision over `plan`'s candidates: their conditions are evaluated and the trie of
+ * decisions already made is followed by their values (decision-memo.ts); a decision not made
+ * before is made from those values, one where a condition errors afresh by `decideWith`.
+ */
+function remembered(policy: CompiledPolicy, plan: CandidatePlan, variables: Record<string, unknown>, complete: boolean): Decision {
+  let valued = false
+  try {
+    valued = complete ? plan.evaluate(variables) : plan.evaluateChecked(variables)
+  } catch {
+    // The error's message goes into the decision: made afresh below, not remembered.
+  }
+  if (!valued) return decideWith(policy, plan, variables, complete)
+  const leaf = memoLeaf(plan.memo, plan.values, plan.budget)
+  if (!leaf) return decideWith(policy, plan, variables, complete, plan.values)
+  return leaf.decision ?? remember(leaf, decideWith(policy, plan, variables, complete, plan.values), plan.budget)
+}
+
+/** The decision over `plan`'s candidates; `values`, when given, are their conditions' values (see `CandidatePlan.values`). */
+function decideWith(policy: CompiledPolicy, plan: CandidatePlan, variables: Record<string, unknown>, complete: boolean, values?: Uint8Array): Decision {
   const candidates = plan.rules
   // Sized once: every enforced candidate has an outcome.
   const outcomes = new Array<RuleOutcome>(plan.enforced)
@@ -132,7 +152,15 @@ function decideWith(policy: CompiledPolicy, plan: CandidatePlan, variables: Reco
   for (let i = 0; i < candidates.length; i++) {
     const rule = candidates[i]!
     const earlier = evaluated ? plan.same[i]! : -1
-    const outcome = earlier >= 0 ? reuse(rule, candidates[earlier]!, evaluated![earlier]!) : evaluateRule(rule, variables, complete)
+    const at = values ? plan.valueAt[i]! : -1
+    const outcome =
+      at >= 0
+        ? values![at] === 1
+          ? rule.outcomes.true
+          : rule.outcomes.false
+        : earlier >= 0
+          ? reuse(rule, candidates[earlier]!, evaluated![earlier]!)
+          : evaluateRule(rule, variables, complete)
     if (evaluated) evaluated[i] = outcome
     // A shadow rule is evaluated and recorded apart: nothing it says reaches the effect.
     if (rule.shadow) {
