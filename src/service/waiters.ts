@@ -47,8 +47,9 @@ function newRead(): Read {
  *   sweep longer than its last waiter: a long-poll asked again when its hold ends starts from it,
  *   with no store read;
  * - a lost notification (a reconnecting listener) delays a waiter, never strands it: one sweep
- *   every `pollMs` reads the versions of every known action in a single query, and wakes the
- *   waiters of those whose version is not the one last read.
+ *   every `pollMs` reads the actions changed since the last sweep from the audit chain (one
+ *   query, whose cost is the number of changes, not of waiters), and wakes the waiters of those
+ *   whose version is not the one last read.
  */
 export class Waiters {
   readonly #byId = new Map<string, Watch>()
@@ -58,6 +59,8 @@ export class Waiters {
   readonly #pollMs: number
   #reading = false
   #flushScheduled = false
+  /** The last audit event the sweeps have read. */
+  #swept = 0
   #unlisten: (() => Promise<void>) | undefined
   #timer: NodeJS.Timeout | undefined
   #stopped = false
@@ -71,6 +74,8 @@ export class Waiters {
   static async start(store: Store, options: { pollMs?: number } = {}): Promise<Waiters> {
     const waiters = new Waiters(store, options.pollMs ?? 2000)
     waiters.#unlisten = await store.connection.listen(ACTIONS_CHANNEL, (payload) => waiters.#changed(payload))
+    // Listening first: a change committed after this read of the head is either notified or swept.
+    waiters.#swept = (await store.auditHead()).seq
     waiters.#schedule()
     return waiters
   }
@@ -165,29 +170,23 @@ export class Waiters {
 
   /**
    * Drops what nobody waited on or read since the last sweep, and announces a change of every
-   * known action whose version is not the one last read of it (its notification was lost).
+   * known action changed since the last sweep whose version is not the one last read of it (its
+   * notification was lost, or came while its read was under way).
    */
   async #sweep(): Promise<void> {
-    const known = new Map<string, WatchedAction>()
     for (const [id, watch] of this.#byId) {
-      if (watch.listeners.size === 0 && !watch.used && !watch.queued && !watch.sent) {
-        this.#byId.delete(id)
-        continue
-      }
-      watch.used = false
-      if (watch.current) known.set(id, watch.current)
+      if (watch.listeners.size === 0 && !watch.used && !watch.queued && !watch.sent) this.#byId.delete(id)
+      else watch.used = false
     }
-    if (known.size === 0) return
-    let versions: Map<string, number>
+    let changed: { seq: number; versions: Map<string, number> }
     try {
-      versions = await this.#store.actionVersions([...known.keys()])
+      changed = await this.#store.actionsChangedSince(this.#swept)
     } catch {
-      return // the store is away: the next sweep tries again, and notifications still wake
+      return // the store is away: the next sweep tries again from the same event, and notifications still wake
     }
-    for (const [id, action] of known) {
-      // Read again since the sweep began: that read is newer than the versions read here.
-      if (this.#byId.get(id)?.current !== action) continue
-      if (versions.get(id) !== action.record.version) this.#changed(id)
+    this.#swept = changed.seq
+    for (const [id, version] of changed.versions) {
+      if (this.#byId.has(id) && this.#byId.get(id)!.current?.record.version !== version) this.#changed(id)
     }
   }
 

@@ -221,11 +221,20 @@ export class Store {
     return row && actionRecord(row)
   }
 
-  /** The current version of each of these actions that exists: one query, however many ids. */
-  async actionVersions(ids: readonly string[]): Promise<Map<string, number>> {
-    if (ids.length === 0) return new Map()
-    const rows = await this.db.selectFrom('actions').select(['id', 'version']).where(sql<boolean>`id = any(${ids})`).execute()
-    return new Map(rows.map((row) => [row.id, row.version]))
+  /**
+   * The actions changed since audit event `seq`, with their current versions, and the last audit
+   * event read (where to start next time). Every change of an action appends its audit events in
+   * its transaction, and appends are serialized by the chain's head lock, so the events after
+   * `seq` name every action changed since that event committed: the cost is the number of
+   * changes, however many actions are watched.
+   */
+  async actionsChangedSince(seq: number): Promise<{ seq: number; versions: Map<string, number> }> {
+    const rows = await sql<{ id: string; version: number; seq: string | number }>`
+      select e.action_id as id, a.version, max(e.seq) as seq from audit_events e join actions a on a.id = e.action_id
+      where e.seq > ${seq} group by e.action_id, a.version`.execute(this.db)
+    let last = seq
+    for (const row of rows.rows) last = Math.max(last, Number(row.seq))
+    return { seq: last, versions: new Map(rows.rows.map((row) => [row.id, Number(row.version)])) }
   }
 
   /** The reviews of an action, oldest first. */
