@@ -53,10 +53,18 @@ async function fill(gateway: GatewayProcess, config: TestConfigFile, count: numb
   return ids
 }
 
+const scrape = (gateway: GatewayProcess) => fetch(`${gateway.url}/metrics`).then((response) => response.text(), () => '')
+
 async function waiterCount(gateway: GatewayProcess): Promise<number> {
   // A scrape refused while thousands of agents connect is asked again at the next poll.
-  const text = await fetch(`${gateway.url}/metrics`).then((response) => response.text(), () => '')
-  return Number(/^countersign_waiters (\d+)/m.exec(text)?.[1] ?? 0)
+  return Number(/^countersign_waiters (\d+)/m.exec(await scrape(gateway))?.[1] ?? 0)
+}
+
+/** The gateway's resident memory, and how much of it the JavaScript heap uses and memory outside it holds (PGlite's, the SQL parser's). */
+async function memory(gateway: GatewayProcess): Promise<string> {
+  const text = await scrape(gateway)
+  const mib = (name: string) => (Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? NaN) / 1048576).toFixed(0)
+  return `RSS ${rssMiB(gateway).toFixed(0)} MiB (JS heap used ${mib('nodejs_heap_size_used_bytes')}, external ${mib('nodejs_external_memory_bytes')})`
 }
 
 /** The waiting agents' process: resolves each id's wake-up time. */
@@ -95,7 +103,7 @@ async function benchStore(label: string, store: { data_dir: string } | { databas
   try {
     let started = performance.now()
     const ids = await fill(gateway, config, PENDING)
-    console.log(`${label}: ${PENDING} pending actions submitted in ${((performance.now() - started) / 1000).toFixed(1)} s; gateway RSS ${rssMiB(gateway).toFixed(0)} MiB`)
+    console.log(`${label}: ${PENDING} pending actions submitted in ${((performance.now() - started) / 1000).toFixed(1)} s; gateway ${await memory(gateway)}`)
 
     // Baseline: one agent waiting, nobody else.
     const alone = waitingAgents(gateway, config, ids.slice(0, 50))
@@ -108,7 +116,7 @@ async function benchStore(label: string, store: { data_dir: string } | { databas
     const agents = waitingAgents(gateway, config, waited)
     started = performance.now()
     while ((await waiterCount(gateway)) < WAITERS) await new Promise((resolve) => setTimeout(resolve, 200))
-    console.log(`${label}: ${WAITERS} agents waiting (half long-poll, half SSE) after ${((performance.now() - started) / 1000).toFixed(1)} s; gateway RSS ${rssMiB(gateway).toFixed(0)} MiB${replicas === 2 ? `, reviewing replica ${rssMiB(reviewer).toFixed(0)} MiB` : ''}`)
+    console.log(`${label}: ${WAITERS} agents waiting (half long-poll, half SSE) after ${((performance.now() - started) / 1000).toFixed(1)} s; gateway ${await memory(gateway)}${replicas === 2 ? `, reviewing replica ${rssMiB(reviewer).toFixed(0)} MiB` : ''}`)
     const sampled = waited.filter((_, n) => n % Math.floor(WAITERS / SAMPLES) === 0).slice(0, SAMPLES)
     const loaded = await wakeups(reviewer, config, sampled, agents.woken)
     agents.stop()

@@ -160,8 +160,14 @@ for (const store of testStores()) {
       const waiting = gw.call('GET', `/v1/actions/${action.id}?wait=30`, { as: 'deployBot' })
       // The held request counts in the waiters gauge (as a stream does) until it answers.
       while ((await waiters()) === 0) await new Promise((resolve) => setImmediate(resolve))
+      // The waiters of one action share its reads, each authorized on its own: another agent's wait is refused at once.
+      assert.equal((await gw.call('GET', `/v1/actions/${action.id}?wait=30`, { as: 'analyticsAgent' })).status, 404)
+      assert.equal((await gw.call('GET', `/v1/actions/${action.id}/events`, { as: 'analyticsAgent' })).status, 404)
       await review(action.id, 'bob', 'approve')
-      assert.equal((await waiting).body.status, 'approved')
+      const approved = (await waiting).body
+      assert.equal(approved.status, 'approved')
+      // With its timeline, as read with the action: the review is in it.
+      assert.deepEqual(approved.timeline.map((entry: { type: string }) => entry.type), ['action.submitted', 'action.pending', 'review.approve', 'action.approved'])
       assert.equal(await waiters(), 0)
       // Arriving after the decision, a wait answers at once (it holds while pending, or while ?from= holds).
       const hang = new Promise((resolve) => setTimeout(resolve, 20_000, 'still waiting').unref())

@@ -23,7 +23,7 @@ import {
   type ReviewDecision,
 } from '../lifecycle/index.js'
 import { calendarChanges, decide, reviewPolicyChanges, type Calendars, type CompiledPolicy, type Decision, type ReviewRequirement } from '../policy/index.js'
-import type { ActionChange, ActionRecord, AuditDraft, ReviewRecord, Store } from '../store/index.js'
+import type { ActionChange, ActionRecord, AuditDraft, ReviewRecord, Store, WatchedAction } from '../store/index.js'
 import type { Directory } from '../config/index.js'
 import { analyzeAction, targetDialect } from '../analyzers/index.js'
 import { AnalysisCache } from './analysis-cache.js'
@@ -393,11 +393,32 @@ export class Gateway {
    * Comparing with the status at arrival instead would hold a caller whose request arrived just
    * after the decision until the next change, or the timeout.
    */
-  async waitForChange(principal: Principal, id: string, from: string | undefined, waitMs: number, signal?: AbortSignal): Promise<ActionState> {
+  async waitForChange(principal: Principal, id: string, from: string | undefined, waitMs: number, signal?: AbortSignal): Promise<WatchedAction> {
     const done = (state: ActionState) => (from === undefined ? isSettled(state.record) : state.record.status !== from || isTerminal(state.record.status as ActionStatus))
-    const first = await this.get(principal, id)
-    if (done(first)) return first
-    return this.waiters.waitFor(id, () => this.get(principal, id), done, Math.min(waitMs, MAX_WAIT_MS), signal)
+    return this.waitFor(principal, id, done, Math.min(waitMs, MAX_WAIT_MS), signal)
+  }
+
+  /**
+   * Holds until `done` accepts the action as `principal` may see it (with its timeline), the wait
+   * ends, or the caller goes away; returns it then. The waiters of one action share its reads
+   * (see {@link Waiters}); each is authorized on its own, as by {@link get}.
+   */
+  waitFor(principal: Principal, id: string, done: (state: WatchedAction) => boolean, waitMs: number, signal?: AbortSignal): Promise<WatchedAction> {
+    return this.waiters.waitFor(id, (action) => this.#visible(principal, id, action), done, waitMs, signal)
+  }
+
+  /** The action as `principal` may see it, with its timeline, by a read shared with its waiters (see {@link Waiters}). */
+  async watched(principal: Principal, id: string): Promise<WatchedAction> {
+    return this.#visible(principal, id, await this.waiters.read(id, { fresh: true }))
+  }
+
+  /** `action` as {@link get} gives it to `principal`: refused when not theirs, expired first when past its deadline. */
+  async #visible(principal: Principal, id: string, action: WatchedAction | undefined): Promise<WatchedAction> {
+    if (!action || !mayView(principal, action.record)) throw new CountersignError('NOT_FOUND', `no action ${id}`)
+    if (!action.record.deadline || action.record.deadline > this.#clock() || !(await this.expire(id))) return action
+    const expired = await this.waiters.read(id, { fresh: true })
+    if (!expired || !mayView(principal, expired.record)) throw new CountersignError('NOT_FOUND', `no action ${id}`)
+    return expired
   }
 
   /** Actions newest first; humans only. */

@@ -1,4 +1,4 @@
-import type { AuditEventBody } from '../audit/index.js'
+import type { AuditEventBody, StoredAuditEvent } from '../audit/index.js'
 import type { Grant, GrantRequest } from '../grants/index.js'
 import type { PasskeyEvidence } from '../passkeys/index.js'
 
@@ -72,6 +72,13 @@ export interface ReviewRecord {
   readonly grant?: GrantRequest | undefined
   /** The passkey assertion that signed this approval (`review.assurance: passkey`). */
   readonly passkey?: PasskeyEvidence | undefined
+}
+
+/** An action as a waiter sees it: its record, its reviews and its audit events (its timeline), oldest first. */
+export interface WatchedAction {
+  readonly record: ActionRecord
+  readonly reviews: readonly ReviewRecord[]
+  readonly events: readonly StoredAuditEvent[]
 }
 
 /** An audit event to append: the store gives it its sequence number and time. */

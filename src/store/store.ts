@@ -7,7 +7,7 @@ import { activeDelegations, delegationOf, delegationRow, type DelegationRecord }
 import { GroupCommit } from './group-commit.js'
 import { insertGrant, markGrantRevoked, selectGrant, selectGrants, takeGrantUse, type GrantFilter } from './grants.js'
 import { migrationProvider } from './migrations/index.js'
-import type { ActionChange, ActionFilter, ActionRecord, AuditDraft, BreakGlassRecord, NewAction, ReviewRecord } from './records.js'
+import type { ActionChange, ActionFilter, ActionRecord, AuditDraft, BreakGlassRecord, NewAction, ReviewRecord, WatchedAction } from './records.js'
 import type { ActionsTable, AuditCheckpointsTable, Database, TokensTable } from './schema.js'
 
 /** How much of an action's text a listing carries; longer texts are cut (and the cut is visible). */
@@ -117,7 +117,7 @@ export class Store {
       const row = await tx.selectFrom('actions').selectAll().where('id', '=', id).forUpdate().executeTakeFirst()
       if (!row) throw new CountersignError('NOT_FOUND', `no action ${id}`)
       const current = actionRecord(row)
-      const reviews = await selectReviews(tx, id)
+      const reviews = (await selectReviews(tx, [id])).get(id) ?? []
       const { change, value } = decide(current, reviews, this.#clock())
       if (!change) return { record: current, reviews, changed: false, value }
       if (change.events.length === 0) throw new CountersignError('INTERNAL', 'a change without an audit event')
@@ -221,16 +221,44 @@ export class Store {
     return row && actionRecord(row)
   }
 
-  /** The current version of each of these actions that exists: one query, however many ids. */
-  async actionVersions(ids: readonly string[]): Promise<Map<string, number>> {
-    if (ids.length === 0) return new Map()
-    const rows = await this.db.selectFrom('actions').select(['id', 'version']).where(sql<boolean>`id = any(${ids})`).execute()
-    return new Map(rows.map((row) => [row.id, row.version]))
+  /**
+   * The actions changed since audit event `seq`, with their current versions, and the last audit
+   * event read (where to start next time). Every change of an action appends its audit events in
+   * its transaction, and appends are serialized by the chain's head lock, so the events after
+   * `seq` name every action changed since that event committed: the cost is the number of
+   * changes, however many actions are watched.
+   */
+  async actionsChangedSince(seq: number): Promise<{ seq: number; versions: Map<string, number> }> {
+    const rows = await sql<{ id: string; version: number; seq: string | number }>`
+      select e.action_id as id, a.version, max(e.seq) as seq from audit_events e join actions a on a.id = e.action_id
+      where e.seq > ${seq} group by e.action_id, a.version`.execute(this.db)
+    let last = seq
+    for (const row of rows.rows) last = Math.max(last, Number(row.seq))
+    return { seq: last, versions: new Map(rows.rows.map((row) => [row.id, Number(row.version)])) }
   }
 
   /** The reviews of an action, oldest first. */
-  getReviews(id: string): Promise<readonly ReviewRecord[]> {
-    return selectReviews(this.db, id)
+  async getReviews(id: string): Promise<readonly ReviewRecord[]> {
+    return (await selectReviews(this.db, [id])).get(id) ?? []
+  }
+
+  /**
+   * Each of these actions that exists with its reviews and audit events, in three queries
+   * however many ids. The reviews and events are read after the record, so they are at least as
+   * new as it is: a waiter that streams the events it has not sent yet never skips one.
+   */
+  async watchedActions(ids: readonly string[]): Promise<Map<string, WatchedAction>> {
+    if (ids.length === 0) return new Map()
+    const rows = await this.db.selectFrom('actions').selectAll().where(sql<boolean>`id = any(${ids})`).execute()
+    if (rows.length === 0) return new Map()
+    const found = rows.map((row) => row.id)
+    const [reviews, events] = await Promise.all([
+      selectReviews(this.db, found),
+      this.db.selectFrom('audit_events').select(['seq', 'action_id', 'prev_hash', 'hash', 'event']).where(sql<boolean>`action_id = any(${found})`).orderBy('seq').execute(),
+    ])
+    const timelines = new Map<string, StoredAuditEvent[]>()
+    for (const { action_id, ...event } of events) timelines.get(action_id!)?.push({ ...event, seq: Number(event.seq) }) ?? timelines.set(action_id!, [{ ...event, seq: Number(event.seq) }])
+    return new Map(rows.map((row) => [row.id, { record: actionRecord(row), reviews: reviews.get(row.id) ?? [], events: timelines.get(row.id) ?? [] }]))
   }
 
   /** The audit events of one action, oldest first (its timeline). */
@@ -528,25 +556,24 @@ async function lockHead(tx: Transaction<Database>): Promise<{ seq: number; hash:
   return { seq: Number(head.seq), hash: head.hash }
 }
 
-function selectReviews(db: Kysely<Database>, id: string): Promise<ReviewRecord[]> {
-  return db
-    .selectFrom('reviews')
-    .selectAll()
-    .where('action_id', '=', id)
-    .orderBy('created_at')
-    .execute()
-    .then((rows) =>
-      rows.map((row) => ({
-        reviewer: row.reviewer,
-        decision: row.decision as ReviewRecord['decision'],
-        reason: row.reason,
-        channel: row.channel,
-        requirements: JSON.parse(row.requirements) as string[],
-        at: row.created_at,
-        ...(row.grant_request && { grant: JSON.parse(row.grant_request) as ReviewRecord['grant'] }),
-        ...(row.passkey && { passkey: JSON.parse(row.passkey) as ReviewRecord['passkey'] }),
-      })),
-    )
+/** The reviews of each of these actions that has any, oldest first. */
+async function selectReviews(db: Kysely<Database>, ids: readonly string[]): Promise<Map<string, ReviewRecord[]>> {
+  const rows = await db.selectFrom('reviews').selectAll().where(sql<boolean>`action_id = any(${ids})`).orderBy('created_at').execute()
+  const reviews = new Map<string, ReviewRecord[]>()
+  for (const row of rows) {
+    const review: ReviewRecord = {
+      reviewer: row.reviewer,
+      decision: row.decision as ReviewRecord['decision'],
+      reason: row.reason,
+      channel: row.channel,
+      requirements: JSON.parse(row.requirements) as string[],
+      at: row.created_at,
+      ...(row.grant_request && { grant: JSON.parse(row.grant_request) as ReviewRecord['grant'] }),
+      ...(row.passkey && { passkey: JSON.parse(row.passkey) as ReviewRecord['passkey'] }),
+    }
+    reviews.get(row.action_id)?.push(review) ?? reviews.set(row.action_id, [review])
+  }
+  return reviews
 }
 
 function actionRow(item: NewAction) {

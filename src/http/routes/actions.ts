@@ -174,8 +174,11 @@ export function actionRoutes(app: OpenAPIHono<AppEnv>, gateway: Gateway, metrics
     const { id } = c.req.valid('param')
     const { wait, from } = c.req.valid('query')
     const principal = c.get('principal')
-    const state = wait ? await waiting(() => gateway.waitForChange(principal, id, from, wait * 1000, c.req.raw.signal)) : await gateway.get(principal, id)
-    return c.json(view(state, await gateway.store.actionEvents(id)), 200)
+    if (wait) {
+      const state = await waiting(() => gateway.waitForChange(principal, id, from, wait * 1000, c.req.raw.signal))
+      return c.json(view(state, state.events), 200)
+    }
+    return c.json(view(await gateway.get(principal, id), await gateway.store.actionEvents(id)), 200)
   })
 
   app.openapi(listRoute, async (c) => {
@@ -245,7 +248,7 @@ export function actionRoutes(app: OpenAPIHono<AppEnv>, gateway: Gateway, metrics
     if (!parsed.success) throw new CountersignError('INVALID', `invalid path: ${parsed.error.issues[0]?.message ?? 'not an action id'}`)
     const { id } = parsed.data
     const principal = c.get('principal')
-    let state = await gateway.get(principal, id)
+    let state = await gateway.watched(principal, id)
     metrics.waiters.inc()
     return streamSSE(c, async (stream) => {
       try {
@@ -255,7 +258,7 @@ export function actionRoutes(app: OpenAPIHono<AppEnv>, gateway: Gateway, metrics
         while (!signal.aborted) {
           if (state.record.version !== sent) {
             // Every transition in order (two may land between reads), then the action as it is now.
-            for (const event of await gateway.store.actionEvents(id)) {
+            for (const event of state.events) {
               if (event.seq <= lastSeq) continue
               lastSeq = event.seq
               await stream.writeSSE({ event: 'transition', id: String(event.seq), data: event.event })
@@ -267,7 +270,7 @@ export function actionRoutes(app: OpenAPIHono<AppEnv>, gateway: Gateway, metrics
             // Nothing changed for a while: a comment keeps proxies from closing the stream.
             await stream.write(': keep-alive\n\n')
           }
-          state = await gateway.waiters.waitFor(id, () => gateway.get(principal, id), (next) => next.record.version !== sent, 25_000, signal)
+          state = await gateway.waitFor(principal, id, (next) => next.record.version !== sent, 25_000, signal)
         }
       } finally {
         metrics.waiters.dec()
