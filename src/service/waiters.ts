@@ -164,7 +164,7 @@ export class Waiters {
 
   /** Wakes this replica's waiters of action `id` now, for a change this replica committed (its notification still follows). */
   wake(id: string): void {
-    this.#notify(id)
+    this.#changed(id)
   }
 
   #schedule(): void {
