@@ -124,7 +124,8 @@ for (const store of testStores()) {
       await gw.executor.stop()
       const submitted = (await gw.call('POST', '/v1/actions', { as: 'deployBot', body: shell(`echo ran > ${marker}`) })).body
       assert.equal(submitted.status, 'allowed')
-      assert.ok(await gw.gateway.claimExecution(submitted.id, 'executor:dead-replica', 1000))
+      const claimed = await gw.gateway.claimExecution(submitted.id, 'executor:dead-replica', 1000)
+      assert.ok(claimed)
       assert.equal(await gw.gateway.claimExecution(submitted.id, 'executor:another', 1000), undefined, 'one claim wins')
       gw.executor.start()
       gw.advance(1500)
@@ -136,7 +137,7 @@ for (const store of testStores()) {
       await gw.executor.scan()
       await sleep(100)
       assert.equal(existsSync(marker), false)
-      assert.equal((await gw.gateway.finishExecution(submitted.id, 'executor:dead-replica', { status: 'succeeded', duration_ms: 1, truncated: false })), undefined, 'a late result of a lost lease is not recorded')
+      assert.equal((await gw.gateway.finishExecution(claimed, 'executor:dead-replica', { status: 'succeeded', duration_ms: 1, truncated: false })), undefined, 'a late result of a lost lease is not recorded')
     })
 
     it('never runs an approval that expired before an executor claimed it', async () => {

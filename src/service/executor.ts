@@ -181,7 +181,7 @@ export class Executor {
       )
     }, timerDelay(Math.max(10, Math.floor(this.#leaseMs / 3))))
     const result = await this.#run(record, controller.signal).finally(() => clearInterval(heartbeat))
-    return this.#record(id, result)
+    return this.#record(record, result)
   }
 
   /** Runs the stored action; every failure becomes a `failed` result, never an exception. */
@@ -223,10 +223,11 @@ export class Executor {
   }
 
   /** Records the result; resolves with the action as recorded, or undefined when it was not. */
-  async #record(id: string, result: ExecutionResult): Promise<ActionRecord | undefined> {
+  async #record(claimed: ActionRecord, result: ExecutionResult): Promise<ActionRecord | undefined> {
+    const id = claimed.id
     for (let attempt = 1; ; attempt++) {
       try {
-        const finished = await this.#gateway.finishExecution(id, this.id, result)
+        const finished = await this.#gateway.finishExecution(claimed, this.id, result)
         if (!finished) this.#logger?.warn({ action_id: id, status: result.status }, 'the execution finished after its lease was lost; its result was not recorded')
         return finished
       } catch (error) {

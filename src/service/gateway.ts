@@ -702,9 +702,12 @@ export class Gateway {
   /**
    * Records the result of a brokered execution, if `executor` still holds the lease; returns the
    * final state, or `undefined` when the lease was lost (the action was failed meanwhile).
+   * `claimed`: the action as `claimExecution` returned it, which is what it still is unless
+   * something changed it meanwhile (then the store decides again on the row as it is).
    */
-  async finishExecution(id: string, executor: string, result: ExecutionResult): Promise<ActionRecord | undefined> {
-    const outcome = await this.store.mutateAction(id, (current, _reviews, now) => {
+  async finishExecution(claimed: ActionRecord, executor: string, result: ExecutionResult): Promise<ActionRecord | undefined> {
+    const id = claimed.id
+    const outcome = await this.store.mutateActionFrom(claimed, (current, now) => {
       if (current.status !== 'executing' || current.leaseOwner !== executor) return { value: false }
       const stored = { ...result, executor, finished_at: now.toISOString() }
       const event: AuditDraft = {

@@ -124,21 +124,7 @@ export class Store {
       const now = this.#clock()
       const updated = await tx
         .updateTable('actions')
-        .set({
-          updated_at: now,
-          version: current.version + 1,
-          ...(change.status !== undefined && { status: change.status }),
-          ...(change.expiresAt !== undefined && { expires_at: change.expiresAt }),
-          ...(change.executeBy !== undefined && { execute_by: change.executeBy }),
-          ...(change.deadline !== undefined && { deadline: change.deadline }),
-          ...(change.result !== undefined && { result: change.result === null ? null : JSON.stringify(change.result) }),
-          ...(change.leaseOwner !== undefined && { lease_owner: change.leaseOwner }),
-          ...(change.routeAt !== undefined && { route_at: change.routeAt }),
-          ...(change.breakGlass !== undefined && { break_glass: JSON.stringify(change.breakGlass) }),
-          ...(change.breakGlassDue !== undefined && { break_glass_due: change.breakGlassDue }),
-          ...(change.breakGlassFlagged !== undefined && { break_glass_flagged: change.breakGlassFlagged }),
-          ...(change.decision !== undefined && { decision: JSON.stringify(change.decision) }),
-        })
+        .set(actionChangeRow(change, now, current.version + 1))
         .where('id', '=', id)
         .where('version', '=', current.version)
         .returningAll()
@@ -157,6 +143,45 @@ export class Store {
       await this.#append(tx, change.events, { result: sql`(select pg_notify(${ACTIONS_CHANNEL}, ${id}) from moved) as notified` })
       return { record: actionRecord(updated), reviews: change.review ? [...reviews, change.review] : reviews, changed: true, value }
     })
+  }
+
+  /**
+   * `mutateAction` for a caller that holds the action as it last wrote it (`expected`: the
+   * executor, which claimed it): `decide` runs on `expected`, and its change is written in one
+   * statement, its own transaction, that locks the action's row, then moves the chain's head (see
+   * `#append`) only if the action is still at `expected`'s version, status and lease owner and the
+   * head is where this store left it; the update, the events and the NOTIFY join that move. So
+   * the common case is one round trip instead of five (BEGIN, read, update, append, COMMIT), with
+   * the row locked before the head as in `mutateAction`. When anything moved, nothing is written
+   * and this is `mutateAction`: decided again on the locked row. A change that writes other rows
+   * (a review, a grant, a receipt) takes that path at once.
+   */
+  async mutateActionFrom<R>(
+    expected: ActionRecord,
+    decide: (current: ActionRecord, now: Date) => { change?: ActionChange | undefined; value: R },
+  ): Promise<{ record: ActionRecord; changed: boolean; value: R }> {
+    const head = this.#head
+    const now = this.#clock()
+    const { change, value } = decide(expected, now)
+    if (head !== undefined && change && !change.review && !change.grant && !change.redeemed) {
+      if (change.events.length === 0) throw new CountersignError('INTERNAL', 'a change without an audit event')
+      const update = this.db
+        .updateTable('actions')
+        .set(actionChangeRow(change, now, expected.version + 1))
+        .where('id', '=', expected.id)
+        .where('version', '=', expected.version)
+        .where(sql<boolean>`exists (select from moved)`)
+      const written = await this.#appendAfter(this.db, head, change.events, {
+        before: sql`locked as (select from actions where id = ${expected.id} and version = ${expected.version} and status = ${expected.status}
+                      and lease_owner is not distinct from ${expected.leaseOwner} for update),`,
+        when: sql`exists (select from locked)`,
+        ctes: sql`, updated as (${update})`,
+        result: sql`(select pg_notify(${ACTIONS_CHANNEL}, ${expected.id}) from moved) as notified`,
+      })
+      if (written) return { record: changedRecord(expected, change, now), changed: true, value }
+    }
+    const outcome = await this.mutateAction(expected.id, (current, _reviews, at) => decide(current, at))
+    return { record: outcome.record, changed: outcome.changed, value: outcome.value }
   }
 
   /** Appends events that belong to no action change (tokens, policy loads) in their own transaction. */
@@ -189,7 +214,8 @@ export class Store {
   async #appendAfter(tx: Kysely<Database>, head: { seq: number; hash: string }, drafts: readonly AuditDraft[], extra: AppendExtra): Promise<boolean> {
     const { rows, last } = this.#seal(head, drafts)
     const result = await sql<{ moved: number | string }>`
-      with moved as (update audit_head set seq = ${last.seq}, hash = ${last.hash} where id = 1 and seq = ${head.seq} and hash = ${head.hash} returning 1),
+      with ${extra.before ?? sql``} moved as (update audit_head set seq = ${last.seq}, hash = ${last.hash}
+             where id = 1 and seq = ${head.seq} and hash = ${head.hash}${extra.when ? sql` and ${extra.when}` : sql``} returning 1),
            appended as (insert into audit_events select e.* from json_populate_recordset(null::audit_events, ${JSON.stringify(rows)}) e, moved returning 1)
            ${extra.ctes ?? sql``}
       select (select count(*) from moved) as moved, (select count(*) from appended) as appended${extra.result ? sql`, ${extra.result}` : sql``}`.execute(tx)
@@ -544,8 +570,14 @@ export class Store {
   }
 }
 
-/** What an append's statement does besides the chain: CTEs that join `moved`, and result columns. */
+/**
+ * What an append's statement does besides the chain: CTEs before `moved` (`before`, ending in a
+ * comma) and a condition `moved` also needs (`when`); CTEs after it that join it (`ctes`, starting
+ * with a comma); result columns (e.g. a NOTIFY, delivered on commit only).
+ */
 interface AppendExtra {
+  readonly before?: RawBuilder<unknown>
+  readonly when?: RawBuilder<unknown>
   readonly ctes?: RawBuilder<unknown>
   readonly result?: RawBuilder<unknown>
 }
@@ -608,6 +640,46 @@ function actionRow(item: NewAction) {
     break_glass: null,
     break_glass_due: null,
     break_glass_flagged: false,
+  }
+}
+
+/** The columns an `ActionChange` sets, with the action's next `version`. */
+function actionChangeRow(change: ActionChange, now: Date, version: number) {
+  return {
+    updated_at: now,
+    version,
+    ...(change.status !== undefined && { status: change.status }),
+    ...(change.expiresAt !== undefined && { expires_at: change.expiresAt }),
+    ...(change.executeBy !== undefined && { execute_by: change.executeBy }),
+    ...(change.deadline !== undefined && { deadline: change.deadline }),
+    ...(change.result !== undefined && { result: change.result === null ? null : JSON.stringify(change.result) }),
+    ...(change.leaseOwner !== undefined && { lease_owner: change.leaseOwner }),
+    ...(change.routeAt !== undefined && { route_at: change.routeAt }),
+    ...(change.breakGlass !== undefined && { break_glass: JSON.stringify(change.breakGlass) }),
+    ...(change.breakGlassDue !== undefined && { break_glass_due: change.breakGlassDue }),
+    ...(change.breakGlassFlagged !== undefined && { break_glass_flagged: change.breakGlassFlagged }),
+    ...(change.decision !== undefined && { decision: JSON.stringify(change.decision) }),
+  }
+}
+
+/** `record` after `change` was written at `now`: what reading the row back would give. */
+function changedRecord(record: ActionRecord, change: ActionChange, now: Date): ActionRecord {
+  const stored = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T
+  return {
+    ...record,
+    updatedAt: now,
+    version: record.version + 1,
+    ...(change.status !== undefined && { status: change.status }),
+    ...(change.expiresAt !== undefined && { expiresAt: change.expiresAt }),
+    ...(change.executeBy !== undefined && { executeBy: change.executeBy }),
+    ...(change.deadline !== undefined && { deadline: change.deadline }),
+    ...(change.result !== undefined && { result: change.result === null ? null : stored(change.result) }),
+    ...(change.leaseOwner !== undefined && { leaseOwner: change.leaseOwner }),
+    ...(change.routeAt !== undefined && { routeAt: change.routeAt }),
+    ...(change.breakGlass !== undefined && { breakGlass: stored(change.breakGlass) }),
+    ...(change.breakGlassDue !== undefined && { breakGlassDue: change.breakGlassDue }),
+    ...(change.breakGlassFlagged !== undefined && { breakGlassFlagged: change.breakGlassFlagged }),
+    ...(change.decision !== undefined && { decision: stored(change.decision) }),
   }
 }
 
