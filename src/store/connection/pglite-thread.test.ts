@@ -29,6 +29,16 @@ describe('PGlite in its worker thread', () => {
     assert.equal(inserted?.affectedRows, 2)
   })
 
+  it('runs with the memory sized for a gateway and PostgreSQL’s commit durability', async () => {
+    const show = async (name: string) => Object.values((await pglite.query<Record<string, string>>(`show ${name}`)).rows[0]!)[0]
+    assert.equal(await show('shared_buffers'), '16MB')
+    assert.equal(await show('maintenance_work_mem'), '16MB')
+    assert.equal(await show('work_mem'), '4MB')
+    // A commit's WAL is written before it returns (see openEmbedded on what survives what).
+    assert.equal(await show('synchronous_commit'), 'on')
+    assert.equal(await show('full_page_writes'), 'on')
+  })
+
   it('rejects with PostgreSQL’s error, its code kept', async () => {
     await assert.rejects(pglite.query('insert into t values ($1)', [1]), (error: Error & { code?: string }) => {
       assert.equal(error.code, '23505')

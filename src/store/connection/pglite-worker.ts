@@ -32,10 +32,20 @@ function serialize(error: unknown): SerializedError {
   return { ...fields, name: error.name, message: error.message }
 }
 
+/**
+ * PostgreSQL's memory, sized for a gateway's store rather than PGlite's defaults (shared_buffers
+ * 128MB, maintenance_work_mem 64MB): shared_buffers is allocated and zeroed in the WebAssembly
+ * memory at start, so all of it is resident from the first query, and that memory never shrinks.
+ * 16MB holds the hot pages (the pending actions' index entries, the chain's head, the latest
+ * events); the rest is read from the OS page cache. wal_buffers follows (1/32 of it); work_mem
+ * stays 4MB. Durability settings are PGlite's own, unchanged (see `openEmbedded`).
+ */
+const START_PARAMS: readonly string[] = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB', '-c', 'maintenance_work_mem=16MB']
+
 const port = parentPort!
 let pglite: PGlite
 try {
-  pglite = await PGlite.create({ dataDir: (workerData as { dataDir: string }).dataDir, parsers: { ...PGLITE_PARSERS } })
+  pglite = await PGlite.create({ dataDir: (workerData as { dataDir: string }).dataDir, parsers: { ...PGLITE_PARSERS }, startParams: [...START_PARAMS] })
   port.postMessage({ opened: true } satisfies PGliteReply)
 } catch (error) {
   port.postMessage({ opened: false, error: serialize(error) } satisfies PGliteReply)
