@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import type { PGliteClient, PGliteResults } from './pglite-dialect.js'
 import type { PGliteReply, PGliteRequest, SerializedError } from './pglite-worker.js'
@@ -36,8 +38,17 @@ export class PGliteThread implements PGliteClient, PGliteListening {
     worker.on('exit', (code) => this.#fail(new Error(`the embedded store's worker thread exited (${code})`)))
   }
 
-  /** Starts the worker and opens PGlite on `dataDir` in it. */
+  /**
+   * Starts the worker and opens PGlite on `dataDir` in it. A first start creates the database
+   * first in a worker of its own that then exits: PGlite's initdb runs a second PostgreSQL whose
+   * WebAssembly memory (~500 MiB) would otherwise stay resident for as long as the worker runs.
+   */
   static async open(dataDir: string): Promise<PGliteThread> {
+    if (!existsSync(join(dataDir, 'PG_VERSION'))) await (await PGliteThread.#start(dataDir)).close()
+    return PGliteThread.#start(dataDir)
+  }
+
+  static async #start(dataDir: string): Promise<PGliteThread> {
     const worker = WORKER_URL.pathname.endsWith('.ts')
       ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => tsx.register()).then(() => import(${JSON.stringify(WORKER_URL.href)}))`, { eval: true, workerData: { dataDir } })
       : new Worker(WORKER_URL, { workerData: { dataDir } })
