@@ -151,10 +151,10 @@ export class Store {
    * statement, its own transaction, that locks the action's row, then moves the chain's head (see
    * `#append`) only if the action is still at `expected`'s version, status and lease owner and the
    * head is where this store left it; the update, the events and the NOTIFY join that move. So
-   * the common case is one round trip instead of five (BEGIN, read, update, append, COMMIT), with
-   * the row locked before the head as in `mutateAction`. When anything moved, nothing is written
-   * and this is `mutateAction`: decided again on the locked row. A change that writes other rows
-   * (a review, a grant, a receipt) takes that path at once.
+   * the common case is one round trip instead of six (BEGIN, the row, its reviews, the update, the
+   * append, COMMIT), with the row locked before the head as in `mutateAction`. When anything
+   * moved, nothing is written and this is `mutateAction`: decided again on the locked row. A
+   * change that writes other rows (a review, a grant, a receipt) takes that path at once.
    */
   async mutateActionFrom<R>(
     expected: ActionRecord,
