@@ -30,6 +30,12 @@ const finish = (current: ActionRecord, now: Date): { change?: ActionChange; valu
     ? { value: false }
     : { change: { status: 'succeeded', deadline: null, leaseOwner: null, result: { status: 'succeeded', finished_at: now.toISOString() }, events: [draft(current.id, 'action.succeeded')] }, value: true }
 
+/** `finish`, counting its calls: once when the one statement wrote, again when the locked path decided. */
+function counted() {
+  const calls: string[] = []
+  return { calls, decide: (current: ActionRecord, now: Date) => (calls.push(current.status), finish(current, now)) }
+}
+
 async function chainOf(store: Store) {
   const events = []
   for await (const stored of store.allAuditEvents()) events.push(stored)
@@ -45,7 +51,9 @@ for (const factory of testStores()) {
       try {
         const store = await Store.open(connection)
         const expected = await claimed(store, 'act-1')
-        const outcome = await store.mutateActionFrom(expected, finish)
+        const { calls, decide } = counted()
+        const outcome = await store.mutateActionFrom(expected, decide)
+        assert.deepEqual(calls, ['executing'], 'decided once, on the claimed action: no locked path')
         assert.equal(outcome.changed, true)
         assert.equal(outcome.value, true)
         const stored = await store.getAction('act-1')
@@ -69,7 +77,9 @@ for (const factory of testStores()) {
         const store = await Store.open(connection)
         const expected = await claimed(store, 'act-2')
         await (await Store.open(other)).appendEvents([{ ...draft('act-2', 'policy.loaded'), action_id: null }])
-        const outcome = await store.mutateActionFrom(expected, finish)
+        const { calls, decide } = counted()
+        const outcome = await store.mutateActionFrom(expected, decide)
+        assert.deepEqual(calls, ['executing', 'executing'], 'decided again on the locked row')
         assert.equal(outcome.changed, true)
         assert.equal((await store.getAction('act-2'))?.status, 'succeeded')
         const { report, events } = await chainOf(store)
@@ -92,7 +102,9 @@ for (const factory of testStores()) {
           value: undefined,
         }))
         assert.equal(failed.record.version, 2)
-        const outcome = await store.mutateActionFrom(expected, finish)
+        const { calls, decide } = counted()
+        const outcome = await store.mutateActionFrom(expected, decide)
+        assert.deepEqual(calls, ['executing', 'failed'], 'the one statement wrote nothing; the locked row decided')
         assert.equal(outcome.changed, false)
         assert.equal(outcome.value, false)
         assert.equal(outcome.record.status, 'failed')
