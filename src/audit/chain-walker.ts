@@ -35,8 +35,8 @@ interface Node {
   brokenLink: CollectedProblem | undefined
 }
 
-/** Called once per event that keeps its place in the chain, with the hashes it may answer to. */
-export type ConfirmedEvent = (seq: number, hashes: readonly string[]) => void
+/** Called once per event that keeps its place in the chain, with the hashes it may answer to: its stored hash, and the one its text gives (`undefined` when its prev_hash is not hex). */
+export type ConfirmedEvent = (seq: number, storedHash: string, computedHash: string | undefined) => void
 
 /**
  * Stored rows in order, each intact and sound (its check is `{ computedHash: its stored hash,
@@ -132,7 +132,7 @@ export class ChainWalker {
     }
     if (count === 1) return
     this.#confirm(first)
-    for (let index = 1; index < count - 1; index++) this.#confirmed(first.seq + index, [rows.hash(index)])
+    for (let index = 1; index < count - 1; index++) this.#confirmed(first.seq + index, rows.hash(index), rows.hash(index))
     // Keep one generation back (for forks) and no more, as `#advance` does.
     first.parent = undefined
     const node = (index: number, parent: Node | undefined): Node => {
@@ -286,7 +286,7 @@ export class ChainWalker {
   #confirm(node: Node): void {
     if (node.confirmed) return
     node.confirmed = true
-    this.#confirmed(node.seq, node.computedHash === undefined ? [node.storedHash] : [node.storedHash, node.computedHash])
+    this.#confirmed(node.seq, node.storedHash, node.computedHash)
   }
 
   /** Reports rows numbered off the chain: one problem per out-of-place row or renumbered run. */

@@ -142,11 +142,11 @@ export async function verifyChain(
   const matched = new Set<Checkpoint>()
   let lastMatchedSeq = 0
   const checker = new RowChecker()
-  const walker = new ChainWalker(problems, (seq, hashes) => {
+  const walker = new ChainWalker(problems, (seq, storedHash, computedHash) => {
     const covering = bySeq.get(seq)
     if (covering === undefined) return
     for (const checkpoint of covering) {
-      if (hashes.includes(checkpoint.hash)) {
+      if (checkpoint.hash === storedHash || checkpoint.hash === computedHash) {
         matched.add(checkpoint)
         lastMatchedSeq = Math.max(lastMatchedSeq, seq)
       } else {
@@ -336,7 +336,10 @@ class ClockWatch {
   firstUncovered: { seq: number; at: string; ms: number } | undefined
   readonly #max: number
   readonly #uncoveredFrom: number
-  #previous: { seq: number; ms: number; text: unknown } | undefined
+  /** The last event with a time: its seq, time and text (whose `at` is read again only for a warning). */
+  #previousSeq = 0
+  #previousMs = Number.NaN
+  #previousText: unknown
 
   constructor(max: number, uncoveredFrom: number) {
     this.#max = max
@@ -346,15 +349,19 @@ class ClockWatch {
   /** The next stored row: its seq, the {@link eventTime} of its text, and the text. */
   push(seq: unknown, ms: number, text: unknown): void {
     if (Number.isNaN(ms)) return
-    const previous = this.#previous
-    const current = { seq: seq as number, ms, text }
-    this.#previous = current
+    const previousSeq = this.#previousSeq
+    const previousMs = this.#previousMs
+    const previousText = this.#previousText
+    this.#previousSeq = seq as number
+    this.#previousMs = ms
+    this.#previousText = text
     if (this.firstUncovered === undefined && (seq as number) >= this.#uncoveredFrom) this.firstUncovered = { seq: seq as number, at: eventAt(text) as string, ms }
-    if (!previous || ms >= previous.ms || this.warnings.length >= this.#max) return
+    // NaN before the first event with a time: no comparison holds.
+    if (!(ms < previousMs) || this.warnings.length >= this.#max) return
     this.warnings.push({
       seq: seq as number,
       kind: 'time_backwards',
-      message: `event ${seq as number} is at ${eventAt(text) as string}, ${formatGap(previous.ms - ms)} before event ${previous.seq} (${eventAt(previous.text) as string}) stored ahead of it: the gateway's clock went back (or replicas' clocks disagree); the chain itself is intact`,
+      message: `event ${seq as number} is at ${eventAt(text) as string}, ${formatGap(previousMs - ms)} before event ${previousSeq} (${eventAt(previousText) as string}) stored ahead of it: the gateway's clock went back (or replicas' clocks disagree); the chain itself is intact`,
     })
   }
 }
