@@ -167,12 +167,20 @@ export async function* inBatches(events: Iterable<unknown> | AsyncIterable<unkno
     return { rows, checked: await checked }
   }
   let rows = new ReadRows()
-  for await (const row of events) {
+  /** Takes a row; true when that filled a batch, which is sent. */
+  const add = (row: unknown): boolean => {
     rows.add(row)
-    if (rows.length < BATCH_ROWS) continue
+    if (rows.length < BATCH_ROWS) return false
     send(rows)
     rows = new ReadRows()
-    while (ahead.length > (pool === undefined ? 0 : AHEAD_PER_WORKER * workers)) yield await next()
+    return true
+  }
+  const due = (): boolean => ahead.length > (pool === undefined ? 0 : AHEAD_PER_WORKER * workers)
+  // An array (or other iterable) is read without a promise per row.
+  if (Symbol.asyncIterator in events) {
+    for await (const row of events) if (add(row)) while (due()) yield await next()
+  } else {
+    for (const row of events) if (add(row)) while (due()) yield await next()
   }
   if (rows.length > 0) send(rows)
   while (ahead.length > 0) yield await next()
