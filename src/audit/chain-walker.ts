@@ -35,8 +35,23 @@ interface Node {
   brokenLink: CollectedProblem | undefined
 }
 
-/** Called once per event that keeps its place in the chain, with the hashes it may answer to. */
-export type ConfirmedEvent = (seq: number, hashes: readonly string[]) => void
+/** Called once per event that keeps its place in the chain, with the hashes it may answer to: its stored hash, and the one its text gives (`undefined` when its prev_hash is not hex). */
+export type ConfirmedEvent = (seq: number, storedHash: string, computedHash: string | undefined) => void
+
+/**
+ * Stored rows in order, each intact and sound (its check is `{ computedHash: its stored hash,
+ * intact: true, textSeq, fault: undefined }`), each after the first chaining to the one before it
+ * by its stored hash and numbered one after it, by its seq and by its text's seq.
+ */
+export interface LinkedRows {
+  readonly length: number
+  /** Row `index` as read, and its check, as `push` takes them. */
+  row(index: number): unknown
+  check(index: number): RowCheck
+  /** Its stored seq and stored hash. */
+  seq(index: number): number
+  hash(index: number): string
+}
 
 /**
  * Walks stored rows in the order the store returns them and rebuilds the chain from their
@@ -97,6 +112,35 @@ export class ChainWalker {
       this.#force(earliest)
       this.#settle()
     }
+  }
+
+  /**
+   * Takes the next stored rows, known to be linked (see {@link LinkedRows}). The first is taken
+   * as by `push`; when the walk is then in step (nothing waits, the numbering is as before), the
+   * others are placed at once, each after the one before, as pushing them one by one would.
+   */
+  pushLinked(rows: LinkedRows): void {
+    const waited = this.#pending.length > 0
+    this.push(rows.row(0), rows.check(0))
+    const first = this.#head
+    const count = rows.length
+    const inStep =
+      !waited && this.#pending.length === 0 && first.rowSeq === rows.seq(0) && first.storedHash === rows.hash(0) && first.modified === undefined && this.#offsetCandidate === undefined && !this.#adoptOffset && rows.seq(0) - first.seq === this.#offset
+    if (!inStep) {
+      for (let index = 1; index < count; index++) this.push(rows.row(index), rows.check(index))
+      return
+    }
+    if (count === 1) return
+    this.#confirm(first)
+    for (let index = 1; index < count - 1; index++) this.#confirmed(first.seq + index, rows.hash(index), rows.hash(index))
+    // Keep one generation back (for forks) and no more, as `#advance` does.
+    first.parent = undefined
+    const node = (index: number, parent: Node | undefined): Node => {
+      const hash = rows.hash(index)
+      return { seq: first.seq + index, rowSeq: rows.seq(index), storedHash: hash, computedHash: hash, parent, confirmed: parent === undefined, problems: [], modified: undefined, brokenLink: undefined }
+    }
+    this.#head = node(count - 1, count === 2 ? first : node(count - 2, undefined))
+    this.#rows += count - 1
   }
 
   /** Ends the walk: places what still waits and returns the chain's head, `null` when empty. */
@@ -242,7 +286,7 @@ export class ChainWalker {
   #confirm(node: Node): void {
     if (node.confirmed) return
     node.confirmed = true
-    this.#confirmed(node.seq, node.computedHash === undefined ? [node.storedHash] : [node.storedHash, node.computedHash])
+    this.#confirmed(node.seq, node.storedHash, node.computedHash)
   }
 
   /** Reports rows numbered off the chain: one problem per out-of-place row or renumbered run. */

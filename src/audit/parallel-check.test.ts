@@ -31,7 +31,7 @@ function checkpointsAt(rows: readonly StoredAuditEvent[], sizes: readonly number
   return checkpoints
 }
 
-type Tampering = 'text' | 'hash' | 'delete' | 'swap' | 'insert' | 'rewrite' | 'junk'
+type Tampering = 'text' | 'hash' | 'delete' | 'swap' | 'insert' | 'rewrite' | 'clock' | 'junk'
 
 function tamper(rows: StoredAuditEvent[], how: Tampering, at: number): StoredAuditEvent[] {
   if (rows.length === 0) return rows
@@ -48,10 +48,11 @@ function tamper(rows: StoredAuditEvent[], how: Tampering, at: number): StoredAud
       return index + 1 < rows.length ? rows.with(index, { ...rows[index + 1]!, seq: row.seq }).with(index + 1, { ...row, seq: row.seq + 1 }) : rows
     case 'insert':
       return [...rows.slice(0, index), forge(row.prev_hash, row.seq), ...rows.slice(index).map((stored) => ({ ...stored, seq: stored.seq + 1 }))]
-    case 'rewrite': {
-      // Every hash from here on recomputed: only the tree heads can tell.
+    case 'rewrite':
+    case 'clock': {
+      // Every hash from here on recomputed: only the tree heads can tell (and, set back a day, the clock).
       const bodies = rows.slice(index).map((stored) => JSON.parse(stored.event) as Record<string, unknown>)
-      bodies[0] = { ...bodies[0], actor: 'human:mallory@example.com' }
+      bodies[0] = how === 'rewrite' ? { ...bodies[0], actor: 'human:mallory@example.com' } : { ...bodies[0], at: new Date(Date.parse(String(bodies[0]!.at)) - 86_400_000).toISOString() }
       try {
         return [...rows.slice(0, index), ...sealEvents(row.prev_hash, bodies as never)]
       } catch {
@@ -70,7 +71,7 @@ describe('checking rows in worker threads', () => {
       fc.asyncProperty(
         fc.integer({ min: 1, max: ROWS.length }),
         fc.array(fc.oneof(fc.integer({ min: 1, max: ROWS.length }), fc.constantFrom(BATCH_ROWS, 2 * BATCH_ROWS, BATCH_ROWS + 1)), { maxLength: 4 }),
-        fc.array(fc.record({ how: fc.constantFrom<Tampering>('text', 'hash', 'delete', 'swap', 'insert', 'rewrite', 'junk'), at: fc.nat() }), { maxLength: 3 }),
+        fc.array(fc.record({ how: fc.constantFrom<Tampering>('text', 'hash', 'delete', 'swap', 'insert', 'rewrite', 'clock', 'junk'), at: fc.nat() }), { maxLength: 3 }),
         async (length, sizes, tamperings) => {
           const honest = ROWS.slice(0, length)
           const checkpoints = checkpointsAt(honest, [...new Set(sizes.filter((size) => size <= length))].sort((a, b) => a - b))
@@ -85,7 +86,7 @@ describe('checking rows in worker threads', () => {
           assert.deepEqual(await verifyChain((async function* () { yield* rows })(), { ...options, threads: 2 }), alone)
         },
       ),
-      { numRuns: 40 },
+      { numRuns: Number(process.env.AUDIT_PROPERTY_RUNS ?? 40) },
     )
   })
 
@@ -95,6 +96,16 @@ describe('checking rows in worker threads', () => {
     for (const size of [500, BATCH_ROWS, BATCH_ROWS + 1]) {
       const report = await verifyChain(rewritten, { anchors: [parseCheckpoint(checkpointsAt(honest, [size])[0]!.note!)], threads: 2 })
       assert.deepEqual(report.problems.map((problem) => `${problem.seq} ${problem.kind}`), [`${size} rewritten`])
+    }
+  })
+
+  it('notes a clock set back inside a batch a worker checked, and at a batch boundary, as one thread does', async () => {
+    for (const at of [BATCH_ROWS + 10, 2 * BATCH_ROWS]) {
+      const rows = tamper(ROWS, 'clock', at)
+      const report = await verifyChain(rows, { threads: 2 })
+      assert.deepEqual(report, await verifyChain(rows, { threads: 0 }))
+      assert.deepEqual(report.problems, [])
+      assert.deepEqual(report.warnings.map((warning) => `${warning.seq} ${warning.kind}`), [`${at + 1} time_backwards`])
     }
   })
 

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { CountersignError } from '../errors/index.js'
 import { isRecord } from './event.js'
+import { eventTime } from './event-time.js'
 import { MerkleAccumulator } from './merkle.js'
 import { isSeq, RowChecker, type RowCheck } from './row-check.js'
 
@@ -23,7 +24,7 @@ const AHEAD_PER_WORKER = 2
 
 /** Rows for a worker: each has a seq and string prev_hash, hash and event. */
 export interface RowBatch {
-  readonly seqs: readonly number[]
+  readonly seqs: Float64Array
   readonly prevHashes: readonly string[]
   readonly hashes: readonly string[]
   readonly texts: readonly string[]
@@ -31,11 +32,14 @@ export interface RowBatch {
 
 /** What a worker says of a batch, compactly: most rows are intact and sound, and say only their text's seq. */
 export interface CheckedBatch {
-  /** 1 for a row that is intact with no fault: its check is its text's seq alone. */
-  readonly sound: Uint8Array
+  /** The seq a row's text claims, for a row that is intact with no fault (its check is that alone). */
   readonly textSeqs: Float64Array
   /** The checks of the other rows, by index in the batch. */
   readonly others: readonly (readonly [number, RowCheck])[]
+  /** True when every row is sound and chains to the row before it by its stored hash, numbered one after it (by seq and by its text's). */
+  readonly linked: boolean
+  /** Each row's {@link eventTime}. */
+  readonly times: Float64Array
   /** The rows' leaf hashes, 32 bytes each. */
   readonly leaves: Uint8Array
   /** The Merkle root of the batch's leaves, when their count is a power of two. */
@@ -45,36 +49,97 @@ export interface CheckedBatch {
 /** Checks a batch of rows, as a worker does. */
 export function checkBatch(batch: RowBatch): CheckedBatch {
   const checker = new RowChecker()
-  const count = batch.texts.length
-  const sound = new Uint8Array(count)
-  const textSeqs = new Float64Array(count)
+  const { seqs, prevHashes, hashes, texts } = batch
+  const count = seqs.length
+  // One buffer, handed over whole: the text seqs, times, leaves and root.
+  const memory = new ArrayBuffer(48 * count + 32)
+  const textSeqs = new Float64Array(memory, 0, count)
+  const times = new Float64Array(memory, 8 * count, count)
+  const leaves = new Uint8Array(memory, 16 * count, 32 * count)
   const others: [number, RowCheck][] = []
-  const leaves = new Uint8Array(32 * count)
   const tree = new MerkleAccumulator()
+  let linked = true
+  let previousHash = ''
   for (let index = 0; index < count; index++) {
-    const text = batch.texts[index] as string
-    const check = checker.check(batch.seqs[index] as number, batch.prevHashes[index] as string, batch.hashes[index] as string, text, true)
+    const prevHash = prevHashes[index] as string
+    const storedHash = hashes[index] as string
+    const text = texts[index] as string
+    const seq = seqs[index] as number
+    const check = checker.check(seq, prevHash, storedHash, text, true)
     if (check.intact && check.fault === undefined && check.textSeq !== undefined) {
-      sound[index] = 1
       textSeqs[index] = check.textSeq
+      if (index > 0 && (prevHash !== previousHash || seq !== (seqs[index - 1] as number) + 1 || check.textSeq !== (textSeqs[index - 1] as number) + 1)) linked = false
     } else {
       others.push([index, check])
+      linked = false
     }
+    previousHash = storedHash
+    times[index] = eventTime(text)
     const leaf = checker.hasher.leaf(text)
     leaves.set(leaf, 32 * index)
     tree.push(leaf)
   }
-  return { sound, textSeqs, others, leaves, root: (count & (count - 1)) === 0 ? tree.root() : undefined }
+  let root: Uint8Array | undefined
+  if ((count & (count - 1)) === 0) {
+    root = new Uint8Array(memory, 48 * count, 32)
+    root.set(tree.root())
+  }
+  return { textSeqs, others, linked, times, leaves, root }
 }
 
-/** The buffers of a checked batch a worker hands over rather than copies. */
+/** The buffer of a checked batch a worker hands over rather than copies. */
 export function transferList(checked: CheckedBatch): ArrayBuffer[] {
-  return [checked.sound.buffer as ArrayBuffer, checked.textSeqs.buffer as ArrayBuffer, checked.leaves.buffer as ArrayBuffer]
+  return [checked.leaves.buffer as ArrayBuffer]
+}
+
+/**
+ * Stored rows as read, by member: copied as read (a record's seq, prev_hash, hash and event; any
+ * other row as it is), so what a worker checks is what the walk sees, even if the source reuses
+ * or changes its row objects.
+ */
+export class ReadRows {
+  readonly seqs: unknown[] = []
+  readonly prevHashes: unknown[] = []
+  readonly hashes: unknown[] = []
+  readonly events: unknown[] = []
+  /** The rows that are not records, by index. */
+  readonly #others = new Map<number, unknown>()
+
+  get length(): number {
+    return this.seqs.length
+  }
+
+  add(row: unknown): void {
+    if (!isRecord(row)) this.#others.set(this.seqs.length, row)
+    const record = isRecord(row) ? row : {}
+    this.seqs.push(record.seq)
+    this.prevHashes.push(record.prev_hash)
+    this.hashes.push(record.hash)
+    this.events.push(record.event)
+  }
+
+  /** Row `index` as read. */
+  row(index: number): unknown {
+    if (this.#others.has(index)) return this.#others.get(index)
+    return { seq: this.seqs[index], prev_hash: this.prevHashes[index], hash: this.hashes[index], event: this.events[index] }
+  }
+
+  /** The rows as a batch for a worker, `undefined` when one is not a record with a seq and string members. */
+  batch(): RowBatch | undefined {
+    if (this.#others.size > 0) return undefined
+    const seqs = new Float64Array(this.length)
+    for (let index = 0; index < this.length; index++) {
+      const seq = this.seqs[index]
+      if (!isSeq(seq) || typeof this.prevHashes[index] !== 'string' || typeof this.hashes[index] !== 'string' || typeof this.events[index] !== 'string') return undefined
+      seqs[index] = seq
+    }
+    return { seqs, prevHashes: this.prevHashes as string[], hashes: this.hashes as string[], texts: this.events as string[] }
+  }
 }
 
 /** Stored rows in order, a batch at a time, each batch with what a worker said of it (`undefined`: check them here). */
 export interface RowsBatch {
-  readonly rows: readonly unknown[]
+  readonly rows: ReadRows
   readonly checked: CheckedBatch | undefined
 }
 
@@ -89,11 +154,11 @@ export interface RowsBatch {
 export async function* inBatches(events: Iterable<unknown> | AsyncIterable<unknown>, threads: number | undefined): AsyncGenerator<RowsBatch> {
   const workers = threads ?? Math.min(8, availableParallelism())
   let pool: WorkerPool | undefined
-  const ahead: { readonly rows: readonly unknown[]; readonly checked: Promise<CheckedBatch> | undefined }[] = []
+  const ahead: { readonly rows: ReadRows; readonly checked: Promise<CheckedBatch> | undefined }[] = []
   let read = 0
-  const send = (rows: readonly unknown[]): void => {
+  const send = (rows: ReadRows): void => {
     read += rows.length
-    const batch = workers > 0 && (threads !== undefined || read > PARALLEL_AFTER) ? batchOf(rows) : undefined
+    const batch = workers > 0 && (threads !== undefined || read > PARALLEL_AFTER) ? rows.batch() : undefined
     if (batch !== undefined) pool ??= WorkerPool.of(workers)
     ahead.push({ rows, checked: batch && pool?.check(batch) })
   }
@@ -101,40 +166,29 @@ export async function* inBatches(events: Iterable<unknown> | AsyncIterable<unkno
     const { rows, checked } = ahead.shift() as (typeof ahead)[number]
     return { rows, checked: await checked }
   }
-  let rows: unknown[] = []
-  for await (const row of events) {
-    // Held until walked, so copied as read: what a worker checks is what the walk sees, even if
-    // the source reuses or changes its row objects.
-    rows.push(isRecord(row) ? { seq: row.seq, prev_hash: row.prev_hash, hash: row.hash, event: row.event } : row)
-    if (rows.length < BATCH_ROWS) continue
+  let rows = new ReadRows()
+  /** Takes a row; true when that filled a batch, which is sent. */
+  const add = (row: unknown): boolean => {
+    rows.add(row)
+    if (rows.length < BATCH_ROWS) return false
     send(rows)
-    rows = []
-    while (ahead.length > (pool === undefined ? 0 : AHEAD_PER_WORKER * workers)) yield await next()
+    rows = new ReadRows()
+    return true
+  }
+  const due = (): boolean => ahead.length > (pool === undefined ? 0 : AHEAD_PER_WORKER * workers)
+  // An array (or other iterable) is read without a promise per row.
+  if (Symbol.asyncIterator in events) {
+    for await (const row of events) if (add(row)) while (due()) yield await next()
+  } else {
+    for (const row of events) if (add(row)) while (due()) yield await next()
   }
   if (rows.length > 0) send(rows)
   while (ahead.length > 0) yield await next()
 }
 
-/** The rows as a batch for a worker, `undefined` when one is not a record with a seq and string members. */
-function batchOf(rows: readonly unknown[]): RowBatch | undefined {
-  const seqs: number[] = []
-  const prevHashes: string[] = []
-  const hashes: string[] = []
-  const texts: string[] = []
-  for (const row of rows) {
-    if (!isRecord(row) || !isSeq(row.seq) || typeof row.prev_hash !== 'string' || typeof row.hash !== 'string' || typeof row.event !== 'string') return undefined
-    seqs.push(row.seq)
-    prevHashes.push(row.prev_hash)
-    hashes.push(row.hash)
-    texts.push(row.event)
-  }
-  return { seqs, prevHashes, hashes, texts }
-}
-
 /** Row `index` of a checked batch, whose stored hash is `storedHash`, as the chain walker takes it. */
 export function checkOf(checked: CheckedBatch, others: ReadonlyMap<number, RowCheck>, index: number, storedHash: string): RowCheck {
-  if (checked.sound[index] === 1) return { computedHash: storedHash, intact: true, textSeq: checked.textSeqs[index], fault: undefined }
-  return others.get(index) as RowCheck
+  return others.get(index) ?? { computedHash: storedHash, intact: true, textSeq: checked.textSeqs[index], fault: undefined }
 }
 
 /**
@@ -186,7 +240,7 @@ class WorkerPool {
       // Waited for: the process stays up until the answer comes.
       if (waiting.length === 0) worker.ref()
       waiting.push({ resolve, reject })
-      worker.postMessage(batch)
+      worker.postMessage(batch, [batch.seqs.buffer as ArrayBuffer])
     })
     // Awaited in order later; a failure meanwhile must not count as unhandled.
     answer.catch(() => undefined)

@@ -6,6 +6,7 @@ import type { StoredAuditEvent } from './event.js'
 import { ProblemLog, type AuditProblem } from './problems.js'
 import { ed25519PublicKey, signingKeyId } from './signing-key.js'
 import { MerkleAccumulator } from './merkle.js'
+import { eventAt, eventTime } from './event-time.js'
 import { checkOf, inBatches } from './parallel-check.js'
 import { RowChecker, type RowCheck } from './row-check.js'
 import { parseCheckpoint, parseSignatureLines, verifyCosignature, verifyNoteSignature, type SignedCheckpoint, type WitnessKey } from './note.js'
@@ -141,11 +142,11 @@ export async function verifyChain(
   const matched = new Set<Checkpoint>()
   let lastMatchedSeq = 0
   const checker = new RowChecker()
-  const walker = new ChainWalker(problems, (seq, hashes) => {
+  const walker = new ChainWalker(problems, (seq, storedHash, computedHash) => {
     const covering = bySeq.get(seq)
     if (covering === undefined) return
     for (const checkpoint of covering) {
-      if (hashes.includes(checkpoint.hash)) {
+      if (checkpoint.hash === storedHash || checkpoint.hash === computedHash) {
         matched.add(checkpoint)
         lastMatchedSeq = Math.max(lastMatchedSeq, seq)
       } else {
@@ -173,40 +174,41 @@ export async function verifyChain(
     const differing = heads.find((expected) => !expected.root.equals(root))
     if (differing !== undefined) rewritten = { size: tree.size, what: differing.what }
   }
-  const take = (row: unknown, check: RowCheck | undefined, leaf: Buffer | undefined): void => {
-    walker.push(row, check)
-    clock.push(row as StoredAuditEvent)
-    if (leaf === undefined) {
-      // A malformed row (reported by the walker) still takes its leaf: the tree is over rows as stored.
-      const text: unknown = (row as Partial<StoredAuditEvent> | null)?.event
-      // The walker has just encoded this text for its chain hash: the leaf hash reuses the bytes.
-      leaf = checker.hasher.leaf(typeof text === 'string' ? text : String(JSON.stringify(text)))
-    }
-    tree.push(leaf)
+  const take = (row: unknown): void => {
+    walker.push(row)
+    const text: unknown = (row as Partial<StoredAuditEvent> | null)?.event
+    clock.push((row as StoredAuditEvent | null)?.seq, eventTime(text), text)
+    // A malformed row (reported by the walker) still takes its leaf: the tree is over rows as stored.
+    // The walker has just encoded this text for its chain hash: the leaf hash reuses the bytes.
+    tree.push(checker.hasher.leaf(typeof text === 'string' ? text : String(JSON.stringify(text))))
     onLeaves()
   }
   for await (const { rows, checked } of inBatches(events, threads)) {
     if (checked === undefined) {
-      for (const row of rows) take(row, undefined, undefined)
+      for (let index = 0; index < rows.length; index++) take(rows.row(index))
       continue
     }
+    // Checked by a worker: every row is a record with a seq and string members.
+    const seqs = rows.seqs as number[]
+    const hashes = rows.hashes as string[]
     const others = new Map(checked.others)
+    const check = (index: number): RowCheck => checkOf(checked, others, index, hashes[index] as string)
+    if (checked.linked) {
+      walker.pushLinked({ length: rows.length, row: (index) => rows.row(index), check, seq: (index) => seqs[index] as number, hash: (index) => hashes[index] as string })
+    } else {
+      for (let index = 0; index < rows.length; index++) walker.push(rows.row(index), check(index))
+    }
+    for (let index = 0; index < rows.length; index++) clock.push(seqs[index], checked.times[index] as number, rows.events[index])
     const start = tree.size
     // The batch's subtree root stands for its leaves, unless a tree head ends inside it.
-    const whole = checked.root !== undefined && start % rows.length === 0 && ![...treeHeads.keys()].some((size) => size > start && size < start + rows.length)
-    for (let index = 0; index < rows.length; index++) {
-      const row = rows[index]
-      const check = checkOf(checked, others, index, (row as StoredAuditEvent).hash)
-      if (whole) {
-        walker.push(row, check)
-        clock.push(row as StoredAuditEvent)
-      } else {
-        take(row, check, Buffer.from(checked.leaves.buffer, checked.leaves.byteOffset + 32 * index, 32))
-      }
-    }
-    if (whole) {
-      tree.push(Buffer.from(checked.root as Uint8Array), rows.length)
+    if (checked.root !== undefined && start % rows.length === 0 && ![...treeHeads.keys()].some((size) => size > start && size < start + rows.length)) {
+      tree.push(Buffer.from(checked.root), rows.length)
       onLeaves()
+    } else {
+      for (let index = 0; index < rows.length; index++) {
+        tree.push(Buffer.from(checked.leaves.buffer, checked.leaves.byteOffset + 32 * index, 32))
+        onLeaves()
+      }
     }
   }
   const head = walker.finish()
@@ -334,48 +336,34 @@ class ClockWatch {
   firstUncovered: { seq: number; at: string; ms: number } | undefined
   readonly #max: number
   readonly #uncoveredFrom: number
-  #previous: { seq: number; at: string; ms: number } | undefined
+  /** The last event with a time: its seq, time and text (whose `at` is read again only for a warning). */
+  #previousSeq = 0
+  #previousMs = Number.NaN
+  #previousText: unknown
 
   constructor(max: number, uncoveredFrom: number) {
     this.#max = max
     this.#uncoveredFrom = uncoveredFrom
   }
 
-  push(row: StoredAuditEvent): void {
-    let at: unknown = atOf((row as Partial<StoredAuditEvent> | null)?.event)
-    if (at === undefined) {
-      try {
-        at = (JSON.parse(row.event) as { at?: unknown }).at
-      } catch {
-        return // malformed: the chain walker reports it
-      }
-    }
-    const ms = typeof at === 'string' ? Date.parse(at) : Number.NaN
+  /** The next stored row: its seq, the {@link eventTime} of its text, and the text. */
+  push(seq: unknown, ms: number, text: unknown): void {
     if (Number.isNaN(ms)) return
-    const previous = this.#previous
-    this.#previous = { seq: row.seq, at: at as string, ms }
-    if (this.firstUncovered === undefined && row.seq >= this.#uncoveredFrom) this.firstUncovered = this.#previous
-    if (!previous || ms >= previous.ms || this.warnings.length >= this.#max) return
+    const previousSeq = this.#previousSeq
+    const previousMs = this.#previousMs
+    const previousText = this.#previousText
+    this.#previousSeq = seq as number
+    this.#previousMs = ms
+    this.#previousText = text
+    if (this.firstUncovered === undefined && (seq as number) >= this.#uncoveredFrom) this.firstUncovered = { seq: seq as number, at: eventAt(text) as string, ms }
+    // NaN before the first event with a time: no comparison holds.
+    if (!(ms < previousMs) || this.warnings.length >= this.#max) return
     this.warnings.push({
-      seq: row.seq,
+      seq: seq as number,
       kind: 'time_backwards',
-      message: `event ${row.seq} is at ${at as string}, ${formatGap(previous.ms - ms)} before event ${previous.seq} (${previous.at}) stored ahead of it: the gateway's clock went back (or replicas' clocks disagree); the chain itself is intact`,
+      message: `event ${seq as number} is at ${eventAt(text) as string}, ${formatGap(previousMs - ms)} before event ${previousSeq} (${eventAt(previousText) as string}) stored ahead of it: the gateway's clock went back (or replicas' clocks disagree); the chain itself is intact`,
     })
   }
-}
-
-/**
- * The top-level `at` of an event's canonical text without parsing it: in RFC 8785 text the keys
- * are sorted, so `"at":"` first occurs as the top-level member (only `action_id` and `actor`, whose
- * string values cannot hold an unescaped quote, come before it; nested objects are in `data`,
- * after it). `undefined` when the text does not look so; the caller then parses it.
- */
-function atOf(text: unknown): string | undefined {
-  if (typeof text !== 'string') return undefined
-  const start = text.indexOf('"at":"')
-  if (start < 0 || start > 400) return undefined
-  const value = text.slice(start + 6, start + 30)
-  return value.length === 24 && text[start + 30] === '"' ? value : undefined
 }
 
 function formatGap(ms: number): string {
