@@ -5,26 +5,13 @@ import { SignJWT } from 'jose'
 import { loadSigningKey } from '../audit/index.js'
 import { resolveSecret } from '../config/index.js'
 import { ReceiptError, verifyReceipt, type ActionInput, type Jwks } from './index.js'
+import { rfcInclusion } from '../server/rfc9162-verifier.js'
 import { servedGateway, type ServedGateway } from './test-served-gateway.js'
 
 const write: ActionInput = { kind: 'sql', target: 'prod-db', payload: { sql: 'DELETE FROM sessions WHERE user_id = 7' } }
 const claimsOf = (receipt: string) => JSON.parse(Buffer.from(receipt.split('.')[1]!, 'base64url').toString()) as Record<string, any>
 const badProof = (error: unknown) => error instanceof ReceiptError && error.code === 'BAD_AUDIT_PROOF'
 
-// An independent RFC 9162 §2.1.3.2 inclusion check, for what the receipt carries.
-function included(index: number, size: number, leaf: Buffer, path: Buffer[], root: Buffer): boolean {
-  const node = (l: Buffer, r: Buffer) => createHash('sha256').update(Buffer.of(1)).update(l).update(r).digest()
-  let [fn, sn, r] = [BigInt(index), BigInt(size - 1), leaf]
-  for (const p of path) {
-    if (sn === 0n) return false
-    if ((fn & 1n) === 1n || fn === sn) {
-      r = node(p, r)
-      while ((fn & 1n) === 0n && fn !== 0n) [fn, sn] = [fn >> 1n, sn >> 1n]
-    } else r = node(r, p)
-    ;[fn, sn] = [fn >> 1n, sn >> 1n]
-  }
-  return sn === 0n && r.equals(root)
-}
 
 describe('receipts that carry their approval\'s inclusion proof', () => {
   let served: ServedGateway
@@ -48,7 +35,7 @@ describe('receipts that carry their approval\'s inclusion proof', () => {
     const [, size, root] = (checkpoint as string).split('\n')
     for (const event of events as { seq: number; event: string; proof: string[] }[]) {
       const leaf = createHash('sha256').update(Buffer.of(0)).update(event.event).digest()
-      assert.ok(included(event.seq - 1, Number(size), leaf, event.proof.map((hash) => Buffer.from(hash, 'base64')), Buffer.from(root!, 'base64')))
+      assert.ok(rfcInclusion(BigInt(event.seq - 1), BigInt(size!), leaf, event.proof.map((hash) => Buffer.from(hash, 'base64')), Buffer.from(root!, 'base64')))
     }
     // The tree head is the one the gateway serves to witnesses.
     const served_ = await served.gw.call('GET', '/v1/audit/checkpoints', { as: 'deployBot' })

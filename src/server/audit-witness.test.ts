@@ -1,19 +1,15 @@
 import assert from 'node:assert/strict'
-import { createHash, generateKeyPairSync } from 'node:crypto'
+import { generateKeyPairSync } from 'node:crypto'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { serve, type ServerType } from '@hono/node-server'
 import { sql } from 'kysely'
 import { z } from 'zod'
 import { canonicalJson } from '../action/index.js'
-import { formatWitnessKey } from '../audit/index.js'
-import { runCli } from '../cli/program.js'
-import type { ClientIo } from '../cli/client-command.js'
 import { testStores } from '../store/connection/index.js'
-import { testGateway, type Person, type TestGateway } from './test-gateway.js'
+import type { Person, TestGateway } from './test-gateway.js'
+import { startWitnessedGateway, type WitnessedGateway } from './witnessed-gateway.js'
 import { h, headOf, rfcConsistency, rfcInclusion } from './rfc9162-verifier.js'
 
 const WITNESS = 'witness.security.example.com'
@@ -21,39 +17,18 @@ const WITNESS = 'witness.security.example.com'
 for (const store of testStores()) {
   describe(`audit witnesses and saved checkpoints on ${store.name}`, () => {
     let gw: TestGateway
-    let drop: () => Promise<void>
-    let server: ServerType
     let url: string
     let state: string
     let outside: string
+    let served: WitnessedGateway
 
     before(async () => {
-      // The witness's state directory, made as `audit witness` makes it, so its key can be listed.
-      state = mkdtempSync(join(tmpdir(), 'countersign-witness-'))
-      outside = mkdtempSync(join(tmpdir(), 'countersign-outside-'))
-      const { privateKey, publicKey } = generateKeyPairSync('ed25519')
-      writeFileSync(join(state, 'witness-ed25519.pem'), privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 })
-      writeFileSync(join(state, 'name'), `${WITNESS}\n`)
-      const connection = await store.open()
-      drop = connection.drop
-      gw = await testGateway(connection, { audit: { origin: 'countersign.test/audit', witnesses: [formatWitnessKey(WITNESS, publicKey)] } })
-      server = await new Promise<ServerType>((resolve) => {
-        const started: ServerType = serve({ fetch: gw.app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(started))
-      })
-      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+      served = await startWitnessedGateway(store, WITNESS)
+      ;({ gw, url, state, outside } = served)
     })
-    after(async () => {
-      await new Promise((resolve) => server.close(resolve))
-      await gw.close()
-      await drop()
-    })
+    after(() => served.close())
 
-    const cli = async (argv: string[], as: Person = 'alice') => {
-      let [stdout, stderr] = ['', '']
-      const io = { stdout: (text: string) => (stdout += text), stderr: (text: string) => (stderr += text), env: { COUNTERSIGN_URL: url, COUNTERSIGN_TOKEN: gw.tokens[as] }, cwd: outside, terminal: { isTTY: false } } as ClientIo
-      const code = await runCli(argv, io)
-      return { code, stdout, stderr }
-    }
+    const cli = (argv: string[], as: Person = 'alice') => served.cli(argv, as)
     const witness = () => cli(['audit', 'witness', '--log', url, '--state', state], 'deployBot')
     const submit = async (sqlText: string) => {
       const response = await gw.call('POST', '/v1/actions', { as: 'deployBot', body: { kind: 'sql', target: 'prod-db', payload: { sql: sqlText } } })
