@@ -1,37 +1,23 @@
 import assert from 'node:assert/strict'
-import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import pg from 'pg'
-import { pino } from 'pino'
-import { loadConfig } from '../config/index.js'
-import { startGateway, type RunningGateway } from '../server/index.js'
-import { writeTestConfig, type TestConfigFile } from '../server/test-process.js'
-import { TEST_POSTGRES_URL } from '../store/connection/index.js'
+import type { RunningGateway } from '../server/index.js'
+import type { TestConfigFile } from '../server/test-process.js'
 import { cliAgainst } from './test-api-stand-in.js'
+import { startTestGatewayOnPostgres, type RunningTestGateway } from './test-running-gateway.js'
 
 describe('countersign audit archive against a running gateway on PostgreSQL', () => {
-  const database = `cs_retention_${randomBytes(6).toString('hex')}`
   let config: TestConfigFile
   let gateway: RunningGateway
+  let running: RunningTestGateway
   const as = (token: string, argv: string[]) => cliAgainst({ url: gateway.url, token }, argv)
 
   before(async () => {
-    const admin = new pg.Client(TEST_POSTGRES_URL)
-    await admin.connect()
-    await admin.query(`create database ${database}`)
-    await admin.end()
-    config = writeTestConfig({ database_url: TEST_POSTGRES_URL.replace(/\/[^/]*$/, `/${database}`) })
-    gateway = await startGateway(loadConfig(config.file), { logger: pino({ level: 'silent' }) })
+    running = await startTestGatewayOnPostgres('cs_retention')
+    ;({ config, gateway } = running)
   })
-  after(async () => {
-    await gateway.close()
-    const admin = new pg.Client(TEST_POSTGRES_URL)
-    await admin.connect()
-    await admin.query(`drop database if exists ${database} with (force)`)
-    await admin.end()
-  })
+  after(() => running.close())
 
   it('archives through the newest checkpoint, prunes, and both the store and the archive verify', async () => {
     for (let n = 0; n < 3; n += 1) assert.equal((await as(config.tokens.agent, ['submit', '--target', 'prod-db', '--sql', 'DROP TABLE users'])).code, 11)

@@ -1,35 +1,21 @@
 import assert from 'node:assert/strict'
-import { randomBytes } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
-import pg from 'pg'
-import { pino } from 'pino'
-import { loadConfig } from '../config/index.js'
-import { startGateway, type RunningGateway } from '../server/index.js'
-import { writeTestConfig, type TestConfigFile } from '../server/test-process.js'
-import { TEST_POSTGRES_URL } from '../store/connection/index.js'
+import type { RunningGateway } from '../server/index.js'
+import type { TestConfigFile } from '../server/test-process.js'
 import { cliAgainst } from './test-api-stand-in.js'
+import { startTestGatewayOnPostgres, type RunningTestGateway } from './test-running-gateway.js'
 
 describe('the CLI against a real gateway', () => {
-  const database = `cs_cli_${randomBytes(6).toString('hex')}`
   let config: TestConfigFile
   let gateway: RunningGateway
+  let running: RunningTestGateway
   const as = (token: string, argv: string[]) => cliAgainst({ url: gateway.url, token }, argv)
 
   before(async () => {
-    const admin = new pg.Client(TEST_POSTGRES_URL)
-    await admin.connect()
-    await admin.query(`create database ${database}`)
-    await admin.end()
-    config = writeTestConfig({ database_url: TEST_POSTGRES_URL.replace(/\/[^/]*$/, `/${database}`) })
-    gateway = await startGateway(loadConfig(config.file), { logger: pino({ level: 'silent' }) })
+    running = await startTestGatewayOnPostgres('cs_cli')
+    ;({ config, gateway } = running)
   })
-  after(async () => {
-    await gateway.close()
-    const admin = new pg.Client(TEST_POSTGRES_URL)
-    await admin.connect()
-    await admin.query(`drop database if exists ${database} with (force)`)
-    await admin.end()
-  })
+  after(() => running.close())
 
   it('submits, is refused self-approval, approves, shows and verifies the audit chain', async () => {
     const submitted = await as(config.tokens.agent, ['submit', '--target', 'prod-db', '--sql', 'DELETE FROM users', '--reason', 'cleanup', '--json'])
