@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test'
 import type Provider from 'oidc-provider'
 import type { Page } from 'playwright-core'
 import { testStores, type TestStore } from '../store/connection/index.js'
-import { launchConsoleBrowser, NO_BROWSER, shoot, TAKING_SCREENSHOTS, type ConsoleBrowser } from './browser-support.js'
+import { launchConsoleBrowser, NO_BROWSER, shoot, TAKING_SCREENSHOTS, type ConsoleBrowser } from './test-browser.js'
 import { ensureConsoleBuilt } from './index.js'
 import { consoleTestConfig, serveTestGateway, type AgentTokens, type ServedGateway } from './test-support.js'
 

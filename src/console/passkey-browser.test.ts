@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test'
 import type { Page } from 'playwright-core'
 import { assertionProblem, type PasskeyEvidence } from '../passkeys/index.js'
 import { testStores, type TestStore } from '../store/connection/index.js'
-import { devSignIn, launchConsoleBrowser, NO_BROWSER, shoot, type ConsoleBrowser } from './browser-support.js'
+import { devSignIn, launchConsoleBrowser, NO_BROWSER, shoot, type ConsoleBrowser } from './test-browser.js'
 import { ensureConsoleBuilt } from './index.js'
 import { consoleTestConfig, serveTestGateway, type AgentTokens, type ServedGateway } from './test-support.js'
 

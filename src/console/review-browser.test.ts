@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test'
 import type { Page } from 'playwright-core'
 import { TEST_POLICY } from '../server/test-gateway.js'
 import { testStores, type TestStore } from '../store/connection/index.js'
-import { assertNoSideScroll, DESKTOP, devSignIn, launchConsoleBrowser, NO_BROWSER, PHONE, shoot, type ConsoleBrowser } from './browser-support.js'
+import { assertNoSideScroll, DESKTOP, devSignIn, launchConsoleBrowser, NO_BROWSER, PHONE, shoot, type ConsoleBrowser } from './test-browser.js'
 import { ensureConsoleBuilt } from './index.js'
 import { consoleTestConfig, serveTestGateway, type AgentTokens, type ServedGateway } from './test-support.js'
 

@@ -5,7 +5,7 @@ import { SignJWT } from 'jose'
 import { loadSigningKey } from '../audit/index.js'
 import { resolveSecret } from '../config/index.js'
 import { ReceiptError, verifyReceipt, type ActionInput, type Jwks } from './index.js'
-import { rfcInclusion } from '../server/rfc9162-verifier.js'
+import { rfcInclusion } from '../server/test-rfc9162-verifier.js'
 import { servedGateway, type ServedGateway } from './test-served-gateway.js'
 
 const write: ActionInput = { kind: 'sql', target: 'prod-db', payload: { sql: 'DELETE FROM sessions WHERE user_id = 7' } }

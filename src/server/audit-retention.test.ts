@@ -8,10 +8,10 @@ import { parseWitnessKey } from '../audit/index.js'
 import { AuditLog, planArchive, pruneArchived, writeArchive } from '../service/index.js'
 import { testStores } from '../store/connection/index.js'
 import { selectAuditBase, webhookEndpointId, WebhookCursorStore } from '../store/index.js'
-import { h, headOf, rfcConsistency, rfcInclusion } from './rfc9162-verifier.js'
+import { h, headOf, rfcConsistency, rfcInclusion } from './test-rfc9162-verifier.js'
 import { auditSignerFor } from './signing-key.js'
 import type { Person, TestGateway } from './test-gateway.js'
-import { startWitnessedGateway, type WitnessedGateway } from './witnessed-gateway.js'
+import { startWitnessedGateway, type WitnessedGateway } from './test-witnessed-gateway.js'
 
 const WITNESS = 'witness.retention.example.com'
 

@@ -9,8 +9,8 @@ import { z } from 'zod'
 import { canonicalJson } from '../action/index.js'
 import { testStores } from '../store/connection/index.js'
 import type { Person, TestGateway } from './test-gateway.js'
-import { startWitnessedGateway, type WitnessedGateway } from './witnessed-gateway.js'
-import { h, headOf, rfcConsistency, rfcInclusion } from './rfc9162-verifier.js'
+import { startWitnessedGateway, type WitnessedGateway } from './test-witnessed-gateway.js'
+import { h, headOf, rfcConsistency, rfcInclusion } from './test-rfc9162-verifier.js'
 
 const WITNESS = 'witness.security.example.com'
 
