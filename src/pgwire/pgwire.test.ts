@@ -404,6 +404,29 @@ describe('postgres wire gateway: COPY FROM STDIN', () => {
   })
 })
 
+/** A frontend message: its type byte, its length, its body. */
+function message(type: string, body: Buffer): Buffer {
+  const head = Buffer.alloc(5)
+  head.write(type, 0, 'latin1')
+  head.writeInt32BE(body.length + 4, 1)
+  return Buffer.concat([head, body])
+}
+
+/** A startup packet for app-db as deploy-bot, then its password message. */
+function loginBytes(): Buffer {
+  const params = Buffer.from('user\0deploy-bot\0database\0app-db\0\0', 'utf8')
+  const startup = Buffer.concat([Buffer.alloc(4), Buffer.from([0, 3, 0, 0]), params])
+  startup.writeInt32BE(startup.length, 0)
+  return Buffer.concat([startup, message('p', Buffer.from(`${gw.tokens.deployBot}\0`))])
+}
+
+/** The type of each backend message in `received` (which holds whole messages). */
+function messageTypes(received: Buffer): string[] {
+  const types: string[] = []
+  for (let at = 0; at + 5 <= received.length; at += 1 + received.readInt32BE(at + 1)) types.push(String.fromCharCode(received[at]!))
+  return types
+}
+
 describe('postgres wire gateway: limits and bad input', () => {
   let limited: PgListener
   let idle: PgListener
@@ -459,16 +482,7 @@ describe('postgres wire gateway: limits and bad input', () => {
   })
 
   it('malformed messages after authentication: an ErrorResponse, then the connection closes or goes on; never a crash', async () => {
-    const message = (type: string, body: Buffer): Buffer => {
-      const head = Buffer.alloc(5)
-      head.write(type, 0, 'latin1')
-      head.writeInt32BE(body.length + 4, 1)
-      return Buffer.concat([head, body])
-    }
-    const params = Buffer.from('user\0deploy-bot\0database\0app-db\0\0', 'utf8')
-    const startup = Buffer.concat([Buffer.alloc(4), Buffer.from([0, 3, 0, 0]), params])
-    startup.writeInt32BE(startup.length, 0)
-    const login = Buffer.concat([startup, message('p', Buffer.from(`${gw.tokens.deployBot}\0`))])
+    const login = loginBytes()
     const int16 = (n: number) => Buffer.from([(n >> 8) & 0xff, n & 0xff])
     const inputs = [
       message('B', Buffer.concat([Buffer.from('\0\0'), int16(0), int16(-1 & 0xffff)])),
@@ -494,15 +508,46 @@ describe('postgres wire gateway: limits and bad input', () => {
         socket.write(Buffer.concat([login, input]), () => setTimeout(() => socket.end(), 50))
       })
       // Every backend message is well framed; the first is the password request.
-      const types: string[] = []
-      for (let at = 0; at < received.length; ) {
-        types.push(String.fromCharCode(received[at]!))
-        at += 1 + received.readInt32BE(at + 1)
-      }
-      assert.equal(types[0], 'R', input.toString('hex'))
+      assert.equal(messageTypes(received)[0], 'R', input.toString('hex'))
     }
     const after = await psql(listener.address.port, 'SELECT 42 AS answer')
     assert.match(after.stdout, /42/)
+  })
+})
+
+describe('postgres wire gateway: when answers are sent', () => {
+  it('extended-query answers wait for the client to ask: a Flush sends them (no ReadyForQuery), a Sync sends ReadyForQuery', { timeout: 20_000 }, async () => {
+    const socket = connect(listener.address.port, '127.0.0.1')
+    let received = Buffer.alloc(0)
+    const arrived: (() => void)[] = []
+    socket.on('data', (chunk) => {
+      received = Buffer.concat([received, chunk])
+      for (const wake of arrived.splice(0)) wake()
+    })
+    /** Waits until the messages received so far end with `type`, and returns their types. */
+    const untilLast = async (type: string): Promise<string[]> => {
+      for (;;) {
+        const types = messageTypes(received)
+        if (types.at(-1) === type) return types
+        await new Promise<void>((resolve) => arrived.push(resolve))
+      }
+    }
+    socket.write(loginBytes())
+    await untilLast('Z')
+    received = Buffer.alloc(0)
+    const int16 = (n: number) => Buffer.from([(n >> 8) & 0xff, n & 0xff])
+    socket.write(Buffer.concat([
+      message('P', Buffer.from('\0SELECT 42 AS answer\0\0\0')),
+      message('B', Buffer.concat([Buffer.from('\0\0'), int16(0), int16(0), int16(0)])),
+      message('D', Buffer.from('P\0')),
+      message('E', Buffer.from('\0\0\0\0\0')),
+      message('H', Buffer.alloc(0)),
+    ]))
+    assert.deepEqual(await untilLast('C'), ['1', '2', 'T', 'D', 'C'])
+    received = Buffer.alloc(0)
+    socket.write(message('S', Buffer.alloc(0)))
+    assert.deepEqual(await untilLast('Z'), ['Z'])
+    socket.end()
   })
 })
 

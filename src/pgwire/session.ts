@@ -74,6 +74,9 @@ interface Portal {
   rest?: { readonly rows: Buffer[]; readonly tail: Buffer[] }
 }
 
+/** Queued messages for the client past this size are written without waiting for a Sync. */
+const OUT_BYTES = 64 * 1024
+
 // Every value as the exact text the target sent: what the client gets is what the server wrote.
 const RAW_TEXT: pg.CustomTypesConfig = { getTypeParser: (() => (text: string) => text) as unknown as pg.CustomTypesConfig['getTypeParser'] }
 
@@ -110,6 +113,9 @@ export class PgSession {
   #copyIn: CopyIn | undefined
   /** A portal described by the client whose description goes with its Execute (see #describe). */
   #describeOwed: string | undefined
+  /** Messages for the client not yet written (see #send), and their size. */
+  #out: Buffer[] = []
+  #outBytes = 0
 
   constructor(socket: Socket, options: SessionOptions) {
     this.#socket = socket
@@ -154,7 +160,7 @@ export class PgSession {
     this.#idle = setTimeout(() => {
       // A statement in hand (held, or running on the target) is not idleness.
       if (this.#busy) return this.#awake()
-      this.#send(backend.error({ severity: 'FATAL', code: '57P05', message: `terminating connection due to idle-session timeout (${Math.round(this.#options.idleMs / 1000)} s without a message)` }))
+      this.#sendNow(backend.error({ severity: 'FATAL', code: '57P05', message: `terminating connection due to idle-session timeout (${Math.round(this.#options.idleMs / 1000)} s without a message)` }))
       this.#socket.end()
       this.close()
     }, this.#options.idleMs)
@@ -213,13 +219,37 @@ export class PgSession {
     if (!known) this.#options.logger?.error({ err: error }, 'postgres wire session failed')
     const code = error instanceof StatementError ? error.code : error instanceof ProtocolError ? '08P01' : 'XX000'
     const message = known ? (error as Error).message : 'internal error in the Countersign wire gateway'
-    this.#send(backend.error({ severity: 'FATAL', code, message }))
+    this.#sendNow(backend.error({ severity: 'FATAL', code, message }))
     this.#socket.end()
     this.close()
   }
 
+  /**
+   * Queues messages for the client. As PostgreSQL does, the server's answers wait until the client
+   * asks for them (Sync, Flush), a ReadyForQuery ends a query, the client must act (a password, a
+   * COPY), or a notice must reach it now (a held statement): an extended-query round trip is one
+   * write instead of one per message. Past {@link OUT_BYTES} queued, they go at once.
+   */
   #send(...messages: Buffer[]): void {
-    if (this.#phase !== 'closed' && messages.length > 0) this.#socket.write(messages.length === 1 ? messages[0]! : Buffer.concat(messages))
+    if (this.#phase === 'closed') return
+    for (const message of messages) {
+      this.#out.push(message)
+      this.#outBytes += message.length
+    }
+    if (this.#outBytes >= OUT_BYTES) this.#flush()
+  }
+
+  /** {@link #send}, then everything queued goes out. */
+  #sendNow(...messages: Buffer[]): void {
+    this.#send(...messages)
+    this.#flush()
+  }
+
+  #flush(): void {
+    if (this.#phase === 'closed' || this.#out.length === 0) return
+    this.#socket.write(this.#out.length === 1 ? this.#out[0]! : Buffer.concat(this.#out, this.#outBytes))
+    this.#out = []
+    this.#outBytes = 0
   }
 
   async #handle(type: string, body: Buffer): Promise<void> {
@@ -251,10 +281,10 @@ export class PgSession {
       case 'C':
         return this.#closeObject(new BodyReader(body))
       case 'H':
-        return
+        return this.#flush()
       case 'S':
         this.#skipToSync = false
-        return this.#send(backend.readyForQuery(this.#txStatus))
+        return this.#sendNow(backend.readyForQuery(this.#txStatus))
       case 'X':
         this.#socket.end()
         return this.close()
@@ -298,7 +328,7 @@ export class PgSession {
     if (!this.#encrypted && !isLoopback(this.#socket.remoteAddress)) throw new StatementError('28000', 'a cleartext password is refused off loopback without TLS: configure server.postgres.tls and connect with sslmode=require')
     this.#target = target
     this.#phase = 'password'
-    this.#send(backend.authenticationCleartextPassword())
+    this.#sendNow(backend.authenticationCleartextPassword())
   }
 
   async #password(password: string): Promise<void> {
@@ -323,7 +353,7 @@ export class PgSession {
     })
     client.on('error', () => this.close())
     // LISTEN: the target's notifications go to the client as they come (asynchronous messages, allowed at any time).
-    client.on('notification', (message) => this.#send(backend.notification(message.processId, message.channel, message.payload ?? '')))
+    client.on('notification', (message) => this.#sendNow(backend.notification(message.processId, message.channel, message.payload ?? '')))
     client.on('notice', (notice) => {
       this.#notices?.push(backend.notice({ ...(notice as TargetError), severity: notice.severity === 'WARNING' ? 'WARNING' : 'NOTICE', code: notice.code ?? '00000', message: notice.message ?? '' }))
     })
@@ -344,7 +374,7 @@ export class PgSession {
     const key = this.#options.register(this)
     this.#key = key
     this.#phase = 'ready'
-    this.#send(
+    this.#sendNow(
       backend.authenticationOk(),
       backend.parameterStatus('server_version', row.server_version),
       backend.parameterStatus('server_encoding', 'UTF8'),
@@ -364,13 +394,13 @@ export class PgSession {
 
   async #simpleQuery(sql: string): Promise<void> {
     const statements = splitStatements(sql)
-    if (statements.length === 0) return this.#send(backend.emptyQueryResponse(), backend.readyForQuery(this.#txStatus))
+    if (statements.length === 0) return this.#sendNow(backend.emptyQueryResponse(), backend.readyForQuery(this.#txStatus))
     try {
       for (const statement of statements) await this.#statement(statement, undefined, true)
     } catch (error) {
       this.#statementFailed(error)
     }
-    this.#send(backend.readyForQuery(this.#txStatus))
+    this.#sendNow(backend.readyForQuery(this.#txStatus))
   }
 
   #statementFailed(error: unknown): void {
@@ -560,7 +590,7 @@ export class PgSession {
     const slot = this.#options.hold(this.#agent!.id)
     if (!slot) {
       const { id } = state.record
-      this.#send(backend.notice({ severity: 'NOTICE', code: '00000', message: `Countersign: statement needs approval by ${waitingFor(state)} (request ${id}), not held: this agent has too many statements held already: ${consoleLink(publicUrl, id)}` }))
+      this.#sendNow(backend.notice({ severity: 'NOTICE', code: '00000', message: `Countersign: statement needs approval by ${waitingFor(state)} (request ${id}), not held: this agent has too many statements held already: ${consoleLink(publicUrl, id)}` }))
       return state
     }
     try {
@@ -576,7 +606,7 @@ export class PgSession {
     const until = performance.now() + holdMs
     for (;;) {
       const { id } = state.record
-      this.#send(backend.notice({ severity: 'NOTICE', code: '00000', message: `Countersign: statement held for approval by ${waitingFor(state)} (request ${id}): ${consoleLink(publicUrl, id)}` }))
+      this.#sendNow(backend.notice({ severity: 'NOTICE', code: '00000', message: `Countersign: statement held for approval by ${waitingFor(state)} (request ${id}): ${consoleLink(publicUrl, id)}` }))
       const left = until - performance.now()
       if (left <= 0 || this.#abort.signal.aborted) return state
       const cancelled = this.#cancel?.signal
@@ -687,7 +717,7 @@ export class PgSession {
   /** The target is in COPY FROM STDIN: the client is told to send its data, which goes straight through. */
   #startCopyIn(copy: CopyIn): void {
     this.#copyIn = copy
-    this.#send(backend.copyInResponse(copy.binary, copy.columnFormats))
+    this.#sendNow(backend.copyInResponse(copy.binary, copy.columnFormats))
   }
 
   /** Sends a recorded statement's result to the client (a portal's rows as its Execute's limit says), or its error. */

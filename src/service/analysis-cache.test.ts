@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { Analysis } from '../analyzers/index.js'
-import { AnalysisCache } from './analysis-cache.js'
+import { AnalysisCache, analysisKey } from './analysis-cache.js'
 
 /** An analyze function that counts its calls and returns a fresh analysis each time. */
 function counted() {
@@ -52,5 +52,14 @@ describe('the analysis cache', () => {
     cache.get('long', long, { dialect: 'postgresql' }, analyze)
     cache.get('long', long, { dialect: 'postgresql' }, analyze)
     assert.equal(calls.count, 1004)
+  })
+
+  it('knows a SQL statement by its text and target, whatever its parameters; anything else by its digest', () => {
+    const sql = (text: string, params?: string[], target = 'db') => ({ kind: 'sql', target, payload: params ? { sql: text, params } : { sql: text } })
+    assert.equal(analysisKey(sql('SELECT $1', ['1']), 'd1'), analysisKey(sql('SELECT $1', ['2', 'x']), 'd2'))
+    assert.notEqual(analysisKey(sql('SELECT $1', ['1']), 'd1'), analysisKey(sql('SELECT $2', ['1']), 'd1'))
+    assert.notEqual(analysisKey(sql('SELECT $1', ['1']), 'd1'), analysisKey(sql('SELECT $1', ['1'], 'other-db'), 'd1'))
+    assert.equal(analysisKey(sql('SELECT 1'), 'd3'), 'd3')
+    assert.equal(analysisKey({ kind: 'shell', target: 'db', payload: { command: 'ls', params: [] } }, 'd4'), 'd4')
   })
 })

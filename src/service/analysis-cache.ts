@@ -14,7 +14,22 @@ export interface AnalysisInputs {
 }
 
 /**
- * The analyses of recent actions, by digest (kind, target and payload) and everything else the
+ * What an action's analysis is known by: its digest (kind, target and payload), but for a SQL
+ * statement with parameters, its kind, target and text alone. The SQL analyzers read
+ * `payload.sql` only: parameters are values bound to a statement already parsed, so they cannot
+ * change what it does, and drivers send the same statement with new values again and again.
+ *
+ * @example
+ * analysisKey({ kind: 'sql', target: 'db', payload: { sql: 'SELECT $1', params: ['1'] } }, d1) ===
+ *   analysisKey({ kind: 'sql', target: 'db', payload: { sql: 'SELECT $1', params: ['2'] } }, d2) // true
+ */
+export function analysisKey(action: { readonly kind: string; readonly target: string; readonly payload: Readonly<Record<string, unknown>> }, digest: string): string {
+  const { sql, params } = action.payload
+  return action.kind === 'sql' && params !== undefined && typeof sql === 'string' ? `sql\0${action.target}\0${sql}` : digest
+}
+
+/**
+ * The analyses of recent actions, by {@link analysisKey} (kind, target and payload) and everything else the
  * analysis read: agents repeat the same statements and commands, and parsing them is the largest
  * cost of a submission after the store. A bounded LRU of at most {@link ENTRIES} analyses of
  * texts up to {@link MAX_TEXT} characters. A catalog snapshot is part of the key by identity, so a
@@ -26,10 +41,10 @@ export class AnalysisCache {
   readonly #catalogs = new WeakMap<object, number>()
   #nextCatalog = 0
 
-  /** The analysis of the action whose canonical text is `actionJson` (digest `digest`) with `inputs`, made by `analyze` on a miss. */
-  get(digest: string, actionJson: string, inputs: AnalysisInputs, analyze: () => Analysis | undefined): Analysis | undefined {
+  /** The analysis of the action whose canonical text is `actionJson` (known by `analysisKey`) with `inputs`, made by `analyze` on a miss. */
+  get(analysisKey: string, actionJson: string, inputs: AnalysisInputs, analyze: () => Analysis | undefined): Analysis | undefined {
     if (actionJson.length > MAX_TEXT) return analyze()
-    const key = `${digest}:${inputs.dialect}:${this.#catalogId(inputs.catalog)}:${inputs.estimatedRows?.join(',') ?? ''}`
+    const key = `${analysisKey}:${inputs.dialect}:${this.#catalogId(inputs.catalog)}:${inputs.estimatedRows?.join(',') ?? ''}`
     if (this.#entries.has(key)) {
       const hit = this.#entries.get(key)
       // Most recently used last.

@@ -26,7 +26,7 @@ import { calendarChanges, decide, reviewPolicyChanges, type Calendars, type Comp
 import type { ActionChange, ActionRecord, AuditDraft, ReviewRecord, Store, WatchedAction } from '../store/index.js'
 import type { Directory } from '../config/index.js'
 import { analyzeAction, targetDialect } from '../analyzers/index.js'
-import { AnalysisCache } from './analysis-cache.js'
+import { AnalysisCache, analysisKey } from './analysis-cache.js'
 import { newActionId } from './ids.js'
 import { checkGrantRequest, type Grant, type GrantRequest } from '../grants/index.js'
 import { grantFromApproval, useCoveringGrant, type GrantCitation } from './grant-use.js'
@@ -363,11 +363,11 @@ export class Gateway {
     const actionJson = canonicalJson({ kind: action.kind, target: action.target, payload: action.payload })
     const digest = hash('sha256', actionJson, 'hex')
     // The same analysis as the CLI's policy tools: SQL read in the target's dialect (analyzeAction).
-    // Cached by what it reads: the text, the dialect, the catalog snapshot and the row estimates;
+    // Cached by what it reads: the text (a SQL statement's parameters apart), the dialect, the catalog snapshot and the row estimates;
     // never for MCP, whose tools' annotations change at run time.
     const analyze = () => analyzeAction(this.analyzers, action, target, known)
     const inputs = { dialect: targetDialect(target), catalog: known.sqlCatalog, estimatedRows: known.estimatedRows }
-    const analysis = known.analysis ?? (action.kind === 'mcp' ? analyze() : this.#analyses.get(digest, actionJson, inputs, analyze))
+    const analysis = known.analysis ?? (action.kind === 'mcp' ? analyze() : this.#analyses.get(analysisKey(action, digest), actionJson, inputs, analyze))
     const analyzed = epochMs()
     const impact = { summary: analysis?.summary ?? '', highlights: analysis?.highlights ?? [], facts: analysis?.facts ?? null }
     const agent = principal.type === 'agent' ? principal : undefined
