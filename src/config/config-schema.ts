@@ -6,7 +6,7 @@ import { SQL_DIALECTS } from '../analyzers/analyzer.js'
 import { parseWitnessKey } from '../audit/note.js'
 import { CalendarsSchema } from './calendars-schema.js'
 import { channelsSchema } from './channels-schema.js'
-import { ByteSize, duration, httpUrl, Labels, Listen, path, secret, urlOfListen } from './config-values.js'
+import { ByteSize, byteSize, duration, httpUrl, Labels, Listen, path, secret, urlOfListen } from './config-values.js'
 import { connectorSchema } from './connector-schema.js'
 import { consoleSchema } from './console-schema.js'
 import { IdentitiesSchema } from './identities-schema.js'
@@ -30,8 +30,9 @@ function postgresListener(baseDir: string) {
       listen: Listen,
       tls: z.strictObject({ cert: path(baseDir), key: path(baseDir) }).optional(),
       hold: duration({ min: 0, max: 600_000, minText: '0s', maxText: '10m' }).prefault('50s'),
+      max_result: byteSize({ min: 1024, max: 1_073_741_824, minText: '1KiB', maxText: '1GiB' }).prefault('64MiB'),
     })
-    .transform(({ listen, tls, hold }) => ({ host: listen.host, port: listen.port, tls, hold_ms: hold }))
+    .transform(({ listen, tls, hold, max_result }) => ({ host: listen.host, port: listen.port, tls, hold_ms: hold, max_result_bytes: max_result }))
 }
 
 function serverSchema(baseDir: string) {

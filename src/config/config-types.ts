@@ -32,6 +32,12 @@ export interface PostgresListenerConfig {
   readonly tls?: { readonly cert: string; readonly key: string } | undefined
   /** `hold`, in ms (default 50 s). */
   readonly hold_ms: number
+  /**
+   * `max_result`, in bytes (default 64 MiB): the most a statement's result (rows or COPY data)
+   * may weigh. Results are held in memory until the statement's outcome is recorded; a larger one
+   * is cancelled on the target and fails with SQLSTATE 54000. The configuration always sets it.
+   */
+  readonly max_result_bytes?: number
 }
 
 /** `store`: the embedded store in a data directory, or PostgreSQL. */

@@ -104,23 +104,26 @@ export function duration(bounds: { min: number; max: number; minText: string; ma
   })
 }
 
-const BYTE_UNITS = { B: 1, KB: 1000, KiB: 1024, MB: 1_000_000, MiB: 1_048_576 } as const
-const MIN_BODY = 1024
-const MAX_BODY = 64 * 1_048_576
+const BYTE_UNITS = { B: 1, KB: 1000, KiB: 1024, MB: 1_000_000, MiB: 1_048_576, GB: 1_000_000_000, GiB: 1_073_741_824 } as const
 
-/** A size in bytes: a number, or a string with a unit (`2MiB`, `512KiB`, `1MB`). */
-export const ByteSize = z.union([z.int(), z.string()], 'expected a size in bytes, e.g. 2MiB or 1048576').transform((value, ctx) => {
-  let bytes = typeof value === 'number' ? value : Number.NaN
-  if (typeof value === 'string') {
-    const match = /^(\d+)\s*(B|KB|KiB|MB|MiB)$/.exec(value.trim())
-    if (match) bytes = Number(match[1]) * BYTE_UNITS[match[2] as keyof typeof BYTE_UNITS]
-  }
-  if (!Number.isSafeInteger(bytes) || bytes < MIN_BODY || bytes > MAX_BODY) {
-    ctx.addIssue({ code: 'custom', message: 'expected a size between 1KiB and 64MiB, e.g. 2MiB or 1048576' })
-    return z.NEVER
-  }
-  return bytes
-})
+/** A size in bytes within `bounds`: a number, or a string with a unit (`2MiB`, `512KiB`, `1MB`, `1GiB`). */
+export function byteSize(bounds: { readonly min: number; readonly max: number; readonly minText: string; readonly maxText: string }) {
+  return z.union([z.int(), z.string()], 'expected a size in bytes, e.g. 2MiB or 1048576').transform((value, ctx) => {
+    let bytes = typeof value === 'number' ? value : Number.NaN
+    if (typeof value === 'string') {
+      const match = /^(\d+)\s*(B|KB|KiB|MB|MiB|GB|GiB)$/.exec(value.trim())
+      if (match) bytes = Number(match[1]) * BYTE_UNITS[match[2] as keyof typeof BYTE_UNITS]
+    }
+    if (!Number.isSafeInteger(bytes) || bytes < bounds.min || bytes > bounds.max) {
+      ctx.addIssue({ code: 'custom', message: `expected a size between ${bounds.minText} and ${bounds.maxText}, e.g. 2MiB or 1048576` })
+      return z.NEVER
+    }
+    return bytes
+  })
+}
+
+/** A request body's size: 1KiB to 64MiB. */
+export const ByteSize = byteSize({ min: 1024, max: 64 * 1_048_576, minText: '1KiB', maxText: '64MiB' })
 
 /** `host:port` or `[ipv6]:port`, split. */
 export const Listen = z.string('expected host:port, e.g. 127.0.0.1:8470').transform((text, ctx) => {

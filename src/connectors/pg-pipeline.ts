@@ -61,6 +61,18 @@ export interface CopyIn {
 export interface PipelineResult {
   readonly results: readonly StepResult[]
   readonly error: TargetError | undefined
+  /** True when the results outgrew the budget: their rows and COPY data were dropped (see {@link ResultBudget}). */
+  readonly exceeded?: boolean
+}
+
+/**
+ * The most the results of a pipeline may weigh (rows as their text, COPY data as its bytes):
+ * results are held in memory, so past `maxBytes` their rows are dropped, nothing more is kept,
+ * and `exceeded` is called once (to cancel the statement on the target).
+ */
+export interface ResultBudget {
+  readonly maxBytes: number
+  readonly exceeded: () => void
 }
 
 interface Connection extends EventEmitter {
@@ -78,9 +90,9 @@ interface Connection extends EventEmitter {
  * @example
  * const { results, error } = await runSteps(client, [{ text: 'BEGIN READ ONLY' }, { text: 'SELECT $1::int', values: ['1'], describe: true }, { text: 'COMMIT' }])
  */
-export function runSteps(client: pg.Client, steps: readonly Step[]): Promise<PipelineResult> {
+export function runSteps(client: pg.Client, steps: readonly Step[], budget?: ResultBudget): Promise<PipelineResult> {
   return new Promise<PipelineResult>((resolve) => {
-    void client.query(new Pipeline(steps, resolve, undefined, 'steps') as unknown as pg.QueryConfig)
+    void client.query(new Pipeline(steps, resolve, undefined, 'steps', budget) as unknown as pg.QueryConfig)
   })
 }
 
@@ -131,12 +143,16 @@ class Pipeline {
 
   readonly #mode: 'steps' | 'simple' | 'describe'
   #params: number[] | undefined
+  readonly #budget: ResultBudget | undefined
+  /** What the results weigh so far; -1 once over the budget. */
+  #weight = 0
   readonly #parameterDescription = (message: { dataTypeIDs: number[] }) => {
     this.#params = message.dataTypeIDs
   }
 
-  constructor(steps: readonly Step[], resolve: (result: PipelineResult & { params?: number[] }) => void, onCopyIn: ((copy: CopyIn) => void) | undefined, mode: 'steps' | 'simple' | 'describe') {
+  constructor(steps: readonly Step[], resolve: (result: PipelineResult & { params?: number[] }) => void, onCopyIn: ((copy: CopyIn) => void) | undefined, mode: 'steps' | 'simple' | 'describe', budget?: ResultBudget) {
     this.#mode = mode
+    this.#budget = budget
     this.#steps = steps
     this.#resolve = resolve
     this.#onCopyIn = onCopyIn
@@ -177,11 +193,27 @@ class Pipeline {
   }
 
   handleDataRow(message: { fields: (string | null)[] }): void {
-    this.#current.rows.push(message.fields)
+    let bytes = 4 * message.fields.length
+    for (const field of message.fields) bytes += field?.length ?? 0
+    if (this.#fits(bytes)) this.#current.rows.push(message.fields)
   }
 
   handleCopyData(message: { chunk: Buffer }): void {
-    this.#current.copyOut?.chunks.push(message.chunk)
+    if (this.#fits(message.chunk.length)) this.#current.copyOut?.chunks.push(message.chunk)
+  }
+
+  /** Whether `bytes` more fit the budget; the first time they do not, everything held is dropped. */
+  #fits(bytes: number): boolean {
+    if (this.#weight < 0) return false
+    this.#weight += bytes
+    if (this.#budget === undefined || this.#weight <= this.#budget.maxBytes) return true
+    this.#weight = -1
+    for (const result of this.#results) {
+      result.rows.length = 0
+      result.copyOut?.chunks.splice(0)
+    }
+    this.#budget.exceeded()
+    return false
   }
 
   handleCommandComplete(message: { text: string }): void {
@@ -232,18 +264,22 @@ class Pipeline {
     this.#connection?.removeListener('parameterDescription', this.#parameterDescription)
     this.#connection?.removeListener('copyOutResponse', this.#copyOut)
     this.#connection?.removeListener('copyInResponse', this.#copyIn)
-    this.#resolve({ ...result, ...(this.#params && { params: this.#params }) })
+    this.#resolve({ ...result, ...(this.#params && { params: this.#params }), ...(this.#weight < 0 && { exceeded: true }) })
   }
 }
 
 /**
  * Cancels what the target runs on `client`'s connection now: a CancelRequest with the key the
- * target gave it, on a connection of its own (the target answers by closing it).
+ * target gave it, on a connection of its own. Resolves when the target has closed that
+ * connection, which it does once it has signalled the backend: from then on the cancel cannot
+ * reach a later statement (a backend waiting for its client ignores one).
  */
-export function cancelOnTarget(client: pg.Client): void {
+export function cancelOnTarget(client: pg.Client): Promise<void> {
   const { processID, secretKey, host, port } = client as unknown as { processID: number | null; secretKey: number | null; host: string; port: number }
-  if (processID === null || secretKey === null) return
+  if (processID === null || secretKey === null) return Promise.resolve()
   const socket = host.startsWith('/') ? connect(`${host}/.s.PGSQL.${port}`) : connect(port, host)
   socket.on('error', () => {})
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()))
   socket.end(serialize.cancel(processID, secretKey))
+  return closed
 }

@@ -16,6 +16,8 @@ export const MAX_HELD_PER_AGENT = 16
 export const IDLE_TIMEOUT_MS = 10 * 60_000
 /** Longest statement text (a simple query message, or one Parse); longer ones are refused (54000) and the session goes on. */
 export const MAX_STATEMENT_BYTES = 1024 * 1024
+/** `server.postgres.max_result` when the listener is started without it (the configuration's default). */
+const MAX_RESULT_BYTES = 64 * 1_048_576
 
 /** A listening PostgreSQL wire gateway. */
 export interface PgListener {
@@ -76,7 +78,7 @@ export async function startPgListener(options: PgListenerOptions): Promise<PgLis
     return { pid, secret, release: () => keys.delete(`${pid}:${secret}`) }
   }
   const cancel = (pid: number, secret: number) => keys.get(`${pid}:${secret}`)?.cancel()
-  const sessionOptions = { gateway: wireGateway(gateway), directory: gateway.directory, authenticator, publicUrl: options.publicUrl, holdMs: listen.hold_ms, reissueWindowMs: config.mcp.reissue_window_ms, progressMs: options.progressMs ?? 10_000, tls, logger, admit, hold, register, cancel, idleMs: limits.idleMs ?? IDLE_TIMEOUT_MS, statementBytes: limits.statementBytes ?? MAX_STATEMENT_BYTES }
+  const sessionOptions = { gateway: wireGateway(gateway), directory: gateway.directory, authenticator, publicUrl: options.publicUrl, holdMs: listen.hold_ms, reissueWindowMs: config.mcp.reissue_window_ms, progressMs: options.progressMs ?? 10_000, tls, logger, admit, hold, register, cancel, idleMs: limits.idleMs ?? IDLE_TIMEOUT_MS, statementBytes: limits.statementBytes ?? MAX_STATEMENT_BYTES, resultBytes: listen.max_result_bytes ?? MAX_RESULT_BYTES }
   const sessions = new Set<PgSession>()
   const sockets = new Set<Socket>()
   const server: Server = createServer((socket) => {

@@ -284,11 +284,15 @@ describe('postgres wire gateway: extended protocol and config', () => {
     }
   })
 
-  it('server.postgres: listen, tls, hold (50 s by default)', () => {
+  it('server.postgres: listen, tls, hold (50 s by default), max_result (64 MiB by default)', () => {
     const parsed = configSchema('/etc/countersign').parse({ policy: 'p', server: { postgres: { listen: '127.0.0.1:6432', tls: { cert: 'pg.crt', key: '/k/pg.key' } } } })
-    assert.deepEqual(parsed.server.postgres, { host: '127.0.0.1', port: 6432, tls: { cert: '/etc/countersign/pg.crt', key: '/k/pg.key' }, hold_ms: 50_000 })
+    assert.deepEqual(parsed.server.postgres, { host: '127.0.0.1', port: 6432, tls: { cert: '/etc/countersign/pg.crt', key: '/k/pg.key' }, hold_ms: 50_000, max_result_bytes: 64 * 1_048_576 })
     assert.equal(configSchema('/x').parse({ policy: 'p' }).server.postgres, undefined)
-    assert.equal(configSchema('/x').safeParse({ policy: 'p', server: { postgres: { listen: '127.0.0.1:6432', hold: '11m' } } }).success, false)
+    const postgres = (extra: object) => configSchema('/x').safeParse({ policy: 'p', server: { postgres: { listen: '127.0.0.1:6432', ...extra } } })
+    assert.equal(postgres({ hold: '11m' }).success, false)
+    assert.equal(postgres({ max_result: '1GiB' }).data?.server.postgres?.max_result_bytes, 1_073_741_824)
+    assert.equal(postgres({ max_result: 4096 }).data?.server.postgres?.max_result_bytes, 4096)
+    for (const bad of ['2GiB', '512B', 'lots', -1]) assert.match(String(postgres({ max_result: bad }).error?.issues[0]?.message), /expected a size/)
   })
 })
 
@@ -430,13 +434,44 @@ function messageTypes(received: Buffer): string[] {
 describe('postgres wire gateway: limits and bad input', () => {
   let limited: PgListener
   let idle: PgListener
+  let small: PgListener
   before(async () => {
     limited = await startPgListener({ config: gw.config, listen: { host: '127.0.0.1', port: 0, hold_ms: 60_000 }, gateway: gw.gateway, publicUrl: 'https://countersign.test', limits: { sessionsPerAgent: 2, heldPerAgent: 1, statementBytes: 1000 } })
     idle = await startPgListener({ config: gw.config, listen: { host: '127.0.0.1', port: 0, hold_ms: 60_000 }, gateway: gw.gateway, publicUrl: 'https://countersign.test', limits: { idleMs: 300 } })
+    small = await startPgListener({ config: gw.config, listen: { host: '127.0.0.1', port: 0, hold_ms: 60_000, max_result_bytes: 64 * 1024 }, gateway: gw.gateway, publicUrl: 'https://countersign.test' })
   })
   after(async () => {
     await limited?.close()
     await idle?.close()
+    await small?.close()
+  })
+
+  it('a result larger than server.postgres.max_result is cancelled on the target (54000), recorded as failed; the session goes on', async () => {
+    const c = client(small.address.port)
+    await c.connect()
+    try {
+      // Far more than 64 KiB of rows, produced slowly enough that the cancel lands while they are.
+      const big = `SELECT g, repeat('x', 200) AS filler FROM generate_series(1, 2000000) g`
+      await assert.rejects(c.query(big), (error: { code?: string; message?: string }) => error.code === '54000' && /max_result \(65536 bytes\): it was cancelled on the target/.test(error.message ?? ''))
+      const action = (await gw.store.listActions({ limit: 5 })).find((record) => record.actionJson.includes('generate_series(1, 2000000)'))!
+      assert.equal(action.status, 'failed')
+      assert.match(String((action.result as { error?: string }).error), /max_result/)
+      // Under the limit, rows come back as usual, on the same session; the cancel did not reach this statement.
+      const result = await c.query(`SELECT g FROM generate_series(1, 100) g`)
+      assert.equal(result.rows.length, 100)
+      // Inside a transaction: the oversized statement aborts it, as an error does in PostgreSQL.
+      await c.query('BEGIN')
+      await assert.rejects(c.query(big), (error: { code?: string }) => error.code === '54000')
+      await assert.rejects(c.query('SELECT 1'), (error: { code?: string }) => error.code === '25P02')
+      await c.query('ROLLBACK')
+      assert.equal((await c.query('SELECT 7 AS n')).rows[0].n, 7)
+    } finally {
+      await c.end()
+    }
+    // COPY … TO STDOUT is weighed the same way.
+    const copy = await psql(small.address.port, `COPY (SELECT g, repeat('y', 200) FROM generate_series(1, 2000000) g) TO STDOUT`)
+    assert.notEqual(copy.code, 0)
+    assert.match(copy.stderr, /max_result/)
   })
 
   it('a statement over the size limit is refused (54000); the session goes on', async () => {

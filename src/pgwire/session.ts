@@ -37,6 +37,8 @@ export interface SessionOptions {
   readonly idleMs: number
   /** Longest statement text accepted. */
   readonly statementBytes: number
+  /** `server.postgres.max_result`: the most a statement's result may weigh (it is held until its outcome is recorded). */
+  readonly resultBytes: number
   /** Gives a session its BackendKeyData, under which a CancelRequest finds it; `release` forgets it. */
   readonly register: (session: PgSession) => { readonly pid: number; readonly secret: number; readonly release: () => void }
   /** A CancelRequest: cancels what the session with this key runs now, if there is one. */
@@ -148,7 +150,7 @@ export class PgSession {
    */
   cancel(): void {
     this.#cancel?.abort()
-    if (this.#onTarget && this.#client) cancelOnTarget(this.#client)
+    if (this.#onTarget && this.#client) void cancelOnTarget(this.#client)
   }
 
   #idle: NodeJS.Timeout | undefined
@@ -671,6 +673,9 @@ export class PgSession {
     const at = steps.indexOf(statement)
     this.#notices = []
     this.#onTarget = true
+    // A result past max_result is cancelled on the target; the session goes on once the cancel has landed.
+    let cancelled: Promise<void> | undefined
+    const budget = { maxBytes: this.#options.resultBytes, exceeded: () => void (cancelled = cancelOnTarget(client)) }
     let ran: PipelineResult
     try {
       if (isCopyIn(record, sql)) {
@@ -685,14 +690,21 @@ export class PgSession {
         }
         ran = { results: [...steps.slice(0, at).map(() => ran.results[0]!), ...ran.results], error: ran.error }
       } else {
-        ran = await runSteps(client, steps)
+        ran = await runSteps(client, steps, budget)
       }
+      await cancelled
     } finally {
       this.#onTarget = false
     }
     const { results, error } = ran
     const notices = this.#notices
     this.#notices = undefined
+    if (ran.exceeded) {
+      if (ownTransaction && this.#txStatus !== 'I') await client.query('ROLLBACK').catch(() => {})
+      const what = error ? 'it was cancelled on the target' : `it ran on the target (${results[at]?.tag ?? 'no command tag'}), but its result was not sent`
+      const message = `the statement's result is larger than server.postgres.max_result (${this.#options.resultBytes} bytes): ${what}`
+      return { head: notices, rows: [], tail: [], error: new StatementError('54000', message, 'fetch fewer rows (LIMIT, a narrower WHERE) or raise server.postgres.max_result'), outcome: { status: 'failed', output: '', error: message } }
+    }
     if (error) {
       if (ownTransaction && this.#txStatus !== 'I') await client.query('ROLLBACK').catch(() => {})
       return { head: notices, rows: [], tail: [], error: targetFailure(error), outcome: { status: 'failed', output: '', error: error.message ?? 'failed' } }
