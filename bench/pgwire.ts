@@ -1,9 +1,10 @@
 /**
  * The PostgreSQL wire gateway against PostgreSQL directly, in one run: `SELECT 1` and a
  * parameterised point SELECT, at 1 and at 16 connections, latency p50/p99 and throughput, with
- * the gateway/direct ratios. Every statement through the gateway is decided (allowed), recorded
- * and audited before it runs. The clients run in this process, next to the gateway (in-process
- * store: the embedded one), so the ratios are an upper bound of the gateway's cost.
+ * the gateway/direct ratios, with the gateway on each store (embedded, then PostgreSQL). Every
+ * statement through the gateway is decided (allowed), and recorded and audited before the client
+ * sees its result. The clients run in this process, next to the gateway, so the ratios are an
+ * upper bound of the gateway's cost.
  *
  * Then `pgbench -S` both ways, when pgbench is installed.
  *
@@ -16,7 +17,7 @@ import { performance } from 'node:perf_hooks'
 import pg from 'pg'
 import { testSecret } from '../src/connectors/test-support.js'
 import { startPgListener } from '../src/pgwire/index.js'
-import { testGateway } from '../src/server/test-gateway.js'
+import { testGateway, type TestGateway } from '../src/server/test-gateway.js'
 import { TEST_POSTGRES_URL, testStores } from '../src/store/connection/index.js'
 
 export const name = 'pgwire: SELECT 1 and a point SELECT, direct vs through the wire gateway'
@@ -63,15 +64,15 @@ async function measure(clients: readonly pg.Client[], query: () => [string, unkn
  * gateway, with pgbench as its own process: the gateway's process runs only the gateway and its
  * store here. Skipped when pgbench is not installed.
  */
-async function pgbenchBothWays(directUrl: string, port: number, token: string, catalogChanged: () => Promise<void>): Promise<void> {
+async function pgbenchBothWays(directUrl: string, port: number, token: string, initialized: boolean, catalogChanged: () => Promise<void>): Promise<boolean> {
   const run = promisify(execFile)
   try {
     await run('pgbench', ['--version'])
   } catch {
     console.log('pgbench -S: skipped (pgbench not installed)')
-    return
+    return false
   }
-  await run('pgbench', ['-i', '-s', '1', '-q', directUrl])
+  if (!initialized) await run('pgbench', ['-i', '-s', '1', '-q', directUrl])
   // New tables: the analysis knows them once the catalog is read again (unknown relations are not read-only).
   await catalogChanged()
   const seconds = String(Math.max(2, Math.min(SECONDS, 10)))
@@ -88,6 +89,42 @@ async function pgbenchBothWays(directUrl: string, port: number, token: string, c
     }
     console.log(`pgbench -S         ${clients.padStart(2)} conn  ${figures.join('  | ')}`)
   }
+  return true
+}
+
+/** The decision alone, then each query direct and through the gateway on `port`, at 1 and 16 connections: one line each. */
+async function compare(gw: TestGateway, port: number, directUrl: string, queries: Record<string, () => [string, unknown[]?]>): Promise<void> {
+  // The decision alone (analysis with the target's catalog, policy), as POST /v1/decide makes it: the part of the target's "+ the decision".
+  const agent = { type: 'agent', id: 'deploy-bot', owner: 'carol@example.com', labels: {} } as never
+  const decisions: Record<string, number> = {}
+  for (const [label, query] of Object.entries(queries)) {
+    const times: number[] = []
+    const until = performance.now() + Math.min(SECONDS, 2) * 1000
+    while (performance.now() < until) {
+      const [sql, values] = query()
+      const t0 = performance.now()
+      await gw.gateway.dryRun(agent, { kind: 'sql', target: 'bench-db', payload: values ? { sql, params: values.map(String) } : { sql } })
+      times.push(performance.now() - t0)
+    }
+    times.sort((a, b) => a - b)
+    decisions[label] = times[Math.floor(times.length / 2)]!
+    console.log(`${label.padEnd(18)} decision alone (dryRun) p50 ${decisions[label]!.toFixed(2)} ms`)
+  }
+  for (const connections of [1, 16]) {
+    const direct = Array.from({ length: connections }, () => new pg.Client({ connectionString: directUrl }))
+    const through = Array.from({ length: connections }, () => new pg.Client({ host: '127.0.0.1', port, database: 'bench-db', user: 'deploy-bot', password: gw.tokens.deployBot }))
+    await Promise.all([...direct, ...through].map((client) => client.connect()))
+    for (const [label, query] of Object.entries(queries)) {
+      const a = await measure(direct, query)
+      const b = await measure(through, query)
+      console.log(
+        `${label.padEnd(18)} ${String(connections).padStart(2)} conn  direct p50 ${a.p50.toFixed(2)} ms p99 ${a.p99.toFixed(2)} ms ${Math.round(a.rps)}/s` +
+          `  | gateway p50 ${b.p50.toFixed(2)} ms p99 ${b.p99.toFixed(2)} ms ${Math.round(b.rps)}/s` +
+          `  | p50 ×${(b.p50 / a.p50).toFixed(1)} (target ≤ ${(1.5 * a.p50 + decisions[label]!).toFixed(2)} ms), throughput ${((100 * b.rps) / a.rps).toFixed(0)}% of direct`,
+      )
+    }
+    await Promise.all([...direct, ...through].map((client) => client.end()))
+  }
 }
 
 /** Runs the comparison and prints one line per query and connection count. */
@@ -102,50 +139,27 @@ export async function run(): Promise<void> {
   await setup.connect()
   await setup.query('CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL); INSERT INTO items SELECT g, md5(g::text) FROM generate_series(1, 10000) g')
   await setup.end()
-  const store = await testStores()[0]!.open()
-  const gw = await testGateway(store, { policy: POLICY, targets: [{ name: 'bench-db', kind: 'sql', connector: { type: 'postgres', url: `env:${testSecret(url.href)}` } }] })
-  const listener = await startPgListener({ config: gw.config, listen: { host: '127.0.0.1', port: 0, hold_ms: 1000 }, gateway: gw.gateway, publicUrl: 'https://countersign.test' })
   const queries: Record<string, () => [string, unknown[]?]> = {
     'SELECT 1': () => ['SELECT 1'],
     'point SELECT ($1)': () => ['SELECT id, name FROM items WHERE id = $1', [1 + Math.floor(Math.random() * 10_000)]],
   }
+  let pgbenchReady = false
   try {
-    // The decision alone (analysis with the target's catalog, policy), as POST /v1/decide makes it: the part of the target's "+ the decision".
-    const agent = { type: 'agent', id: 'deploy-bot', owner: 'carol@example.com', labels: {} } as never
-    const decisions: Record<string, number> = {}
-    for (const [label, query] of Object.entries(queries)) {
-      const times: number[] = []
-      const until = performance.now() + Math.min(SECONDS, 2) * 1000
-      while (performance.now() < until) {
-        const [sql, values] = query()
-        const t0 = performance.now()
-        await gw.gateway.dryRun(agent, { kind: 'sql', target: 'bench-db', payload: values ? { sql, params: values.map(String) } : { sql } })
-        times.push(performance.now() - t0)
+    for (const factory of testStores()) {
+      console.log(`-- the gateway's store: ${factory.name === 'pglite' ? 'embedded (PGlite)' : 'PostgreSQL'}`)
+      const store = await factory.open()
+      const gw = await testGateway(store, { policy: POLICY, targets: [{ name: 'bench-db', kind: 'sql', connector: { type: 'postgres', url: `env:${testSecret(url.href)}` } }] })
+      const listener = await startPgListener({ config: gw.config, listen: { host: '127.0.0.1', port: 0, hold_ms: 1000 }, gateway: gw.gateway, publicUrl: 'https://countersign.test' })
+      try {
+        await compare(gw, listener.address.port, url.href, queries)
+        pgbenchReady = await pgbenchBothWays(url.href, listener.address.port, gw.tokens.deployBot, pgbenchReady, async () => void (await gw.gateway.sqlCatalogs?.refresh('bench-db')))
+      } finally {
+        await listener.close()
+        await gw.close()
+        await store.drop()
       }
-      times.sort((a, b) => a - b)
-      decisions[label] = times[Math.floor(times.length / 2)]!
-      console.log(`${label.padEnd(18)} decision alone (dryRun) p50 ${decisions[label]!.toFixed(2)} ms`)
     }
-    for (const connections of [1, 16]) {
-      const direct = Array.from({ length: connections }, () => new pg.Client({ connectionString: url.href }))
-      const through = Array.from({ length: connections }, () => new pg.Client({ host: '127.0.0.1', port: listener.address.port, database: 'bench-db', user: 'deploy-bot', password: gw.tokens.deployBot }))
-      await Promise.all([...direct, ...through].map((client) => client.connect()))
-      for (const [label, query] of Object.entries(queries)) {
-        const a = await measure(direct, query)
-        const b = await measure(through, query)
-        console.log(
-          `${label.padEnd(18)} ${String(connections).padStart(2)} conn  direct p50 ${a.p50.toFixed(2)} ms p99 ${a.p99.toFixed(2)} ms ${Math.round(a.rps)}/s` +
-            `  | gateway p50 ${b.p50.toFixed(2)} ms p99 ${b.p99.toFixed(2)} ms ${Math.round(b.rps)}/s` +
-            `  | p50 ×${(b.p50 / a.p50).toFixed(1)} (target ≤ ${(1.5 * a.p50 + decisions[label]!).toFixed(2)} ms), throughput ${((100 * b.rps) / a.rps).toFixed(0)}% of direct`,
-        )
-      }
-      await Promise.all([...direct, ...through].map((client) => client.end()))
-    }
-    await pgbenchBothWays(url.href, listener.address.port, gw.tokens.deployBot, async () => void (await gw.gateway.sqlCatalogs?.refresh('bench-db')))
   } finally {
-    await listener.close()
-    await gw.close()
-    await store.drop()
     await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
     await admin.end()
   }
