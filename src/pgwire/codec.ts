@@ -165,19 +165,21 @@ export const backend = {
     for (const oid of oids) writer.addInt32(oid)
     return writer.flush(0x74)
   },
-  rowDescription: (columns: readonly ColumnDescription[]): Buffer => {
+  /** RowDescription; `formats` gives each column's format code (all text when absent). */
+  rowDescription: (columns: readonly ColumnDescription[], formats?: readonly number[]): Buffer => {
     const writer = new Writer().addInt16(columns.length)
-    for (const column of columns) {
-      writer.addCString(column.name).addInt32(column.tableID).addInt16(column.columnID).addInt32(column.dataTypeID).addInt16(column.dataTypeSize).addInt32(column.dataTypeModifier).addInt16(0)
+    for (const [index, column] of columns.entries()) {
+      writer.addCString(column.name).addInt32(column.tableID).addInt16(column.columnID).addInt32(column.dataTypeID).addInt16(column.dataTypeSize).addInt32(column.dataTypeModifier).addInt16(formats?.[index] ?? 0)
     }
     return writer.flush(0x54)
   },
-  dataRow: (values: readonly (string | null)[]): Buffer => {
+  /** DataRow: text values in UTF-8, binary ones as given. */
+  dataRow: (values: readonly (string | Buffer | null)[]): Buffer => {
     const writer = new Writer().addInt16(values.length)
     for (const value of values) {
       if (value === null) writer.addInt32(-1)
       else {
-        const bytes = Buffer.from(value, 'utf8')
+        const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value
         writer.addInt32(bytes.length).add(bytes)
       }
     }

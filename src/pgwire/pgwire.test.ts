@@ -550,6 +550,132 @@ describe('postgres wire gateway: limits and bad input', () => {
   })
 })
 
+/** A backend message as received: its type and body. */
+interface Received {
+  readonly type: string
+  readonly body: Buffer
+}
+
+/**
+ * A bare protocol v3 client, to see the bytes a server sends (drivers decode them): logs in
+ * (password when asked), then sends `messages` and returns what came back up to ReadyForQuery.
+ */
+async function rawExchange(port: number, login: { user: string; database: string; password?: string }, messages: readonly Buffer[]): Promise<Received[]> {
+  const socket = connect(port, '127.0.0.1')
+  let buffered = Buffer.alloc(0)
+  const queue: Received[] = []
+  let wake: (() => void) | undefined
+  socket.on('data', (chunk) => {
+    buffered = Buffer.concat([buffered, chunk])
+    while (buffered.length >= 5 && buffered.length >= 1 + buffered.readInt32BE(1)) {
+      const length = buffered.readInt32BE(1)
+      queue.push({ type: String.fromCharCode(buffered[0]!), body: buffered.subarray(5, 1 + length) })
+      buffered = buffered.subarray(1 + length)
+    }
+    wake?.()
+  })
+  const untilReady = async (): Promise<Received[]> => {
+    for (;;) {
+      const at = queue.findIndex((message) => message.type === 'Z')
+      if (at >= 0) return queue.splice(0, at + 1)
+      await new Promise<void>((resolve) => (wake = resolve))
+    }
+  }
+  const params = Buffer.from(`user\0${login.user}\0database\0${login.database}\0\0`, 'utf8')
+  const startup = Buffer.concat([Buffer.alloc(4), Buffer.from([0, 3, 0, 0]), params])
+  startup.writeInt32BE(startup.length, 0)
+  socket.write(startup)
+  if (login.password !== undefined) socket.write(message('p', Buffer.from(`${login.password}\0`)))
+  await untilReady()
+  socket.write(Buffer.concat([...messages]))
+  const received = await untilReady()
+  socket.end()
+  return received
+}
+
+/** Parse/Bind/Describe portal/Execute/Sync of `sql`, with binary or text parameters and result formats. */
+function extendedQuery(sql: string, params: readonly { readonly format: 0 | 1; readonly value: Buffer }[], resultFormats: readonly number[]): Buffer[] {
+  const int16 = (n: number) => Buffer.from([(n >> 8) & 0xff, n & 0xff])
+  const int32 = (n: number) => {
+    const buffer = Buffer.alloc(4)
+    buffer.writeInt32BE(n)
+    return buffer
+  }
+  const bind = Buffer.concat([
+    Buffer.from('\0\0'),
+    int16(params.length), ...params.map((param) => int16(param.format)),
+    int16(params.length), ...params.flatMap((param) => [int32(param.value.length), param.value]),
+    int16(resultFormats.length), ...resultFormats.map(int16),
+  ])
+  return [message('P', Buffer.concat([Buffer.from(`\0${sql}\0`), int16(0)])), message('B', bind), message('D', Buffer.from('P\0')), message('E', Buffer.from('\0\0\0\0\0')), message('S', Buffer.alloc(0))]
+}
+
+/** The columns of each DataRow, raw (null for SQL NULL). */
+function dataRows(received: readonly Received[]): (Buffer | null)[][] {
+  return received.filter((m) => m.type === 'D').map(({ body }) => {
+    const values: (Buffer | null)[] = []
+    for (let at = 2, i = 0; i < body.readInt16BE(0); i++) {
+      const length = body.readInt32BE(at)
+      values.push(length < 0 ? null : body.subarray(at + 4, at + 4 + length))
+      at += 4 + Math.max(length, 0)
+    }
+    return values
+  })
+}
+
+describe('postgres wire gateway: binary format', () => {
+  const direct = () => ({ user: 'postgres', database })
+  const through = () => ({ user: 'deploy-bot', database: 'app-db', password: gw.tokens.deployBot })
+  const sql = `SELECT true AS t, false AS f, '\\x00ff10'::bytea AS b, 'héllo ✓'::text AS tx, 'x'::varchar AS vc, 'ab'::char(3) AS ch, 'nm'::name AS nm,
+    '-32768'::int2 AS i2, 2147483647::int4 AS i4, (-9223372036854775807 - 1)::int8 AS i8, 4294967295::oid AS o,
+    1.5::float4 AS f4, 0.1::float4 AS f4b, -0.1::float8 AS f8, 'NaN'::float8 AS nan, '-Infinity'::float8 AS ninf, 1e300::float8 AS big, 5e-324::float8 AS tiny,
+    0::numeric AS n0, 0.00::numeric AS n00, -12.3400::numeric AS n1, 'NaN'::numeric AS n2, 123456789.000000001::numeric AS n3, 0.00012::numeric AS n4,
+    10000::numeric AS n5, 'Infinity'::numeric AS n6, -99999999.99990000::numeric AS n7, '-Infinity'::numeric AS n8,
+    'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid AS u, '{"a": [1, 2]}'::json AS j, '{"b": {"c": null}}'::jsonb AS jb,
+    '2024-02-29'::date AS d1, 'infinity'::date AS d2, '1999-12-31'::date AS d3, '0001-01-01'::date AS d4,
+    '2024-02-29 12:34:56.789012'::timestamp AS ts1, '1999-12-31 23:59:59.5'::timestamp AS ts2, '1970-01-01 00:00:00'::timestamp AS ts3,
+    '2024-01-02 03:04:05.06+05:30'::timestamptz AS tz1, '-infinity'::timestamptz AS tz2, NULL::int4 AS nothing`
+
+  it('results asked for in binary are the bytes PostgreSQL sends, for every common type; mixed formats too', async () => {
+    const want = await rawExchange(Number(new URL(TEST_POSTGRES_URL).port || 5432), direct(), extendedQuery(sql, [], [1]))
+    const got = await rawExchange(listener.address.port, through(), extendedQuery(sql, [], [1]))
+    assert.deepEqual(got.map((m) => m.type), ['1', '2', 'T', 'D', 'C', 'Z'], got.find((m) => m.type === 'E')?.body.toString())
+    const hex = (rows: (Buffer | null)[][]) => rows.map((row) => row.map((value) => value?.toString('hex') ?? null))
+    assert.deepEqual(hex(dataRows(got)), hex(dataRows(want)))
+    // The description says binary for every column.
+    assert.deepEqual(got.find((m) => m.type === 'T')!.body, want.find((m) => m.type === 'T')!.body)
+    // One format per column: the first two in text, the rest binary.
+    const mixed = `SELECT 1::int4 AS a, 'x'::text AS b, 2::int8 AS c`
+    const mixedGot = dataRows(await rawExchange(listener.address.port, through(), extendedQuery(mixed, [], [0, 0, 1])))
+    assert.deepEqual(mixedGot, dataRows(await rawExchange(Number(new URL(TEST_POSTGRES_URL).port || 5432), direct(), extendedQuery(mixed, [], [0, 0, 1]))))
+    assert.equal(mixedGot[0]![0]!.toString(), '1')
+  })
+
+  it('binary parameters are decided, shown and run as the text PostgreSQL prints for them', async () => {
+    const values = `SELECT 41::int4, '\\x0102'::bytea, '2024-01-02 03:04:05.06+00'::timestamptz, -12.3400::numeric, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid, 2.5::float8`
+    const [binary] = dataRows(await rawExchange(Number(new URL(TEST_POSTGRES_URL).port || 5432), direct(), extendedQuery(values, [], [1])))
+    const query = 'SELECT $1::int4 + 1 AS n, $2::bytea AS b, $3::timestamptz AS at, $4::numeric AS x, $5::uuid AS u, $6::float8 AS f'
+    const got = await rawExchange(listener.address.port, through(), extendedQuery(query, binary!.map((value) => ({ format: 1, value: value! })), [0]))
+    assert.deepEqual(dataRows(got)[0]!.map((value) => value?.toString()), ['42', '\\x0102', '2024-01-02 03:04:05.06+00', '-12.3400', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '2.5'])
+    const action = (await gw.store.listActions({ limit: 5 })).find((record) => record.actionJson.includes('$1::int4 + 1'))!
+    assert.deepEqual(JSON.parse(action.actionJson).payload.params, ['41', '\\x0102', '2024-01-02 03:04:05.060000+00', '-12.3400', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '2.5'])
+    assert.equal(action.status, 'succeeded')
+  })
+
+  it('a type whose binary format the gateway does not know is refused (0A000) before anything is decided; so is a malformed binary value (22P03)', async () => {
+    const before = (await gw.store.listActions({ limit: 100 })).length
+    const interval = await rawExchange(listener.address.port, through(), extendedQuery(`SELECT '1 day'::interval AS i`, [], [1]))
+    assert.match(interval.find((m) => m.type === 'E')!.body.toString(), /0A000[\s\S]*column "i" is asked for in binary format/)
+    const param = await rawExchange(listener.address.port, through(), extendedQuery('SELECT $1::interval AS i', [{ format: 1, value: Buffer.alloc(16) }], [0]))
+    assert.match(param.find((m) => m.type === 'E')!.body.toString(), /0A000[\s\S]*parameter \$1 is in binary format/)
+    const short = await rawExchange(listener.address.port, through(), extendedQuery('SELECT $1::int4 AS i', [{ format: 1, value: Buffer.from([0, 1]) }], [0]))
+    assert.match(short.find((m) => m.type === 'E')!.body.toString(), /22P03[\s\S]*bind parameter 1/)
+    const badFormat = await rawExchange(listener.address.port, through(), extendedQuery('SELECT 1', [], [2]))
+    assert.match(badFormat.find((m) => m.type === 'E')!.body.toString(), /22023[\s\S]*unsupported format code: 2/)
+    assert.equal((await gw.store.listActions({ limit: 100 })).length, before)
+  })
+})
+
 describe('postgres wire gateway: when answers are sent', () => {
   it('extended-query answers wait for the client to ask: a Flush sends them (no ReadyForQuery), a Sync sends ReadyForQuery', { timeout: 20_000 }, async () => {
     const socket = connect(listener.address.port, '127.0.0.1')

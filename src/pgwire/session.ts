@@ -12,6 +12,7 @@ import { consoleLink, waitingFor } from '../mcp/tool-results.js'
 import { type ActionState, type Authenticator, type Gateway, type OutcomeReport } from '../service/index.js'
 import { backend, BodyReader, CANCEL_REQUEST, FrameReader, GSSENC_REQUEST, ProtocolError, PROTOCOL_V3, SSL_REQUEST, startupParameters, type ColumnDescription, type ErrorFields } from './codec.js'
 import { lexingSettingChange, splitStatements } from './statements.js'
+import { binarySupported, binaryToText, BinaryFormatError, textToBinary } from './binary.js'
 import { cancelOnTarget, describeOnTarget, runCopyIn, runSteps, type Description, type CopyIn, type PipelineResult, type Step, type TargetError } from '../connectors/pg-pipeline.js'
 
 /** What every session of one listener shares. */
@@ -72,6 +73,8 @@ interface Prepared {
 interface Portal {
   readonly prepared: Prepared
   readonly params: readonly (string | null)[] | undefined
+  /** The format of each result column (1: binary), when the client asked for any in binary; else all text. */
+  readonly formats: readonly number[] | undefined
   /** Rows not yet sent (an Execute with a row limit was answered with PortalSuspended), and what ends them. */
   rest?: { readonly rows: Buffer[]; readonly tail: Buffer[] }
 }
@@ -264,9 +267,9 @@ export class PgSession {
     if (this.#skipToSync && type !== 'S' && type !== 'X') return
     // A Describe of a portal not followed by its Execute is answered on its own, before what follows.
     if (this.#describeOwed !== undefined && type !== 'E') {
-      const prepared = this.#portals.get(this.#describeOwed)?.prepared
+      const portal = this.#portals.get(this.#describeOwed)
       this.#describeOwed = undefined
-      if (prepared) await this.#describeNow('P', prepared)
+      if (portal) await this.#describeNow('P', portal.prepared, portal.formats)
       if (this.#skipToSync && type !== 'S' && type !== 'X') return
     }
     switch (type) {
@@ -428,31 +431,62 @@ export class PgSession {
     this.#send(backend.parseComplete())
   }
 
-  #bind(reader: BodyReader): void {
+  async #bind(reader: BodyReader): Promise<void> {
     const portal = reader.cstring()
     const name = reader.cstring()
     const formats = Array.from({ length: reader.int16() }, () => reader.int16())
     const count = reader.int16()
-    const params: (string | null)[] = []
+    const values: (Buffer | null)[] = []
     for (let i = 0; i < count; i++) {
       const length = reader.int32()
-      params.push(length === -1 ? null : reader.bytes(length).toString('utf8'))
+      values.push(length === -1 ? null : reader.bytes(length))
     }
     const resultFormats = Array.from({ length: reader.int16() }, () => reader.int16())
     const prepared = this.#prepared.get(name)
     if (!prepared) return this.#extendedFailed(new StatementError('26000', `prepared statement "${name}" does not exist`))
-    // Parameters are part of the action (and its digest) as text: binary ones are not read here.
-    if (formats.some((format) => format !== 0) || resultFormats.some((format) => format !== 0)) {
-      return this.#extendedFailed(new StatementError('0A000', 'the Countersign wire gateway takes and returns text format only'))
+    if (formats.length > 1 && formats.length !== count) return this.#extendedFailed(new StatementError('08P01', `bind message has ${formats.length} parameter formats but ${count} parameters`))
+    const bad = [...formats, ...resultFormats].find((format) => format !== 0 && format !== 1)
+    if (bad !== undefined) return this.#extendedFailed(new StatementError('22023', `unsupported format code: ${bad}`))
+    const binary = formats.includes(1) || resultFormats.includes(1)
+    // Binary values are read and written by their types: the target's description of the statement.
+    if (binary && !prepared.description) {
+      const described = await describeOnTarget(this.#client!, { text: prepared.sql, types: prepared.types })
+      if (!('params' in described)) return this.#extendedFailed(targetFailure(described))
+      prepared.description = described
     }
-    this.#portals.set(portal, { prepared, params: count > 0 ? params : undefined })
+    // Parameters are part of the action (and its digest) as text: a binary one is turned into the
+    // text the target prints for it, and that text is what is decided, shown and run.
+    const params: (string | null)[] = []
+    for (const [index, value] of values.entries()) {
+      const format = formats.length === 1 ? formats[0] : (formats[index] ?? 0)
+      if (value === null || format === 0) {
+        params.push(value && value.toString('utf8'))
+        continue
+      }
+      const type = prepared.types[index] || (prepared.description?.params[index] ?? 0)
+      if (!binarySupported(type)) return this.#extendedFailed(new StatementError('0A000', `parameter $${index + 1} is in binary format, of a type (oid ${type}) whose binary format the Countersign wire gateway does not read: send it in text format`))
+      try {
+        params.push(binaryToText(type, value))
+      } catch (error) {
+        return this.#extendedFailed(new StatementError('22P03', `incorrect binary data format in bind parameter ${index + 1}: ${(error as Error).message}`))
+      }
+    }
+    let columnFormats: number[] | undefined
+    if (resultFormats.includes(1)) {
+      const fields = prepared.description?.fields ?? []
+      if (resultFormats.length > 1 && resultFormats.length !== fields.length) return this.#extendedFailed(new StatementError('08P01', `bind message has ${resultFormats.length} result formats but query has ${fields.length} columns`))
+      columnFormats = fields.map((_, index) => (resultFormats.length === 1 ? resultFormats[0]! : resultFormats[index]!))
+      const unreadable = fields.find((field, index) => columnFormats![index] === 1 && !binarySupported(field.dataTypeID))
+      if (unreadable) return this.#extendedFailed(new StatementError('0A000', `column "${unreadable.name}" is asked for in binary format, of a type (oid ${unreadable.dataTypeID}) the Countersign wire gateway does not write in binary: ask for it in text format`))
+    }
+    this.#portals.set(portal, { prepared, params: count > 0 ? params : undefined, formats: columnFormats })
     this.#send(backend.bindComplete())
   }
 
   /**
    * Describe: the target parses the statement and describes it (parameter types, row description),
    * nothing is run for it: drivers that describe before they bind (postgres.js, JDBC…) get the
-   * target's own answer. A portal is described as its statement (results are text).
+   * target's own answer. A portal is described as its statement, with the result formats of its Bind.
    */
   async #describe(reader: BodyReader): Promise<void> {
     const kind = reader.byte()
@@ -465,17 +499,18 @@ export class PgSession {
       this.#describeOwed = name
       return
     }
-    await this.#describeNow(kind, prepared)
+    await this.#describeNow(kind, prepared, kind === 'P' ? this.#portals.get(name)?.formats : undefined)
   }
 
-  async #describeNow(kind: string, prepared: Prepared): Promise<void> {
+  /** Sends the description of a statement, or of a portal (whose columns come in `formats`). */
+  async #describeNow(kind: string, prepared: Prepared, formats?: readonly number[]): Promise<void> {
     if (!prepared.description) {
       const described = await describeOnTarget(this.#client!, { text: prepared.sql, types: prepared.types })
       if (!('params' in described)) return this.#extendedFailed(targetFailure(described))
       prepared.description = described
     }
     const { params, fields } = prepared.description
-    const rows = fields && fields.length > 0 ? backend.rowDescription(fields) : backend.noData()
+    const rows = fields && fields.length > 0 ? backend.rowDescription(fields, formats) : backend.noData()
     if (kind === 'S') this.#send(backend.parameterDescription(params), rows)
     else this.#send(rows)
   }
@@ -493,8 +528,8 @@ export class PgSession {
     const owed = this.#describeOwed
     this.#describeOwed = undefined
     const describe = owed === name ? 'portal' : false
-    const other = owed !== undefined && owed !== name ? this.#portals.get(owed)?.prepared : undefined
-    if (other) await this.#describeNow('P', other)
+    const other = owed !== undefined && owed !== name ? this.#portals.get(owed) : undefined
+    if (other) await this.#describeNow('P', other.prepared, other.formats)
     try {
       await this.#statement(portal.prepared.sql, portal.params, describe, { portal, maxRows }, portal.prepared.types)
     } catch (error) {
@@ -543,7 +578,7 @@ export class PgSession {
     let ranAtOnce: Ran | undefined
     const runAllowed = (record: ActionRecord): Promise<OutcomeReport> | undefined => {
       if (!isReadOnly(record) || TRANSACTION_CONTROL.test(sql) || this.#txStatus === 'E') return undefined
-      return this.#runOnTarget(record, sql, params, describe, [], types).then((ran) => {
+      return this.#runOnTarget(record, sql, params, describe, [], types, into?.portal.formats).then((ran) => {
         ranAtOnce = ran
         return ran.outcome
       })
@@ -637,7 +672,7 @@ export class PgSession {
     const approvers = reviews.filter((review) => review.decision === 'approve').map((review) => review.reviewer.replace(/^human:/, ''))
     let ran: Ran
     try {
-      ran = await this.#runOnTarget(record, sql, params, describe, approvers, types)
+      ran = await this.#runOnTarget(record, sql, params, describe, approvers, types, into?.portal.formats)
     } catch (error) {
       await gateway.reportOutcome(agent, record.id, { status: 'failed', error: error instanceof Error ? error.message : String(error) }, 'postgres').catch(() => {})
       throw error
@@ -654,7 +689,7 @@ export class PgSession {
    * fails there too). Transaction control runs as written. The result is held, not sent: the
    * caller records the outcome first.
    */
-  async #runOnTarget(record: ActionRecord, sql: string, params: readonly (string | null)[] | undefined, describe: Describe, approvers: readonly string[], types?: readonly number[]): Promise<Ran> {
+  async #runOnTarget(record: ActionRecord, sql: string, params: readonly (string | null)[] | undefined, describe: Describe, approvers: readonly string[], types?: readonly number[], formats?: readonly number[]): Promise<Ran> {
     const client = this.#client!
     const agent = this.#agent!
     const readOnly = isReadOnly(record)
@@ -662,7 +697,8 @@ export class PgSession {
     const ownTransaction = this.#txStatus === 'I' && !control
     const readOnlySavepoint = readOnly && !control && this.#txStatus === 'T'
     const identity: Step = { text: IDENTITY_SQL, values: [record.id, agent.id, record.onBehalfOf ?? '', approvers.join(',')] }
-    const statement: Step = { text: sql, values: params, describe: describe !== false, types }
+    // Binary columns are written by their types: the run describes them even when the client did not ask.
+    const statement: Step = { text: sql, values: params, describe: describe !== false || formats !== undefined, types }
     const steps: Step[] = control || this.#txStatus === 'E'
       ? [statement]
       : ownTransaction
@@ -717,9 +753,15 @@ export class PgSession {
       head.push(backend.copyOutResponse(result.copyOut.binary, result.copyOut.columnFormats), ...result.copyOut.chunks.map((chunk) => backend.copyData(chunk)), backend.copyDone())
       output = `${result.tag ?? 'COPY'} (${result.copyOut.chunks.reduce((n, chunk) => n + chunk.length, 0)} bytes sent to the client)`
     } else {
-      if (describe !== false && result.fields && result.fields.length > 0) head.push(backend.rowDescription(result.fields))
+      if (describe !== false && result.fields && result.fields.length > 0) head.push(backend.rowDescription(result.fields, formats))
       else if (describe === 'portal') head.push(backend.noData())
-      for (const row of result.rows) rows.push(backend.dataRow(row))
+      try {
+        for (const row of result.rows) rows.push(backend.dataRow(formats ? inBinary(row, result.fields ?? [], formats) : row))
+      } catch (error) {
+        if (!(error instanceof BinaryFormatError)) throw error
+        const message = `it ran on the target (${result.tag ?? 'no command tag'}), but its result could not be sent in binary format: ${error.message}`
+        return { head: notices, rows: [], tail: [], error: new StatementError('22P03', message, 'ask for the column in text format'), outcome: { status: 'failed', output: '', error: message } }
+      }
       output = `${result.tag ?? ''}${result.fields || result.rows.length > 0 ? ` (${result.rows.length} rows sent to the client)` : ''}`
     }
     const tail = [result.empty ? backend.emptyQueryResponse() : backend.commandComplete(result.tag ?? '')]
@@ -756,6 +798,11 @@ interface Ran {
   readonly tail: Buffer[]
   readonly error: StatementError | undefined
   readonly outcome: OutcomeReport
+}
+
+/** A row as the target sent it (text), with the columns asked for in binary format in their binary form. */
+function inBinary(row: readonly (string | null)[], fields: readonly ColumnDescription[], formats: readonly number[]): (string | Buffer | null)[] {
+  return row.map((value, index) => (value !== null && formats[index] === 1 ? textToBinary(fields[index]!.dataTypeID, value) : value))
 }
 
 /** The identity settings of a statement's transaction ("Identity at execution"). */
