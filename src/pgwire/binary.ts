@@ -159,7 +159,11 @@ function exactly(bytes: Buffer, length: number): Buffer {
 
 function sized(length: number, write: (buffer: Buffer) => void): Buffer {
   const buffer = Buffer.alloc(length)
-  write(buffer)
+  try {
+    write(buffer)
+  } catch (error) {
+    throw new BinaryFormatError(`value out of range: ${(error as Error).message}`)
+  }
   return buffer
 }
 
