@@ -346,11 +346,11 @@ export class Gateway {
     try {
       const sqlCatalog = await catalogs.catalogFor(action.target)
       if (sqlCatalog === undefined) return {}
-      // EXPLAIN cannot plan a statement whose parameters are not bound: its estimates are unknown (-1) without asking.
+      // EXPLAIN cannot plan a statement whose parameters are not bound: its estimates are unknown
+      // (-1, as when none are given) without asking, or reading which statements could be planned.
       const params = (action.payload as { params?: unknown }).params
-      const plannable = plannableStatements(sql, sqlCatalog)
-      const estimatedRows = Array.isArray(params) && params.length > 0 ? plannable.map(() => -1) : await catalogs.estimate(action.target, plannable)
-      return { sqlCatalog, estimatedRows }
+      if (Array.isArray(params) && params.length > 0) return { sqlCatalog }
+      return { sqlCatalog, estimatedRows: await catalogs.estimate(action.target, plannableStatements(sql, sqlCatalog)) }
     } catch {
       return {}
     }
