@@ -21,6 +21,16 @@ export interface Step {
   readonly types?: readonly number[] | undefined
   /** Send Describe (portal): the step's RowDescription is wanted (the client's statement; not the wrapping ones). */
   readonly describe?: boolean
+  /** Where the step's description, rows and COPY data go as they come, instead of into its result (which then holds none). */
+  readonly sink?: ResultSink
+}
+
+/** Takes a step's result as the target sends it (see {@link Step.sink}). */
+export interface ResultSink {
+  description(fields: readonly ColumnDescription[]): void
+  row(fields: readonly (string | null)[]): void
+  copyOut(binary: boolean, columnFormats: readonly number[]): void
+  copyData(chunk: Buffer): void
 }
 
 /** What the target answered to one step. */
@@ -135,6 +145,7 @@ class Pipeline {
   #settled = false
   readonly #copyOut = (message: { binary: boolean; columnTypes: number[] }) => {
     this.#current.copyOut = { binary: message.binary, columnFormats: message.columnTypes, chunks: [] }
+    this.#sink?.copyOut(message.binary, message.columnTypes)
   }
   #copyInResponse: { binary: boolean; columnTypes: number[] } | undefined
   readonly #copyIn = (message: { binary: boolean; columnTypes: number[] }) => {
@@ -160,6 +171,11 @@ class Pipeline {
 
   get #current(): StepResult {
     return this.#results[this.#results.length - 1]!
+  }
+
+  /** The sink of the step whose answers come now (results are pushed one per step, in order). */
+  get #sink(): ResultSink | undefined {
+    return this.#mode === 'steps' ? this.#steps[this.#results.length - 1]?.sink : undefined
   }
 
   /** Called by the client when it is this query's turn: everything is written at once. */
@@ -190,15 +206,20 @@ class Pipeline {
 
   handleRowDescription(message: { fields: ColumnDescription[] }): void {
     this.#current.fields = message.fields
+    this.#sink?.description(message.fields)
   }
 
   handleDataRow(message: { fields: (string | null)[] }): void {
+    const sink = this.#sink
+    if (sink) return sink.row(message.fields)
     let bytes = 4 * message.fields.length
     for (const field of message.fields) bytes += field?.length ?? 0
     if (this.#fits(bytes)) this.#current.rows.push(message.fields)
   }
 
   handleCopyData(message: { chunk: Buffer }): void {
+    const sink = this.#sink
+    if (sink) return sink.copyData(message.chunk)
     if (this.#fits(message.chunk.length)) this.#current.copyOut?.chunks.push(message.chunk)
   }
 

@@ -474,6 +474,29 @@ describe('postgres wire gateway: limits and bad input', () => {
     assert.match(copy.stderr, /max_result/)
   })
 
+  it('a statement recorded before it runs (approved) streams its result to the client as it comes, past max_result', async () => {
+    const c = client(small.address.port)
+    await c.connect()
+    try {
+      let approved: Promise<unknown> | undefined
+      c.on('notice', (notice) => {
+        const id = /request (\S+)\)/.exec(notice.message ?? '')?.[1]
+        if (id && !approved) approved = gw.call('POST', `/v1/actions/${id}/reviews`, { as: 'alice', body: { decision: 'approve' } })
+      })
+      // About 600 KiB of rows back from a reviewed write: ten times max_result.
+      await db.query('CREATE TABLE streamed (id int)')
+      const result = await c.query(`INSERT INTO streamed SELECT g FROM generate_series(1, 2) g RETURNING id, repeat('x', 300000) AS pad`)
+      assert.equal((await approved as { status: number }).status, 200)
+      assert.deepEqual(result.rows.map((row: { id: number; pad: string }) => [row.id, row.pad.length]).sort(), [[1, 300000], [2, 300000]])
+      assert.equal(result.rowCount, 2)
+    } finally {
+      await c.end()
+    }
+    const action = (await gw.store.listActions({ limit: 5 })).find((record) => record.actionJson.includes(`repeat('x', 300000)`))!
+    assert.equal(action.status, 'succeeded')
+    assert.match(String((action.result as { output?: string }).output), /INSERT 0 2 \(2 rows sent to the client\)/)
+  })
+
   it('a statement over the size limit is refused (54000); the session goes on', async () => {
     const c = client(limited.address.port)
     await c.connect()

@@ -13,7 +13,7 @@ import { type ActionState, type Authenticator, type Gateway, type OutcomeReport 
 import { backend, BodyReader, CANCEL_REQUEST, FrameReader, GSSENC_REQUEST, ProtocolError, PROTOCOL_V3, SSL_REQUEST, startupParameters, type ColumnDescription, type ErrorFields } from './codec.js'
 import { lexingSettingChange, splitStatements } from './statements.js'
 import { binarySupported, binaryToText, BinaryFormatError, textToBinary } from './binary.js'
-import { cancelOnTarget, describeOnTarget, runCopyIn, runSteps, type Description, type CopyIn, type PipelineResult, type Step, type TargetError } from '../connectors/pg-pipeline.js'
+import { cancelOnTarget, describeOnTarget, runCopyIn, runSteps, type Description, type CopyIn, type PipelineResult, type ResultSink, type Step, type TargetError } from '../connectors/pg-pipeline.js'
 
 /** What every session of one listener shares. */
 export interface SessionOptions {
@@ -144,6 +144,8 @@ export class PgSession {
     this.#release?.()
     this.#key?.release()
     this.#socket.destroy()
+    // A result streaming to this client may have paused the target's connection: it must end too.
+    ;(this.#client as unknown as { connection?: { stream?: Socket } } | undefined)?.connection?.stream?.resume()
     void this.#client?.end().catch(() => {})
   }
 
@@ -672,7 +674,8 @@ export class PgSession {
     const approvers = reviews.filter((review) => review.decision === 'approve').map((review) => review.reviewer.replace(/^human:/, ''))
     let ran: Ran
     try {
-      ran = await this.#runOnTarget(record, sql, params, describe, approvers, types, into?.portal.formats)
+      // Recorded before it runs: its result goes to the client as it comes, unless a row limit cuts it.
+      ran = await this.#runOnTarget(record, sql, params, describe, approvers, types, into?.portal.formats, !into || into.maxRows === 0)
     } catch (error) {
       await gateway.reportOutcome(agent, record.id, { status: 'failed', error: error instanceof Error ? error.message : String(error) }, 'postgres').catch(() => {})
       throw error
@@ -689,7 +692,7 @@ export class PgSession {
    * fails there too). Transaction control runs as written. The result is held, not sent: the
    * caller records the outcome first.
    */
-  async #runOnTarget(record: ActionRecord, sql: string, params: readonly (string | null)[] | undefined, describe: Describe, approvers: readonly string[], types?: readonly number[], formats?: readonly number[]): Promise<Ran> {
+  async #runOnTarget(record: ActionRecord, sql: string, params: readonly (string | null)[] | undefined, describe: Describe, approvers: readonly string[], types?: readonly number[], formats?: readonly number[], streaming = false): Promise<Ran> {
     const client = this.#client!
     const agent = this.#agent!
     const readOnly = isReadOnly(record)
@@ -697,8 +700,9 @@ export class PgSession {
     const ownTransaction = this.#txStatus === 'I' && !control
     const readOnlySavepoint = readOnly && !control && this.#txStatus === 'T'
     const identity: Step = { text: IDENTITY_SQL, values: [record.id, agent.id, record.onBehalfOf ?? '', approvers.join(',')] }
+    const streamed = streaming ? this.#streamer(describe, formats, client) : undefined
     // Binary columns are written by their types: the run describes them even when the client did not ask.
-    const statement: Step = { text: sql, values: params, describe: describe !== false || formats !== undefined, types }
+    const statement: Step = { text: sql, values: params, describe: describe !== false || formats !== undefined, types, sink: streamed?.sink }
     const steps: Step[] = control || this.#txStatus === 'E'
       ? [statement]
       : ownTransaction
@@ -726,7 +730,7 @@ export class PgSession {
         }
         ran = { results: [...steps.slice(0, at).map(() => ran.results[0]!), ...ran.results], error: ran.error }
       } else {
-        ran = await runSteps(client, steps, budget)
+        ran = await runSteps(client, steps, streamed ? undefined : budget)
       }
       await cancelled
     } finally {
@@ -746,6 +750,7 @@ export class PgSession {
       return { head: notices, rows: [], tail: [], error: targetFailure(error), outcome: { status: 'failed', output: '', error: error.message ?? 'failed' } }
     }
     const result = results[at]!
+    if (streamed) return streamed.ran(result, notices)
     const head: Buffer[] = notices
     const rows: Buffer[] = []
     let output: string
@@ -766,6 +771,65 @@ export class PgSession {
     }
     const tail = [result.empty ? backend.emptyQueryResponse() : backend.commandComplete(result.tag ?? '')]
     return { head, rows, tail, error: undefined, outcome: { status: 'succeeded', output } }
+  }
+
+  /**
+   * Where the result of a statement recorded before it ran goes: to the client as the target
+   * sends it (notices first), at the pace the client reads it (the target's connection is paused
+   * while the client's is full), so a result of any size takes no more memory than a message.
+   * `ran` then says what followed: the rest of the result and the outcome to record.
+   */
+  #streamer(describe: Describe, formats: readonly number[] | undefined, client: pg.Client) {
+    const target = (client as unknown as { connection: { stream: Socket } }).connection.stream
+    let fields: readonly ColumnDescription[] = []
+    let described = false
+    let copying = false
+    let count = 0
+    let failure: string | undefined
+    const stream = (message: Buffer): void => {
+      this.#send(...(this.#notices?.splice(0) ?? []), message)
+      if (!this.#socket.writableNeedDrain || target.isPaused()) return
+      this.#flush()
+      target.pause()
+      this.#socket.once('drain', () => target.resume())
+    }
+    const sink: ResultSink = {
+      description: (columns) => {
+        fields = columns
+        if (describe !== false && columns.length > 0) {
+          described = true
+          stream(backend.rowDescription(columns, formats))
+        }
+      },
+      row: (values) => {
+        if (failure !== undefined) return
+        try {
+          stream(backend.dataRow(formats ? inBinary(values, fields, formats) : values))
+          count += 1
+        } catch (error) {
+          failure = error instanceof Error ? error.message : String(error)
+        }
+      },
+      copyOut: (binary, columnFormats) => {
+        copying = true
+        stream(backend.copyOutResponse(binary, columnFormats))
+      },
+      copyData: (chunk) => {
+        count += chunk.length
+        stream(backend.copyData(chunk))
+      },
+    }
+    const ran = (result: PipelineResult['results'][number], notices: Buffer[]): Ran => {
+      if (failure !== undefined) {
+        const message = `it ran on the target (${result.tag ?? 'no command tag'}), but its result could not be sent in binary format after ${count} rows: ${failure}`
+        return { head: notices, rows: [], tail: [], error: new StatementError('22P03', message, 'ask for the column in text format'), outcome: { status: 'failed', output: '', error: message } }
+      }
+      const head = copying ? [...notices, backend.copyDone()] : describe === 'portal' && !described ? [...notices, backend.noData()] : notices
+      const output = copying ? `${result.tag ?? 'COPY'} (${count} bytes sent to the client)` : `${result.tag ?? ''}${result.fields || count > 0 ? ` (${count} rows sent to the client)` : ''}`
+      const tail = [result.empty ? backend.emptyQueryResponse() : backend.commandComplete(result.tag ?? '')]
+      return { head, rows: [], tail, error: undefined, outcome: { status: 'succeeded', output } }
+    }
+    return { sink, ran }
   }
 
   /** The target is in COPY FROM STDIN: the client is told to send its data, which goes straight through. */
