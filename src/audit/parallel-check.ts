@@ -17,7 +17,11 @@ import { isSeq, RowChecker, type RowCheck } from './row-check.js'
 
 /** Rows per batch: a power of two, so that a batch of the log is a perfect subtree of its Merkle tree. */
 export const BATCH_ROWS = 1024
-/** With no thread count given, rows are checked in the caller's thread up to here: a short log is done before workers would have started. */
+/**
+ * With no thread count given, rows are checked in the caller's thread up to here, unless the
+ * workers are already running (from an earlier verification): a short log is done before
+ * workers would have started.
+ */
 const PARALLEL_AFTER = 32 * BATCH_ROWS
 /** Batches handed to each worker ahead of the walk. */
 const AHEAD_PER_WORKER = 2
@@ -146,7 +150,8 @@ export interface RowsBatch {
 /**
  * Reads `events` in batches of {@link BATCH_ROWS} and, once worth it, has workers check each
  * batch ahead of the caller, which gets the batches back in order. `threads`: how many workers
- * (0: none); when `undefined`, one per core once the log has passed {@link PARALLEL_AFTER} rows.
+ * (0: none); when `undefined`, one per core once the log has passed {@link PARALLEL_AFTER} rows
+ * (from the first row when they are already running).
  * A batch with a row that is not a record with a seq and string members is left to the caller.
  *
  * @throws CountersignError INTERNAL when a worker fails: verification must not go on without it.
@@ -158,7 +163,7 @@ export async function* inBatches(events: Iterable<unknown> | AsyncIterable<unkno
   let read = 0
   const send = (rows: ReadRows): void => {
     read += rows.length
-    const batch = workers > 0 && (threads !== undefined || read > PARALLEL_AFTER) ? rows.batch() : undefined
+    const batch = workers > 0 && (threads !== undefined || read > PARALLEL_AFTER || WorkerPool.running(workers)) ? rows.batch() : undefined
     if (batch !== undefined) pool ??= WorkerPool.of(workers)
     ahead.push({ rows, checked: batch && pool?.check(batch) })
   }
@@ -198,6 +203,12 @@ export function checkOf(checked: CheckedBatch, others: ReadonlyMap<number, RowCh
  */
 class WorkerPool {
   static readonly #pools = new Map<number, WorkerPool>()
+
+  /** True when a pool of `size` workers was started and has not failed. */
+  static running(size: number): boolean {
+    const pool = WorkerPool.#pools.get(size)
+    return pool !== undefined && pool.#failure === undefined
+  }
 
   /** The pool of `size` workers, started if need be. */
   static of(size: number): WorkerPool {
