@@ -35,6 +35,14 @@ export class EventHasher {
     return sha256(scratch.subarray(32, 33 + this.#length))
   }
 
+  /** Writes the leaf hash of `text` (32 bytes) into `target` at `offset`; as {@link leaf}, without a Buffer per leaf. */
+  leafInto(text: string, target: Buffer, offset: number): void {
+    this.#load(text)
+    const scratch = this.#scratch
+    scratch[32] = 0x00
+    target.write(hash('sha256', scratch.subarray(32, 33 + this.#length), 'binary'), offset, 32, 'latin1')
+  }
+
   #load(text: string): void {
     if (text === this.#text) return
     // UTF-8 takes at most 3 bytes per UTF-16 code unit.

@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads'
 import { CountersignError } from '../errors/index.js'
 import { isRecord } from './event.js'
 import { eventTime } from './event-time.js'
-import { MerkleAccumulator } from './merkle.js'
+import { perfectRoot } from './merkle.js'
 import { isSeq, RowChecker, type RowCheck } from './row-check.js'
 
 /**
@@ -29,6 +29,10 @@ const AHEAD_PER_WORKER = 2
 /** Rows for a worker: each has a seq and string prev_hash, hash and event. */
 export interface RowBatch {
   readonly seqs: Float64Array
+  /**
+   * Each row's prev_hash; or, when every row after the first has for prev_hash the stored hash
+   * of the row before it (as an intact log does), the first row's alone: half the strings to copy.
+   */
   readonly prevHashes: readonly string[]
   readonly hashes: readonly string[]
   readonly texts: readonly string[]
@@ -59,13 +63,13 @@ export function checkBatch(batch: RowBatch): CheckedBatch {
   const memory = new ArrayBuffer(48 * count + 32)
   const textSeqs = new Float64Array(memory, 0, count)
   const times = new Float64Array(memory, 8 * count, count)
-  const leaves = new Uint8Array(memory, 16 * count, 32 * count)
+  const leaves = Buffer.from(memory, 16 * count, 32 * count)
   const others: [number, RowCheck][] = []
-  const tree = new MerkleAccumulator()
   let linked = true
   let previousHash = ''
+  const everyPrevHash = prevHashes.length === count
   for (let index = 0; index < count; index++) {
-    const prevHash = prevHashes[index] as string
+    const prevHash = (everyPrevHash || index === 0 ? prevHashes[index] : hashes[index - 1]) as string
     const storedHash = hashes[index] as string
     const text = texts[index] as string
     const seq = seqs[index] as number
@@ -79,14 +83,12 @@ export function checkBatch(batch: RowBatch): CheckedBatch {
     }
     previousHash = storedHash
     times[index] = eventTime(text)
-    const leaf = checker.hasher.leaf(text)
-    leaves.set(leaf, 32 * index)
-    tree.push(leaf)
+    checker.hasher.leafInto(text, leaves, 32 * index)
   }
   let root: Uint8Array | undefined
-  if ((count & (count - 1)) === 0) {
+  if (count > 0 && (count & (count - 1)) === 0) {
     root = new Uint8Array(memory, 48 * count, 32)
-    root.set(tree.root())
+    root.set(perfectRoot(leaves, count))
   }
   return { textSeqs, others, linked, times, leaves, root }
 }
@@ -132,12 +134,15 @@ export class ReadRows {
   batch(): RowBatch | undefined {
     if (this.#others.size > 0) return undefined
     const seqs = new Float64Array(this.length)
+    let chained = true
     for (let index = 0; index < this.length; index++) {
       const seq = this.seqs[index]
       if (!isSeq(seq) || typeof this.prevHashes[index] !== 'string' || typeof this.hashes[index] !== 'string' || typeof this.events[index] !== 'string') return undefined
       seqs[index] = seq
+      if (index > 0 && this.prevHashes[index] !== this.hashes[index - 1]) chained = false
     }
-    return { seqs, prevHashes: this.prevHashes as string[], hashes: this.hashes as string[], texts: this.events as string[] }
+    const prevHashes = this.prevHashes as string[]
+    return { seqs, prevHashes: chained ? prevHashes.slice(0, 1) : prevHashes, hashes: this.hashes as string[], texts: this.events as string[] }
   }
 }
 
