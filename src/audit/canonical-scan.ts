@@ -91,8 +91,11 @@ class Scanner {
   #skipPlainString(): boolean {
     const text = this.#text
     if (text.charCodeAt(this.at) !== 0x22) return false
-    for (let index = this.at + 1; index < text.length; index++) {
+    const length = text.length
+    for (let index = this.at + 1; index < length; index++) {
       const code = text.charCodeAt(index)
+      // Most characters are none of the few that matter: one test for them.
+      if (code > 0x22 && code < 0xd800 && code !== 0x5c) continue
       if (code === 0x22) {
         this.at = index + 1
         return true
@@ -168,8 +171,10 @@ class Scanner {
   /** Skips a string whose escapes are the ones RFC 8785 writes. */
   #string(): boolean {
     const text = this.#text
-    for (let index = this.at + 1; index < text.length; index++) {
+    const length = text.length
+    for (let index = this.at + 1; index < length; index++) {
       const code = text.charCodeAt(index)
+      if (code > 0x22 && code < 0xd800 && code !== 0x5c) continue
       if (code === 0x22) {
         this.at = index + 1
         return true
