@@ -58,7 +58,32 @@ class Scanner {
       if (scalar !== undefined) {
         const value = this.#scalar()
         if (value === NOT_FOUND) return undefined
-        body[scalar] = value
+        // A named store for each member (one keyed store site would see all eight names).
+        switch (scalar) {
+          case 'action_id':
+            body.action_id = value
+            break
+          case 'actor':
+            body.actor = value
+            break
+          case 'at':
+            body.at = value
+            break
+          case 'channel':
+            body.channel = value
+            break
+          case 'digest':
+            body.digest = value
+            break
+          case 'policy_version':
+            body.policy_version = value
+            break
+          case 'seq':
+            body.seq = value
+            break
+          case 'type':
+            body.type = value
+        }
       } else if (end - start === 4 && text.startsWith('data', start)) {
         if (text.charCodeAt(this.at) !== 0x7b || !this.#value(1)) return undefined
         body['data'] = {}
