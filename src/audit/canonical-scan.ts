@@ -17,7 +17,6 @@
 export type ScannedEvent = Record<string, unknown>
 
 const MAX_DEPTH = 64
-const TOP_SCALARS: readonly string[] = ['action_id', 'actor', 'at', 'channel', 'digest', 'policy_version', 'seq', 'type']
 const NOT_FOUND = Symbol('not canonical or not sure')
 
 /** The event's top-level members when `text` is canonical JSON of an object; `undefined` when not sure. */
@@ -55,11 +54,36 @@ class Scanner {
       previousStart = start
       previousEnd = end
       this.at += 1
-      const scalar = TOP_SCALARS.find((name) => name.length === end - start && text.startsWith(name, start))
+      const scalar = topScalar(text, start, end)
       if (scalar !== undefined) {
         const value = this.#scalar()
         if (value === NOT_FOUND) return undefined
-        body[scalar] = value
+        // A named store for each member (one keyed store site would see all eight names).
+        switch (scalar) {
+          case 'action_id':
+            body.action_id = value
+            break
+          case 'actor':
+            body.actor = value
+            break
+          case 'at':
+            body.at = value
+            break
+          case 'channel':
+            body.channel = value
+            break
+          case 'digest':
+            body.digest = value
+            break
+          case 'policy_version':
+            body.policy_version = value
+            break
+          case 'seq':
+            body.seq = value
+            break
+          case 'type':
+            body.type = value
+        }
       } else if (end - start === 4 && text.startsWith('data', start)) {
         if (text.charCodeAt(this.at) !== 0x7b || !this.#value(1)) return undefined
         body['data'] = {}
@@ -92,8 +116,11 @@ class Scanner {
   #skipPlainString(): boolean {
     const text = this.#text
     if (text.charCodeAt(this.at) !== 0x22) return false
-    for (let index = this.at + 1; index < text.length; index++) {
+    const length = text.length
+    for (let index = this.at + 1; index < length; index++) {
       const code = text.charCodeAt(index)
+      // Most characters are none of the few that matter: one test for them.
+      if (code > 0x22 && code < 0xd800 && code !== 0x5c) continue
       if (code === 0x22) {
         this.at = index + 1
         return true
@@ -169,8 +196,10 @@ class Scanner {
   /** Skips a string whose escapes are the ones RFC 8785 writes. */
   #string(): boolean {
     const text = this.#text
-    for (let index = this.at + 1; index < text.length; index++) {
+    const length = text.length
+    for (let index = this.at + 1; index < length; index++) {
       const code = text.charCodeAt(index)
+      if (code > 0x22 && code < 0xd800 && code !== 0x5c) continue
       if (code === 0x22) {
         this.at = index + 1
         return true
@@ -236,6 +265,40 @@ class Scanner {
     this.at += word.length
     return true
   }
+}
+
+/** The top-level scalar member named by the key in `[start, end)`, if it is one: found by its length first (the scan's most frequent question). */
+function topScalar(text: string, start: number, end: number): string | undefined {
+  let name: string
+  switch (end - start) {
+    case 2:
+      name = 'at'
+      break
+    case 3:
+      name = 'seq'
+      break
+    case 4:
+      name = 'type'
+      break
+    case 5:
+      name = 'actor'
+      break
+    case 6:
+      name = 'digest'
+      break
+    case 7:
+      name = 'channel'
+      break
+    case 9:
+      name = 'action_id'
+      break
+    case 14:
+      name = 'policy_version'
+      break
+    default:
+      return undefined
+  }
+  return text.startsWith(name, start) ? name : undefined
 }
 
 /** True when the text in `[aStart, aEnd)` comes strictly before the text in `[bStart, bEnd)` in UTF-16 order (as `<` on strings). */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { describe, it } from 'node:test'
 import { CountersignError } from '../errors/index.js'
-import { leafHash, MerkleAccumulator, MerkleTree, verifyConsistency, verifyInclusion } from './merkle.js'
+import { leafHash, MerkleAccumulator, MerkleTree, perfectRoot, verifyConsistency, verifyInclusion } from './merkle.js'
 
 // An independent RFC 9162 implementation, written from the RFC's text (§2.1.1, §2.1.3.2,
 // §2.1.4.2) with BigInt arithmetic and its own hashing, so the product's code is checked against
@@ -118,6 +118,19 @@ describe('the audit Merkle tree (RFC 9162)', () => {
       assert.deepEqual(tree.root(size), expected, `size ${size}`)
       assert.deepEqual(accumulator.root(), expected, `accumulated size ${size}`)
     }
+  })
+
+  it('gives the root of leaf hashes packed in one buffer (a perfect tree) as the recursive definition does', () => {
+    for (const count of [1, 2, 4, 8, 64, 1024]) {
+      const entries = Array.from({ length: count }, (_, index) => Buffer.from(`entry ${index}`))
+      const packed = Buffer.concat([...entries.map((entry) => rfc.leaf(entry)), Buffer.alloc(32, 7)])
+      const before = Buffer.from(packed)
+      assert.deepEqual(perfectRoot(packed, count), rfc.mth(entries), `${count} leaves`)
+      assert.deepEqual(packed, before, 'the leaves are left as they were')
+    }
+    assert.throws(() => perfectRoot(Buffer.alloc(96), 3), CountersignError)
+    assert.throws(() => perfectRoot(Buffer.alloc(32), 2), CountersignError)
+    assert.throws(() => perfectRoot(Buffer.alloc(0), 0), CountersignError)
   })
 
   it('gives inclusion proofs that the independent verifier accepts, for every leaf of every size up to 40', () => {

@@ -41,6 +41,36 @@ export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
 }
 
 /**
+ * The root of the perfect tree over `count` (a power of two) leaf hashes stored one after the
+ * other in `leaves` (32 bytes each). Computed level by level in one scratch buffer holding the
+ * level's hashes from byte 1: the input of node `k`, `0x01 ‖ left ‖ right`, is then bytes
+ * 64k…64k+64 once byte 64k is set to 0x01 (the last byte of a hash already used), and the node is
+ * written back at 1 + 32k, over hashes already used. Node `k`'s input is at the same place on
+ * every level, so its view is made once and kept with the scratch buffer (`hash` reads
+ * synchronously): no copy or Buffer per node.
+ */
+export function perfectRoot(leaves: Uint8Array, count: number): Buffer {
+  if (!isPowerOfTwo(count) || leaves.length < 32 * count) throw new CountersignError('INVALID', `${leaves.length} bytes do not hold ${count} leaf hashes, a power of two`)
+  if (rootScratch.length < 1 + 32 * count) {
+    rootScratch = Buffer.alloc(1 + 32 * count)
+    nodeInputs = Array.from({ length: count >> 1 }, (_, node) => rootScratch.subarray(64 * node, 64 * node + 65))
+  }
+  const scratch = rootScratch
+  scratch.set(leaves.subarray(0, 32 * count), 1)
+  for (let width = count >> 1; width >= 1; width >>= 1) {
+    for (let node = 0; node < width; node++) {
+      scratch[64 * node] = 0x01
+      scratch.write(hash('sha256', nodeInputs[node] as Buffer, 'binary'), 1 + 32 * node, 32, 'latin1')
+    }
+  }
+  return Buffer.from(scratch.subarray(1, 33))
+}
+
+/** {@link perfectRoot}'s scratch buffer, and its views of each node's input; grown as needed. */
+let rootScratch = Buffer.alloc(0)
+let nodeInputs: Buffer[] = []
+
+/**
  * The root of a growing tree, one leaf at a time, in O(log n) memory: the roots of the perfect
  * subtrees the leaves so far make (a compact range). What verification streams the log through.
  *

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto'
 import { describe, it } from 'node:test'
 import fc from 'fast-check'
 import { checkpointBody, parseCheckpoint, signCheckpoint, signNote, verifyChain, type Checkpoint, type StoredAuditEvent } from './index.js'
-import { BATCH_ROWS } from './parallel-check.js'
+import { BATCH_ROWS, checkBatch, ReadRows } from './parallel-check.js'
 import { sealEvents } from './seal.js'
 import { editText, forge, sampleChain, testKey } from './test-support.js'
 
@@ -127,6 +127,28 @@ describe('checking rows in worker threads', () => {
       for (const stored of rows) yield Object.assign(row, stored)
     }
     for (const threads of [0, 2]) assert.deepEqual((await verifyChain(reused(), { threads })).problems, [])
+  })
+
+  it('sends a chained batch with its first prev_hash alone, and checks it as with every prev_hash', () => {
+    const rows = ROWS.slice(5, 5 + BATCH_ROWS)
+    const read = new ReadRows()
+    for (const row of rows) read.add(row)
+    const batch = read.batch()!
+    assert.deepEqual(batch.prevHashes, [rows[0]!.prev_hash])
+    const every = { ...batch, seqs: new Float64Array(batch.seqs), prevHashes: rows.map((row) => row.prev_hash) }
+    assert.deepEqual(checkBatch(batch), checkBatch(every))
+  })
+
+  it('sends every prev_hash when one inside a batch breaks the link, with the same report as one thread', async () => {
+    for (const index of [1, BATCH_ROWS + 7, 2 * BATCH_ROWS - 1]) {
+      const relinked = ROWS.with(index, { ...ROWS[index]!, prev_hash: createHash('sha256').update('elsewhere').digest('hex') })
+      const read = new ReadRows()
+      for (const row of relinked.slice(index - (index % BATCH_ROWS), index - (index % BATCH_ROWS) + BATCH_ROWS)) read.add(row)
+      assert.equal(read.batch()!.prevHashes.length, BATCH_ROWS)
+      const report = await verifyChain(relinked, { threads: 2 })
+      assert.deepEqual(report, await verifyChain(relinked, { threads: 0 }))
+      assert.equal(report.ok, false)
+    }
   })
 
   it('refuses a thread count that is not a whole number', async () => {

@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads'
 import { CountersignError } from '../errors/index.js'
 import { isRecord } from './event.js'
 import { eventTime } from './event-time.js'
-import { MerkleAccumulator } from './merkle.js'
+import { perfectRoot } from './merkle.js'
 import { isSeq, RowChecker, type RowCheck } from './row-check.js'
 
 /**
@@ -17,7 +17,11 @@ import { isSeq, RowChecker, type RowCheck } from './row-check.js'
 
 /** Rows per batch: a power of two, so that a batch of the log is a perfect subtree of its Merkle tree. */
 export const BATCH_ROWS = 1024
-/** With no thread count given, rows are checked in the caller's thread up to here: a short log is done before workers would have started. */
+/**
+ * With no thread count given, rows are checked in the caller's thread up to here, unless the
+ * workers are already running (from an earlier verification): a short log is done before
+ * workers would have started.
+ */
 const PARALLEL_AFTER = 32 * BATCH_ROWS
 /** Batches handed to each worker ahead of the walk. */
 const AHEAD_PER_WORKER = 2
@@ -25,6 +29,10 @@ const AHEAD_PER_WORKER = 2
 /** Rows for a worker: each has a seq and string prev_hash, hash and event. */
 export interface RowBatch {
   readonly seqs: Float64Array
+  /**
+   * Each row's prev_hash; or, when every row after the first has for prev_hash the stored hash
+   * of the row before it (as an intact log does), the first row's alone: half the strings to copy.
+   */
   readonly prevHashes: readonly string[]
   readonly hashes: readonly string[]
   readonly texts: readonly string[]
@@ -55,13 +63,13 @@ export function checkBatch(batch: RowBatch): CheckedBatch {
   const memory = new ArrayBuffer(48 * count + 32)
   const textSeqs = new Float64Array(memory, 0, count)
   const times = new Float64Array(memory, 8 * count, count)
-  const leaves = new Uint8Array(memory, 16 * count, 32 * count)
+  const leaves = Buffer.from(memory, 16 * count, 32 * count)
   const others: [number, RowCheck][] = []
-  const tree = new MerkleAccumulator()
   let linked = true
   let previousHash = ''
+  const everyPrevHash = prevHashes.length === count
   for (let index = 0; index < count; index++) {
-    const prevHash = prevHashes[index] as string
+    const prevHash = (everyPrevHash || index === 0 ? prevHashes[index] : hashes[index - 1]) as string
     const storedHash = hashes[index] as string
     const text = texts[index] as string
     const seq = seqs[index] as number
@@ -75,14 +83,12 @@ export function checkBatch(batch: RowBatch): CheckedBatch {
     }
     previousHash = storedHash
     times[index] = eventTime(text)
-    const leaf = checker.hasher.leaf(text)
-    leaves.set(leaf, 32 * index)
-    tree.push(leaf)
+    checker.hasher.leafInto(text, leaves, 32 * index)
   }
   let root: Uint8Array | undefined
-  if ((count & (count - 1)) === 0) {
+  if (count > 0 && (count & (count - 1)) === 0) {
     root = new Uint8Array(memory, 48 * count, 32)
-    root.set(tree.root())
+    root.set(perfectRoot(leaves, count))
   }
   return { textSeqs, others, linked, times, leaves, root }
 }
@@ -128,12 +134,15 @@ export class ReadRows {
   batch(): RowBatch | undefined {
     if (this.#others.size > 0) return undefined
     const seqs = new Float64Array(this.length)
+    let chained = true
     for (let index = 0; index < this.length; index++) {
       const seq = this.seqs[index]
       if (!isSeq(seq) || typeof this.prevHashes[index] !== 'string' || typeof this.hashes[index] !== 'string' || typeof this.events[index] !== 'string') return undefined
       seqs[index] = seq
+      if (index > 0 && this.prevHashes[index] !== this.hashes[index - 1]) chained = false
     }
-    return { seqs, prevHashes: this.prevHashes as string[], hashes: this.hashes as string[], texts: this.events as string[] }
+    const prevHashes = this.prevHashes as string[]
+    return { seqs, prevHashes: chained ? prevHashes.slice(0, 1) : prevHashes, hashes: this.hashes as string[], texts: this.events as string[] }
   }
 }
 
@@ -146,7 +155,8 @@ export interface RowsBatch {
 /**
  * Reads `events` in batches of {@link BATCH_ROWS} and, once worth it, has workers check each
  * batch ahead of the caller, which gets the batches back in order. `threads`: how many workers
- * (0: none); when `undefined`, one per core once the log has passed {@link PARALLEL_AFTER} rows.
+ * (0: none); when `undefined`, one per core once the log has passed {@link PARALLEL_AFTER} rows
+ * (from the first row when they are already running).
  * A batch with a row that is not a record with a seq and string members is left to the caller.
  *
  * @throws CountersignError INTERNAL when a worker fails: verification must not go on without it.
@@ -158,7 +168,7 @@ export async function* inBatches(events: Iterable<unknown> | AsyncIterable<unkno
   let read = 0
   const send = (rows: ReadRows): void => {
     read += rows.length
-    const batch = workers > 0 && (threads !== undefined || read > PARALLEL_AFTER) ? rows.batch() : undefined
+    const batch = workers > 0 && (threads !== undefined || read > PARALLEL_AFTER || WorkerPool.running(workers)) ? rows.batch() : undefined
     if (batch !== undefined) pool ??= WorkerPool.of(workers)
     ahead.push({ rows, checked: batch && pool?.check(batch) })
   }
@@ -198,6 +208,12 @@ export function checkOf(checked: CheckedBatch, others: ReadonlyMap<number, RowCh
  */
 class WorkerPool {
   static readonly #pools = new Map<number, WorkerPool>()
+
+  /** True when a pool of `size` workers was started and has not failed. */
+  static running(size: number): boolean {
+    const pool = WorkerPool.#pools.get(size)
+    return pool !== undefined && pool.#failure === undefined
+  }
 
   /** The pool of `size` workers, started if need be. */
   static of(size: number): WorkerPool {

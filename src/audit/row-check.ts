@@ -57,19 +57,19 @@ export class RowChecker {
       textFault = 'is not JSON'
     }
     const textSeq = isRecord(body) && isSeq(body.seq) ? body.seq : undefined
-    const name = `event ${rowSeq}`
+    // Named only in a fault: most rows have none.
     let fault: RowFault | undefined
     if (!complete) {
-      fault = { kind: 'malformed', message: `${name} lacks a prev_hash, hash or event text` }
+      fault = { kind: 'malformed', message: `event ${rowSeq} lacks a prev_hash, hash or event text` }
     } else if (!prevHex || !storedHex) {
-      fault = { kind: 'malformed', message: `${name} has a prev_hash or hash that is not 64 lower-case hex digits` }
+      fault = { kind: 'malformed', message: `event ${rowSeq} has a prev_hash or hash that is not 64 lower-case hex digits` }
     } else if (textFault !== undefined) {
-      fault = { kind: 'malformed', message: `${name}'s text ${textFault}${intact ? '' : ', and no longer hashes to its stored hash'}` }
+      fault = { kind: 'malformed', message: `event ${rowSeq}'s text ${textFault}${intact ? '' : ', and no longer hashes to its stored hash'}` }
     } else if (!intact) {
       const hints = [scanned || isCanonical(body, text) ? '' : ' (its text is no longer canonical JSON: re-serialized?)', textSeq === rowSeq ? '' : ` (its text now says seq ${textSeq})`].join('')
-      fault = { kind: 'modified', message: `${name} was modified: its text and its stored hash disagree${hints}`, hints }
+      fault = { kind: 'modified', message: `event ${rowSeq} was modified: its text and its stored hash disagree${hints}`, hints }
     } else if (!scanned && !isCanonical(body, text)) {
-      fault = { kind: 'malformed', message: `${name}'s text is not canonical JSON (RFC 8785): it was not sealed by a conforming writer` }
+      fault = { kind: 'malformed', message: `event ${rowSeq}'s text is not canonical JSON (RFC 8785): it was not sealed by a conforming writer` }
     }
     return { computedHash, intact, textSeq, fault }
   }

@@ -50,7 +50,8 @@ export interface VerifyChainOptions {
   }
   /**
    * Worker threads that check rows (hashes, canonical form) ahead of the walk over the chain; 0
-   * for none. By default one per core (at most 8), once the log has passed 32,768 rows.
+   * for none. By default one per core (at most 8), once the log has passed 32,768 rows (from the
+   * first row when an earlier verification in this process started them).
    */
   readonly threads?: number
 }
