@@ -2,6 +2,7 @@ import { Migrator, sql, type Kysely, type RawBuilder, type Selectable, type Tran
 import { sealEvents, type Checkpoint, type StoredAuditEvent } from '../audit/index.js'
 import { CountersignError } from '../errors/index.js'
 import type { StoreConnection } from './connection/index.js'
+import { PREPARE_MARK } from './connection/store-connection.js'
 import type { Grant } from '../grants/index.js'
 import { activeDelegations, delegationOf, delegationRow, type DelegationRecord } from './delegations.js'
 import { GroupCommit } from './group-commit.js'
@@ -213,7 +214,7 @@ export class Store {
   /** One try of `#append` from `head`; false when the head is no longer `head` (nothing was written). */
   async #appendAfter(tx: Kysely<Database>, head: { seq: number; hash: string }, drafts: readonly AuditDraft[], extra: AppendExtra): Promise<boolean> {
     const { rows, last } = this.#seal(head, drafts)
-    const result = await sql<{ moved: number | string }>`
+    const result = await sql<{ moved: number | string }>`${sql.raw(PREPARE_MARK)}
       with ${extra.before ?? sql``} moved as (update audit_head set seq = ${last.seq}, hash = ${last.hash}
              where id = 1 and seq = ${head.seq} and hash = ${head.hash}${extra.when ? sql` and ${extra.when}` : sql``} returning 1),
            appended as (insert into audit_events select e.* from json_populate_recordset(null::audit_events, ${JSON.stringify(rows)}) e, moved returning 1)
