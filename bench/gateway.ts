@@ -22,6 +22,12 @@ const LOADER = fileURLToPath(new URL('./lib/http-load.ts', import.meta.url))
 const DURATION_S = Number(process.env['BENCH_SECONDS'] ?? 10)
 const CONNECTIONS = Number(process.env["BENCH_CONNECTIONS"] ?? 32)
 const WAKEUPS = 200
+/**
+ * BENCH_CPU_PROF=DIR: the gateway runs with --cpu-prof and writes its profiles (one per thread) to
+ * DIR/<store> when it stops, right after the allowed run (no wake-ups, no verification), so that
+ * `bench/profile-summary.ts --window BENCH_SECONDS` summarises that run.
+ */
+const CPU_PROF = process.env['BENCH_CPU_PROF']
 const readOnly = JSON.stringify({ kind: 'sql', target: 'prod-db', payload: { sql: 'SELECT id, plan FROM users WHERE id = 42' } })
 
 interface Load {
@@ -92,7 +98,7 @@ async function wakeups(gateway: GatewayProcess, config: TestConfigFile, count: n
 
 async function benchStore(label: string, store: { data_dir: string } | { database_url: string }): Promise<void> {
   const config = writeTestConfig(store)
-  const gateway = await spawnGateway(config.file)
+  const gateway = await spawnGateway(config.file, CPU_PROF ? { nodeOptions: ['--cpu-prof', `--cpu-prof-dir=${join(CPU_PROF, label)}`] } : {})
   try {
     // Warm-up: JIT, WASM tiering, connection pools.
     await load(`${gateway.url}/v1/actions`, { method: 'POST', body: readOnly, token: config.tokens.agent, seconds: 2 })
@@ -105,6 +111,8 @@ async function benchStore(label: string, store: { data_dir: string } | { databas
     const cpu2 = cpuMs(gateway.child.pid)
     console.log(`${label}: baseline GET /healthz      ${baseline.rps.toFixed(0).padStart(7)} req/s  p50 ${baseline.p50.toFixed(1)} ms  p99 ${baseline.p99.toFixed(1)} ms${cpuPer(cpu0, cpu1, baseline, DURATION_S)}`)
     console.log(`${label}: allowed POST /v1/actions   ${allowed.rps.toFixed(0).padStart(7)} actions/s  p50 ${allowed.p50.toFixed(1)} ms  p99 ${allowed.p99.toFixed(1)} ms  (${allowed.total} recorded, ${allowed.non2xx} non-2xx; ${((allowed.rps / baseline.rps) * 100).toFixed(0)}% of the baseline)${cpuPer(cpu1, cpu2, allowed, DURATION_S)}`)
+    // Profiled: stop here, so that the profile's last seconds are the allowed run (profile-summary --window).
+    if (CPU_PROF) return
     const samples = await wakeups(gateway, config, WAKEUPS)
     console.log(`${label}: wake-up after a review     p50 ${percentile(samples, 50).toFixed(1)} ms  p99 ${percentile(samples, 99).toFixed(1)} ms  max ${samples[samples.length - 1]!.toFixed(1)} ms  (${samples.length} reviews, waiting agent on GET ?wait)`)
     const verified = await callApi(gateway.url, 'GET', '/v1/audit/verify', config.tokens.alice)

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { describe, it } from 'node:test'
 import fc from 'fast-check'
+import { canonicalJson } from '../action/index.js'
 import { CountersignError } from '../errors/index.js'
 import { chainHash } from './seal.js'
 import { GENESIS_HASH, sealEvent, sealEvents, verifyChain, type AuditEventBody, type Checkpoint, type StoredAuditEvent } from './index.js'
@@ -41,6 +42,36 @@ describe('sealing', () => {
     assert.equal(sealed.seq, 1)
     assert.match(sealed.event, /^\{"action_id":/, 'members sorted: the text is RFC 8785 canonical JSON')
     assert.deepEqual(JSON.parse(sealed.event), sampleBody(1))
+  })
+
+  it('writes exactly the canonical JSON of the body, whatever its members hold', () => {
+    const text = fc.string({ unit: 'binary' })
+    const json = fc.jsonValue().map((value) => JSON.parse(JSON.stringify(value)) as unknown)
+    fc.assert(
+      fc.property(
+        fc.record({
+          action_id: fc.option(text.filter((value) => value !== ''), { nil: null }),
+          actor: fc.oneof(fc.constant('system'), text.filter((value) => /^\S+$/.test(value)).map((id) => `agent:${id}`)),
+          policy_version: fc.option(text.filter((value) => value !== ''), { nil: null }),
+          data: fc.dictionary(text, json),
+        }),
+        (members) => {
+          const body = { ...sampleBody(7), ...members }
+          let expected: string | Error
+          try {
+            expected = canonicalJson(body)
+          } catch (error) {
+            expected = error as Error
+          }
+          if (typeof expected === 'string') assert.equal(sealEvent(GENESIS_HASH, body).event, expected)
+          else assert.throws(() => sealEvent(GENESIS_HASH, body), { message: expected.message })
+        },
+      ),
+      { numRuns: 300 },
+    )
+    // A lone surrogate anywhere is refused with the message canonical JSON gives for it.
+    assert.throws(() => sealEvent(GENESIS_HASH, { ...sampleBody(1), data: { reason: 'a\ud800' } }), expectError('INVALID', /^data\.reason contains a lone surrogate/))
+    assert.throws(() => sealEvent(GENESIS_HASH, { ...sampleBody(1), action_id: 'act\udc00' }), expectError('INVALID', /^action_id contains a lone surrogate/))
   })
 
   it('chains a batch, each event to the one before it', () => {

@@ -18,7 +18,8 @@ export function actionView(state: ActionState, options: { publicUrl?: string | u
   const stored = cut ? { payload: {} } : (JSON.parse(record.actionJson) as { payload: Record<string, unknown> })
   const decision = record.decision as Record<string, unknown>
   const requirements = requirementsOf(record)
-  const progress = requirementProgress(requirements, reviews, conflictedOf(record))
+  // Most actions are decided at once and need nobody: then there is no progress to count.
+  const progress = requirements.length === 0 ? [] : requirementProgress(requirements, reviews, conflictedOf(record))
   return {
     id: record.id,
     status: record.status as View['status'],

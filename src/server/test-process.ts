@@ -55,9 +55,12 @@ export interface GatewayProcess {
   stderr(): string
 }
 
-/** Starts `countersign serve --config FILE --port 0` and resolves once it serves. */
-export function spawnGateway(configFile: string, options: { timeoutMs?: number } = {}): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--config', configFile, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'info' } })
+/**
+ * Starts `countersign serve --config FILE --port 0` and resolves once it serves. `nodeOptions` go
+ * to node before the script (e.g. `--cpu-prof`, which NODE_OPTIONS does not take).
+ */
+export function spawnGateway(configFile: string, options: { timeoutMs?: number; nodeOptions?: readonly string[] } = {}): Promise<GatewayProcess> {
+  const child = spawn(process.execPath, [...(options.nodeOptions ?? []), BIN, 'serve', '--config', configFile, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'info' } })
   let stdout = ''
   let stderr = ''
   const exited = new Promise<number | NodeJS.Signals | null>((done) => child.once('exit', (code, signal) => done(signal ?? code)))

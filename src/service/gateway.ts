@@ -1023,7 +1023,23 @@ function grantedDecision(decision: Decision, grant: GrantCitation): Record<strin
   }
 }
 
+/**
+ * The stored form of each remembered decision (frozen: decision-memo.ts), made once and frozen
+ * too, so that every action it decides shares it and the store writes its JSON once (store.ts).
+ */
+const storedDecisions = new WeakMap<Decision, Readonly<Record<string, unknown>>>()
+
 function storedDecision(decision: Decision): Record<string, unknown> {
+  if (!Object.isFrozen(decision)) return storedForm(decision)
+  let stored = storedDecisions.get(decision)
+  if (stored === undefined) {
+    stored = Object.freeze(storedForm(decision))
+    storedDecisions.set(decision, stored)
+  }
+  return stored
+}
+
+function storedForm(decision: Decision): Record<string, unknown> {
   return {
     effect: decision.effect,
     matched_rules: decision.matched_rules,

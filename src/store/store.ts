@@ -2,6 +2,7 @@ import { Migrator, sql, type Kysely, type RawBuilder, type Selectable, type Tran
 import { sealEvents, type Checkpoint, type StoredAuditEvent } from '../audit/index.js'
 import { CountersignError } from '../errors/index.js'
 import type { StoreConnection } from './connection/index.js'
+import { PREPARE_MARK } from './connection/store-connection.js'
 import type { Grant } from '../grants/index.js'
 import { activeDelegations, delegationOf, delegationRow, type DelegationRecord } from './delegations.js'
 import { GroupCommit } from './group-commit.js'
@@ -213,7 +214,7 @@ export class Store {
   /** One try of `#append` from `head`; false when the head is no longer `head` (nothing was written). */
   async #appendAfter(tx: Kysely<Database>, head: { seq: number; hash: string }, drafts: readonly AuditDraft[], extra: AppendExtra): Promise<boolean> {
     const { rows, last } = this.#seal(head, drafts)
-    const result = await sql<{ moved: number | string }>`
+    const result = await sql<{ moved: number | string }>`${sql.raw(PREPARE_MARK)}
       with ${extra.before ?? sql``} moved as (update audit_head set seq = ${last.seq}, hash = ${last.hash}
              where id = 1 and seq = ${head.seq} and hash = ${head.hash}${extra.when ? sql` and ${extra.when}` : sql``} returning 1),
            appended as (insert into audit_events select e.* from json_populate_recordset(null::audit_events, ${JSON.stringify(rows)}) e, moved returning 1)
@@ -608,6 +609,32 @@ async function selectReviews(db: Kysely<Database>, ids: readonly string[]): Prom
   return reviews
 }
 
+/** JSON texts of frozen objects (a remembered decision, shared by every action it decided): each written once. */
+const frozenTexts = new WeakMap<object, string>()
+/** The `decided` column's text of a frozen decision, likewise. */
+const decidedTexts = new WeakMap<object, string>()
+
+/** `JSON.stringify(value)`, remembered for a frozen value. */
+function frozenJson(value: Record<string, unknown>): string {
+  if (!Object.isFrozen(value)) return JSON.stringify(value)
+  let text = frozenTexts.get(value)
+  if (text === undefined) {
+    text = JSON.stringify(value)
+    frozenTexts.set(value, text)
+  }
+  return text
+}
+
+/** The recorded decision's effect and matched rules alone (the `decided` column), remembered for a frozen decision. */
+function decidedJson(decision: Record<string, unknown>): string {
+  let text = Object.isFrozen(decision) ? decidedTexts.get(decision) : undefined
+  if (text === undefined) {
+    text = JSON.stringify({ effect: decision['effect'], matched_rules: decision['matched_rules'] })
+    if (Object.isFrozen(decision)) decidedTexts.set(decision, text)
+  }
+  return text
+}
+
 function actionRow(item: NewAction) {
   const record = item.record
   return {
@@ -625,7 +652,7 @@ function actionRow(item: NewAction) {
     action_json: record.actionJson,
     context: JSON.stringify(record.context),
     digest: record.digest,
-    decision: JSON.stringify(record.decision),
+    decision: frozenJson(record.decision),
     impact: JSON.stringify(record.impact),
     policy_version: record.policyVersion,
     expires_at: record.expiresAt,
@@ -635,7 +662,7 @@ function actionRow(item: NewAction) {
     version: 1,
     brokered: record.brokered,
     lease_owner: item.leaseOwner ?? null,
-    decided: JSON.stringify({ effect: record.decision['effect'], matched_rules: record.decision['matched_rules'] }),
+    decided: decidedJson(record.decision),
     route_at: record.routeAt ?? null,
     break_glass: null,
     break_glass_due: null,

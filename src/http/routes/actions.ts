@@ -165,7 +165,8 @@ export function actionRoutes(app: OpenAPIHono<AppEnv>, gateway: Gateway, metrics
     const { wait } = c.req.valid('query')
     const input = withTraceparent(c.req.valid('json'), c.req.header('traceparent'))
     const principal = c.get('principal')
-    const state = await gateway.submit(principal, input, { channel: channelOf(c), waitMs: (wait ?? 0) * 1000, signal: c.req.raw.signal })
+    // The request's abort signal only matters to a caller that waits (making one costs every request).
+    const state = await gateway.submit(principal, input, { channel: channelOf(c), waitMs: (wait ?? 0) * 1000, ...(wait ? { signal: c.req.raw.signal } : {}) })
     metrics.decisions.inc({ effect: String(state.record.decision['effect']), kind: state.record.kind })
     return c.json(view(state), 201, { location: `/v1/actions/${state.record.id}` })
   })

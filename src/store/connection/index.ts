@@ -3,7 +3,7 @@
  * (a locked data directory) and a PostgreSQL server, with LISTEN/NOTIFY on both and the same JS
  * values for the same column types.
  */
-export { STORE_DIALECTS } from './store-connection.js'
+export { PREPARE_MARK, STORE_DIALECTS } from './store-connection.js'
 export type { StoreConnection, StoreDialect } from './store-connection.js'
 export { openEmbedded, openPostgres } from './open.js'
 export type { EmbeddedOptions, PostgresOptions } from './open.js'

@@ -140,8 +140,17 @@ function deserialize(serialized: SerializedError): Error {
   return error
 }
 
-/** A bytea value crosses threads as a Uint8Array; the store hands out Buffers, as `pg` does. */
+/** PostgreSQL's type OID of `bytea`. */
+const BYTEA = 17
+
+/**
+ * A bytea value crosses threads as a Uint8Array; the store hands out Buffers, as `pg` does. A
+ * result whose columns PGlite describes and none of which is a bytea has nothing to convert (most
+ * do: the audit log's pages, the actions), so its rows are not walked.
+ */
 function withBuffers<R>(result: PGliteResults<R>): PGliteResults<R> {
+  const fields = (result as { fields?: readonly { dataTypeID?: unknown }[] }).fields
+  if (Array.isArray(fields) && fields.every((field) => typeof field.dataTypeID === 'number' && field.dataTypeID !== BYTEA)) return result
   for (const row of result.rows) {
     if (row === null || typeof row !== 'object') continue
     for (const [key, value] of Object.entries(row)) {

@@ -5,7 +5,8 @@
  * are posted back as they come.
  */
 import { parentPort, workerData } from 'node:worker_threads'
-import { PGlite } from '@electric-sql/pglite'
+import { parse, PGlite, protocol } from '@electric-sql/pglite'
+import { PREPARE_MARK } from './store-connection.js'
 import { PGLITE_PARSERS } from './value-types.js'
 
 /** A request from the main thread. */
@@ -54,9 +55,52 @@ try {
 
 const forward = new Map<string, (payload: string) => void>()
 
+/** At most this many statements are kept prepared; any further marked ones run as the rest do. */
+const MAX_PREPARED = 32
+const prepared = new Map<string, { readonly name: string; readonly types: readonly number[] }>()
+let preparedNames = 0
+
+/**
+ * `pglite.query` for a statement marked with PREPARE_MARK, over the extended protocol as PGlite's own query is
+ * (the same serializers, parsers and sync), but with a named statement parsed and described once:
+ * PostgreSQL then skips parsing and analysing it at each call (in WebAssembly, most of a small
+ * batch's cost). A statement whose Parse or Describe fails is not kept (and its name not reused).
+ */
+function preparedQuery(sql: string, params: readonly unknown[]): Promise<unknown> {
+  return pglite.runExclusive(async () => {
+    const messages: Awaited<ReturnType<PGlite['execProtocol']>>['messages'] = []
+    const send = async (message: Uint8Array) => messages.push(...(await pglite.execProtocol(message, { syncToFs: false })).messages)
+    try {
+      let statement = prepared.get(sql)
+      if (statement === undefined) {
+        const name = `countersign_${++preparedNames}`
+        await pglite.execProtocol(protocol.serialize.parse({ name, text: sql }), { syncToFs: false })
+        const described = await pglite.execProtocol(protocol.serialize.describe({ type: 'S', name }), { syncToFs: false })
+        const description = described.messages.find((message) => message.name === 'parameterDescription')
+        const types = description && 'dataTypeIDs' in description ? (description.dataTypeIDs as number[]) : []
+        statement = { name, types }
+        prepared.set(sql, statement)
+      }
+      const values = params.map((value, index) => {
+        if (value === null || value === undefined) return null
+        const serializer = pglite.serializers[statement!.types[index]!]
+        return serializer ? serializer(value) : String(value)
+      })
+      await send(protocol.serialize.bind({ statement: statement.name, values }))
+      await send(protocol.serialize.describe({ type: 'P' }))
+      await send(protocol.serialize.execute({}))
+    } finally {
+      messages.push(...(await pglite.execProtocol(protocol.serialize.sync(), { syncToFs: false })).messages)
+    }
+    await pglite.syncToFs()
+    return parse.parseResults(messages, pglite.parsers, { rowMode: 'object' })[0]
+  })
+}
+
 async function answer(request: PGliteRequest): Promise<unknown> {
   switch (request.op) {
     case 'query':
+      if (request.params.length > 0 && request.sql.startsWith(PREPARE_MARK) && (prepared.has(request.sql) || prepared.size < MAX_PREPARED)) return preparedQuery(request.sql, request.params)
       return pglite.query(request.sql, request.params, { rowMode: 'object' })
     case 'exec':
       return pglite.exec(request.sql)

@@ -32,6 +32,13 @@ export interface StoreConnection<DB> {
   close(): Promise<void>
 }
 
+/**
+ * Starts a statement the store runs for every write (the audit append with its change): the
+ * embedded store's worker prepares it by name once, so that PostgreSQL in WebAssembly does not
+ * parse and analyse it again at each call (pglite-worker.ts). A comment: nothing to PostgreSQL.
+ */
+export const PREPARE_MARK = '/* countersign:prepare */'
+
 const CHANNEL_NAME = /^[a-z_][a-z0-9_]{0,62}$/
 
 /**
