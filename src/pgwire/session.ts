@@ -764,8 +764,7 @@ export class PgSession {
         for (const row of result.rows) rows.push(backend.dataRow(formats ? inBinary(row, result.fields ?? [], formats) : row))
       } catch (error) {
         if (!(error instanceof BinaryFormatError)) throw error
-        const message = `it ran on the target (${result.tag ?? 'no command tag'}), but its result could not be sent in binary format: ${error.message}`
-        return { head: notices, rows: [], tail: [], error: new StatementError('22P03', message, 'ask for the column in text format'), outcome: { status: 'failed', output: '', error: message } }
+        return notInBinary(notices, result.tag, error.message)
       }
       output = `${result.tag ?? ''}${result.fields || result.rows.length > 0 ? ` (${result.rows.length} rows sent to the client)` : ''}`
     }
@@ -821,8 +820,7 @@ export class PgSession {
     }
     const ran = (result: PipelineResult['results'][number], notices: Buffer[]): Ran => {
       if (failure !== undefined) {
-        const message = `it ran on the target (${result.tag ?? 'no command tag'}), but its result could not be sent in binary format after ${count} rows: ${failure}`
-        return { head: notices, rows: [], tail: [], error: new StatementError('22P03', message, 'ask for the column in text format'), outcome: { status: 'failed', output: '', error: message } }
+        return notInBinary(notices, result.tag, `after ${count} rows: ${failure}`)
       }
       const head = copying ? [...notices, backend.copyDone()] : describe === 'portal' && !described ? [...notices, backend.noData()] : notices
       const output = copying ? `${result.tag ?? 'COPY'} (${count} bytes sent to the client)` : `${result.tag ?? ''}${result.fields || count > 0 ? ` (${count} rows sent to the client)` : ''}`
@@ -862,6 +860,12 @@ interface Ran {
   readonly tail: Buffer[]
   readonly error: StatementError | undefined
   readonly outcome: OutcomeReport
+}
+
+/** A statement that ran but whose result could not be written in binary: it fails (22P03) and is recorded failed. */
+function notInBinary(notices: Buffer[], tag: string | undefined, why: string): Ran {
+  const message = `it ran on the target (${tag ?? 'no command tag'}), but its result could not be sent in binary format: ${why}`
+  return { head: notices, rows: [], tail: [], error: new StatementError('22P03', message, 'ask for the column in text format'), outcome: { status: 'failed', output: '', error: message } }
 }
 
 /** A row as the target sent it (text), with the columns asked for in binary format in their binary form. */
