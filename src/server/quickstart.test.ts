@@ -126,7 +126,7 @@ describe('the quickstart and the PostgreSQL wire gateway', () => {
     try {
       process.env['PROD_DB_URL'] = 'postgres://demo@127.0.0.1:5432/demo'
       const real = quickstartConfig({ dataDir: mkdtempSync(join(tmpdir(), 'cs-quickstart-pg-')) }).config
-      assert.deepEqual({ ...real.server.postgres }, { host: '127.0.0.1', port: 6432, hold_ms: 50_000, tls: undefined })
+      assert.deepEqual({ ...real.server.postgres }, { host: '127.0.0.1', port: 6432, hold_ms: 50_000, max_result_bytes: 64 * 1_048_576, tls: undefined })
       process.env['PROD_DB_URL'] = ''
       const demo = quickstartConfig({ dataDir: mkdtempSync(join(tmpdir(), 'cs-quickstart-pg-')) }).config
       assert.equal(demo.server.postgres, undefined)
