@@ -13,6 +13,8 @@ describe('binary format of the common types', () => {
     [1082, '2024-02-29'], [1082, '0001-01-01'], [1082, '9999-12-31'], [1082, 'infinity'], [1082, '-infinity'],
     [1114, '1999-12-31 23:59:59.500000'], [1114, '1970-01-01 00:00:00.000001'], [1114, '0001-01-01 00:00:00.000000'], [1114, 'infinity'],
     [1184, '2024-01-02 03:04:05.060000+00'], [1184, '-infinity'],
+    [1007, '{}'], [1007, '{1,NULL,-3}'], [1016, '{{1,2},{3,4}}'], [1009, '{"a b","c\\"d","NULL","",plain,"x\\\\y"}'], [1001, '{"\\\\x01ff"}'],
+    [1185, '{"2024-01-02 03:04:05.000000+00"}'], [1231, '{1.5,NULL,NaN}'],
   ]
   for (const [oid, text] of roundTrips) {
     it(`${oid} ${text}: binary and back to the same text`, () => assert.equal(binaryToText(oid, textToBinary(oid, text)), text))
@@ -36,6 +38,10 @@ describe('binary format of the common types', () => {
     assert.throws(() => textToBinary(21, '32768'), BinaryFormatError)
     assert.throws(() => textToBinary(20, '9223372036854775808'), BinaryFormatError)
     assert.throws(() => textToBinary(701, '1,5'), BinaryFormatError)
+    assert.throws(() => textToBinary(1007, '{{1,2},{3}}'), BinaryFormatError)
+    assert.throws(() => textToBinary(1007, '[0:1]={1,2}'), BinaryFormatError)
+    assert.throws(() => textToBinary(1007, '{1,2'), BinaryFormatError)
+    assert.throws(() => binaryToText(1007, textToBinary(1016, '{1}')), BinaryFormatError)
     assert.equal(binarySupported(1186), false) // interval
     assert.throws(() => textToBinary(1186, '1 day'), BinaryFormatError)
   })

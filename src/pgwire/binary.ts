@@ -36,9 +36,16 @@ const JSONB = 3802
 const TEXT_LIKE = new Set([CHAR, NAME, TEXT, JSON_OID, UNKNOWN, BPCHAR, VARCHAR])
 const SUPPORTED = new Set([BOOL, BYTEA, INT8, INT2, INT4, OID, FLOAT4, FLOAT8, DATE, TIMESTAMP, TIMESTAMPTZ, NUMERIC, UUID, JSONB, ...TEXT_LIKE])
 
+/** Array types (pg_type.dat) of the element types above: their OID, and their element's. */
+const ARRAYS = new Map<number, number>([
+  [1000, BOOL], [1001, BYTEA], [1002, CHAR], [1003, NAME], [1016, INT8], [1005, INT2], [1007, INT4], [1009, TEXT], [1028, OID],
+  [199, JSON_OID], [1021, FLOAT4], [1022, FLOAT8], [1014, BPCHAR], [1015, VARCHAR], [1182, DATE], [1115, TIMESTAMP], [1185, TIMESTAMPTZ],
+  [1231, NUMERIC], [2951, UUID], [3807, JSONB],
+])
+
 /** Whether values of type `oid` can be taken and given in binary here. */
 export function binarySupported(oid: number): boolean {
-  return SUPPORTED.has(oid)
+  return SUPPORTED.has(oid) || ARRAYS.has(oid)
 }
 
 /** A value that is not what its type's binary or text format says: the statement fails (22P03, as PostgreSQL's). */
@@ -54,6 +61,8 @@ const INT32_MIN = -0x80000000
 /** The text PostgreSQL would print for a binary value of type `oid` (which must be supported). */
 export function binaryToText(oid: number, bytes: Buffer): string {
   if (TEXT_LIKE.has(oid)) return utf8(bytes)
+  const element = ARRAYS.get(oid)
+  if (element !== undefined) return arrayText(element, bytes)
   switch (oid) {
     case BOOL:
       return exactly(bytes, 1)[0] === 0 ? 'f' : 't'
@@ -106,6 +115,8 @@ export function binaryToText(oid: number, bytes: Buffer): string {
 /** The bytes PostgreSQL would send in binary for a value it printed as `text`, of type `oid` (which must be supported). */
 export function textToBinary(oid: number, text: string): Buffer {
   if (TEXT_LIKE.has(oid)) return Buffer.from(text, 'utf8')
+  const element = ARRAYS.get(oid)
+  if (element !== undefined) return arrayBinary(element, text)
   switch (oid) {
     case BOOL:
       if (text !== 't' && text !== 'f') throw new BinaryFormatError(`not a boolean: ${text}`)
@@ -296,4 +307,117 @@ function numericText(bytes: Buffer): string {
   fraction = fraction.slice(0, scale)
   const negative = sign === NUMERIC_NEG && /[1-9]/.test(whole + fraction)
   return `${negative ? '-' : ''}${whole}${scale > 0 ? `.${fraction}` : ''}`
+}
+
+/** An array's elements, dimension by dimension: a nested list of element texts (null for NULL). */
+type Nested = (string | null | Nested)[]
+
+/**
+ * array_out's text (`{1,2,NULL}`, `{{"a b","c\"d"},{e,f}}`; lower bounds of 1) as array_send
+ * writes it: dimensions, a null flag, the element type, each dimension's size and lower bound
+ * (1), then each element's length and bytes (-1 for NULL).
+ */
+function arrayBinary(element: number, text: string): Buffer {
+  const reader = { text, at: 0 }
+  const value = readArray(reader)
+  if (reader.at !== text.length) throw new BinaryFormatError(`not an array literal with lower bounds of 1: ${text.slice(0, 40)}`)
+  const dims: number[] = []
+  for (let level: Nested | string | null = value; Array.isArray(level) && level.length > 0; level = level[0]!) dims.push(level.length)
+  const items: (string | null)[] = []
+  const flatten = (level: Nested, depth: number): void => {
+    if (level.length !== (dims[depth] ?? 0)) throw new BinaryFormatError('multidimensional arrays must have sub-arrays of matching dimensions')
+    for (const item of level) {
+      if (Array.isArray(item) !== depth + 1 < dims.length) throw new BinaryFormatError('multidimensional arrays must have sub-arrays of matching dimensions')
+      if (Array.isArray(item)) flatten(item, depth + 1)
+      else items.push(item)
+    }
+  }
+  if (dims.length > 0) flatten(value, 0)
+  const head = Buffer.alloc(12 + 8 * dims.length)
+  head.writeInt32BE(dims.length, 0)
+  head.writeInt32BE(items.includes(null) ? 1 : 0, 4)
+  head.writeUInt32BE(element, 8)
+  dims.forEach((size, index) => {
+    head.writeInt32BE(size, 12 + 8 * index)
+    head.writeInt32BE(1, 16 + 8 * index)
+  })
+  const parts: Buffer[] = [head]
+  for (const item of items) {
+    const length = Buffer.alloc(4)
+    if (item === null) {
+      length.writeInt32BE(-1)
+      parts.push(length)
+      continue
+    }
+    const bytes = textToBinary(element, item)
+    length.writeInt32BE(bytes.length)
+    parts.push(length, bytes)
+  }
+  return Buffer.concat(parts)
+}
+
+/** One `{…}` of array_out's text, with the reader past it. */
+function readArray(reader: { text: string; at: number }): Nested {
+  const { text } = reader
+  if (text[reader.at] !== '{') throw new BinaryFormatError(`not an array literal with lower bounds of 1: ${text.slice(0, 40)}`)
+  reader.at += 1
+  const items: Nested = []
+  if (text[reader.at] === '}') {
+    reader.at += 1
+    return items
+  }
+  for (;;) {
+    if (text[reader.at] === '{') items.push(readArray(reader))
+    else if (text[reader.at] === '"') {
+      let value = ''
+      for (reader.at += 1; text[reader.at] !== '"'; reader.at += 1) {
+        if (reader.at >= text.length) throw new BinaryFormatError('unterminated quoted array element')
+        if (text[reader.at] === '\\') reader.at += 1
+        value += text[reader.at]
+      }
+      reader.at += 1
+      items.push(value)
+    } else {
+      const end = text.slice(reader.at).search(/[,}]/)
+      if (end <= 0) throw new BinaryFormatError('malformed array element')
+      const value = text.slice(reader.at, reader.at + end)
+      reader.at += end
+      items.push(value === 'NULL' ? null : value)
+    }
+    const next = text[reader.at]
+    reader.at += 1
+    if (next === '}') return items
+    if (next !== ',') throw new BinaryFormatError('malformed array literal')
+  }
+}
+
+/** array_recv's input as array_out prints it: elements quoted where array_out quotes them. */
+function arrayText(element: number, bytes: Buffer): string {
+  if (bytes.length < 12) throw new BinaryFormatError('incorrect binary data format for an array')
+  const ndim = bytes.readInt32BE(0)
+  const flags = bytes.readInt32BE(4)
+  if (ndim < 0 || ndim > 6 || (flags !== 0 && flags !== 1)) throw new BinaryFormatError('invalid array dimensions or flags')
+  if (bytes.readUInt32BE(8) !== element) throw new BinaryFormatError('wrong element type in a binary array')
+  if (bytes.length < 12 + 8 * ndim) throw new BinaryFormatError('incorrect binary data format for an array')
+  const dims: number[] = []
+  for (let index = 0; index < ndim; index++) {
+    const size = bytes.readInt32BE(12 + 8 * index)
+    if (size < 0 || size > 1_000_000 || bytes.readInt32BE(16 + 8 * index) !== 1) throw new BinaryFormatError('array dimensions out of range, or a lower bound other than 1')
+    dims.push(size)
+  }
+  let at = 12 + 8 * ndim
+  const next = (): string => {
+    if (at + 4 > bytes.length) throw new BinaryFormatError('incorrect binary data format for an array')
+    const length = bytes.readInt32BE(at)
+    at += 4
+    if (length === -1) return 'NULL'
+    if (length < 0 || at + length > bytes.length) throw new BinaryFormatError('incorrect binary data format for an array')
+    const value = binaryToText(element, bytes.subarray(at, at + length))
+    at += length
+    return value === '' || /^null$/i.test(value) || /[{},"\\\s]/.test(value) ? `"${value.replace(/["\\]/g, '\\$&')}"` : value
+  }
+  const level = (depth: number): string => `{${Array.from({ length: dims[depth]! }, () => (depth + 1 < dims.length ? level(depth + 1) : next())).join(',')}}`
+  const text = ndim === 0 || dims.includes(0) ? '{}' : level(0)
+  if (at !== bytes.length) throw new BinaryFormatError('incorrect binary data format for an array')
+  return text
 }

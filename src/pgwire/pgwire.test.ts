@@ -657,7 +657,9 @@ describe('postgres wire gateway: binary format', () => {
     'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid AS u, '{"a": [1, 2]}'::json AS j, '{"b": {"c": null}}'::jsonb AS jb,
     '2024-02-29'::date AS d1, 'infinity'::date AS d2, '1999-12-31'::date AS d3, '0001-01-01'::date AS d4,
     '2024-02-29 12:34:56.789012'::timestamp AS ts1, '1999-12-31 23:59:59.5'::timestamp AS ts2, '1970-01-01 00:00:00'::timestamp AS ts3,
-    '2024-01-02 03:04:05.06+05:30'::timestamptz AS tz1, '-infinity'::timestamptz AS tz2, NULL::int4 AS nothing`
+    '2024-01-02 03:04:05.06+05:30'::timestamptz AS tz1, '-infinity'::timestamptz AS tz2, NULL::int4 AS nothing,
+    ARRAY[1, 2, NULL]::int4[] AS a1, '{}'::text[] AS a2, ARRAY['a b', 'c"d', 'NULL', '', 'x\\y', 'é']::text[] AS a3, '{{1,2},{3,4}}'::int8[] AS a4,
+    ARRAY['2024-01-02 03:04:05+00'::timestamptz] AS a5, ARRAY['\\x01ff'::bytea] AS a6, ARRAY[1.5, NULL, -0.001]::numeric[] AS a7, ARRAY['{"k": "v"}'::jsonb] AS a8`
 
   it('results asked for in binary are the bytes PostgreSQL sends, for every common type; mixed formats too', async () => {
     const want = await rawExchange(Number(new URL(TEST_POSTGRES_URL).port || 5432), direct(), extendedQuery(sql, [], [1]))
@@ -675,13 +677,13 @@ describe('postgres wire gateway: binary format', () => {
   })
 
   it('binary parameters are decided, shown and run as the text PostgreSQL prints for them', async () => {
-    const values = `SELECT 41::int4, '\\x0102'::bytea, '2024-01-02 03:04:05.06+00'::timestamptz, -12.3400::numeric, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid, 2.5::float8`
+    const values = `SELECT 41::int4, '\\x0102'::bytea, '2024-01-02 03:04:05.06+00'::timestamptz, -12.3400::numeric, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid, 2.5::float8, ARRAY[7, 8]::int8[], ARRAY['a b', NULL]::text[]`
     const [binary] = dataRows(await rawExchange(Number(new URL(TEST_POSTGRES_URL).port || 5432), direct(), extendedQuery(values, [], [1])))
-    const query = 'SELECT $1::int4 + 1 AS n, $2::bytea AS b, $3::timestamptz AS at, $4::numeric AS x, $5::uuid AS u, $6::float8 AS f'
+    const query = 'SELECT $1::int4 + 1 AS n, $2::bytea AS b, $3::timestamptz AS at, $4::numeric AS x, $5::uuid AS u, $6::float8 AS f, $7::int8[] AS ids, $8::text[] AS names'
     const got = await rawExchange(listener.address.port, through(), extendedQuery(query, binary!.map((value) => ({ format: 1, value: value! })), [0]))
-    assert.deepEqual(dataRows(got)[0]!.map((value) => value?.toString()), ['42', '\\x0102', '2024-01-02 03:04:05.06+00', '-12.3400', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '2.5'])
+    assert.deepEqual(dataRows(got)[0]!.map((value) => value?.toString()), ['42', '\\x0102', '2024-01-02 03:04:05.06+00', '-12.3400', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '2.5', '{7,8}', '{"a b",NULL}'])
     const action = (await gw.store.listActions({ limit: 5 })).find((record) => record.actionJson.includes('$1::int4 + 1'))!
-    assert.deepEqual(JSON.parse(action.actionJson).payload.params, ['41', '\\x0102', '2024-01-02 03:04:05.060000+00', '-12.3400', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '2.5'])
+    assert.deepEqual(JSON.parse(action.actionJson).payload.params, ['41', '\\x0102', '2024-01-02 03:04:05.060000+00', '-12.3400', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '2.5', '{7,8}', '{"a b",NULL}'])
     assert.equal(action.status, 'succeeded')
   })
 
