@@ -2,9 +2,7 @@
 //
 // A real gateway (the test organization of src/server/test-gateway.ts, on an embedded test store)
 // served over HTTP on 127.0.0.1, so that the SDK is tested as agents use it: over the network.
-import type { AddressInfo } from 'node:net'
-import { serve, type ServerType } from '@hono/node-server'
-import { testGateway, type Person, type TestGateway } from '../server/test-gateway.js'
+import { serveOnLoopback, testGateway, type Person, type TestGateway } from '../server/test-gateway.js'
 import { testStores } from '../store/connection/index.js'
 import { Countersign, type CountersignOptions } from './index.js'
 
@@ -52,20 +50,14 @@ export async function servedGateway(options: { policy?: string; sweepMs?: number
     ...(options.workload && { workload: options.workload }),
     targets: [{ name: 'runner', kind: 'shell', labels: { env: 'staging' }, connector: { type: 'shell', run_as_gateway_user: true } }, ...(options.targets ?? [])],
   })
-  const server = await new Promise<ServerType>((resolve) => {
-    const started: ServerType = serve({ fetch: gw.app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(started))
-  })
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const server = await serveOnLoopback(gw.app.fetch)
+  const { url } = server
   return {
     gw,
     url,
     client: (who, clientOptions = {}) => new Countersign({ ...clientOptions, url, token: gw.tokens[who] }),
     async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        // Long polls and event streams would hold close() open.
-        ;(server as { closeAllConnections?: () => void }).closeAllConnections?.()
-      })
+      await server.close()
       await gw.close()
       await connection.drop()
     },

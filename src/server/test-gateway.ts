@@ -1,6 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
+import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
+import { serve, type ServerType } from '@hono/node-server'
 import { pino } from 'pino'
 import { generateSigningKey } from '../audit/index.js'
 import { configFromObject, type Config } from '../config/index.js'
@@ -139,5 +141,23 @@ export async function testGateway(
       const type = response.headers.get('content-type') ?? ''
       return { status: response.status, headers: response.headers, body: /json/.test(type) && text ? JSON.parse(text) : text }
     },
+  }
+}
+
+/**
+ * Serves `fetch` (a test gateway's app) on a free port of 127.0.0.1. `close` ends open long polls
+ * and event streams too, which would otherwise hold it open.
+ */
+export async function serveOnLoopback(fetch: (request: Request) => Response | Promise<Response>): Promise<{ readonly url: string; close(): Promise<void> }> {
+  const server = await new Promise<ServerType>((resolve) => {
+    const started: ServerType = serve({ fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(started))
+  })
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        ;(server as { closeAllConnections?: () => void }).closeAllConnections?.()
+      }),
   }
 }

@@ -1,14 +1,12 @@
 import { generateKeyPairSync } from 'node:crypto'
 import { mkdtempSync, writeFileSync } from 'node:fs'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { serve, type ServerType } from '@hono/node-server'
 import { formatWitnessKey } from '../audit/index.js'
 import type { ClientIo } from '../cli/client-command.js'
 import { runCli } from '../cli/program.js'
 import type { TestStoreFactory } from '../store/connection/index.js'
-import { testGateway, type Person, type TestGateway } from './test-gateway.js'
+import { serveOnLoopback, testGateway, type Person, type TestGateway } from './test-gateway.js'
 
 /** A test gateway served over HTTP whose config lists one witness, and that witness's state directory. */
 export interface WitnessedGateway {
@@ -31,10 +29,8 @@ export async function startWitnessedGateway(store: TestStoreFactory, witness: st
   writeFileSync(join(state, 'name'), `${witness}\n`)
   const connection = await store.open()
   const gw = await testGateway(connection, { audit: { origin: 'countersign.test/audit', witnesses: [formatWitnessKey(witness, publicKey)] } })
-  const server = await new Promise<ServerType>((resolve) => {
-    const started: ServerType = serve({ fetch: gw.app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(started))
-  })
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const server = await serveOnLoopback(gw.app.fetch)
+  const { url } = server
   return {
     gw,
     url,
@@ -47,7 +43,7 @@ export async function startWitnessedGateway(store: TestStoreFactory, witness: st
       return { code, stdout, stderr }
     },
     close: async () => {
-      await new Promise((resolve) => server.close(resolve))
+      await server.close()
       await gw.close()
       await connection.drop()
     },
